@@ -1,0 +1,51 @@
+"""The ``freqlens`` command. Each subcommand lives in its own module under :mod:`freqlens.commands` and
+mirrors one public Python function with the same argument names.
+
+Exit status: 0 success (for ``reproduce``: the paper's finding was reproduced), 1 a recipe's check failed,
+2 bad input (one line on stderr, no traceback), 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from freqlens.errors import FreqlensError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command module's subcommand registered."""
+    import freqlens.commands as commands
+
+    parser = argparse.ArgumentParser(prog="freqlens", description="Explain neural networks from the frequency domain.")
+    from freqlens import __version__
+
+    parser.add_argument("--version", action="version", version=f"freqlens {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"freqlens.commands.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.func(args)
+    except FreqlensError as exc:
+        message = " ".join(str(exc).split())
+        print(f"freqlens: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("freqlens: interrupted (rerun the same command to resume where supported)", file=sys.stderr)
+        return 130
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""``freqlens list`` and ``freqlens reproduce NAME``."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from freqlens.commands._common import add_common_arguments
+
+
+def _list(args: argparse.Namespace) -> int:
+    from freqlens.recipes import list_recipes
+
+    rows = list_recipes()
+    if args.json:
+        print(json.dumps([{"name": r.name, "paper": r.paper, "finding": r.finding, "data": r.data} for r in rows], indent=2))
+        return 0
+    width = max(len(r.name) for r in rows) if rows else 10
+    for r in rows:
+        print(f"{r.name:<{width}}  [{r.data}] {r.paper}\n{'':<{width}}  checks: {r.finding}")
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from freqlens.recipes import run_recipe
+
+    payload = run_recipe(args.name, quick=args.quick, out=args.out, data_root=args.data_root, seed=args.seed,
+                         device=args.device, progress=not args.no_progress)
+    c = payload["check"]
+    status = "PASS" if payload["passed"] else "FAIL"
+    print(f"{status} {payload['recipe']}: {c['metric']} = {c['value']:.4g} (threshold {c['comparison']} "
+          f"{c['threshold']:.4g}) in {payload['seconds']:.1f} s -> {args.out}/{payload['recipe']}/")
+    for extra in payload["checks"][1:]:
+        mark = "ok " if extra["passed"] else "FAIL"
+        print(f"  {mark} {extra['metric']} = {extra['value']:.4g} ({extra['comparison']} {extra['threshold']:.4g})")
+    return 0 if payload["passed"] else 1
+
+
+def register(sub) -> None:
+    p = sub.add_parser("list", help="list every recipe: name, paper, finding, data it needs")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_list)
+
+    p = sub.add_parser("reproduce", help="run a paper's experiment, write figure + result.json, check the finding")
+    p.add_argument("name", help="recipe name (see `freqlens list`)")
+    p.add_argument("--quick", action="store_true", help="small, CPU-friendly size")
+    add_common_arguments(p, data=False)
+    p.set_defaults(func=_reproduce)

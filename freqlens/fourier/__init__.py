@@ -1,0 +1,14 @@
+"""Pure tensor math in the frequency domain. Nothing here imports models or training."""
+from freqlens.fourier.nudft import nudft, nudft_direct, first_principal_component
+from freqlens.fourier.peaks import find_peaks, relative_error_at
+from freqlens.fourier.smoothing import GaussianSmoother, gaussian_smooth
+
+__all__ = [
+    "nudft",
+    "nudft_direct",
+    "first_principal_component",
+    "find_peaks",
+    "relative_error_at",
+    "GaussianSmoother",
+    "gaussian_smooth",
+]

@@ -1,0 +1,107 @@
+"""The real Fourier basis U_{p,q} of H × W images (Yin et al.; spec B1), with unique half-plane enumeration.
+
+Frequencies are indexed by *centred* positions (p, q) of the fft-shifted spectrum: position (p, q) holds
+frequency (f_u, f_v) = (p − ⌊H/2⌋, q − ⌊W/2⌋) in cycles per image. The conjugate partner ("mirror") of (p, q)
+is ((H − p) mod H, (W − q) mod W) for even sizes and (H − 1 − p, W − 1 − q) for odd sizes; a real image's
+spectrum is conjugate-symmetric under it, so each pair needs one basis image.
+
+U_{p,q} is real, has unit ℓ2 norm, and its DFT is non-zero exactly at (p, q) and its mirror. We use the
+official code's construction in closed form: U = (cos θ − sin θ)/√(HW) with θ[m, n] = 2π(f_u m/H + f_v n/W)
+for the pair member first in row-major order, and cos θ/√(HW) for self-conjugate positions (DC and, for
+even sizes, the Nyquist combinations).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from freqlens.errors import InputError
+
+
+def _check_size(height: int, width: int) -> None:
+    if int(height) < 1 or int(width) < 1:
+        raise InputError(f"image size must be positive, got {height} × {width}")
+
+
+def mirror_position(p: int, q: int, height: int, width: int) -> tuple[int, int]:
+    """Centred position of the conjugate partner of (p, q)."""
+    mp = (height - p) % height if height % 2 == 0 else height - 1 - p
+    mq = (width - q) % width if width % 2 == 0 else width - 1 - q
+    return mp, mq
+
+
+def centred_frequency(p: int, q: int, height: int, width: int) -> tuple[int, int]:
+    """Frequency (f_u, f_v) in cycles per image held at centred position (p, q)."""
+    return p - height // 2, q - width // 2
+
+
+def unique_positions(height: int, width: int) -> torch.Tensor:
+    """Centred positions (M, 2), one per conjugate pair, the first member in row-major order.
+
+    32 × 32 → 514 positions (4 self-conjugate); 31 × 31 → 481.
+    """
+    _check_size(height, width)
+    seen = torch.zeros(height, width, dtype=torch.bool)
+    out = []
+    for p in range(height):
+        for q in range(width):
+            if seen[p, q]:
+                continue
+            mp, mq = mirror_position(p, q, height, width)
+            seen[p, q] = seen[mp, mq] = True
+            out.append((p, q))
+    return torch.tensor(out, dtype=torch.long)
+
+
+def mirror_positions(positions: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Mirror of every centred position in ``positions`` (M, 2) → (M, 2)."""
+    p, q = positions[:, 0], positions[:, 1]
+    mp = (height - p) % height if height % 2 == 0 else height - 1 - p
+    mq = (width - q) % width if width % 2 == 0 else width - 1 - q
+    return torch.stack([mp, mq], 1)
+
+
+def fourier_basis(height: int, width: int, positions: torch.Tensor | None = None,
+                  dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> torch.Tensor:
+    """Basis images for ``positions`` (M, 2) centred positions (default: :func:`unique_positions`) → (M, H, W).
+
+    Example::
+
+        >>> U = fourier_basis(32, 32)             # (514, 32, 32), each of unit norm
+        >>> U.flatten(1).norm(dim=1)              # all ones
+    """
+    _check_size(height, width)
+    if positions is None:
+        positions = unique_positions(height, width)
+    positions = torch.as_tensor(positions, dtype=torch.long)
+    if positions.ndim != 2 or positions.shape[1] != 2:
+        raise InputError(f"positions has shape {tuple(positions.shape)}; expected (M, 2)")
+    if positions.numel() and (positions.min() < 0 or (positions[:, 0] >= height).any() or (positions[:, 1] >= width).any()):
+        raise InputError(f"positions must lie in [0, {height}) × [0, {width})")
+    mirrors = mirror_positions(positions, height, width)
+    self_conj = (mirrors == positions).all(1)
+    # The official construction stores the pattern of the pair member first in row-major order.
+    first = torch.where(((positions[:, 0] * width + positions[:, 1]) <= (mirrors[:, 0] * width + mirrors[:, 1]))[:, None],
+                        positions, mirrors)
+    fu = (first[:, 0] - height // 2).to(torch.float64)
+    fv = (first[:, 1] - width // 2).to(torch.float64)
+    m = torch.arange(height, dtype=torch.float64)
+    n = torch.arange(width, dtype=torch.float64)
+    theta = 2 * math.pi * (fu[:, None, None] * m[None, :, None] / height + fv[:, None, None] * n[None, None, :] / width)
+    scale = 1.0 / math.sqrt(height * width)
+    basis = torch.where(self_conj[:, None, None], torch.cos(theta), torch.cos(theta) - torch.sin(theta)) * scale
+    return basis.to(dtype=dtype, device=device)
+
+
+def position_grid(height: int, width: int) -> torch.Tensor:
+    """For every centred position, the index (into :func:`unique_positions`) of its pair: (H, W) long.
+
+    Used to mirror a per-pair result (M,) into a full centred (H, W) map: ``values[position_grid(H, W)]``.
+    """
+    pos = unique_positions(height, width)
+    grid = torch.full((height, width), -1, dtype=torch.long)
+    grid[pos[:, 0], pos[:, 1]] = torch.arange(pos.shape[0])
+    mir = mirror_positions(pos, height, width)
+    grid[mir[:, 0], mir[:, 1]] = torch.arange(pos.shape[0])
+    return grid

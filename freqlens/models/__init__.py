@@ -1,0 +1,6 @@
+"""Models: MLPs, small CNNs, a CIFAR-size ResNet, normalisation wrappers, and a trained-model cache."""
+from freqlens.models.cnn import ConvNet, SmallCNN
+from freqlens.models.mlp import MLP, make_activation
+from freqlens.models.wrappers import Normalize, with_normalization
+
+__all__ = ["MLP", "SmallCNN", "ConvNet", "Normalize", "with_normalization", "make_activation"]

@@ -1,0 +1,63 @@
+"""Small CNNs for 28×28 and 32×32 images (and any size ≥ 8 px)."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from freqlens.errors import ConfigError
+
+
+class SmallCNN(nn.Module):
+    """The F-Principle paper's CIFAR-10 network (official code): Conv(32, 3×3)-ReLU-Conv(64, 3×3)-ReLU-MaxPool2-
+    Flatten-Dense(400)-ReLU-Dense(classes). Works for any (C, H, W) with H, W ≥ 6; outputs logits (N, classes).
+
+    Example::
+
+        >>> SmallCNN(3, 10, image_size=32)(torch.zeros(2, 3, 32, 32)).shape   # (2, 10)
+    """
+
+    def __init__(self, in_channels: int = 3, num_classes: int = 10, image_size: int | tuple[int, int] = 32,
+                 hidden: int = 400):
+        super().__init__()
+        h, w = (image_size, image_size) if isinstance(image_size, int) else image_size
+        if h < 6 or w < 6:
+            raise ConfigError(f"SmallCNN needs images of at least 6×6, got {h}×{w}")
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 32, 3), nn.ReLU(),
+            nn.Conv2d(32, 64, 3), nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        flat = 64 * ((h - 4) // 2) * ((w - 4) // 2)
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU(), nn.Linear(hidden, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
+class ConvNet(nn.Module):
+    """The robustness spec's scaled-down CNN (~0.3 M parameters): [conv3×3(32)-BN-ReLU]×2, maxpool2,
+    [conv3×3(64)-BN-ReLU]×2, maxpool2, conv3×3(128)-BN-ReLU, global average pool, FC(classes).
+    ``batch_norm=False`` drops the BatchNorm layers; ``dropout`` adds dropout before the classifier."""
+
+    def __init__(self, in_channels: int = 3, num_classes: int = 10, batch_norm: bool = True, dropout: float = 0.0,
+                 widths: tuple[int, int, int] = (32, 64, 128)):
+        super().__init__()
+
+        def block(cin, cout):
+            layers = [nn.Conv2d(cin, cout, 3, padding=1, bias=not batch_norm)]
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(cout))
+            layers.append(nn.ReLU())
+            return layers
+
+        a, b, c = widths
+        self.features = nn.Sequential(
+            *block(in_channels, a), *block(a, a), nn.MaxPool2d(2),
+            *block(a, b), *block(b, b), nn.MaxPool2d(2),
+            *block(b, c), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        )
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.fc = nn.Linear(c, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.dropout(self.features(x)))

@@ -1,0 +1,29 @@
+"""Model wrappers: per-channel normalisation inside the model, so probes perturb images in [0, 1]."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+
+class Normalize(nn.Module):
+    """``(x − mean) / std`` per channel. Shapes: x (N, C, H, W); mean, std length C.
+
+    Example::
+
+        >>> model = nn.Sequential(Normalize(CIFAR10_MEAN, CIFAR10_STD), SmallCNN())
+    """
+
+    def __init__(self, mean: Sequence[float], std: Sequence[float]):
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+
+def with_normalization(model: nn.Module, mean: Sequence[float], std: Sequence[float]) -> nn.Sequential:
+    """``nn.Sequential(Normalize(mean, std), model)``: a model that takes images in [0, 1]."""
+    return nn.Sequential(Normalize(mean, std), model)

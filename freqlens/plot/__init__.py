@@ -1,0 +1,1 @@
+"""Figures, matplotlib only: one module per result family. Every function returns ``(fig, ax)``."""

@@ -1,0 +1,342 @@
+"""One small training loop: full batch or mini-batch, callbacks, atomic checkpoints, bit-identical resume.
+
+Determinism: every epoch starts from ``torch.manual_seed(f(seed, epoch))`` inside ``torch.random.fork_rng``,
+so shuffling, dropout and augmentation of epoch e do not depend on whether the run was interrupted before
+it — resuming from a checkpoint reproduces an uninterrupted run bit for bit — and the caller's global RNG
+state is left untouched.
+
+Example::
+
+    >>> from freqlens.train import fit
+    >>> history = fit(model, (x, y), epochs=100, lr=1e-3)                      # full batch, MSE
+    >>> history = fit(model, loader, epochs=5, loss="cross_entropy", checkpoint="run/ckpt.pt", resume=True)
+"""
+from __future__ import annotations
+
+import io
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
+
+from freqlens.device import model_device
+from freqlens.errors import CheckpointError, ConfigError, InputError, ModelOutputError
+from freqlens.results import Result, atomic_write_bytes
+from freqlens.validation import check_finite, check_same_length
+
+
+@dataclass
+class TrainState:
+    """What callbacks see. ``epoch`` counts completed epochs (0 before training); ``step`` counts optimiser steps."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    device: torch.device
+    epoch: int = 0
+    step: int = 0
+    loss: float = float("nan")
+    epoch_loss: float = float("nan")
+    epochs: int = 0
+    resumed: bool = False
+    losses: list[float] = field(default_factory=list)
+
+
+class Callback:
+    """Base class of ``fit`` callbacks. Trackers override the hooks they need and expose ``state_dict`` /
+    ``load_state_dict`` (tensors, numbers, lists, dicts only) so their history survives a resume."""
+
+    def on_train_begin(self, state: TrainState) -> None: ...
+
+    def on_step_end(self, state: TrainState) -> None: ...
+
+    def on_epoch_end(self, state: TrainState) -> None: ...
+
+    def on_train_end(self, state: TrainState) -> None: ...
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+@dataclass
+class FitHistory(Result):
+    """Mean training loss per epoch (``losses[e]`` is epoch e + 1) and the wall time of this call."""
+
+    losses: list[float]
+    seconds: float
+    epochs: int
+    steps: int
+
+    def plot(self, ax=None):
+        from freqlens.plot.training import plot_loss_curve
+
+        return plot_loss_curve(self, ax=ax)
+
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _mse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    if not target.is_floating_point():  # class labels with MSE: one-hot, as the F-Principle papers do
+        if out.ndim != 2:
+            raise ModelOutputError(f"model output has shape {tuple(out.shape)}; MSE on class labels needs (N, classes)")
+        target = nn.functional.one_hot(target, out.shape[1]).to(out.dtype)
+    if out.shape != target.shape:
+        target = target.reshape(out.shape) if target.numel() == out.numel() else target
+    if out.shape != target.shape:
+        raise ModelOutputError(f"model output has shape {tuple(out.shape)} but targets have {tuple(target.shape)}")
+    return nn.functional.mse_loss(out, target)
+
+
+def _cross_entropy(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    if out.ndim != 2:
+        raise ModelOutputError(f"model output has shape {tuple(out.shape)}; cross-entropy needs (N, classes)")
+    if not target.is_floating_point() and int(target.max()) >= out.shape[1]:
+        raise ModelOutputError(f"model outputs {out.shape[1]} classes but a label is {int(target.max())}")
+    return nn.functional.cross_entropy(out, target)
+
+
+def resolve_loss(loss: str | LossFn) -> LossFn:
+    """"mse" (class labels become one-hot), "cross_entropy", or any callable ``(output, target) -> scalar``."""
+    if callable(loss):
+        return loss
+    table = {"mse": _mse, "cross_entropy": _cross_entropy, "ce": _cross_entropy}
+    if loss not in table:
+        raise ConfigError(f"unknown loss {loss!r}; expected 'mse', 'cross_entropy' or a callable")
+    return table[loss]
+
+
+class _TensorBatches:
+    """Mini-batches of in-memory tensors on the model's device, shuffled by a per-epoch generator."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int | None, shuffle: bool, device):
+        self.x, self.y = x.to(device), y.to(device)
+        self.n = x.shape[0]
+        self.batch_size = batch_size or self.n
+        self.shuffle = shuffle
+
+    def __len__(self) -> int:
+        return -(-self.n // self.batch_size)
+
+    def batches(self, generator: torch.Generator):
+        if self.batch_size >= self.n:
+            yield self.x, self.y
+            return
+        order = torch.randperm(self.n, generator=generator) if self.shuffle else torch.arange(self.n)
+        order = order.to(self.x.device)
+        for start in range(0, self.n, self.batch_size):
+            idx = order[start:start + self.batch_size]
+            yield self.x[idx], self.y[idx]
+
+
+class _LoaderBatches:
+    def __init__(self, loader: Iterable, device):
+        self.loader, self.device = loader, device
+
+    def __len__(self) -> int:
+        try:
+            return len(self.loader)  # type: ignore[arg-type]
+        except TypeError:
+            return 0
+
+    def batches(self, generator: torch.Generator):
+        for batch in self.loader:
+            if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+                raise InputError("each batch of the data loader must be (inputs, targets)")
+            yield batch[0].to(self.device), batch[1].to(self.device)
+
+
+def _make_batches(data, batch_size, shuffle, device):
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data):
+        x, y = data
+        check_same_length(x, y, "inputs", "targets")
+        check_finite(x, "inputs")
+        if y.is_floating_point():
+            check_finite(y, "targets")
+        if x.shape[0] == 0:
+            raise InputError("training inputs are empty")
+        return _TensorBatches(x, y, batch_size, shuffle, device)
+    if isinstance(data, Dataset) and not isinstance(data, DataLoader):
+        data = DataLoader(data, batch_size=batch_size or 128, shuffle=shuffle)
+    if isinstance(data, Iterable):
+        return _LoaderBatches(data, device)
+    raise InputError(f"data must be (inputs, targets) tensors, a Dataset or a DataLoader, got {type(data).__name__}")
+
+
+def _fingerprint(model: nn.Module, batches, batch_size, seed) -> str:
+    shapes = ",".join(f"{k}:{tuple(v.shape)}" for k, v in model.state_dict().items())
+    n = getattr(batches, "n", len(batches))
+    return f"{type(model).__name__}|{shapes}|n={n}|bs={batch_size}|seed={seed}"
+
+
+def _epoch_seed(seed: int, epoch: int) -> int:
+    return (int(seed) * 1_000_003 + int(epoch) * 7919 + 17) % (2**63 - 1)
+
+
+def save_checkpoint(path: str | os.PathLike, payload: dict) -> None:
+    """Atomically write a checkpoint (plain dicts of tensors and numbers, loadable with ``weights_only=True``)."""
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_checkpoint(path: str | os.PathLike, map_location=None) -> dict:
+    """Load a checkpoint with ``weights_only=True``; :class:`CheckpointError` if missing or corrupt."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt files
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a freqlens checkpoint: {str(exc).splitlines()[0]}") from exc
+
+
+def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | Callable | None = None,
+        loss: str | LossFn = "mse", callbacks: Sequence[Callback] = (), checkpoint: str | os.PathLike | None = None,
+        resume: bool = False, seed: int = 0, batch_size: int | None = None, lr: float = 1e-3,
+        device: str | torch.device | None = None, shuffle: bool = True, progress: bool = True,
+        checkpoint_every: int = 1, scheduler: Callable | None = None,
+        batch_transform: Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
+        regularizer: Callable[[nn.Module], torch.Tensor] | None = None) -> FitHistory:
+    """Train ``model`` in place for ``epochs`` epochs and return the per-epoch loss history.
+
+    Args:
+        data: ``(inputs, targets)`` tensors (full batch unless ``batch_size``), a ``Dataset`` or a ``DataLoader``.
+            Inputs (N, ...) ; targets (N,) class labels or (N, out) regression targets.
+        optimizer: an optimizer over ``model.parameters()``, a factory ``params -> optimizer``, or ``None`` (Adam, ``lr``).
+        loss: "mse" (class labels are one-hot encoded), "cross_entropy", or ``(output, target) -> scalar``.
+        callbacks: :class:`Callback` objects (trackers); called at train begin, each step end, each epoch end.
+        checkpoint: file written atomically every ``checkpoint_every`` epochs (model, optimizer, scheduler,
+            callbacks' state). With ``resume=True`` an existing checkpoint is continued to ``epochs``.
+        seed: seeds initial shuffling/dropout per epoch (see module docstring).
+        device: where to train; default the model's current device.
+        scheduler: factory ``optimizer -> LR scheduler``, stepped once per epoch.
+        batch_transform: ``(model, x, y) -> (x, y)`` applied to each training batch (augmentation, adversarial
+            examples); runs with the model in train mode.
+        regularizer: ``model -> scalar`` added to the loss (e.g. a kernel smoothness penalty).
+    """
+    if int(epochs) < 0:
+        raise InputError(f"epochs must be ≥ 0, got {epochs}")
+    if checkpoint_every < 1:
+        raise InputError(f"checkpoint_every must be ≥ 1, got {checkpoint_every}")
+    dev = torch.device(device) if device is not None else model_device(model)
+    model.to(dev)
+    batches = _make_batches(data, batch_size, shuffle, dev)
+    loss_fn = resolve_loss(loss)
+    if optimizer is None:
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+    elif isinstance(optimizer, torch.optim.Optimizer):
+        opt = optimizer
+    else:
+        opt = optimizer(model.parameters())
+    sched = scheduler(opt) if scheduler is not None else None
+    state = TrainState(model=model, optimizer=opt, device=dev, epochs=int(epochs))
+    fingerprint = _fingerprint(model, batches, batch_size, seed)
+
+    if resume and checkpoint is not None and Path(checkpoint).exists():
+        ck = load_checkpoint(checkpoint, map_location=dev)
+        if ck.get("fingerprint") != fingerprint:
+            raise CheckpointError(
+                f"checkpoint {checkpoint} was written for another configuration ({ck.get('fingerprint')!r}); "
+                "refusing to resume — delete it or use another path")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        if sched is not None and ck.get("scheduler") is not None:
+            sched.load_state_dict(ck["scheduler"])
+        for cb, cb_state in zip(callbacks, ck.get("callbacks", [])):
+            cb.load_state_dict(cb_state)
+        state.epoch, state.step, state.losses = int(ck["epoch"]), int(ck["step"]), list(ck["losses"])
+        state.resumed = True
+
+    def write_checkpoint():
+        if checkpoint is None:
+            return
+        save_checkpoint(checkpoint, {
+            "fingerprint": fingerprint, "epoch": state.epoch, "step": state.step, "losses": state.losses,
+            "model": model.state_dict(), "optimizer": opt.state_dict(),
+            "scheduler": sched.state_dict() if sched is not None else None,
+            "callbacks": [cb.state_dict() for cb in callbacks],
+        })
+
+    start = time.perf_counter()
+    was_training = model.training
+    fork_devices = [dev] if dev.type == "cuda" else []
+    with torch.random.fork_rng(devices=fork_devices):
+        for cb in callbacks:
+            cb.on_train_begin(state)
+        bar = tqdm(total=int(epochs), initial=state.epoch, desc="fit", unit="epoch", disable=not progress,
+                   leave=False, dynamic_ncols=True)
+        try:
+            while state.epoch < epochs:
+                torch.manual_seed(_epoch_seed(seed, state.epoch))
+                gen = torch.Generator().manual_seed(_epoch_seed(seed, state.epoch) + 1)
+                model.train()
+                total, count = 0.0, 0
+                for xb, yb in batches.batches(gen):
+                    if batch_transform is not None:
+                        xb, yb = batch_transform(model, xb, yb)
+                        model.train()
+                    opt.zero_grad(set_to_none=True)
+                    out = model(xb)
+                    if out.shape[0] != xb.shape[0]:
+                        raise ModelOutputError(f"model returned {out.shape[0]} rows for a batch of {xb.shape[0]}")
+                    value = loss_fn(out, yb)
+                    if regularizer is not None:
+                        value = value + regularizer(model)
+                    if not torch.isfinite(value):
+                        raise InputError(f"training loss became {float(value)} at epoch {state.epoch + 1}; lower lr")
+                    value.backward()
+                    opt.step()
+                    state.step += 1
+                    state.loss = float(value.detach())
+                    total += state.loss * xb.shape[0]
+                    count += xb.shape[0]
+                    for cb in callbacks:
+                        cb.on_step_end(state)
+                if sched is not None:
+                    sched.step()
+                state.epoch += 1
+                state.epoch_loss = total / max(count, 1)
+                state.losses.append(state.epoch_loss)
+                for cb in callbacks:
+                    cb.on_epoch_end(state)
+                if state.epoch % checkpoint_every == 0 or state.epoch == epochs:
+                    write_checkpoint()
+                bar.update(1)
+                bar.set_postfix(loss=f"{state.epoch_loss:.3g}")
+            for cb in callbacks:
+                cb.on_train_end(state)
+        finally:
+            bar.close()
+            model.train(was_training)
+    return FitHistory(losses=list(state.losses), seconds=time.perf_counter() - start, epochs=state.epoch,
+                      steps=state.step)
+
+
+def predict(model: nn.Module, inputs: torch.Tensor, max_batch: int = 4096) -> torch.Tensor:
+    """Outputs of ``model`` on ``inputs`` (N, ...) in eval mode, batched, on the model's device; returned on CPU."""
+    from freqlens.device import eval_mode
+
+    dev = model_device(model)
+    outs = []
+    with eval_mode(model), torch.inference_mode():
+        for start in range(0, inputs.shape[0], max_batch):
+            outs.append(model(inputs[start:start + max_batch].to(dev)).float().cpu())
+    return torch.cat(outs) if outs else torch.zeros(0)
+
+
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, max_batch: int = 2048) -> float:
+    """Top-1 accuracy in [0, 1] of ``model`` on ``images`` (N, ...) with labels (N,)."""
+    check_same_length(images, labels, "images", "labels")
+    logits = predict(model, images, max_batch)
+    if logits.ndim != 2:
+        raise ModelOutputError(f"model output has shape {tuple(logits.shape)}; expected (N, classes)")
+    return float((logits.argmax(1) == labels.cpu()).float().mean())

@@ -1,0 +1,70 @@
+"""Input checks shared by every module: one-line errors that name the bad value."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from freqlens.errors import InputError
+
+
+def as_tensor(value, name: str, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Convert ``value`` (tensor, array, list) to a tensor, refusing non-numeric input with an :class:`InputError`."""
+    if isinstance(value, torch.Tensor):
+        out = value
+    else:
+        try:
+            out = torch.as_tensor(np.asarray(value))
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{name}: expected a tensor or array of numbers, got {type(value).__name__}") from exc
+    if dtype is not None:
+        out = out.to(dtype)
+    return out
+
+
+def check_finite(t: torch.Tensor, name: str) -> torch.Tensor:
+    """Raise if ``t`` holds NaN or infinite values."""
+    if t.is_floating_point() or t.is_complex():
+        bad = ~torch.isfinite(t)
+        if bool(bad.any()):
+            raise InputError(f"{name} contains {int(bad.sum())} NaN or infinite value(s); expected finite numbers")
+    return t
+
+
+def check_rank(t: torch.Tensor, name: str, ranks: int | Sequence[int], shape_doc: str) -> torch.Tensor:
+    """Raise unless ``t.ndim`` is one of ``ranks``; ``shape_doc`` says what was expected, e.g. ``"(N, C, H, W)"``."""
+    allowed = (ranks,) if isinstance(ranks, int) else tuple(ranks)
+    if t.ndim not in allowed:
+        raise InputError(f"{name} has shape {tuple(t.shape)} (rank {t.ndim}); expected {shape_doc}")
+    return t
+
+
+def check_same_length(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
+    """Raise unless ``a`` and ``b`` have the same first dimension."""
+    if a.shape[0] != b.shape[0]:
+        raise InputError(f"{name_a} has {a.shape[0]} samples but {name_b} has {b.shape[0]}; they must match")
+
+
+def check_positive(value: float, name: str) -> float:
+    """Raise unless ``value`` is a finite number > 0."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be a positive number, got {value!r}") from exc
+    if not np.isfinite(v) or v <= 0:
+        raise InputError(f"{name} must be > 0, got {value!r}")
+    return v
+
+
+def check_bounds(images: torch.Tensor, bounds: tuple[float, float], name: str = "images", tol: float = 1e-6) -> None:
+    """Raise if ``images`` leave ``bounds`` (the input space before normalisation, e.g. (0, 1))."""
+    lo, hi = bounds
+    if lo >= hi:
+        raise InputError(f"bounds must be (low, high) with low < high, got {bounds}")
+    mn, mx = float(images.min()), float(images.max())
+    if mn < lo - tol or mx > hi + tol:
+        raise InputError(
+            f"{name} range [{mn:.4g}, {mx:.4g}] is outside bounds {tuple(bounds)}; pass images before "
+            "normalisation (e.g. in [0, 1]) and give the normalisation as `normalize`"
+        )
