@@ -1,0 +1,108 @@
+"""Trained image classifiers shared by the recipes, trained once per configuration and cached under
+``<out>/../cache`` (see :func:`freqlens.models.cache.cached_model`), so a second recipe reuses them.
+
+Every model returned takes images in [0, 1]: per-channel normalisation is the first module inside it.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from freqlens.data import CIFAR10_MEAN, CIFAR10_STD, MNIST_MEAN, MNIST_STD, load_cifar10, load_mnist
+from freqlens.errors import ConfigError
+from freqlens.interventions.adversarial_training import AdversarialExamples
+from freqlens.interventions.augment import Compose, GaussianNoiseAugmentation, RandomCropFlip
+from freqlens.models import ConvNet, SmallCNN, with_normalization
+from freqlens.models.cache import cached_model
+from freqlens.recipes.base import RecipeContext
+from freqlens.train import fit
+
+ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
+    "convnet": lambda in_channels, num_classes, **kw: ConvNet(in_channels, num_classes, **kw),
+    "convnet-small": lambda in_channels, num_classes, **kw: ConvNet(in_channels, num_classes, widths=(16, 32, 64), **kw),
+    "smallcnn": lambda in_channels, num_classes, image_size=32, **kw: SmallCNN(in_channels, num_classes, image_size, **kw),
+}
+
+
+def balanced_subset(images: torch.Tensor, labels: torch.Tensor, per_class: int, seed: int = 0):
+    """``per_class`` random images of every class (fixed seed), shuffled together."""
+    g = torch.Generator().manual_seed(seed)
+    keep = []
+    for c in labels.unique().tolist():
+        idx = torch.nonzero(labels == c).flatten()
+        keep.append(idx[torch.randperm(idx.numel(), generator=g)[:per_class]])
+    order = torch.cat(keep)
+    order = order[torch.randperm(order.numel(), generator=g)]
+    return images[order], labels[order]
+
+
+def image_data(ctx: RecipeContext, dataset: str, n_train: int, n_test: int, seed: int = 0):
+    """Balanced training subset and the first ``n_test`` test images of MNIST or CIFAR-10 (data root)."""
+    if dataset == "cifar10":
+        xtr, ytr = load_cifar10(ctx.data_root, train=True)
+        xte, yte = load_cifar10(ctx.data_root, train=False, limit=n_test)
+    elif dataset == "mnist":
+        xtr, ytr = load_mnist(ctx.data_root, train=True)
+        xte, yte = load_mnist(ctx.data_root, train=False, limit=n_test)
+    else:
+        raise ConfigError(f"unknown dataset {dataset!r}; expected 'cifar10' or 'mnist'")
+    xtr, ytr = balanced_subset(xtr, ytr, max(1, n_train // 10), seed)
+    return xtr, ytr, xte, yte
+
+
+def train_variant_transform(variant: str, dataset: str, normalize=None):
+    """The batch transform of a named training variant: natural, gaussian (σ_max 0.1), adversarial (PGD)."""
+    crop = RandomCropFlip(pad=4, flip=dataset == "cifar10") if dataset == "cifar10" else None
+    if variant == "natural":
+        return Compose(crop)
+    if variant == "gaussian":
+        return Compose(crop, GaussianNoiseAugmentation(0.1))
+    if variant == "adversarial":
+        return Compose(crop, AdversarialExamples(eps=8 / 255 if dataset == "cifar10" else 0.3,
+                                                 steps=3, step_size=3 / 255 if dataset == "cifar10" else 0.1))
+    if variant == "none":
+        return None
+    raise ConfigError(f"unknown training variant {variant!r}; expected natural, gaussian, adversarial or none")
+
+
+def trained_classifier(ctx: RecipeContext, dataset: str = "cifar10", arch: str = "convnet-small",
+                       variant: str = "natural", n_train: int = 5000, epochs: int = 8, batch_size: int = 128,
+                       lr: float = 0.05, weight_decay: float = 5e-4, arch_kwargs: dict[str, Any] | None = None,
+                       transform=None, train_data=None, tag: str = "") -> nn.Module:
+    """A classifier trained with SGD (Nesterov momentum 0.9, cosine schedule) on a balanced subset, cached.
+
+    ``transform`` (a ``fit`` batch transform) replaces the variant's; then ``tag`` must name it so the cache
+    key differs. ``train_data=(x, y)`` replaces the balanced subset (e.g. LFC images); ``tag`` again names it.
+    """
+    if arch not in ARCHITECTURES:
+        raise ConfigError(f"unknown architecture {arch!r}; expected one of {', '.join(ARCHITECTURES)}")
+    arch_kwargs = dict(arch_kwargs or {})
+    in_channels = 3 if dataset == "cifar10" else 1
+    mean, std = (CIFAR10_MEAN, CIFAR10_STD) if dataset == "cifar10" else (MNIST_MEAN, MNIST_STD)
+    if arch == "smallcnn":
+        arch_kwargs.setdefault("image_size", 32 if dataset == "cifar10" else 28)
+    config = {"name": f"{dataset}-{arch}-{variant}{('-' + tag) if tag else ''}", "dataset": dataset, "arch": arch,
+              "arch_kwargs": arch_kwargs, "variant": variant, "n_train": n_train, "epochs": epochs,
+              "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay, "seed": ctx.seed, "tag": tag,
+              "version": 1}
+
+    def build() -> nn.Module:
+        torch.manual_seed(ctx.seed)
+        return with_normalization(ARCHITECTURES[arch](in_channels, 10, **arch_kwargs), mean, std)
+
+    def train(model: nn.Module, checkpoint) -> None:
+        if train_data is not None:
+            xtr, ytr = train_data
+        else:
+            xtr, ytr, _, _ = image_data(ctx, dataset, n_train, 0, ctx.seed)
+        tr = transform if transform is not None else train_variant_transform(variant, dataset)
+        fit(model, (xtr, ytr), epochs, loss="cross_entropy", batch_size=batch_size, seed=ctx.seed,
+            optimizer=lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay),
+            scheduler=lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=max(epochs, 1)),
+            batch_transform=tr, checkpoint=checkpoint, resume=True, progress=ctx.progress, device=ctx.device)
+
+    model = cached_model(build, train, config, ctx.cache_dir, device=ctx.device)
+    model.eval()
+    return model
