@@ -1,9 +1,8 @@
 """One small training loop: full batch or mini-batch, callbacks, atomic checkpoints, bit-identical resume.
 
-Determinism: every epoch starts from ``torch.manual_seed(f(seed, epoch))`` inside ``torch.random.fork_rng``,
-so shuffling, dropout and augmentation of epoch e do not depend on whether the run was interrupted before
-it — resuming from a checkpoint reproduces an uninterrupted run bit for bit — and the caller's global RNG
-state is left untouched.
+Determinism: training runs inside ``torch.random.fork_rng`` seeded with ``seed`` (the caller's global RNG
+state is left untouched); shuffling uses a local generator. Checkpoints store both RNG states, so shuffling,
+dropout and augmentation after a resume are those of an uninterrupted run: resuming reproduces it bit for bit.
 
 Example::
 
@@ -45,6 +44,7 @@ class TrainState:
     epochs: int = 0
     resumed: bool = False
     losses: list[float] = field(default_factory=list)
+    stop_training: bool = False  # a callback sets it to end training after the current epoch
 
 
 class Callback:
@@ -177,10 +177,6 @@ def _fingerprint(model: nn.Module, batches, batch_size, seed) -> str:
     return f"{type(model).__name__}|{shapes}|n={n}|bs={batch_size}|seed={seed}"
 
 
-def _epoch_seed(seed: int, epoch: int) -> int:
-    return (int(seed) * 1_000_003 + int(epoch) * 7919 + 17) % (2**63 - 1)
-
-
 def save_checkpoint(path: str | os.PathLike, payload: dict) -> None:
     """Atomically write a checkpoint (plain dicts of tensors and numbers, loadable with ``weights_only=True``)."""
     buf = io.BytesIO()
@@ -255,6 +251,9 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
             cb.load_state_dict(cb_state)
         state.epoch, state.step, state.losses = int(ck["epoch"]), int(ck["step"]), list(ck["losses"])
         state.resumed = True
+        resume_rng = ck.get("rng")
+    else:
+        resume_rng = None
 
     def write_checkpoint():
         if checkpoint is None:
@@ -264,23 +263,33 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
             "model": model.state_dict(), "optimizer": opt.state_dict(),
             "scheduler": sched.state_dict() if sched is not None else None,
             "callbacks": [cb.state_dict() for cb in callbacks],
+            "rng": {"cpu": torch.get_rng_state(), "shuffle": shuffle_gen.get_state(),
+                    "cuda": torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None},
         })
 
     start = time.perf_counter()
     was_training = model.training
     fork_devices = [dev] if dev.type == "cuda" else []
+    shuffle_gen = torch.Generator()
     with torch.random.fork_rng(devices=fork_devices):
+        torch.random.default_generator.manual_seed(int(seed))
+        if dev.type == "cuda":
+            torch.cuda.manual_seed(int(seed))
+        shuffle_gen.manual_seed(int(seed) + 1)
+        if resume_rng is not None:
+            torch.set_rng_state(resume_rng["cpu"])
+            shuffle_gen.set_state(resume_rng["shuffle"])
+            if dev.type == "cuda" and resume_rng.get("cuda") is not None:
+                torch.cuda.set_rng_state(resume_rng["cuda"], dev)
         for cb in callbacks:
             cb.on_train_begin(state)
         bar = tqdm(total=int(epochs), initial=state.epoch, desc="fit", unit="epoch", disable=not progress,
                    leave=False, dynamic_ncols=True)
         try:
             while state.epoch < epochs:
-                torch.manual_seed(_epoch_seed(seed, state.epoch))
-                gen = torch.Generator().manual_seed(_epoch_seed(seed, state.epoch) + 1)
                 model.train()
                 total, count = 0.0, 0
-                for xb, yb in batches.batches(gen):
+                for xb, yb in batches.batches(shuffle_gen):
                     if batch_transform is not None:
                         xb, yb = batch_transform(model, xb, yb)
                         model.train()
@@ -312,6 +321,9 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
                     write_checkpoint()
                 bar.update(1)
                 bar.set_postfix(loss=f"{state.epoch_loss:.3g}")
+                if state.stop_training:
+                    write_checkpoint()
+                    break
             for cb in callbacks:
                 cb.on_train_end(state)
         finally:

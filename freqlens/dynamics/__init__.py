@@ -1,0 +1,13 @@
+"""Observe training: trackers usable as :func:`freqlens.train.fit` callbacks or as plain functions."""
+from freqlens.dynamics.fprinciple import (
+    FilteringResult,
+    FilteringTracker,
+    ProjectionResult,
+    ProjectionTracker,
+    choose_delta,
+    filtering_errors,
+    projection_errors,
+)
+
+__all__ = ["ProjectionTracker", "FilteringTracker", "ProjectionResult", "FilteringResult", "projection_errors",
+           "filtering_errors", "choose_delta"]

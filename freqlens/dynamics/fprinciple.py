@@ -1,0 +1,407 @@
+"""The Frequency Principle (Xu et al.): does a network fit the low frequencies of its target first?
+
+Two ways to see it in high dimension, each a ``fit`` callback *and* a plain function on (model, inputs, targets):
+
+* :class:`ProjectionTracker` — the projection method. Inputs are projected on a direction p (default: the
+  first principal component), the labels and the outputs are Fourier transformed along it with a
+  non-uniform DFT (ordinary convention: ŷ(κ) = (1/n) Σ_i y_i exp(−2πi κ p·x_i), κ in cycles per unit of p·x),
+  and the relative error Δ_F(κ) = |ĥ(κ) − ŷ(κ)| / |ŷ(κ)| is followed at the peaks of |ŷ|. For vector
+  outputs |·| is the ℓ2 norm over components.
+* :class:`FilteringTracker` — the filtering method. With the Gaussian G^δ(x) = exp(−‖x‖²/(2δ)) (δ a variance
+  in squared input units), y^{low,δ} is the kernel-weighted average of the labels and y^{high,δ} = y − y^{low,δ};
+  e_low = ‖h^{low} − y^{low}‖ / ‖y^{low}‖ and e_high = ‖h^{high} − y^{high}‖ / ‖y^{high}‖ (Frobenius norms).
+  The row-normalised kernels are built once (see :class:`freqlens.fourier.GaussianSmoother`).
+
+Example::
+
+    >>> trackers = [ProjectionTracker(x_train, y_train), FilteringTracker(x_train, y_train, deltas=[3.0, 7.0])]
+    >>> fit(model, (x_train, y_train), epochs=50, callbacks=trackers)
+    >>> trackers[1].result().plot()
+    >>> trackers[0].result().save("fp.json")
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from freqlens.device import eval_mode, model_device
+from freqlens.errors import InputError, ModelOutputError
+from freqlens.fourier.nudft import first_principal_component, nudft
+from freqlens.fourier.peaks import find_peaks, relative_error_at
+from freqlens.fourier.smoothing import GaussianSmoother
+from freqlens.results import Result
+from freqlens.train import Callback, TrainState
+from freqlens.validation import as_tensor, check_finite, check_same_length
+
+OutputTransform = Callable[[torch.Tensor], torch.Tensor] | str | None
+
+
+def _prepare_xy(inputs, targets) -> tuple[torch.Tensor, torch.Tensor]:
+    x = as_tensor(inputs, "inputs")
+    y = as_tensor(targets, "targets")
+    if x.ndim < 1 or x.shape[0] < 2:
+        raise InputError(f"inputs has shape {tuple(x.shape)}; expected (n, ...) with n ≥ 2 samples")
+    check_same_length(x, y, "inputs", "targets")
+    check_finite(x.float(), "inputs")
+    if not y.is_floating_point():
+        if y.ndim != 1:
+            raise InputError(f"integer targets must be class labels of shape (n,), got {tuple(y.shape)}")
+        y = nn.functional.one_hot(y.long()).to(torch.float64)
+    y = y.to(torch.float64)
+    if y.ndim == 1:
+        y = y[:, None]
+    elif y.ndim > 2:
+        raise InputError(f"targets has shape {tuple(y.shape)}; expected (n,) labels or (n, outputs)")
+    check_finite(y, "targets")
+    return x, y
+
+
+def _transform(out: torch.Tensor, how: OutputTransform) -> torch.Tensor:
+    if how is None:
+        return out
+    if how == "softmax":
+        return torch.softmax(out, dim=1)
+    if callable(how):
+        return how(out)
+    raise InputError(f"output_transform must be None, 'softmax' or a callable, got {how!r}")
+
+
+def model_outputs(model: nn.Module, inputs: torch.Tensor, n_outputs: int, output_transform: OutputTransform = None,
+                  max_batch: int = 4096) -> torch.Tensor:
+    """Outputs (n, n_outputs) float64 on the CPU, eval mode, batched on the model's device; checks the width."""
+    dev = model_device(model)
+    outs = []
+    with eval_mode(model), torch.inference_mode():
+        for start in range(0, inputs.shape[0], max_batch):
+            o = model(inputs[start:start + max_batch].to(dev))
+            o = o[:, None] if o.ndim == 1 else o.reshape(o.shape[0], -1)
+            outs.append(_transform(o.double(), output_transform).cpu())
+    out = torch.cat(outs)
+    if out.shape[1] != n_outputs:
+        raise ModelOutputError(f"model output has {out.shape[1]} column(s) per sample but targets have {n_outputs}")
+    return out
+
+
+# --------------------------------------------------------------------------------------------- projection
+
+@dataclass
+class ProjectionResult(Result):
+    """Δ_F at the label spectrum's peaks over training (projection method).
+
+    ``deltas[t, p]`` is Δ_F at peak p (ascending frequency) at ``epochs[t]``; ``freqs`` is the κ grid of the
+    spectra, ``target_amplitude`` |ŷ(κ)| and ``output_amplitude`` |ĥ(κ)| at the last record.
+    """
+
+    epochs: list[int]
+    peak_freqs: list[float]
+    deltas: np.ndarray
+    freqs: np.ndarray
+    target_amplitude: np.ndarray
+    output_amplitude: np.ndarray
+    direction: np.ndarray
+    mode: str = "complex"
+    convention: str = "ordinary"
+    outputs: np.ndarray | None = None
+    projected: np.ndarray | None = None
+
+    def converged_epochs(self, threshold: float = 0.1) -> list[int | None]:
+        """First recorded epoch at which Δ_F < ``threshold``, per peak (``None`` if never)."""
+        out: list[int | None] = []
+        d = np.asarray(self.deltas)
+        for p in range(d.shape[1]):
+            hit = np.nonzero(d[:, p] < threshold)[0]
+            out.append(int(self.epochs[hit[0]]) if hit.size else None)
+        return out
+
+    def plot(self, ax=None):
+        from freqlens.plot.fprinciple import plot_projection_heatmap
+
+        return plot_projection_heatmap(self, ax=ax)
+
+
+class ProjectionTracker(Callback):
+    """Projection-method F-Principle tracker (see module docstring).
+
+    Args:
+        inputs: (n, ...) training inputs (flattened for the projection); targets: (n,) class labels (one-hot
+            encoded), (n,) or (n, c) regression targets.
+        direction: (d,) projection direction; default the first principal component of the inputs.
+        freqs: the κ grid (cycles per unit of p·x, or radians with ``convention="angular"``); default
+            ``n_freqs`` points on [0, 4/std(p·x)].
+        peaks: κ values to follow; default the first ``max_peaks`` local maxima of |ŷ| higher than
+            ``min_relative_height`` × the largest.
+        every: record every ``every`` epochs (and before training).
+        output_transform: None, "softmax" (for cross-entropy models) or a callable on (n, c) outputs.
+        store_outputs: keep the outputs at every record (for 1-D figures).
+    """
+
+    def __init__(self, inputs, targets, direction=None, freqs=None, n_freqs: int = 200, peaks=None,
+                 max_peaks: int = 4, min_relative_height: float = 0.1, mode: str = "complex",
+                 convention: str = "ordinary", every: int = 1, output_transform: OutputTransform = None,
+                 store_outputs: bool = False, max_batch: int = 4096):
+        x, y = _prepare_xy(inputs, targets)
+        flat = x.reshape(x.shape[0], -1).double()
+        if direction is None:
+            p = first_principal_component(flat)
+        else:
+            p = as_tensor(direction, "direction", torch.float64).flatten()
+            if p.numel() != flat.shape[1]:
+                raise InputError(f"direction has {p.numel()} entries but inputs have {flat.shape[1]} features")
+            if float(p.norm()) == 0:
+                raise InputError("direction must be non-zero")
+            p = p / p.norm()
+        if every < 1:
+            raise InputError(f"every must be ≥ 1, got {every}")
+        self.inputs, self.targets = x, y
+        self.projected = flat @ p
+        self.direction = p
+        if freqs is None:
+            kmax = 4.0 / float(self.projected.std().clamp_min(1e-12))
+            freqs = torch.linspace(0, kmax, n_freqs, dtype=torch.float64)
+        self.freqs = check_finite(as_tensor(freqs, "freqs", torch.float64).flatten(), "freqs")
+        self.mode, self.convention = mode, convention
+        self.target_spectrum = nudft(self.projected, y, self.freqs, convention=convention)  # (m, c)
+        amp = self.target_spectrum.abs().norm(dim=1)
+        if peaks is None:
+            idx = find_peaks(amp, min_relative_height=min_relative_height)[:max_peaks]
+            if idx.numel() == 0:
+                raise InputError("the target spectrum has no peak on the frequency grid; pass freqs or peaks")
+            self.peak_freqs = self.freqs[idx]
+        else:
+            self.peak_freqs = as_tensor(peaks, "peaks", torch.float64).flatten()
+        self.target_at_peaks = nudft(self.projected, y, self.peak_freqs, convention=convention)
+        if bool((self.target_at_peaks.abs().norm(dim=1) == 0).any()):
+            raise InputError("the target spectrum is zero at a requested peak; Δ_F is undefined there")
+        self.every, self.output_transform, self.max_batch = every, output_transform, max_batch
+        self.store_outputs = store_outputs
+        self.epochs: list[int] = []
+        self.history: list[torch.Tensor] = []
+        self.output_history: list[torch.Tensor] = []
+        self.last_outputs: torch.Tensor | None = None
+
+    def measure(self, model: nn.Module) -> torch.Tensor:
+        """Δ_F at the peaks for ``model`` now. Shape (peaks,)."""
+        h = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform, self.max_batch)
+        self.last_outputs = h
+        h_hat = nudft(self.projected, h, self.peak_freqs, convention=self.convention)
+        return relative_error_at(h_hat, self.target_at_peaks, mode=self.mode)
+
+    def record(self, model: nn.Module, epoch: int) -> None:
+        self.epochs.append(int(epoch))
+        self.history.append(self.measure(model).float())
+        if self.store_outputs and self.last_outputs is not None:
+            self.output_history.append(self.last_outputs.float())
+
+    # callback hooks
+    def on_train_begin(self, state: TrainState) -> None:
+        if not state.resumed and not self.epochs:
+            self.record(state.model, state.epoch)
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        if state.epoch % self.every == 0 or state.epoch == state.epochs:
+            self.record(state.model, state.epoch)
+
+    def state_dict(self) -> dict:
+        return {"epochs": list(self.epochs), "history": [h.clone() for h in self.history],
+                "outputs": [o.clone() for o in self.output_history]}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epochs = list(state["epochs"])
+        self.history = list(state["history"])
+        self.output_history = list(state.get("outputs", []))
+
+    def result(self, model: nn.Module | None = None) -> ProjectionResult:
+        """The recorded history; pass ``model`` to also get its current output spectrum."""
+        if not self.history:
+            raise InputError("nothing recorded yet: use the tracker as a fit callback or call record()")
+        if model is not None:
+            self.last_outputs = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform,
+                                              self.max_batch)
+        out_amp = (nudft(self.projected, self.last_outputs, self.freqs, convention=self.convention).abs().norm(dim=1)
+                   if self.last_outputs is not None else torch.full_like(self.freqs, float("nan")))
+        return ProjectionResult(
+            epochs=list(self.epochs), peak_freqs=[float(k) for k in self.peak_freqs],
+            deltas=torch.stack(self.history).numpy(), freqs=self.freqs.numpy(),
+            target_amplitude=self.target_spectrum.abs().norm(dim=1).numpy(), output_amplitude=out_amp.numpy(),
+            direction=self.direction.numpy(), mode=self.mode, convention=self.convention,
+            outputs=torch.stack(self.output_history).numpy() if self.output_history else None,
+            projected=self.projected.numpy() if self.output_history else None)
+
+    def __call__(self, model: nn.Module) -> torch.Tensor:
+        return self.measure(model)
+
+
+def projection_errors(model: nn.Module, inputs, targets, **kwargs) -> dict[str, list[float]]:
+    """One-shot projection method: ``{"peak_freqs": [...], "delta_f": [...]}`` for ``model`` now.
+
+    Example::
+
+        >>> projection_errors(model, x_train, y_train)["delta_f"]   # Δ_F at the label spectrum's peaks
+    """
+    tracker = ProjectionTracker(inputs, targets, **kwargs)
+    return {"peak_freqs": [float(k) for k in tracker.peak_freqs], "delta_f": tracker.measure(model).tolist()}
+
+
+# ---------------------------------------------------------------------------------------------- filtering
+
+@dataclass
+class FilteringResult(Result):
+    """e_low / e_high over training for each δ. ``e_low[t, i]`` is at ``epochs[t]`` for ``deltas[i]``;
+    ``high_fraction[i]`` = ‖y^{high,δ}‖ / ‖y‖ tells how much of the target lies above the cut-off."""
+
+    epochs: list[int]
+    deltas: list[float]
+    e_low: np.ndarray
+    e_high: np.ndarray
+    high_fraction: list[float] = field(default_factory=list)
+
+    def first_below(self, threshold: float) -> dict[str, list[int | None]]:
+        """First recorded epoch with error < ``threshold`` for the low and the high part, per δ."""
+        def first(a):
+            out = []
+            for i in range(a.shape[1]):
+                hit = np.nonzero(a[:, i] < threshold)[0]
+                out.append(int(self.epochs[hit[0]]) if hit.size else None)
+            return out
+        return {"low": first(np.asarray(self.e_low)), "high": first(np.asarray(self.e_high))}
+
+    def plot(self, ax=None):
+        from freqlens.plot.fprinciple import plot_filtering_curves
+
+        return plot_filtering_curves(self, ax=ax)
+
+
+class FilteringTracker(Callback):
+    """Filtering-method F-Principle tracker (see module docstring).
+
+    Args:
+        inputs: (n, ...) inputs (flattened); targets: (n,) class labels (one-hot) or (n, c) values.
+        deltas: variances δ > 0 of the Gaussian in squared input units (paper: 3 for MNIST, 7 for CIFAR-10
+            with pixels in [0, 1]).
+        every: record every ``every`` epochs (and before training).
+        output_transform: None, "softmax" or a callable applied to the (n, c) outputs.
+        dtype: kernel precision (float32: n² · 4 bytes per δ).
+        device: where kernels live (default: the model's device at the first record).
+
+    Example::
+
+        >>> tr = FilteringTracker(x, y, deltas=[3.0])
+        >>> tr(model)        # {"e_low": [...], "e_high": [...]} for the model now
+    """
+
+    def __init__(self, inputs, targets, deltas: Sequence[float], every: int = 1,
+                 output_transform: OutputTransform = None, dtype: torch.dtype = torch.float32,
+                 device: torch.device | str | None = None, max_batch: int = 4096, block: int = 2048):
+        x, y = _prepare_xy(inputs, targets)
+        if isinstance(deltas, (int, float)):
+            deltas = [deltas]
+        if len(deltas) == 0:
+            raise InputError("deltas is empty; give at least one δ > 0")
+        if every < 1:
+            raise InputError(f"every must be ≥ 1, got {every}")
+        self.inputs, self.targets = x, y
+        self.deltas = [float(d) for d in deltas]
+        self.smoothers = [GaussianSmoother(x, d, dtype=dtype, block=block, device=device) for d in self.deltas]
+        self.y_low, self.y_high, self.high_fraction = [], [], []
+        for s in self.smoothers:
+            low, high = s.split(y)
+            scale = float(y.norm()) * 1e-5
+            if float(high.norm()) <= scale or float(low.norm()) <= scale:
+                part = "high" if float(high.norm()) <= scale else "low"
+                raise InputError(f"at δ = {s.delta} the target has no {part}-frequency part (constant or "
+                                 "all-distinct targets?); choose another δ")
+            self.y_low.append(low)
+            self.y_high.append(high)
+            self.high_fraction.append(float(high.norm() / y.to(high).norm()))
+        self.every, self.output_transform, self.max_batch = every, output_transform, max_batch
+        self.epochs: list[int] = []
+        self.e_low: list[list[float]] = []
+        self.e_high: list[list[float]] = []
+
+    def _to(self, dev: torch.device) -> None:
+        for s in self.smoothers:
+            if s.kernel.device != dev:
+                s.kernel = s.kernel.to(dev)
+        self.y_low = [t.to(dev) for t in self.y_low]
+        self.y_high = [t.to(dev) for t in self.y_high]
+
+    def measure(self, model: nn.Module) -> dict[str, list[float]]:
+        """e_low and e_high for every δ, for ``model`` now."""
+        h = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform, self.max_batch)
+        dev = self.smoothers[0].kernel.device
+        h = h.to(dev)
+        lows, highs = [], []
+        for s, yl, yh in zip(self.smoothers, self.y_low, self.y_high):
+            hl = s.apply(h)
+            hh = h.to(hl) - hl
+            lows.append(float((hl - yl).norm() / yl.norm()))
+            highs.append(float((hh - yh).norm() / yh.norm()))
+        return {"e_low": lows, "e_high": highs}
+
+    def record(self, model: nn.Module, epoch: int) -> None:
+        m = self.measure(model)
+        self.epochs.append(int(epoch))
+        self.e_low.append(m["e_low"])
+        self.e_high.append(m["e_high"])
+
+    def on_train_begin(self, state: TrainState) -> None:
+        self._to(state.device)
+        if not state.resumed and not self.epochs:
+            self.record(state.model, state.epoch)
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        if state.epoch % self.every == 0 or state.epoch == state.epochs:
+            self.record(state.model, state.epoch)
+
+    def state_dict(self) -> dict:
+        return {"epochs": list(self.epochs), "e_low": [list(r) for r in self.e_low],
+                "e_high": [list(r) for r in self.e_high]}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epochs = list(state["epochs"])
+        self.e_low = [list(r) for r in state["e_low"]]
+        self.e_high = [list(r) for r in state["e_high"]]
+
+    def result(self) -> FilteringResult:
+        if not self.epochs:
+            raise InputError("nothing recorded yet: use the tracker as a fit callback or call record()")
+        return FilteringResult(epochs=list(self.epochs), deltas=list(self.deltas), e_low=np.asarray(self.e_low),
+                               e_high=np.asarray(self.e_high), high_fraction=list(self.high_fraction))
+
+    def __call__(self, model: nn.Module) -> dict[str, list[float]]:
+        return self.measure(model)
+
+
+def filtering_errors(model: nn.Module, inputs, targets, deltas: Sequence[float], **kwargs) -> dict[str, list[float]]:
+    """One-shot filtering method: ``{"e_low": [...], "e_high": [...]}`` per δ for ``model`` now."""
+    return FilteringTracker(inputs, targets, deltas, **kwargs).measure(model)
+
+
+def choose_delta(inputs, targets, target_fraction: tuple[float, float] = (0.2, 0.5),
+                 grid: Sequence[float] | None = None, sample: int = 1000, seed: int = 0) -> float:
+    """A filtering δ for which ‖y^{high,δ}‖/‖y‖ lies in ``target_fraction`` (spec A3.4: search a log grid).
+
+    The grid defaults to 40 log-spaced values around the median squared distance between inputs; the
+    fraction is estimated on a random subset of ``sample`` points. Returns the δ whose fraction is closest
+    to the middle of the interval.
+    """
+    x, y = _prepare_xy(inputs, targets)
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randperm(x.shape[0], generator=g)[:sample]
+    xs, ys = x[idx].reshape(len(idx), -1).double(), y[idx]
+    if grid is None:
+        med = float(torch.cdist(xs, xs).pow(2).median().clamp_min(1e-12))
+        grid = np.geomspace(med / 1000, med * 10, 40).tolist()
+    goal = sum(target_fraction) / 2
+    best, best_gap = None, float("inf")
+    for d in grid:
+        low, high = GaussianSmoother(xs, d, dtype=torch.float64).split(ys)
+        frac = float(high.norm() / ys.norm())
+        gap = abs(frac - goal)
+        if gap < best_gap:
+            best, best_gap = float(d), gap
+    return float(best)

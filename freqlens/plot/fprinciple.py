@@ -1,0 +1,75 @@
+"""F-Principle figures: Δ_F heat maps, e_low/e_high curves, the 1-D three-panel figure."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+
+from freqlens.plot.style import new_axes
+
+
+def plot_projection_heatmap(result, ax=None, vmin: float = 0.1, vmax: float = 1.0, unit: str = "κ"):
+    """Heat map of Δ_F: rows = peaks (low → high frequency, bottom to top), columns = epochs; colour on a log
+    scale clipped to [vmin, vmax] like the paper (blue = learned)."""
+    fig, ax = new_axes(ax)
+    d = np.clip(np.asarray(result.deltas, dtype=float).T, vmin, vmax)
+    epochs = np.asarray(result.epochs)
+    im = ax.imshow(d, aspect="auto", origin="lower", cmap="RdBu_r", norm=LogNorm(vmin=vmin, vmax=vmax),
+                   extent=(epochs[0], epochs[-1], -0.5, d.shape[0] - 0.5), interpolation="nearest")
+    ax.set_yticks(range(d.shape[0]))
+    ax.set_yticklabels([f"{k:.3g}" for k in result.peak_freqs])
+    ax.set_xlabel("epoch (training step for full batch)")
+    ax.set_ylabel(f"peak frequency {unit}")
+    ax.set_title("Relative error Δ_F at the target's spectral peaks")
+    fig.colorbar(im, ax=ax, label="Δ_F (log scale)")
+    return fig, ax
+
+
+def plot_filtering_curves(result, ax=None):
+    """e_low (solid) and e_high (dashed) against epoch, one colour per δ."""
+    fig, ax = new_axes(ax)
+    e_low, e_high = np.asarray(result.e_low), np.asarray(result.e_high)
+    colors = plt.cm.viridis(np.linspace(0, 0.85, len(result.deltas)))
+    for i, (delta, c) in enumerate(zip(result.deltas, colors)):
+        ax.plot(result.epochs, e_low[:, i], color=c, lw=2, label=f"e_low, δ={delta:g}")
+        ax.plot(result.epochs, e_high[:, i], color=c, lw=2, ls="--", label=f"e_high, δ={delta:g}")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("relative error")
+    ax.set_title("Filtering method: low- vs high-frequency error")
+    ax.legend(fontsize=8)
+    return fig, ax
+
+
+def plot_fprinciple_1d(result, x, y, title: str = "F-Principle on a 1-D target"):
+    """The 1-D figure: (a) target and output at several records, (b) |DFT| of target and final output with
+    peaks, (c) Δ_F heat map. ``result`` must hold stored outputs (``store_outputs=True``)."""
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.3), constrained_layout=True)
+    x = np.asarray(x).ravel()
+    y = np.asarray(y).ravel()
+    order = np.argsort(x)
+    ax = axes[0]
+    ax.plot(x[order], y[order], "k", lw=2.5, label="target")
+    if result.outputs is not None:
+        outs = np.asarray(result.outputs)
+        picks = np.unique(np.linspace(0, len(outs) - 1, 4).round().astype(int))
+        for i, c in zip(picks, plt.cm.plasma(np.linspace(0.1, 0.8, len(picks)))):
+            ax.plot(x[order], outs[i, order, 0], color=c, lw=1.5, label=f"output, epoch {result.epochs[i]}")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title("(a) target and network output during training")
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    freqs = np.asarray(result.freqs)
+    ax.plot(freqs, result.target_amplitude, "k-o", ms=3, label="|DFT| target")
+    ax.plot(freqs, result.output_amplitude, "r--", label="|DFT| output (last record)")
+    for k in result.peak_freqs:
+        ax.axvline(k, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel(f"frequency ({'cycles' if result.convention == 'ordinary' else 'radians'} per unit x)")
+    ax.set_ylabel("amplitude")
+    ax.set_title("(b) spectrum, peaks dotted")
+    ax.legend(fontsize=8)
+    plot_projection_heatmap(result, ax=axes[2])
+    axes[2].set_title("(c) Δ_F at the peaks (blue = learned)")
+    fig.suptitle(title)
+    return fig, axes

@@ -1,0 +1,26 @@
+import pytest
+import torch
+
+from freqlens.errors import ConfigError
+from freqlens.models import MLP, ConvNet, SmallCNN, with_normalization
+
+
+def test_mlp_shapes_and_init_scale():
+    net = MLP(1, 1, width=200, depth=2, activation="tanh", init_scale=0.05)
+    assert [m.out_features for m in net.modules() if isinstance(m, torch.nn.Linear)] == [200, 200, 1]
+    w = torch.cat([p.detach().flatten() for p in net.parameters()])
+    assert abs(float(w.std()) - 0.05) < 0.005
+    assert MLP(784, 10, widths=[400, 200])(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+    with pytest.raises(ConfigError, match="activation"):
+        MLP(2, 2, activation="swishy")
+
+
+@pytest.mark.parametrize("size,channels", [(28, 1), (32, 3)])
+def test_cnns_accept_mnist_and_cifar_sizes(size, channels):
+    assert SmallCNN(channels, 10, size)(torch.zeros(2, channels, size, size)).shape == (2, 10)
+    assert ConvNet(channels, 10)(torch.zeros(2, channels, size, size)).shape == (2, 10)
+
+
+def test_normalization_wrapper():
+    m = with_normalization(torch.nn.Identity(), [0.5], [0.25])
+    assert torch.allclose(m(torch.ones(1, 1, 2, 2)), torch.full((1, 1, 2, 2), 2.0))
