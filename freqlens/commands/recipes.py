@@ -21,7 +21,23 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
+    from freqlens.errors import ConfigError
     from freqlens.recipes import run_recipe
+    from freqlens.recipes.base import reproduce_all
+
+    if args.all:
+        if args.name:
+            raise ConfigError("give either a recipe name or --all, not both")
+        rows = reproduce_all(quick=not args.full, out=args.out, data_root=args.data_root, seed=args.seed,
+                             device=args.device, progress=not args.no_progress,
+                             report=lambda r: print(f"{r['status']:5} {r['recipe']:<34} {r['seconds']:>7.1f} s  "
+                                                    f"{r['measured']}", flush=True))
+        print(f"-> {args.out}/reproduction.md")
+        return 0 if all(r["status"] in ("PASS", "SKIP") for r in rows) else 1
+    if not args.name:
+        raise ConfigError("give a recipe name (see `freqlens list`) or --all")
+    if args.full:
+        raise ConfigError("--full only applies to --all; a single recipe runs at full size without --quick")
 
     payload = run_recipe(args.name, quick=args.quick, out=args.out, data_root=args.data_root, seed=args.seed,
                          device=args.device, progress=not args.no_progress)
@@ -41,7 +57,9 @@ def register(sub) -> None:
     p.set_defaults(func=_list)
 
     p = sub.add_parser("reproduce", help="run a paper's experiment, write figure + result.json, check the finding")
-    p.add_argument("name", help="recipe name (see `freqlens list`)")
+    p.add_argument("name", nargs="?", help="recipe name (see `freqlens list`)")
     p.add_argument("--quick", action="store_true", help="small, CPU-friendly size")
+    p.add_argument("--all", action="store_true", help="run every recipe (quick unless --full), write reproduction.md")
+    p.add_argument("--full", action="store_true", help="with --all: paper/full sizes instead of quick")
     add_common_arguments(p, data=False)
     p.set_defaults(func=_reproduce)
