@@ -65,6 +65,10 @@ class Callback:
     def load_state_dict(self, state: dict) -> None:
         pass
 
+    def latest_scalars(self) -> dict[str, float]:
+        """The newest recorded numbers as ``{name: value}`` (for loggers, e.g. the Lightning adapter)."""
+        return {}
+
 
 @dataclass
 class FitHistory(Result):

@@ -214,6 +214,11 @@ class ProjectionTracker(Callback):
         self.history = list(state["history"])
         self.output_history = list(state.get("outputs", []))
 
+    def latest_scalars(self) -> dict[str, float]:
+        if not self.history:
+            return {}
+        return {f"delta_f/k={k:.3g}": float(v) for k, v in zip(self.peak_freqs.tolist(), self.history[-1].tolist())}
+
     def result(self, model: nn.Module | None = None) -> ProjectionResult:
         """The recorded history; pass ``model`` to also get its current output spectrum."""
         if not self.history:
@@ -365,6 +370,15 @@ class FilteringTracker(Callback):
         self.epochs = list(state["epochs"])
         self.e_low = [list(r) for r in state["e_low"]]
         self.e_high = [list(r) for r in state["e_high"]]
+
+    def latest_scalars(self) -> dict[str, float]:
+        if not self.epochs:
+            return {}
+        out = {}
+        for d, lo, hi in zip(self.deltas, self.e_low[-1], self.e_high[-1]):
+            out[f"e_low/delta={d:g}"] = float(lo)
+            out[f"e_high/delta={d:g}"] = float(hi)
+        return out
 
     def result(self) -> FilteringResult:
         if not self.epochs:

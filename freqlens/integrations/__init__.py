@@ -1,0 +1,1 @@
+"""Adapters that run freqlens trackers inside other training frameworks (optional extras)."""
