@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.freqlens-installed
 
-.PHONY: venv demo test test-all bench clean
+.PHONY: venv demo test test-all bench docs clean
 
 venv: $(STAMP)
 
@@ -26,6 +26,9 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+docs: $(STAMP)
+	$(BIN)/python docs/build_api.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info
