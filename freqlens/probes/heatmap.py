@@ -214,14 +214,15 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
     x_dev = x.to(dev, dtype=torch.float32)
     y_dev = y.to(dev)
 
-    positions = unique_positions(h, w)
+    positions = unique_positions(h, w)          # global index k of a pair = its row here (keys the signs)
+    m = positions.shape[0]
+    wanted = torch.arange(m)
     if window is not None:
         fu, fv = positions[:, 0] - h // 2, positions[:, 1] - w // 2
-        positions = positions[torch.maximum(fu.abs(), fv.abs()) <= int(window)]
-    m = positions.shape[0]
+        wanted = wanted[torch.maximum(fu.abs(), fv.abs()) <= int(window)]
 
     rank, world, own_group = _distributed_context(distributed, dev)
-    mine = torch.arange(rank, m, world)
+    mine = wanted[rank::world]
     meta = {"version": _CHECKPOINT_VERSION, "eps": float(eps), "seed": int(seed),
             "bounds": None if bounds is None else [float(bounds[0]), float(bounds[1])], "shape": [n, c, h, w],
             "window": None if window is None else int(window), "images": _sha(x), "labels": _sha(y),
@@ -289,20 +290,9 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
             dist.barrier()
             dist.destroy_process_group()
 
-    per_pair = counts.double() * 100.0 / n
-    full = torch.full((h, w), float("nan"), dtype=torch.float64)
-    grid = position_grid(h, w)                        # index into the unfiltered unique positions
-    if window is None:
-        full = per_pair[grid]
-    else:
-        all_pos = unique_positions(h, w)
-        lookup = torch.full((all_pos.shape[0],), -1, dtype=torch.long)
-        keep_idx = (positions[:, 0] * w + positions[:, 1])
-        all_key = all_pos[:, 0] * w + all_pos[:, 1]
-        where = torch.nonzero(all_key[:, None] == keep_idx[None, :])
-        lookup[where[:, 0]] = where[:, 1]
-        sel = lookup[grid]
-        full[sel >= 0] = per_pair[sel[sel >= 0]]
+    per_pair = torch.full((m,), float("nan"), dtype=torch.float64)
+    per_pair[wanted] = counts[wanted].double() * 100.0 / n
+    full = per_pair[position_grid(h, w)]              # each pair written to both of its cells
     return HeatmapResult(error=full.numpy(), eps=float(eps), n_images=n, clean_error=100.0 * clean_wrong / n,
                          bounds=None if bounds is None else [float(bounds[0]), float(bounds[1])], seed=int(seed),
                          window=None if window is None else int(window), label=label)
