@@ -43,6 +43,7 @@ def tiny(monkeypatch):
     monkeypatch.setattr(fr, "fourier_heatmap", functools.partial(fr.fourier_heatmap, window=3))
     monkeypatch.setattr(fr, "LOW_BAND", (1, 1))
     monkeypatch.setattr(fr, "HIGH_BAND", (3, 3))
+    monkeypatch.setattr(fr, "MID_BAND", (2, 3))
     monkeypatch.setattr(fr, "fourier_basis_attack", functools.partial(fr.fourier_basis_attack, window=5, high=4))
 
 
