@@ -256,7 +256,7 @@ def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
     x, y = test_images(ctx, n)
     backend = resolve_backend("auto")
     names = [c for c in corruption_names(backend) if not (ctx.quick and c == "glass_blur")]
-    variants = ("natural", "gaussian", "adversarial")
+    variants = ("natural", "gaussian") if ctx.quick else ("natural", "gaussian", "adversarial")
     models = {v: trained(ctx, v) for v in variants}
     hf = {c: {} for c in (3, 7, 11)}
     acc = {v: {} for v in variants}
@@ -266,9 +266,10 @@ def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
             hf[c][name] = high_frequency_fraction(xc - x, c)
         for v, m in models.items():
             acc[v][name] = 100 * probe_accuracy(m, xc, y)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    fig, axes = plt.subplots(1, len(variants) - 1, figsize=(5.5 * (len(variants) - 1), 4.2), constrained_layout=True,
+                             squeeze=False)
     numbers, checks = {"hf_fraction_c7": hf[7], "accuracy": acc, "backend": backend, "n_images": n}, []
-    for ax, v in zip(axes, ("gaussian", "adversarial")):
+    for ax, v in zip(axes[0], variants[1:]):
         xs = np.array([hf[7][k] for k in names])
         ys = np.array([acc[v][k] - acc["natural"][k] for k in names])
         k, b = np.polyfit(xs, ys, 1)
