@@ -94,4 +94,114 @@ def scale_radius(radius: float, size: int, reference: int = 32) -> float:
     return radius * size / reference
 
 
-__all__ = ["frequency_radius", "max_radius", "disk_mask", "apply_mask", "lfc_hfc_split", "scale_radius"]
+# --- square (Chebyshev) band masks by bandwidth, Yin et al. (spec B3) -------------------------------------
+
+def chebyshev_radius(height: int, width: int, device=None) -> torch.Tensor:
+    """ρ = max(|f_u|, |f_v|) of every unshifted FFT bin, in cycles per image (long). Shape (H, W)."""
+    fu = torch.fft.fftfreq(height, d=1.0 / height, device=device).round().long().abs()
+    fv = torch.fft.fftfreq(width, d=1.0 / width, device=device).round().long().abs()
+    return torch.maximum(fu[:, None], fv[None, :])
+
+
+def _check_bandwidth(bandwidth: int, name: str = "bandwidth") -> int:
+    if isinstance(bandwidth, bool) or int(bandwidth) != bandwidth or int(bandwidth) < 1:
+        raise InputError(f"{name} must be a positive integer number of frequencies, got {bandwidth!r}")
+    return int(bandwidth)
+
+
+def lowpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch.Tensor:
+    """Square low-pass mask (H, W, unshifted, bool) of bandwidth B: keeps the centred B × B square of
+    frequencies, |f_u| ≤ c and |f_v| ≤ c with c = (B − 1) // 2 (B = 1 keeps only DC; B ≥ max(H, W) keeps all).
+
+    Example::
+
+        >>> lowpass_mask(32, 32, 3).sum()   # 9 bins: f_u, f_v ∈ {−1, 0, 1}
+    """
+    b = _check_bandwidth(bandwidth)
+    if b >= max(height, width):
+        return torch.ones(height, width, dtype=torch.bool, device=device)
+    return chebyshev_radius(height, width, device) <= (b - 1) // 2
+
+
+def highpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch.Tensor:
+    """Square high-pass mask (H, W, unshifted, bool) of bandwidth B, the "frame" reading of spec B3: the
+    complement of the centred (S − B) × (S − B) low-pass square along each axis of size S, i.e. keeps
+    |f_u| > (H − B − 1)/2 or |f_v| > (W − B − 1)/2. B counts the kept frequencies across both sides of an axis
+    (32 × 32, B = 3: |f| ≥ 15 on either axis); B = S − 1 removes only DC; B ≥ S keeps everything.
+
+    Example::
+
+        >>> highpass_mask(32, 32, 31).sum()   # 1023: everything but DC
+    """
+    b = _check_bandwidth(bandwidth)
+    fu = torch.fft.fftfreq(height, d=1.0 / height, device=device).round().abs()
+    fv = torch.fft.fftfreq(width, d=1.0 / width, device=device).round().abs()
+    keep_u = fu > (height - b - 1) / 2
+    keep_v = fv > (width - b - 1) / 2
+    return keep_u[:, None] | keep_v[None, :]
+
+
+def band_mask(height: int, width: int, low: float, high: float, device=None) -> torch.Tensor:
+    """Mask (H, W, unshifted, bool) of bins with ``low ≤ ρ ≤ high``, ρ = max(|f_u|, |f_v|) (square annulus)."""
+    if low > high or low < 0:
+        raise InputError(f"band must satisfy 0 ≤ low ≤ high, got low={low}, high={high}")
+    rho = chebyshev_radius(height, width, device)
+    return (rho >= low) & (rho <= high)
+
+
+def filter_mask(height: int, width: int, kind: str, bandwidth: int, device=None) -> torch.Tensor:
+    """``kind`` "low" → :func:`lowpass_mask`, "high" → :func:`highpass_mask`, "full" → all ones."""
+    if kind == "low":
+        return lowpass_mask(height, width, bandwidth, device)
+    if kind == "high":
+        return highpass_mask(height, width, bandwidth, device)
+    if kind == "full":
+        return torch.ones(height, width, dtype=torch.bool, device=device)
+    raise InputError(f"filter kind must be 'low', 'high' or 'full', got {kind!r}")
+
+
+def lowpass_filter(images: torch.Tensor, bandwidth: int) -> torch.Tensor:
+    """Low-pass filter (N, C, H, W) per channel with :func:`lowpass_mask`; not clipped (may leave [0, 1])."""
+    check_rank(images, "images", (3, 4), "(N, C, H, W) or (C, H, W)")
+    return apply_mask(images, lowpass_mask(*images.shape[-2:], bandwidth, device=images.device))
+
+
+def highpass_filter(images: torch.Tensor, bandwidth: int) -> torch.Tensor:
+    """High-pass filter (N, C, H, W) per channel with :func:`highpass_mask` (≈ zero-mean images); not clipped."""
+    check_rank(images, "images", (3, 4), "(N, C, H, W) or (C, H, W)")
+    return apply_mask(images, highpass_mask(*images.shape[-2:], bandwidth, device=images.device))
+
+
+def filtered_noise(shape: tuple[int, ...], kind: str = "full", bandwidth: int | None = None, norm: float = 8.0,
+                   per_channel: bool = True, generator: torch.Generator | None = None, device=None,
+                   dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Gaussian noise of ``shape`` (N, C, H, W), filtered to a band and rescaled to ℓ2 norm ``norm``.
+
+    ``kind``: "low" / "high" (square masks of ``bandwidth``, see :func:`lowpass_mask`, :func:`highpass_mask`) or
+    "full" (unfiltered). ``per_channel=True`` gives every channel norm ``norm`` (spec B5, as the per-channel
+    Fourier-basis norm); ``False`` gives every image norm ``norm``. Drawn with ``generator`` on ``device``.
+
+    Example::
+
+        >>> n = filtered_noise((8, 3, 32, 32), "low", 7, norm=8.0, generator=torch.Generator().manual_seed(0))
+        >>> n.flatten(2).norm(dim=2)   # all 8
+    """
+    if len(shape) != 4:
+        raise InputError(f"noise shape {tuple(shape)} must be (N, C, H, W)")
+    if not (norm > 0):
+        raise InputError(f"norm must be > 0, got {norm}")
+    if kind != "full" and bandwidth is None:
+        raise InputError(f"kind {kind!r} needs a bandwidth")
+    h, w = shape[-2:]
+    noise = torch.randn(tuple(shape), generator=generator, device=device, dtype=torch.float64 if dtype == torch.float64 else torch.float32)
+    if kind != "full":
+        noise = apply_mask(noise, filter_mask(h, w, kind, bandwidth, device=noise.device))
+    flat = noise.flatten(2) if per_channel else noise.flatten(1)
+    scale = norm / flat.norm(dim=-1).clamp_min(1e-12)
+    noise = noise * (scale[..., None, None] if per_channel else scale[:, None, None, None])
+    return noise.to(dtype)
+
+
+__all__ = ["frequency_radius", "max_radius", "disk_mask", "apply_mask", "lfc_hfc_split", "scale_radius",
+           "chebyshev_radius", "lowpass_mask", "highpass_mask", "band_mask", "filter_mask", "lowpass_filter",
+           "highpass_filter", "filtered_noise"]

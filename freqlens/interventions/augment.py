@@ -59,3 +59,27 @@ class Compose:
         for t in self.transforms:
             x, y = t(model, x, y)
         return x, y
+
+
+class FourierFilterTransform:
+    """Train on low- or high-pass filtered images (Yin et al., spec B3): each batch (N, C, H, W) is filtered
+    per channel with a square mask of ``bandwidth`` (:func:`freqlens.fourier.filters.filter_mask`, "low" keeps
+    the centred B × B square, "high" the outer frame of B frequencies per axis). Filtered images are not
+    clipped (high-pass images are ≈ zero-mean), as in the evaluation by
+    :func:`freqlens.probes.filtering.filtered_accuracy`.
+
+    Example::
+
+        >>> fit(model, (x, y), 10, loss="cross_entropy", batch_transform=FourierFilterTransform("high", 15))
+    """
+
+    def __init__(self, kind: str, bandwidth: int):
+        from freqlens.fourier.filters import filter_mask
+
+        filter_mask(8, 8, kind, bandwidth)  # validates kind and bandwidth (one-line InputError)
+        self.kind, self.bandwidth = kind, int(bandwidth)
+
+    def __call__(self, model, x: torch.Tensor, y: torch.Tensor):
+        from freqlens.fourier.filters import apply_mask, filter_mask
+
+        return apply_mask(x, filter_mask(x.shape[-2], x.shape[-1], self.kind, self.bandwidth, device=x.device)), y

@@ -91,3 +91,169 @@ class _nullcontext:
 
     def __exit__(self, *exc):
         return False
+
+
+# --- Fourier analysis of perturbations and the Fourier-basis black-box attack (Yin et al., spec B7/B8) ------
+
+import dataclasses as _dc  # noqa: E402
+
+import numpy as _np  # noqa: E402
+
+from freqlens.results import Result as _Result  # noqa: E402
+
+
+@_dc.dataclass
+class PerturbationSpectrumResult(_Result):
+    """Mean |F(δ_c)| of perturbations δ = x_adv − x over images and channels, centred (H, W)."""
+
+    spectrum: _np.ndarray
+    low_energy_fraction: float          # energy share at max(|f_u|, |f_v|) ≤ low_radius
+    low_radius: int = 3
+    n_images: int = 0
+    attack: dict = _dc.field(default_factory=dict)
+    label: str = ""
+
+    def plot(self, ax=None):
+        from freqlens.plot.robustness import plot_perturbation_spectrum
+
+        return plot_perturbation_spectrum(self, ax=ax)
+
+
+def perturbation_spectrum(adversarial: torch.Tensor, images: torch.Tensor, low_radius: int = 3,
+                          attack: dict | None = None, label: str = "") -> PerturbationSpectrumResult:
+    """Fourier spectrum of perturbations ``adversarial − images`` (both (N, C, H, W)).
+
+    Example::
+
+        >>> x_adv = pgd_attack(model, x, y, eps=8/255, steps=20)
+        >>> perturbation_spectrum(x_adv, x).low_energy_fraction   # adversarially trained: larger
+    """
+    from freqlens.fourier.spectrum import amplitude_spectrum, low_frequency_energy_fraction
+
+    if adversarial.shape != images.shape:
+        raise InputError(f"adversarial images {tuple(adversarial.shape)} and images {tuple(images.shape)} differ in shape")
+    delta = (adversarial.detach().double() - images.detach().double().to(adversarial.device)).cpu()
+    return PerturbationSpectrumResult(spectrum=amplitude_spectrum(delta).numpy(),
+                                      low_energy_fraction=low_frequency_energy_fraction(delta, low_radius),
+                                      low_radius=int(low_radius), n_images=int(images.shape[0]),
+                                      attack=dict(attack or {}), label=label)
+
+
+@_dc.dataclass
+class FourierAttackResult(_Result):
+    """Outcome of the Fourier-basis black-box attack over the originally correct images."""
+
+    success_rate: float             # fraction of originally correct images fooled (any candidate)
+    median_queries: float           # median queries to the first success, over fooled images
+    success_low: float              # success rate with only low-frequency candidates (ρ ≤ low)
+    success_high: float             # ... only high-frequency candidates (ρ ≥ high)
+    n_correct: int
+    eps: float
+    low: int
+    high: int
+    sign_patterns: int
+    queries: _np.ndarray            # (n_correct,) queries to success (−1: not fooled)
+    radius_of_success: _np.ndarray  # (n_correct,) ρ of the fooling basis (−1: not fooled)
+    label: str = ""
+
+    def plot(self, ax=None):
+        from freqlens.plot.robustness import plot_attack
+
+        return plot_attack([self], ax=ax)
+
+
+def _sign_patterns(k: int, channels: int, seed: int) -> torch.Tensor:
+    pats = [torch.ones(channels), -torch.ones(channels)]
+    g = torch.Generator().manual_seed(seed)
+    while len(pats) < k:
+        pats.append(torch.randint(0, 2, (channels,), generator=g).float() * 2 - 1)
+    return torch.stack(pats[:k])
+
+
+def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps: float = 4.0,
+                         low: int = 4, high: int = 12, sign_patterns: int = 4, window: int | None = None,
+                         bounds: tuple[float, float] | None = (0.0, 1.0), normalize: Normalize = None, seed: int = 0,
+                         max_batch: int = 4096, progress: bool = True, label: str = "") -> FourierAttackResult:
+    """Query-only attack (spec B8): per image, try ``x + eps · s ⊙ U_{p,q}`` over the distinct Fourier bases
+    ordered by increasing ρ = max(|f_u|, |f_v|) (ties in row-major order), each with ``sign_patterns`` per-channel
+    sign vectors (all +1, all −1, then random ones), and stop at the first misclassification. Every candidate is
+    evaluated for every still-correct image in batches, so the query count of an image is the index of its first
+    fooling candidate + 1. ``eps`` is the ℓ2 norm per channel; perturbed images are clipped to ``bounds``.
+
+    Returns the overall success rate, the median number of queries, and the success rates when only
+    low-frequency (ρ ≤ ``low``) or only high-frequency (ρ ≥ ``high``) candidates are allowed.
+
+    Example::
+
+        >>> res = fourier_basis_attack(model, x[:200], y[:200], eps=4.0)
+        >>> res.success_low, res.success_high
+    """
+    from tqdm.auto import tqdm
+
+    from freqlens.fourier.basis import fourier_basis, unique_positions
+
+    if isinstance(eps, bool) or not eps > 0:
+        raise InputError(f"eps must be a positive ℓ2 norm per channel, got {eps!r}")
+    if sign_patterns < 1:
+        raise InputError(f"sign_patterns must be ≥ 1, got {sign_patterns}")
+    check_images(images, labels, bounds)
+    dev = model_device(model)
+    n, c, h, w = images.shape
+    x, y = images.to(dev), labels.to(dev)
+    pos = unique_positions(h, w)
+    rho = torch.maximum((pos[:, 0] - h // 2).abs(), (pos[:, 1] - w // 2).abs())
+    keep = torch.ones_like(rho, dtype=torch.bool) if window is None else rho <= window
+    order = torch.nonzero(keep).flatten()
+    order = order[torch.argsort(rho[order], stable=True)]
+    pats = _sign_patterns(sign_patterns, c, seed).to(dev)
+    from freqlens.probes.common import check_labels_fit
+
+    with eval_mode(model), torch.inference_mode():
+        clean = []
+        for i in range(0, n, max_batch):
+            logits = forward_logits(model, x[i:i + max_batch], normalize)
+            check_labels_fit(logits, y)
+            clean.append(logits.argmax(1) == y[i:i + max_batch])
+        correct = torch.nonzero(torch.cat(clean)).flatten()
+        xc, yc = x[correct], y[correct]
+        nc = int(correct.numel())
+        # first fooling candidate index per image, for all / low-only / high-only candidate lists
+        cand_rho = rho[order].repeat_interleave(sign_patterns)             # candidate q = basis i·P + pattern
+        first = torch.full((nc,), -1, dtype=torch.long)
+        fooled_low = torch.zeros(nc, dtype=torch.bool)
+        fooled_high = torch.zeros(nc, dtype=torch.bool)
+        per = max(1, max_batch // max(nc, 1))                              # bases per forward pass
+        bar = tqdm(total=int(order.numel()), desc="Fourier-basis attack", unit="freq", disable=not progress, leave=False)
+        for b0 in range(0, int(order.numel()), per):
+            idx = order[b0:b0 + per]
+            basis = fourier_basis(h, w, pos[idx], device=dev) * float(eps)                # (b, H, W)
+            pert = pats[None, :, :, None, None] * basis[:, None, None]                      # (b, P, C, H, W)
+            pert = pert.reshape(-1, c, h, w)                                                # (b·P, C, H, W)
+            for i0 in range(0, nc, max(1, max_batch // pert.shape[0])):
+                xb = xc[i0:i0 + max(1, max_batch // pert.shape[0])]
+                cand = xb[None] + pert[:, None]                                             # (b·P, n, C, H, W)
+                if bounds is not None:
+                    cand = cand.clamp_(*bounds)
+                pred = forward_logits(model, cand.reshape(-1, c, h, w), normalize).argmax(1).view(pert.shape[0], -1)
+                wrong = (pred != yc[i0:i0 + xb.shape[0]][None]).cpu()                       # (b·P, n)
+                qidx = b0 * sign_patterns + torch.arange(pert.shape[0])
+                r = cand_rho[qidx]
+                sl = slice(i0, i0 + xb.shape[0])
+                fooled_low[sl] |= (wrong & (r <= low)[:, None]).any(0)
+                fooled_high[sl] |= (wrong & (r >= high)[:, None]).any(0)
+                hit = wrong.any(0)
+                firsts = torch.where(hit, wrong.float().argmax(0) + qidx[0], torch.full_like(hit, -1, dtype=torch.long))
+                cur = first[sl]
+                first[sl] = torch.where((cur < 0) & hit, firsts, cur)
+            bar.update(int(idx.numel()))
+        bar.close()
+    fooled = first >= 0
+    queries = torch.where(fooled, first + 1, torch.full_like(first, -1))
+    radius = torch.where(fooled, cand_rho[first.clamp_min(0)], torch.full_like(first, -1))
+    med = float(queries[fooled].double().median()) if bool(fooled.any()) else float("nan")
+    denom = max(nc, 1)
+    return FourierAttackResult(success_rate=float(fooled.sum()) / denom, median_queries=med,
+                               success_low=float(fooled_low.sum()) / denom, success_high=float(fooled_high.sum()) / denom,
+                               n_correct=nc, eps=float(eps), low=int(low), high=int(high),
+                               sign_patterns=int(sign_patterns), queries=queries.numpy(),
+                               radius_of_success=radius.numpy(), label=label)

@@ -16,6 +16,7 @@ from freqlens.interventions.adversarial_training import AdversarialExamples
 from freqlens.interventions.augment import Compose, GaussianNoiseAugmentation, RandomCropFlip
 from freqlens.models import ConvNet, SmallCNN, with_normalization
 from freqlens.models.cache import cached_model
+from freqlens.models.resnet import CifarResNet
 from freqlens.recipes.base import RecipeContext
 from freqlens.train import fit
 
@@ -23,6 +24,8 @@ ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
     "convnet": lambda in_channels, num_classes, **kw: ConvNet(in_channels, num_classes, **kw),
     "convnet-small": lambda in_channels, num_classes, **kw: ConvNet(in_channels, num_classes, widths=(16, 32, 64), **kw),
     "smallcnn": lambda in_channels, num_classes, image_size=32, **kw: SmallCNN(in_channels, num_classes, image_size, **kw),
+    "resnet20": lambda in_channels, num_classes, **kw: CifarResNet(in_channels, num_classes, depth=20, **kw),
+    "resnet56": lambda in_channels, num_classes, **kw: CifarResNet(in_channels, num_classes, depth=56, **kw),
 }
 
 

@@ -1,0 +1,116 @@
+"""Figures of the Fourier-robustness probes: filtered accuracy, band-limited noise, perturbation spectra,
+corruption spectra, the robustness-vs-HF-energy scatter, and the Fourier-basis attack."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from freqlens.plot.heatmap import plot_centred_map
+from freqlens.plot.style import new_axes
+
+
+def plot_filtering(result, ax=None):
+    """Accuracy (%) vs bandwidth, one line per filter kind, clean accuracy dashed."""
+    fig, ax = new_axes(ax)
+    for kind, acc in result.accuracy.items():
+        ax.plot(result.bandwidths, 100 * np.asarray(acc), "o-", label=f"{kind}-pass filtered")
+    ax.axhline(100 * result.clean_accuracy, color="k", ls="--", lw=1, label="unfiltered")
+    ax.axhline(10, color="grey", ls=":", lw=1, label="chance (10 classes)")
+    ax.set_xlabel("bandwidth B (frequencies kept per axis)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"{result.label + ': ' if result.label else ''}accuracy on filtered test images (N = {result.n_images})",
+                 fontsize=9)
+    ax.legend(fontsize=8)
+    return fig, ax
+
+
+def plot_band_noise(results: Sequence, ax=None):
+    """Error (%) vs bandwidth of low-pass (solid) and high-pass (dashed) noise, one colour per model."""
+    fig, ax = new_axes(ax)
+    for i, res in enumerate(results):
+        col = f"C{i}"
+        name = res.label or f"model {i}"
+        for kind, style in (("low", "o-"), ("high", "s--")):
+            if kind in res.error:
+                ax.plot(res.bandwidths, res.error[kind], style, color=col, label=f"{name}, {kind}-pass noise")
+        ax.axhline(res.clean_error, color=col, lw=0.8, ls=":")
+    ax.set_xlabel("noise bandwidth B")
+    ax.set_ylabel("test error (%)")
+    ax.set_ylim(0, 100)
+    r0 = results[0]
+    ax.set_title(f"error under band-limited Gaussian noise, ℓ2 = {r0.norm:g} "
+                 f"{'per channel' if r0.per_channel else 'per image'} (dotted: clean)", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig, ax
+
+
+def plot_perturbation_spectrum(result, ax=None):
+    """Mean |F(δ)| of adversarial perturbations, log colour scale."""
+    s = np.asarray(result.spectrum)
+    pos = s[s > 0]
+    return plot_centred_map(s, ax=ax, log=True, vmin=float(pos.min()) if pos.size else None,
+                            vmax=float(pos.max()) if pos.size else None, cmap="magma",
+                            title=f"{result.label + ': ' if result.label else ''}mean |FFT| of PGD perturbations\n"
+                                  f"energy share at ρ ≤ {result.low_radius}: {result.low_energy_fraction:.2f}",
+                            colorbar_label="mean |F(δ)|")
+
+
+def plot_spectra_grid(spectra: dict, ncols: int = 5, log: bool = True, suptitle: str = ""):
+    """Several centred spectra (name → (H, W)), each with its own colour scale. Returns (fig, axes)."""
+    names = list(spectra)
+    nrows = int(np.ceil(len(names) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.7 * nrows), constrained_layout=True,
+                             squeeze=False)
+    for ax in axes.flat[len(names):]:
+        ax.axis("off")
+    for name, ax in zip(names, axes.flat):
+        s = np.asarray(spectra[name], dtype=float)
+        pos = s[s > 0]
+        plot_centred_map(s, ax=ax, log=log and pos.size > 0, vmin=float(pos.min()) if pos.size else None,
+                         vmax=float(pos.max()) if pos.size else None, cmap="magma", title=name,
+                         colorbar_label="mean |FFT|")
+        ax.set_xlabel("f_v")
+        ax.set_ylabel("f_u")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    return fig, axes
+
+
+def plot_scatter(ax, x, y, names, slope: float, intercept: float, r: float, rms: float, title: str):
+    """Robustness change vs HF fraction with the OLS line and its slope k, Pearson r and RMS residual."""
+    x, y = np.asarray(x), np.asarray(y)
+    ax.scatter(x, y, s=18)
+    for xi, yi, n in zip(x, y, names):
+        ax.annotate(n, (xi, yi), fontsize=6, xytext=(2, 2), textcoords="offset points")
+    xs = np.linspace(0, 1, 2)
+    ax.plot(xs, slope * xs + intercept, "r-", lw=1)
+    ax.axhline(0, color="grey", lw=0.6)
+    ax.set_xlabel("fraction of high-frequency energy of the corruption")
+    ax.set_ylabel("accuracy change vs natural (points)")
+    ax.set_title(f"{title}\nk = {slope:.1f}, Pearson r = {r:.2f}, RMS residual = {rms:.1f}", fontsize=9)
+    return ax
+
+
+def plot_attack(results: Sequence, ax=None):
+    """Success rate of the Fourier-basis attack: all / low-frequency-only / high-frequency-only candidates."""
+    fig, ax = new_axes(ax)
+    labels = ["all bases", "low only", "high only"]
+    width = 0.8 / max(len(results), 1)
+    for i, res in enumerate(results):
+        vals = [res.success_rate, res.success_low, res.success_high]
+        ax.bar(np.arange(3) + i * width, 100 * np.asarray(vals), width, label=res.label or f"model {i}")
+    ax.set_xticks(np.arange(3) + width * (len(results) - 1) / 2)
+    r0 = results[0]
+    ax.set_xticklabels([labels[0], f"low (ρ ≤ {r0.low})", f"high (ρ ≥ {r0.high})"])
+    ax.set_ylabel("attack success rate (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"Fourier-basis black-box attack, ℓ2 = {r0.eps:g} per channel", fontsize=9)
+    ax.legend(fontsize=8)
+    return fig, ax
+
+
+__all__ = ["plot_filtering", "plot_band_noise", "plot_perturbation_spectrum", "plot_spectra_grid", "plot_scatter",
+           "plot_attack"]

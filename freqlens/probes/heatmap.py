@@ -1,0 +1,301 @@
+"""Fourier heat map (Yin et al. 2019, spec B2): the error rate of a classifier under additive perturbations
+``x + r · eps · U_{p,q}`` for every frequency (p, q), where U is the real unit-norm Fourier basis
+(:mod:`freqlens.fourier.basis`, the official code's construction) and r = ±1 is drawn independently per
+image and per channel.
+
+How it differs from the PyTorch tool reviewed in spec PART C (one DataLoader pass per basis, CPU-side
+perturbation, every basis of the half plane incl. duplicates):
+
+* each conjugate pair is evaluated once and written to both cells (32 × 32 → 514 evaluations, not 1 024);
+* the evaluation images are moved to the model's device once; bases × images are stacked into one batch of
+  up to ``max_batch`` perturbed images built on the device (never a DataLoader per basis);
+* signs come from a generator seeded by (seed, basis index), so the map does not depend on ``max_batch``,
+  on the device, on resuming, or on how frequencies are sharded over processes;
+* errors are integer counts (no mean of batch means), so a sharded map equals the single-process one exactly;
+* partial results are checkpointed atomically and a rerun resumes; a checkpoint of another configuration
+  (model weights, images, eps, seed, bounds, window) is refused with the reason;
+* launched by ``torchrun --nproc-per-node N``, frequencies are sharded over the processes with
+  ``torch.distributed`` (gloo on CPU, nccl on GPU) and the counts are summed with ``all_reduce``.
+
+The perturbation is added in input space (before ``normalize``) and clipped to ``bounds`` (``None``: no
+clipping). ``eps`` is the ℓ2 norm per channel in input units (Yin et al.: 4 for CIFAR-10, 15.7 for ImageNet).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from freqlens.device import eval_mode, model_device
+from freqlens.errors import CheckpointError, InputError, ModelOutputError
+from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
+from freqlens.probes.common import Normalize, check_images, check_labels_fit, forward_logits, gather
+from freqlens.results import Result, atomic_write_bytes
+
+BASIS_NAME = "google-research (cos θ − sin θ)/√(HW), unit ℓ2 norm"
+_CHECKPOINT_VERSION = 1
+
+
+@dataclass
+class HeatmapResult(Result):
+    """Error rate (%) per frequency, centred layout: ``error[p, q]`` is the error under the basis of
+    frequency (f_u, f_v) = (p − ⌊H/2⌋, q − ⌊W/2⌋); DC in the middle; for even sizes row/column 0 hold the
+    Nyquist frequency −H/2 (or −W/2). NaN where not computed (outside ``window``)."""
+
+    error: np.ndarray
+    eps: float
+    n_images: int
+    clean_error: float
+    bounds: list | None
+    seed: int
+    window: int | None = None
+    basis: str = BASIS_NAME
+    label: str = ""
+
+    @property
+    def frequencies(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(f_u, f_v)`` of the rows and columns."""
+        h, w = self.error.shape
+        return np.arange(h) - h // 2, np.arange(w) - w // 2
+
+    def chebyshev_radius(self) -> np.ndarray:
+        """ρ = max(|f_u|, |f_v|) of every cell (H, W)."""
+        fu, fv = self.frequencies
+        return np.maximum(np.abs(fu)[:, None], np.abs(fv)[None, :])
+
+    def band_mean(self, low: float, high: float) -> float:
+        """Mean error (%) over the cells with ``low ≤ max(|f_u|, |f_v|) ≤ high`` (NaN cells ignored)."""
+        rho = self.chebyshev_radius()
+        vals = np.asarray(self.error)[(rho >= low) & (rho <= high)]
+        vals = vals[np.isfinite(vals)]
+        if vals.size == 0:
+            raise InputError(f"no computed cell has {low} ≤ max(|f_u|, |f_v|) ≤ {high}")
+        return float(vals.mean())
+
+    def plot(self, ax=None, vmin: float = 0.0, vmax: float = 100.0, title: str | None = None):
+        from freqlens.plot.heatmap import plot_heatmap
+
+        return plot_heatmap(self, ax=ax, vmin=vmin, vmax=vmax, title=title)
+
+
+def _sha(t: torch.Tensor) -> str:
+    return hashlib.sha256(t.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:16]
+
+
+def _model_sha(model: nn.Module) -> str:
+    h = hashlib.sha256()
+    for k, v in model.state_dict().items():
+        h.update(k.encode())
+        if isinstance(v, torch.Tensor):
+            h.update(v.detach().cpu().contiguous().numpy().tobytes() if v.dtype != torch.bfloat16
+                     else v.detach().float().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def _basis_seed(seed: int, index: int) -> int:
+    return (int(seed) * 1_000_003 + int(index) * 7919 + 12_345) % (2**63 - 1)
+
+
+def basis_signs(seed: int, index: int, n_images: int, channels: int) -> torch.Tensor:
+    """The ±1 signs (n_images, channels) used for basis ``index`` (CPU generator seeded by (seed, index))."""
+    g = torch.Generator().manual_seed(_basis_seed(seed, index))
+    return torch.randint(0, 2, (n_images, channels), generator=g, dtype=torch.int8) * 2 - 1
+
+
+def _distributed_context(distributed: bool | str, device: torch.device) -> tuple[int, int, bool]:
+    """(rank, world_size, initialised_here). torchrun sets WORLD_SIZE/RANK; gloo on CPU, nccl on CUDA."""
+    if distributed is False:
+        return 0, 1, False
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size(), False
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        if not dist.is_available():
+            raise InputError("WORLD_SIZE > 1 but torch.distributed is not available in this PyTorch build")
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        return dist.get_rank(), dist.get_world_size(), True
+    if distributed is True:
+        raise InputError("distributed=True but no process group: launch with `torchrun --nproc-per-node N`")
+    return 0, 1, False
+
+
+def _check_model_input(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalize: Normalize) -> None:
+    try:
+        logits = forward_logits(model, x, normalize)
+    except ModelOutputError:
+        raise
+    except (RuntimeError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"the model cannot take images of shape {tuple(x.shape[1:])} (channels, H, W): {first}") from exc
+    check_labels_fit(logits, y)
+
+
+def _shard_path(checkpoint: Path, rank: int, world: int) -> Path:
+    return checkpoint if world == 1 else checkpoint.with_name(f"{checkpoint.name}.rank{rank}of{world}")
+
+
+def _load_checkpoint(path: Path, meta: dict, m: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        old = state["meta"]
+        counts, done = state["counts"], state["done"]
+    except Exception as exc:
+        raise CheckpointError(f"heat-map checkpoint {path} is corrupt: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+    for key in meta:
+        if old.get(key) != meta[key]:
+            raise CheckpointError(f"heat-map checkpoint {path} was written for a different configuration ({key}: "
+                                  f"{old.get(key)!r} there, {meta[key]!r} now); refusing to resume — delete it or "
+                                  f"pass another checkpoint path")
+    if counts.shape != (m,) or done.shape != (m,):
+        raise CheckpointError(f"heat-map checkpoint {path} holds {tuple(counts.shape)} counts; expected ({m},)")
+    return counts.long(), done.bool()
+
+
+def _save_checkpoint(path: Path, meta: dict, counts: torch.Tensor, done: torch.Tensor) -> None:
+    buf = io.BytesIO()
+    torch.save({"meta": meta, "counts": counts.cpu(), "done": done.cpu()}, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None, eps: float = 4.0,
+                    bounds: tuple[float, float] | None = (0.0, 1.0), normalize: Normalize = None,
+                    max_batch: int = 4096, seed: int = 0, checkpoint: str | os.PathLike | None = None,
+                    window: int | None = None, limit: int | None = None, progress: bool = True,
+                    checkpoint_interval: float = 30.0, distributed: bool | str = "auto",
+                    label: str = "") -> HeatmapResult:
+    """Error rate (%) of ``model`` under Fourier-basis perturbations of ℓ2 norm ``eps`` per channel.
+
+    Args:
+        images: (N, C, H, W) in input space within ``bounds`` (any C, any H × W), or a DataLoader of
+            ``(images, labels)`` batches (gathered once; ``limit`` keeps the first ``limit`` images).
+        labels: (N,) class indices (with tensor images).
+        eps: ℓ2 norm of the perturbation per channel, in input units (> 0).
+        bounds: clip perturbed images to these bounds (``None``: no clipping); images must lie inside.
+        normalize: applied after perturbing and clipping, right before the model.
+        max_batch: perturbed images per forward pass (bases × images); bounds memory.
+        seed: signs of basis k come from a generator seeded by (seed, k).
+        checkpoint: file for partial results (written atomically every ``checkpoint_interval`` seconds, on
+            interruption and at the end); an existing file of the same configuration is resumed.
+        window: only frequencies with max(|f_u|, |f_v|) ≤ ``window`` (e.g. 31 → the 63 × 63 ImageNet window).
+        distributed: "auto" shards frequencies over the ``torchrun`` processes (or an initialised process
+            group); False never does. Every rank returns the full map.
+
+    Returns:
+        :class:`HeatmapResult` with ``error`` (H, W), centred layout, in percent.
+
+    Example::
+
+        >>> res = fourier_heatmap(model, x_test[:1000], y_test[:1000], eps=4.0)   # CIFAR-10, x in [0, 1]
+        >>> res.error.shape, res.band_mean(12, 16) - res.band_mean(0, 1)
+        >>> fig, ax = res.plot()
+    """
+    x, y = gather(images, labels, limit)
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not np.isfinite(eps) or eps <= 0:
+        raise InputError(f"eps must be a positive ℓ2 norm per channel (e.g. 4 for CIFAR-10), got {eps!r}")
+    if int(max_batch) < 1:
+        raise InputError(f"max_batch must be ≥ 1, got {max_batch}")
+    check_images(x, y, bounds)
+    if window is not None and int(window) < 0:
+        raise InputError(f"window must be ≥ 0, got {window}")
+    dev = model_device(model)
+    n, c, h, w = x.shape
+    x_dev = x.to(dev, dtype=torch.float32)
+    y_dev = y.to(dev)
+
+    positions = unique_positions(h, w)          # global index k of a pair = its row here (keys the signs)
+    m = positions.shape[0]
+    wanted = torch.arange(m)
+    if window is not None:
+        fu, fv = positions[:, 0] - h // 2, positions[:, 1] - w // 2
+        wanted = wanted[torch.maximum(fu.abs(), fv.abs()) <= int(window)]
+
+    rank, world, own_group = _distributed_context(distributed, dev)
+    mine = wanted[rank::world]
+    meta = {"version": _CHECKPOINT_VERSION, "eps": float(eps), "seed": int(seed),
+            "bounds": None if bounds is None else [float(bounds[0]), float(bounds[1])], "shape": [n, c, h, w],
+            "window": None if window is None else int(window), "images": _sha(x), "labels": _sha(y),
+            "model": _model_sha(model), "basis": BASIS_NAME, "rank": rank, "world_size": world}
+    counts = torch.zeros(m, dtype=torch.long)
+    done = torch.zeros(m, dtype=torch.bool)
+    ckpt_path = _shard_path(Path(checkpoint), rank, world) if checkpoint is not None else None
+    if ckpt_path is not None:
+        loaded = _load_checkpoint(ckpt_path, meta, m)
+        if loaded is not None:
+            counts, done = loaded
+
+    nb = min(n, int(max_batch))
+    mb = max(1, int(max_batch) // nb)
+    lo, hi = (bounds if bounds is not None else (None, None))
+    todo = mine[~done[mine]]
+    with eval_mode(model), torch.inference_mode():
+        _check_model_input(model, x_dev[: min(n, 8)], y_dev, normalize)
+        clean_wrong = 0
+        for i0 in range(0, n, max_batch):
+            pred = forward_logits(model, x_dev[i0:i0 + max_batch], normalize).argmax(1)
+            clean_wrong += int((pred != y_dev[i0:i0 + max_batch]).sum())
+        last_save = time.monotonic()
+        bar = tqdm(total=int(todo.numel()), desc="fourier heat map", unit="freq", disable=not progress or rank != 0,
+                   leave=False)
+        try:
+            for k0 in range(0, int(todo.numel()), mb):
+                idx = todo[k0:k0 + mb]
+                basis = fourier_basis(h, w, positions[idx], device=dev) * float(eps)          # (mb, H, W)
+                signs = torch.stack([basis_signs(seed, int(k), n, c) for k in idx]).to(dev, torch.float32)  # (mb, N, C)
+                wrong = torch.zeros(idx.numel(), dtype=torch.long, device=dev)
+                for i0 in range(0, n, nb):
+                    xb = x_dev[i0:i0 + nb]
+                    pert = xb[None] + signs[:, i0:i0 + nb, :, None, None] * basis[:, None, None]
+                    if lo is not None:
+                        pert = pert.clamp_(lo, hi)
+                    logits = forward_logits(model, pert.view(-1, c, h, w), normalize)
+                    miss = logits.argmax(1).view(idx.numel(), -1) != y_dev[i0:i0 + nb][None]
+                    wrong += miss.sum(1)
+                counts[idx] = wrong.cpu()
+                done[idx] = True
+                bar.update(int(idx.numel()))
+                if ckpt_path is not None and time.monotonic() - last_save > checkpoint_interval:
+                    _save_checkpoint(ckpt_path, meta, counts, done)
+                    last_save = time.monotonic()
+        except BaseException:
+            if ckpt_path is not None:
+                _save_checkpoint(ckpt_path, meta, counts, done)
+            raise
+        finally:
+            bar.close()
+    if ckpt_path is not None:
+        _save_checkpoint(ckpt_path, meta, counts, done)
+
+    if world > 1:
+        import torch.distributed as dist
+
+        comm_dev = dev if dev.type == "cuda" else torch.device("cpu")
+        own = torch.zeros(m, dtype=torch.long)
+        own[mine] = counts[mine]
+        total = own.to(comm_dev)
+        dist.all_reduce(total, op=dist.ReduceOp.SUM)
+        counts = total.cpu()
+        if own_group:
+            dist.barrier()
+            dist.destroy_process_group()
+
+    per_pair = torch.full((m,), float("nan"), dtype=torch.float64)
+    per_pair[wanted] = counts[wanted].double() * 100.0 / n
+    full = per_pair[position_grid(h, w)]              # each pair written to both of its cells
+    return HeatmapResult(error=full.numpy(), eps=float(eps), n_images=n, clean_error=100.0 * clean_wrong / n,
+                         bounds=None if bounds is None else [float(bounds[0]), float(bounds[1])], seed=int(seed),
+                         window=None if window is None else int(window), label=label)
+
+
+__all__ = ["HeatmapResult", "fourier_heatmap", "basis_signs"]

@@ -1,0 +1,79 @@
+"""``freqlens heatmap`` on a user's model: factory + weights (weights_only) + .npz data; bad input exits 2."""
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+from freqlens.cli import main
+from freqlens.probes.heatmap import HeatmapResult, fourier_heatmap
+
+FACTORY = '''
+import torch
+from torch import nn
+
+def build():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 3))
+'''
+
+
+@pytest.fixture
+def user_setup(tmp_path, monkeypatch):
+    (tmp_path / "usermodels_hm.py").write_text(FACTORY)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    mod = importlib.import_module("usermodels_hm")
+    model = mod.build()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.1)
+    torch.save(model.state_dict(), tmp_path / "model.pt")
+    g = torch.Generator().manual_seed(0)
+    images = torch.rand(12, 3, 8, 8, generator=g).numpy()
+    labels = torch.randint(0, 3, (12,), generator=g).numpy()
+    np.savez(tmp_path / "data.npz", images=images, labels=labels)
+    return tmp_path, model, torch.from_numpy(images), torch.from_numpy(labels)
+
+
+def test_cli_matches_python_function_and_writes_outputs(user_setup, capsys):
+    tmp, model, x, y = user_setup
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--weights", "model.pt", "--data", "data.npz",
+                 "--eps", "2", "--out", "out", "--no-progress", "--device", "cpu"])
+    assert code == 0, capsys.readouterr().err
+    res = HeatmapResult.load(tmp / "out" / "heatmap.json")
+    ref = fourier_heatmap(model, x, y, eps=2.0, progress=False)
+    np.testing.assert_array_equal(res.error, ref.error)
+    rows = list(csv.DictReader(open(tmp / "out" / "heatmap.csv")))
+    assert len(rows) == 64 and {"f_u", "f_v", "error_pct"} <= set(rows[0])
+    assert (tmp / "out" / "heatmap.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--eps", "0"], "eps must be > 0"),
+    (["--eps", "-1"], "eps must be > 0"),
+])
+def test_cli_bad_eps_exits_2(user_setup, capsys, extra, message):
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--data", "data.npz", "--out", "out", "--no-progress"] + extra)
+    assert code == 2 and message in capsys.readouterr().err
+
+
+def test_cli_npz_without_expected_arrays_exits_2(user_setup, capsys):
+    tmp, *_ = user_setup
+    np.savez(tmp / "bad.npz", pixels=np.zeros((2, 3, 8, 8)))
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--data", "bad.npz", "--out", "out", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "lacks array" in err and "images" in err and err.count("\n") == 1
+
+
+def test_cli_wrong_channels_and_weights_exit_2(user_setup, capsys):
+    tmp, *_ = user_setup
+    np.savez(tmp / "gray.npz", images=np.random.rand(4, 1, 8, 8), labels=np.zeros(4, dtype=np.int64))
+    assert main(["heatmap", "--model", "usermodels_hm:build", "--data", "gray.npz", "--out", "o", "--no-progress"]) == 2
+    assert "cannot take images" in capsys.readouterr().err
+    torch.save({"bogus": torch.zeros(1)}, tmp / "bad.pt")
+    assert main(["heatmap", "--model", "usermodels_hm:build", "--weights", "bad.pt", "--data", "data.npz",
+                 "--out", "o", "--no-progress"]) == 2
+    assert "do not fit" in capsys.readouterr().err
