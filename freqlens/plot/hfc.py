@@ -27,8 +27,10 @@ def plot_hfc_curves(curves, ax=None, split: str = "test", title: str | None = No
     """Accuracy over epochs: clean train/test, LFC (solid) and HFC (dotted) per radius on ``split``."""
     fig, ax = new_axes(ax)
     ep = np.asarray(curves.epochs)
-    ax.plot(ep, curves.clean_train, "k-", lw=2, label="train (clean)")
-    ax.plot(ep, curves.clean_test, "k--", lw=2, label="test (clean)")
+    if not np.all(np.isnan(curves.clean_train)):
+        ax.plot(ep, curves.clean_train, "k-", lw=2, label="train (clean)")
+    if not np.all(np.isnan(curves.clean_test)):
+        ax.plot(ep, curves.clean_test, "k--", lw=2, label="test (clean)")
     lfc, hfc = np.asarray(getattr(curves, f"lfc_{split}")), np.asarray(getattr(curves, f"hfc_{split}"))
     n = len(curves.radii)
     for i, r in enumerate(curves.radii):

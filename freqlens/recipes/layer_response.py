@@ -56,8 +56,8 @@ def layer_response(ctx: RecipeContext) -> RecipeOutput:
     ax.set_xticklabels([names[i] for i in convs], rotation=45, ha="right", fontsize=7)
     ax.set_yscale("log")
     ax.set_ylabel(f"gain(r > {HIGH:g}) / gain(0 < r ≤ {LOW:g})")
-    ax.set_title("High/low-band gain ratio per conv layer (cumulative up to that layer)", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.set_title("High/low-band gain ratio per conv layer\n(input → that layer)", fontsize=9)
+    ax.legend(fontsize=6, loc="lower right")
     ax = axes[1, 2]
     for k, ls in (("natural", "-"), ("gaussian", "--")):
         s = spectra[k].spectra[0]
