@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from freqlens.plot.style import new_axes
 
@@ -40,6 +41,7 @@ def plot_hfc_curves(curves, ax=None, split: str = "test", title: str | None = No
         if not np.all(np.isnan(hfc[:, i])):
             ax.plot(ep, hfc[:, i], ":", color=col, lw=2, label=f"H({r:g})")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(f"accuracy ({split} set)")
     ax.set_ylim(0, 1.02)
     ax.set_title(title or f"{curves.label or 'model'}: LFC solid, HFC dotted ({split})")

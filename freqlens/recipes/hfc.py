@@ -157,7 +157,7 @@ def hfc_one_component(ctx: RecipeContext) -> RecipeOutput:
     for i, r in enumerate(radii):
         for comp, data in (("LFC", lfc[i]), ("HFC", hfc[i])):
             tr = HFCTracker(train=(data[:500], ytr[:500]), test=(xte, yte), radii=(r,), components=("lfc",),
-                            every=epochs)
+                            every=epochs, bounds=None)  # component images leave [0, 1]
             _train_tracked(ctx, "hfc-one-component", {"component": comp, "radius": r, "n": n}, (data, ytr), epochs,
                            [tr])
             c = tr.result()
@@ -298,7 +298,7 @@ def hfc_batchnorm(ctx: RecipeContext) -> RecipeOutput:
     for i, r in enumerate(radii):
         for bn in (False, True):
             tr = HFCTracker(train=(lfc_tr[i][:n_eval], ytr[:n_eval]), test=(xte, yte), radii=(r,), components=("lfc",),
-                            label=f"r={r} {'BN' if bn else 'no BN'}")
+                            label=f"r={r} {'BN' if bn else 'no BN'}", bounds=None)
             _train_tracked(ctx, "hfc-batchnorm", {"radius": r, "bn": bn, "n": n}, (lfc_tr[i], ytr), epochs, [tr],
                            arch={"batch_norm": bn})
             runs[(r, bn)] = tr.result()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from freqlens.device import eval_mode, model_device
 from freqlens.interventions.kernels import first_conv, kernel_roughness, smooth_kernels
 from freqlens.probes.adversarial import pgd_attack
 from freqlens.recipes._trained import image_data, trained_classifier
@@ -24,6 +23,7 @@ def fgsm_sweep_accuracy(model, x, y, eps_grid, max_batch=250):
     x1 = pgd_attack(model, x, y, eps=1.0, step_size=1.0, steps=1, random_start=False, max_batch=max_batch)
     d = torch.sign(x1 - x)
     zero_grad = float((d.flatten(1).abs().sum(1) == 0).float().mean())
+    y = y.cpu()
     ok = predict(model, x, max_batch).argmax(1) == y
     acc = []
     for e in sorted(eps_grid):
@@ -41,7 +41,7 @@ def _margin_loss(logits, y):
 def _pgd_acc(model, x, y, eps, steps, margin=False, seed=0):
     xa = pgd_attack(model, x, y, eps=eps, steps=steps, step_size=2.5 * eps / steps, random_start=True, seed=seed,
                     loss_fn=_margin_loss if margin else None, max_batch=250)
-    return float((predict(model, xa).argmax(1) == y).float().mean())
+    return float((predict(model, xa).argmax(1) == y.cpu()).float().mean())
 
 
 @recipe("kernel-smoothing", paper=PAPER, data="cifar10",
@@ -55,15 +55,13 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
               "adversarial": trained_classifier(ctx, variant="adversarial", n_train=2000 if ctx.quick else 5000,
                                                 epochs=5 if ctx.quick else 10)}
     _, _, xte, yte = image_data(ctx, "cifar10", 0, n_test)
-    xte = xte.to(model_device(models["natural"]))
-    yte = yte.to(xte.device)
+    # images stay on the CPU: pgd_attack and predict move batches to the model's device
     rows, table = [], {}
     for mname, model in models.items():
         for rho in RHOS:
             m = smooth_kernels(model, rho) if rho > 0 else model
-            with eval_mode(m):
-                clean = float((predict(m, xte).argmax(1) == yte.cpu()).float().mean())
-            fgsm, zero = fgsm_sweep_accuracy(m, xte, yte.cpu() if xte.device.type == "cpu" else yte, eps_grid)
+            clean = float((predict(m, xte).argmax(1) == yte).float().mean())
+            fgsm, zero = fgsm_sweep_accuracy(m, xte, yte, eps_grid)
             entry = {"clean": clean, "fgsm_min_eps": dict(zip(map(str, eps_grid), fgsm)), "zero_gradient": zero}
             if rho in (0.0, 1.0):
                 entry["pgd_ce_0.03"] = _pgd_acc(m, xte, yte, 0.03, 5 if ctx.quick else 20, seed=ctx.seed)
