@@ -69,3 +69,42 @@ def test_recipe_quick_end_to_end(name, data_root, tmp_path):
     payload = run_recipe(name, quick=True, out=tmp_path, data_root=data_root, progress=False)
     assert (tmp_path / name / "figure.png").exists()
     assert payload["checks"] and np.isfinite(payload["check"]["value"])
+
+
+def _tiny_patch(monkeypatch, module):
+    from freqlens.models import ConvNet, with_normalization
+
+    def fake_classifier(ctx, variant="natural", **kw):
+        torch.manual_seed({"natural": 0, "gaussian": 1, "adversarial": 2}[variant])
+        return with_normalization(ConvNet(3, 10, widths=(4, 4, 4)), (0.5,) * 3, (0.25,) * 3).eval()
+
+    def fake_data(ctx, dataset, n_train, n_test, seed=0):
+        g = torch.Generator().manual_seed(0)
+        return None, None, torch.rand(12, 3, 32, 32, generator=g), torch.randint(0, 10, (12,), generator=g)
+
+    monkeypatch.setattr(module, "trained_classifier", fake_classifier)
+    monkeypatch.setattr(module, "image_data", fake_data)
+
+
+def test_layer_response_recipe_path_on_tiny_models(monkeypatch, tmp_path):
+    import freqlens.recipes.layer_response as lr
+
+    _tiny_patch(monkeypatch, lr)
+    out = lr.layer_response(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    assert len(out.checks) == 2 and out.figure is not None
+    ratios = out.numbers["band_ratio_basis"]["natural"]
+    assert set(ratios) == {"1.features.0", "1.features.3", "1.features.7", "1.features.10", "1.features.14", "1.fc"}
+    assert all(v > 0 for v in ratios.values())
+
+
+def test_kernel_smoothing_recipe_path_on_tiny_models(monkeypatch, tmp_path):
+    import freqlens.recipes.kernel_smoothing as ks
+
+    _tiny_patch(monkeypatch, ks)
+    out = ks.kernel_smoothing(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    t = out.numbers["table"]
+    assert len(t) == 10 and (tmp_path / "kernels.png").exists()
+    for v in t.values():
+        accs = list(v["fgsm_min_eps"].values())
+        assert all(b <= a for a, b in zip(accs, accs[1:]))  # minimal-ε semantics: monotone in ε
+    assert t["natural ρ=1"]["roughness"] < t["natural ρ=0"]["roughness"]
