@@ -298,8 +298,10 @@ def hfc_batchnorm(ctx: RecipeContext) -> RecipeOutput:
     for i, r in enumerate(radii):
         for bn in (False, True):
             tr = HFCTracker(train=(lfc_tr[i][:n_eval], ytr[:n_eval]), test=(xte, yte), radii=(r,), components=("lfc",),
-                            label=f"r={r} {'BN' if bn else 'no BN'}", bounds=None)
-            _train_tracked(ctx, "hfc-batchnorm", {"radius": r, "bn": bn, "n": n}, (lfc_tr[i], ytr), epochs, [tr],
+                            label=f"r={r} {'BN' if bn else 'no BN'}", bounds=None, bn_eval="batch")
+            # BN evaluated with batch statistics (homogeneous batches of 100), as the official code does
+            _train_tracked(ctx, "hfc-batchnorm", {"radius": r, "bn": bn, "n": n, "bn_eval": "batch"}, (lfc_tr[i], ytr),
+                           epochs, [tr],
                            arch={"batch_norm": bn})
             runs[(r, bn)] = tr.result()
     import matplotlib.pyplot as plt
