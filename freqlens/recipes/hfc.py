@@ -263,8 +263,9 @@ def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
 
     fig, axes = plt.subplots(1, 5, figsize=(22, 4), constrained_layout=True)
     for ax, (k, c) in zip(axes, curves.items()):
-        plot_hfc_curves(c, ax=ax, split="test", title=f"{k} (test set; bn_eval={c.bn_eval}, rescale={c.rescale})",
+        plot_hfc_curves(c, ax=ax, split="test", title=f"{k}\n(test set; BN eval={c.bn_eval}, rescale={c.rescale})",
                         legend=ax is axes[0])
+        ax.title.set_fontsize(9)
     numbers = {"clean_test": clean, "H4_test": h4, "H4_batchnorm_running_stats": h4_running,
                "hfc_test_final": {k: c.hfc_test[-1].tolist() for k, c in curves.items()},
                "lfc_test_final": {k: c.lfc_test[-1].tolist() for k, c in curves.items()},
@@ -318,6 +319,7 @@ def hfc_batchnorm(ctx: RecipeContext) -> RecipeOutput:
         ax.set_ylabel("accuracy")
         ax.set_ylim(0, 1)
         ax.set_title(f"trained on LFC r={r}: BN solid, no BN dashed")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.legend(fontsize=7)
     speed = {str(r): float(runs[(r, True)].clean_train[0] - runs[(r, False)].clean_train[0]) for r in radii}
     test_gain = {str(r): float(runs[(r, True)].clean_test[-1] - runs[(r, False)].clean_test[-1]) for r in radii}
