@@ -111,7 +111,7 @@ def hfc_labels(ctx: RecipeContext) -> RecipeOutput:
         # L(4) every epoch (the check), all radii every 3 epochs (the figure)
         tr4 = HFCTracker(train=(xtr, y), radii=(4,), components=("lfc",), label=label)
         tr = HFCTracker(train=(xtr, y), radii=RADII, components=("lfc",), every=3, label=label)
-        _train_tracked(ctx, "hfc-labels", {"labels": label, "n": n}, (xtr, y), epochs, [tr4, tr], batch_size=50,
+        _train_tracked(ctx, "hfc-labels", {"labels": label, "n": n, "trackers": "L4+all/3"}, (xtr, y), epochs, [tr4, tr], batch_size=50,
                        arch={"fc": 512})
         curves[label], fine[label] = tr.result(), tr4.result()
     ratios, first = {}, {}
