@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from freqlens.errors import InputError
+from freqlens.errors import CheckpointError, InputError
 from freqlens.probes.common import Normalize, check_images, gather
 from freqlens.probes.hfc import _predict_components, check_radii
 from freqlens.results import Result
@@ -113,10 +113,16 @@ class HFCTracker(Callback):
             self.evaluate(state.model, state.epoch)
 
     def state_dict(self) -> dict:
-        return {k: list(v) for k, v in self.history.items()}
+        return {"radii": list(self.radii), "sets": sorted(self.sets), "components": list(self.components),
+                "history": {k: list(v) for k, v in self.history.items()}}
 
     def load_state_dict(self, state: dict) -> None:
-        self.history = {k: list(v) for k, v in state.items()}
+        mine = {"radii": list(self.radii), "sets": sorted(self.sets), "components": list(self.components)}
+        theirs = {k: list(state.get(k, [])) for k in mine}
+        if mine != theirs:
+            raise CheckpointError(f"checkpointed HFCTracker was configured as {theirs}, this one as {mine}; "
+                                  "use a fresh checkpoint")
+        self.history = {k: list(v) for k, v in state["history"].items()}
 
     def result(self) -> HFCCurves:
         """The curves so far as an :class:`HFCCurves` result."""

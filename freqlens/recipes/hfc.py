@@ -51,7 +51,7 @@ def _train_tracked(ctx: RecipeContext, name: str, config: dict, data, epochs: in
                    lr=1e-3, transform=None, arch: dict | None = None):
     """Train an A8CNN with trackers; cached as a resumable checkpoint keyed by ``config``."""
     config = {"recipe": name, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": ctx.seed,
-              "arch": arch or {}, **config, "version": 1}
+              "arch": arch or {}, **config, "version": 2}
     ctx.cache_dir.mkdir(parents=True, exist_ok=True)
     ck = ctx.cache_dir / f"hfc-{name}-{config_key(config)}.pt"
     torch.manual_seed(ctx.seed)

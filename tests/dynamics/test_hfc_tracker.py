@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from freqlens.dynamics.hfc import HFCCurves, HFCTracker
-from freqlens.errors import InputError
+from freqlens.errors import CheckpointError, InputError
 from freqlens.probes.hfc import lfc_hfc_accuracy
 from freqlens.train import fit
 
@@ -52,6 +52,11 @@ def test_tracker_survives_resume(tmp_path):
     assert tr2.history["epochs"] == [1, 2, 3, 4]
     assert np.allclose(tr2.result().lfc_test, full.result().lfc_test)
     assert np.all(np.isnan(tr2.result().clean_train))
+    # a tracker configured differently refuses the checkpointed history
+    other = HFCTracker(test=(x, y), radii=(2,), every=1)
+    with pytest.raises(CheckpointError, match="HFCTracker"):
+        fit(_net(), (x, y), epochs=5, loss="cross_entropy", batch_size=16, callbacks=[other], checkpoint=ck,
+            resume=True, progress=False, lr=1e-2)
 
 
 def test_components_every_and_roundtrip(tmp_path):
