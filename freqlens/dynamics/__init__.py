@@ -1,4 +1,5 @@
 """Observe training: trackers usable as :func:`freqlens.train.fit` callbacks or as plain functions."""
+from freqlens.dynamics.hfc import HFCCurves, HFCTracker
 from freqlens.dynamics.fprinciple import (
     FilteringResult,
     FilteringTracker,
@@ -10,4 +11,5 @@ from freqlens.dynamics.fprinciple import (
 )
 
 __all__ = ["ProjectionTracker", "FilteringTracker", "ProjectionResult", "FilteringResult", "projection_errors",
-           "filtering_errors", "choose_delta"]
+           "filtering_errors", "choose_delta",
+           "HFCTracker", "HFCCurves"]

@@ -1,0 +1,50 @@
+"""``freqlens layers``: per-layer frequency response and kernel spectra of a user's CNN."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from freqlens.commands._common import add_common_arguments, add_model_arguments, load_eval_data, load_user_model, \
+    prepare_out_dir
+
+
+def _layers(args: argparse.Namespace) -> int:
+    from freqlens.device import resolve_device
+    from freqlens.plot.style import save_figure
+    from freqlens.probes.layers import kernel_spectra, layer_frequency_response
+
+    out = prepare_out_dir(args.out)
+    model = load_user_model(args.model, args.weights, resolve_device(args.device))
+    x, _ = load_eval_data(args.data, args.data_root, max(args.images, 1), args.seed)
+    summary = {}
+    modes = ("basis", "perturbation") if args.mode == "both" else (args.mode,)
+    for mode in modes:
+        resp = layer_frequency_response(model, image_size=tuple(x.shape[1:]), images=x if mode == "perturbation" else None,
+                                        mode=mode, eps=args.eps, n_images=args.images, progress=not args.no_progress)
+        resp.save(out / f"layer_response_{mode}.json")
+        save_figure(resp.plot()[0], out / f"layer_response_{mode}.png")
+        summary[mode] = {"band": f"low 0<r≤{args.low:g}, high r>{args.high:g}",
+                         "high_over_low_gain": dict(zip(resp.layer_names, resp.band_ratio(args.low, args.high).tolist()))}
+    spec = kernel_spectra(model, size=int(x.shape[-1]))
+    spec.save(out / "kernel_spectra.json")
+    save_figure(spec.plot()[0], out / "kernel_spectra.png")
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    for mode, s in summary.items():
+        print(f"{mode}: high/low-band gain per layer ({s['band']})")
+        for name, r in s["high_over_low_gain"].items():
+            print(f"  {name:<30} {r:.3g}")
+    print(f"wrote {out}/")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("layers", help="per-layer frequency response (energy gain per Fourier basis) of a CNN")
+    add_model_arguments(p)
+    add_common_arguments(p)
+    p.add_argument("--mode", choices=("basis", "perturbation", "both"), default="both",
+                   help="basis images alone, natural image + basis perturbation, or both (default)")
+    p.add_argument("--eps", type=float, default=4.0, help="ℓ2 norm of the basis perturbation per channel (default 4)")
+    p.add_argument("--images", type=int, default=4, help="natural images averaged in perturbation mode (default 4)")
+    p.add_argument("--low", type=float, default=4.0, help="low band: 0 < radius ≤ LOW cycles/image (default 4)")
+    p.add_argument("--high", type=float, default=12.0, help="high band: radius > HIGH cycles/image (default 12)")
+    p.set_defaults(func=_layers)

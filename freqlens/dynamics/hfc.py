@@ -1,0 +1,140 @@
+"""LFC / HFC accuracy over training (Wang et al., Figs. 3–6) as a :func:`freqlens.train.fit` callback.
+
+Example::
+
+    >>> tracker = HFCTracker(train=(x_tr[:2000], y_tr[:2000]), test=(x_te, y_te), radii=(4, 8, 12, 16))
+    >>> fit(model, (x_tr, y_tr), epochs=15, loss="cross_entropy", batch_size=100, callbacks=[tracker])
+    >>> curves = tracker.result()          # HFCCurves: lfc_test (E, R), hfc_test (E, R), ...
+    >>> curves.plot()
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from freqlens.errors import CheckpointError, InputError
+from freqlens.probes.common import Normalize, check_images, gather
+from freqlens.probes.hfc import _predict_components, check_radii
+from freqlens.results import Result
+from freqlens.train import Callback, TrainState
+
+
+@dataclass
+class HFCCurves(Result):
+    """Per evaluated epoch: clean accuracy and LFC / HFC accuracy per radius, on train and test subsets.
+
+    ``epochs`` (E,); ``clean_train``, ``clean_test`` (E,); ``lfc_train``, ``hfc_train``, ``lfc_test``, ``hfc_test``
+    (E, R) — NaN where a set was not given. ``seconds``: time spent evaluating (overhead of the tracker).
+    """
+
+    radii: list[float]
+    epochs: np.ndarray
+    clean_train: np.ndarray
+    clean_test: np.ndarray
+    lfc_train: np.ndarray
+    hfc_train: np.ndarray
+    lfc_test: np.ndarray
+    hfc_test: np.ndarray
+    rescale: str
+    bn_eval: str
+    seconds: float = 0.0
+    label: str = ""
+
+    def plot(self, ax=None, split: str = "test"):
+        from freqlens.plot.hfc import plot_hfc_curves
+
+        return plot_hfc_curves(self, ax=ax, split=split)
+
+
+class HFCTracker(Callback):
+    """Evaluate clean, LFC and HFC accuracy (``radii``) on ``train`` and/or ``test`` = (images, labels) every
+    ``every`` epochs (and before training when ``at_start``). Components are computed per batch on the model's
+    device with one FFT shared by all radii. ``components`` may drop "hfc" or "lfc" to save time.
+    Its history is part of ``fit`` checkpoints (``state_dict``), so a resumed run keeps earlier epochs.
+    """
+
+    def __init__(self, train=None, test=None, radii: Sequence[float] = (4, 8, 12, 16), rescale: str = "max",
+                 every: int = 1, at_start: bool = False, normalize: Normalize = None, bn_eval: str = "running",
+                 max_batch: int = 100, components: Sequence[str] = ("lfc", "hfc"), bounds=(0.0, 1.0),
+                 label: str = ""):
+        if train is None and test is None:
+            raise InputError("HFCTracker needs train=(images, labels) and/or test=(images, labels)")
+        if int(every) < 1:
+            raise InputError(f"every must be ≥ 1, got {every}")
+        if rescale not in ("none", "max"):
+            raise InputError(f"rescale must be 'none' or 'max', got {rescale!r}")
+        bad = set(components) - {"lfc", "hfc"}
+        if bad or not components:
+            raise InputError(f"components must be a non-empty subset of ('lfc', 'hfc'), got {tuple(components)}")
+        self.sets = {}
+        for name, data in (("train", train), ("test", test)):
+            if data is not None:
+                x, y = gather(*data) if isinstance(data, (tuple, list)) else gather(data)
+                check_images(x, y, bounds, name=f"{name} images")
+                self.sets[name] = (x, y)
+        size = next(iter(self.sets.values()))[0].shape[-2:]
+        self.radii = check_radii(radii, *size)
+        self.rescale, self.every, self.at_start = rescale, int(every), bool(at_start)
+        self.normalize, self.bn_eval, self.max_batch = normalize, bn_eval, int(max_batch)
+        self.components, self.label = tuple(components), label
+        self.history: dict[str, list] = {"epochs": [], "seconds": [0.0]}
+        for k in ("clean_train", "clean_test", "lfc_train", "hfc_train", "lfc_test", "hfc_test"):
+            self.history[k] = []
+
+    def evaluate(self, model, epoch: int) -> None:
+        """Evaluate now and append to the history as ``epoch``."""
+        start = time.perf_counter()
+        nan_r = [float("nan")] * len(self.radii)
+        self.history["epochs"].append(int(epoch))
+        for split in ("train", "test"):
+            if split not in self.sets:
+                self.history[f"clean_{split}"].append(float("nan"))
+                self.history[f"lfc_{split}"].append(nan_r)
+                self.history[f"hfc_{split}"].append(nan_r)
+                continue
+            x, y = self.sets[split]
+            clean, lfc, hfc = _predict_components(model, x, y, self.radii, self.rescale, self.normalize,
+                                                  self.max_batch, self.bn_eval, False, split, self.components)
+            self.history[f"clean_{split}"].append(float(clean.float().mean()))
+            self.history[f"lfc_{split}"].append(lfc.float().mean(1).tolist() if "lfc" in self.components else nan_r)
+            self.history[f"hfc_{split}"].append(hfc.float().mean(1).tolist() if "hfc" in self.components else nan_r)
+        self.history["seconds"][0] += time.perf_counter() - start
+
+    def on_train_begin(self, state: TrainState) -> None:
+        if self.at_start and not state.resumed and state.epoch == 0 and 0 not in self.history["epochs"]:
+            self.evaluate(state.model, 0)
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        if state.epoch % self.every == 0 or state.epoch == state.epochs:
+            self.evaluate(state.model, state.epoch)
+
+    def state_dict(self) -> dict:
+        return {"radii": list(self.radii), "sets": sorted(self.sets), "components": list(self.components),
+                "history": {k: list(v) for k, v in self.history.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        mine = {"radii": list(self.radii), "sets": sorted(self.sets), "components": list(self.components)}
+        theirs = {k: list(state.get(k, [])) for k in mine}
+        if mine != theirs:
+            raise CheckpointError(f"checkpointed HFCTracker was configured as {theirs}, this one as {mine}; "
+                                  "use a fresh checkpoint")
+        self.history = {k: list(v) for k, v in state["history"].items()}
+
+    def result(self) -> HFCCurves:
+        """The curves so far as an :class:`HFCCurves` result."""
+        h = self.history
+        r = len(self.radii)
+        arr = lambda k, shape: np.asarray(h[k], dtype=float).reshape(shape)  # noqa: E731
+        e = len(h["epochs"])
+        return HFCCurves(radii=self.radii, epochs=np.asarray(h["epochs"], dtype=int),
+                         clean_train=arr("clean_train", (e,)), clean_test=arr("clean_test", (e,)),
+                         lfc_train=arr("lfc_train", (e, r)), hfc_train=arr("hfc_train", (e, r)),
+                         lfc_test=arr("lfc_test", (e, r)), hfc_test=arr("hfc_test", (e, r)), rescale=self.rescale,
+                         bn_eval=self.bn_eval, seconds=float(h["seconds"][0]), label=self.label)
+
+
+__all__ = ["HFCTracker", "HFCCurves"]

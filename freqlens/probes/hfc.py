@@ -1,0 +1,261 @@
+"""Low- vs high-frequency components (Wang et al., CVPR 2020): how well a model classifies the LFC and the
+HFC of images, by radius, and which images it classifies by their HFC alone.
+
+The decomposition is :func:`freqlens.fourier.filters.lfc_hfc_split` (per channel, disk of radius r around DC,
+strict ``<``). Radii are in cycles per image; on non-square images the disk is measured in index units per
+axis around the DC term, i.e. the centred construction with centre (H//2, W//2) (the paper assumes square
+images) — the probe accepts them, warns once and records the convention in the result.
+
+Components are computed on the model's device, one FFT per batch shared by all radii. The paper's
+evaluation rescales every component image by its own maximum (``rescale="max"``); ``"none"`` keeps the
+raw components. BatchNorm models can be evaluated with running statistics (``bn_eval="running"``, standard)
+or with the statistics of each homogeneous evaluation batch (``bn_eval="batch"``, as the official code).
+
+Example::
+
+    >>> res = lfc_hfc_accuracy(model, images, labels, radii=(4, 8, 12, 16))
+    >>> res.lfc_accuracy, res.hfc_accuracy        # (4,) each
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from freqlens.device import eval_mode, model_device
+from freqlens.errors import InputError
+from freqlens.fourier.filters import frequency_radius, max_radius
+from freqlens.probes.common import Normalize, check_images, forward_logits, gather
+from freqlens.results import Result
+
+CENTRE_CONVENTION = ("disk around DC: sqrt(f_u² + f_v²) < r with f_u, f_v in cycles per image along each axis "
+                     "(centred layout: centre (H//2, W//2))")
+
+
+def check_radii(radii: Sequence[float], height: int, width: int) -> list[float]:
+    """Radii as floats; each must be > 0 and at most the half-diagonal sqrt((H/2)² + (W/2)²) of the spectrum.
+
+    Non-square sizes are allowed: a :class:`UserWarning` states the centre convention (:data:`CENTRE_CONVENTION`).
+    """
+    out = []
+    if isinstance(radii, (int, float)):
+        radii = [radii]
+    if len(radii) == 0:
+        raise InputError("radii is empty; give at least one radius, e.g. (4, 8, 12, 16)")
+    limit = max_radius(height, width)
+    for r in radii:
+        r = float(r)
+        if not math.isfinite(r) or r <= 0:
+            raise InputError(f"radius must be > 0, got {r}")
+        if r > limit + 1e-9:
+            raise InputError(f"radius {r} exceeds the half-diagonal {limit:.2f} of {height}×{width} images "
+                             f"(the HFC would be empty); use a radius ≤ {limit:.2f}")
+        out.append(r)
+    if height != width:
+        warnings.warn(f"non-square {height}×{width} images: LFC/HFC {CENTRE_CONVENTION}", UserWarning, stacklevel=3)
+    return out
+
+
+def split_batch(images: torch.Tensor, radii: Sequence[float], rescale: str = "max", inclusive: bool = False
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """LFC and HFC of ``images`` (N, C, H, W) for every radius with one FFT: returns (R, N, C, H, W) each.
+
+    Same numbers as :func:`freqlens.fourier.filters.lfc_hfc_split` per radius; runs on the images' device.
+    ``rescale="max"`` divides each component image by its own maximum (an empty component is an error).
+    """
+    if rescale not in ("none", "max"):
+        raise InputError(f"rescale must be 'none' or 'max', got {rescale!r}")
+    h, w = images.shape[-2:]
+    work = images.to(torch.float64) if images.dtype == torch.float64 else images.float()
+    spec = torch.fft.fft2(work)
+    dist = frequency_radius(h, w, device=images.device, dtype=work.dtype)
+    masks = torch.stack([(dist <= r) if inclusive else (dist < r) for r in radii]).to(work.dtype)  # (R, H, W)
+    masks = masks[:, None, None]
+    lfc = torch.fft.ifft2(spec[None] * masks).real
+    hfc = torch.fft.ifft2(spec[None] * (1 - masks)).real
+    if rescale == "max":
+        for name, comp in (("LFC", lfc), ("HFC", hfc)):
+            peak = comp.flatten(2).amax(2)  # (R, N)
+            bad = peak <= 1e-8
+            if bool(bad.any()):
+                r = radii[int(torch.nonzero(bad.any(1))[0])]
+                raise InputError(f"{name} at radius {r} is empty (max ≤ 1e-8) for some image; cannot rescale by "
+                                 f"its maximum — use a smaller radius or rescale='none'")
+            comp /= peak[:, :, None, None, None]
+    return lfc.to(images.dtype), hfc.to(images.dtype)
+
+
+@contextlib.contextmanager
+def batchnorm_mode(model: nn.Module, bn_eval: str = "running") -> Iterator[nn.Module]:
+    """Eval mode; with ``bn_eval="batch"`` BatchNorm layers normalise with each batch's own statistics (the
+    official HFC code) while their running statistics are left untouched. Every mode and buffer is restored."""
+    if bn_eval not in ("running", "batch"):
+        raise InputError(f"bn_eval must be 'running' or 'batch', got {bn_eval!r}")
+    with eval_mode(model):
+        saved = []
+        if bn_eval == "batch":
+            for m in model.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    saved.append((m, {k: v.clone() for k, v in m.named_buffers(recurse=False)}))
+                    m.train()
+        try:
+            yield model
+        finally:
+            for m, buffers in saved:
+                for k, v in buffers.items():
+                    getattr(m, k).copy_(v)
+
+
+def _predict_components(model, images, labels, radii, rescale, normalize, max_batch, bn_eval, progress, desc,
+                        components=("lfc", "hfc")):
+    """Correct-prediction masks: clean (N,), lfc (R, N), hfc (R, N) — bool on CPU."""
+    dev = model_device(model)
+    n, r = images.shape[0], len(radii)
+    clean = torch.zeros(n, dtype=torch.bool)
+    lfc_ok = torch.zeros(r, n, dtype=torch.bool)
+    hfc_ok = torch.zeros(r, n, dtype=torch.bool)
+    with batchnorm_mode(model, bn_eval), torch.inference_mode():
+        for start in tqdm(range(0, n, max_batch), desc=desc, disable=not progress, leave=False):
+            xb = images[start:start + max_batch].to(dev)
+            yb = labels[start:start + max_batch].to(dev)
+            sl = slice(start, start + xb.shape[0])
+            clean[sl] = (forward_logits(model, xb, normalize).argmax(1) == yb).cpu()
+            lfc, hfc = split_batch(xb, radii, rescale)
+            for i in range(r):
+                if "lfc" in components:
+                    lfc_ok[i, sl] = (forward_logits(model, lfc[i], normalize).argmax(1) == yb).cpu()
+                if "hfc" in components:
+                    hfc_ok[i, sl] = (forward_logits(model, hfc[i], normalize).argmax(1) == yb).cpu()
+    return clean, lfc_ok, hfc_ok
+
+
+@dataclass
+class HFCAccuracy(Result):
+    """Accuracy on clean images and on their LFC / HFC per radius. ``lfc_accuracy``, ``hfc_accuracy``: (R,)."""
+
+    radii: list[float]
+    clean_accuracy: float
+    lfc_accuracy: np.ndarray
+    hfc_accuracy: np.ndarray
+    n_images: int
+    rescale: str
+    bn_eval: str
+    image_size: list[int]
+    convention: str = CENTRE_CONVENTION
+
+    def plot(self, ax=None):
+        from freqlens.plot.hfc import plot_hfc_accuracy
+
+        return plot_hfc_accuracy(self, ax=ax)
+
+
+def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[float] = (4, 8, 12, 16),
+                     rescale: str = "max", normalize: Normalize = None, bn_eval: str = "running",
+                     max_batch: int = 100, limit: int | None = None, bounds=(0.0, 1.0),
+                     progress: bool = True) -> HFCAccuracy:
+    """Accuracy of ``model`` on images (N, C, H, W) in [0, 1], on their LFC and on their HFC for each radius.
+
+    Args:
+        images, labels: tensors (N, C, H, W) and (N,), or a DataLoader of (x, y) batches.
+        radii: disk radii in cycles per image (32×32 paper values 4, 8, 12, 16; scale by N/32 otherwise).
+        rescale: "max" (paper) divides each component by its own maximum; "none" keeps raw components.
+        bn_eval: "running" (standard) or "batch" (each evaluation batch of ``max_batch`` same-kind images
+            normalises itself, as the official code with batches of 100).
+
+    Example::
+
+        >>> res = lfc_hfc_accuracy(model, x_test, y_test, radii=(4, 8, 12, 16))
+        >>> res.lfc_accuracy[-1] >= res.clean_accuracy - 0.05     # LFC(16) keeps almost everything
+    """
+    x, y = gather(images, labels, limit)
+    check_images(x, y, bounds)
+    h, w = x.shape[-2:]
+    radii = check_radii(radii, h, w)
+    clean, lfc_ok, hfc_ok = _predict_components(model, x, y, radii, rescale, normalize, int(max_batch), bn_eval,
+                                                progress, "LFC/HFC accuracy")
+    return HFCAccuracy(radii=radii, clean_accuracy=float(clean.float().mean()),
+                       lfc_accuracy=lfc_ok.float().mean(1).numpy(), hfc_accuracy=hfc_ok.float().mean(1).numpy(),
+                       n_images=int(x.shape[0]), rescale=rescale, bn_eval=bn_eval, image_size=[int(h), int(w)])
+
+
+@dataclass
+class HFCExamples(Result):
+    """Images the model classifies correctly from their HFC but not from their LFC (Fig. 2 of the paper).
+
+    ``indices`` (K,) into the evaluated images; ``images``, ``lfc``, ``hfc`` (K, C, H, W); ``probs_*`` (K, classes)
+    softmax outputs; ``count`` of such images among ``n_evaluated``; ``n_correct`` clean-correct images.
+    """
+
+    radius: float
+    indices: np.ndarray
+    labels: np.ndarray
+    images: np.ndarray
+    lfc: np.ndarray
+    hfc: np.ndarray
+    probs_image: np.ndarray
+    probs_lfc: np.ndarray
+    probs_hfc: np.ndarray
+    count: int
+    n_evaluated: int
+    n_correct: int
+    rescale: str
+
+    def plot(self, ax=None, max_rows: int = 6):
+        from freqlens.plot.hfc import plot_hfc_examples
+
+        return plot_hfc_examples(self, max_rows=max_rows)
+
+
+def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, rescale: str = "max",
+                 normalize: Normalize = None, max_batch: int = 100, limit: int | None = None, keep: int = 16,
+                 bounds=(0.0, 1.0), progress: bool = True) -> HFCExamples:
+    """Find images with pred(x) = y, pred(HFC(x)) = y and pred(LFC(x)) ≠ y at ``radius`` (keeps up to ``keep``).
+
+    Shapes: images (N, C, H, W) in ``bounds``; labels (N,). Returns :class:`HFCExamples` (count over all N).
+
+    Example::
+
+        >>> ex = hfc_examples(model, x_test, y_test, radius=12)
+        >>> ex.count, ex.n_evaluated
+    """
+    x, y = gather(images, labels, limit)
+    check_images(x, y, bounds)
+    (radius,) = check_radii([radius], *x.shape[-2:])
+    dev = model_device(model)
+    hits, probs = [], {"image": [], "lfc": [], "hfc": []}
+    comps = {"lfc": [], "hfc": []}
+    n_correct = 0
+    with eval_mode(model), torch.inference_mode():
+        for start in tqdm(range(0, x.shape[0], max_batch), desc="HFC examples", disable=not progress, leave=False):
+            xb, yb = x[start:start + max_batch].to(dev), y[start:start + max_batch].to(dev)
+            lfc, hfc = split_batch(xb, [radius], rescale)
+            p = {k: torch.softmax(forward_logits(model, v, normalize).float(), 1)
+                 for k, v in (("image", xb), ("lfc", lfc[0]), ("hfc", hfc[0]))}
+            ok = p["image"].argmax(1) == yb
+            n_correct += int(ok.sum())
+            sel = ok & (p["hfc"].argmax(1) == yb) & (p["lfc"].argmax(1) != yb)
+            idx = torch.nonzero(sel).flatten()
+            hits.append(idx.cpu() + start)
+            for k in probs:
+                probs[k].append(p[k][idx].cpu())
+            comps["lfc"].append(lfc[0][idx].cpu())
+            comps["hfc"].append(hfc[0][idx].cpu())
+    indices = torch.cat(hits)
+    k = min(int(keep), indices.numel())
+    return HFCExamples(radius=radius, indices=indices[:k].numpy(), labels=y[indices[:k]].numpy(),
+                       images=x[indices[:k]].numpy(), lfc=torch.cat(comps["lfc"])[:k].numpy(),
+                       hfc=torch.cat(comps["hfc"])[:k].numpy(),
+                       probs_image=torch.cat(probs["image"])[:k].numpy(), probs_lfc=torch.cat(probs["lfc"])[:k].numpy(),
+                       probs_hfc=torch.cat(probs["hfc"])[:k].numpy(), count=int(indices.numel()),
+                       n_evaluated=int(x.shape[0]), n_correct=n_correct, rescale=rescale)
+
+
+__all__ = ["CENTRE_CONVENTION", "check_radii", "split_batch", "batchnorm_mode", "HFCAccuracy", "lfc_hfc_accuracy",
+           "HFCExamples", "hfc_examples"]

@@ -1,0 +1,242 @@
+"""The CNN as a filter bank: how every Conv/Linear layer of a trained model passes each input frequency.
+
+:func:`layer_frequency_response` feeds Fourier-basis perturbations (:func:`freqlens.fourier.basis.fourier_basis`,
+the same pattern on every input channel) and records each Conv/Linear output through forward hooks — the
+user's model is not modified, and the hooks are removed even when the forward pass fails. Two modes:
+
+- ``"basis"``: the basis image alone on a mid-grey background: input g + ε·U, reference g (g = 0.5).
+- ``"perturbation"``: natural images plus a basis perturbation: input x + ε·U (clipped to bounds), reference x.
+
+The energy gain of layer l at frequency U is ‖f_l(input) − f_l(reference)‖ / ‖input − reference‖ (averaged
+over reference images), shown as a centred (H, W) map per layer (DC in the centre, conjugate pairs mirrored).
+For the first conv layer in basis mode this is the layer's linear transfer function (up to border effects).
+
+:func:`kernel_spectra` gives the 2-D DFT magnitude of each conv layer's kernels (zero-padded to size × size,
+averaged over output and input channels): the layer as a linear filter.
+
+Example::
+
+    >>> resp = layer_frequency_response(model, image_size=(3, 32, 32), mode="basis")
+    >>> resp.gain.shape            # (layers, 32, 32)
+    >>> resp.band_ratio(low=4, high=12)   # per layer: mean gain at radius > 12 / at 0 < radius ≤ 4
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from freqlens.device import eval_mode, model_device, model_dtype
+from freqlens.errors import InputError
+from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
+from freqlens.fourier.filters import frequency_radius
+from freqlens.probes.common import Normalize, check_images, forward_logits
+from freqlens.results import Result
+
+LAYER_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
+
+
+def probed_layers(model: nn.Module, layers: Sequence[str] | None = None) -> list[tuple[str, nn.Module]]:
+    """``(name, module)`` of the layers to probe: every Conv/Linear (default) or the named ones.
+    A model without any conv layer is an error (the probe is about convolutional filter banks)."""
+    found = [(n, m) for n, m in model.named_modules() if isinstance(m, LAYER_TYPES)]
+    if not any(isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)) for _, m in found):
+        raise InputError(f"{type(model).__name__} has no convolutional layer (nn.Conv1d/2d/3d); the layer "
+                         "frequency probe needs a CNN")
+    if layers is None:
+        return found
+    names = dict(found)
+    missing = [n for n in layers if n not in names]
+    if missing:
+        raise InputError(f"no Conv/Linear layer named {missing[0]!r}; available: {', '.join(names)}")
+    return [(n, names[n]) for n in layers]
+
+
+def centred_radius(height: int, width: int) -> torch.Tensor:
+    """Distance from DC (cycles per image) of every position in the centred (fft-shifted) layout, (H, W)."""
+    return torch.fft.fftshift(frequency_radius(height, width))
+
+
+class _Recorder:
+    """Forward hooks that keep each probed layer's output (flattened per sample) of the last forward pass."""
+
+    def __init__(self, layers):
+        self.layers = layers
+        self.outputs: dict[str, torch.Tensor] = {}
+        self.handles = []
+
+    def __enter__(self):
+        try:
+            for name, module in self.layers:
+                self.handles.append(module.register_forward_hook(self._hook(name)))
+        except BaseException:
+            self.remove()
+            raise
+        return self
+
+    def _hook(self, name):
+        def hook(module, inputs, output):
+            out = output[0] if isinstance(output, (tuple, list)) else output
+            self.outputs[name] = out.detach().flatten(1).double()
+        return hook
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+        self.handles.clear()
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
+
+
+@dataclass
+class LayerResponse(Result):
+    """Energy gain per layer and frequency. ``gain`` (L, H, W), centred layout (DC at (H//2, W//2));
+    ``gain_pairs`` (L, M) per unique conjugate pair (``positions`` (M, 2)); ``layer_names`` (L,)."""
+
+    layer_names: list[str]
+    layer_types: list[str]
+    gain: np.ndarray
+    gain_pairs: np.ndarray
+    positions: np.ndarray
+    mode: str
+    eps: float
+    n_images: int
+    image_size: list[int]
+
+    def band_ratio(self, low: float = 4.0, high: float = 12.0) -> np.ndarray:
+        """Per layer: mean gain over frequencies with radius > ``high`` divided by the mean over 0 < radius ≤
+        ``low`` (cycles per image; DC excluded). Below 1: the layer attenuates high frequencies."""
+        rad = centred_radius(*self.image_size[-2:]).numpy()
+        lo = (rad > 0) & (rad <= low)
+        hi = rad > high
+        g = np.asarray(self.gain)
+        return g[:, hi].mean(1) / np.maximum(g[:, lo].mean(1), 1e-30)
+
+    def plot(self, ax=None, max_layers: int | None = None):
+        from freqlens.plot.layers import plot_layer_response
+
+        return plot_layer_response(self, max_layers=max_layers)
+
+
+def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None = None,
+                             images: torch.Tensor | None = None, mode: str = "basis", eps: float = 4.0,
+                             positions: torch.Tensor | None = None, layers: Sequence[str] | None = None,
+                             normalize: Normalize = None, n_images: int = 4, background: float = 0.5,
+                             bounds=(0.0, 1.0), max_batch: int = 128, progress: bool = True) -> LayerResponse:
+    """Energy gain ‖Δ output‖ / ‖Δ input‖ of every Conv/Linear layer for every Fourier basis frequency.
+
+    Args:
+        image_size: (C, H, W) for ``mode="basis"`` (or take it from ``images``).
+        images: (N, C, H, W) natural images in ``bounds`` for ``mode="perturbation"`` (first ``n_images`` used).
+        mode: "basis" (basis image on a grey ``background``) or "perturbation" (natural image + basis).
+        eps: ℓ2 norm of the basis perturbation per channel (U has unit norm); perturbed inputs are clipped
+            to ``bounds`` and the gain uses the actual input change.
+        positions: centred positions (M, 2) to probe (default: every unique conjugate pair).
+        layers: names of Conv/Linear layers (default: all of them).
+
+    Returns:
+        :class:`LayerResponse` with ``gain`` (L, H, W).
+
+    Example::
+
+        >>> resp = layer_frequency_response(model, images=x_test[:4], mode="perturbation")
+        >>> resp.plot()
+    """
+    if mode not in ("basis", "perturbation"):
+        raise InputError(f"mode must be 'basis' or 'perturbation', got {mode!r}")
+    if not (eps > 0):
+        raise InputError(f"eps must be > 0, got {eps}")
+    chosen = probed_layers(model, layers)
+    dev, dtype = model_device(model), model_dtype(model)
+    if mode == "perturbation" or images is not None:
+        if images is None:
+            raise InputError("mode='perturbation' needs natural images (N, C, H, W)")
+        check_images(images, None, bounds)
+        refs = images[:max(1, int(n_images))].to(dev, dtype)
+    else:
+        if image_size is None or len(image_size) != 3:
+            raise InputError(f"mode='basis' needs image_size=(C, H, W) or images, got {image_size}")
+        refs = torch.full((1, *[int(s) for s in image_size]), float(background), device=dev, dtype=dtype)
+    c, h, w = refs.shape[1:]
+    pos = unique_positions(h, w) if positions is None else torch.as_tensor(positions, dtype=torch.long)
+    basis = fourier_basis(h, w, pos, dtype=dtype, device=dev)  # (M, H, W)
+    m = basis.shape[0]
+    lo, hi = bounds
+    gains = torch.zeros(len(chosen), m, dtype=torch.float64)
+    with eval_mode(model), torch.inference_mode(), _Recorder(chosen) as rec:
+        bar = tqdm(total=refs.shape[0] * m, desc=f"layer response ({mode})", disable=not progress, leave=False)
+        for ref in refs:
+            forward_logits(model, ref[None], normalize)
+            base = {name: rec.outputs[name] for name, _ in chosen}
+            for start in range(0, m, max_batch):
+                u = basis[start:start + max_batch]
+                x = (ref[None] + eps * u[:, None]).clamp(lo, hi)
+                din = (x - ref[None]).flatten(1).double().norm(dim=1).clamp_min(1e-12)
+                forward_logits(model, x, normalize)
+                for li, (name, _) in enumerate(chosen):
+                    dout = (rec.outputs[name] - base[name]).norm(dim=1)
+                    gains[li, start:start + u.shape[0]] += (dout / din).cpu()
+                bar.update(u.shape[0])
+        bar.close()
+    gains /= refs.shape[0]
+    grid = position_grid(h, w)
+    full = torch.full((len(chosen), h, w), float("nan"), dtype=torch.float64)
+    if positions is None:
+        full = gains[:, grid]
+    else:
+        # scatter the probed pairs (and their mirrors) into the map; unprobed positions stay NaN
+        from freqlens.fourier.basis import mirror_positions
+
+        mir = mirror_positions(pos, h, w)
+        full[:, pos[:, 0], pos[:, 1]] = gains
+        full[:, mir[:, 0], mir[:, 1]] = gains
+    return LayerResponse(layer_names=[n for n, _ in chosen], layer_types=[type(mo).__name__ for _, mo in chosen],
+                         gain=full.numpy(), gain_pairs=gains.numpy(), positions=pos.numpy(), mode=mode,
+                         eps=float(eps), n_images=int(refs.shape[0]), image_size=[int(c), int(h), int(w)])
+
+
+@dataclass
+class KernelSpectra(Result):
+    """|DFT| of each conv layer's kernels, zero-padded to ``size`` × ``size``, mean over (out, in) channels;
+    ``spectra`` (L, size, size) centred (DC in the middle)."""
+
+    layer_names: list[str]
+    kernel_sizes: list[list[int]]
+    spectra: np.ndarray
+    size: int
+
+    def plot(self, ax=None, max_layers: int | None = None):
+        from freqlens.plot.layers import plot_kernel_spectra
+
+        return plot_kernel_spectra(self, max_layers=max_layers)
+
+
+def kernel_spectra(model: nn.Module, size: int = 32) -> KernelSpectra:
+    """2-D DFT magnitude of every ``nn.Conv2d`` kernel, averaged over output and input channels.
+
+    Shapes: each weight (C_out, C_in, k, k) → one (size, size) centred map. Example::
+
+        >>> spec = kernel_spectra(model, size=32); spec.spectra.shape     # (conv layers, 32, 32)
+    """
+    convs = [(n, mo) for n, mo in model.named_modules() if isinstance(mo, nn.Conv2d)]
+    if not convs:
+        raise InputError(f"{type(model).__name__} has no nn.Conv2d layer; kernel spectra need a 2-D CNN")
+    if int(size) < max(max(mo.kernel_size) for _, mo in convs):
+        raise InputError(f"size {size} is smaller than the largest kernel; use size ≥ kernel size")
+    spectra = []
+    with torch.no_grad():
+        for _, mo in convs:
+            mag = torch.fft.fft2(mo.weight.detach().double().cpu(), s=(int(size), int(size))).abs().mean((0, 1))
+            spectra.append(torch.fft.fftshift(mag))
+    return KernelSpectra(layer_names=[n for n, _ in convs], kernel_sizes=[list(mo.kernel_size) for _, mo in convs],
+                         spectra=torch.stack(spectra).numpy(), size=int(size))
+
+
+__all__ = ["probed_layers", "centred_radius", "LayerResponse", "layer_frequency_response", "KernelSpectra",
+           "kernel_spectra"]

@@ -1,0 +1,84 @@
+import math
+
+import pytest
+import torch
+
+from freqlens.errors import InputError
+from freqlens.fourier.filters import disk_mask, lfc_hfc_split, max_radius, scale_radius
+
+
+def _images(n=3, c=3, h=32, w=32, seed=0):
+    return torch.rand(n, c, h, w, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def test_lfc_plus_hfc_is_the_image_exactly_and_real():
+    x = _images()
+    for r in (4, 8, 12.5, 16):
+        lfc, hfc = lfc_hfc_split(x, r)
+        assert lfc.dtype == x.dtype and not lfc.is_complex()
+        assert float((lfc + hfc - x).abs().max()) < 1e-12
+        # the masked spectrum is Hermitian-symmetric: the inverse has no imaginary part
+        spec = torch.fft.fft2(x) * disk_mask(32, 32, r).to(torch.float64)
+        assert float(torch.fft.ifft2(spec).imag.abs().max()) < 1e-12
+    lfc32, hfc32 = lfc_hfc_split(x.float(), 8)
+    assert float((lfc32 + hfc32 - x.float()).abs().max()) < 1e-5
+
+
+@pytest.mark.parametrize("r,count", [(4, 45), (8, 193), (12, 437), (16, 793), (20, 995), (24, 1024)])
+def test_retained_coefficient_counts_on_32x32(r, count):
+    assert int(disk_mask(32, 32, r).sum()) == count
+
+
+def test_inclusive_radius_keeps_the_boundary_ring():
+    assert int(disk_mask(32, 32, 4, inclusive=True).sum()) == 49
+
+
+def test_lfc_keeps_only_low_frequencies():
+    x = _images(1, 1)
+    lfc, hfc = lfc_hfc_split(x, 6)
+    m = disk_mask(32, 32, 6)
+    assert float(torch.fft.fft2(lfc)[..., ~m].abs().max()) < 1e-10
+    assert float(torch.fft.fft2(hfc)[..., m].abs().max()) < 1e-10
+
+
+def test_hfc_is_empty_above_the_half_diagonal_and_max_rescale_refuses():
+    x = _images()
+    assert max_radius(32, 32) == pytest.approx(16 * math.sqrt(2))
+    lfc, hfc = lfc_hfc_split(x, 23)
+    assert float(hfc.abs().max()) < 1e-12 and float((lfc - x).abs().max()) < 1e-12
+    with pytest.raises(InputError, match="radius 23"):
+        lfc_hfc_split(x, 23, rescale="max")
+
+
+def test_lfc_energy_fraction_non_decreasing_in_radius():
+    x = _images(4)
+    fr = [float((lfc_hfc_split(x, r)[0] ** 2).sum() / (x ** 2).sum()) for r in (2, 4, 8, 12, 16, 20)]
+    assert all(b >= a - 1e-12 for a, b in zip(fr, fr[1:]))
+
+
+def test_odd_and_non_square_sizes_stay_exact_and_real():
+    for h, w in ((31, 31), (28, 28), (27, 32)):
+        x = _images(2, 3, h, w)
+        lfc, hfc = lfc_hfc_split(x, 7)
+        assert float((lfc + hfc - x).abs().max()) < 1e-12
+        spec = torch.fft.fft2(x) * disk_mask(h, w, 7).to(torch.float64)
+        assert float(torch.fft.ifft2(spec).imag.abs().max()) < 1e-12
+
+
+def test_max_rescale_gives_unit_maximum():
+    lfc, hfc = lfc_hfc_split(_images().float(), 8, rescale="max")
+    assert torch.allclose(hfc.flatten(1).amax(1), torch.ones(3))
+    assert torch.allclose(lfc.flatten(1).amax(1), torch.ones(3))
+
+
+def test_bad_radius_and_rescale():
+    with pytest.raises(InputError, match="radius"):
+        lfc_hfc_split(_images(), 0)
+    with pytest.raises(InputError, match="radius"):
+        lfc_hfc_split(_images(), -3)
+    with pytest.raises(InputError, match="rescale"):
+        lfc_hfc_split(_images(), 4, rescale="l2")
+
+
+def test_scale_radius():
+    assert scale_radius(16, 28) == pytest.approx(14)

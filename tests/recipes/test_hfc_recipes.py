@@ -1,0 +1,110 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from freqlens.dynamics.hfc import HFCTracker
+from freqlens.recipes import get_recipe, run_recipe
+from freqlens.recipes.base import RecipeContext
+from freqlens.recipes.hfc import A8CNN, _train_tracked
+from freqlens.recipes.kernel_smoothing import fgsm_sweep_accuracy
+
+NAMES = ["hfc-examples", "hfc-labels", "hfc-one-component", "hfc-batch-size", "hfc-heuristics", "hfc-batchnorm",
+         "kernel-smoothing", "layer-response"]
+
+
+@pytest.fixture
+def data_root():
+    root = os.environ.get("FREQLENS_DATA")
+    if not root or not Path(root, "cifar-10-batches-py").is_dir():
+        pytest.skip("CIFAR-10 not available (set FREQLENS_DATA)")
+    return root
+
+
+def test_all_recipes_are_registered_with_cifar_data():
+    for name in NAMES:
+        rec = get_recipe(name)
+        assert rec.data == "cifar10" and rec.finding
+
+
+def test_a8_cnn_shapes_and_options():
+    net = A8CNN(batch_norm=True, dropout=0.5, k1=5)
+    assert net(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+    assert net.features[0].kernel_size == (5, 5)
+    assert A8CNN(in_channels=1, image_size=28)(torch.rand(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_tracked_training_is_cached_with_its_curves(tmp_path):
+    ctx = RecipeContext(quick=True, out_dir=tmp_path / "r", progress=False)
+    g = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 2, (60,), generator=g)
+    x = (0.25 + 0.5 * y.float().view(-1, 1, 1, 1) + 0.05 * torch.randn(60, 3, 32, 32, generator=g)).clamp(0, 1)
+    tr = HFCTracker(test=(x, y), radii=(4, 16))
+    _train_tracked(ctx, "t", {"n": 60}, (x, y), 6, [tr], batch_size=10, arch={"fc": 16}, lr=3e-3)
+    first = tr.result()
+    assert list(first.epochs) == [1, 2, 3, 4, 5, 6] and first.clean_test[-1] > 0.9  # brightness is learnt
+    # LFC(16) keeps the brightness; HFC (zero mean, max-rescaled) loses it
+    assert first.lfc_test[-1, 1] >= first.hfc_test[-1, 1]
+    assert len(list(ctx.cache_dir.glob("hfc-t-*.pt"))) == 1
+    again = HFCTracker(test=(x, y), radii=(4, 16))
+    _train_tracked(ctx, "t", {"n": 60}, (x, y), 6, [again], batch_size=10, arch={"fc": 16}, lr=3e-3)
+    assert np.array_equal(again.result().lfc_test, first.lfc_test)  # restored from the checkpoint, not retrained
+
+
+def test_fgsm_sweep_is_monotone_and_breaks_a_linear_model():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 2))
+    x = torch.rand(40, 3, 8, 8) * 0.5 + 0.25
+    y = model(x).argmax(1)
+    acc, zero = fgsm_sweep_accuracy(model, x, y, (0.01, 0.05, 0.2))
+    assert acc[0] <= 1.0 and all(b <= a for a, b in zip(acc, acc[1:]))
+    assert acc[-1] < 0.2 and zero == 0.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_recipe_quick_end_to_end(name, data_root, tmp_path):
+    payload = run_recipe(name, quick=True, out=tmp_path, data_root=data_root, progress=False)
+    assert (tmp_path / name / "figure.png").exists()
+    assert payload["checks"] and np.isfinite(payload["check"]["value"])
+
+
+def _tiny_patch(monkeypatch, module):
+    from freqlens.models import ConvNet, with_normalization
+
+    def fake_classifier(ctx, variant="natural", **kw):
+        torch.manual_seed({"natural": 0, "gaussian": 1, "adversarial": 2}[variant])
+        return with_normalization(ConvNet(3, 10, widths=(4, 4, 4)), (0.5,) * 3, (0.25,) * 3).eval()
+
+    def fake_data(ctx, dataset, n_train, n_test, seed=0):
+        g = torch.Generator().manual_seed(0)
+        return None, None, torch.rand(12, 3, 32, 32, generator=g), torch.randint(0, 10, (12,), generator=g)
+
+    monkeypatch.setattr(module, "trained_classifier", fake_classifier)
+    monkeypatch.setattr(module, "image_data", fake_data)
+
+
+def test_layer_response_recipe_path_on_tiny_models(monkeypatch, tmp_path):
+    import freqlens.recipes.layer_response as lr
+
+    _tiny_patch(monkeypatch, lr)
+    out = lr.layer_response(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    assert len(out.checks) == 2 and out.figure is not None
+    ratios = out.numbers["band_ratio_basis"]["natural"]
+    assert set(ratios) == {"1.features.0", "1.features.3", "1.features.7", "1.features.10", "1.features.14", "1.fc"}
+    assert all(v > 0 for v in ratios.values())
+
+
+def test_kernel_smoothing_recipe_path_on_tiny_models(monkeypatch, tmp_path):
+    import freqlens.recipes.kernel_smoothing as ks
+
+    _tiny_patch(monkeypatch, ks)
+    out = ks.kernel_smoothing(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    t = out.numbers["table"]
+    assert len(t) == 10 and (tmp_path / "kernels.png").exists()
+    for v in t.values():
+        accs = list(v["fgsm_min_eps"].values())
+        assert all(b <= a for a, b in zip(accs, accs[1:]))  # minimal-ε semantics: monotone in ε
+    assert t["natural ρ=1"]["roughness"] < t["natural ρ=0"]["roughness"]
