@@ -14,7 +14,7 @@ def plot_kernel_flow(result, ax=None, title: str | None = None):
     k = np.asarray(result.frequencies)
     kmax = max(int(3 * result.peak), max(result.modes) + 2)
     sel = k <= kmax
-    ax.plot(k[sel], result.formula_eigenvalues[sel], "k-", lw=1, label="λ_k = (πh²k²/2)e^{−h²k²/2}")
+    ax.plot(k[sel], result.formula_eigenvalues[sel], "k-", lw=1, label="λ_k = (πh²k²/2)·exp(−h²k²/2)")
     ax.plot(k[sel], result.numeric_eigenvalues[sel], "o", ms=3, mfc="none", label="eigenvalues of K (N × N)")
     ax.plot(result.modes, result.rates, "x", c="tab:red", ms=8, label="measured decay rate of mode k")
     ax.axvline(result.peak, ls=":", c="tab:gray")

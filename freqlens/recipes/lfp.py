@@ -64,6 +64,16 @@ def train_lbfgs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, max_iter: in
         return float(((model(x) - y) ** 2).mean())
 
 
+def _fourier_gram(x, gamma2, n_freq: int = 400, period: float = 8.0) -> np.ndarray:
+    """The truncated-Fourier LFP kernel matrix K(X, X) used by :func:`lfp_dynamics` (its eigenvalues set the time scales)."""
+    from freqlens.theory.lfp import _half_frequencies, fourier_kernel
+
+    xs = np.asarray(x, dtype=float).reshape(len(x), -1)
+    xi = _half_frequencies(n_freq, xs.shape[1]) / period
+    g2 = gamma2(np.linalg.norm(xi, axis=1))
+    return fourier_kernel(xs, xs, xi, g2, 1e6 * gamma2(1.0 / period))
+
+
 def _rel(u, v) -> float:
     return float(np.linalg.norm(np.asarray(u) - np.asarray(v)) / np.linalg.norm(v))
 
@@ -123,8 +133,10 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
                                                      "s_a=1": {"full": ntk_one["rel_full"], "ab": ntk_one["rel_ab"]}},
                "trained": diffs, "lfp_vs_cubic_spline_s_a=0.01": _rel(ntk_small["lfp"], spline),
                "lfp_vs_linear_s_a=1": _rel(lfp, linear), "A3": a3, "A1": a1}
-    dyn = lfp_dynamics(X1, Y1, lambda k: a3 / (16 * math.pi ** 4 * k ** 4) + a1 / (4 * math.pi ** 2 * k ** 2),
-                       times=[1e-4, 1e-3, 1e-2, 1e-1, 1.0], x_test=xt, n_freq=400, period=8.0)
+    g2 = lambda k: a3 / (16 * math.pi ** 4 * k ** 4) + a1 / (4 * math.pi ** 2 * k ** 2)  # noqa: E731
+    lam = np.sort(np.linalg.eigvalsh(_fourier_gram(X1, g2)))[::-1]
+    times = np.geomspace(len(X1) / lam[1], 3 * len(X1) / lam[-1], 5)  # after the (instant) constant mode
+    dyn = lfp_dynamics(X1, Y1, g2, times=times, x_test=xt, n_freq=400, period=8.0)
     fig, axes = plt.subplots(1, 3, figsize=(17, 4.5), constrained_layout=True)
     ax = axes[0]
     ax.plot(xt, lfp, "k", lw=2, label="LFP min FP-norm (s_a = 1)")
@@ -136,7 +148,8 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
     ax.set_xlabel("x")
     ax.set_ylabel("h(x)")
     ax.set_title("Trained two-layer ReLU nets vs the LFP prediction")
-    ax.legend(fontsize=7)
+    ax.set_ylim(-1.5, 1.0)
+    ax.legend(fontsize=7, loc="lower center", ncol=2)
     axes[1].loglog(widths, rel, "o-", label="trained net vs LFP (s_a = 1)")
     axes[1].axhline(ntk_one["rel_full"], ls=":", c="k", label=f"empirical NTK (m = {m_ntk}) vs LFP")
     axes[1].set_xlabel("neurons per half m")
@@ -201,7 +214,7 @@ def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
         lim = vmax if ax is not axes[2] else float(np.abs(h_net - lfp).max())
         im = ax.imshow(v.reshape(40, 40), origin="lower", extent=(-1, 1, -1, 1), cmap="RdBu_r", vmin=-lim, vmax=lim)
         fig.colorbar(im, ax=ax, label="output")
-        ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=60, vmin=-1, vmax=1)
+        ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=80, vmin=-1, vmax=1, clip_on=False, zorder=5)
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂")
         ax.set_title(ttl)

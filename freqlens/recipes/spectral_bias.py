@@ -110,7 +110,7 @@ def spectral_bias_sinusoids(ctx: RecipeContext) -> RecipeOutput:
     norm_hist["equal"].plot(ax=axes[2])
     axes[0].set_title("a_k(t), equal amplitudes")
     axes[1].set_title("a_k(t), amplitudes 0.1…1.0 (k = 50 largest)")
-    axes[2].set_title("True layer spectral norms σ_max (equal amplitudes)")
+    axes[2].set_title("True σ_max per layer (equal amplitudes)")
     fig.suptitle(f"Spectral bias: ReLU MLP 6×{width}, Adam 3e-4, {iters} full-batch iterations")
     # headline check: ordering, equal amplitudes
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
