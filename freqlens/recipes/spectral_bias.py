@@ -443,9 +443,9 @@ def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
     axes[1].set_title("Eigenvector spectra: higher m, higher frequency")
     idx = np.arange(nb)
     axes[2].semilogy(idx, spec_pure, "k", label="pure target")
-    axes[2].semilogy(idx, spec_noised, "k--", label="noised target (white U(−1,1))")
+    axes[2].semilogy(idx, spec_noised, "--", c="tab:purple", lw=2, zorder=5, label="noised target (white U(−1,1))")
     axes[2].semilogy(idx, net_star, "tab:green", label=f"network at min val. loss (it. {t_star})")
-    axes[2].semilogy(idx, net_end, "tab:red", label=f"network at it. {iters}")
+    axes[2].semilogy(idx, net_end, c="tab:red", lw=1, label=f"network at it. {iters}")
     axes[2].set_xlabel(f"kernel eigenfunction index [/{bin_size}]")
     axes[2].set_ylabel("mean |coefficient|")
     axes[2].set_title(f"{source.split(' (')[0]} 3 vs 8 in the RBF eigenbasis")
@@ -526,14 +526,15 @@ def spectral_bias_relu_decay(ctx: RecipeContext) -> RecipeOutput:
     for name in [f"random 1-32-32-32-1, seed {seeds[0]}", f"random 1-16-16-1 (weights ×3), seed {seeds[0]}",
                  "trained 6×64 on A1 target"]:
         r = rows[name]
-        axes[0].loglog(kk, r["coefficients"], lw=0.5, label=name)
-        axes[0].loglog(kk, r["S"] / (2 * math.pi * kk) ** 2, ls="--", lw=0.8)
+        line, = axes[0].loglog(kk, r["coefficients"], lw=0.5, label=name)
+        axes[0].loglog(kk, r["S"] / (2 * math.pi * kk) ** 2, ls="--", lw=1.0, c=line.get_color())
     axes[0].set_xlabel("frequency k (cycles on [0, 1))")
     axes[0].set_ylabel("|c_k| of detrended f")
     axes[0].set_title("ReLU-net Fourier coefficients (solid) under S/(2πk)² (dashed)")
     axes[0].legend(fontsize=7)
-    axes[1].scatter(range(len(slopes)), slopes, c=["tab:red" if "trained" in k else "tab:blue" for k in rows])
-    axes[1].axhspan(-2.2, -1.7, color="0.9", label="accepted band [−2.2, −1.7]")
+    axes[1].axhspan(-2.2, -1.7, color="0.9", zorder=0, label="accepted band [−2.2, −1.7]")
+    axes[1].scatter(range(len(slopes)), slopes, zorder=3,
+                    c=["tab:red" if "trained" in k else "tab:blue" for k in rows])
     axes[1].axhline(-2, c="k", ls=":", label="theorem: −(d+1) = −2")
     axes[1].set_xlabel("network (blue random, red trained)")
     axes[1].set_ylabel("octave-envelope slope")
