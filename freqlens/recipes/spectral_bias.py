@@ -166,6 +166,8 @@ def spectral_bias_perturbation(ctx: RecipeContext) -> RecipeOutput:
 def spectral_bias_manifold(ctx: RecipeContext) -> RecipeOutput:
     import matplotlib.pyplot as plt
 
+    from freqlens.plot.spectral_bias import plot_spectrum_history
+
     if ctx.quick:
         n, kstep, width, iters = 400, 8, 128, 2000
     else:
@@ -206,7 +208,8 @@ def spectral_bias_manifold(ctx: RecipeContext) -> RecipeOutput:
     axes[0].set_ylabel("x₂")
     axes[0].legend(fontsize=7)
     for i, L in enumerate(petals):
-        hists[L].plot(ax=axes[i + 1], title=f"a_k(t) along γ_{L}, AUC_hi = {auc_hi[L]:.2f}", colorbar=(i == 3))
+        plot_spectrum_history(hists[L], ax=axes[i + 1], title=f"a_k(t) along γ_{L}, AUC_hi = {auc_hi[L]:.2f}",
+                              colorbar=(i == 3))
     fig.suptitle(f"Spectral bias on manifolds: target frequency along the curve vs iteration (MLP 6×{width})")
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={f"spectrum_L{L}": hists[L] for L in petals},
                         notes="AUC_hi = mean of min(a_k, 1) over records after iterations/8 and the 4 highest k.")
