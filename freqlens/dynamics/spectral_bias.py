@@ -281,23 +281,29 @@ def spectral_norm(matrix: torch.Tensor) -> float:
 
 
 def power_iteration_norm(matrix: torch.Tensor, v0: torch.Tensor | None = None, tol: float = 1e-7,
-                         max_iter: int = 300) -> tuple[float, torch.Tensor, bool]:
+                         max_iter: int = 300, sigma0: float | None = None) -> tuple[float, torch.Tensor, bool]:
     """σ_max of ``matrix`` (m, n) by power iteration on WᵀW from ``v0`` (n,) (warm start).
 
-    Returns ``(sigma, v, converged)``; converged when the relative change of σ over one iteration is below
-    ``tol``. ``sigma = ‖W v‖`` is always a lower bound of σ_max. Example::
+    Works in the matrix's own floating dtype (the tracker passes float64); the stopping tolerance is at least
+    20 machine epsilons of that dtype. Returns ``(sigma, v, converged)``; converged when the relative change of
+    σ over one iteration is below the tolerance. ``sigma0`` (a previous value) may end a warm start after one
+    iteration — cheaper but less safe when the top singular values are close; the tracker does not use it.
+    ``sigma = ‖Wᵀu‖`` with unit u is always a lower bound of σ_max. Example::
 
         >>> s, v, ok = power_iteration_norm(torch.randn(64, 32))
     """
-    w = matrix.detach().double()
+    w = matrix.detach()
+    if not w.is_floating_point() or w.dtype in (torch.float16, torch.bfloat16):
+        w = w.float()
+    tol = max(float(tol), 20 * torch.finfo(w.dtype).eps)
     n = w.shape[1]
     if v0 is None or v0.numel() != n:
         g = torch.Generator(device="cpu").manual_seed(0)
-        v = torch.randn(n, generator=g, dtype=torch.float64).to(w.device)
+        v = torch.randn(n, generator=g, dtype=w.dtype).to(w.device)
     else:
-        v = v0.detach().double().to(w.device)
-    v = v / v.norm().clamp_min(1e-300)
-    sigma = 0.0
+        v = v0.detach().to(device=w.device, dtype=w.dtype)
+    v = v / v.norm().clamp_min(1e-30)
+    sigma = float(sigma0) if sigma0 is not None and v0 is not None else 0.0
     for _ in range(max_iter):
         u = w @ v
         s_new = float(u.norm())
@@ -306,7 +312,6 @@ def power_iteration_norm(matrix: torch.Tensor, v0: torch.Tensor | None = None, t
         v = w.T @ (u / s_new)
         nv = float(v.norm())
         v = v / nv
-        # ‖Wᵀu‖ with unit u is the sharper estimate; both are ≤ σ_max
         if abs(nv - sigma) <= tol * nv:
             return nv, v, True
         sigma = nv
@@ -358,6 +363,7 @@ class SpectralNormTracker(Callback):
         self.steps: list[int] = []
         self.norms: list[list[float]] = []
         self._vectors: dict[str, torch.Tensor] = {}
+        self._sigmas: dict[str, float] = {}
         self.fallbacks = 0
 
     def _matrices(self, model: nn.Module) -> list[tuple[str, torch.Tensor]]:
@@ -377,14 +383,17 @@ class SpectralNormTracker(Callback):
         out = []
         with torch.no_grad():
             for name, w in self._matrices(model):
-                if self.method == "svd" or min(w.shape) == 1:
+                if min(w.shape) == 1:  # a row or column vector: σ_max is its Euclidean norm, exactly
+                    out.append(float(w.double().norm()))
+                    continue
+                if self.method == "svd":
                     out.append(spectral_norm(w))
                     continue
-                s, v, ok = power_iteration_norm(w, self._vectors.get(name), self.tol, self.max_iter)
+                s, v, ok = power_iteration_norm(w.double(), self._vectors.get(name), self.tol, self.max_iter)
                 if not ok:
                     s = spectral_norm(w)
                     self.fallbacks += 1
-                self._vectors[name] = v.detach()
+                self._vectors[name], self._sigmas[name] = v.detach(), s
                 out.append(s)
         return out
 
@@ -408,13 +417,14 @@ class SpectralNormTracker(Callback):
     def state_dict(self) -> dict:
         return {"steps": list(self.steps), "layers": list(self.layers),
                 "norms": torch.tensor(self.norms, dtype=torch.float64),
-                "vectors": {k: v.cpu() for k, v in self._vectors.items()}}
+                "vectors": {k: v.cpu() for k, v in self._vectors.items()}, "sigmas": dict(self._sigmas)}
 
     def load_state_dict(self, state: dict) -> None:
         self.steps = [int(s) for s in state["steps"]]
         self.layers = list(state["layers"])
         self.norms = [list(map(float, r)) for r in torch.as_tensor(state["norms"]).tolist()]
         self._vectors = {k: torch.as_tensor(v) for k, v in state.get("vectors", {}).items()}
+        self._sigmas = {k: float(v) for k, v in state.get("sigmas", {}).items()}
 
     def result(self) -> SpectralNormHistory:
         return SpectralNormHistory(list(self.steps), list(self.layers),
