@@ -372,17 +372,17 @@ class LFPDynamics(Result):
         return plot_lfp_dynamics(self, ax=ax)
 
 
-def lfp_dynamics(x, y, gamma2, times: Sequence[float], x_test, n_freq: int = 400, period: float | None = None,
+def lfp_dynamics(x, y, gamma2, times: Sequence[float], x_test=None, n_freq: int = 400, period: float | None = None,
                  dc_weight: float | None = None) -> LFPDynamics:
     """Solve the LFP dynamics exactly in the truncated Fourier basis: ``h_X(t) = y − e^{−tK/n} y`` and
     ``h(x, t) = K(x, X) K⁻¹ (I − e^{−tK/n}) y`` (eigendecomposition of K). As t → ∞ it tends to the
-    minimum-FP-norm interpolant. x (n,) or (n, d); x_test (M,) or (M, d). Example::
+    minimum-FP-norm interpolant. x (n,) or (n, d); x_test (M,) or (M, d), default the training points. Example::
 
         >>> dyn = lfp_dynamics(x, y, g2, times=[0, 10, 1e3], x_test=np.linspace(-1, 1, 101))
     """
     x, y = check_interpolation_data(x, y)
     d = x.shape[1]
-    xt = np.asarray(x_test, dtype=float)
+    xt = x if x_test is None else np.asarray(x_test, dtype=float)
     xt = xt[:, None] if xt.ndim == 1 else xt
     times = np.asarray(times, dtype=float).reshape(-1)
     if np.any(times < 0) or not np.all(np.isfinite(times)):

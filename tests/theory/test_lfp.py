@@ -110,6 +110,8 @@ def test_lfp_dynamics_start_limit_and_monotone_residual():
     sol = min_fp_norm_interpolation(X, Y, g2, n_freq=200, period=8.0)
     assert rel(dyn.predictions[-1], sol(XT)) < 1e-6
     assert rel(dyn.limit, sol(XT)) < 1e-6
+    at_data = lfp_dynamics(X, Y, g2, times=[1e4], n_freq=200, period=8.0)
+    np.testing.assert_allclose(at_data.predictions[0], Y, atol=1e-5)
 
 
 def test_fp_norm_of_a_sinusoid():
