@@ -3,7 +3,6 @@ eigenvalues rise then fall (E, Ma, Wu style example; spec fprinciple_lfp.md Part
 ReLU random-feature kernel."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from scipy.stats import spearmanr

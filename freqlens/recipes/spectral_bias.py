@@ -15,7 +15,6 @@ from scipy.stats import spearmanr
 
 from freqlens.dynamics.spectral_bias import (
     SpectralNormTracker,
-    SpectrumHistory,
     SpectrumTracker,
     perturbation_robustness,
 )

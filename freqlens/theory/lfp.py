@@ -16,7 +16,7 @@ to 1: it cancels in the interpolant). Example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np

@@ -1,5 +1,4 @@
 """LFP and kernel-regime recipes: fast end-to-end runs of the cheap ones, the network pieces at tiny size."""
-import numpy as np
 import pytest
 import torch
 

@@ -1,6 +1,5 @@
 """Spectral-bias recipes: the fast A8 recipe end to end, helpers at tiny size, the rest slow-marked."""
 import json
-import math
 
 import numpy as np
 import pytest
