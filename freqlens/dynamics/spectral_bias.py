@@ -1,0 +1,519 @@
+"""Spectral bias (Rahaman et al., ICML 2019): grid spectra over training, layer spectral norms, and the
+robustness of each frequency to random parameter perturbations.
+
+Frequency convention: on a uniform grid ``z_n = z_0 + nΔ`` (n < N) a frequency ``k`` is the DFT bin index, i.e.
+``k`` cycles per grid period ``NΔ`` (for the paper's grid ``z_n = n/N`` on [0, 1): cycles per unit length).
+Only ``0 ≤ k < N/2`` (below Nyquist) is accepted.
+
+Example::
+
+    >>> from freqlens.train import fit
+    >>> spec = SpectrumTracker(z[:, None], frequencies=[5, 10, 50], amplitudes=[1, 1, 1], every=100)
+    >>> norms = SpectralNormTracker(every=100)
+    >>> fit(model, (z[:, None], y), epochs=5000, lr=3e-4, callbacks=[spec, norms])
+    >>> spec.result().plot(); norms.result().plot()
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from freqlens.device import eval_mode, model_device, model_dtype
+from freqlens.errors import InputError, ModelOutputError
+from freqlens.results import Result
+from freqlens.train import Callback, TrainState
+from freqlens.validation import as_tensor, check_finite
+
+__all__ = [
+    "check_uniform_grid", "grid_spectrum", "check_frequencies", "normalized_amplitudes", "SpectrumHistory",
+    "SpectrumTracker", "spectral_norm", "power_iteration_norm", "weight_matrices", "SpectralNormHistory",
+    "SpectralNormTracker", "PerturbationRobustness", "perturbation_robustness", "first_reach",
+]
+
+
+# ----------------------------------------------------------------------------------------------- grids, spectra
+def check_uniform_grid(coordinate, name: str = "grid", rtol: float = 1e-4) -> tuple[float, float]:
+    """Check that ``coordinate`` (N,) is a uniform increasing grid ``z_0 + nΔ``; return ``(Δ, period NΔ)``.
+
+    Raises :class:`InputError` naming the first irregular spacing. Example::
+
+        >>> check_uniform_grid(torch.arange(200) / 200)      # (0.005, 1.0)
+    """
+    z = as_tensor(coordinate, name).double().reshape(-1)
+    check_finite(z, name)
+    if z.numel() < 4:
+        raise InputError(f"{name} has {z.numel()} points; a spectrum needs a uniform grid of at least 4")
+    diffs = torch.diff(z)
+    step = float(diffs.mean())
+    if step <= 0:
+        raise InputError(f"{name} must increase (uniform grid z0 + n·Δ with Δ > 0), got mean spacing {step:.3g}")
+    dev = (diffs - step).abs()
+    worst = int(dev.argmax())
+    if float(dev[worst]) > rtol * step:
+        raise InputError(f"{name} is not uniform: spacing {float(diffs[worst]):.6g} at index {worst} vs mean "
+                         f"{step:.6g}; the FFT spectrum needs a uniform grid z0 + n·Δ")
+    return step, step * z.numel()
+
+
+def check_frequencies(frequencies, n_points: int) -> list[int]:
+    """Frequencies as DFT bins: integers in ``[0, N/2)``; :class:`InputError` above Nyquist or non-integer."""
+    out = []
+    for k in list(np.asarray(frequencies, dtype=float).reshape(-1)):
+        if not math.isfinite(k) or abs(k - round(k)) > 1e-9 or k < 0:
+            raise InputError(f"frequency {k:g} must be a non-negative integer DFT bin (cycles per grid period)")
+        if k >= n_points / 2:
+            raise InputError(f"frequency {int(round(k))} is at or above the Nyquist limit N/2 = {n_points / 2:g} "
+                             f"of the {n_points}-point grid")
+        out.append(int(round(k)))
+    if not out:
+        raise InputError("frequencies is empty; give at least one DFT bin")
+    return out
+
+
+def grid_spectrum(values: torch.Tensor) -> torch.Tensor:
+    """One-sided amplitude spectrum ``|ŷ_k| = |Σ_n y_n e^{−2πikn/N}| / N`` for k = 0 … ⌈N/2⌉ − 1.
+
+    ``values``: (..., N) samples on a uniform grid (last axis). Returns (..., ⌈N/2⌉) magnitudes (a component
+    ``A sin(2πkz + φ)`` shows ``A/2`` at bin k). Example::
+
+        >>> grid_spectrum(torch.sin(2 * math.pi * 5 * torch.arange(200) / 200))[5]   # 0.5
+    """
+    values = torch.as_tensor(values)
+    n = values.shape[-1]
+    return torch.fft.fft(values.double(), dim=-1).abs()[..., : (n + 1) // 2] / n
+
+
+def normalized_amplitudes(values: torch.Tensor, frequencies: Sequence[int], amplitudes: Sequence[float]) -> torch.Tensor:
+    """``a_i = 2 |ŷ_{k_i}| / A_i`` (spec A0.3): 1 for a perfect fit of ``A_i sin(2πk_i z + φ_i)``. values (..., N)."""
+    spec = grid_spectrum(values)
+    ks = check_frequencies(frequencies, values.shape[-1])
+    amps = torch.as_tensor(list(amplitudes), dtype=torch.float64)
+    return 2 * spec[..., ks] / amps
+
+
+def _model_outputs(model: nn.Module, inputs: torch.Tensor, output_index: int | None, max_batch: int) -> torch.Tensor:
+    """Model outputs (N,) on the model's device, eval mode and inference mode, modes restored."""
+    dev = model_device(model)
+    dtype = model_dtype(model) if inputs.is_floating_point() else inputs.dtype
+    outs = []
+    with eval_mode(model), torch.inference_mode():
+        for s in range(0, inputs.shape[0], max_batch):
+            outs.append(model(inputs[s:s + max_batch].to(dev, dtype)).detach().double().cpu())
+    out = torch.cat(outs)
+    return _select_output(out, inputs.shape[0], output_index)
+
+
+def _select_output(out: torch.Tensor, n: int, output_index: int | None) -> torch.Tensor:
+    if out.shape[0] != n:
+        raise ModelOutputError(f"model returned {out.shape[0]} rows for {n} grid points")
+    if out.ndim == 1:
+        return out
+    out = out.reshape(n, -1)
+    if out.shape[1] == 1:
+        return out[:, 0]
+    if output_index is None:
+        raise ModelOutputError(f"model output has {out.shape[1]} columns; pass output_index to pick one")
+    return out[:, output_index]
+
+
+def first_reach(steps: Sequence[int], values: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """First recorded step at which each column of ``values`` (T, K) reaches ``threshold``; ``inf`` if never."""
+    values = np.asarray(values)
+    out = np.full(values.shape[1], np.inf)
+    for j in range(values.shape[1]):
+        hit = np.nonzero(values[:, j] >= threshold)[0]
+        if hit.size:
+            out[j] = steps[hit[0]]
+    return out
+
+
+@dataclass
+class SpectrumHistory(Result):
+    """Spectrum of a model's output on a uniform grid over training.
+
+    ``magnitudes[t, i] = |ŷ_{k_i}|`` at ``steps[t]`` (averaged over runs when merged by :meth:`average`);
+    ``amplitudes[i] = A_i`` of the target; ``normalized = 2·magnitudes / A`` (1 = component fitted).
+    """
+
+    steps: list[int]
+    frequencies: list[int]
+    target_amplitudes: list[float]
+    magnitudes: np.ndarray
+    runs: int = 1
+    label: str = ""
+
+    @property
+    def normalized(self) -> np.ndarray:
+        """(T, K) normalised amplitudes ``a_i(t) = 2|ŷ_{k_i}(t)|/A_i``."""
+        return 2 * np.asarray(self.magnitudes) / np.asarray(self.target_amplitudes, dtype=float)[None, :]
+
+    def at(self, step: int) -> np.ndarray:
+        """Normalised amplitudes (K,) at the last record ≤ ``step``."""
+        idx = int(np.searchsorted(np.asarray(self.steps), step, side="right")) - 1
+        if idx < 0:
+            raise InputError(f"no record at or before step {step}; first record is {self.steps[0]}")
+        return self.normalized[idx]
+
+    def first_reach(self, threshold: float = 0.5) -> np.ndarray:
+        """First recorded step at which ``a_i ≥ threshold`` for each frequency (``inf`` if never)."""
+        return first_reach(self.steps, self.normalized, threshold)
+
+    @staticmethod
+    def average(histories: Sequence["SpectrumHistory"]) -> "SpectrumHistory":
+        """Average magnitudes over runs first, then normalise (as the official notebook does)."""
+        if not histories:
+            raise InputError("average needs at least one SpectrumHistory")
+        h0 = histories[0]
+        for h in histories[1:]:
+            if h.steps != h0.steps or h.frequencies != h0.frequencies:
+                raise InputError("histories to average must share steps and frequencies")
+        mags = np.mean([np.asarray(h.magnitudes) for h in histories], axis=0)
+        return SpectrumHistory(list(h0.steps), list(h0.frequencies), list(h0.target_amplitudes), mags,
+                               runs=sum(h.runs for h in histories), label=h0.label)
+
+    def plot(self, ax=None):
+        from freqlens.plot.spectral_bias import plot_spectrum_history
+
+        return plot_spectrum_history(self, ax=ax)
+
+
+class SpectrumTracker(Callback):
+    """``fit`` callback: the spectrum of the model's output on a uniform grid every ``every`` optimiser steps.
+
+    Args:
+        inputs: (N, d) model inputs, one per grid point (for a 1-D grid ``z[:, None]``; for a manifold the
+            embedded points ``γ(z_n)``).
+        frequencies: DFT bins k_i (cycles per grid period), each < N/2.
+        amplitudes: target amplitudes A_i used for normalisation (default 1).
+        coordinate: (N,) uniform grid coordinate of the samples; default ``inputs[:, 0]`` for 1-D inputs.
+        every: record period in optimiser steps; step 0 (the untrained model) is always recorded.
+        output_index: which output column to analyse when the model has several.
+
+    Works with any ``nn.Module``; call :meth:`record` yourself outside ``fit``. ``state_dict`` /
+    ``load_state_dict`` keep the history across a resumed ``fit``.
+    """
+
+    def __init__(self, inputs, frequencies: Sequence[int], amplitudes: Sequence[float] | None = None,
+                 coordinate=None, every: int = 100, output_index: int | None = None, max_batch: int = 8192,
+                 label: str = ""):
+        x = as_tensor(inputs, "inputs")
+        if x.ndim == 1:
+            x = x[:, None]
+        check_finite(x.float(), "inputs")
+        if coordinate is None:
+            if x.ndim != 2 or x.shape[1] != 1:
+                raise InputError(f"inputs have shape {tuple(x.shape)}; give `coordinate` (N,) for inputs that are "
+                                 "not a 1-D grid")
+            coordinate = x[:, 0]
+        coord = as_tensor(coordinate, "coordinate").reshape(-1)
+        if coord.numel() != x.shape[0]:
+            raise InputError(f"coordinate has {coord.numel()} points but inputs have {x.shape[0]}")
+        check_uniform_grid(coord, "coordinate")
+        self.inputs = x if x.is_floating_point() else x.float()
+        self.frequencies = check_frequencies(frequencies, x.shape[0])
+        amps = [1.0] * len(self.frequencies) if amplitudes is None else [float(a) for a in amplitudes]
+        if len(amps) != len(self.frequencies):
+            raise InputError(f"{len(amps)} amplitudes for {len(self.frequencies)} frequencies; they must match")
+        if any(not (a > 0) for a in amps):
+            raise InputError(f"amplitudes must be > 0 for normalisation, got {amps}")
+        if int(every) < 1:
+            raise InputError(f"every must be ≥ 1, got {every}")
+        self.amplitudes, self.every, self.output_index = amps, int(every), output_index
+        self.max_batch, self.label = int(max_batch), label
+        self.steps: list[int] = []
+        self.magnitudes: list[list[float]] = []
+
+    def spectrum(self, model: nn.Module) -> torch.Tensor:
+        """One-sided |ŷ_k| (⌈N/2⌉,) of ``model`` on the grid, now."""
+        return grid_spectrum(_model_outputs(model, self.inputs, self.output_index, self.max_batch))
+
+    def record(self, model: nn.Module, step: int) -> None:
+        """Record the spectrum at the tracked frequencies as the state at ``step``."""
+        if self.steps and step <= self.steps[-1]:
+            return
+        spec = self.spectrum(model)
+        self.steps.append(int(step))
+        self.magnitudes.append([float(v) for v in spec[self.frequencies]])
+
+    def on_train_begin(self, state: TrainState) -> None:
+        if not self.steps:
+            self.record(state.model, state.step)
+
+    def on_step_end(self, state: TrainState) -> None:
+        if state.step % self.every == 0:
+            self.record(state.model, state.step)
+
+    def state_dict(self) -> dict:
+        return {"steps": list(self.steps), "magnitudes": torch.tensor(self.magnitudes, dtype=torch.float64)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.steps = [int(s) for s in state["steps"]]
+        self.magnitudes = [list(map(float, row)) for row in torch.as_tensor(state["magnitudes"]).tolist()]
+
+    def result(self) -> SpectrumHistory:
+        """The recorded history as a :class:`SpectrumHistory`."""
+        mags = np.asarray(self.magnitudes, dtype=float).reshape(len(self.steps), len(self.frequencies))
+        return SpectrumHistory(list(self.steps), list(self.frequencies), list(self.amplitudes), mags, label=self.label)
+
+
+# ------------------------------------------------------------------------------------------- spectral norms
+def weight_matrices(model: nn.Module) -> list[tuple[str, torch.Tensor]]:
+    """``(name, W)`` for every parameter called ``*weight`` with ≥ 2 dimensions, reshaped to (out, rest).
+
+    For ``nn.Linear`` that is the layer's matrix; for a convolution it is the reshaped kernel (its spectral norm
+    is not the convolution's operator norm — documented, not hidden).
+    """
+    out = []
+    for name, p in model.named_parameters():
+        if name.endswith("weight") and p.ndim >= 2:
+            out.append((name, p.detach().reshape(p.shape[0], -1)))
+    return out
+
+
+def spectral_norm(matrix: torch.Tensor) -> float:
+    """Largest singular value ``σ_max(W)`` = ``torch.linalg.matrix_norm(W, 2)`` of a (m, n) matrix."""
+    return float(torch.linalg.matrix_norm(matrix.double(), 2))
+
+
+def power_iteration_norm(matrix: torch.Tensor, v0: torch.Tensor | None = None, tol: float = 1e-7,
+                         max_iter: int = 300, sigma0: float | None = None) -> tuple[float, torch.Tensor, bool]:
+    """σ_max of ``matrix`` (m, n) by power iteration on WᵀW from ``v0`` (n,) (warm start).
+
+    Works in the matrix's own floating dtype (the tracker passes float64); the stopping tolerance is at least
+    20 machine epsilons of that dtype. Returns ``(sigma, v, converged)``; converged when the relative change of
+    σ over one iteration is below the tolerance. ``sigma0`` (a previous value) may end a warm start after one
+    iteration — cheaper but less safe when the top singular values are close; the tracker does not use it.
+    ``sigma = ‖Wᵀu‖`` with unit u is always a lower bound of σ_max. Example::
+
+        >>> s, v, ok = power_iteration_norm(torch.randn(64, 32))
+    """
+    w = matrix.detach()
+    if not w.is_floating_point() or w.dtype in (torch.float16, torch.bfloat16):
+        w = w.float()
+    tol = max(float(tol), 20 * torch.finfo(w.dtype).eps)
+    n = w.shape[1]
+    if v0 is None or v0.numel() != n:
+        g = torch.Generator(device="cpu").manual_seed(0)
+        v = torch.randn(n, generator=g, dtype=w.dtype).to(w.device)
+    else:
+        v = v0.detach().to(device=w.device, dtype=w.dtype)
+    v = v / v.norm().clamp_min(1e-30)
+    sigma = float(sigma0) if sigma0 is not None and v0 is not None else 0.0
+    for _ in range(max_iter):
+        u = w @ v
+        s_new = float(u.norm())
+        if s_new == 0.0:
+            return 0.0, v, True
+        v = w.T @ (u / s_new)
+        nv = float(v.norm())
+        v = v / nv
+        if abs(nv - sigma) <= tol * nv:
+            return nv, v, True
+        sigma = nv
+    return sigma, v, False
+
+
+@dataclass
+class SpectralNormHistory(Result):
+    """True spectral norms ``norms[t, l] = σ_max(W^(l))`` at ``steps[t]`` for the layers ``layers``."""
+
+    steps: list[int]
+    layers: list[str]
+    norms: np.ndarray
+
+    @property
+    def product(self) -> np.ndarray:
+        """Π_l σ_max(W^(l)) per record (T,): an upper bound of the network's Lipschitz constant."""
+        return np.prod(np.asarray(self.norms), axis=1)
+
+    def growth(self) -> np.ndarray:
+        """Last / first spectral norm of each layer (L,)."""
+        n = np.asarray(self.norms)
+        return n[-1] / n[0]
+
+    def plot(self, ax=None):
+        from freqlens.plot.spectral_bias import plot_spectral_norms
+
+        return plot_spectral_norms(self, ax=ax)
+
+
+class SpectralNormTracker(Callback):
+    """``fit`` callback: the largest singular value of every weight matrix every ``every`` optimiser steps.
+
+    ``method="power"`` (default): power iteration warm-started from the previous record's right singular
+    vector, with a full SVD fallback when it does not converge within ``max_iter`` (so the value always agrees
+    with ``torch.linalg.matrix_norm(W, 2)`` to ~1e-6 relative); ``method="svd"``: ``matrix_norm`` every time.
+    ``layers``: parameter names to track (default: every ``*weight`` with ≥ 2 dims, see :func:`weight_matrices`).
+    """
+
+    def __init__(self, every: int = 100, method: str = "power", layers: Sequence[str] | None = None,
+                 tol: float = 1e-7, max_iter: int = 300):
+        if method not in ("power", "svd"):
+            raise InputError(f"method must be 'power' or 'svd', got {method!r}")
+        if int(every) < 1:
+            raise InputError(f"every must be ≥ 1, got {every}")
+        self.every, self.method, self.tol, self.max_iter = int(every), method, float(tol), int(max_iter)
+        self.layer_filter = list(layers) if layers is not None else None
+        self.layers: list[str] = []
+        self.steps: list[int] = []
+        self.norms: list[list[float]] = []
+        self._vectors: dict[str, torch.Tensor] = {}
+        self._sigmas: dict[str, float] = {}
+        self.fallbacks = 0
+
+    def _matrices(self, model: nn.Module) -> list[tuple[str, torch.Tensor]]:
+        mats = weight_matrices(model)
+        if self.layer_filter is not None:
+            names = {n for n, _ in mats}
+            missing = [n for n in self.layer_filter if n not in names]
+            if missing:
+                raise InputError(f"layers {missing} are not weight matrices of the model; choose from {sorted(names)}")
+            mats = [(n, w) for n, w in mats if n in self.layer_filter]
+        if not mats:
+            raise InputError("the model has no weight matrix (parameter named *weight with ≥ 2 dims) to track")
+        return mats
+
+    def measure(self, model: nn.Module) -> list[float]:
+        """σ_max of each tracked weight matrix now (no record)."""
+        out = []
+        with torch.no_grad():
+            for name, w in self._matrices(model):
+                if min(w.shape) == 1:  # a row or column vector: σ_max is its Euclidean norm, exactly
+                    out.append(float(w.double().norm()))
+                    continue
+                if self.method == "svd":
+                    out.append(spectral_norm(w))
+                    continue
+                s, v, ok = power_iteration_norm(w.double(), self._vectors.get(name), self.tol, self.max_iter)
+                if not ok:
+                    s = spectral_norm(w)
+                    self.fallbacks += 1
+                self._vectors[name], self._sigmas[name] = v.detach(), s
+                out.append(s)
+        return out
+
+    def record(self, model: nn.Module, step: int) -> None:
+        """Record all tracked layers' spectral norms as the state at ``step``."""
+        if self.steps and step <= self.steps[-1]:
+            return
+        if not self.layers:
+            self.layers = [n for n, _ in self._matrices(model)]
+        self.norms.append(self.measure(model))
+        self.steps.append(int(step))
+
+    def on_train_begin(self, state: TrainState) -> None:
+        if not self.steps:
+            self.record(state.model, state.step)
+
+    def on_step_end(self, state: TrainState) -> None:
+        if state.step % self.every == 0:
+            self.record(state.model, state.step)
+
+    def state_dict(self) -> dict:
+        return {"steps": list(self.steps), "layers": list(self.layers),
+                "norms": torch.tensor(self.norms, dtype=torch.float64),
+                "vectors": {k: v.cpu() for k, v in self._vectors.items()}, "sigmas": dict(self._sigmas)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.steps = [int(s) for s in state["steps"]]
+        self.layers = list(state["layers"])
+        self.norms = [list(map(float, r)) for r in torch.as_tensor(state["norms"]).tolist()]
+        self._vectors = {k: torch.as_tensor(v) for k, v in state.get("vectors", {}).items()}
+        self._sigmas = {k: float(v) for k, v in state.get("sigmas", {}).items()}
+
+    def result(self) -> SpectralNormHistory:
+        return SpectralNormHistory(list(self.steps), list(self.layers),
+                                   np.asarray(self.norms, dtype=float).reshape(len(self.steps), len(self.layers)))
+
+
+# ------------------------------------------------------------------------------ parameter-perturbation robustness
+@dataclass
+class PerturbationRobustness(Result):
+    """Robustness of each frequency of a trained model's output to random parameter perturbations.
+
+    ``ratio[j, i]`` = mean over directions of ``|ŷ_{k_i}(θ + δ_j u)|`` divided by ``|ŷ_{k_i}(θ)|`` (spec A2;
+    values > 1 at low k are real: perturbations add low-frequency energy). ``difference[j, i]`` = mean over
+    directions of ``|FFT(f(θ + δ_j u) − f(θ))_{k_i}|`` over the same denominator: the perturbation's own spectrum.
+    """
+
+    deltas: list[float]
+    frequencies: list[int]
+    ratio: np.ndarray
+    difference: np.ndarray
+    base_magnitudes: np.ndarray
+    n_directions: int
+    seed: int
+    extra: dict = field(default_factory=dict)
+
+    def plot(self, ax=None):
+        from freqlens.plot.spectral_bias import plot_perturbation_robustness
+
+        return plot_perturbation_robustness(self, ax=ax)
+
+
+def perturbation_robustness(model: nn.Module, inputs, frequencies: Sequence[int], deltas: Sequence[float],
+                            n_directions: int = 30, coordinate=None, seed: int = 0, output_index: int | None = None,
+                            max_batch: int = 8192, progress: bool = False) -> PerturbationRobustness:
+    """Perturb all parameters (weights and biases) along isotropic Gaussian directions of unit *global* ℓ2 norm,
+    ``θ' = θ + δ u``, and measure the output spectrum on a uniform grid.
+
+    Args:
+        inputs: (N, d) grid inputs; ``coordinate`` (N,) the uniform coordinate (default ``inputs[:, 0]``).
+        frequencies: DFT bins (< N/2). deltas: perturbation norms δ ≥ 0.
+        n_directions: directions per δ, drawn from ``torch.Generator(seed)`` (CPU, then moved).
+    The model's parameters are restored exactly afterwards. Example::
+
+        >>> r = perturbation_robustness(net, z[:, None], [5, 10, 50], deltas=[0.5, 1, 2], n_directions=30)
+        >>> r.ratio.shape        # (3, 3)
+    """
+    from tqdm.auto import tqdm
+
+    tracker = SpectrumTracker(inputs, frequencies, coordinate=coordinate, output_index=output_index,
+                              max_batch=max_batch)
+    ks = tracker.frequencies
+    deltas = [float(d) for d in deltas]
+    if any(not math.isfinite(d) or d < 0 for d in deltas):
+        raise InputError(f"deltas must be finite and ≥ 0, got {deltas}")
+    if int(n_directions) < 1:
+        raise InputError(f"n_directions must be ≥ 1, got {n_directions}")
+    params = [p for p in model.parameters()]
+    if not params:
+        raise InputError("the model has no parameters to perturb")
+    base_out = _model_outputs(model, tracker.inputs, output_index, max_batch)
+    base_fft = torch.fft.fft(base_out)
+    n = base_out.numel()
+    base_mag = (base_fft.abs() / n)[ks]
+    gen = torch.Generator(device="cpu").manual_seed(int(seed))
+    saved = [p.detach().clone() for p in params]
+    mags = torch.zeros(len(deltas), len(ks), dtype=torch.float64)
+    diffs = torch.zeros_like(mags)
+    try:
+        bar = tqdm(total=int(n_directions), desc="perturbation directions", disable=not progress, leave=False)
+        for _ in range(int(n_directions)):
+            direction = [torch.randn(p.shape, generator=gen, dtype=torch.float64) for p in params]
+            norm = math.sqrt(sum(float((d * d).sum()) for d in direction))
+            direction = [(d / norm).to(device=p.device, dtype=p.dtype) for d, p in zip(direction, params)]
+            for j, delta in enumerate(deltas):
+                with torch.no_grad():
+                    for p, s, d in zip(params, saved, direction):
+                        p.copy_(s + delta * d)
+                out = _model_outputs(model, tracker.inputs, output_index, max_batch)
+                f = torch.fft.fft(out)
+                mags[j] += (f.abs() / n)[ks]
+                diffs[j] += ((f - base_fft).abs() / n)[ks]
+            bar.update(1)
+        bar.close()
+    finally:
+        with torch.no_grad():
+            for p, s in zip(params, saved):
+                p.copy_(s)
+    mags /= int(n_directions)
+    diffs /= int(n_directions)
+    denom = base_mag.clamp_min(1e-300)
+    return PerturbationRobustness(deltas, list(ks), (mags / denom).numpy(), (diffs / denom).numpy(),
+                                  base_mag.numpy(), int(n_directions), int(seed))
