@@ -1,5 +1,13 @@
 """Observe training: trackers usable as :func:`freqlens.train.fit` callbacks or as plain functions."""
 from freqlens.dynamics.hfc import HFCCurves, HFCTracker
+from freqlens.dynamics.spectral_bias import (
+    PerturbationRobustness,
+    SpectralNormHistory,
+    SpectralNormTracker,
+    SpectrumHistory,
+    SpectrumTracker,
+    perturbation_robustness,
+)
 from freqlens.dynamics.fprinciple import (
     FilteringResult,
     FilteringTracker,
@@ -12,4 +20,5 @@ from freqlens.dynamics.fprinciple import (
 
 __all__ = ["ProjectionTracker", "FilteringTracker", "ProjectionResult", "FilteringResult", "projection_errors",
            "filtering_errors", "choose_delta",
-           "HFCTracker", "HFCCurves"]
+           "HFCTracker", "HFCCurves", "SpectrumTracker", "SpectrumHistory",
+           "SpectralNormTracker", "SpectralNormHistory", "perturbation_robustness", "PerturbationRobustness"]
