@@ -11,6 +11,16 @@ from freqlens.errors import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # ``freqlens.report(model, images, labels, ...)``: the report package is callable; import it lazily
+    if name == "report":
+        import importlib
+
+        return importlib.import_module("freqlens.report")
+    raise AttributeError(f"module 'freqlens' has no attribute {name!r}")
+
+
 __all__ = [
     "FreqlensError",
     "InputError",

@@ -1,0 +1,50 @@
+"""A self-contained HTML page: figures embedded as base64 PNG, inline CSS, no scripts, no network."""
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+_CSS = """
+body { font-family: system-ui, -apple-system, Segoe UI, sans-serif; max-width: 1100px; margin: 2em auto;
+       padding: 0 1em; color: #1d1d1f; line-height: 1.45; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+.meta { color: #555; margin-bottom: 1.5em; }
+section { border-top: 1px solid #ddd; padding-top: 1em; margin-top: 1.5em; }
+.reading { background: #f3f6fb; border-left: 4px solid #3b6fd6; padding: 0.6em 0.9em; }
+img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
+table { border-collapse: collapse; font-size: 0.9em; }
+td, th { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
+.skipped { color: #8a5a00; }
+"""
+
+
+def _img(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
+def render_report(title: str, meta: dict, sections: list[dict], folder: Path) -> str:
+    """HTML text. ``sections``: dicts with name, title, reading, figure (file name under ``folder``) or skipped."""
+    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+        f"<h1>{html.escape(title)}</h1>", f'<table class="meta">{rows}</table>',
+        "<nav><ul>" + "".join(f'<li><a href="#{s["name"]}">{html.escape(s["title"])}</a></li>' for s in sections)
+        + "</ul></nav>",
+    ]
+    for s in sections:
+        parts.append(f'<section id="{s["name"]}"><h2>{html.escape(s["title"])}</h2>')
+        if s.get("skipped"):
+            parts.append(f'<p class="skipped">Skipped: {html.escape(s["skipped"])}</p>')
+        else:
+            parts.append(f'<p class="reading">{html.escape(s["reading"])}</p>')
+            if s.get("figure"):
+                parts.append(_img(folder / s["figure"], s["title"]))
+            parts.append(f'<p class="meta">{s.get("seconds", 0):.1f} s · numbers in report.json → '
+                         f'sections.{html.escape(s["name"])}</p>')
+        parts.append("</section>")
+    parts += ["</body>", "</html>"]
+    return "\n".join(parts) + "\n"
