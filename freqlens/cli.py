@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
+import shutil
 import sys
 
 from freqlens.errors import FreqlensError
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other freqlens error (exit status 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"freqlens: error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command module's subcommand registered."""
     import freqlens.commands as commands
 
-    parser = argparse.ArgumentParser(prog="freqlens", description="Explain neural networks from the frequency domain.")
+    parser = _Parser(prog="freqlens", description="Explain neural networks from the frequency domain.")
     from freqlens import __version__
 
     parser.add_argument("--version", action="version", version=f"freqlens {__version__}")
@@ -36,11 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``freqlens`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    out = getattr(args, "out", None)
+    fresh = out is not None and not os.path.exists(out)
     try:
         code = args.func(args)
     except FreqlensError as exc:
         message = " ".join(str(exc).split())
         print(f"freqlens: error: {message}", file=sys.stderr)
+        if fresh and os.path.isdir(out):  # a failed run leaves no partial output behind
+            shutil.rmtree(out, ignore_errors=True)
         return 2
     except KeyboardInterrupt:
         print("freqlens: interrupted (rerun the same command to resume where supported)", file=sys.stderr)

@@ -140,6 +140,7 @@ def run_recipe(name: str, quick: bool = False, out: str | Path = "runs", data_ro
     """Run one recipe and write its result folder ``<out>/<name>/``. Returns the ``result.json`` payload."""
     rec = get_recipe(name)
     out_dir = Path(out) / name
+    fresh = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -147,7 +148,14 @@ def run_recipe(name: str, quick: bool = False, out: str | Path = "runs", data_ro
     ctx = RecipeContext(quick=quick, out_dir=out_dir, data_root=data_root, seed=seed,
                         device=resolve_device(device), progress=progress)
     start = time.perf_counter()
-    output = rec.run(ctx)
+    try:
+        output = rec.run(ctx)
+    except FreqlensError:
+        if fresh:  # bad input or missing data: leave no partial result folder behind
+            import shutil
+
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
     seconds = time.perf_counter() - start
     if not output.checks:
         raise FreqlensError(f"recipe {name} returned no check")
