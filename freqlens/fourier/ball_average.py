@@ -211,3 +211,45 @@ def radial_profile(spectrum: torch.Tensor, bins: int = 64) -> tuple[np.ndarray, 
     with np.errstate(invalid="ignore", divide="ignore"):
         prof = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return (edges[:-1] + edges[1:]) / 2, prof
+
+
+# ------------------------------------------------------------------------------------------- result object
+from dataclasses import dataclass, field  # noqa: E402
+
+from freqlens.results import Result  # noqa: E402
+
+
+@dataclass
+class TransferFunctionResult(Result):
+    """Bessel-formula transfer functions next to their Monte-Carlo measurement, per dimension.
+
+    ``s``: (S,) values of r‖ω‖ (shared grid scaled per dimension: ``s_grid[d]``); per dimension (as str keys):
+    ``ball`` / ``paper`` (formulas), ``mc_ball`` / ``mc_paper`` (means) and ``se_ball`` / ``se_paper``.
+    ``disk2d``: optional radial profile of |FFT(f_C)|/|FFT(f)| for a 2-D function vs 2J₁(s)/s.
+    """
+
+    dims: list[int]
+    curves: dict[str, dict[str, list[float]]]
+    n_directions: int = 15
+    disk2d: dict[str, list[float]] = field(default_factory=dict)
+
+    def plot(self, ax=None):
+        from freqlens.plot.post_averaging import plot_transfer_function
+
+        return plot_transfer_function(self, ax=ax)
+
+
+def measure_transfer_functions(dims: Sequence[int] = (2, 10, 100), points: int = 13, samples_ball: int = 20000,
+                               samples_paper: int = 3000, n_directions: int = 15, seed: int = 0
+                               ) -> TransferFunctionResult:
+    """Formulas and Monte Carlo over ``s ∈ [0, 4√d]`` for every ``d`` in ``dims`` (spec B8.1)."""
+    curves = {}
+    for i, d in enumerate(dims):
+        s = np.linspace(0, 4 * np.sqrt(d), points)
+        mb, sb = monte_carlo_plane_wave_average(s, d, samples_ball, "ball", seed=seed + 2 * i)
+        mp, sp = monte_carlo_plane_wave_average(s, d, samples_paper, "paper", n_directions, seed=seed + 2 * i + 1)
+        curves[str(d)] = {"s": s.tolist(), "ball": ball_average_response(s, d).tolist(),
+                          "paper": paper_estimator_response(s, d, n_directions).tolist(),
+                          "mc_ball": mb.tolist(), "se_ball": sb.tolist(), "mc_paper": mp.tolist(),
+                          "se_paper": sp.tolist()}
+    return TransferFunctionResult(list(dims), curves, n_directions)

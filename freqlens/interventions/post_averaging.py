@@ -283,8 +283,8 @@ class PostAveraged(nn.Module):
         else:
             off = torch.cat([self._random_block(min(DIRECTION_BLOCK, x.shape[0] - s), tuple(x.shape[1:]), x.device,
                                                 x.dtype) for s in range(0, x.shape[0], DIRECTION_BLOCK)])
-            if std is not None:
-                off = off * std.unsqueeze(1)
+        if std is not None:                       # unit directions live in normalised space: step = λ·std⊙v
+            off = off * std.unsqueeze(1)
         pts = x.unsqueeze(1) + off
         if self.include_original and self.sampling == "paper":
             pts = torch.cat([x.unsqueeze(1), pts], dim=1)
@@ -670,3 +670,62 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
     out.notes = ("eot_pgd: PGD on -log of the averaged softmax, fresh directions at every step; "
                  "defended_accuracy is the robust accuracy")
     return out
+
+
+# ------------------------------------------------------------------------------------- clean accuracy vs r
+@dataclass
+class RadiusTradeoff(Result):
+    """Clean accuracy of the post-averaged model for several radii and sampling modes (spec B8.2).
+
+    ``accuracy[mode]`` and ``radii[mode]`` are lists of the same length; modes are ``random``, ``ball``, ``approx``.
+    """
+
+    base_accuracy: float
+    default_radius: float
+    radius_space: str
+    n_directions: int
+    n_images: int
+    radii: dict[str, list[float]]
+    accuracy: dict[str, list[float]]
+
+    def plot(self, ax=None):
+        from freqlens.plot.post_averaging import plot_radius_tradeoff
+
+        return plot_radius_tradeoff(self, ax=ax)
+
+
+def radius_tradeoff(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, radii: Sequence[float],
+                    modes: dict[str, Sequence[float]] | None = None, n_directions: int = 15, seed: int = 0,
+                    radius_space: str = "normalized", input_std: Sequence[float] | None = None,
+                    max_batch: int = 2048, progress: bool = False, default_radius: float | None = None
+                    ) -> RadiusTradeoff:
+    """Clean accuracy (images (N, C, H, W), labels (N,)) of ``PostAveraged(model, r)`` for every r in ``radii``
+    with random directions; ``modes`` adds ``{"ball": [radii...], "approx": [radii...]}`` (approx uses
+    K = min(n_directions, classes)). Example: ``radius_tradeoff(model, x, y, [3, 6, 12]).accuracy["random"]``.
+    """
+    from freqlens.probes.common import probe_accuracy
+
+    check_images(images, labels)
+    base = probe_accuracy(model, images, labels)
+    todo = {"random": list(radii)}
+    todo.update({k: list(v) for k, v in (modes or {}).items()})
+    acc: dict[str, list[float]] = {}
+    for mode, rs in todo.items():
+        acc[mode] = []
+        for r in rs:
+            kw = dict(seed=seed, radius_space=radius_space, input_std=input_std, max_batch=max_batch)
+            if mode == "approx":
+                layer = _last_linear(model)
+                k = min(n_directions, layer.out_features if layer is not None else n_directions)
+                wrapper = PostAveraged(model, r, n_directions=k, mode="approx", **kw)
+            elif mode == "ball":
+                wrapper = PostAveraged(model, r, n_directions=n_directions, sampling="ball", **kw)
+            elif mode == "random":
+                wrapper = PostAveraged(model, r, n_directions=n_directions, **kw)
+            else:
+                raise ConfigError(f"unknown mode {mode!r}; expected random, ball or approx")
+            pred = averaged_predictions(wrapper, images, progress)
+            acc[mode].append(float((pred == labels.cpu()).float().mean()))
+    return RadiusTradeoff(base, float(default_radius if default_radius is not None else radii[len(radii) // 2]),
+                          radius_space, n_directions, int(labels.numel()), {k: list(map(float, v)) for k, v in todo.items()},
+                          acc)
