@@ -38,7 +38,7 @@ def plot_transfer_function(result, ax=None):
     if has2d:
         ax2 = axes[1]
         s = np.asarray(result.disk2d["s"])
-        ax2.plot(s, result.disk2d["measured"], "o", ms=3, label="|FFT(f_C)| / |FFT(f)| (ReLU MLP on 256×256 grid)")
+        ax2.plot(s, result.disk2d["measured"], "o", ms=3, label="FFT(f_C) / FFT(f) (ReLU MLP on a 256×256 grid)")
         ax2.plot(s, result.disk2d["bessel"], lw=1.5, label="2J₁(s)/s")
         ax2.axhline(0, color="black", lw=0.5)
         ax2.set_xlabel("s = r‖ω‖ (radius in grid cells × angular frequency)")
