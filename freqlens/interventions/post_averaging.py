@@ -206,9 +206,8 @@ class PostAveraged(nn.Module):
         return self
 
     def _gen(self, device: torch.device) -> torch.Generator:
-        if self._generator is None or self._generator.device != device:
-            if self._generator is not None and self._generator.device.type != torch.device(device).type:
-                pass  # moving devices restarts the sequence on the new device
+        if self._generator is None or self._generator.device != torch.device(device):
+            # first call, or the model moved to another device: the sequence (re)starts from the seed there
             self._generator = torch.Generator(device=device).manual_seed(self.seed)
         return self._generator
 

@@ -56,7 +56,7 @@ def plot_radius_tradeoff(result, ax=None):
         radii = result.radii[mode]
         ax.plot(radii, np.asarray(accs) * 100, "o-", label=mode)
     ax.axhline(result.base_accuracy * 100, color="black", ls="--", lw=1, label="base model")
-    ax.axvline(result.default_radius, color="grey", ls=":", lw=1, label=f"default r = {result.default_radius:g}")
+    ax.axvline(result.default_radius, color="grey", ls=":", lw=1, label=f"default r = {result.default_radius:.2f}")
     ax.set_xlabel(f"radius r ({result.radius_space} input units)")
     ax.set_ylabel("clean test accuracy (%)")
     ax.set_title(f"Post-averaging: clean accuracy vs radius (K = {result.n_directions}, {result.n_images} images)",

@@ -98,7 +98,7 @@ def post_averaging_transfer(ctx: RecipeContext) -> RecipeOutput:
         data="cifar10", paper_value="CIFAR-10 93.68% → 92.55% at r = 6 (robust-ml #11); B9 PA-C1")
 def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
     model = _base_model(ctx)
-    x, y = _test_images(ctx, 300 if ctx.quick else 1000)
+    x, y = _test_images(ctx, 200 if ctx.quick else 1000)
     r0 = DEFAULT_RADIUS
     radii = [0.5 * r0, r0, 2 * r0] if ctx.quick else [0.25 * r0, 0.5 * r0, r0, 2 * r0, 4 * r0]
     modes = {"approx": [r0], "ball": [r0]} if ctx.quick else {"approx": [0.5 * r0, r0, 2 * r0],
