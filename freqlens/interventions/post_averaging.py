@@ -550,7 +550,8 @@ def _base_predictions(model, x, max_batch=512):
     return predict_labels(model, x, max_batch=max_batch)
 
 
-def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed, max_batch, budget):
+def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed, max_batch, budget,
+                     pgd_steps=20):
     attacked = base_clean == y
     idx = torch.nonzero(attacked).flatten()
     adv = x.clone()
@@ -560,7 +561,8 @@ def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progres
         if name == "fgsm_sweep":
             a, e = fgsm_sweep(model, xa, ya, eps_max=2 * budget, max_batch=max_batch)
         elif name == "pgd_minimal":
-            a, e = minimal_pgd(model, xa, ya, eps_max=2 * budget, seed=seed, max_batch=max_batch, progress=progress)
+            a, e = minimal_pgd(model, xa, ya, eps_max=2 * budget, steps=pgd_steps, relative_step=4 / (3 * pgd_steps),
+                               seed=seed, max_batch=max_batch, progress=progress)
         elif name == "pgd_fixed":
             from freqlens.probes.adversarial import pgd_attack
 
@@ -596,13 +598,15 @@ PAPER_ATTACKS = ("fgsm_sweep", "pgd_minimal", "pgd_fixed")
 
 def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: torch.Tensor, labels: torch.Tensor,
                             attacks: Sequence[str] = PAPER_ATTACKS, linf_budget: float = LINF_BUDGET,
-                            seed: int = 0, max_batch: int = 256, progress: bool = False) -> DefenseEvaluation:
+                            seed: int = 0, max_batch: int = 256, progress: bool = False,
+                            minimal_pgd_steps: int = 20) -> DefenseEvaluation:
     """The paper's defense-unaware protocol (spec B6): adversarials computed on the **base** model for the images
     it classifies correctly, counted when they fool it within L∞ ≤ ``linf_budget``, then shown to the defense.
 
     ``attacks``: ``"fgsm_sweep"`` and ``"pgd_minimal"`` (minimal perturbations, as in the paper) and the honest
     control ``"pgd_fixed"`` (fixed ε = budget, 20 steps of 2/255, random start, no early stop; spec B8.4).
-    Images (N, C, H, W) in ``defended.bounds``; labels (N,).
+    Images (N, C, H, W) in ``defended.bounds``; labels (N,). ``minimal_pgd_steps``: iterations of each minimal-PGD
+    run (step = 4ε/(3·steps); Foolbox's default is 40 with step ε/30 — finer steps land closer to the boundary).
 
     Example::
 
@@ -622,7 +626,7 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
                             float(linf_budget))
     for i, name in enumerate(attacks):
         out.attacks[name] = _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed + i,
-                                             max_batch, linf_budget)
+                                             max_batch, linf_budget, minimal_pgd_steps)
     return out
 
 

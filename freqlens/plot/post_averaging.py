@@ -79,7 +79,7 @@ def plot_defense_evaluation(ev, ax=None):
     ax.set_xticks(x, [_LABELS.get(n, n) for n in names], fontsize=7)
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 105)
-    ax.set_title(f"{ev.protocol} evaluation, L∞ ≤ {ev.linf_budget * 255:.0f}/255, r = {ev.radius:g} "
+    ax.set_title(f"{ev.protocol} evaluation, L∞ ≤ {ev.linf_budget * 255:.0f}/255, r = {ev.radius:.3g} "
                  f"({ev.radius_space}), {ev.n_images} images", fontsize=9)
     ax.legend(fontsize=8)
     return fig, ax

@@ -128,7 +128,8 @@ def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     model = _base_model(ctx)
     x, y = _test_images(ctx, 100 if ctx.quick else 500)
     defended = PostAveraged(model, DEFAULT_RADIUS, seed=ctx.seed + 1)
-    ev = evaluate_paper_protocol(model, defended, x, y, seed=ctx.seed, progress=ctx.progress)
+    ev = evaluate_paper_protocol(model, defended, x, y, seed=ctx.seed, progress=ctx.progress,
+                                 minimal_pgd_steps=20 if ctx.quick else 40)
     a = ev.attacks
     numbers = {"clean_accuracy_base": ev.clean_accuracy_base, "clean_accuracy_defended": ev.clean_accuracy_defended,
                **{f"{k}_{m}": v[m] for k, v in a.items()
