@@ -102,7 +102,8 @@ class PostAveraged(nn.Module):
             directions and outputs call after call (the generator advances, so repeated calls draw fresh
             directions, like the paper's randomised defense). :meth:`reseed` restarts the sequence.
         max_batch: most samples (not images) per forward pass; the 1 + 2·K·len(scales) points of many images are
-            stacked into batches of this size.
+            stacked into batches of this size. Default: 256 on CPU (larger batches run slower per image there,
+            cache effects), 8192 on GPU.
         radius_space: ``"normalized"`` (v unit in normalised space, step ``λ·std⊙v``) or ``"input"`` (step ``λ·v``).
         input_std: per-channel std of the model's normalisation (default: read from a leading ``Normalize``).
         bounds: the valid range of inputs (checked; ``None`` disables the check).
@@ -122,7 +123,7 @@ class PostAveraged(nn.Module):
     """
 
     def __init__(self, model: nn.Module, radius: float, n_directions: int = 15,
-                 scales: Sequence[float] = DEFAULT_SCALES, mode: str = "random", seed: int = 0, max_batch: int = 2048,
+                 scales: Sequence[float] = DEFAULT_SCALES, mode: str = "random", seed: int = 0, max_batch: int | None = None,
                  radius_space: str = "normalized", input_std: Sequence[float] | None = None,
                  bounds: tuple[float, float] | None = (0.0, 1.0), clip: bool = False, sampling: str = "paper",
                  include_original: bool = True):
@@ -148,7 +149,7 @@ class PostAveraged(nn.Module):
             raise ConfigError("sampling='ball' draws uniform points in the ball and needs mode='random'")
         if radius_space not in ("normalized", "input"):
             raise ConfigError(f"radius_space must be 'normalized' or 'input', got {radius_space!r}")
-        if int(max_batch) < 1:
+        if max_batch is not None and int(max_batch) < 1:
             raise InputError(f"max_batch must be ≥ 1, got {max_batch!r}")
         if bounds is not None and not bounds[0] < bounds[1]:
             raise InputError(f"bounds must be (low, high) with low < high, got {bounds!r}")
@@ -164,7 +165,7 @@ class PostAveraged(nn.Module):
         self.scales = scales
         self.mode = mode
         self.seed = int(seed)
-        self.max_batch = int(max_batch)
+        self.max_batch = None if max_batch is None else int(max_batch)
         self.radius_space = radius_space
         self.input_std = std
         self.bounds = tuple(bounds) if bounds is not None else None
@@ -226,22 +227,20 @@ class PostAveraged(nn.Module):
         return std.view(1, -1, 1, 1)
 
     def _random_block(self, b: int, shape: tuple[int, ...], device, dtype) -> torch.Tensor:
-        """Offsets (b, S−include_original, C, H, W) for b images from the generator (one block of directions)."""
+        """Random draws for b images (one block): unit directions (b, K, C, H, W) for the paper's scheme, or
+        ball offsets (b, S, C, H, W) (radius included) for ``sampling="ball"``."""
         gen = self._gen(device)
         d = int(np.prod(shape))
         if self.sampling == "paper":
             g = torch.randn(b, self.n_directions, d, generator=gen, device=device, dtype=dtype)
-            v = g / g.norm(dim=2, keepdim=True).clamp_min(1e-12)
-            lam = self._lambdas(device, dtype)
-            off = v[:, :, None, :] * lam[None, None, :, None]             # (b, K, 2L, D): same v at every scale
-            return off.reshape(b, -1, *shape)
-        m = 2 * self.n_directions * len(self.scales) + int(self.include_original)
+            return (g / g.norm(dim=2, keepdim=True).clamp_min(1e-12)).view(b, self.n_directions, *shape)
+        m = self.n_samples
         g = torch.randn(b, m, d, generator=gen, device=device, dtype=dtype)
         u = torch.rand(b, m, 1, generator=gen, device=device, dtype=dtype) ** (1.0 / d)
-        return (g / g.norm(dim=2, keepdim=True).clamp_min(1e-12) * u * self.radius).reshape(b, m, *shape)
+        return (g / g.norm(dim=2, keepdim=True).clamp_min(1e-12) * u * self.radius).view(b, m, *shape)
 
-    def _approx_offsets(self, x: torch.Tensor, std: torch.Tensor | None) -> torch.Tensor:
-        """Offsets from the unit input gradients of the K logit units nearest to their hyperplanes (spec B4)."""
+    def _approx_directions(self, x: torch.Tensor, std: torch.Tensor | None) -> torch.Tensor:
+        """Unit directions (b, K, C, H, W) (normalised space): the input gradients of the K logit units nearest to their hyperplanes (spec B4)."""
         layer = self._logit_layer
         captured = {}
 
@@ -267,22 +266,29 @@ class PostAveraged(nn.Module):
                 dirs.append(grad.detach())
         g = torch.stack(dirs, 1)                                                # (b, K, C, H, W) d/d(input)
         if std is not None:
-            g = g * std[:, :, :, :].unsqueeze(1)                               # chain rule: d/d(normalised input)
-        v = g / g.flatten(2).norm(dim=2).clamp_min(1e-12)[:, :, None, None, None]
-        lam = self._lambdas(x.device, x.dtype)
-        off = v[:, :, None] * lam[None, None, :, None, None, None]            # (b, K, 2L, C, H, W)
-        return off.reshape(x.shape[0], -1, *x.shape[1:])
+            g = g * std.unsqueeze(1)                                           # chain rule: d/d(normalised input)
+        return g / g.flatten(2).norm(dim=2).clamp_min(1e-12)[:, :, None, None, None]
 
-    def _points(self, x: torch.Tensor) -> torch.Tensor:
-        """Sample points (b, S, C, H, W) for a group of images whose size is a multiple of DIRECTION_BLOCK
-        (or the tail of the batch): directions are drawn block by block."""
-        std = self._std_view(x)
+    def _draws(self, x: torch.Tensor) -> torch.Tensor:
+        """The random (or approx) draws of a group of images starting at a multiple of DIRECTION_BLOCK: unit
+        directions (b, K, C, H, W), or ball offsets (b, S, C, H, W); drawn block by block, so they do not
+        depend on how many images a group holds."""
         if self.mode == "approx":
-            off = self._approx_offsets(x, std)
+            return self._approx_directions(x, self._std_view(x))
+        return torch.cat([self._random_block(min(DIRECTION_BLOCK, x.shape[0] - s), tuple(x.shape[1:]), x.device,
+                                             x.dtype) for s in range(0, x.shape[0], DIRECTION_BLOCK)])
+
+    def _expand(self, x: torch.Tensor, draws: torch.Tensor) -> torch.Tensor:
+        """Sample points (m, S, C, H, W) of m images from their draws (original first, then per direction
+        +c₁r, −c₁r, +c₂r, … ; unit directions live in normalised space, so the step is λ·std⊙v)."""
+        std = self._std_view(x)
+        if self.sampling == "paper":
+            lam = self._lambdas(x.device, x.dtype)
+            off = draws.unsqueeze(2) * lam.view(1, 1, -1, *([1] * (x.ndim - 1)))   # (m, K, 2L, C, H, W)
+            off = off.reshape(x.shape[0], -1, *x.shape[1:])
         else:
-            off = torch.cat([self._random_block(min(DIRECTION_BLOCK, x.shape[0] - s), tuple(x.shape[1:]), x.device,
-                                                x.dtype) for s in range(0, x.shape[0], DIRECTION_BLOCK)])
-        if std is not None:                       # unit directions live in normalised space: step = λ·std⊙v
+            off = draws
+        if std is not None:
             off = off * std.unsqueeze(1)
         pts = x.unsqueeze(1) + off
         if self.include_original and self.sampling == "paper":
@@ -290,6 +296,17 @@ class PostAveraged(nn.Module):
         if self.clip and self.bounds is not None:
             pts = pts.clamp(*self.bounds)
         return pts
+
+    def _iterate(self, x: torch.Tensor):
+        """Yield (points (m, S, C, H, W), m) for sub-groups of m images whose m·S points fit one forward batch
+        (cache-friendly on CPU); draws are made per group of whole direction blocks."""
+        per_pass = max(1, self._batch() // self.n_samples)
+        per_group = max(DIRECTION_BLOCK, per_pass // DIRECTION_BLOCK * DIRECTION_BLOCK)
+        for g0 in range(0, x.shape[0], per_group):
+            xg = x[g0:g0 + per_group]
+            draws = self._draws(xg)
+            for s in range(0, xg.shape[0], per_pass):
+                yield self._expand(xg[s:s + per_pass], draws[s:s + per_pass]), min(per_pass, xg.shape[0] - s)
 
     def _check_input(self, x: torch.Tensor) -> None:
         if not isinstance(x, torch.Tensor):
@@ -304,18 +321,18 @@ class PostAveraged(nn.Module):
         self._check_input(x)
         dev = model_device(self.model)
         x = x.to(dev)
-        return torch.cat([self._points(x[s:s + g]) for s, g in self._groups(x.shape[0])])
+        return torch.cat([pts for pts, _ in self._iterate(x)])
 
-    def _groups(self, n: int):
-        per = max(1, self.max_batch // self.n_samples)
-        per = max(DIRECTION_BLOCK, per // DIRECTION_BLOCK * DIRECTION_BLOCK)
-        for s in range(0, n, per):
-            yield s, min(per, n - s)
+    def _batch(self) -> int:
+        if self.max_batch is not None:
+            return self.max_batch
+        return 256 if model_device(self.model).type == "cpu" else 8192
 
     def _model_probs(self, pts: torch.Tensor, n_images: int) -> torch.Tensor:
         outs = []
-        for s in range(0, pts.shape[0], self.max_batch):
-            chunk = pts[s:s + self.max_batch]
+        batch = self._batch()
+        for s in range(0, pts.shape[0], batch):
+            chunk = pts[s:s + batch]
             out = self.model(chunk)
             if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != chunk.shape[0] or out.shape[1] < 2:
                 shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
@@ -329,12 +346,8 @@ class PostAveraged(nn.Module):
         self._check_input(x)
         dev = model_device(self.model)
         x = x.to(dev)
-        probs = []
-        for s, g in self._groups(x.shape[0]):
-            pts = self._points(x[s:s + g])
-            probs.append(self._model_probs(pts.reshape(-1, *x.shape[1:]), g))
+        probs = [self._model_probs(pts.reshape(-1, *x.shape[1:]), m) for pts, m in self._iterate(x)]
         return torch.cat(probs)
-
 
 def averaged_predictions(defended: PostAveraged, images: torch.Tensor, progress: bool = False,
                          chunk_images: int = 256) -> torch.Tensor:
@@ -700,7 +713,7 @@ class RadiusTradeoff(Result):
 def radius_tradeoff(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, radii: Sequence[float],
                     modes: dict[str, Sequence[float]] | None = None, n_directions: int = 15, seed: int = 0,
                     radius_space: str = "normalized", input_std: Sequence[float] | None = None,
-                    max_batch: int = 2048, progress: bool = False, default_radius: float | None = None
+                    max_batch: int | None = None, progress: bool = False, default_radius: float | None = None
                     ) -> RadiusTradeoff:
     """Clean accuracy (images (N, C, H, W), labels (N,)) of ``PostAveraged(model, r)`` for every r in ``radii``
     with random directions; ``modes`` adds ``{"ball": [radii...], "approx": [radii...]}`` (approx uses
