@@ -93,6 +93,6 @@ def register(sub) -> None:
                    help="paper: attacks on the base model, transferred; adaptive: EOT-PGD through the defense")
     p.add_argument("--eot-steps", type=int, default=20, help="PGD steps of the adaptive attack (default 20)")
     p.add_argument("--attacker-directions", type=int, default=5, help="directions per EOT step (default 5)")
-    p.add_argument("--max-batch", type=int, default=None, help="samples per forward pass (default 256 on CPU, 8192 on GPU)")
+    p.add_argument("--max-batch", type=int, default=None, help="samples per forward pass (default 192 on CPU, 8192 on GPU)")
     add_common_arguments(p)
     p.set_defaults(func=_defend)

@@ -102,7 +102,7 @@ class PostAveraged(nn.Module):
             directions and outputs call after call (the generator advances, so repeated calls draw fresh
             directions, like the paper's randomised defense). :meth:`reseed` restarts the sequence.
         max_batch: most samples (not images) per forward pass; the 1 + 2·K·len(scales) points of many images are
-            stacked into batches of this size. Default: 256 on CPU (larger batches run slower per image there,
+            stacked into batches of this size. Default: 192 on CPU (larger batches run slower per image there,
             cache effects), 8192 on GPU.
         radius_space: ``"normalized"`` (v unit in normalised space, step ``λ·std⊙v``) or ``"input"`` (step ``λ·v``).
         input_std: per-channel std of the model's normalisation (default: read from a leading ``Normalize``).
@@ -326,7 +326,7 @@ class PostAveraged(nn.Module):
     def _batch(self) -> int:
         if self.max_batch is not None:
             return self.max_batch
-        return 256 if model_device(self.model).type == "cpu" else 8192
+        return 192 if model_device(self.model).type == "cpu" else 8192
 
     def _model_probs(self, pts: torch.Tensor, n_images: int) -> torch.Tensor:
         outs = []
