@@ -1,0 +1,96 @@
+"""Figures of the post-averaging defense: transfer functions, clean accuracy vs radius, attack evaluations."""
+from __future__ import annotations
+
+import numpy as np
+
+from freqlens.plot.style import new_axes, plt
+
+_LABELS = {"fgsm_sweep": "FGSM sweep\n(transfer)", "pgd_minimal": "minimal PGD\n(transfer, paper)",
+           "pgd_fixed": "fixed-ε PGD\n(transfer)", "eot_pgd": "EOT-PGD\n(adaptive)"}
+
+
+def plot_transfer_function(result, ax=None):
+    """Formulas (lines) and Monte Carlo (points ± 2 SE) of the ball average and the paper's estimator vs s = r‖ω‖.
+
+    With ``ax=None`` and a 2-D disk profile present, a second panel shows |FFT(f_C)|/|FFT(f)| vs 2J₁(s)/s.
+    """
+    has2d = bool(result.disk2d) and ax is None
+    if ax is None:
+        fig, axes = plt.subplots(1, 2 if has2d else 1, figsize=(11 if has2d else 6, 4), constrained_layout=True)
+        axes = np.atleast_1d(axes)
+        ax = axes[0]
+    else:
+        fig, axes = ax.figure, np.array([ax])
+    colours = plt.cm.viridis(np.linspace(0, 0.85, len(result.dims)))
+    for d, c in zip(result.dims, colours):
+        cur = result.curves[str(d)]
+        x = np.asarray(cur["s"]) / np.sqrt(d)
+        ax.plot(x, cur["ball"], color=c, lw=1.8, label=f"ball, d={d} (Bessel)")
+        ax.plot(x, cur["paper"], color=c, lw=1.2, ls="--", label=f"paper estimator, d={d}")
+        ax.errorbar(x, cur["mc_ball"], yerr=2 * np.asarray(cur["se_ball"]), fmt="o", ms=3, color=c)
+        ax.errorbar(x, cur["mc_paper"], yerr=2 * np.asarray(cur["se_paper"]), fmt="s", ms=3, color=c, mfc="none")
+    ax.axhline(1 / (6 * result.n_directions + 1), color="grey", lw=0.8, ls=":", label="floor 1/(6K+1)")
+    ax.axhline(0, color="black", lw=0.5)
+    ax.set_xlabel("r‖ω‖ / √d")
+    ax.set_ylabel("gain of cos(ω·x) after averaging")
+    ax.set_title("Post-averaging as a low-pass filter: formulas (lines) vs Monte Carlo (markers)", fontsize=9)
+    ax.legend(fontsize=6, ncol=2)
+    if has2d:
+        ax2 = axes[1]
+        s = np.asarray(result.disk2d["s"])
+        ax2.plot(s, result.disk2d["measured"], "o", ms=3, label="FFT(f_C) / FFT(f) (ReLU MLP on a 256×256 grid)")
+        ax2.plot(s, result.disk2d["bessel"], lw=1.5, label="2J₁(s)/s")
+        ax2.axhline(0, color="black", lw=0.5)
+        ax2.set_xlabel("s = r‖ω‖ (radius in grid cells × angular frequency)")
+        ax2.set_ylabel("radial mean of the spectrum ratio")
+        ax2.set_title(f"2-D disk average (r = {result.disk2d.get('radius', [0])[0]:g} cells) of a random ReLU network",
+                      fontsize=9)
+        ax2.legend(fontsize=7)
+    return fig, ax
+
+
+def plot_radius_tradeoff(result, ax=None):
+    """Clean accuracy of the post-averaged model vs radius, one line per sampling mode, base accuracy dashed."""
+    fig, ax = new_axes(ax)
+    for mode, accs in result.accuracy.items():
+        radii = result.radii[mode]
+        ax.plot(radii, np.asarray(accs) * 100, "o-", label=mode)
+    ax.axhline(result.base_accuracy * 100, color="black", ls="--", lw=1, label="base model")
+    ax.axvline(result.default_radius, color="grey", ls=":", lw=1, label=f"default r = {result.default_radius:.2f}")
+    ax.set_xlabel(f"radius r ({result.radius_space} input units)")
+    ax.set_ylabel("clean test accuracy (%)")
+    ax.set_title(f"Post-averaging: clean accuracy vs radius (K = {result.n_directions}, {result.n_images} images)",
+                 fontsize=9)
+    ax.legend(fontsize=8)
+    return fig, ax
+
+
+def plot_defense_evaluation(ev, ax=None):
+    """Bars: accuracy of base and post-averaged model on clean images and on each attack's attacked set."""
+    fig, ax = new_axes(ax, figsize=(7, 4))
+    names = ["clean"] + list(ev.attacks)
+    base = [ev.clean_accuracy_base] + [a["base_accuracy"] for a in ev.attacks.values()]
+    dfd = [ev.clean_accuracy_defended] + [a["defended_accuracy"] for a in ev.attacks.values()]
+    x = np.arange(len(names))
+    ax.bar(x - 0.2, np.asarray(base) * 100, 0.4, label="base model", color="#999999")
+    ax.bar(x + 0.2, np.asarray(dfd) * 100, 0.4, label="post-averaged", color="#1f77b4")
+    for xi, v in zip(x + 0.2, dfd):
+        ax.text(xi, v * 100 + 1, f"{v * 100:.0f}", ha="center", fontsize=7)
+    ax.set_xticks(x, [_LABELS.get(n, n) for n in names], fontsize=7)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title(f"{ev.protocol} evaluation, L∞ ≤ {ev.linf_budget * 255:.0f}/255, r = {ev.radius:.3g} "
+                 f"({ev.radius_space}), {ev.n_images} images", fontsize=9)
+    ax.legend(fontsize=8)
+    return fig, ax
+
+
+def plot_side_by_side(paper_ev, adaptive_ev):
+    """Two panels: the paper's defense-unaware evaluation and the adaptive (EOT) one, same model and radius."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), constrained_layout=True, sharey=True)
+    plot_defense_evaluation(paper_ev, ax=axes[0])
+    plot_defense_evaluation(adaptive_ev, ax=axes[1])
+    axes[0].set_title("paper protocol: attacks on the base model, transferred\n" + axes[0].get_title(), fontsize=9)
+    axes[1].set_title("adaptive: PGD through the averaged model (EOT over directions)\n" + axes[1].get_title(),
+                      fontsize=9)
+    return fig, axes

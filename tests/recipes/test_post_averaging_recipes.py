@@ -1,0 +1,77 @@
+"""Post-averaging recipes: the pure-math one in full; the CIFAR ones on a tiny stand-in model (fast) and for real
+(slow, needs FREQLENS_DATA)."""
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+import freqlens.recipes.post_averaging as pa_recipes
+from freqlens.data import CIFAR10_MEAN, CIFAR10_STD
+from freqlens.models import with_normalization
+from freqlens.recipes import run_recipe
+
+
+@pytest.fixture
+def data_root():
+    root = os.environ.get("FREQLENS_DATA")
+    if not root or not Path(root, "cifar-10-batches-py").is_dir():
+        pytest.skip("FREQLENS_DATA with CIFAR-10 is not available")
+    return root
+
+
+def test_transfer_recipe_reproduces_the_bessel_filter(tmp_path):
+    payload = run_recipe("post-averaging-transfer", quick=True, out=tmp_path, progress=False)
+    assert payload["passed"], payload["checks"]
+    assert payload["numbers"]["max_abs_H0_minus_1"] < 1e-12
+    assert (tmp_path / "post-averaging-transfer" / "figure.png").exists()
+    saved = json.loads((tmp_path / "post-averaging-transfer" / "transfer.json").read_text())
+    assert saved["type"] == "TransferFunctionResult"
+
+
+@pytest.fixture
+def tiny_setup(monkeypatch):
+    """Replace the trained CIFAR model and test images by a tiny model that labels its own random images."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 32), nn.ReLU(), nn.Linear(32, 10))
+    model = with_normalization(net, CIFAR10_MEAN, CIFAR10_STD).eval()
+    x = torch.rand(16, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        y = model(x).argmax(1)
+    monkeypatch.setattr(pa_recipes, "_base_model", lambda ctx: model)
+    monkeypatch.setattr(pa_recipes, "_test_images", lambda ctx, n: (x, y))
+    return model
+
+
+@pytest.mark.parametrize("name, keys", [
+    ("post-averaging-tradeoff", ["drop_points_default", "accuracy_ball_default", "accuracy_approx_default"]),
+    ("post-averaging-paper-eval", ["pgd_minimal_defense_rate", "pgd_fixed_defense_rate", "fgsm_sweep_defense_rate"]),
+    ("post-averaging-adaptive", ["robust_accuracy_adaptive_eot_pgd", "robust_accuracy_paper_protocol_pgd_minimal"]),
+])
+def test_cifar_recipes_code_path_on_a_tiny_model(tiny_setup, tmp_path, name, keys):
+    payload = run_recipe(name, quick=True, out=tmp_path, progress=False)
+    for k in keys:
+        assert k in payload["numbers"]
+    assert payload["numbers"].get("clean_accuracy_base", 1.0) == 1.0
+    assert (tmp_path / name / "figure.png").stat().st_size > 1000
+    if name == "post-averaging-adaptive":
+        n = payload["numbers"]
+        # the adaptive attacker is at least as strong as the transferred minimal attack on this model
+        assert n["robust_accuracy_adaptive_eot_pgd"] <= n["robust_accuracy_paper_protocol_pgd_minimal"] + 1e-9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["post-averaging-tradeoff", "post-averaging-paper-eval", "post-averaging-adaptive"])
+def test_cifar_recipes_quick(data_root, tmp_path_factory, name):
+    out = tmp_path_factory.getbasetemp() / "pa-runs"
+    payload = run_recipe(name, quick=True, out=out, data_root=data_root, progress=False)
+    if name == "post-averaging-paper-eval":
+        # PA-D1 (≥ 0.8) is not reached by our small CNN (see docs/notes/issue-8.md); what must hold: the defense
+        # undoes most minimal transferred PGD adversarials, and fixed-ε PGD is defended far less (PA-D2)
+        n = payload["numbers"]
+        assert n["pgd_minimal_defense_rate"] > 0.5
+        assert n["pgd_fixed_defense_rate"] < n["pgd_minimal_defense_rate"]
+    else:
+        assert payload["passed"], payload["checks"]
