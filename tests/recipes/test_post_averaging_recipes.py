@@ -1,8 +1,6 @@
 """Post-averaging recipes: the pure-math one in full; the CIFAR ones on a tiny stand-in model (fast) and for real
 (slow, needs FREQLENS_DATA)."""
 import json
-import os
-from pathlib import Path
 
 import pytest
 import torch
@@ -12,14 +10,6 @@ import freqlens.recipes.post_averaging as pa_recipes
 from freqlens.data import CIFAR10_MEAN, CIFAR10_STD
 from freqlens.models import with_normalization
 from freqlens.recipes import run_recipe
-
-
-@pytest.fixture
-def data_root():
-    root = os.environ.get("FREQLENS_DATA")
-    if not root or not Path(root, "cifar-10-batches-py").is_dir():
-        pytest.skip("FREQLENS_DATA with CIFAR-10 is not available")
-    return root
 
 
 def test_transfer_recipe_reproduces_the_bessel_filter(tmp_path):
@@ -64,9 +54,9 @@ def test_cifar_recipes_code_path_on_a_tiny_model(tiny_setup, tmp_path, name, key
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["post-averaging-tradeoff", "post-averaging-paper-eval", "post-averaging-adaptive"])
-def test_cifar_recipes_quick(data_root, tmp_path_factory, name):
+def test_cifar_recipes_quick(cifar_root, tmp_path_factory, name):
     out = tmp_path_factory.getbasetemp() / "pa-runs"
-    payload = run_recipe(name, quick=True, out=out, data_root=data_root, progress=False)
+    payload = run_recipe(name, quick=True, out=out, data_root=str(cifar_root), progress=False)
     if name == "post-averaging-paper-eval":
         # PA-D1 (≥ 0.8) is not reached by our small CNN (see docs/notes/issue-8.md); what must hold: the defense
         # undoes most minimal transferred PGD adversarials, and fixed-ε PGD is defended far less (PA-D2)
