@@ -72,7 +72,8 @@ def _save_fig(fig, path: Path) -> str:
     return path.name
 
 
-def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, progress, out: Path):
+def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, progress, out: Path,
+               chance: float = 0.1):
     """Returns (result object or rows, reading, numbers, figure)."""
     h, w = x.shape[-2:]
     if name == "heatmap":
@@ -99,7 +100,7 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
                                     max_batch=max_batch, progress=progress)
             res.save(path)
         fig, _ = res.plot()
-        return res, *readings.read_filtering(res), fig
+        return res, *readings.read_filtering(res, chance), fig
     if name == "noise":
         from freqlens.probes.noise import BandNoiseResult, bandlimited_noise_error
 
@@ -126,7 +127,7 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
                                    max_batch=max_batch, progress=progress)
             res.save(path)
         fig, _ = res.plot()
-        return res, *readings.read_hfc(res), fig
+        return res, *readings.read_hfc(res, chance), fig
     if name == "layers":
         from freqlens.plot.layers import plot_layer_response
         from freqlens.probes.layers import LayerResponse, layer_frequency_response
@@ -177,7 +178,11 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
         if path.exists():
             res = RadiusTradeoff.load(path)
         else:
-            res = radius_tradeoff(model, x, y, radii=[0.5, 1.0, 2.0, 4.0], progress=progress)
+            # radii as ℓ2 norms in input units (the paper's r = 6 on normalised CIFAR-10 is ≈ 1.5 on [0, 1]
+            # pixels), scaled with the input dimension
+            scale = (x[0].numel() / 3072) ** 0.5
+            res = radius_tradeoff(model, x, y, radii=[round(r * scale, 3) for r in (0.375, 0.75, 1.5, 3.0, 6.0)],
+                                  radius_space="input", progress=progress)
             res.save(path)
         fig, _ = res.plot()
         return res, *readings.read_post_averaging(res), fig
@@ -228,7 +233,7 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         xs, ys = (x[:heatmap_images], y[:heatmap_images]) if name == "heatmap" else (x, y)
         try:
             _, reading, numbers, fig = _run_probe(name, model, xs, ys, normalize, bounds, eps, seed, max_batch,
-                                                  progress, out)
+                                                  progress, out, chance)
         except FreqlensError as exc:
             if name in ("heatmap", "filtering", "noise", "hfc"):
                 raise

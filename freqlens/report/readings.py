@@ -41,7 +41,7 @@ def read_heatmap(res) -> tuple[str, dict]:
     return reading, numbers
 
 
-def read_filtering(res) -> tuple[str, dict]:
+def read_filtering(res, chance: float = 0.1) -> tuple[str, dict]:
     """How much of the clean accuracy survives low-pass and high-pass filtering."""
     bw = list(res.bandwidths)
     low = np.asarray(res.accuracy.get("low", [np.nan] * len(bw)), dtype=float)
@@ -59,8 +59,8 @@ def read_filtering(res) -> tuple[str, dict]:
         reading = (f"Even the widest low-pass filter ({bw[-1]}×{bw[-1]}) loses more than 10 % of the clean "
                    f"accuracy ({_pct(clean)} → {_pct(low[-1])})")
     reading += (f"; with only high frequencies (all but the central {bw[0]}×{bw[0]}) accuracy is "
-                f"{_pct(high[0])}" + (", well above chance: high frequencies alone carry class information."
-                                      if high[0] > 0.3 else "."))
+                f"{_pct(high[0])}" + (f", well above chance ({_pct(chance)}): high frequencies alone carry class "
+                                      "information." if high[0] > 2 * chance else f" (chance {_pct(chance)})."))
     return reading, numbers
 
 
@@ -82,8 +82,8 @@ def read_noise(res) -> tuple[str, dict]:
     return reading, numbers
 
 
-def read_hfc(res) -> tuple[str, dict]:
-    """Accuracy on low- and high-frequency components by radius."""
+def read_hfc(res, chance: float = 0.1) -> tuple[str, dict]:
+    """Accuracy on low- and high-frequency components by radius (``chance`` = 1 / classes)."""
     radii = list(res.radii)
     lfc = np.asarray(res.lfc_accuracy, dtype=float)
     hfc = np.asarray(res.hfc_accuracy, dtype=float)
@@ -92,11 +92,12 @@ def read_hfc(res) -> tuple[str, dict]:
     j = len(radii) // 2
     reading = (f"At radius {radii[j]:g} the model keeps {_pct(lfc[j])} accuracy on the low-frequency component "
                f"and {_pct(hfc[j])} on the high-frequency component alone (clean {_pct(res.clean_accuracy)}).")
-    if hfc.max() > 0.2:
-        reading += (f" Up to {_pct(hfc.max())} from the HFC alone — detail humans barely see: the model uses "
-                    "high-frequency components (Wang et al.).")
+    best = float(hfc.max())
+    if best > 2 * chance:
+        reading += (f" Up to {_pct(best)} from the HFC alone (chance {_pct(chance)}) — detail humans barely see: "
+                    "the model uses high-frequency components (Wang et al.).")
     else:
-        reading += " The high-frequency components alone are not enough for it."
+        reading += f" The high-frequency components alone give at most {_pct(best)} (chance {_pct(chance)})."
     return reading, numbers
 
 
@@ -112,7 +113,10 @@ def read_layers(res) -> tuple[str, dict]:
     reading = (f"The first layer ({res.layer_names[0]}) {verb} high frequencies relative to low ones "
                f"(gain ratio {first:.2f}); ")
     k = int(np.argmin(ratios))
-    reading += f"the strongest low-pass layer is {res.layer_names[k]} (ratio {float(ratios[k]):.2f})."
+    if float(ratios[k]) < 1:
+        reading += f"the strongest low-pass layer is {res.layer_names[k]} (ratio {float(ratios[k]):.2f})."
+    else:
+        reading += f"no layer attenuates high frequencies (smallest ratio {float(ratios[k]):.2f}, {res.layer_names[k]})."
     return reading, numbers
 
 
@@ -131,16 +135,15 @@ def read_corruptions(rows: list[dict]) -> tuple[str, dict]:
 
 def read_post_averaging(res) -> tuple[str, dict]:
     """Clean accuracy of the post-averaged model against the averaging radius."""
-    d = res.to_dict()
-    radii = d.get("radii", [])
-    acc = d.get("accuracy", d.get("clean_accuracy", []))
-    numbers = {k: v for k, v in d.items() if not isinstance(v, (list, dict)) or len(str(v)) < 2000}
-    if isinstance(acc, list) and radii and len(acc) == len(radii):
-        drop = [r for r, a in zip(radii, acc) if a < acc[0] - 0.02]
-        reading = (f"Post-averaging keeps the clean accuracy ({_pct(acc[0])} at radius {radii[0]:g}) "
-                   + (f"until radius {drop[0]:g}, where it falls to {_pct(acc[radii.index(drop[0])])}."
-                      if drop else f"up to radius {radii[-1]:g} ({_pct(acc[-1])}).")
-                   + " Robustness must be judged with an adaptive attack (`freqlens defend --eval both`).")
-    else:
-        reading = "Post-averaging trade-off computed; see the figure."
+    mode = "random" if "random" in res.accuracy else next(iter(res.accuracy))
+    radii, acc = list(res.radii[mode]), list(res.accuracy[mode])
+    base = float(res.base_accuracy)
+    numbers = {"base_accuracy": base, "radii": radii, "accuracy": acc, "radius_space": res.radius_space,
+               "n_directions": res.n_directions}
+    drop = [(r, a) for r, a in zip(radii, acc) if a < base - 0.02]
+    reading = f"Averaging over a ball (ℓ2 radius in {res.radius_space} units) keeps the clean accuracy ({_pct(base)}) "
+    reading += (f"up to radius {drop[0][0]:g}, where it falls to {_pct(drop[0][1])}." if drop and drop[0][0] > radii[0]
+                else f"only below radius {radii[0]:g}." if drop else f"up to radius {radii[-1]:g} ({_pct(acc[-1])}).")
+    reading += (" Whether it buys robustness must be judged with an adaptive attack: "
+                "`freqlens defend --eval both`.")
     return reading, numbers
