@@ -17,7 +17,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
@@ -68,6 +68,41 @@ class Callback:
     def latest_scalars(self) -> dict[str, float]:
         """The newest recorded numbers as ``{name: value}`` (for loggers, e.g. the Lightning adapter)."""
         return {}
+
+
+class PeriodicTracker(Callback):
+    """A callback that calls :meth:`record` before training and every ``every`` epochs (``unit = "epoch"``,
+    also at the last epoch) or optimiser steps (``unit = "step"``). Subclasses implement ``record(model, time)``
+    and ``recorded()`` (the times recorded so far, restored by ``load_state_dict`` on resume)."""
+
+    every: int = 1
+    unit: str = "epoch"
+    record_at_start: bool = True
+
+    def record(self, model: nn.Module, time: int) -> None:
+        raise NotImplementedError
+
+    def recorded(self) -> Sequence[int]:
+        raise NotImplementedError
+
+    @staticmethod
+    def check_every(every: int) -> int:
+        """``every`` as an int ≥ 1, or an :class:`InputError`."""
+        if int(every) < 1:
+            raise InputError(f"every must be ≥ 1, got {every}")
+        return int(every)
+
+    def on_train_begin(self, state: TrainState) -> None:
+        if self.record_at_start and not state.resumed and not self.recorded():
+            self.record(state.model, state.epoch if self.unit == "epoch" else state.step)
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        if self.unit == "epoch" and (state.epoch % self.every == 0 or state.epoch == state.epochs):
+            self.record(state.model, state.epoch)
+
+    def on_step_end(self, state: TrainState) -> None:
+        if self.unit == "step" and state.step % self.every == 0:
+            self.record(state.model, state.step)
 
 
 @dataclass

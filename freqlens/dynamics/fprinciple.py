@@ -34,7 +34,7 @@ from freqlens.fourier.nudft import first_principal_component, nudft
 from freqlens.fourier.peaks import find_peaks, relative_error_at
 from freqlens.fourier.smoothing import GaussianSmoother
 from freqlens.results import Result
-from freqlens.train import Callback, TrainState
+from freqlens.train import PeriodicTracker, TrainState
 from freqlens.validation import as_tensor, check_finite, check_same_length
 
 OutputTransform = Callable[[torch.Tensor], torch.Tensor] | str | None
@@ -123,7 +123,7 @@ class ProjectionResult(Result):
         return plot_projection_heatmap(self, ax=ax)
 
 
-class ProjectionTracker(Callback):
+class ProjectionTracker(PeriodicTracker):
     """Projection-method F-Principle tracker (see module docstring).
 
     Args:
@@ -154,8 +154,7 @@ class ProjectionTracker(Callback):
             if float(p.norm()) == 0:
                 raise InputError("direction must be non-zero")
             p = p / p.norm()
-        if every < 1:
-            raise InputError(f"every must be ≥ 1, got {every}")
+        self.every = self.check_every(every)
         self.inputs, self.targets = x, y
         self.projected = flat @ p
         self.direction = p
@@ -176,7 +175,7 @@ class ProjectionTracker(Callback):
         self.target_at_peaks = nudft(self.projected, y, self.peak_freqs, convention=convention)
         if bool((self.target_at_peaks.abs().norm(dim=1) == 0).any()):
             raise InputError("the target spectrum is zero at a requested peak; Δ_F is undefined there")
-        self.every, self.output_transform, self.max_batch = every, output_transform, max_batch
+        self.output_transform, self.max_batch = output_transform, max_batch
         self.store_outputs = store_outputs
         self.epochs: list[int] = []
         self.history: list[torch.Tensor] = []
@@ -196,14 +195,8 @@ class ProjectionTracker(Callback):
         if self.store_outputs and self.last_outputs is not None:
             self.output_history.append(self.last_outputs.float())
 
-    # callback hooks
-    def on_train_begin(self, state: TrainState) -> None:
-        if not state.resumed and not self.epochs:
-            self.record(state.model, state.epoch)
-
-    def on_epoch_end(self, state: TrainState) -> None:
-        if state.epoch % self.every == 0 or state.epoch == state.epochs:
-            self.record(state.model, state.epoch)
+    def recorded(self) -> list[int]:
+        return self.epochs
 
     def state_dict(self) -> dict:
         return {"epochs": list(self.epochs), "history": [h.clone() for h in self.history],
@@ -280,7 +273,7 @@ class FilteringResult(Result):
         return plot_filtering_curves(self, ax=ax)
 
 
-class FilteringTracker(Callback):
+class FilteringTracker(PeriodicTracker):
     """Filtering-method F-Principle tracker (see module docstring).
 
     Args:
@@ -306,8 +299,7 @@ class FilteringTracker(Callback):
             deltas = [deltas]
         if len(deltas) == 0:
             raise InputError("deltas is empty; give at least one δ > 0")
-        if every < 1:
-            raise InputError(f"every must be ≥ 1, got {every}")
+        self.every = self.check_every(every)
         self.inputs, self.targets = x, y
         self.deltas = [float(d) for d in deltas]
         self.smoothers = [GaussianSmoother(x, d, dtype=dtype, block=block, device=device) for d in self.deltas]
@@ -322,7 +314,7 @@ class FilteringTracker(Callback):
             self.y_low.append(low)
             self.y_high.append(high)
             self.high_fraction.append(float(high.norm() / y.to(high).norm()))
-        self.every, self.output_transform, self.max_batch = every, output_transform, max_batch
+        self.output_transform, self.max_batch = output_transform, max_batch
         self.epochs: list[int] = []
         self.e_low: list[list[float]] = []
         self.e_high: list[list[float]] = []
@@ -353,14 +345,12 @@ class FilteringTracker(Callback):
         self.e_low.append(m["e_low"])
         self.e_high.append(m["e_high"])
 
+    def recorded(self) -> list[int]:
+        return self.epochs
+
     def on_train_begin(self, state: TrainState) -> None:
         self._to(state.device)
-        if not state.resumed and not self.epochs:
-            self.record(state.model, state.epoch)
-
-    def on_epoch_end(self, state: TrainState) -> None:
-        if state.epoch % self.every == 0 or state.epoch == state.epochs:
-            self.record(state.model, state.epoch)
+        super().on_train_begin(state)
 
     def state_dict(self) -> dict:
         return {"epochs": list(self.epochs), "e_low": [list(r) for r in self.e_low],

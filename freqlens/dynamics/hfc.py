@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-import torch
 
 from freqlens.errors import CheckpointError, InputError
 from freqlens.probes.common import Normalize, check_images, gather
 from freqlens.probes.hfc import _predict_components, check_radii
 from freqlens.results import Result
-from freqlens.train import Callback, TrainState
+from freqlens.train import PeriodicTracker
 
 
 @dataclass
@@ -50,7 +49,7 @@ class HFCCurves(Result):
         return plot_hfc_curves(self, ax=ax, split=split)
 
 
-class HFCTracker(Callback):
+class HFCTracker(PeriodicTracker):
     """Evaluate clean, LFC and HFC accuracy (``radii``) on ``train`` and/or ``test`` = (images, labels) every
     ``every`` epochs (and before training when ``at_start``). Components are computed per batch on the model's
     device with one FFT shared by all radii. ``components`` may drop "hfc" or "lfc" to save time.
@@ -79,6 +78,7 @@ class HFCTracker(Callback):
         size = next(iter(self.sets.values()))[0].shape[-2:]
         self.radii = check_radii(radii, *size)
         self.rescale, self.every, self.at_start = rescale, int(every), bool(at_start)
+        self.record_at_start = self.at_start
         self.normalize, self.bn_eval, self.max_batch = normalize, bn_eval, int(max_batch)
         self.components, self.label = tuple(components), label
         self.history: dict[str, list] = {"epochs": [], "seconds": [0.0]}
@@ -104,13 +104,11 @@ class HFCTracker(Callback):
             self.history[f"hfc_{split}"].append(hfc.float().mean(1).tolist() if "hfc" in self.components else nan_r)
         self.history["seconds"][0] += time.perf_counter() - start
 
-    def on_train_begin(self, state: TrainState) -> None:
-        if self.at_start and not state.resumed and state.epoch == 0 and 0 not in self.history["epochs"]:
-            self.evaluate(state.model, 0)
+    def record(self, model, epoch: int) -> None:
+        self.evaluate(model, epoch)
 
-    def on_epoch_end(self, state: TrainState) -> None:
-        if state.epoch % self.every == 0 or state.epoch == state.epochs:
-            self.evaluate(state.model, state.epoch)
+    def recorded(self) -> list[int]:
+        return self.history["epochs"]
 
     def state_dict(self) -> dict:
         return {"radii": list(self.radii), "sets": sorted(self.sets), "components": list(self.components),

@@ -26,7 +26,7 @@ from torch import nn
 from freqlens.device import eval_mode, model_device, model_dtype
 from freqlens.errors import InputError, ModelOutputError
 from freqlens.results import Result
-from freqlens.train import Callback, TrainState
+from freqlens.train import PeriodicTracker
 from freqlens.validation import as_tensor, check_finite
 
 __all__ = [
@@ -182,7 +182,9 @@ class SpectrumHistory(Result):
         return plot_spectrum_history(self, ax=ax)
 
 
-class SpectrumTracker(Callback):
+class SpectrumTracker(PeriodicTracker):
+    unit = "step"
+
     """``fit`` callback: the spectrum of the model's output on a uniform grid every ``every`` optimiser steps.
 
     Args:
@@ -240,13 +242,8 @@ class SpectrumTracker(Callback):
         self.steps.append(int(step))
         self.magnitudes.append([float(v) for v in spec[self.frequencies]])
 
-    def on_train_begin(self, state: TrainState) -> None:
-        if not self.steps:
-            self.record(state.model, state.step)
-
-    def on_step_end(self, state: TrainState) -> None:
-        if state.step % self.every == 0:
-            self.record(state.model, state.step)
+    def recorded(self) -> list[int]:
+        return self.steps
 
     def state_dict(self) -> dict:
         return {"steps": list(self.steps), "magnitudes": torch.tensor(self.magnitudes, dtype=torch.float64)}
@@ -342,7 +339,9 @@ class SpectralNormHistory(Result):
         return plot_spectral_norms(self, ax=ax)
 
 
-class SpectralNormTracker(Callback):
+class SpectralNormTracker(PeriodicTracker):
+    unit = "step"
+
     """``fit`` callback: the largest singular value of every weight matrix every ``every`` optimiser steps.
 
     ``method="power"`` (default): power iteration warm-started from the previous record's right singular
@@ -406,13 +405,8 @@ class SpectralNormTracker(Callback):
         self.norms.append(self.measure(model))
         self.steps.append(int(step))
 
-    def on_train_begin(self, state: TrainState) -> None:
-        if not self.steps:
-            self.record(state.model, state.step)
-
-    def on_step_end(self, state: TrainState) -> None:
-        if state.step % self.every == 0:
-            self.record(state.model, state.step)
+    def recorded(self) -> list[int]:
+        return self.steps
 
     def state_dict(self) -> dict:
         return {"steps": list(self.steps), "layers": list(self.layers),

@@ -8,7 +8,6 @@ image along each axis (the HFC paper assumes square images; this is our stated c
 """
 from __future__ import annotations
 
-import math
 
 import torch
 

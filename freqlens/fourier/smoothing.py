@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from freqlens.validation import as_tensor, check_finite, check_positive, check_rank, check_same_length
+from freqlens.validation import as_tensor, check_finite, check_positive, check_same_length
 from freqlens.errors import InputError
 
 

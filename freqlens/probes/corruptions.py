@@ -29,7 +29,6 @@ import importlib.util
 import os
 import sys
 import types
-from typing import Callable, Sequence
 
 import numpy as np
 import torch

@@ -15,7 +15,7 @@ from freqlens.data import load_cifar10
 from freqlens.fourier.spectrum import (amplitude_spectrum, high_frequency_fraction, loglog_slope, radial_profile)
 from freqlens.interventions.augment import Compose, FourierFilterTransform, RandomCropFlip
 from freqlens.probes.adversarial import fourier_basis_attack, perturbation_spectrum, pgd_attack
-from freqlens.probes.corruptions import COMMON_CORRUPTIONS, corrupt, corruption_names, resolve_backend
+from freqlens.probes.corruptions import corrupt, corruption_names, resolve_backend
 from freqlens.probes.filtering import filter_images, filtered_accuracy
 from freqlens.probes.heatmap import fourier_heatmap
 from freqlens.probes.noise import bandlimited_noise_error

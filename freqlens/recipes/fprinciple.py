@@ -273,7 +273,7 @@ def fprinciple_jacobi(ctx: RecipeContext) -> RecipeOutput:
         axes[0].semilogy(jac_steps, jac_err[:, k], color=c, label=f"mode j = {mode}")
         axes[1].semilogy(tracker.steps, net_err[:, k], color=c, label=f"mode j = {mode}")
     axes[0].set_title("Jacobi iteration: high mode converges first")
-    axes[1].set_title(f"tanh network, Ritz loss: low mode converges first")
+    axes[1].set_title("tanh network, Ritz loss: low mode converges first")
     for ax, xl in zip(axes, ("Jacobi iteration", "training step (Adam)")):
         ax.set_xlabel(xl)
         ax.set_ylabel("relative error E_j in sine mode j")

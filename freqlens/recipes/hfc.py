@@ -252,7 +252,7 @@ def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
     h4 = {k: float(c.hfc_test[-1, 0]) for k, c in curves.items()}
     clean = {k: float(c.clean_test[-1]) for k, c in curves.items()}
     h4_running = float(extra["batchnorm"].hfc_test[-1, 0])
-    adv, van = curves["adversarial"], curves["vanilla"]
+    adv = curves["adversarial"]
     l4_ratio = {k: float(c.lfc_test[-1, 0] / max(c.clean_test[-1], 1e-9)) for k, c in curves.items()}
     v1 = extra["vanilla"]
     v2_first = float(v1.lfc_test[0, 0] / max(v1.clean_test[0], 1e-9))
