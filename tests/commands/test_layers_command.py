@@ -3,7 +3,6 @@ import sys
 
 import numpy as np
 import torch
-from torch import nn
 
 from freqlens.cli import main
 
