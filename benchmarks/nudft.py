@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from common import best_of, machine
+from _common import best_of, machine
 from freqlens.fourier import nudft, nudft_direct
 
 

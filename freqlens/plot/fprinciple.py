@@ -8,7 +8,8 @@ from matplotlib.colors import LogNorm
 from freqlens.plot.style import new_axes
 
 
-def plot_projection_heatmap(result, ax=None, vmin: float = 0.1, vmax: float = 1.0, unit: str = "κ"):
+def plot_projection_heatmap(result, ax=None, vmin: float = 0.1, vmax: float = 1.0, unit: str = "κ",
+                            xlabel: str = "epoch"):
     """Heat map of Δ_F: rows = peaks (low → high frequency, bottom to top), columns = epochs; colour on a log
     scale clipped to [vmin, vmax] like the paper (blue = learned)."""
     fig, ax = new_axes(ax)
@@ -18,7 +19,7 @@ def plot_projection_heatmap(result, ax=None, vmin: float = 0.1, vmax: float = 1.
                    extent=(epochs[0], epochs[-1], -0.5, d.shape[0] - 0.5), interpolation="nearest")
     ax.set_yticks(range(d.shape[0]))
     ax.set_yticklabels([f"{k:.3g}" for k in result.peak_freqs])
-    ax.set_xlabel("epoch (training step for full batch)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(f"peak frequency {unit}")
     ax.set_title("Relative error Δ_F at the target's spectral peaks")
     fig.colorbar(im, ax=ax, label="Δ_F (log scale)")
@@ -52,9 +53,10 @@ def plot_fprinciple_1d(result, x, y, title: str = "F-Principle on a 1-D target")
     ax.plot(x[order], y[order], "k", lw=2.5, label="target")
     if result.outputs is not None:
         outs = np.asarray(result.outputs)
-        picks = np.unique(np.linspace(0, len(outs) - 1, 4).round().astype(int))
+        # snapshots spaced geometrically in time, where the low-then-high progression is visible
+        picks = np.unique(np.geomspace(1, len(outs), 5).round().astype(int) - 1)
         for i, c in zip(picks, plt.cm.plasma(np.linspace(0.1, 0.8, len(picks)))):
-            ax.plot(x[order], outs[i, order, 0], color=c, lw=1.5, label=f"output, epoch {result.epochs[i]}")
+            ax.plot(x[order], outs[i, order, 0], color=c, lw=1.5, label=f"output, step {result.epochs[i]}")
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.set_title("(a) target and network output during training")
@@ -69,7 +71,7 @@ def plot_fprinciple_1d(result, x, y, title: str = "F-Principle on a 1-D target")
     ax.set_ylabel("amplitude")
     ax.set_title("(b) spectrum, peaks dotted")
     ax.legend(fontsize=8)
-    plot_projection_heatmap(result, ax=axes[2])
+    plot_projection_heatmap(result, ax=axes[2], unit="(cycles per unit x)", xlabel="training step (full batch)")
     axes[2].set_title("(c) Δ_F at the peaks (blue = learned)")
     fig.suptitle(title)
     return fig, axes

@@ -109,3 +109,14 @@ def trained_classifier(ctx: RecipeContext, dataset: str = "cifar10", arch: str =
     model = cached_model(build, train, config, ctx.cache_dir, device=ctx.device)
     model.eval()
     return model
+
+
+def shared_config(ctx: RecipeContext) -> dict[str, int]:
+    """Training size of the classifiers shared by the CIFAR-10 recipes: quick 5 000 images × 10 epochs,
+    full 10 000 × 15. One place, so every recipe family reuses the same cached models."""
+    return {"n_train": 5000, "epochs": 10} if ctx.quick else {"n_train": 10000, "epochs": 15}
+
+
+def shared_classifier(ctx: RecipeContext, variant: str = "natural", arch: str = "convnet-small") -> nn.Module:
+    """The cached CIFAR-10 classifier of a training variant (natural, gaussian, adversarial) at the shared size."""
+    return trained_classifier(ctx, "cifar10", arch, variant, **shared_config(ctx))

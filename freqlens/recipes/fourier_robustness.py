@@ -20,7 +20,7 @@ from freqlens.probes.filtering import filter_images, filtered_accuracy
 from freqlens.probes.heatmap import fourier_heatmap
 from freqlens.probes.noise import bandlimited_noise_error
 from freqlens.probes.common import probe_accuracy
-from freqlens.recipes._trained import trained_classifier
+from freqlens.recipes._trained import shared_classifier, shared_config, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 
 PAPER = "Yin et al. 2019, A Fourier Perspective on Model Robustness in Computer Vision"
@@ -28,14 +28,9 @@ ARCH = "convnet-small"
 LABELS = {"natural": "natural", "gaussian": "Gaussian aug.", "adversarial": "adversarial tr."}
 
 
-def model_config(ctx: RecipeContext) -> dict:
-    """The shared training configuration of this family (quick / full)."""
-    return {"n_train": 5000, "epochs": 10} if ctx.quick else {"n_train": 10000, "epochs": 15}
-
-
 def trained(ctx: RecipeContext, variant: str):
     """The cached ConvNet-small of a training variant (natural, gaussian, adversarial)."""
-    return trained_classifier(ctx, "cifar10", ARCH, variant, **model_config(ctx))
+    return shared_classifier(ctx, variant, ARCH)
 
 
 def test_images(ctx: RecipeContext, n: int):
@@ -73,7 +68,7 @@ def fourier_heatmap_recipe(ctx: RecipeContext) -> RecipeOutput:
                  "error_low_band_2_4": res.band_mean(*LOW_BAND), "error_mid_band_5_11": mid,
                  "error_outer_ring_12_16": outer, "error_all_but_centre": rest,
                  "outer_minus_centre_spec_H3": outer - centre,
-                 "ring_means": _ring_means(res), **model_config(ctx)},
+                 "ring_means": _ring_means(res), **shared_config(ctx)},
         checks=[Check.greater_equal(f"mid-band (ρ {MID_BAND[0]}–{MID_BAND[1]}) error − centre 3×3 error (points)", mid - centre, 10.0),
                 Check.greater("mean error over ρ ≥ 2 − centre 3×3 error (points)", rest - centre, 0.0,
                               "the lowest frequencies are the least harmful")],
@@ -92,7 +87,7 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
 
     n = 64 if ctx.quick else 1000
     x, y = test_images(ctx, n)
-    maps, numbers = {}, {"n_images": n, "eps": 4.0, **model_config(ctx)}
+    maps, numbers = {}, {"n_images": n, "eps": 4.0, **shared_config(ctx)}
     for v in ("natural", "gaussian", "adversarial"):
         maps[v] = fourier_heatmap(trained(ctx, v), x, y, eps=4.0, seed=ctx.seed, progress=ctx.progress,
                                   checkpoint=ctx.out_dir / f"heatmap-{v}.ckpt", label=LABELS[v])
@@ -133,12 +128,12 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
     x, y = test_images(ctx, n)
     bws = [1, 3, 7, 11, 15, 23, 31]
     nat = filtered_accuracy(trained(ctx, "natural"), x, y, bandwidths=bws, progress=ctx.progress, label="natural")
-    cfg = model_config(ctx)
+    cfg = shared_config(ctx)
     hp_model = trained_classifier(ctx, "cifar10", ARCH, "natural", n_train=cfg["n_train"],
-                                  epochs=6 if ctx.quick else cfg["epochs"], tag=f"highpass{HP_TRAIN_BANDWIDTH}",
+                                  epochs=cfg["epochs"], tag=f"highpass{HP_TRAIN_BANDWIDTH}",
                                   transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
     lp_model = trained_classifier(ctx, "cifar10", ARCH, "natural", n_train=cfg["n_train"],
-                                  epochs=6 if ctx.quick else cfg["epochs"], tag="lowpass7",
+                                  epochs=cfg["epochs"], tag="lowpass7",
                                   transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
     hp_acc = probe_accuracy(hp_model, filter_images(x, "high", HP_TRAIN_BANDWIDTH), y)
     lp_acc = probe_accuracy(lp_model, filter_images(x, "low", 7), y)

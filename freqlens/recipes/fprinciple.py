@@ -190,7 +190,7 @@ def fprinciple_init_scale(ctx: RecipeContext) -> RecipeOutput:
     data = sinusoid_target_1d(200)
     for j, sigma in enumerate(sigmas):
         model, res = results[sigma]
-        plot_projection_heatmap(res, ax=axes[0, j], unit="(cycles per unit x)")
+        plot_projection_heatmap(res, ax=axes[0, j], unit="(cycles per unit x)", xlabel="training step (full batch)")
         axes[0, j].set_title(f"Δ_F, init std σ = {sigma}")
         with torch.no_grad():
             out = model.cpu()(dense).squeeze(1)

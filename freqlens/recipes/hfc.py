@@ -17,7 +17,7 @@ from freqlens.interventions.adversarial_training import AdversarialExamples
 from freqlens.interventions.mixup import MixUp
 from freqlens.models.cache import config_key
 from freqlens.probes.hfc import hfc_examples, lfc_hfc_accuracy, split_batch
-from freqlens.recipes._trained import image_data, trained_classifier
+from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.train import fit
 
@@ -72,7 +72,7 @@ def _monotone(values, tol=0.02) -> bool:
                 "not their LFC (Fig. 2)",
         paper_value="Fig. 2: hand-picked CIFAR-10 images with pred(x)=pred(HFC)=y≠pred(LFC)")
 def hfc_examples_recipe(ctx: RecipeContext) -> RecipeOutput:
-    model = trained_classifier(ctx, n_train=5000, epochs=10)
+    model = shared_classifier(ctx)
     _, _, xte, yte = image_data(ctx, "cifar10", 0, 1000)
     acc = lfc_hfc_accuracy(model, xte, yte, radii=RADII, progress=ctx.progress)
     ex = hfc_examples(model, xte, yte, radius=12, keep=8, progress=ctx.progress)

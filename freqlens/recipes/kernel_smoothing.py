@@ -7,7 +7,7 @@ import torch
 
 from freqlens.interventions.kernels import first_conv, kernel_roughness, smooth_kernels
 from freqlens.probes.adversarial import pgd_attack
-from freqlens.recipes._trained import image_data, trained_classifier
+from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
 from freqlens.train import predict
@@ -51,9 +51,7 @@ def _pgd_acc(model, x, y, eps, steps, margin=False, seed=0):
 def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     n_test = 300 if ctx.quick else 1000
     eps_grid = (0.005, 0.01, 0.02, 0.03, 0.06, 0.09) if ctx.quick else (0.01, 0.02, 0.03, 0.06, 0.09, 0.12, 0.15)
-    models = {"natural": trained_classifier(ctx, n_train=5000, epochs=10),
-              "adversarial": trained_classifier(ctx, variant="adversarial", n_train=2000 if ctx.quick else 5000,
-                                                epochs=5 if ctx.quick else 10)}
+    models = {"natural": shared_classifier(ctx), "adversarial": shared_classifier(ctx, "adversarial")}
     _, _, xte, yte = image_data(ctx, "cifar10", 0, n_test)
     # images stay on the CPU: pgd_attack and predict move batches to the model's device
     rows, table = [], {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from freqlens.probes.layers import kernel_spectra, layer_frequency_response
-from freqlens.recipes._trained import image_data, trained_classifier
+from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 
 LOW, HIGH = 4.0, 12.0  # bands in cycles per image on 32×32: low 0 < r ≤ 4, high r > 12
@@ -17,8 +17,7 @@ LOW, HIGH = 4.0, 12.0  # bands in cycles per image on 32×32: low 0 < r ≤ 4, h
                 "low ones (0 < r ≤ 4) more than the natural model's",
         paper_value="no paper value (new probe); Yin et al.: Gaussian augmentation lowers high-frequency sensitivity")
 def layer_response(ctx: RecipeContext) -> RecipeOutput:
-    models = {"natural": trained_classifier(ctx, n_train=5000, epochs=10),
-              "gaussian": trained_classifier(ctx, variant="gaussian", n_train=5000, epochs=10)}
+    models = {"natural": shared_classifier(ctx), "gaussian": shared_classifier(ctx, "gaussian")}
     _, _, xte, _ = image_data(ctx, "cifar10", 0, 8)
     n_img = 2 if ctx.quick else 8
     resp, pert, spectra = {}, {}, {}

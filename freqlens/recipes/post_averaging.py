@@ -20,7 +20,7 @@ from freqlens.fourier.ball_average import (ball_average_response, disk_average_2
                                            paper_estimator_response, radial_profile)
 from freqlens.interventions.post_averaging import (PostAveraged, evaluate_adaptive, evaluate_paper_protocol,
                                                    pixel_to_normalized_radius, radius_tradeoff)
-from freqlens.recipes._trained import image_data, trained_classifier
+from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 
 PAPER = "Lin, Kasra Ahmadi, Jiang 2019 (arXiv 1905.12797)"
@@ -30,8 +30,8 @@ DEFAULT_RADIUS = pixel_to_normalized_radius(DEFAULT_RADIUS_PIXEL, CIFAR10_STD)
 
 
 def _base_model(ctx: RecipeContext) -> nn.Module:
-    """The natural CIFAR-10 ConvNet-small shared with other recipes (5000 images, 10 epochs)."""
-    return trained_classifier(ctx, "cifar10", n_train=5000, epochs=10)
+    """The natural CIFAR-10 ConvNet-small shared with the other recipes."""
+    return shared_classifier(ctx)
 
 
 def _test_images(ctx: RecipeContext, n: int):

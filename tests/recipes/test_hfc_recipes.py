@@ -74,7 +74,7 @@ def test_recipe_quick_end_to_end(name, data_root, tmp_path):
 def _tiny_patch(monkeypatch, module):
     from freqlens.models import ConvNet, with_normalization
 
-    def fake_classifier(ctx, variant="natural", **kw):
+    def fake_classifier(ctx, variant="natural", *args, **kw):
         torch.manual_seed({"natural": 0, "gaussian": 1, "adversarial": 2}[variant])
         return with_normalization(ConvNet(3, 10, widths=(4, 4, 4)), (0.5,) * 3, (0.25,) * 3).eval()
 
@@ -82,7 +82,7 @@ def _tiny_patch(monkeypatch, module):
         g = torch.Generator().manual_seed(0)
         return None, None, torch.rand(12, 3, 32, 32, generator=g), torch.randint(0, 10, (12,), generator=g)
 
-    monkeypatch.setattr(module, "trained_classifier", fake_classifier)
+    monkeypatch.setattr(module, "shared_classifier", fake_classifier)
     monkeypatch.setattr(module, "image_data", fake_data)
 
 
