@@ -67,6 +67,7 @@ def plot_fprinciple_1d(result, x, y, title: str = "F-Principle on a 1-D target")
     ax.plot(freqs, result.output_amplitude, "r--", label="|DFT| output (last record)")
     for k in result.peak_freqs:
         ax.axvline(k, color="grey", lw=0.8, ls=":")
+    ax.set_xlim(freqs[0], min(freqs[-1], 2.5 * max(result.peak_freqs)))
     ax.set_xlabel(f"frequency ({'cycles' if result.convention == 'ordinary' else 'radians'} per unit x)")
     ax.set_ylabel("amplitude")
     ax.set_title("(b) spectrum, peaks dotted")
