@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/freqlens reproduce fprinciple-1d --out runs/
+	$(BIN)/freqlens reproduce fprinciple-1d --quick --out runs/
 	@echo "figure: runs/fprinciple-1d/figure.png"
 
 test: $(STAMP)

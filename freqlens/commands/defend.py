@@ -28,7 +28,8 @@ def _defend(args: argparse.Namespace) -> int:
     import torch
 
     from freqlens.device import resolve_device
-    from freqlens.interventions.post_averaging import PostAveraged, evaluate_adaptive, evaluate_paper_protocol
+    from freqlens.interventions.post_averaging import PostAveraged
+    from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol
     from freqlens.plot.style import save_figure
 
     if args.limit is not None and args.limit < 1:

@@ -18,8 +18,8 @@ from torch import nn
 from freqlens.data import CIFAR10_STD
 from freqlens.fourier.ball_average import (ball_average_response, disk_average_2d, measure_transfer_functions,
                                            paper_estimator_response, radial_profile)
-from freqlens.interventions.post_averaging import (PostAveraged, evaluate_adaptive, evaluate_paper_protocol,
-                                                   pixel_to_normalized_radius, radius_tradeoff)
+from freqlens.interventions.post_averaging import PostAveraged, pixel_to_normalized_radius
+from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol, radius_tradeoff
 from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 

@@ -172,7 +172,7 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
         ax.set_title("Corruptions (severity 3): accuracy vs frequency content")
         return rows, *readings.read_corruptions(rows), fig
     if name == "post_averaging":
-        from freqlens.interventions.post_averaging import RadiusTradeoff, radius_tradeoff
+        from freqlens.probes.defense import RadiusTradeoff, radius_tradeoff
 
         path = out / "probes" / "post_averaging.json"
         if path.exists():

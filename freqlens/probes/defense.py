@@ -1,0 +1,421 @@
+"""Evaluating the post-averaging defense (Lin, Kasra Ahmadi, Jiang), honestly: the paper's defense-unaware
+protocol next to an adaptive attacker, and the clean-accuracy / radius trade-off.
+
+:func:`evaluate_paper_protocol` — attacks computed on the base model (FGSM sweep, minimal PGD, fixed-ε PGD),
+minimal perturbations, L∞ ≤ 8/255 filter, defense rate (spec B6). :func:`evaluate_adaptive` — PGD through the
+averaged model with expectation over fresh random directions at every step (EOT). The defense does not survive
+the adaptive attacker; always report both. :func:`radius_tradeoff` — clean accuracy against the radius (B8.2).
+
+Example::
+
+    >>> defended = PostAveraged(model, radius=6.0).eval()
+    >>> paper = evaluate_paper_protocol(model, defended, images, labels)
+    >>> adaptive = evaluate_adaptive(model, defended, images, labels)
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from freqlens.device import eval_mode, model_device
+from freqlens.errors import ConfigError, InputError, ModelOutputError
+from freqlens.interventions.post_averaging import (
+    LINF_BUDGET,
+    PostAveraged,
+    averaged_predictions,
+    last_linear,
+)
+from freqlens.probes.common import check_images, check_labels_fit
+from freqlens.results import Result
+
+
+# ------------------------------------------------------------------------------------ attacks (spec B6/B8)
+def _ce_grad(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    with torch.enable_grad():
+        xg = x.detach().clone().requires_grad_(True)
+        logits = model(xg)
+        loss = nn.functional.cross_entropy(logits, y, reduction="sum")
+        (g,) = torch.autograd.grad(loss, xg)
+    return g, logits.detach()
+
+
+def fgsm_sweep(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps_max: float = 16 / 255,
+               n_eps: int = 64, bounds: tuple[float, float] = (0.0, 1.0), max_batch: int = 512
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    """FGSM with the smallest ε on a grid that flips the model's prediction (Foolbox ``GradientSignAttack``
+    semantics, on a finer grid up to ``eps_max``). Returns (adversarials (N, C, H, W), ε per image (N,),
+    ``inf`` where none of the grid's ε succeeded — then the adversarial is the clean image)."""
+    dev = model_device(model)
+    grid = torch.linspace(eps_max / n_eps, eps_max, n_eps)
+    advs, found = [], []
+    with eval_mode(model):
+        for s in range(0, images.shape[0], max_batch):
+            x = images[s:s + max_batch].to(dev)
+            y = labels[s:s + max_batch].to(dev)
+            g, _ = _ce_grad(model, x, y)
+            sign = g.sign()
+            adv, eps = x.clone(), torch.full((x.shape[0],), math.inf, device=dev)
+            with torch.inference_mode():
+                for e in grid.tolist():
+                    todo = torch.isinf(eps)
+                    if not bool(todo.any()):
+                        break
+                    cand = (x[todo] + e * sign[todo]).clamp(*bounds)
+                    hit = model(cand).argmax(1) != y[todo]
+                    idx = torch.nonzero(todo).flatten()[hit]
+                    adv[idx] = cand[hit]
+                    eps[idx] = e
+            advs.append(adv.cpu())
+            found.append(eps.cpu())
+    return torch.cat(advs), torch.cat(found)
+
+
+def minimal_pgd(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps_max: float = 16 / 255,
+                search_steps: int = 6, steps: int = 20, relative_step: float = 1 / 15,
+                bounds: tuple[float, float] = (0.0, 1.0), seed: int = 0, max_batch: int = 512,
+                progress: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """L∞ PGD that returns early and binary-searches the smallest ε per image (Foolbox's
+    ``RandomStartProjectedGradientDescentAttack`` defaults in spirit: random start, step = ε·relative_step,
+    early return as soon as the prediction flips, bisection on ε). Batched with a per-image ε.
+
+    Returns (adversarials (N, C, H, W), smallest successful ε per image (N,), ``inf`` where ``eps_max`` failed).
+    The defaults are scaled down from Foolbox's (40 iterations, step ε/30, ε from 0.3) for CPU budgets; the
+    total path length per run (steps·relative_step ≈ 1.33ε) is the same.
+    """
+    dev = model_device(model)
+    gen = torch.Generator(device=dev).manual_seed(seed)
+    lo_b, hi_b = bounds
+
+    def run(x, y, eps):
+        e = eps.view(-1, 1, 1, 1)
+        adv = (x + (torch.rand(x.shape, generator=gen, device=dev) * 2 - 1) * e).clamp(lo_b, hi_b)
+        done = torch.zeros(x.shape[0], dtype=torch.bool, device=dev)
+        out = x.clone()
+        for _ in range(steps):
+            act = ~done
+            if not bool(act.any()):
+                break
+            g, logits = _ce_grad(model, adv[act], y[act])
+            hit = logits.argmax(1) != y[act]
+            ia = torch.nonzero(act).flatten()
+            out[ia[hit]] = adv[ia[hit]]
+            done[ia[hit]] = True
+            keep = ~hit
+            ia, g = ia[keep], g[keep]
+            if ia.numel() == 0:
+                break
+            ea = e[ia]
+            step = adv[ia] + ea * relative_step * g.sign()
+            adv[ia] = (x[ia] + (step - x[ia]).clamp(-ea, ea)).clamp(lo_b, hi_b)
+        act = ~done
+        if bool(act.any()):
+            with torch.inference_mode():
+                hit = model(adv[act]).argmax(1) != y[act]
+            ia = torch.nonzero(act).flatten()[hit]
+            out[ia] = adv[ia]
+            done[ia] = True
+        return out, done
+
+    advs, found = [], []
+    with eval_mode(model):
+        for s in tqdm(range(0, images.shape[0], max_batch), disable=not progress, desc="minimal PGD", leave=False):
+            x = images[s:s + max_batch].to(dev)
+            y = labels[s:s + max_batch].to(dev)
+            n = x.shape[0]
+            lo = torch.zeros(n, device=dev)
+            hi = torch.full((n,), float(eps_max), device=dev)
+            best, ok = run(x, y, hi)
+            best_eps = torch.where(ok, hi, torch.full_like(hi, math.inf))
+            for _ in range(search_steps):
+                mid = (lo + hi) / 2
+                adv, succ = run(x, y, mid)
+                succ = succ & ok
+                best[succ] = adv[succ]
+                best_eps[succ] = mid[succ]
+                hi = torch.where(succ, mid, hi)
+                lo = torch.where(succ, lo, mid)
+            advs.append(best.cpu())
+            found.append(best_eps.cpu())
+    return torch.cat(advs), torch.cat(found)
+
+
+def _nll_of_probs(probs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return nn.functional.nll_loss(torch.log(probs.clamp_min(1e-12)), y, reduction="sum")
+
+
+class _EOTAverage(nn.Module):
+    """Mean of ``draws`` independent calls of a randomised module (expectation over transformation)."""
+
+    def __init__(self, module: nn.Module, draws: int):
+        super().__init__()
+        self.module, self.draws = module, draws
+
+    def forward(self, x):
+        return torch.stack([self.module(x) for _ in range(self.draws)]).mean(0)
+
+
+def eot_pgd(defended: PostAveraged, images: torch.Tensor, labels: torch.Tensor, eps: float = LINF_BUDGET,
+            steps: int = 20, step_size: float | None = None, n_directions: int = 5, eot_draws: int = 1,
+            seed: int = 0, max_batch: int = 64, random_start: bool = True) -> torch.Tensor:
+    """Adaptive white-box L∞ PGD through the post-averaged model (spec B8.4).
+
+    At every step the loss is ``−log`` of the averaged softmax over a **fresh** set of sampled points
+    (``n_directions`` = K_att directions, ``eot_draws`` independent sets), same radius, scales and space as the
+    defense; the gradient flows through all of them. Uses :func:`freqlens.probes.adversarial.pgd_attack` on the
+    attacker's own copy of the wrapper. Returns adversarials (N, C, H, W) with ``‖x_adv − x‖∞ ≤ eps``.
+    """
+    from freqlens.probes.adversarial import pgd_attack
+
+    attacker = PostAveraged(defended.model, defended.radius, n_directions=n_directions, scales=defended.scales,
+                            mode=defended.mode, seed=seed + 7919, max_batch=defended.max_batch,
+                            radius_space=defended.radius_space,
+                            input_std=None if defended.input_std is None else defended.input_std.tolist(),
+                            bounds=defended.bounds, clip=defended.clip, sampling=defended.sampling,
+                            include_original=defended.include_original)
+    wrapped = attacker if eot_draws <= 1 else _EOTAverage(attacker, eot_draws)
+    return pgd_attack(wrapped, images, labels, eps=eps, step_size=step_size if step_size is not None else 2.5 * eps / steps,
+                      steps=steps, norm="linf", random_start=random_start, bounds=defended.bounds or (0.0, 1.0),
+                      loss_fn=_nll_of_probs, seed=seed, max_batch=max_batch)
+
+
+# ------------------------------------------------------------------------------------------- evaluations
+@dataclass
+class DefenseEvaluation(Result):
+    """Clean and attacked accuracy of a base model and its post-averaged version.
+
+    ``attacks[name]`` holds: ``threat`` ("transfer" = computed on the base model, "adaptive" = through the
+    defense), ``n_images``, ``n_attacked`` (images the base model got right), ``n_counted`` (adversarials that fool
+    the base model within L∞ ≤ ``linf_budget``), ``defense_rate`` (fraction of counted adversarials the defended
+    model classifies correctly; NaN when none), ``base_accuracy`` / ``defended_accuracy`` on the attacked set
+    (per image: the counted adversarial if one exists, else the clean image), ``median_eps``.
+    """
+
+    protocol: str
+    radius: float
+    radius_space: str
+    radius_pixel: float
+    n_directions: int
+    n_samples: int
+    n_images: int
+    clean_accuracy_base: float
+    clean_accuracy_defended: float
+    linf_budget: float
+    attacks: dict[str, dict[str, float]] = field(default_factory=dict)
+    notes: str = ""
+
+    def plot(self, ax=None):
+        from freqlens.plot.post_averaging import plot_defense_evaluation
+
+        return plot_defense_evaluation(self, ax=ax)
+
+    def robust_accuracy(self, attack: str) -> float:
+        """Defended accuracy on the attacked set of ``attack``."""
+        return float(self.attacks[attack]["defended_accuracy"])
+
+
+def _attack_summary(base_pred_adv, def_pred_adv, base_clean, def_clean, y, counted, attacked, eps, threat) -> dict:
+    n_counted = int(counted.sum())
+    rate = float((def_pred_adv[counted] == y[counted]).float().mean()) if n_counted else float("nan")
+    base_final = torch.where(counted, base_pred_adv, base_clean)
+    def_final = torch.where(counted, def_pred_adv, def_clean)
+    e = eps[counted]
+    return {"threat": threat, "n_images": int(y.numel()), "n_attacked": int(attacked.sum()), "n_counted": n_counted,
+            "success_rate_base": n_counted / max(1, int(attacked.sum())), "defense_rate": rate,
+            "base_accuracy": float((base_final == y).float().mean()),
+            "defended_accuracy": float((def_final == y).float().mean()),
+            "median_eps": float(e.median()) if n_counted else float("nan")}
+
+
+def _base_predictions(model, x, max_batch=512):
+    from freqlens.probes.common import predict_labels
+
+    return predict_labels(model, x, max_batch=max_batch)
+
+
+def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed, max_batch, budget,
+                     pgd_steps=20):
+    attacked = base_clean == y
+    idx = torch.nonzero(attacked).flatten()
+    adv = x.clone()
+    eps = torch.full((x.shape[0],), math.inf)
+    if idx.numel():
+        xa, ya = x[idx], y[idx]
+        if name == "fgsm_sweep":
+            a, e = fgsm_sweep(model, xa, ya, eps_max=2 * budget, max_batch=max_batch)
+        elif name == "pgd_minimal":
+            a, e = minimal_pgd(model, xa, ya, eps_max=2 * budget, steps=pgd_steps, relative_step=4 / (3 * pgd_steps),
+                               seed=seed, max_batch=max_batch, progress=progress)
+        elif name == "pgd_fixed":
+            from freqlens.probes.adversarial import pgd_attack
+
+            a = pgd_attack(model, xa, ya, eps=budget, step_size=2 / 255, steps=20, random_start=True, seed=seed,
+                           max_batch=max_batch)
+            e = (a - xa).flatten(1).abs().amax(1)
+        else:  # pragma: no cover - internal names only
+            raise ConfigError(f"unknown attack {name!r}")
+        adv[idx], eps[idx] = a, e
+    linf = (adv - x).flatten(1).abs().amax(1)
+    base_adv = _base_predictions(model, adv, max_batch)
+    counted = attacked & (base_adv != y) & (linf <= budget + 1e-6)
+    def_adv = def_clean.clone()
+    if bool(counted.any()):
+        def_adv[counted] = averaged_predictions(defended, adv[counted], progress)
+    return _attack_summary(base_adv, def_adv, base_clean, def_clean, y, counted, attacked, linf.where(counted, eps),
+                           "transfer")
+
+
+def _check_eval_inputs(model, defended, images, labels):
+    if not isinstance(defended, PostAveraged):
+        raise InputError(f"defended must be a PostAveraged wrapper, got {type(defended).__name__}")
+    check_images(images, labels, defended.bounds)
+    with eval_mode(model), torch.inference_mode():
+        logits = model(images[:2].to(model_device(model)))
+    if not isinstance(logits, torch.Tensor) or logits.ndim != 2 or logits.shape[1] < 2:
+        raise ModelOutputError("model output is not (N, classes) logits")
+    check_labels_fit(logits, labels)
+
+
+PAPER_ATTACKS = ("fgsm_sweep", "pgd_minimal", "pgd_fixed")
+
+
+def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: torch.Tensor, labels: torch.Tensor,
+                            attacks: Sequence[str] = PAPER_ATTACKS, linf_budget: float = LINF_BUDGET,
+                            seed: int = 0, max_batch: int = 256, progress: bool = False,
+                            minimal_pgd_steps: int = 20) -> DefenseEvaluation:
+    """The paper's defense-unaware protocol (spec B6): adversarials computed on the **base** model for the images
+    it classifies correctly, counted when they fool it within L∞ ≤ ``linf_budget``, then shown to the defense.
+
+    ``attacks``: ``"fgsm_sweep"`` and ``"pgd_minimal"`` (minimal perturbations, as in the paper) and the honest
+    control ``"pgd_fixed"`` (fixed ε = budget, 20 steps of 2/255, random start, no early stop; spec B8.4).
+    Images (N, C, H, W) in ``defended.bounds``; labels (N,). ``minimal_pgd_steps``: iterations of each minimal-PGD
+    run (step = 4ε/(3·steps); Foolbox's default is 40 with step ε/30 — finer steps land closer to the boundary).
+
+    Example::
+
+        >>> ev = evaluate_paper_protocol(model, PostAveraged(model, 6.0), x, y)
+        >>> ev.attacks["pgd_minimal"]["defense_rate"]
+    """
+    _check_eval_inputs(model, defended, images, labels)
+    unknown = set(attacks) - set(PAPER_ATTACKS)
+    if unknown:
+        raise ConfigError(f"unknown attack(s) {sorted(unknown)}; expected some of {list(PAPER_ATTACKS)}")
+    x, y = images.cpu(), labels.cpu()
+    base_clean = _base_predictions(model, x, max_batch)
+    def_clean = averaged_predictions(defended, x, progress)
+    out = DefenseEvaluation("paper", defended.radius, defended.radius_space, defended.radius_pixel,
+                            defended.n_directions, defended.n_samples, int(y.numel()),
+                            float((base_clean == y).float().mean()), float((def_clean == y).float().mean()),
+                            float(linf_budget))
+    for i, name in enumerate(attacks):
+        out.attacks[name] = _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed + i,
+                                             max_batch, linf_budget, minimal_pgd_steps)
+    return out
+
+
+def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Tensor, labels: torch.Tensor,
+                      eps: float = LINF_BUDGET, steps: int = 20, attacker_directions: int = 5, eot_draws: int = 1,
+                      seed: int = 0, max_batch: int = 64, progress: bool = False,
+                      include_paper_pgd: bool = True) -> DefenseEvaluation:
+    """Adaptive white-box evaluation (spec B8.4): :func:`eot_pgd` through the post-averaged model on every image,
+    then the defense (its own fresh directions) classifies the result. ``attacks["eot_pgd"]["defended_accuracy"]``
+    is the robust accuracy. With ``include_paper_pgd`` the paper-style minimal transfer PGD on the same images
+    is added (``attacks["pgd_minimal"]``) so the two can be read side by side.
+    """
+    _check_eval_inputs(model, defended, images, labels)
+    if steps < 1:
+        raise InputError(f"steps must be ≥ 1, got {steps}")
+    x, y = images.cpu(), labels.cpu()
+    base_clean = _base_predictions(model, x)
+    def_clean = averaged_predictions(defended, x, progress)
+    out = DefenseEvaluation("adaptive", defended.radius, defended.radius_space, defended.radius_pixel,
+                            defended.n_directions, defended.n_samples, int(y.numel()),
+                            float((base_clean == y).float().mean()), float((def_clean == y).float().mean()),
+                            float(eps))
+    if include_paper_pgd:
+        out.attacks["pgd_minimal"] = _transfer_attack("pgd_minimal", model, defended, x, y, base_clean, def_clean,
+                                                      progress, seed, 256, eps)
+    chunks = []
+    for s in tqdm(range(0, x.shape[0], max_batch), disable=not progress, desc="EOT-PGD", leave=False):
+        chunks.append(eot_pgd(defended, x[s:s + max_batch], y[s:s + max_batch], eps=eps, steps=steps,
+                              n_directions=attacker_directions, eot_draws=eot_draws, seed=seed + s,
+                              max_batch=max_batch))
+    adv = torch.cat(chunks)
+    base_adv = _base_predictions(model, adv)
+    def_adv = averaged_predictions(defended, adv, progress)
+    everyone = torch.ones_like(y, dtype=torch.bool)
+    linf = (adv - x).flatten(1).abs().amax(1)
+    summary = _attack_summary(base_adv, def_adv, base_clean, def_clean, y, everyone, everyone, linf, "adaptive")
+    # every image is attacked; robust accuracy = defended accuracy on the adversarials
+    summary["n_counted"] = int(y.numel())
+    summary["defense_rate"] = float((def_adv == y).float().mean())
+    summary["defended_accuracy"] = float((def_adv == y).float().mean())
+    summary["base_accuracy"] = float((base_adv == y).float().mean())
+    summary.update({"steps": steps, "attacker_directions": attacker_directions, "eot_draws": eot_draws})
+    out.attacks["eot_pgd"] = summary
+    out.notes = ("eot_pgd: PGD on -log of the averaged softmax, fresh directions at every step; "
+                 "defended_accuracy is the robust accuracy")
+    return out
+
+
+# ------------------------------------------------------------------------------------- clean accuracy vs r
+@dataclass
+class RadiusTradeoff(Result):
+    """Clean accuracy of the post-averaged model for several radii and sampling modes (spec B8.2).
+
+    ``accuracy[mode]`` and ``radii[mode]`` are lists of the same length; modes are ``random``, ``ball``, ``approx``.
+    """
+
+    base_accuracy: float
+    default_radius: float
+    radius_space: str
+    n_directions: int
+    n_images: int
+    radii: dict[str, list[float]]
+    accuracy: dict[str, list[float]]
+
+    def plot(self, ax=None):
+        from freqlens.plot.post_averaging import plot_radius_tradeoff
+
+        return plot_radius_tradeoff(self, ax=ax)
+
+
+def radius_tradeoff(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, radii: Sequence[float],
+                    modes: dict[str, Sequence[float]] | None = None, n_directions: int = 15, seed: int = 0,
+                    radius_space: str = "normalized", input_std: Sequence[float] | None = None,
+                    max_batch: int | None = None, progress: bool = False, default_radius: float | None = None
+                    ) -> RadiusTradeoff:
+    """Clean accuracy (images (N, C, H, W), labels (N,)) of ``PostAveraged(model, r)`` for every r in ``radii``
+    with random directions; ``modes`` adds ``{"ball": [radii...], "approx": [radii...]}`` (approx uses
+    K = min(n_directions, classes)). Example: ``radius_tradeoff(model, x, y, [3, 6, 12]).accuracy["random"]``.
+    """
+    from freqlens.probes.common import probe_accuracy
+
+    check_images(images, labels)
+    base = probe_accuracy(model, images, labels)
+    todo = {"random": list(radii)}
+    todo.update({k: list(v) for k, v in (modes or {}).items()})
+    acc: dict[str, list[float]] = {}
+    for mode, rs in todo.items():
+        acc[mode] = []
+        for r in rs:
+            kw = dict(seed=seed, radius_space=radius_space, input_std=input_std, max_batch=max_batch)
+            if mode == "approx":
+                layer = last_linear(model)
+                k = min(n_directions, layer.out_features if layer is not None else n_directions)
+                wrapper = PostAveraged(model, r, n_directions=k, mode="approx", **kw)
+            elif mode == "ball":
+                wrapper = PostAveraged(model, r, n_directions=n_directions, sampling="ball", **kw)
+            elif mode == "random":
+                wrapper = PostAveraged(model, r, n_directions=n_directions, **kw)
+            else:
+                raise ConfigError(f"unknown mode {mode!r}; expected random, ball or approx")
+            pred = averaged_predictions(wrapper, images, progress)
+            acc[mode].append(float((pred == labels.cpu()).float().mean()))
+    return RadiusTradeoff(base, float(default_radius if default_radius is not None else radii[len(radii) // 2]),
+                          radius_space, n_directions, int(labels.numel()), {k: list(map(float, v)) for k, v in todo.items()},
+                          acc)
