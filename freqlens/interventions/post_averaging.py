@@ -76,6 +76,7 @@ def find_input_std(model: nn.Module) -> torch.Tensor | None:
 
 
 def last_linear(model: nn.Module) -> nn.Linear | None:
+    """The model's last ``nn.Linear`` (the logit layer used by ``mode="approx"``), or ``None`` if it has none."""
     last = None
     for m in model.modules():
         if isinstance(m, nn.Linear):
