@@ -1,5 +1,3 @@
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,14 +11,6 @@ from freqlens.recipes.kernel_smoothing import fgsm_sweep_accuracy
 
 NAMES = ["hfc-examples", "hfc-labels", "hfc-one-component", "hfc-batch-size", "hfc-heuristics", "hfc-batchnorm",
          "kernel-smoothing", "layer-response"]
-
-
-@pytest.fixture
-def data_root():
-    root = os.environ.get("FREQLENS_DATA")
-    if not root or not Path(root, "cifar-10-batches-py").is_dir():
-        pytest.skip("CIFAR-10 not available (set FREQLENS_DATA)")
-    return root
 
 
 def test_all_recipes_are_registered_with_cifar_data():
@@ -65,9 +55,10 @@ def test_fgsm_sweep_is_monotone_and_breaks_a_linear_model():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_recipe_quick_end_to_end(name, data_root, tmp_path):
-    payload = run_recipe(name, quick=True, out=tmp_path, data_root=data_root, progress=False)
-    assert (tmp_path / name / "figure.png").exists()
+def test_recipe_quick_end_to_end(name, cifar_root, tmp_path_factory):
+    out = tmp_path_factory.getbasetemp() / "hfc-runs"  # shared: the trained models are cached once
+    payload = run_recipe(name, quick=True, out=out, data_root=str(cifar_root), progress=False)
+    assert (out / name / "figure.png").exists()
     assert payload["checks"] and np.isfinite(payload["check"]["value"])
 
 
