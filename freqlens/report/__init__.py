@@ -72,121 +72,106 @@ def _save_fig(fig, path: Path) -> str:
     return path.name
 
 
-def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, progress, out: Path,
-               chance: float = 0.1):
-    """Returns (result object or rows, reading, numbers, figure)."""
-    h, w = x.shape[-2:]
-    if name == "heatmap":
-        from freqlens.probes.heatmap import HeatmapResult, fourier_heatmap
+def _saved(path: Path, result_type, compute):
+    """The probe result saved at ``path`` (an interrupted report resumes from it), else compute and save it."""
+    if path.exists():
+        return result_type.load(path)
+    res = compute()
+    res.save(path)
+    return res
 
-        path = out / "probes" / "heatmap.json"
-        if path.exists():
-            res = HeatmapResult.load(path)
-        else:
-            res = fourier_heatmap(model, x, y, eps=eps, bounds=bounds, normalize=normalize, max_batch=max_batch,
-                                  seed=seed, checkpoint=out / "probes" / "heatmap.ckpt", progress=progress)
-            res.save(path)
-        fig, _ = res.plot()
-        return res, *readings.read_heatmap(res), fig
-    if name == "filtering":
-        from freqlens.probes.filtering import FilteringResult, filtered_accuracy
 
-        path = out / "probes" / "filtering.json"
-        bws = sorted({b for b in (3, 5, 7, 11, 15, 23, 31, h - 1 if h % 2 == 0 else h) if b <= max(h, w)})
-        if path.exists():
-            res = FilteringResult.load(path)
-        else:
-            res = filtered_accuracy(model, x, y, bandwidths=bws, bounds=bounds, normalize=normalize,
-                                    max_batch=max_batch, progress=progress)
-            res.save(path)
-        fig, _ = res.plot()
-        return res, *readings.read_filtering(res, chance), fig
-    if name == "noise":
-        from freqlens.probes.noise import BandNoiseResult, bandlimited_noise_error
+def _corruption_rows(model, x, y, normalize, seed, max_batch, progress) -> list[dict]:
+    from freqlens.fourier.spectrum import high_frequency_fraction
+    from freqlens.probes.common import probe_accuracy
+    from freqlens.probes.corruptions import corrupt, corruption_names
 
-        path = out / "probes" / "noise.json"
-        if path.exists():
-            res = BandNoiseResult.load(path)
-        else:
-            res = bandlimited_noise_error(model, x, y, bandwidths=tuple(range(1, max(h, w), 4)), bounds=bounds,
-                                          normalize=normalize, seed=seed, max_batch=max_batch, progress=progress)
-            res.save(path)
-        from freqlens.plot.robustness import plot_band_noise
+    rows, cutoff = [], max(x.shape[-2:]) / 4 - 1
+    for cname in tqdm(corruption_names(), desc="corruptions", disable=not progress, leave=False):
+        xc = corrupt(x.cpu(), cname, severity=3, seed=seed)
+        rows.append({"name": cname, "hf_fraction": high_frequency_fraction(xc - x.cpu(), cutoff=cutoff),
+                     "accuracy": probe_accuracy(model, xc, y, normalize, max_batch)})
+    return rows
 
-        fig, _ = plot_band_noise([res])
-        return res, *readings.read_noise(res), fig
-    if name == "hfc":
-        from freqlens.probes.hfc import HFCAccuracy, lfc_hfc_accuracy
 
-        path = out / "probes" / "hfc.json"
-        radii = [round(r * max(h, w) / 32, 2) for r in (4, 8, 12, 16)]
-        if path.exists():
-            res = HFCAccuracy.load(path)
-        else:
-            res = lfc_hfc_accuracy(model, x, y, radii=radii, normalize=normalize, bounds=bounds,
-                                   max_batch=max_batch, progress=progress)
-            res.save(path)
-        fig, _ = res.plot()
-        return res, *readings.read_hfc(res, chance), fig
-    if name == "layers":
-        from freqlens.plot.layers import plot_layer_response
-        from freqlens.probes.layers import LayerResponse, layer_frequency_response
+@dataclass
+class CorruptionRows(Result):
+    """Accuracy and high-frequency energy fraction per corruption (severity 3)."""
 
-        path = out / "probes" / "layers.json"
-        if path.exists():
-            res = LayerResponse.load(path)
-        else:
-            res = layer_frequency_response(model, image_size=tuple(x.shape[1:]), normalize=normalize, bounds=bounds,
-                                           progress=progress)
-            res.save(path)
-        fig = plot_layer_response(res, max_layers=6)
-        fig = fig[0] if isinstance(fig, tuple) else fig
-        return res, *readings.read_layers(res), fig
-    if name == "corruptions":
-        import json
+    rows: list
 
-        import matplotlib.pyplot as plt
+    def plot(self, ax=None):
+        from freqlens.plot.style import new_axes
 
-        from freqlens.fourier.spectrum import high_frequency_fraction
-        from freqlens.probes.common import probe_accuracy
-        from freqlens.probes.corruptions import corrupt, corruption_names
-
-        path = out / "probes" / "corruptions.json"
-        if path.exists():
-            rows = json.loads(path.read_text())
-        else:
-            rows = []
-            for cname in tqdm(corruption_names(), desc="corruptions", disable=not progress, leave=False):
-                xc = corrupt(x.cpu(), cname, severity=3, seed=seed)
-                rows.append({"name": cname, "hf_fraction": high_frequency_fraction(xc - x.cpu(), cutoff=max(h, w) / 4 - 1),
-                             "accuracy": probe_accuracy(model, xc, y, normalize, max_batch)})
-            from freqlens.results import atomic_write_json
-
-            atomic_write_json(path, rows)
-        fig, ax = plt.subplots(figsize=(6.5, 4.5), constrained_layout=True)
-        ax.scatter([r["hf_fraction"] for r in rows], [100 * r["accuracy"] for r in rows])
-        for r in rows:
+        fig, ax = new_axes(ax, figsize=(6.5, 4.5))
+        ax.scatter([r["hf_fraction"] for r in self.rows], [100 * r["accuracy"] for r in self.rows])
+        for r in self.rows:
             ax.annotate(r["name"], (r["hf_fraction"], 100 * r["accuracy"]), fontsize=7)
         ax.set_xlabel("high-frequency energy fraction of the corruption")
         ax.set_ylabel("accuracy under the corruption (%)")
         ax.set_title("Corruptions (severity 3): accuracy vs frequency content")
-        return rows, *readings.read_corruptions(rows), fig
-    if name == "post_averaging":
+        return fig, ax
+
+
+def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, progress, out: Path,
+               chance: float = 0.1):
+    """Runs (or reloads) one probe; returns (result, reading, numbers, figure)."""
+    h, w = x.shape[-2:]
+    path = out / "probes" / f"{name}.json"
+    common = dict(normalize=normalize, progress=progress)
+    if name == "heatmap":
+        from freqlens.probes.heatmap import HeatmapResult, fourier_heatmap
+
+        res = _saved(path, HeatmapResult, lambda: fourier_heatmap(
+            model, x, y, eps=eps, bounds=bounds, max_batch=max_batch, seed=seed,
+            checkpoint=out / "probes" / "heatmap.ckpt", **common))
+        reading, fig = readings.read_heatmap(res), res.plot()[0]
+    elif name == "filtering":
+        from freqlens.probes.filtering import FilteringResult, filtered_accuracy
+
+        bws = sorted({b for b in (3, 5, 7, 11, 15, 23, 31, h - 1 if h % 2 == 0 else h) if b <= max(h, w)})
+        res = _saved(path, FilteringResult, lambda: filtered_accuracy(
+            model, x, y, bandwidths=bws, bounds=bounds, max_batch=max_batch, **common))
+        reading, fig = readings.read_filtering(res, chance), res.plot()[0]
+    elif name == "noise":
+        from freqlens.plot.robustness import plot_band_noise
+        from freqlens.probes.noise import BandNoiseResult, bandlimited_noise_error
+
+        res = _saved(path, BandNoiseResult, lambda: bandlimited_noise_error(
+            model, x, y, bandwidths=tuple(range(1, max(h, w), 4)), bounds=bounds, seed=seed, max_batch=max_batch,
+            **common))
+        reading, fig = readings.read_noise(res), plot_band_noise([res])[0]
+    elif name == "hfc":
+        from freqlens.probes.hfc import HFCAccuracy, lfc_hfc_accuracy
+
+        radii = [round(r * max(h, w) / 32, 2) for r in (4, 8, 12, 16)]
+        res = _saved(path, HFCAccuracy, lambda: lfc_hfc_accuracy(
+            model, x, y, radii=radii, bounds=bounds, max_batch=max_batch, **common))
+        reading, fig = readings.read_hfc(res, chance), res.plot()[0]
+    elif name == "layers":
+        from freqlens.plot.layers import plot_layer_response
+        from freqlens.probes.layers import LayerResponse, layer_frequency_response
+
+        res = _saved(path, LayerResponse, lambda: layer_frequency_response(
+            model, image_size=tuple(x.shape[1:]), bounds=bounds, **common))
+        reading, fig = readings.read_layers(res), plot_layer_response(res, max_layers=6)[0]
+    elif name == "corruptions":
+        res = _saved(path, CorruptionRows, lambda: CorruptionRows(
+            _corruption_rows(model, x, y, normalize, seed, max_batch, progress)))
+        reading, fig = readings.read_corruptions(res.rows), res.plot()[0]
+    elif name == "post_averaging":
         from freqlens.probes.defense import RadiusTradeoff, radius_tradeoff
 
-        path = out / "probes" / "post_averaging.json"
-        if path.exists():
-            res = RadiusTradeoff.load(path)
-        else:
-            # radii as ℓ2 norms in input units (the paper's r = 6 on normalised CIFAR-10 is ≈ 1.5 on [0, 1]
-            # pixels), scaled with the input dimension
-            scale = (x[0].numel() / 3072) ** 0.5
-            res = radius_tradeoff(model, x, y, radii=[round(r * scale, 3) for r in (0.375, 0.75, 1.5, 3.0, 6.0)],
-                                  radius_space="input", progress=progress)
-            res.save(path)
-        fig, _ = res.plot()
-        return res, *readings.read_post_averaging(res), fig
-    raise ConfigError(f"unknown probe {name!r}; expected some of {', '.join(PROBES)}")
+        # radii as ℓ2 norms in input units (the paper's r = 6 on normalised CIFAR-10 is ≈ 1.5 on [0, 1] pixels),
+        # scaled with the input dimension
+        scale = (x[0].numel() / 3072) ** 0.5
+        res = _saved(path, RadiusTradeoff, lambda: radius_tradeoff(
+            model, x, y, radii=[round(r * scale, 3) for r in (0.375, 0.75, 1.5, 3.0, 6.0)], radius_space="input",
+            progress=progress))
+        reading, fig = readings.read_post_averaging(res), res.plot()[0]
+    else:
+        raise ConfigError(f"unknown probe {name!r}; expected some of {', '.join(PROBES)}")
+    return res, reading[0], reading[1], fig
 
 
 def report(model: nn.Module, images, labels=None, out: str | Path = "report", probes: Sequence[str] = DEFAULT_PROBES,
