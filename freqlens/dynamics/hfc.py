@@ -110,6 +110,17 @@ class HFCTracker(PeriodicTracker):
     def recorded(self) -> list[int]:
         return self.history["epochs"]
 
+    def latest_scalars(self) -> dict[str, float]:
+        if not self.history["epochs"]:
+            return {}
+        out = {}
+        for split in self.sets:
+            out[f"clean_acc/{split}"] = float(self.history[f"clean_{split}"][-1])
+            for comp in self.components:
+                for r, v in zip(self.radii, self.history[f"{comp}_{split}"][-1]):
+                    out[f"{comp}_acc/{split}/r={r:g}"] = float(v)
+        return out
+
     def state_dict(self) -> dict:
         return {"radii": list(self.radii), "sets": sorted(self.sets), "components": list(self.components),
                 "history": {k: list(v) for k, v in self.history.items()}}

@@ -252,6 +252,11 @@ class SpectrumTracker(PeriodicTracker):
         self.steps = [int(s) for s in state["steps"]]
         self.magnitudes = [list(map(float, row)) for row in torch.as_tensor(state["magnitudes"]).tolist()]
 
+    def latest_scalars(self) -> dict[str, float]:
+        if not self.magnitudes:
+            return {}
+        return {f"a_k/k={k}": 2 * m / a for k, m, a in zip(self.frequencies, self.magnitudes[-1], self.amplitudes)}
+
     def result(self) -> SpectrumHistory:
         """The recorded history as a :class:`SpectrumHistory`."""
         mags = np.asarray(self.magnitudes, dtype=float).reshape(len(self.steps), len(self.frequencies))
@@ -419,6 +424,11 @@ class SpectralNormTracker(PeriodicTracker):
         self.norms = [list(map(float, r)) for r in torch.as_tensor(state["norms"]).tolist()]
         self._vectors = {k: torch.as_tensor(v) for k, v in state.get("vectors", {}).items()}
         self._sigmas = {k: float(v) for k, v in state.get("sigmas", {}).items()}
+
+    def latest_scalars(self) -> dict[str, float]:
+        if not self.norms:
+            return {}
+        return {f"sigma_max/{name}": float(v) for name, v in zip(self.layers, self.norms[-1])}
 
     def result(self) -> SpectralNormHistory:
         return SpectralNormHistory(list(self.steps), list(self.layers),

@@ -8,8 +8,8 @@ Example::
     >>> trainer.fit(module, loader)
     >>> tracker.result().plot()      # same result as with freqlens.train.fit; scalars also go to the logger
 
-Each tracker sees the same hooks as under :func:`freqlens.train.fit` (train begin, epoch end with the number of
-completed epochs); its ``latest_scalars()`` are logged as ``freqlens/<name>`` after every epoch.
+Each tracker sees the same hooks as under :func:`freqlens.train.fit` (train begin, every optimiser step, epoch end
+with the number of completed epochs); its ``latest_scalars()`` are logged as ``freqlens/<name>`` after every epoch.
 """
 from __future__ import annotations
 
@@ -51,6 +51,11 @@ class FreqlensCallback(_base() if pl is not None else object):  # type: ignore[m
         state = self._state(trainer, pl_module, trainer.current_epoch)
         for t in self.trackers:
             t.on_train_begin(state)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        state = self._state(trainer, pl_module, trainer.current_epoch)
+        for t in self.trackers:
+            t.on_step_end(state)
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:
         state = self._state(trainer, pl_module, trainer.current_epoch + 1)
