@@ -151,7 +151,7 @@ def fprinciple_mnist(ctx: RecipeContext) -> RecipeOutput:
         finding="a CNN fits the low-frequency part of CIFAR-10 labels first (filtering method)",
         paper_value="Fig. 4 (CIFAR-10, δ = 7): e_low converges before e_high")
 def fprinciple_cifar10(ctx: RecipeContext) -> RecipeOutput:
-    n, epochs = (1000, 8) if ctx.quick else (5000, 40)
+    n, epochs = (1000, 15) if ctx.quick else (5000, 40)
     xtr, ytr = load_cifar10(ctx.data_root, train=True)
     x, y = balanced_subset(xtr, ytr, n // 10, ctx.seed)
     torch.manual_seed(ctx.seed)
