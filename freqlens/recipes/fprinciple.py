@@ -10,11 +10,10 @@ import numpy as np
 import torch
 
 from freqlens.data import load_mnist1d, sinusoid_target_1d
-from freqlens.data.vision import load_cifar10, load_mnist
 from freqlens.dynamics.fprinciple import FilteringTracker, ProjectionTracker, choose_delta
 from freqlens.models import MLP, SmallCNN
 from freqlens.plot.fprinciple import plot_filtering_curves, plot_fprinciple_1d, plot_projection_heatmap
-from freqlens.recipes._trained import balanced_subset
+from freqlens.recipes._trained import image_data
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.theory import gradients, poisson
 from freqlens.train import Callback, TrainState, fit
@@ -138,8 +137,7 @@ def fprinciple_mnist1d(ctx: RecipeContext) -> RecipeOutput:
         paper_value="Fig. 3 (MNIST, δ = 3): e_low converges before e_high")
 def fprinciple_mnist(ctx: RecipeContext) -> RecipeOutput:
     n, epochs = (2000, 10) if ctx.quick else (5000, 50)
-    xtr, ytr = load_mnist(ctx.data_root, train=True)
-    x, y = balanced_subset(xtr, ytr, n // 10, ctx.seed)
+    x, y, _, _ = image_data(ctx, "mnist", n, 0, ctx.seed)
     torch.manual_seed(ctx.seed)
     model = MLP(784, 10, widths=[400, 200], activation="tanh")
     return _filtering_projection_recipe(
@@ -152,8 +150,7 @@ def fprinciple_mnist(ctx: RecipeContext) -> RecipeOutput:
         paper_value="Fig. 4 (CIFAR-10, δ = 7): e_low converges before e_high")
 def fprinciple_cifar10(ctx: RecipeContext) -> RecipeOutput:
     n, epochs = (1000, 15) if ctx.quick else (5000, 40)
-    xtr, ytr = load_cifar10(ctx.data_root, train=True)
-    x, y = balanced_subset(xtr, ytr, n // 10, ctx.seed)
+    x, y, _, _ = image_data(ctx, "cifar10", n, 0, ctx.seed)
     torch.manual_seed(ctx.seed)
     model = SmallCNN(3, 10, 32)
     fit_kwargs = {"epochs": epochs, "batch_size": 50, "loss": "cross_entropy",
