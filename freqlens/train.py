@@ -316,10 +316,11 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
             torch.cuda.manual_seed(int(seed))
         shuffle_gen.manual_seed(int(seed) + 1)
         if resume_rng is not None:
-            torch.set_rng_state(resume_rng["cpu"])
-            shuffle_gen.set_state(resume_rng["shuffle"])
+            # RNG states are CPU byte tensors, whatever device the checkpoint was mapped to.
+            torch.set_rng_state(resume_rng["cpu"].cpu())
+            shuffle_gen.set_state(resume_rng["shuffle"].cpu())
             if dev.type == "cuda" and resume_rng.get("cuda") is not None:
-                torch.cuda.set_rng_state(resume_rng["cuda"], dev)
+                torch.cuda.set_rng_state(resume_rng["cuda"].cpu(), dev)
         for cb in callbacks:
             cb.on_train_begin(state)
         bar = tqdm(total=int(epochs), initial=state.epoch, desc="fit", unit="epoch", disable=not progress,

@@ -248,6 +248,9 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         last_save = time.monotonic()
         bar = tqdm(total=int(todo.numel()), desc="fourier heat map", unit="freq", disable=not progress or rank != 0,
                    leave=False)
+        # Counts stay on the device until a checkpoint or the end: no host sync per chunk, so on a GPU the host
+        # prepares the next chunk (signs, bases) while the device still works on this one.
+        counts_dev = counts.to(dev)
         try:
             for k0 in range(0, int(todo.numel()), mb):
                 idx = todo[k0:k0 + mb]
@@ -262,18 +265,21 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
                     logits = forward_logits(model, pert.view(-1, c, h, w), normalize)
                     miss = logits.argmax(1).view(idx.numel(), -1) != y_dev[i0:i0 + nb][None]
                     wrong += miss.sum(1)
-                counts[idx] = wrong.cpu()
+                counts_dev[idx.to(dev)] = wrong
                 done[idx] = True
                 bar.update(int(idx.numel()))
                 if ckpt_path is not None and time.monotonic() - last_save > checkpoint_interval:
+                    counts = counts_dev.cpu()
                     _save_checkpoint(ckpt_path, meta, counts, done)
                     last_save = time.monotonic()
         except BaseException:
             if ckpt_path is not None:
+                counts = counts_dev.cpu()
                 _save_checkpoint(ckpt_path, meta, counts, done)
             raise
         finally:
             bar.close()
+        counts = counts_dev.cpu()
     if ckpt_path is not None:
         _save_checkpoint(ckpt_path, meta, counts, done)
 

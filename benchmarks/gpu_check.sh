@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The GPU checks in one run (for a machine with a CUDA device and torch installed; run from the repository
+# root): the CUDA tests, then the GPU benchmarks. Logs go to ${OUT:-gpu-check}/.
+#   bash benchmarks/gpu_check.sh
+set -u
+out=${OUT:-gpu-check}
+mkdir -p "$out"
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
+py=${PYTHON:-python3}
+{
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  $py -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
+} 2>&1 | tee "$out/machine.log"
+$py -m pytest -q -p no:cacheprovider --import-mode=importlib tests/test_cuda.py 2>&1 | tee "$out/tests.log"
+{
+  echo "== heat map, ConvNet-small"; $py benchmarks/heatmap.py --device cuda --model convnet
+  echo "== heat map, ResNet-20"; $py benchmarks/heatmap.py --device cuda --model resnet20
+  echo "== post-averaging"; $py benchmarks/post_averaging.py --device cuda
+  echo "== HFC tracker"; $py benchmarks/hfc_tracker.py --device cuda
+} 2>&1 | tee "$out/bench.log"
