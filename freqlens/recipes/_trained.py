@@ -56,15 +56,17 @@ def image_data(ctx: RecipeContext, dataset: str, n_train: int, n_test: int, seed
 
 
 def train_variant_transform(variant: str, dataset: str, normalize=None):
-    """The batch transform of a named training variant: natural, gaussian (σ_max 0.1), adversarial (PGD)."""
+    """The batch transform of a named training variant: natural, gaussian (σ_max 0.1), adversarial (FGSM with a
+    random start, ε = 8/255 on CIFAR-10)."""
     crop = RandomCropFlip(pad=4, flip=dataset == "cifar10") if dataset == "cifar10" else None
     if variant == "natural":
         return Compose(crop)
     if variant == "gaussian":
         return Compose(crop, GaussianNoiseAugmentation(0.1))
     if variant == "adversarial":
-        return Compose(crop, AdversarialExamples(eps=8 / 255 if dataset == "cifar10" else 0.3,
-                                                 steps=3, step_size=3 / 255 if dataset == "cifar10" else 0.1))
+        # FGSM with a random start (one step of 1.25 ε), the spec's cheaper alternative to 3-step PGD (B9)
+        eps = 8 / 255 if dataset == "cifar10" else 0.3
+        return Compose(crop, AdversarialExamples(eps=eps, steps=1, step_size=1.25 * eps))
     if variant == "none":
         return None
     raise ConfigError(f"unknown training variant {variant!r}; expected natural, gaussian, adversarial or none")
@@ -89,7 +91,7 @@ def trained_classifier(ctx: RecipeContext, dataset: str = "cifar10", arch: str =
     config = {"name": f"{dataset}-{arch}-{variant}{('-' + tag) if tag else ''}", "dataset": dataset, "arch": arch,
               "arch_kwargs": arch_kwargs, "variant": variant, "n_train": n_train, "epochs": epochs,
               "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay, "seed": ctx.seed, "tag": tag,
-              "version": 1}
+              "version": 2}  # 2: adversarial variant is FGSM with a random start
 
     def build() -> nn.Module:
         torch.manual_seed(ctx.seed)
@@ -111,12 +113,21 @@ def trained_classifier(ctx: RecipeContext, dataset: str = "cifar10", arch: str =
     return model
 
 
-def shared_config(ctx: RecipeContext) -> dict[str, int]:
-    """Training size of the classifiers shared by the CIFAR-10 recipes: quick 5 000 images × 10 epochs,
-    full 10 000 × 15. One place, so every recipe family reuses the same cached models."""
-    return {"n_train": 5000, "epochs": 10} if ctx.quick else {"n_train": 10000, "epochs": 15}
+def shared_config(ctx: RecipeContext) -> dict[str, Any]:
+    """Architecture and training size of the classifiers shared by the CIFAR-10 recipes, in one place so every
+    recipe family reuses the same cached models.
+
+    Quick: ConvNet-small (16/32/64), 10 000 images × 10 epochs, batch 32 (≈ 67 % clean accuracy on the first
+    1 000 test images). Full: the spec's ConvNet (32/64/128), 10 000 × 15, batch 32. Batch 32 rather than the
+    spec's 128: at these epoch counts batch 128 underfits (ConvNet-small, 5 000 × 10: 55 % at batch 128, 60 % at
+    batch 32, training accuracy barely above test accuracy in both).
+    """
+    if ctx.quick:
+        return {"arch": "convnet-small", "n_train": 10000, "epochs": 10, "batch_size": 32}
+    return {"arch": "convnet", "n_train": 10000, "epochs": 15, "batch_size": 32}
 
 
-def shared_classifier(ctx: RecipeContext, variant: str = "natural", arch: str = "convnet-small") -> nn.Module:
-    """The cached CIFAR-10 classifier of a training variant (natural, gaussian, adversarial) at the shared size."""
-    return trained_classifier(ctx, "cifar10", arch, variant, **shared_config(ctx))
+def shared_classifier(ctx: RecipeContext, variant: str = "natural", **overrides: Any) -> nn.Module:
+    """The cached CIFAR-10 classifier of a training variant (natural, gaussian, adversarial) at the shared
+    configuration; ``overrides`` (e.g. ``tag=..., transform=...``) are passed to :func:`trained_classifier`."""
+    return trained_classifier(ctx, "cifar10", variant=variant, **{**shared_config(ctx), **overrides})

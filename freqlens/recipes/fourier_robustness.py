@@ -1,10 +1,10 @@
 """Recipes of Yin et al., "A Fourier Perspective on Model Robustness in Computer Vision" (NeurIPS 2019),
-scaled down for CPUs (spec PART B, B9 scaled training: ConvNet-small on a balanced CIFAR-10 subset).
+scaled down for CPUs (spec PART B, B9 scaled training on a balanced CIFAR-10 subset).
 
-Trained models come from :func:`freqlens.recipes._trained.trained_classifier` with one shared configuration
-per mode (quick: 5 000 images, 10 epochs; full: 10 000 images, 15 epochs), so the natural, Gaussian-augmented
-(σ_max = 0.1) and adversarially trained (L∞ PGD, ε = 8/255, 3 steps) models are trained once and reused by
-every recipe here and elsewhere.
+Trained models come from :func:`freqlens.recipes._trained.shared_classifier` with one shared configuration
+per mode (:func:`~freqlens.recipes._trained.shared_config`: quick ConvNet-small, full the spec's ConvNet), so the
+natural, Gaussian-augmented (σ_max = 0.1) and adversarially trained (L∞, ε = 8/255, FGSM with a random start)
+models are trained once and reused by every recipe here and elsewhere.
 """
 from __future__ import annotations
 
@@ -20,17 +20,16 @@ from freqlens.probes.filtering import filter_images, filtered_accuracy
 from freqlens.probes.heatmap import fourier_heatmap
 from freqlens.probes.noise import bandlimited_noise_error
 from freqlens.probes.common import probe_accuracy
-from freqlens.recipes._trained import shared_classifier, shared_config, trained_classifier
+from freqlens.recipes._trained import shared_classifier, shared_config
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 
 PAPER = "Yin et al. 2019, A Fourier Perspective on Model Robustness in Computer Vision"
-ARCH = "convnet-small"
 LABELS = {"natural": "natural", "gaussian": "Gaussian aug.", "adversarial": "adversarial tr."}
 
 
 def trained(ctx: RecipeContext, variant: str):
-    """The cached ConvNet-small of a training variant (natural, gaussian, adversarial)."""
-    return shared_classifier(ctx, variant, ARCH)
+    """The cached shared classifier of a training variant (natural, gaussian, adversarial)."""
+    return shared_classifier(ctx, variant)
 
 
 def test_images(ctx: RecipeContext, n: int):
@@ -128,13 +127,10 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
     x, y = test_images(ctx, n)
     bws = [1, 3, 7, 11, 15, 23, 31]
     nat = filtered_accuracy(trained(ctx, "natural"), x, y, bandwidths=bws, progress=ctx.progress, label="natural")
-    cfg = shared_config(ctx)
-    hp_model = trained_classifier(ctx, "cifar10", ARCH, "natural", n_train=cfg["n_train"],
-                                  epochs=cfg["epochs"], tag=f"highpass{HP_TRAIN_BANDWIDTH}",
-                                  transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
-    lp_model = trained_classifier(ctx, "cifar10", ARCH, "natural", n_train=cfg["n_train"],
-                                  epochs=cfg["epochs"], tag="lowpass7",
-                                  transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
+    hp_model = shared_classifier(ctx, "natural", tag=f"highpass{HP_TRAIN_BANDWIDTH}",
+                                 transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
+    lp_model = shared_classifier(ctx, "natural", tag="lowpass7",
+                                 transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
     hp_acc = probe_accuracy(hp_model, filter_images(x, "high", HP_TRAIN_BANDWIDTH), y)
     lp_acc = probe_accuracy(lp_model, filter_images(x, "low", 7), y)
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)

@@ -17,7 +17,7 @@ from freqlens.interventions.adversarial_training import AdversarialExamples
 from freqlens.interventions.mixup import MixUp
 from freqlens.models.cache import config_key
 from freqlens.probes.hfc import hfc_examples, lfc_hfc_accuracy, split_batch
-from freqlens.recipes._trained import image_data, shared_classifier
+from freqlens.recipes._trained import image_data, shared_classifier, shared_config
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.train import fit
 
@@ -48,15 +48,17 @@ class A8CNN(nn.Module):
 
 
 def _train_tracked(ctx: RecipeContext, name: str, config: dict, data, epochs: int, trackers, batch_size=100,
-                   lr=1e-3, transform=None, arch: dict | None = None):
-    """Train an A8CNN with trackers; cached as a resumable checkpoint keyed by ``config``."""
-    config = {"recipe": name, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": ctx.seed,
+                   lr=1e-3, transform=None, arch: dict | None = None, seed: int | None = None):
+    """Train an A8CNN with trackers; cached as a resumable checkpoint keyed by ``config``. ``seed`` (default
+    ``ctx.seed``) seeds the initialisation and the batch order."""
+    seed = ctx.seed if seed is None else int(seed)
+    config = {"recipe": name, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed,
               "arch": arch or {}, **config, "version": 2}
     ctx.cache_dir.mkdir(parents=True, exist_ok=True)
     ck = ctx.cache_dir / f"hfc-{name}-{config_key(config)}.pt"
-    torch.manual_seed(ctx.seed)
+    torch.manual_seed(seed)
     model = A8CNN(**(arch or {})).to(ctx.device)
-    fit(model, data, epochs, loss="cross_entropy", batch_size=batch_size, lr=lr, seed=ctx.seed, callbacks=trackers,
+    fit(model, data, epochs, loss="cross_entropy", batch_size=batch_size, lr=lr, seed=seed, callbacks=trackers,
         checkpoint=ck, resume=True, batch_transform=transform, progress=ctx.progress, device=ctx.device)
     model.eval()
     return model
@@ -80,7 +82,7 @@ def hfc_examples_recipe(ctx: RecipeContext) -> RecipeOutput:
     numbers = {"clean_test": acc.clean_accuracy, "lfc_test": dict(zip(map(str, RADII), acc.lfc_accuracy.tolist())),
                "hfc_test": dict(zip(map(str, RADII), acc.hfc_accuracy.tolist())), "hfc_examples_r12": ex.count,
                "n_evaluated": ex.n_evaluated, "n_clean_correct": ex.n_correct,
-               "model": "shared natural convnet-small (BN, crop/flip, SGD), 5000 train images, 10 epochs"}
+               "model": {"shared natural classifier (BN, crop/flip, SGD)": shared_config(ctx)}}
     checks = [Check.greater_equal("count of HFC-classified test images (r=12)", ex.count, 1),
               Check.greater_equal("L(16) − (clean − 0.05)", acc.lfc_accuracy[-1] - (acc.clean_accuracy - 0.05), 0,
                                   "HFC-V1"),
@@ -251,6 +253,16 @@ def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
             extra[name] = trackers[1].result()
     h4 = {k: float(c.hfc_test[-1, 0]) for k, c in curves.items()}
     clean = {k: float(c.clean_test[-1]) for k, c in curves.items()}
+    # HFC-H1 sits near its threshold: spec A8 asks for 2 seeds there and the criterion on the mean.
+    h4_seeds = {k: [h4[k]] for k in ("vanilla", "batchnorm")}
+    for name in h4_seeds:
+        arch, transform, rescale = variants[name]
+        tracker = HFCTracker(test=(xte, yte), radii=(4,), components=("hfc",), every=epochs, rescale=rescale,
+                             label=f"{name} (seed {ctx.seed + 1})", bn_eval="batch" if name == "batchnorm" else "running")
+        _train_tracked(ctx, "hfc-heuristics", {"variant": name, "n": n, "trackers": "H4/final"}, (xtr, ytr), epochs,
+                       [tracker], arch=arch, transform=transform, seed=ctx.seed + 1)
+        h4_seeds[name].append(float(tracker.result().hfc_test[-1, 0]))
+    h4_mean = {k: float(np.mean(v)) for k, v in h4_seeds.items()}
     h4_running = float(extra["batchnorm"].hfc_test[-1, 0])
     adv = curves["adversarial"]
     l4_ratio = {k: float(c.lfc_test[-1, 0] / max(c.clean_test[-1], 1e-9)) for k, c in curves.items()}
@@ -267,12 +279,14 @@ def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
                         legend=ax is axes[0])
         ax.title.set_fontsize(9)
     numbers = {"clean_test": clean, "H4_test": h4, "H4_batchnorm_running_stats": h4_running,
+               "H4_test_two_seeds": h4_seeds, "H4_test_mean_of_two_seeds": h4_mean,
                "hfc_test_final": {k: c.hfc_test[-1].tolist() for k, c in curves.items()},
                "lfc_test_final": {k: c.lfc_test[-1].tolist() for k, c in curves.items()},
                "L4_over_clean": l4_ratio, "vanilla_L4_over_clean_epoch1_vs_last": [v2_first, v2_last],
                "n_train": n, "epochs": epochs, "adversarial": "FGSM+random start, ε=8/255 (A8)"}
     checks = [
-        Check.greater_equal("H(4) BN(batch stats) − H(4) vanilla", h4["batchnorm"] - h4["vanilla"], 0.10, "HFC-H1"),
+        Check.greater_equal("H(4) BN(batch stats) − H(4) vanilla, mean of 2 seeds",
+                            h4_mean["batchnorm"] - h4_mean["vanilla"], 0.10, "HFC-H1"),
         Check.less("adversarial clean − vanilla clean", clean["adversarial"] - clean["vanilla"], 0, "HFC-H2"),
         Check.less_equal("adversarial max H(r), r∈{8,12,16}", float(np.max(adv.hfc_test[-1, 1:])), 0.2, "HFC-H2"),
         Check.less_equal("adversarial max |L(r) − clean|, r∈{8,12,16}",
