@@ -67,8 +67,7 @@ def plot_kernel_mosaic(weight, ax=None, title: str = "", max_filters: int = 16):
     fig, ax = new_axes(ax, figsize=(8, 2.2))
     w = weight.detach().cpu() if hasattr(weight, "detach") else np.asarray(weight)
     k = w.shape[-1]
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("white")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="white")
     im = ax.imshow(kernel_mosaic(w, max_filters), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
     nf = min(max_filters, w.shape[0])
     ax.set_xticks([f * (k + 1) + (k - 1) / 2 for f in range(nf)])
