@@ -37,14 +37,22 @@ class SmallCNN(nn.Module):
 class ConvNet(nn.Module):
     """The robustness spec's scaled-down CNN (~0.3 M parameters): [conv3×3(32)-BN-ReLU]×2, maxpool2,
     [conv3×3(64)-BN-ReLU]×2, maxpool2, conv3×3(128)-BN-ReLU, global average pool, FC(classes).
-    ``batch_norm=False`` drops the BatchNorm layers; ``dropout`` adds dropout before the classifier."""
+    ``batch_norm=False`` drops the BatchNorm layers; ``dropout`` adds dropout before the classifier;
+    ``first_kernel_size`` (odd, default 3) sets the first conv layer's k×k kernel, padded to keep the image size.
+
+    Example::
+
+        >>> ConvNet(3, 10, first_kernel_size=5).features[0].weight.shape   # (32, 3, 5, 5)
+    """
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, batch_norm: bool = True, dropout: float = 0.0,
-                 widths: tuple[int, int, int] = (32, 64, 128)):
+                 widths: tuple[int, int, int] = (32, 64, 128), first_kernel_size: int = 3):
         super().__init__()
+        if not (isinstance(first_kernel_size, int) and first_kernel_size >= 1 and first_kernel_size % 2 == 1):
+            raise ConfigError(f"first_kernel_size must be an odd integer ≥ 1, got {first_kernel_size!r}")
 
-        def block(cin, cout):
-            layers = [nn.Conv2d(cin, cout, 3, padding=1, bias=not batch_norm)]
+        def block(cin, cout, k=3):
+            layers = [nn.Conv2d(cin, cout, k, padding=k // 2, bias=not batch_norm)]
             if batch_norm:
                 layers.append(nn.BatchNorm2d(cout))
             layers.append(nn.ReLU())
@@ -52,7 +60,7 @@ class ConvNet(nn.Module):
 
         a, b, c = widths
         self.features = nn.Sequential(
-            *block(in_channels, a), *block(a, a), nn.MaxPool2d(2),
+            *block(in_channels, a, first_kernel_size), *block(a, a), nn.MaxPool2d(2),
             *block(a, b), *block(b, b), nn.MaxPool2d(2),
             *block(b, c), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         )

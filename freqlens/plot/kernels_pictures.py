@@ -4,6 +4,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from freqlens.errors import InputError
+
 
 def plot_kernel_grid(weights: dict, max_filters: int = 16, title: str | None = None):
     """``weights``: label -> first-layer weight (C_out, C_in, k, k). Each cell is min–max scaled on its own
@@ -38,3 +40,45 @@ def plot_kernel_grid(weights: dict, max_filters: int = 16, title: str | None = N
     fig.suptitle(title or "First-layer kernels (columns: filters; rows: input channels; each cell min–max scaled)",
                  fontsize=9)
     return fig, axes
+
+
+def kernel_mosaic(weight, max_filters: int = 16, gap: int = 1) -> np.ndarray:
+    """First-layer weight (C_out, C_in, k, k) → one 2-D picture: a row of cells per input channel, a column per
+    output filter (first ``max_filters``), each k×k cell min–max scaled to [0, 1] on its own, NaN gaps between.
+    Shape: (C_in·(k + gap) − gap, F·(k + gap) − gap)."""
+    w = np.asarray(weight.detach().cpu() if hasattr(weight, "detach") else weight, dtype=float)
+    if w.ndim != 4:
+        raise InputError(f"kernel weight must be (C_out, C_in, k, k), got shape {w.shape}")
+    nf, cin, kh, kw = min(max_filters, w.shape[0]), w.shape[1], w.shape[2], w.shape[3]
+    out = np.full((cin * (kh + gap) - gap, nf * (kw + gap) - gap), np.nan)
+    for c in range(cin):
+        for f in range(nf):
+            k = w[f, c]
+            out[c * (kh + gap):c * (kh + gap) + kh, f * (kw + gap):f * (kw + gap) + kw] = \
+                (k - k.min()) / max(k.max() - k.min(), 1e-12)
+    return out
+
+
+def plot_kernel_mosaic(weight, ax=None, title: str = "", max_filters: int = 16):
+    """Draw :func:`kernel_mosaic` on ``ax`` (viridis, white gaps, colour bar of the per-cell scaled value), with
+    filters along x and input channels along y. Returns (fig, ax)."""
+    from freqlens.plot.style import new_axes
+
+    fig, ax = new_axes(ax, figsize=(8, 2.2))
+    w = weight.detach().cpu() if hasattr(weight, "detach") else np.asarray(weight)
+    k = w.shape[-1]
+    cmap = plt.get_cmap("viridis").with_extremes(bad="white")
+    im = ax.imshow(kernel_mosaic(w, max_filters), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    nf = min(max_filters, w.shape[0])
+    ax.set_xticks([f * (k + 1) + (k - 1) / 2 for f in range(nf)])
+    ax.set_xticklabels([str(f) for f in range(nf)], fontsize=6)
+    ax.set_yticks([c * (k + 1) + (k - 1) / 2 for c in range(w.shape[1])])
+    ax.set_yticklabels([f"ch {c}" for c in range(w.shape[1])], fontsize=7)
+    ax.set_xlabel("output filter", fontsize=8)
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.figure.colorbar(im, ax=ax, fraction=0.025, pad=0.01).set_label("weight, min–max per cell", fontsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return fig, ax

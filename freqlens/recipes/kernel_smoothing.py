@@ -46,7 +46,8 @@ def _pgd_acc(model, x, y, eps, steps, margin=False, seed=0):
 
 @recipe("kernel-smoothing", paper=PAPER, data="cifar10",
         finding="smoothing first-layer kernels (Eq. 3, ρ up to 1) lowers clean accuracy and does not lower FGSM "
-                "robustness at large ε; adversarially trained first-layer kernels are smoother (Table 2, Fig. 7)",
+                "robustness at large ε (Table 2); 3×3 kernel roughness reported (Fig. 7 is checked on 5×5 kernels by "
+                "kernel-roughness-5x5)",
         paper_value="Table 2 (numbers not available): clean accuracy plunges with ρ, robustness rises at large ε")
 def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     n_test = 300 if ctx.quick else 1000
@@ -106,11 +107,10 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
         Check.greater_equal("clean accuracy non-increasing in ρ (tol 0.01), natural",
                             float(all(b <= a + 0.01 for a, b in zip(cleans, cleans[1:]))), 1, "HFC-K2"),
         Check.greater_equal("min over the two largest ε of FGSM acc(ρ=1) − acc(ρ=0), natural", fgsm_gain, 0, "HFC-K2"),
-        Check.less("roughness adversarial − natural (3×3 first layer)", rough["adversarial"] - rough["natural"], 0,
-                   "HFC-K3 (3×3, the spec asks for 5×5)"),
-        Check.less("max over models of roughness after ρ=1 − before",
-                   max(rough_after[k] - rough[k] for k in models), 0, "HFC-K3"),
     ]
+    # HFC-K3 is checked on 5×5 first-layer kernels by the recipe kernel-roughness-5x5; the 3×3 numbers are reported
+    numbers["roughness_3x3_adversarial_minus_natural"] = rough["adversarial"] - rough["natural"]
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
-                        notes="Kernel pictures in kernels.png. Models: shared natural and adversarial (PGD-3) "
+                        notes="Kernel pictures in kernels.png; 3×3 roughness reported, not gated (HFC-K3 "
+                              "asks for 5×5 kernels: see kernel-roughness-5x5). Models: shared natural and adversarial (PGD-3) "
                               "convnet-small classifiers (BatchNorm after the first conv), not the paper's ResNet.")

@@ -9,7 +9,7 @@ from freqlens.recipes.hfc import A8CNN, _train_tracked
 from freqlens.recipes.kernel_smoothing import fgsm_sweep_accuracy
 
 NAMES = ["hfc-examples", "hfc-labels", "hfc-one-component", "hfc-batch-size", "hfc-heuristics", "hfc-batchnorm",
-         "kernel-smoothing", "layer-response"]
+         "kernel-smoothing", "kernel-roughness-5x5", "kernel-regularizer", "layer-response"]
 
 
 def test_all_recipes_are_registered_with_cifar_data():
@@ -98,3 +98,51 @@ def test_kernel_smoothing_recipe_path_on_tiny_models(monkeypatch, tmp_path):
         accs = list(v["fgsm_min_eps"].values())
         assert all(b <= a for a, b in zip(accs, accs[1:]))  # minimal-ε semantics: monotone in ε
     assert t["natural ρ=1"]["roughness"] < t["natural ρ=0"]["roughness"]
+
+
+def _synthetic_cifar(ctx, dataset, n_train, n_test, seed=0):
+    """Stand-in for image_data: 40 tiny 16×16 images whose class is a bright quadrant (learnable)."""
+    g = torch.Generator().manual_seed(0)
+    y = torch.arange(40) % 4
+    x = 0.3 * torch.rand(40, 3, 16, 16, generator=g)
+    for c in range(4):
+        x[y == c, :, (c // 2) * 8:(c // 2) * 8 + 8, (c % 2) * 8:(c % 2) * 8 + 8] += 0.6
+    return x, y, x[:12], y[:12]
+
+
+def test_kernel_roughness_5x5_recipe_path_on_tiny_models(monkeypatch, tmp_path):
+    import freqlens.recipes.kernel_roughness_5x5 as kr
+    from freqlens.interventions.kernels import first_conv, lowpass_kernels
+    from freqlens.models import ConvNet, with_normalization
+
+    def fake_trained(ctx, dataset, arch, variant, **kw):
+        assert kw["arch_kwargs"] == {"first_kernel_size": 5} and arch == "convnet-small"
+        torch.manual_seed(ctx.seed)
+        net = with_normalization(ConvNet(3, 10, widths=(16, 4, 4), **kw["arch_kwargs"]), (0.5,) * 3, (0.25,) * 3)
+        # the "adversarial" stand-in gets low-passed (smoother) first-layer kernels: the check must see it
+        return (lowpass_kernels(net, 2, "square") if variant == "adversarial" else net).eval()
+
+    monkeypatch.setattr(kr, "trained_classifier", fake_trained)
+    monkeypatch.setattr(kr, "image_data", _synthetic_cifar)
+    out = kr.kernel_roughness_5x5(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    r, after = out.numbers["roughness"], out.numbers["roughness_after_rho1"]
+    assert r["natural"] == pytest.approx(out.numbers["roughness_init"])   # the natural stand-in is the initialisation
+    assert r["adversarial"] < r["natural"] and out.checks[0].passed and out.checks[1].passed
+    assert all(after[k] < r[k] for k in r)
+    assert len(out.figure.axes) == 8   # 4 kernel mosaics, each with its colour bar
+    assert out.numbers["roughness_of_update_from_init"]["natural"] == 0
+
+
+def test_kernel_regularizer_recipe_path_trains_and_caches_one_model_per_lambda(monkeypatch, tmp_path):
+    import freqlens.recipes.kernel_regularizer as kreg
+
+    monkeypatch.setattr(kreg, "image_data", _synthetic_cifar)
+    monkeypatch.setattr(kreg, "sizes", lambda ctx: {"n_train": 40, "epochs": 3, "n_test": 12})
+    ctx = RecipeContext(quick=True, out_dir=tmp_path / "r", progress=False)
+    out = kreg.kernel_regularizer(ctx)
+    rough = out.numbers["roughness"]
+    assert len(rough) == 4 and len(out.numbers["clean_accuracy"]) == 4 and len(out.numbers["fgsm_accuracy"]) == 4
+    assert rough[-1] < rough[0]                           # λ = 0.1 already smooths in 3 SGD steps
+    assert len(list(ctx.cache_dir.glob("cifar10-convnet-small-k5-smoothreg-*.pt"))) == 4
+    again = kreg.kernel_regularizer(ctx)                  # second run loads the cached models
+    assert again.numbers["roughness"] == rough
