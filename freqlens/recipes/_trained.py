@@ -75,12 +75,15 @@ def train_variant_transform(variant: str, dataset: str, normalize=None):
 def trained_classifier(ctx: RecipeContext, dataset: str = "cifar10", arch: str = "convnet-small",
                        variant: str = "natural", n_train: int = 5000, epochs: int = 8, batch_size: int = 128,
                        lr: float = 0.05, weight_decay: float = 5e-4, arch_kwargs: dict[str, Any] | None = None,
-                       transform=None, train_data=None, tag: str = "") -> nn.Module:
+                       transform=None, train_data=None, regularizer=None, tag: str = "") -> nn.Module:
     """A classifier trained with SGD (Nesterov momentum 0.9, cosine schedule) on a balanced subset, cached.
 
     ``transform`` (a ``fit`` batch transform) replaces the variant's; then ``tag`` must name it so the cache
-    key differs. ``train_data=(x, y)`` replaces the balanced subset (e.g. LFC images); ``tag`` again names it.
+    key differs. ``train_data=(x, y)`` replaces the balanced subset (e.g. LFC images), and ``regularizer`` (a
+    ``fit`` regularizer, model → scalar added to the loss) is added to the loss; ``tag`` again names them.
     """
+    if (transform is not None or train_data is not None or regularizer is not None) and not tag:
+        raise ConfigError("a custom transform, train_data or regularizer needs a tag naming it (it keys the cache)")
     if arch not in ARCHITECTURES:
         raise ConfigError(f"unknown architecture {arch!r}; expected one of {', '.join(ARCHITECTURES)}")
     arch_kwargs = dict(arch_kwargs or {})
@@ -106,7 +109,8 @@ def trained_classifier(ctx: RecipeContext, dataset: str = "cifar10", arch: str =
         fit(model, (xtr, ytr), epochs, loss="cross_entropy", batch_size=batch_size, seed=ctx.seed,
             optimizer=lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay),
             scheduler=lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=max(epochs, 1)),
-            batch_transform=tr, checkpoint=checkpoint, resume=True, progress=ctx.progress, device=ctx.device)
+            batch_transform=tr, regularizer=regularizer, checkpoint=checkpoint, resume=True, progress=ctx.progress,
+            device=ctx.device)
 
     model = cached_model(build, train, config, ctx.cache_dir, device=ctx.device)
     model.eval()

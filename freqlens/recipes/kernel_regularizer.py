@@ -8,20 +8,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 from torch import nn
 
-from freqlens.data import CIFAR10_MEAN, CIFAR10_STD
 from freqlens.interventions.kernels import SmoothnessRegularizer, first_conv, kernel_roughness
-from freqlens.models import ConvNet, with_normalization
-from freqlens.models.cache import cached_model
 from freqlens.probes.adversarial import pgd_attack
-from freqlens.recipes._trained import image_data, train_variant_transform
+from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
-from freqlens.train import fit, predict
+from freqlens.train import predict
 
 LAMBDAS = (0.0, 1e-3, 1e-2, 1e-1)
-ARCH_KWARGS = {"widths": (16, 32, 64), "first_kernel_size": 5}  # convnet-small with 5×5 first-layer kernels
 FGSM_EPS = 2 / 255
 
 
@@ -31,31 +26,14 @@ def sizes(ctx: RecipeContext) -> dict[str, int]:
     return {"n_train": 2000, "epochs": 4, "n_test": 500} if ctx.quick else {"n_train": 10000, "epochs": 15, "n_test": 1000}
 
 
-def regularized_classifier(ctx: RecipeContext, lam: float, n_train: int, epochs: int, batch_size: int = 128,
-                           lr: float = 0.05, weight_decay: float = 5e-4) -> nn.Module:
+def regularized_classifier(ctx: RecipeContext, lam: float, n_train: int, epochs: int) -> nn.Module:
     """convnet-small (5×5 first layer, BatchNorm) on a balanced CIFAR-10 subset, trained as the shared classifiers
-    (SGD Nesterov 0.9, cosine schedule, weight decay, crop/flip) plus ``lam``·R(first-layer W); cached by config.
-    Returns a model on ``ctx.device`` taking images in [0, 1], (N, 3, 32, 32) → logits (N, 10)."""
-    config = {"name": "cifar10-convnet-small-k5-smoothreg", "lambda": float(lam), "n_train": n_train, "epochs": epochs,
-              "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay, "arch_kwargs": ARCH_KWARGS,
-              "seed": ctx.seed, "penalty": "4-neighbour squared differences, first conv", "version": 1}
-
-    def build() -> nn.Module:
-        torch.manual_seed(ctx.seed)
-        return with_normalization(ConvNet(3, 10, **ARCH_KWARGS), CIFAR10_MEAN, CIFAR10_STD)
-
-    def train(model: nn.Module, checkpoint) -> None:
-        xtr, ytr, _, _ = image_data(ctx, "cifar10", n_train, 0, ctx.seed)
-        fit(model, (xtr, ytr), epochs, loss="cross_entropy", batch_size=batch_size, seed=ctx.seed,
-            optimizer=lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay),
-            scheduler=lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=max(epochs, 1)),
-            batch_transform=train_variant_transform("natural", "cifar10"),
-            regularizer=SmoothnessRegularizer(lam) if lam > 0 else None,
-            checkpoint=checkpoint, resume=True, progress=ctx.progress, device=ctx.device)
-
-    model = cached_model(build, train, config, ctx.cache_dir, device=ctx.device)
-    model.eval()
-    return model
+    (SGD Nesterov 0.9, cosine schedule, weight decay, crop/flip, batch 128) plus ``lam``·R(first-layer W); cached by
+    config. Returns a model on ``ctx.device`` taking images in [0, 1], (N, 3, 32, 32) → logits (N, 10)."""
+    return trained_classifier(ctx, "cifar10", "convnet-small", "natural", n_train=n_train, epochs=epochs,
+                              arch_kwargs={"first_kernel_size": 5},
+                              regularizer=SmoothnessRegularizer(lam) if lam > 0 else None,
+                              tag=f"smoothreg-first-conv-4neighbour-lambda{lam:g}")
 
 
 def _accuracy(model, x, y) -> float:

@@ -24,13 +24,13 @@ GAUSSIAN_5X5 = 80 / 25  # ratio of expectations for i.i.d. Gaussian 5×5 kernels
 
 
 def sizes(ctx: RecipeContext) -> dict[str, int]:
-    """Quick: 3 000 balanced training images × 5 epochs (natural ≈ 20 s, adversarial PGD-3 ≈ 50 s on 2 busy
+    """Quick: 3 000 balanced training images × 5 epochs (natural ≈ 20 s, adversarial (FGSM with random start) ≈ 40 s on 2 busy
     cores), 500 test images; full: 10 000 × 15, 1 000 test images."""
     return {"n_train": 3000, "epochs": 5, "n_test": 500} if ctx.quick else {"n_train": 10000, "epochs": 15, "n_test": 1000}
 
 
 def roughness_5x5_models(ctx: RecipeContext) -> dict[str, torch.nn.Module]:
-    """The natural and adversarially trained (PGD-3, ε = 8/255) convnet-small with 5×5 first-layer kernels, cached."""
+    """The natural and adversarially trained (FGSM with random start, ε = 8/255) convnet-small with 5×5 first-layer kernels, cached."""
     s = sizes(ctx)
     return {v: trained_classifier(ctx, "cifar10", ARCH, v, n_train=s["n_train"], epochs=s["epochs"],
                                   arch_kwargs=dict(ARCH_KWARGS)) for v in VARIANTS}
@@ -77,7 +77,7 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
     numbers = {"roughness": rough, "roughness_after_rho1": rough_after, "roughness_init": init,
                "roughness_of_update_from_init": update,
                "roughness_gaussian_reference": GAUSSIAN_5X5, "clean_accuracy": clean, "kernel_size": 5,
-               "model": f"{ARCH} (BatchNorm, first conv 5×5, 16 filters), SGD, crop/flip; adversarial: PGD-3 ε=8/255",
+               "model": f"{ARCH} (BatchNorm, first conv 5×5, 16 filters), SGD, crop/flip; adversarial: FGSM with random start, ε=8/255",
                **s}
     checks = [
         Check.less("roughness adversarial − natural (5×5 first layer)", rough["adversarial"] - rough["natural"], 0,

@@ -112,5 +112,5 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     numbers["roughness_3x3_adversarial_minus_natural"] = rough["adversarial"] - rough["natural"]
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
                         notes="Kernel pictures in kernels.png; 3×3 roughness reported, not gated (HFC-K3 "
-                              "asks for 5×5 kernels: see kernel-roughness-5x5). Models: shared natural and adversarial (PGD-3) "
+                              "asks for 5×5 kernels: see kernel-roughness-5x5). Models: shared natural and adversarial (FGSM with random start) "
                               "convnet-small classifiers (BatchNorm after the first conv), not the paper's ResNet.")

@@ -112,7 +112,7 @@ def _synthetic_cifar(ctx, dataset, n_train, n_test, seed=0):
 
 def test_kernel_roughness_5x5_recipe_path_on_tiny_models(monkeypatch, tmp_path):
     import freqlens.recipes.kernel_roughness_5x5 as kr
-    from freqlens.interventions.kernels import first_conv, lowpass_kernels
+    from freqlens.interventions.kernels import lowpass_kernels
     from freqlens.models import ConvNet, with_normalization
 
     def fake_trained(ctx, dataset, arch, variant, **kw):
@@ -136,13 +136,16 @@ def test_kernel_roughness_5x5_recipe_path_on_tiny_models(monkeypatch, tmp_path):
 def test_kernel_regularizer_recipe_path_trains_and_caches_one_model_per_lambda(monkeypatch, tmp_path):
     import freqlens.recipes.kernel_regularizer as kreg
 
+    import freqlens.recipes._trained as trained
+
     monkeypatch.setattr(kreg, "image_data", _synthetic_cifar)
+    monkeypatch.setattr(trained, "image_data", _synthetic_cifar)   # the training data, inside trained_classifier
     monkeypatch.setattr(kreg, "sizes", lambda ctx: {"n_train": 40, "epochs": 3, "n_test": 12})
     ctx = RecipeContext(quick=True, out_dir=tmp_path / "r", progress=False)
     out = kreg.kernel_regularizer(ctx)
     rough = out.numbers["roughness"]
     assert len(rough) == 4 and len(out.numbers["clean_accuracy"]) == 4 and len(out.numbers["fgsm_accuracy"]) == 4
     assert rough[-1] < rough[0]                           # λ = 0.1 already smooths in 3 SGD steps
-    assert len(list(ctx.cache_dir.glob("cifar10-convnet-small-k5-smoothreg-*.pt"))) == 4
+    assert len(list(ctx.cache_dir.glob("cifar10-convnet-small-natural-smoothreg-*.pt"))) == 4
     again = kreg.kernel_regularizer(ctx)                  # second run loads the cached models
     assert again.numbers["roughness"] == rough
