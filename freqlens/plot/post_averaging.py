@@ -6,7 +6,9 @@ import numpy as np
 from freqlens.plot.style import new_axes, plt
 
 _LABELS = {"fgsm_sweep": "FGSM sweep\n(transfer)", "pgd_minimal": "minimal PGD\n(transfer, paper)",
-           "pgd_fixed": "fixed-ε PGD\n(transfer)", "eot_pgd": "EOT-PGD\n(adaptive)"}
+           "pgd_fixed": "fixed-ε PGD\n(transfer)", "eot_pgd": "EOT-PGD\n(adaptive)",
+           "deepfool": "DeepFool-L2\n(transfer, paper)", "cw": "C&W-L2\n(transfer, paper)",
+           "square": "Square Attack\n(adaptive, black-box)"}
 
 
 def plot_transfer_function(result, ax=None):
@@ -67,7 +69,7 @@ def plot_radius_tradeoff(result, ax=None):
 
 def plot_defense_evaluation(ev, ax=None):
     """Bars: accuracy of base and post-averaged model on clean images and on each attack's attacked set."""
-    fig, ax = new_axes(ax, figsize=(7, 4))
+    fig, ax = new_axes(ax, figsize=(max(7.0, 1.3 * (len(ev.attacks) + 1)), 4))
     names = ["clean"] + list(ev.attacks)
     base = [ev.clean_accuracy_base] + [a["base_accuracy"] for a in ev.attacks.values()]
     dfd = [ev.clean_accuracy_defended] + [a["defended_accuracy"] for a in ev.attacks.values()]
@@ -76,7 +78,11 @@ def plot_defense_evaluation(ev, ax=None):
     ax.bar(x + 0.2, np.asarray(dfd) * 100, 0.4, label="post-averaged", color="#1f77b4")
     for xi, v in zip(x + 0.2, dfd):
         ax.text(xi, v * 100 + 1, f"{v * 100:.0f}", ha="center", fontsize=7)
-    ax.set_xticks(x, [_LABELS.get(n, n) for n in names], fontsize=7)
+    labels = [_LABELS.get(n, n) for n in names]
+    for i, n in enumerate(names[1:], 1):
+        if ev.attacks[n].get("n_images", ev.n_images) != ev.n_images:       # e.g. Square Attack on a subset
+            labels[i] += f"\n({ev.attacks[n]['n_images']} images)"
+    ax.set_xticks(x, labels, fontsize=7)
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 105)
     ax.set_title(f"{ev.protocol} evaluation, L∞ ≤ {ev.linf_budget * 255:.0f}/255, r = {ev.radius:.3g} "
