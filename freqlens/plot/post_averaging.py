@@ -78,6 +78,13 @@ def plot_defense_evaluation(ev, ax=None):
     ax.bar(x + 0.2, np.asarray(dfd) * 100, 0.4, label="post-averaged", color="#1f77b4")
     for xi, v in zip(x + 0.2, dfd):
         ax.text(xi, v * 100 + 1, f"{v * 100:.0f}", ha="center", fontsize=7)
+    subset_label = "clean accuracy (post-averaged) on the attack's images"
+    for xi, n in zip(x[1:], names[1:]):
+        a = ev.attacks[n]
+        if a.get("n_images", ev.n_images) != ev.n_images and "clean_accuracy_defended" in a:
+            ax.hlines(a["clean_accuracy_defended"] * 100, xi - 0.4, xi + 0.4, colors="black", linestyles="--", lw=1,
+                      label=subset_label)
+            subset_label = None
     labels = [_LABELS.get(n, n) for n in names]
     for i, n in enumerate(names[1:], 1):
         if ev.attacks[n].get("n_images", ev.n_images) != ev.n_images:       # e.g. Square Attack on a subset
@@ -97,6 +104,8 @@ def plot_side_by_side(paper_ev, adaptive_ev):
     plot_defense_evaluation(paper_ev, ax=axes[0])
     plot_defense_evaluation(adaptive_ev, ax=axes[1])
     axes[0].set_title("paper protocol: attacks on the base model, transferred\n" + axes[0].get_title(), fontsize=9)
-    axes[1].set_title("adaptive: PGD through the averaged model (EOT over directions)\n" + axes[1].get_title(),
-                      fontsize=9)
+    head = "adaptive: PGD through the averaged model (EOT over directions)"
+    if "square" in adaptive_ev.attacks:
+        head += " and score-based Square Attack"
+    axes[1].set_title(head + "\n" + axes[1].get_title(), fontsize=9)
     return fig, axes
