@@ -136,3 +136,14 @@ def test_bad_images_labels_and_models(images, labels, model, error, match):
     with pytest.raises(error, match=match) as info:
         square_attack(model, images, labels)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_runs_on_the_model_device():
+    model = linear2().cuda()
+    x = data(8)
+    y = model(x.cuda()).argmax(1).cpu()
+    out = square_attack(model, x, y, eps=0.05, n_queries=30)
+    assert out.adversarials.device == x.device and out.queries.max() <= 30
+    cpu = square_attack(model.cpu(), x, y, eps=0.05, n_queries=30)
+    assert out.success.shape == cpu.success.shape
