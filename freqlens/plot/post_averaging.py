@@ -87,10 +87,13 @@ def plot_defense_evaluation(ev, ax=None):
             subset_label = None
     labels = [_LABELS.get(n, n) for n in names]
     for i, n in enumerate(names[1:], 1):
-        if ev.attacks[n].get("n_images", ev.n_images) != ev.n_images:       # e.g. Square Attack on a subset
-            labels[i] += f"\n({ev.attacks[n]['n_images']} images)"
+        a = ev.attacks[n]
+        if a.get("threat") == "transfer":                                  # how many passed the L∞ filter
+            labels[i] += f"\n{a['n_counted']}/{a['n_attacked']} counted"
+        if a.get("n_images", ev.n_images) != ev.n_images:                  # e.g. Square Attack on a subset
+            labels[i] += f"\n({a['n_images']} images)"
     ax.set_xticks(x, labels, fontsize=7)
-    ax.set_ylabel("accuracy (%)")
+    ax.set_ylabel("accuracy (%)\n(attacked set: the counted adversarial, else the clean image)", fontsize=8)
     ax.set_ylim(0, 105)
     ax.set_title(f"{ev.protocol} evaluation, L∞ ≤ {ev.linf_budget * 255:.0f}/255, r = {ev.radius:.3g} "
                  f"({ev.radius_space}), {ev.n_images} images", fontsize=9)
@@ -106,6 +109,6 @@ def plot_side_by_side(paper_ev, adaptive_ev):
     axes[0].set_title("paper protocol: attacks on the base model, transferred\n" + axes[0].get_title(), fontsize=9)
     head = "adaptive: PGD through the averaged model (EOT over directions)"
     if "square" in adaptive_ev.attacks:
-        head += " and score-based Square Attack"
+        head += "\nand score-based Square Attack (black-box queries of the averaged softmax)"
     axes[1].set_title(head + "\n" + axes[1].get_title(), fontsize=9)
     return fig, axes
