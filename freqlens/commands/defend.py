@@ -4,6 +4,7 @@ evaluate it with the paper's defense-unaware protocol, an adaptive EOT attack, o
 Example::
 
     freqlens defend --model mymodels:build --weights w.pt --radius 6 --eval both --data cifar10 --limit 100 --out runs/defend
+    freqlens defend ... --attacks fgsm,pgd,deepfool,cw --cw-steps 200 --square-queries 500
 """
 from __future__ import annotations
 
@@ -29,11 +30,16 @@ def _defend(args: argparse.Namespace) -> int:
 
     from freqlens.device import resolve_device
     from freqlens.interventions.post_averaging import PostAveraged
-    from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol
+    from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol, resolve_attack_names
     from freqlens.plot.style import save_figure
 
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be ≥ 1, got {args.limit}")
+    attacks = resolve_attack_names(args.attacks)
+    if args.square_queries < 0:
+        raise InputError(f"--square-queries must be ≥ 0 (0: no Square Attack), got {args.square_queries}")
+    if args.cw_steps < 1:
+        raise InputError(f"--cw-steps must be ≥ 1, got {args.cw_steps}")
     device = resolve_device(args.device)
     out = prepare_out_dir(args.out)
     model = load_user_model(args.model, args.weights, device).eval()
@@ -44,11 +50,13 @@ def _defend(args: argparse.Namespace) -> int:
     progress = not args.no_progress
     evaluations = {}
     if args.eval in ("paper", "both"):
-        evaluations["paper"] = evaluate_paper_protocol(model, defended, x, y, seed=args.seed, progress=progress)
+        evaluations["paper"] = evaluate_paper_protocol(model, defended, x, y, attacks=attacks, seed=args.seed,
+                                                       progress=progress, cw_steps=args.cw_steps)
     if args.eval in ("adaptive", "both"):
         evaluations["adaptive"] = evaluate_adaptive(model, defended, x, y, steps=args.eot_steps,
                                                     attacker_directions=args.attacker_directions, seed=args.seed,
-                                                    progress=progress, include_paper_pgd=args.eval == "adaptive")
+                                                    progress=progress, include_paper_pgd=args.eval == "adaptive",
+                                                    square_queries=args.square_queries)
     summary = {"model": args.model, "weights": args.weights, "data": args.data, "n_images": int(y.numel()),
                "radius": defended.radius, "radius_space": defended.radius_space, "radius_pixel": defended.radius_pixel,
                "n_directions": defended.n_directions, "n_samples": defended.n_samples, "mode": defended.mode,
@@ -94,6 +102,14 @@ def register(sub) -> None:
                    help="paper: attacks on the base model, transferred; adaptive: EOT-PGD through the defense")
     p.add_argument("--eot-steps", type=int, default=20, help="PGD steps of the adaptive attack (default 20)")
     p.add_argument("--attacker-directions", type=int, default=5, help="directions per EOT step (default 5)")
+    p.add_argument("--attacks", default="fgsm,pgd,deepfool,cw,pgd-fixed",
+                   help="transfer attacks of the paper protocol, comma-separated: fgsm (FGSM sweep), pgd (minimal PGD), "
+                        "deepfool (L2), cw (C&W L2), pgd-fixed (fixed-ε control); default all")
+    p.add_argument("--cw-steps", type=int, default=1000,
+                   help="C&W iterations per binary-search constant (default 1000, Foolbox's; 5 constants)")
+    p.add_argument("--square-queries", type=int, default=0,
+                   help="adaptive eval: add the score-based Square Attack (L∞ 8/255) on the defended model with this "
+                        "query budget per image (default 0 = off; each query costs 1 + 6K forward passes)")
     p.add_argument("--max-batch", type=int, default=None, help="samples per forward pass (default 192 on CPU, 8192 on GPU)")
     add_common_arguments(p)
     p.set_defaults(func=_defend)

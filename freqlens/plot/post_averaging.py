@@ -6,7 +6,9 @@ import numpy as np
 from freqlens.plot.style import new_axes, plt
 
 _LABELS = {"fgsm_sweep": "FGSM sweep\n(transfer)", "pgd_minimal": "minimal PGD\n(transfer, paper)",
-           "pgd_fixed": "fixed-ε PGD\n(transfer)", "eot_pgd": "EOT-PGD\n(adaptive)"}
+           "pgd_fixed": "fixed-ε PGD\n(transfer)", "eot_pgd": "EOT-PGD\n(adaptive)",
+           "deepfool": "DeepFool-L2\n(transfer, paper)", "cw": "C&W-L2\n(transfer, paper)",
+           "square": "Square Attack\n(adaptive, black-box)"}
 
 
 def plot_transfer_function(result, ax=None):
@@ -67,7 +69,7 @@ def plot_radius_tradeoff(result, ax=None):
 
 def plot_defense_evaluation(ev, ax=None):
     """Bars: accuracy of base and post-averaged model on clean images and on each attack's attacked set."""
-    fig, ax = new_axes(ax, figsize=(7, 4))
+    fig, ax = new_axes(ax, figsize=(max(7.0, 1.3 * (len(ev.attacks) + 1)), 4))
     names = ["clean"] + list(ev.attacks)
     base = [ev.clean_accuracy_base] + [a["base_accuracy"] for a in ev.attacks.values()]
     dfd = [ev.clean_accuracy_defended] + [a["defended_accuracy"] for a in ev.attacks.values()]
@@ -76,8 +78,22 @@ def plot_defense_evaluation(ev, ax=None):
     ax.bar(x + 0.2, np.asarray(dfd) * 100, 0.4, label="post-averaged", color="#1f77b4")
     for xi, v in zip(x + 0.2, dfd):
         ax.text(xi, v * 100 + 1, f"{v * 100:.0f}", ha="center", fontsize=7)
-    ax.set_xticks(x, [_LABELS.get(n, n) for n in names], fontsize=7)
-    ax.set_ylabel("accuracy (%)")
+    subset_label = "clean accuracy (post-averaged) on the attack's images"
+    for xi, n in zip(x[1:], names[1:]):
+        a = ev.attacks[n]
+        if a.get("n_images", ev.n_images) != ev.n_images and "clean_accuracy_defended" in a:
+            ax.hlines(a["clean_accuracy_defended"] * 100, xi - 0.4, xi + 0.4, colors="black", linestyles="--", lw=1,
+                      label=subset_label)
+            subset_label = None
+    labels = [_LABELS.get(n, n) for n in names]
+    for i, n in enumerate(names[1:], 1):
+        a = ev.attacks[n]
+        if a.get("threat") == "transfer":                                  # how many passed the L∞ filter
+            labels[i] += f"\n{a['n_counted']}/{a['n_attacked']} counted"
+        if a.get("n_images", ev.n_images) != ev.n_images:                  # e.g. Square Attack on a subset
+            labels[i] += f"\n({a['n_images']} images)"
+    ax.set_xticks(x, labels, fontsize=7)
+    ax.set_ylabel("accuracy (%)\n(attacked set: the counted adversarial, else the clean image)", fontsize=8)
     ax.set_ylim(0, 105)
     ax.set_title(f"{ev.protocol} evaluation, L∞ ≤ {ev.linf_budget * 255:.0f}/255, r = {ev.radius:.3g} "
                  f"({ev.radius_space}), {ev.n_images} images", fontsize=9)
@@ -91,6 +107,8 @@ def plot_side_by_side(paper_ev, adaptive_ev):
     plot_defense_evaluation(paper_ev, ax=axes[0])
     plot_defense_evaluation(adaptive_ev, ax=axes[1])
     axes[0].set_title("paper protocol: attacks on the base model, transferred\n" + axes[0].get_title(), fontsize=9)
-    axes[1].set_title("adaptive: PGD through the averaged model (EOT over directions)\n" + axes[1].get_title(),
-                      fontsize=9)
+    head = "adaptive: PGD through the averaged model (EOT over directions)"
+    if "square" in adaptive_ev.attacks:
+        head += "\nand score-based Square Attack (black-box queries of the averaged softmax)"
+    axes[1].set_title(head + "\n" + axes[1].get_title(), fontsize=9)
     return fig, axes

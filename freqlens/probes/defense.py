@@ -1,16 +1,18 @@
 """Evaluating the post-averaging defense (Lin, Kasra Ahmadi, Jiang), honestly: the paper's defense-unaware
 protocol next to an adaptive attacker, and the clean-accuracy / radius trade-off.
 
-:func:`evaluate_paper_protocol` — attacks computed on the base model (FGSM sweep, minimal PGD, fixed-ε PGD),
-minimal perturbations, L∞ ≤ 8/255 filter, defense rate (spec B6). :func:`evaluate_adaptive` — PGD through the
-averaged model with expectation over fresh random directions at every step (EOT). The defense does not survive
-the adaptive attacker; always report both. :func:`radius_tradeoff` — clean accuracy against the radius (B8.2).
+:func:`evaluate_paper_protocol` — attacks computed on the base model (FGSM sweep, minimal PGD, DeepFool-L2,
+C&W-L2, and the fixed-ε PGD control), minimal perturbations, L∞ ≤ 8/255 filter also for the L2 attacks, defense
+rate (spec B6). :func:`evaluate_adaptive` — PGD through the averaged model with expectation over fresh random
+directions at every step (EOT), optionally the score-based Square Attack on the defended model. The defense does
+not survive the adaptive attacker; always report both. :func:`radius_tradeoff` — clean accuracy against the
+radius (B8.2).
 
 Example::
 
     >>> defended = PostAveraged(model, radius=6.0).eval()
     >>> paper = evaluate_paper_protocol(model, defended, images, labels)
-    >>> adaptive = evaluate_adaptive(model, defended, images, labels)
+    >>> adaptive = evaluate_adaptive(model, defended, images, labels, square_queries=1000)
 """
 from __future__ import annotations
 
@@ -192,7 +194,10 @@ class DefenseEvaluation(Result):
     defense), ``n_images``, ``n_attacked`` (images the base model got right), ``n_counted`` (adversarials that fool
     the base model within L∞ ≤ ``linf_budget``), ``defense_rate`` (fraction of counted adversarials the defended
     model classifies correctly; NaN when none), ``base_accuracy`` / ``defended_accuracy`` on the attacked set
-    (per image: the counted adversarial if one exists, else the clean image), ``median_eps``.
+    (per image: the counted adversarial if one exists, else the clean image), ``median_eps`` (L∞ of the counted
+    adversarials), and for transfer attacks ``median_l2``. Attack names: ``fgsm_sweep``, ``pgd_minimal``,
+    ``deepfool``, ``cw``, ``pgd_fixed`` (transfer) and ``eot_pgd``, ``square`` (adaptive; every image attacked,
+    ``defended_accuracy`` = robust accuracy; ``square`` may run on the first ``n_images`` only).
     """
 
     protocol: str
@@ -238,7 +243,7 @@ def _base_predictions(model, x, max_batch=512):
 
 
 def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed, max_batch, budget,
-                     pgd_steps=20):
+                     pgd_steps=20, deepfool_steps=100, cw_steps=1000, cw_binary_search_steps=5):
     attacked = base_clean == y
     idx = torch.nonzero(attacked).flatten()
     adv = x.clone()
@@ -256,6 +261,17 @@ def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progres
             a = pgd_attack(model, xa, ya, eps=budget, step_size=2 / 255, steps=20, random_start=True, seed=seed,
                            max_batch=max_batch)
             e = (a - xa).flatten(1).abs().amax(1)
+        elif name == "deepfool":
+            from freqlens.probes.minimal_attacks import deepfool
+
+            a, ok = deepfool(model, xa, ya, steps=deepfool_steps, max_batch=max_batch, progress=progress)
+            e = (a - xa).flatten(1).abs().amax(1).masked_fill(~ok, math.inf)
+        elif name == "cw":
+            from freqlens.probes.minimal_attacks import carlini_wagner_l2
+
+            a, ok = carlini_wagner_l2(model, xa, ya, binary_search_steps=cw_binary_search_steps, steps=cw_steps,
+                                      max_batch=max_batch, progress=progress)
+            e = (a - xa).flatten(1).abs().amax(1).masked_fill(~ok, math.inf)
         else:  # pragma: no cover - internal names only
             raise ConfigError(f"unknown attack {name!r}")
         adv[idx], eps[idx] = a, e
@@ -265,8 +281,11 @@ def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progres
     def_adv = def_clean.clone()
     if bool(counted.any()):
         def_adv[counted] = averaged_predictions(defended, adv[counted], progress)
-    return _attack_summary(base_adv, def_adv, base_clean, def_clean, y, counted, attacked, linf.where(counted, eps),
-                           "transfer")
+    summary = _attack_summary(base_adv, def_adv, base_clean, def_clean, y, counted, attacked,
+                              linf.where(counted, eps), "transfer")
+    l2 = (adv - x).flatten(1).norm(dim=1)[counted]
+    summary["median_l2"] = float(l2.median()) if l2.numel() else float("nan")
+    return summary
 
 
 def _check_eval_inputs(model, defended, images, labels):
@@ -280,20 +299,48 @@ def _check_eval_inputs(model, defended, images, labels):
     check_labels_fit(logits, labels)
 
 
-PAPER_ATTACKS = ("fgsm_sweep", "pgd_minimal", "pgd_fixed")
+#: every attack :func:`evaluate_paper_protocol` knows, in its default order: the four of the paper's protocol
+#: (spec B6/B8.3) and the fixed-ε control (B8.4)
+PAPER_ATTACKS = ("fgsm_sweep", "pgd_minimal", "deepfool", "cw", "pgd_fixed")
+#: short names accepted too (the CLI's ``--attacks fgsm,pgd,deepfool,cw,pgd-fixed``)
+ATTACK_ALIASES = {"fgsm": "fgsm_sweep", "pgd": "pgd_minimal", "pgd-fixed": "pgd_fixed", "cw-l2": "cw",
+                  "deepfool-l2": "deepfool", "carlini-wagner": "cw"}
+
+
+def resolve_attack_names(attacks: Sequence[str] | str) -> tuple[str, ...]:
+    """Canonical attack names (aliases such as ``fgsm``, ``pgd``, ``pgd-fixed`` resolved, duplicates dropped);
+    a comma-separated string is split. Raises ConfigError for unknown names or an empty list.
+
+    Example: ``resolve_attack_names("fgsm,pgd,deepfool,cw")`` → ``("fgsm_sweep", "pgd_minimal", "deepfool", "cw")``.
+    """
+    if isinstance(attacks, str):
+        attacks = [a for a in (t.strip() for t in attacks.split(",")) if a]
+    names = tuple(dict.fromkeys(ATTACK_ALIASES.get(str(a), str(a)) for a in attacks))
+    unknown = [a for a in names if a not in PAPER_ATTACKS]
+    if unknown:
+        raise ConfigError(f"unknown attack(s) {unknown}; expected some of {list(PAPER_ATTACKS)} "
+                          f"or {sorted(ATTACK_ALIASES)}")
+    if not names:
+        raise ConfigError(f"attacks is empty; expected some of {list(PAPER_ATTACKS)}")
+    return names
 
 
 def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: torch.Tensor, labels: torch.Tensor,
                             attacks: Sequence[str] = PAPER_ATTACKS, linf_budget: float = LINF_BUDGET,
                             seed: int = 0, max_batch: int = 256, progress: bool = False,
-                            minimal_pgd_steps: int = 20) -> DefenseEvaluation:
+                            minimal_pgd_steps: int = 20, deepfool_steps: int = 100, cw_steps: int = 1000,
+                            cw_binary_search_steps: int = 5) -> DefenseEvaluation:
     """The paper's defense-unaware protocol (spec B6): adversarials computed on the **base** model for the images
     it classifies correctly, counted when they fool it within L∞ ≤ ``linf_budget``, then shown to the defense.
 
-    ``attacks``: ``"fgsm_sweep"`` and ``"pgd_minimal"`` (minimal perturbations, as in the paper) and the honest
-    control ``"pgd_fixed"`` (fixed ε = budget, 20 steps of 2/255, random start, no early stop; spec B8.4).
+    ``attacks`` (default: all): ``"fgsm_sweep"``, ``"pgd_minimal"``, ``"deepfool"`` (L2, 10 candidates, overshoot
+    0.02) and ``"cw"`` (C&W L2, confidence 0) — minimal perturbations, as in the paper; the L2 attacks are counted
+    only within the same L∞ budget (spec pitfall 7) — and the honest control ``"pgd_fixed"`` (fixed ε = budget,
+    20 steps of 2/255, random start, no early stop; spec B8.4). Short names ``fgsm``, ``pgd``, ``pgd-fixed`` work.
     Images (N, C, H, W) in ``defended.bounds``; labels (N,). ``minimal_pgd_steps``: iterations of each minimal-PGD
     run (step = 4ε/(3·steps); Foolbox's default is 40 with step ε/30 — finer steps land closer to the boundary).
+    ``deepfool_steps`` (Foolbox 100), ``cw_steps`` (Foolbox 1000) and ``cw_binary_search_steps`` (Foolbox 5) size
+    the L2 attacks. Every summary has the fields listed in :class:`DefenseEvaluation` plus ``median_l2``.
 
     Example::
 
@@ -301,9 +348,11 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
         >>> ev.attacks["pgd_minimal"]["defense_rate"]
     """
     _check_eval_inputs(model, defended, images, labels)
-    unknown = set(attacks) - set(PAPER_ATTACKS)
-    if unknown:
-        raise ConfigError(f"unknown attack(s) {sorted(unknown)}; expected some of {list(PAPER_ATTACKS)}")
+    attacks = resolve_attack_names(attacks)
+    for value, name in ((minimal_pgd_steps, "minimal_pgd_steps"), (deepfool_steps, "deepfool_steps"),
+                        (cw_steps, "cw_steps"), (cw_binary_search_steps, "cw_binary_search_steps")):
+        if isinstance(value, bool) or int(value) != value or value < 1:
+            raise InputError(f"{name} must be an integer ≥ 1, got {value!r}")
     x, y = images.cpu(), labels.cpu()
     base_clean = _base_predictions(model, x, max_batch)
     def_clean = averaged_predictions(defended, x, progress)
@@ -313,22 +362,42 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
                             float(linf_budget))
     for i, name in enumerate(attacks):
         out.attacks[name] = _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed + i,
-                                             max_batch, linf_budget, minimal_pgd_steps)
+                                             max_batch, linf_budget, minimal_pgd_steps, deepfool_steps, cw_steps,
+                                             cw_binary_search_steps)
     return out
 
 
 def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Tensor, labels: torch.Tensor,
                       eps: float = LINF_BUDGET, steps: int = 20, attacker_directions: int = 5, eot_draws: int = 1,
                       seed: int = 0, max_batch: int = 64, progress: bool = False,
-                      include_paper_pgd: bool = True) -> DefenseEvaluation:
+                      include_paper_pgd: bool = True, square_queries: int = 0, square_p_init: float = 0.05,
+                      square_directions: int | None = None, square_images: int | None = None) -> DefenseEvaluation:
     """Adaptive white-box evaluation (spec B8.4): :func:`eot_pgd` through the post-averaged model on every image,
     then the defense (its own fresh directions) classifies the result. ``attacks["eot_pgd"]["defended_accuracy"]``
     is the robust accuracy. With ``include_paper_pgd`` the paper-style minimal transfer PGD on the same images
     is added (``attacks["pgd_minimal"]``) so the two can be read side by side.
+
+    ``square_queries > 0`` adds the score-based black-box Square Attack (L∞, ``eps``; spec B8.4 optional, the
+    attack that broke post-averaging in [square] Table 10) on the defended model: the attacker queries its own
+    copy of the defense (same radius and space, ``square_directions`` directions, default the defense's K, a
+    different seed: fresh randomness at every query) and sees only its averaged softmax (margin of
+    log-probabilities); then the defense classifies the result. ``attacks["square"]["defended_accuracy"]`` is
+    the robust accuracy; ``median_queries`` and ``attacker_success_rate`` (what the attacker believed) are added.
+    Each query costs ``n_samples`` forward passes per image; ``square_images`` limits it to the first images.
+    Images (N, C, H, W), labels (N,).
+
+    Example::
+
+        >>> ev = evaluate_adaptive(model, defended, x, y, square_queries=1000)
+        >>> ev.robust_accuracy("eot_pgd"), ev.robust_accuracy("square")
     """
     _check_eval_inputs(model, defended, images, labels)
     if steps < 1:
         raise InputError(f"steps must be ≥ 1, got {steps}")
+    if isinstance(square_queries, bool) or int(square_queries) != square_queries or square_queries < 0:
+        raise InputError(f"square_queries must be an integer ≥ 0 (0 disables the Square Attack), got {square_queries!r}")
+    if square_images is not None and (int(square_images) != square_images or square_images < 1):
+        raise InputError(f"square_images must be an integer ≥ 1 or None, got {square_images!r}")
     x, y = images.cpu(), labels.cpu()
     base_clean = _base_predictions(model, x)
     def_clean = averaged_predictions(defended, x, progress)
@@ -359,7 +428,45 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
     out.attacks["eot_pgd"] = summary
     out.notes = ("eot_pgd: PGD on -log of the averaged softmax, fresh directions at every step; "
                  "defended_accuracy is the robust accuracy")
+    if square_queries:
+        out.attacks["square"] = _square_on_defense(model, defended, x, y, base_clean, def_clean, eps,
+                                                   int(square_queries), square_p_init, square_directions,
+                                                   square_images, seed, progress)
+        out.notes += ("; square: score-based Square Attack (L∞) querying the averaged softmax, "
+                      "defended_accuracy is the robust accuracy")
     return out
+
+
+def _square_on_defense(model, defended, x, y, base_clean, def_clean, eps, n_queries, p_init, directions, n_images,
+                       seed, progress) -> dict:
+    from freqlens.probes.square_attack import square_attack
+
+    if n_images is not None:
+        x, y, base_clean, def_clean = x[:n_images], y[:n_images], base_clean[:n_images], def_clean[:n_images]
+    attacker = PostAveraged(defended.model, defended.radius,
+                            n_directions=defended.n_directions if directions is None else directions,
+                            scales=defended.scales, mode=defended.mode, seed=seed + 104729,
+                            max_batch=defended.max_batch, radius_space=defended.radius_space,
+                            input_std=None if defended.input_std is None else defended.input_std.tolist(),
+                            bounds=defended.bounds, clip=defended.clip, sampling=defended.sampling,
+                            include_original=defended.include_original)
+    res = square_attack(attacker, x, y, eps=eps, n_queries=n_queries, p_init=p_init,
+                        bounds=defended.bounds or (0.0, 1.0), seed=seed, scores="probabilities", progress=progress)
+    adv = res.adversarials
+    base_adv = _base_predictions(model, adv)
+    def_adv = averaged_predictions(defended, adv, progress)
+    everyone = torch.ones_like(y, dtype=torch.bool)
+    linf = (adv - x).flatten(1).abs().amax(1)
+    summary = _attack_summary(base_adv, def_adv, base_clean, def_clean, y, everyone, everyone, linf, "adaptive")
+    robust = float((def_adv == y).float().mean())
+    summary.update({"n_counted": int(y.numel()), "defense_rate": robust, "defended_accuracy": robust,
+                    "base_accuracy": float((base_adv == y).float().mean()),
+                    "clean_accuracy_defended": float((def_clean == y).float().mean()),
+                    "n_queries": n_queries, "p_init": float(p_init), "attacker_directions": attacker.n_directions,
+                    "median_queries": float(res.queries.float().median()),
+                    "mean_queries": float(res.queries.float().mean()),
+                    "attacker_success_rate": float(res.success.float().mean())})
+    return summary
 
 
 # ------------------------------------------------------------------------------------- clean accuracy vs r

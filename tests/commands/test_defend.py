@@ -60,14 +60,17 @@ def run(tmp_path, *extra, data="data.npz", model="defend_user_models:build"):
 
 def test_defend_both_writes_side_by_side_results(user_files, capsys):
     code = run(user_files, "--radius", "2", "--eval", "both", "--directions", "3", "--eot-steps", "3",
-               "--attacker-directions", "2")
+               "--attacker-directions", "2", "--cw-steps", "20", "--square-queries", "5")
     assert code == 0
     summary = json.loads((user_files / "out" / "summary.json").read_text())
     assert set(summary["evaluations"]) == {"paper", "adaptive"}
     assert summary["n_samples"] == 1 + 2 * 3 * 3
     assert summary["radius_pixel"] == pytest.approx(0.5)            # 2 normalised units × std 0.25
     assert summary["evaluations"]["paper"]["clean_accuracy_base"] == 1.0
-    assert "eot_pgd" in summary["evaluations"]["adaptive"]["attacks"]
+    assert set(summary["evaluations"]["adaptive"]["attacks"]) == {"eot_pgd", "square"}
+    assert set(summary["evaluations"]["paper"]["attacks"]) == {"fgsm_sweep", "pgd_minimal", "deepfool", "cw",
+                                                                "pgd_fixed"}
+    assert summary["evaluations"]["adaptive"]["attacks"]["square"]["n_queries"] == 5
     assert (user_files / "out" / "figure.png").stat().st_size > 1000
     assert (user_files / "out" / "paper.json").exists() and (user_files / "out" / "adaptive.json").exists()
     assert "defended accuracy" in capsys.readouterr().out
@@ -81,6 +84,10 @@ def test_defend_both_writes_side_by_side_results(user_files, capsys):
     (("--radius", "2", "--radius-space", "input"), "data.npz", "defend_user_models:not_logits", "logits"),
     (("--radius", "2"), "data.npz", "defend_user_models:bare", "input_std"),
     (("--radius", "2", "--input-std", "a,b"), "data.npz", "defend_user_models:bare", "--input-std"),
+    (("--radius", "2", "--attacks", "fgsm,lbfgs"), "data.npz", "defend_user_models:build", "lbfgs"),
+    (("--radius", "2", "--attacks", ","), "data.npz", "defend_user_models:build", "attacks is empty"),
+    (("--radius", "2", "--square-queries", "-1"), "data.npz", "defend_user_models:build", "--square-queries"),
+    (("--radius", "2", "--cw-steps", "0"), "data.npz", "defend_user_models:build", "--cw-steps"),
 ])
 def test_defend_bad_input_exits_2_with_one_line(user_files, capsys, extra, data, model, message):
     if "--directions" not in extra:
@@ -89,3 +96,11 @@ def test_defend_bad_input_exits_2_with_one_line(user_files, capsys, extra, data,
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_defend_attack_selection(user_files):
+    code = run(user_files, "--radius", "2", "--eval", "paper", "--directions", "2", "--attacks", "deepfool,cw",
+               "--cw-steps", "10")
+    assert code == 0
+    summary = json.loads((user_files / "out" / "summary.json").read_text())
+    assert list(summary["evaluations"]["paper"]["attacks"]) == ["deepfool", "cw"]

@@ -37,8 +37,10 @@ def tiny_setup(monkeypatch):
 
 @pytest.mark.parametrize("name, keys", [
     ("post-averaging-tradeoff", ["drop_points_default", "accuracy_ball_default", "accuracy_approx_default"]),
-    ("post-averaging-paper-eval", ["pgd_minimal_defense_rate", "pgd_fixed_defense_rate", "fgsm_sweep_defense_rate"]),
-    ("post-averaging-adaptive", ["robust_accuracy_adaptive_eot_pgd", "robust_accuracy_paper_protocol_pgd_minimal"]),
+    ("post-averaging-paper-eval", ["pgd_minimal_defense_rate", "pgd_fixed_defense_rate", "fgsm_sweep_defense_rate",
+                                   "deepfool_defense_rate", "cw_defense_rate", "deepfool_n_counted", "cw_median_l2"]),
+    ("post-averaging-adaptive", ["robust_accuracy_adaptive_eot_pgd", "robust_accuracy_paper_protocol_pgd_minimal",
+                                 "robust_accuracy_adaptive_square", "square_median_queries"]),
 ])
 def test_cifar_recipes_code_path_on_a_tiny_model(tiny_setup, tmp_path, name, keys):
     payload = run_recipe(name, quick=True, out=tmp_path, progress=False)
@@ -50,6 +52,10 @@ def test_cifar_recipes_code_path_on_a_tiny_model(tiny_setup, tmp_path, name, key
         n = payload["numbers"]
         # the adaptive attacker is at least as strong as the transferred minimal attack on this model
         assert n["robust_accuracy_adaptive_eot_pgd"] <= n["robust_accuracy_paper_protocol_pgd_minimal"] + 1e-9
+        assert n["square_queries"] == 1000 and n["square_images"] == 8 and 1 <= n["square_median_queries"] <= 1000
+    if name == "post-averaging-paper-eval":
+        # the PA-D1 checks stay FGSM sweep + minimal PGD (spec B9); DeepFool / C&W are numbers only
+        assert not any("DeepFool" in c["metric"] or "C&W" in c["metric"] for c in payload["checks"])
 
 
 @pytest.mark.slow
