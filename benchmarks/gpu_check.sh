@@ -11,7 +11,9 @@ py=${PYTHON:-python3}
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
   $py -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
 } 2>&1 | tee "$out/machine.log"
-$py -m pytest -q -p no:cacheprovider --import-mode=importlib tests/test_cuda.py 2>&1 | tee "$out/tests.log"
+# every test file with a CUDA-only test
+$py -m pytest -q -p no:cacheprovider --import-mode=importlib $(grep -rl "cuda.is_available" tests) 2>&1 \
+  | tee "$out/tests.log"
 {
   echo "== heat map, ConvNet-small"; $py benchmarks/heatmap.py --device cuda --model convnet
   echo "== heat map, ResNet-20"; $py benchmarks/heatmap.py --device cuda --model resnet20

@@ -162,3 +162,22 @@ def test_report_runs_on_a_gpu_model(tmp_path):
                              heatmap_images=20, progress=False)
     assert (tmp_path / "r" / "report.html").stat().st_size > 10_000
     assert result is not None
+
+
+def test_defense_evaluations_run_on_the_gpu_and_keep_their_bookkeeping():
+    from freqlens.interventions.post_averaging import PostAveraged
+    from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol
+
+    _, gpu = on_both()
+    x, _ = images_and_labels(24, 16)
+    y = gpu(x.to(CUDA)).argmax(1).cpu()
+    y[:4] = (y[:4] + 1) % 10  # four images the base model gets wrong: never attacked
+    defended = PostAveraged(gpu, radius=0.5, n_directions=3, seed=0, radius_space="input").eval()
+    paper = evaluate_paper_protocol(gpu, defended, x, y, cw_steps=20, cw_binary_search_steps=2, deepfool_steps=20,
+                                    linf_budget=0.1)
+    for name, summary in paper.attacks.items():
+        assert summary["n_attacked"] == 20, name
+        assert 0 <= summary["n_counted"] <= summary["n_attacked"], name
+    assert paper.attacks["pgd_fixed"]["n_counted"] >= 5  # a fixed-ε PGD (ε = 0.1) fools this untrained model often
+    adaptive = evaluate_adaptive(gpu, defended, x, y, eps=0.1, steps=5, square_queries=50, square_images=8)
+    assert 0.0 <= adaptive.attacks["eot_pgd"]["defended_accuracy"] <= adaptive.clean_accuracy_defended + 1e-9

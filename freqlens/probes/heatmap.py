@@ -110,6 +110,13 @@ def basis_signs(seed: int, index: int, n_images: int, channels: int) -> torch.Te
     return torch.randint(0, 2, (n_images, channels), generator=g, dtype=torch.int8) * 2 - 1
 
 
+def _to_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``t`` on ``device``; to a GPU through pinned memory, asynchronously (no wait for queued work)."""
+    if device.type != "cuda":
+        return t.to(device)
+    return t.pin_memory().to(device, non_blocking=True)
+
+
 def _distributed_context(distributed: bool | str, device: torch.device) -> tuple[int, int, bool]:
     """(rank, world_size, initialised_here). torchrun sets WORLD_SIZE/RANK; gloo on CPU, nccl on CUDA."""
     if distributed is False:
@@ -250,12 +257,15 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
                    leave=False)
         # Counts stay on the device until a checkpoint or the end: no host sync per chunk, so on a GPU the host
         # prepares the next chunk (signs, bases) while the device still works on this one.
+        # Host-to-device copies go through pinned memory without blocking: a copy from pageable memory would wait
+        # for the device to finish the previous chunk.
         counts_dev = counts.to(dev)
+        todo_dev = todo.to(dev)
         try:
             for k0 in range(0, int(todo.numel()), mb):
                 idx = todo[k0:k0 + mb]
-                basis = fourier_basis(h, w, positions[idx], device=dev) * float(eps)          # (mb, H, W)
-                signs = torch.stack([basis_signs(seed, int(k), n, c) for k in idx]).to(dev, torch.float32)  # (mb, N, C)
+                basis = _to_device(fourier_basis(h, w, positions[idx]) * float(eps), dev)      # (mb, H, W)
+                signs = _to_device(torch.stack([basis_signs(seed, int(k), n, c) for k in idx]).float(), dev)  # (mb, N, C)
                 wrong = torch.zeros(idx.numel(), dtype=torch.long, device=dev)
                 for i0 in range(0, n, nb):
                     xb = x_dev[i0:i0 + nb]
@@ -265,7 +275,7 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
                     logits = forward_logits(model, pert.view(-1, c, h, w), normalize)
                     miss = logits.argmax(1).view(idx.numel(), -1) != y_dev[i0:i0 + nb][None]
                     wrong += miss.sum(1)
-                counts_dev[idx.to(dev)] = wrong
+                counts_dev[todo_dev[k0:k0 + mb]] = wrong
                 done[idx] = True
                 bar.update(int(idx.numel()))
                 if ckpt_path is not None and time.monotonic() - last_save > checkpoint_interval:

@@ -145,13 +145,18 @@ def test_already_misclassified_images_come_back_unchanged():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_attacks_run_on_the_model_device():
+def test_attacks_run_on_the_model_device_and_match_the_cpu():
+    cpu_model = linear_model(3)
     model = linear_model(3).cuda()
+    model.load_state_dict(cpu_model.state_dict())
     x = images(8)
     y = model(x.cuda()).argmax(1).cpu()
     for attack in (deepfool, carlini_wagner_l2):
-        adv, ok = attack(model, x, y, **({"steps": 50} if attack is carlini_wagner_l2 else {}))
-        assert adv.device == x.device and ok.all()
+        kwargs = {"steps": 200} if attack is carlini_wagner_l2 else {}
+        adv, ok = attack(model, x, y, **kwargs)
+        adv_cpu, ok_cpu = attack(cpu_model, x, y, **kwargs)
+        assert adv.device == x.device and ok.all() and ok_cpu.all()
+        torch.testing.assert_close(adv, adv_cpu, atol=1e-4, rtol=0)
 
 
 @pytest.mark.parametrize("attack, kwargs, match", [
