@@ -187,6 +187,17 @@ def run_recipe(name: str, quick: bool = False, out: str | Path = "runs", data_ro
     return payload
 
 
+def measured_summary(payload: dict[str, Any]) -> str:
+    """One table cell for a recipe's result: the headline check, or, when any check failed, the first failing
+    one (and how many others failed)."""
+    failed = [c for c in payload["checks"] if not c["passed"]]
+    c = failed[0] if failed else payload["check"]
+    text = f"{c['metric']} = {c['value']:.4g} ({c['comparison']} {c['threshold']:.4g})"
+    if len(failed) > 1:
+        text += f"; {len(failed) - 1} more check{'s' if len(failed) > 2 else ''} failed"
+    return text
+
+
 def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str | None = None, seed: int = 0,
                   device: str | torch.device | None = None, names: list[str] | None = None,
                   progress: bool = False, report: Callable[[dict[str, Any]], None] | None = None
@@ -205,9 +216,7 @@ def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str |
         try:
             payload = run_recipe(rec.name, quick=quick, out=out, data_root=data_root, seed=seed, device=device,
                                  progress=progress)
-            c = payload["check"]
-            row.update(status="PASS" if payload["passed"] else "FAIL",
-                       measured=f"{c['metric']} = {c['value']:.4g} ({c['comparison']} {c['threshold']:.4g})",
+            row.update(status="PASS" if payload["passed"] else "FAIL", measured=measured_summary(payload),
                        failed_checks=[x["metric"] for x in payload["checks"] if not x["passed"]])
         except DataError as exc:
             row.update(status="SKIP", measured=f"data missing: {exc}")
