@@ -98,7 +98,7 @@ def post_averaging_transfer(ctx: RecipeContext) -> RecipeOutput:
         data="cifar10", paper_value="CIFAR-10 93.68% → 92.55% at r = 6 (robust-ml #11); B9 PA-C1")
 def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
     model = _base_model(ctx)
-    x, y = _test_images(ctx, 200 if ctx.quick else 1000)
+    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images
     r0 = DEFAULT_RADIUS
     radii = [0.5 * r0, r0, 2 * r0] if ctx.quick else [0.25 * r0, 0.5 * r0, r0, 2 * r0, 4 * r0]
     modes = {"approx": [r0], "ball": [r0]} if ctx.quick else {"approx": [0.5 * r0, r0, 2 * r0],
@@ -128,7 +128,7 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
                                          "ImageNet; B9 PA-D1/D2")
 def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     model = _base_model(ctx)
-    x, y = _test_images(ctx, 100 if ctx.quick else 500)
+    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images
     defended = PostAveraged(model, DEFAULT_RADIUS, seed=ctx.seed + 1)
     # DeepFool at Foolbox's defaults; C&W at Foolbox's in full mode (1000 iterations × 5 constants), 50 × 3 quick
     ev = evaluate_paper_protocol(model, defended, x, y, seed=ctx.seed, progress=ctx.progress,

@@ -64,17 +64,10 @@ def test_cifar_recipes_quick(cifar_root, tmp_path_factory, name):
     out = tmp_path_factory.getbasetemp() / "pa-runs"
     payload = run_recipe(name, quick=True, out=out, data_root=str(cifar_root), progress=False)
     if name == "post-averaging-paper-eval":
-        # PA-D1 (≥ 0.8) is not reached by our small CNN (see docs/notes/issue-8.md); what must hold: the defense
+        # PA-D1 (≥ 0.8) is not reached for the FGSM sweep by our small CNN (README); what must hold: the defense
         # undoes most minimal transferred PGD adversarials, and fixed-ε PGD is defended far less (PA-D2)
         n = payload["numbers"]
         assert n["pgd_minimal_defense_rate"] > 0.5
         assert n["pgd_fixed_defense_rate"] < n["pgd_minimal_defense_rate"]
-    elif name == "post-averaging-tradeoff":
-        # PA-C1's 2-point drop holds at full size (0.5 points on 1 000 images) but the quick run's 200 images
-        # (one image = 0.5 points) measured 3.5; what must hold here: accuracy does not rise with the radius, and
-        # the defended model keeps nearly all of the base model's accuracy
-        rise = [c for c in payload["checks"] if "increase" in c["metric"]]
-        assert rise and rise[0]["passed"], payload["checks"]
-        assert payload["numbers"]["drop_points_default"] <= 5
     else:
         assert payload["passed"], payload["checks"]
