@@ -46,15 +46,28 @@ def check_same_length(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str
         raise InputError(f"{name_a} has {a.shape[0]} samples but {name_b} has {b.shape[0]}; they must match")
 
 
-def check_positive(value: float, name: str) -> float:
-    """Raise unless ``value`` is a finite number > 0."""
+def check_number(value, name: str, minimum: float = 0.0, strict: bool = True) -> float:
+    """Raise unless ``value`` is a finite number above ``minimum`` (``strict``) or at least ``minimum``."""
     try:
         v = float(value)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} must be a positive number, got {value!r}") from exc
-    if not np.isfinite(v) or v <= 0:
-        raise InputError(f"{name} must be > 0, got {value!r}")
+        raise InputError(f"{name} must be a number, got {value!r}") from exc
+    if not np.isfinite(v) or (v <= minimum if strict else v < minimum):
+        raise InputError(f"{name} must be {'>' if strict else '≥'} {minimum:g}, got {value!r}")
     return v
+
+
+def check_positive(value: float, name: str) -> float:
+    """Raise unless ``value`` is a finite number > 0."""
+    return check_number(value, name, 0.0, strict=True)
+
+
+def check_integer(value, name: str, minimum: int = 1) -> int:
+    """Raise unless ``value`` is a whole number (not a bool) ≥ ``minimum``; returns it as an ``int``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer)) or int(value) != value \
+            or value < minimum:
+        raise InputError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
+    return int(value)
 
 
 def check_bounds(images: torch.Tensor, bounds: tuple[float, float], name: str = "images", tol: float = 1e-6) -> None:

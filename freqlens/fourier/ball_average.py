@@ -29,14 +29,13 @@ import torch
 from scipy import special
 
 from freqlens.errors import InputError
+from freqlens.validation import check_integer
 
 DEFAULT_SCALES: tuple[float, ...] = (1 / 3, 2 / 3, 1.0)
 
 
 def _check_dim(dim: int) -> int:
-    if int(dim) != dim or dim < 1:
-        raise InputError(f"dim must be an integer ≥ 1, got {dim!r}")
-    return int(dim)
+    return check_integer(dim, "dim")
 
 
 def _as_s(s) -> np.ndarray:

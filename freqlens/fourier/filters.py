@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from freqlens.errors import InputError
-from freqlens.validation import check_finite, check_rank
+from freqlens.validation import check_finite, check_integer, check_rank
 
 
 def frequency_radius(height: int, width: int, device=None, dtype=torch.float64) -> torch.Tensor:
@@ -103,9 +103,7 @@ def chebyshev_radius(height: int, width: int, device=None) -> torch.Tensor:
 
 
 def _check_bandwidth(bandwidth: int, name: str = "bandwidth") -> int:
-    if isinstance(bandwidth, bool) or int(bandwidth) != bandwidth or int(bandwidth) < 1:
-        raise InputError(f"{name} must be a positive integer number of frequencies, got {bandwidth!r}")
-    return int(bandwidth)
+    return check_integer(bandwidth, f"{name} (a number of frequencies)")
 
 
 def lowpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch.Tensor:

@@ -36,6 +36,7 @@ from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, InputError, ModelOutputError
 from freqlens.models.wrappers import Normalize
 from freqlens.probes.common import check_images
+from freqlens.validation import check_integer, check_positive
 
 DEFAULT_SCALES: tuple[float, ...] = (1 / 3, 2 / 3, 1.0)
 #: directions are drawn for fixed blocks of this many images, so they do not depend on ``max_batch``
@@ -127,14 +128,8 @@ class PostAveraged(nn.Module):
         super().__init__()
         if not isinstance(model, nn.Module):
             raise InputError(f"model must be an nn.Module, got {type(model).__name__}")
-        try:
-            r = float(radius)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"radius must be a number > 0, got {radius!r}") from exc
-        if not math.isfinite(r) or r <= 0:
-            raise InputError(f"radius must be > 0, got {radius!r}")
-        if isinstance(n_directions, bool) or int(n_directions) != n_directions or n_directions < 1:
-            raise InputError(f"n_directions must be an integer ≥ 1, got {n_directions!r}")
+        r = check_positive(radius, "radius")
+        check_integer(n_directions, "n_directions")
         scales = tuple(float(c) for c in scales)
         if not scales or any(not math.isfinite(c) or c <= 0 for c in scales):
             raise InputError(f"scales must be a non-empty list of numbers > 0, got {scales!r}")
@@ -146,8 +141,8 @@ class PostAveraged(nn.Module):
             raise ConfigError("sampling='ball' draws uniform points in the ball and needs mode='random'")
         if radius_space not in ("normalized", "input"):
             raise ConfigError(f"radius_space must be 'normalized' or 'input', got {radius_space!r}")
-        if max_batch is not None and int(max_batch) < 1:
-            raise InputError(f"max_batch must be ≥ 1, got {max_batch!r}")
+        if max_batch is not None:
+            check_integer(max_batch, "max_batch")
         if bounds is not None and not bounds[0] < bounds[1]:
             raise InputError(f"bounds must be (low, high) with low < high, got {bounds!r}")
         std = None

@@ -34,6 +34,7 @@ from freqlens.interventions.post_averaging import (
 )
 from freqlens.probes.common import check_images, check_labels_fit
 from freqlens.results import Result
+from freqlens.validation import check_integer
 
 
 # ------------------------------------------------------------------------------------ attacks (spec B6/B8)
@@ -351,8 +352,7 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
     attacks = resolve_attack_names(attacks)
     for value, name in ((minimal_pgd_steps, "minimal_pgd_steps"), (deepfool_steps, "deepfool_steps"),
                         (cw_steps, "cw_steps"), (cw_binary_search_steps, "cw_binary_search_steps")):
-        if isinstance(value, bool) or int(value) != value or value < 1:
-            raise InputError(f"{name} must be an integer ≥ 1, got {value!r}")
+        check_integer(value, name)
     x, y = images.cpu(), labels.cpu()
     base_clean = _base_predictions(model, x, max_batch)
     def_clean = averaged_predictions(defended, x, progress)
@@ -392,12 +392,10 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
         >>> ev.robust_accuracy("eot_pgd"), ev.robust_accuracy("square")
     """
     _check_eval_inputs(model, defended, images, labels)
-    if steps < 1:
-        raise InputError(f"steps must be ≥ 1, got {steps}")
-    if isinstance(square_queries, bool) or int(square_queries) != square_queries or square_queries < 0:
-        raise InputError(f"square_queries must be an integer ≥ 0 (0 disables the Square Attack), got {square_queries!r}")
-    if square_images is not None and (int(square_images) != square_images or square_images < 1):
-        raise InputError(f"square_images must be an integer ≥ 1 or None, got {square_images!r}")
+    check_integer(steps, "steps")
+    check_integer(square_queries, "square_queries (0 disables the Square Attack)", minimum=0)
+    if square_images is not None:
+        check_integer(square_images, "square_images")
     x, y = images.cpu(), labels.cpu()
     base_clean = _base_predictions(model, x)
     def_clean = averaged_predictions(defended, x, progress)

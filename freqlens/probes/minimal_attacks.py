@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
+from freqlens.validation import check_integer, check_number
 from freqlens.probes.common import check_images, check_labels_fit, forward_logits
 
 #: added to DeepFool's step length so that a step crosses the linearised boundary instead of landing on it
@@ -45,22 +46,6 @@ class AttackOutput(NamedTuple):
 
     adversarials: torch.Tensor
     success: torch.Tensor
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < minimum:
-        raise InputError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_number(value, name: str, minimum: float, strict: bool) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} must be a number, got {value!r}") from exc
-    if not math.isfinite(v) or (v <= minimum if strict else v < minimum):
-        raise InputError(f"{name} must be {'>' if strict else '≥'} {minimum:g}, got {value!r}")
-    return v
 
 
 def _check_attack_inputs(model, images, labels, bounds):
@@ -97,10 +82,10 @@ def deepfool(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps
         >>> adv, ok = deepfool(model, x, y)                   # Foolbox defaults: 100 steps, 10 candidates
         >>> l2 = (adv - x).flatten(1).norm(dim=1)[ok]
     """
-    steps = _check_int(steps, "steps", 1)
-    candidates = _check_int(candidates, "candidates", 2)
-    overshoot = _check_number(overshoot, "overshoot", 0.0, strict=False)
-    max_batch = _check_int(max_batch, "max_batch", 1)
+    steps = check_integer(steps, "steps", 1)
+    candidates = check_integer(candidates, "candidates", 2)
+    overshoot = check_number(overshoot, "overshoot", 0.0, strict=False)
+    max_batch = check_integer(max_batch, "max_batch", 1)
     _check_attack_inputs(model, images, labels, bounds)
     lo, hi = float(bounds[0]), float(bounds[1])
     dev = model_device(model)
@@ -181,12 +166,12 @@ def carlini_wagner_l2(model: nn.Module, images: torch.Tensor, labels: torch.Tens
 
         >>> adv, ok = carlini_wagner_l2(model, x, y, binary_search_steps=5, steps=1000)   # Foolbox defaults
     """
-    binary_search_steps = _check_int(binary_search_steps, "binary_search_steps", 1)
-    steps = _check_int(steps, "steps", 1)
-    confidence = _check_number(confidence, "confidence", 0.0, strict=False)
-    lr = _check_number(lr, "lr", 0.0, strict=True)
-    initial_const = _check_number(initial_const, "initial_const", 0.0, strict=True)
-    max_batch = _check_int(max_batch, "max_batch", 1)
+    binary_search_steps = check_integer(binary_search_steps, "binary_search_steps", 1)
+    steps = check_integer(steps, "steps", 1)
+    confidence = check_number(confidence, "confidence", 0.0, strict=False)
+    lr = check_number(lr, "lr", 0.0, strict=True)
+    initial_const = check_number(initial_const, "initial_const", 0.0, strict=True)
+    max_batch = check_integer(max_batch, "max_batch", 1)
     _check_attack_inputs(model, images, labels, bounds)
     dev = model_device(model)
     advs, oks = [], []

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, InputError, ModelOutputError
 from freqlens.probes.common import check_images
-from freqlens.probes.minimal_attacks import _check_int, _check_number
+from freqlens.validation import check_integer, check_number
 
 #: iteration thresholds (out of 10 000) at which the paper's schedule halves p
 _P_SCHEDULE = (10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000)
@@ -91,12 +91,12 @@ def square_attack(model: Callable[[torch.Tensor], torch.Tensor], images: torch.T
         >>> out = square_attack(model, x, y, eps=8/255, n_queries=500)
         >>> robust_accuracy = 1 - out.success.float().mean()
     """
-    eps = _check_number(eps, "eps", 0.0, strict=True)
-    n_queries = _check_int(n_queries, "n_queries", 1)
-    p_init = _check_number(p_init, "p_init", 0.0, strict=True)
+    eps = check_number(eps, "eps", 0.0, strict=True)
+    n_queries = check_integer(n_queries, "n_queries", 1)
+    p_init = check_number(p_init, "p_init", 0.0, strict=True)
     if p_init > 1:
         raise InputError(f"p_init must be in (0, 1], got {p_init!r}")
-    max_batch = _check_int(max_batch, "max_batch", 1)
+    max_batch = check_integer(max_batch, "max_batch", 1)
     if scores not in ("auto", "logits", "probabilities"):
         raise ConfigError(f"scores must be 'auto', 'logits' or 'probabilities', got {scores!r}")
     if not callable(model):
