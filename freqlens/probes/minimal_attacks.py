@@ -88,13 +88,18 @@ def deepfool(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps
     max_batch = check_integer(max_batch, "max_batch", 1)
     _check_attack_inputs(model, images, labels, bounds)
     lo, hi = float(bounds[0]), float(bounds[1])
+    return _in_batches(model, images, labels, max_batch, progress, "DeepFool",
+                       lambda x0, y: _deepfool_batch(model, x0, y, steps, candidates, overshoot, lo, hi))
+
+
+def _in_batches(model, images, labels, max_batch, progress, desc, attack_batch) -> AttackOutput:
+    """Run ``attack_batch(x, y) -> (adversarials, success)`` on chunks of ``max_batch`` images on the model's
+    device, in eval mode; results return to the images' device."""
     dev = model_device(model)
     advs, oks = [], []
     with eval_mode(model):
-        for s in tqdm(range(0, images.shape[0], max_batch), disable=not progress, desc="DeepFool", leave=False):
-            x0 = images[s:s + max_batch].to(dev)
-            y = labels[s:s + max_batch].to(dev)
-            adv, ok = _deepfool_batch(model, x0, y, steps, candidates, overshoot, lo, hi)
+        for s in tqdm(range(0, images.shape[0], max_batch), disable=not progress, desc=desc, leave=False):
+            adv, ok = attack_batch(images[s:s + max_batch].to(dev), labels[s:s + max_batch].to(dev))
             advs.append(adv.to(images.device))
             oks.append(ok.to(images.device))
     return AttackOutput(torch.cat(advs), torch.cat(oks))
@@ -173,17 +178,10 @@ def carlini_wagner_l2(model: nn.Module, images: torch.Tensor, labels: torch.Tens
     initial_const = check_number(initial_const, "initial_const", 0.0, strict=True)
     max_batch = check_integer(max_batch, "max_batch", 1)
     _check_attack_inputs(model, images, labels, bounds)
-    dev = model_device(model)
-    advs, oks = [], []
-    with eval_mode(model):
-        for s in tqdm(range(0, images.shape[0], max_batch), disable=not progress, desc="C&W L2", leave=False):
-            x0 = images[s:s + max_batch].to(dev)
-            y = labels[s:s + max_batch].to(dev)
-            adv, ok = _cw_batch(model, x0, y, binary_search_steps, steps, confidence, lr, initial_const,
-                                abort_early, float(bounds[0]), float(bounds[1]))
-            advs.append(adv.to(images.device))
-            oks.append(ok.to(images.device))
-    return AttackOutput(torch.cat(advs), torch.cat(oks))
+    lo, hi = float(bounds[0]), float(bounds[1])
+    return _in_batches(model, images, labels, max_batch, progress, "C&W L2",
+                       lambda x0, y: _cw_batch(model, x0, y, binary_search_steps, steps, confidence, lr,
+                                               initial_const, abort_early, lo, hi))
 
 
 def _cw_batch(model, x0, y, binary_search_steps, steps, confidence, lr, initial_const, abort_early, lo, hi):
