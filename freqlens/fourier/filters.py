@@ -9,6 +9,8 @@ image along each axis (the HFC paper assumes square images; this is our stated c
 from __future__ import annotations
 
 
+from typing import Sequence
+
 import torch
 
 from freqlens.errors import InputError
@@ -44,12 +46,36 @@ def apply_mask(images: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.fft.ifft2(spec * mask.to(spec.real.dtype).to(images.device)).real.to(images.dtype)
 
 
-def _rescale_max(component: torch.Tensor, radius: float, name: str) -> torch.Tensor:
-    peak = component.flatten(1).amax(1)
-    if bool((peak <= 1e-8).any()):
-        raise InputError(f"{name} at radius {radius} is empty (max ≤ 1e-8) for some image; "
-                         f"cannot rescale by its maximum — use a smaller radius or rescale='none'")
-    return component / peak.view(-1, *([1] * (component.ndim - 1)))
+def lfc_hfc_components(images: torch.Tensor, radii: Sequence[float], rescale: str = "none", inclusive: bool = False,
+                       components: Sequence[str] = ("lfc", "hfc")) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """LFC and HFC of ``images`` (N, C, H, W) for every radius with one FFT: (lfc, hfc), each (R, N, C, H, W) on
+    the images' device, or ``None`` for a component left out of ``components`` (its inverse FFT is skipped).
+
+    The numbers of :func:`lfc_hfc_split` per radius, without its argument checks (callers check the radii once).
+    """
+    if rescale not in ("none", "max"):
+        raise InputError(f"rescale must be 'none' or 'max', got {rescale!r}")
+    h, w = images.shape[-2:]
+    work = images.to(torch.float64) if images.dtype == torch.float64 else images.float()
+    spec = torch.fft.fft2(work)
+    dist = frequency_radius(h, w, device=images.device, dtype=work.dtype)
+    masks = torch.stack([(dist <= r) if inclusive else (dist < r) for r in radii]).to(work.dtype)[:, None, None]
+    out = {}
+    for name, mask in (("lfc", masks), ("hfc", 1 - masks)):
+        if name not in components:
+            out[name] = None
+            continue
+        comp = torch.fft.ifft2(spec[None] * mask).real
+        if rescale == "max":
+            peak = comp.flatten(2).amax(2)  # (R, N)
+            bad = peak <= 1e-8
+            if bool(bad.any()):
+                r = radii[int(torch.nonzero(bad.any(1))[0])]
+                raise InputError(f"{name.upper()} at radius {r} is empty (max ≤ 1e-8) for some image; cannot rescale "
+                                 f"by its maximum — use a smaller radius or rescale='none'")
+            comp /= peak[:, :, None, None, None]
+        out[name] = comp.to(images.dtype)
+    return out["lfc"], out["hfc"]
 
 
 def lfc_hfc_split(images: torch.Tensor, radius: float, rescale: str = "none", inclusive: bool = False
@@ -61,6 +87,7 @@ def lfc_hfc_split(images: torch.Tensor, radius: float, rescale: str = "none", in
     exactly (up to float rounding). ``rescale="max"`` divides each component image by its own maximum over
     channels and pixels (the paper's training/evaluation convention); an empty component is an error.
     ``radius`` is in cycles per image; for another resolution N scale it as r·N/32 (:func:`scale_radius`).
+    Several radii at once, with one FFT: :func:`lfc_hfc_components`.
 
     Example::
 
@@ -75,17 +102,8 @@ def lfc_hfc_split(images: torch.Tensor, radius: float, rescale: str = "none", in
     limit = max_radius(h, w)
     if radius > limit + 1e-9 and rescale != "none":
         raise InputError(f"radius {radius} exceeds the half-diagonal {limit:.2f} of {h}×{w} images: the HFC is empty")
-    mask = disk_mask(h, w, radius, inclusive, device=images.device)
-    work = images.to(torch.float64) if images.dtype == torch.float64 else images.float()
-    spec = torch.fft.fft2(work)
-    m = mask.to(spec.real.dtype)
-    lfc = torch.fft.ifft2(spec * m).real
-    hfc = torch.fft.ifft2(spec * (1 - m)).real
-    if rescale == "max":
-        lfc, hfc = _rescale_max(lfc, radius, "LFC"), _rescale_max(hfc, radius, "HFC")
-    elif rescale != "none":
-        raise InputError(f"rescale must be 'none' or 'max', got {rescale!r}")
-    return lfc.to(images.dtype), hfc.to(images.dtype)
+    lfc, hfc = lfc_hfc_components(images, [radius], rescale, inclusive)
+    return lfc[0], hfc[0]
 
 
 def scale_radius(radius: float, size: int, reference: int = 32) -> float:
@@ -199,6 +217,7 @@ def filtered_noise(shape: tuple[int, ...], kind: str = "full", bandwidth: int | 
     return noise.to(dtype)
 
 
-__all__ = ["frequency_radius", "max_radius", "disk_mask", "apply_mask", "lfc_hfc_split", "scale_radius",
+__all__ = ["frequency_radius", "max_radius", "disk_mask", "apply_mask", "lfc_hfc_split", "lfc_hfc_components",
+           "scale_radius",
            "chebyshev_radius", "lowpass_mask", "highpass_mask", "band_mask", "filter_mask", "lowpass_filter",
            "highpass_filter", "filtered_noise"]

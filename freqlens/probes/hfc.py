@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
-from freqlens.fourier.filters import frequency_radius, max_radius
+from freqlens.fourier.filters import lfc_hfc_components, max_radius
 from freqlens.probes.common import Normalize, check_images, forward_logits, gather
 from freqlens.results import Result
 
@@ -61,35 +61,6 @@ def check_radii(radii: Sequence[float], height: int, width: int) -> list[float]:
     if height != width:
         warnings.warn(f"non-square {height}×{width} images: LFC/HFC {CENTRE_CONVENTION}", UserWarning, stacklevel=3)
     return out
-
-
-def split_batch(images: torch.Tensor, radii: Sequence[float], rescale: str = "max", inclusive: bool = False
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-    """LFC and HFC of ``images`` (N, C, H, W) for every radius with one FFT: returns (R, N, C, H, W) each.
-
-    Same numbers as :func:`freqlens.fourier.filters.lfc_hfc_split` per radius; runs on the images' device.
-    ``rescale="max"`` divides each component image by its own maximum (an empty component is an error).
-    """
-    if rescale not in ("none", "max"):
-        raise InputError(f"rescale must be 'none' or 'max', got {rescale!r}")
-    h, w = images.shape[-2:]
-    work = images.to(torch.float64) if images.dtype == torch.float64 else images.float()
-    spec = torch.fft.fft2(work)
-    dist = frequency_radius(h, w, device=images.device, dtype=work.dtype)
-    masks = torch.stack([(dist <= r) if inclusive else (dist < r) for r in radii]).to(work.dtype)  # (R, H, W)
-    masks = masks[:, None, None]
-    lfc = torch.fft.ifft2(spec[None] * masks).real
-    hfc = torch.fft.ifft2(spec[None] * (1 - masks)).real
-    if rescale == "max":
-        for name, comp in (("LFC", lfc), ("HFC", hfc)):
-            peak = comp.flatten(2).amax(2)  # (R, N)
-            bad = peak <= 1e-8
-            if bool(bad.any()):
-                r = radii[int(torch.nonzero(bad.any(1))[0])]
-                raise InputError(f"{name} at radius {r} is empty (max ≤ 1e-8) for some image; cannot rescale by "
-                                 f"its maximum — use a smaller radius or rescale='none'")
-            comp /= peak[:, :, None, None, None]
-    return lfc.to(images.dtype), hfc.to(images.dtype)
 
 
 @contextlib.contextmanager
@@ -127,7 +98,7 @@ def _predict_components(model, images, labels, radii, rescale, normalize, max_ba
             yb = labels[start:start + max_batch].to(dev)
             sl = slice(start, start + xb.shape[0])
             clean[sl] = (forward_logits(model, xb, normalize).argmax(1) == yb).cpu()
-            lfc, hfc = split_batch(xb, radii, rescale)
+            lfc, hfc = lfc_hfc_components(xb, radii, rescale, components=components)
             for i in range(r):
                 if "lfc" in components:
                     lfc_ok[i, sl] = (forward_logits(model, lfc[i], normalize).argmax(1) == yb).cpu()
@@ -235,7 +206,7 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
     with eval_mode(model), torch.inference_mode():
         for start in tqdm(range(0, x.shape[0], max_batch), desc="HFC examples", disable=not progress, leave=False):
             xb, yb = x[start:start + max_batch].to(dev), y[start:start + max_batch].to(dev)
-            lfc, hfc = split_batch(xb, [radius], rescale)
+            lfc, hfc = lfc_hfc_components(xb, [radius], rescale)
             p = {k: torch.softmax(forward_logits(model, v, normalize).float(), 1)
                  for k, v in (("image", xb), ("lfc", lfc[0]), ("hfc", hfc[0]))}
             ok = p["image"].argmax(1) == yb
@@ -257,5 +228,5 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
                        n_evaluated=int(x.shape[0]), n_correct=n_correct, rescale=rescale)
 
 
-__all__ = ["CENTRE_CONVENTION", "check_radii", "split_batch", "batchnorm_mode", "HFCAccuracy", "lfc_hfc_accuracy",
+__all__ = ["CENTRE_CONVENTION", "check_radii", "batchnorm_mode", "HFCAccuracy", "lfc_hfc_accuracy",
            "HFCExamples", "hfc_examples"]

@@ -16,7 +16,8 @@ from freqlens.dynamics.hfc import HFCTracker
 from freqlens.interventions.adversarial_training import AdversarialExamples
 from freqlens.interventions.mixup import MixUp
 from freqlens.models.cache import config_key
-from freqlens.probes.hfc import hfc_examples, lfc_hfc_accuracy, split_batch
+from freqlens.fourier.filters import lfc_hfc_components
+from freqlens.probes.hfc import hfc_examples, lfc_hfc_accuracy
 from freqlens.recipes._trained import image_data, shared_classifier, shared_config
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.train import fit
@@ -154,7 +155,7 @@ def hfc_one_component(ctx: RecipeContext) -> RecipeOutput:
     radii = (8, 16) if ctx.quick else (4, 8, 12, 16)
     n, n_test, epochs = (1000, 500, 6) if ctx.quick else (10000, 1000, 15)
     xtr, ytr, xte, yte = image_data(ctx, "cifar10", n, n_test, ctx.seed)
-    lfc, hfc = split_batch(xtr, radii, rescale="max")
+    lfc, hfc = lfc_hfc_components(xtr, radii, rescale="max")
     table = {}
     for i, r in enumerate(radii):
         for comp, data in (("LFC", lfc[i]), ("HFC", hfc[i])):
@@ -308,7 +309,7 @@ def hfc_batchnorm(ctx: RecipeContext) -> RecipeOutput:
     radii = (4, 12) if ctx.quick else RADII
     n, n_eval, epochs = (1000, 300, 4) if ctx.quick else (10000, 1000, 15)
     xtr, ytr, xte, yte = image_data(ctx, "cifar10", n, n_eval, ctx.seed)
-    lfc_tr, _ = split_batch(xtr, radii, rescale="max")
+    lfc_tr, _ = lfc_hfc_components(xtr, radii, rescale="max", components=("lfc",))
     runs = {}
     for i, r in enumerate(radii):
         for bn in (False, True):

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from freqlens.errors import InputError
-from freqlens.fourier.filters import disk_mask, lfc_hfc_split, max_radius, scale_radius
+from freqlens.fourier.filters import apply_mask, disk_mask, lfc_hfc_components, lfc_hfc_split, max_radius, scale_radius
 
 
 def _images(n=3, c=3, h=32, w=32, seed=0):
@@ -82,3 +82,27 @@ def test_bad_radius_and_rescale():
 
 def test_scale_radius():
     assert scale_radius(16, 28) == pytest.approx(14)
+
+
+def test_lfc_hfc_components_match_per_radius_disk_filtering():
+    # one FFT for all radii gives what separate disk filters give, radius by radius, with and without rescaling
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(5, 3, 32, 32, generator=g)
+    radii = [4, 8, 12.5]
+    lfc, hfc = lfc_hfc_components(x, radii)
+    lfc_max, hfc_max = lfc_hfc_components(x, radii, rescale="max")
+    for i, r in enumerate(radii):
+        mask = disk_mask(32, 32, r)
+        low, high = apply_mask(x, mask), apply_mask(x, ~mask)
+        assert torch.allclose(lfc[i], low, atol=1e-5) and torch.allclose(hfc[i], high, atol=1e-5)
+        peak = lambda t: t.flatten(1).amax(1).view(-1, 1, 1, 1)  # noqa: E731
+        assert torch.allclose(lfc_max[i], low / peak(low), atol=1e-5)
+        assert torch.allclose(hfc_max[i], high / peak(high), atol=1e-5)
+        a, b = lfc_hfc_split(x, r, rescale="max")
+        assert torch.equal(a, lfc_max[i]) and torch.equal(b, hfc_max[i])
+
+
+def test_lfc_hfc_components_skip_a_component_left_out():
+    x = torch.rand(2, 1, 8, 8)
+    lfc, hfc = lfc_hfc_components(x, [2], components=("lfc",))
+    assert hfc is None and lfc.shape == (1, 2, 1, 8, 8)

@@ -4,8 +4,7 @@ import torch
 from torch import nn
 
 from freqlens.errors import InputError
-from freqlens.fourier.filters import lfc_hfc_split
-from freqlens.probes.hfc import (HFCAccuracy, batchnorm_mode, hfc_examples, lfc_hfc_accuracy, split_batch)
+from freqlens.probes.hfc import HFCAccuracy, batchnorm_mode, hfc_examples, lfc_hfc_accuracy
 
 
 class LowPassClassifier(nn.Module):
@@ -32,14 +31,6 @@ def _data(n=40, seed=0):
     x = (base + 0.05 * torch.randn(n, 3, 16, 16, generator=g)).clamp(0, 1)
     y = (base.flatten() > 0.5).long()
     return x, y
-
-
-def test_split_batch_matches_lfc_hfc_split_for_every_radius():
-    x = torch.rand(5, 3, 32, 32)
-    lfc, hfc = split_batch(x, [4, 8, 12.5], rescale="max")
-    for i, r in enumerate([4, 8, 12.5]):
-        a, b = lfc_hfc_split(x, r, rescale="max")
-        assert torch.allclose(lfc[i], a, atol=1e-5) and torch.allclose(hfc[i], b, atol=1e-5)
 
 
 def test_low_pass_model_reads_lfc_not_hfc():
