@@ -42,16 +42,20 @@ def balanced_subset(images: torch.Tensor, labels: torch.Tensor, per_class: int, 
 
 
 def image_data(ctx: RecipeContext, dataset: str, n_train: int, n_test: int, seed: int = 0):
-    """Balanced training subset and the first ``n_test`` test images of MNIST or CIFAR-10 (data root)."""
-    if dataset == "cifar10":
-        xtr, ytr = load_cifar10(ctx.data_root, train=True)
-        xte, yte = load_cifar10(ctx.data_root, train=False, limit=n_test)
-    elif dataset == "mnist":
-        xtr, ytr = load_mnist(ctx.data_root, train=True)
-        xte, yte = load_mnist(ctx.data_root, train=False, limit=n_test)
-    else:
+    """Balanced training subset and the first ``n_test`` test images of MNIST or CIFAR-10 (data root).
+
+    A split asked for with 0 images is not read: it comes back empty, e.g. (0, 3, 32, 32) images."""
+    loaders = {"cifar10": (load_cifar10, (3, 32, 32)), "mnist": (load_mnist, (1, 28, 28))}
+    if dataset not in loaders:
         raise ConfigError(f"unknown dataset {dataset!r}; expected 'cifar10' or 'mnist'")
-    xtr, ytr = balanced_subset(xtr, ytr, max(1, n_train // 10), seed)
+    load, shape = loaders[dataset]
+    empty = (torch.zeros(0, *shape), torch.zeros(0, dtype=torch.long))
+    if n_train > 0:
+        xtr, ytr = load(ctx.data_root, train=True)
+        xtr, ytr = balanced_subset(xtr, ytr, max(1, n_train // 10), seed)
+    else:
+        xtr, ytr = empty
+    xte, yte = load(ctx.data_root, train=False, limit=n_test) if n_test > 0 else empty
     return xtr, ytr, xte, yte
 
 
