@@ -25,8 +25,6 @@ from torch import nn
 
 from freqlens.errors import InputError
 
-_CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
-
 
 def conv_layers(model: nn.Module) -> list[tuple[str, nn.Conv2d]]:
     """``(name, module)`` of every ``nn.Conv2d`` in forward-registration order (a bare conv gives ``[("", conv)]``)."""

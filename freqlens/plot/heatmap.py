@@ -6,13 +6,7 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from freqlens.plot.style import new_axes
-
-
-def _extent(shape: tuple[int, int]) -> list[float]:
-    h, w = shape
-    fu0, fv0 = -(h // 2), -(w // 2)
-    return [fv0 - 0.5, fv0 + w - 0.5, fu0 + h - 0.5, fu0 - 0.5]
+from freqlens.plot.style import centred_extent, new_axes
 
 
 def plot_centred_map(values, ax=None, title: str = "", colorbar_label: str = "", vmin=None, vmax=None,
@@ -23,7 +17,7 @@ def plot_centred_map(values, ax=None, title: str = "", colorbar_label: str = "",
     fig, ax = new_axes(ax, figsize=(4.6, 3.8))
     values = np.asarray(values, dtype=float)
     norm = LogNorm(vmin=vmin, vmax=vmax) if log else None
-    im = ax.imshow(values, extent=_extent(values.shape), cmap=cmap, norm=norm,
+    im = ax.imshow(values, extent=centred_extent(values.shape), cmap=cmap, norm=norm,
                    vmin=None if log else vmin, vmax=None if log else vmax, interpolation="nearest")
     ax.set_xlabel("horizontal frequency f_v (cycles/image)")
     ax.set_ylabel("vertical frequency f_u (cycles/image)")

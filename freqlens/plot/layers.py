@@ -6,6 +6,8 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
+from freqlens.plot.style import centred_extent
+
 
 def _grid(n: int, cols: int = 4):
     cols = min(cols, max(n, 1))
@@ -14,10 +16,6 @@ def _grid(n: int, cols: int = 4):
     for a in axes.flat[n:]:
         a.axis("off")
     return fig, axes
-
-
-def _extent(h: int, w: int):
-    return (-w // 2 - 0.5, w - w // 2 - 0.5, h - h // 2 - 0.5, -h // 2 - 0.5)
 
 
 def plot_layer_response(resp, max_layers: int | None = None, log: bool = True):
@@ -29,7 +27,7 @@ def plot_layer_response(resp, max_layers: int | None = None, log: bool = True):
         a = axes.flat[i]
         g = np.asarray(resp.gain[i], dtype=float)
         data = np.log10(np.maximum(g, 1e-12)) if log else g
-        im = a.imshow(data, cmap="magma", extent=_extent(h, w))
+        im = a.imshow(data, cmap="magma", extent=centred_extent((h, w)))
         a.set_title(f"{name} ({resp.layer_types[i]})", fontsize=8)
         a.set_xlabel("f_v (cycles/image)", fontsize=7)
         a.set_ylabel("f_u", fontsize=7)
@@ -48,7 +46,7 @@ def plot_kernel_spectra(spec, max_layers: int | None = None):
     fig, axes = _grid(len(names))
     for i, name in enumerate(names):
         a = axes.flat[i]
-        im = a.imshow(spec.spectra[i], cmap="viridis", extent=_extent(spec.size, spec.size))
+        im = a.imshow(spec.spectra[i], cmap="viridis", extent=centred_extent((spec.size, spec.size)))
         k = "×".join(str(s) for s in spec.kernel_sizes[i])
         a.set_title(f"{name} ({k} kernels)", fontsize=8)
         a.set_xlabel("f_v (cycles/image)", fontsize=7)
@@ -57,21 +55,3 @@ def plot_kernel_spectra(spec, max_layers: int | None = None):
         fig.colorbar(im, ax=a, shrink=0.8).set_label("mean |DFT|", fontsize=7)
     fig.suptitle(f"Kernel DFT magnitude, mean over channels (padded to {spec.size}×{spec.size})", fontsize=10)
     return fig, axes
-
-
-def plot_band_ratios(ratios: dict, layer_names, band: str, ax=None):
-    """Bar chart: high/low band gain ratio per layer for several models (``ratios``: label -> (L,))."""
-    from freqlens.plot.style import new_axes
-
-    fig, ax = new_axes(ax, figsize=(7, 3.5))
-    n = len(ratios)
-    x = np.arange(len(layer_names))
-    for i, (label, r) in enumerate(ratios.items()):
-        ax.bar(x + (i - (n - 1) / 2) * 0.8 / n, r, 0.8 / n, label=label)
-    ax.set_xticks(x)
-    ax.set_xticklabels(layer_names, rotation=45, ha="right", fontsize=7)
-    ax.set_yscale("log")
-    ax.set_ylabel("gain(high band) / gain(low band)")
-    ax.set_title(f"High-frequency pass-through per layer ({band})")
-    ax.legend()
-    return fig, ax

@@ -26,3 +26,12 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 130) -> Path:
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
+
+
+def centred_extent(shape: tuple[int, int]) -> list[float]:
+    """``imshow`` extent of a centred (H, W) frequency map: cell centres at the frequencies −(H//2) … H−1−H//2
+    (vertical) and −(W//2) … W−1−W//2 (horizontal), DC in the middle, for odd and even sizes."""
+    h, w = shape
+    fu0, fv0 = -(h // 2), -(w // 2)
+    return [fv0 - 0.5, fv0 + w - 0.5, fu0 + h - 0.5, fu0 - 0.5]
+
