@@ -14,7 +14,7 @@ from freqlens.interventions.kernels import SmoothnessRegularizer, first_conv, ke
 from freqlens.probes.adversarial import pgd_attack
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
-from freqlens.train import predict
+from freqlens.train import accuracy
 
 LAMBDAS = (0.0, 1e-3, 1e-2, 1e-1)
 FGSM_EPS = 2 / 255
@@ -36,10 +36,6 @@ def regularized_classifier(ctx: RecipeContext, lam: float, n_train: int, epochs:
                               tag=f"smoothreg-first-conv-4neighbour-lambda{lam:g}")
 
 
-def _accuracy(model, x, y) -> float:
-    return float((predict(model, x).argmax(1) == y.cpu()).float().mean())
-
-
 @recipe("kernel-regularizer", paper="spec proposal (HFC A5.3; companion 'Smooth Kernels Improve Adversarial "
                                     "Robustness', formula not available) — not a paper result", data="cifar10",
         finding="PROPOSAL: an adjacent-weight smoothness penalty λ·R(W) on the first conv layer lowers the trained "
@@ -54,9 +50,9 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
         w = first_conv(model).weight.detach()
         weights[lam] = w
         rough.append(kernel_roughness(w))
-        clean.append(_accuracy(model, xte, yte))
+        clean.append(accuracy(model, xte, yte))
         xa = pgd_attack(model, xte, yte, eps=FGSM_EPS, step_size=FGSM_EPS, steps=1, random_start=False, max_batch=250)
-        fgsm.append(_accuracy(model, xa, yte))
+        fgsm.append(accuracy(model, xa, yte))
     drop_vs_zero = max(r - rough[0] for r in rough[1:])  # < 0: every λ > 0 smoother than λ = 0
     rises = max(b - a for a, b in zip(rough, rough[1:]))  # ≤ 0: non-increasing in λ
 

@@ -15,7 +15,7 @@ from freqlens.models import ConvNet
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
-from freqlens.train import predict
+from freqlens.train import accuracy
 
 ARCH = "convnet-small"
 ARCH_KWARGS = {"first_kernel_size": 5}
@@ -56,7 +56,7 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
         after = first_conv(smooth_kernels(model, 1.0)).weight.detach()
         weights[name], weights[f"{name} ρ=1"] = before, after
         rough[name], rough_after[name] = kernel_roughness(before), kernel_roughness(after)
-        clean[name] = float((predict(model, xte).argmax(1) == yte.cpu()).float().mean())
+        clean[name] = accuracy(model, xte, yte)
     w0 = _initial_weight(ctx)
     init = kernel_roughness(w0)
     # what training added to the initial kernels (both models start from w0): a sharper view at small sizes

@@ -10,7 +10,7 @@ from freqlens.probes.adversarial import pgd_attack
 from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
-from freqlens.train import predict
+from freqlens.train import accuracy, predict
 
 RHOS = (0.0, 0.1, 0.25, 0.5, 1.0)
 
@@ -41,7 +41,7 @@ def _margin_loss(logits, y):
 def _pgd_acc(model, x, y, eps, steps, margin=False, seed=0):
     xa = pgd_attack(model, x, y, eps=eps, steps=steps, step_size=2.5 * eps / steps, random_start=True, seed=seed,
                     loss_fn=_margin_loss if margin else None, max_batch=250)
-    return float((predict(model, xa).argmax(1) == y.cpu()).float().mean())
+    return accuracy(model, xa, y)
 
 
 @recipe("kernel-smoothing", paper=PAPER, data="cifar10",
@@ -59,7 +59,7 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     for mname, model in models.items():
         for rho in RHOS:
             m = smooth_kernels(model, rho) if rho > 0 else model
-            clean = float((predict(m, xte).argmax(1) == yte).float().mean())
+            clean = accuracy(m, xte, yte)
             fgsm, zero = fgsm_sweep_accuracy(m, xte, yte, eps_grid)
             entry = {"clean": clean, "fgsm_min_eps": dict(zip(map(str, eps_grid), fgsm)), "zero_gradient": zero}
             if rho in (0.0, 1.0):
