@@ -9,11 +9,11 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 
 from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
                                        prepare_out_dir)
 from freqlens.errors import InputError
+from freqlens.results import atomic_write_json
 
 
 def _floats(text: str | None, name: str):
@@ -73,7 +73,7 @@ def _defend(args: argparse.Namespace) -> int:
     else:
         fig, _ = next(iter(evaluations.values())).plot()
     save_figure(fig, out / "figure.png")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
+    atomic_write_json(out / "summary.json", summary)
     first = next(iter(evaluations.values()))
     print(f"post-averaged r = {defended.radius:g} ({defended.radius_space}; ≈ {defended.radius_pixel:.3g} in input "
           f"units), K = {defended.n_directions}, {defended.n_samples} passes/image, {int(y.numel())} images")

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from freqlens.commands._common import add_common_arguments, add_model_arguments, load_eval_data, load_user_model, \
     prepare_out_dir
+from freqlens.results import atomic_write_json
 
 
 def _layers(args: argparse.Namespace) -> int:
@@ -28,7 +28,7 @@ def _layers(args: argparse.Namespace) -> int:
     spec = kernel_spectra(model, size=int(x.shape[-1]))
     spec.save(out / "kernel_spectra.json")
     save_figure(spec.plot()[0], out / "kernel_spectra.png")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    atomic_write_json(out / "summary.json", summary)
     for mode, s in summary.items():
         print(f"{mode}: high/low-band gain per layer ({s['band']})")
         for name, r in s["high_over_low_gain"].items():
