@@ -55,7 +55,9 @@ def render() -> str:
             except (TypeError, ValueError):
                 sig = "(...)"
             kind = "class" if inspect.isclass(obj) else "def"
-            out += [f"### `{kind} {name}{sig}`", "", inspect.getdoc(obj) or "*(no docstring)*", ""]
+            # a class's own docstring: inspect.getdoc would fall back to a base class's and hide a missing one
+            own = inspect.cleandoc(vars(obj).get("__doc__") or "") if inspect.isclass(obj) else inspect.getdoc(obj)
+            out += [f"### `{kind} {name}{sig}`", "", own or "*(no docstring)*", ""]
     from freqlens.recipes import list_recipes
 
     out += ["## Recipes (`freqlens reproduce NAME`)", "", "| recipe | paper | finding checked | data |", "|---|---|---|---|"]

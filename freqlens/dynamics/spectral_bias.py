@@ -183,8 +183,6 @@ class SpectrumHistory(Result):
 
 
 class SpectrumTracker(PeriodicTracker):
-    unit = "step"
-
     """``fit`` callback: the spectrum of the model's output on a uniform grid every ``every`` optimiser steps.
 
     Args:
@@ -199,6 +197,8 @@ class SpectrumTracker(PeriodicTracker):
     Works with any ``nn.Module``; call :meth:`record` yourself outside ``fit``. ``state_dict`` /
     ``load_state_dict`` keep the history across a resumed ``fit``.
     """
+
+    unit = "step"
 
     def __init__(self, inputs, frequencies: Sequence[int], amplitudes: Sequence[float] | None = None,
                  coordinate=None, every: int = 100, output_index: int | None = None, max_batch: int = 8192,
@@ -345,8 +345,6 @@ class SpectralNormHistory(Result):
 
 
 class SpectralNormTracker(PeriodicTracker):
-    unit = "step"
-
     """``fit`` callback: the largest singular value of every weight matrix every ``every`` optimiser steps.
 
     ``method="power"`` (default): power iteration warm-started from the previous record's right singular
@@ -354,6 +352,8 @@ class SpectralNormTracker(PeriodicTracker):
     with ``torch.linalg.matrix_norm(W, 2)`` to ~1e-6 relative); ``method="svd"``: ``matrix_norm`` every time.
     ``layers``: parameter names to track (default: every ``*weight`` with ≥ 2 dims, see :func:`weight_matrices`).
     """
+
+    unit = "step"
 
     def __init__(self, every: int = 100, method: str = "power", layers: Sequence[str] | None = None,
                  tol: float = 1e-7, max_iter: int = 300):
