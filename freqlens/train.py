@@ -357,12 +357,11 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
                 state.losses.append(state.epoch_loss)
                 for cb in callbacks:
                     cb.on_epoch_end(state)
-                if state.epoch % checkpoint_every == 0 or state.epoch == epochs:
+                if state.epoch % checkpoint_every == 0 or state.epoch == epochs or state.stop_training:
                     write_checkpoint()
                 bar.update(1)
                 bar.set_postfix(loss=f"{state.epoch_loss:.3g}")
                 if state.stop_training:
-                    write_checkpoint()
                     break
             for cb in callbacks:
                 cb.on_train_end(state)
