@@ -34,13 +34,13 @@ def layer_response(ctx: RecipeContext) -> RecipeOutput:
     rel_p = {names[i]: float(ratio_p["gaussian"][i] / ratio_p["natural"][i]) for i in convs}
     import matplotlib.pyplot as plt
 
-    from freqlens.plot.layers import _extent
+    from freqlens.plot.style import centred_extent
 
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), constrained_layout=True)
     for row, k in enumerate(models):
         for col, i in enumerate(first2):
             a = axes[row, col]
-            im = a.imshow(np.log10(np.maximum(resp[k].gain[i], 1e-12)), cmap="magma", extent=_extent(32, 32))
+            im = a.imshow(np.log10(np.maximum(resp[k].gain[i], 1e-12)), cmap="magma", extent=centred_extent((32, 32)))
             a.set_title(f"{k}: layer {names[i]} energy gain (basis mode)", fontsize=9)
             a.set_xlabel("f_v (cycles/image)")
             a.set_ylabel("f_u")
