@@ -191,6 +191,16 @@ class PostAveraged(nn.Module):
         return (f"radius={self.radius:g} ({self.radius_space}), n_directions={self.n_directions}, scales={self.scales}, "
                 f"mode={self.mode}, sampling={self.sampling}, samples={self.n_samples}")
 
+    def variant(self, seed: int, n_directions: int | None = None) -> "PostAveraged":
+        """A new wrapper of the same model with every setting of this one but its own ``seed`` (and, if given,
+        ``n_directions``): e.g. an attacker's copy of the defense, drawing its own directions."""
+        return PostAveraged(self.model, self.radius, n_directions=self.n_directions if n_directions is None else n_directions,
+                            scales=self.scales, mode=self.mode, seed=seed, max_batch=self.max_batch,
+                            radius_space=self.radius_space,
+                            input_std=None if self.input_std is None else self.input_std.tolist(),
+                            bounds=self.bounds, clip=self.clip, sampling=self.sampling,
+                            include_original=self.include_original).train(self.training)
+
     def reseed(self, seed: int | None = None) -> "PostAveraged":
         """Restart the direction sequence from ``seed`` (default: the constructor's seed)."""
         if seed is not None:

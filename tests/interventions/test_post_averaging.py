@@ -83,6 +83,19 @@ class PlaneWave(nn.Module):
         return torch.stack([torch.log1p(self.c * w), torch.log1p(-self.c * w)], 1)
 
 
+def test_variant_keeps_every_setting_but_the_seed_and_directions(images):
+    model = tiny_model()
+    base = PostAveraged(model, 0.7, n_directions=4, scales=(0.5, 1.0), seed=3, radius_space="input", clip=True,
+                        sampling="ball", include_original=False, max_batch=64).eval()
+    copy = base.variant(seed=9, n_directions=2)
+    same = PostAveraged(model, 0.7, n_directions=2, scales=(0.5, 1.0), seed=9, radius_space="input", clip=True,
+                        sampling="ball", include_original=False, max_batch=64).eval()
+    with torch.no_grad():
+        assert torch.equal(copy(images), same(images))        # exactly the wrapper those settings build
+        assert torch.equal(base.variant(seed=3)(images), base.reseed()(images))
+    assert copy.n_samples == 8 and not copy.training and copy.model is model
+
+
 @pytest.mark.parametrize("sampling", ["paper", "ball"])
 def test_averaging_damps_a_high_frequency_function_as_predicted(sampling):
     dim, n = 16, 3000
