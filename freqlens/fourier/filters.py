@@ -37,12 +37,20 @@ def disk_mask(height: int, width: int, radius: float, inclusive: bool = False, d
     return r <= radius if inclusive else r < radius
 
 
-def apply_mask(images: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Keep the frequencies where ``mask`` (H, W, unshifted, bool or float) is set. (N, C, H, W) → same shape, real."""
+def image_spectrum(images: torch.Tensor) -> torch.Tensor:
+    """Per-channel 2-D FFT (N, C, H, W) → complex, in float64 for float64 images and float32 otherwise; pass it
+    to :func:`apply_mask` as ``spectrum`` to filter the same images with several masks for one FFT."""
+    return torch.fft.fft2(images.to(torch.float64) if images.dtype == torch.float64 else images.float())
+
+
+def apply_mask(images: torch.Tensor, mask: torch.Tensor, spectrum: torch.Tensor | None = None) -> torch.Tensor:
+    """Keep the frequencies where ``mask`` (H, W, unshifted, bool or float) is set. (N, C, H, W) → same shape, real.
+
+    ``spectrum``: :func:`image_spectrum` of ``images``, when the caller filters them more than once."""
     check_rank(images, "images", (3, 4), "(N, C, H, W) or (C, H, W)")
     if mask.shape != images.shape[-2:]:
         raise InputError(f"mask shape {tuple(mask.shape)} does not match image size {tuple(images.shape[-2:])}")
-    spec = torch.fft.fft2(images.to(torch.float64) if images.dtype == torch.float64 else images.float())
+    spec = image_spectrum(images) if spectrum is None else spectrum
     return torch.fft.ifft2(spec * mask.to(spec.real.dtype).to(images.device)).real.to(images.dtype)
 
 
@@ -217,7 +225,7 @@ def filtered_noise(shape: tuple[int, ...], kind: str = "full", bandwidth: int | 
     return noise.to(dtype)
 
 
-__all__ = ["frequency_radius", "max_radius", "disk_mask", "apply_mask", "lfc_hfc_split", "lfc_hfc_components",
+__all__ = ["frequency_radius", "max_radius", "disk_mask", "image_spectrum", "apply_mask", "lfc_hfc_split", "lfc_hfc_components",
            "scale_radius",
            "chebyshev_radius", "lowpass_mask", "highpass_mask", "band_mask", "filter_mask", "lowpass_filter",
            "highpass_filter", "filtered_noise"]

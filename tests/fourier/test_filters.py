@@ -106,3 +106,11 @@ def test_lfc_hfc_components_skip_a_component_left_out():
     x = torch.rand(2, 1, 8, 8)
     lfc, hfc = lfc_hfc_components(x, [2], components=("lfc",))
     assert hfc is None and lfc.shape == (1, 2, 1, 8, 8)
+
+
+def test_apply_mask_with_a_precomputed_spectrum_equals_a_fresh_fft():
+    from freqlens.fourier.filters import image_spectrum, lowpass_mask
+
+    x = torch.rand(3, 2, 9, 9, generator=torch.Generator().manual_seed(0))
+    mask = lowpass_mask(9, 9, 5)
+    assert torch.equal(apply_mask(x, mask, image_spectrum(x)), apply_mask(x, mask))
