@@ -64,10 +64,9 @@ def lfc_hfc_components(images: torch.Tensor, radii: Sequence[float], rescale: st
     if rescale not in ("none", "max"):
         raise InputError(f"rescale must be 'none' or 'max', got {rescale!r}")
     h, w = images.shape[-2:]
-    work = images.to(torch.float64) if images.dtype == torch.float64 else images.float()
-    spec = torch.fft.fft2(work)
-    dist = frequency_radius(h, w, device=images.device, dtype=work.dtype)
-    masks = torch.stack([(dist <= r) if inclusive else (dist < r) for r in radii]).to(work.dtype)[:, None, None]
+    spec = image_spectrum(images)
+    dist = frequency_radius(h, w, device=images.device, dtype=spec.real.dtype)
+    masks = torch.stack([(dist <= r) if inclusive else (dist < r) for r in radii]).to(dist.dtype)[:, None, None]
     out = {}
     for name, mask in (("lfc", masks), ("hfc", 1 - masks)):
         if name not in components:
