@@ -1,6 +1,7 @@
 """Models: MLPs, small CNNs, a CIFAR-size ResNet, normalisation wrappers, and a trained-model cache."""
 from freqlens.models.cnn import ConvNet, SmallCNN
 from freqlens.models.mlp import MLP, make_activation
-from freqlens.models.wrappers import Normalize, with_normalization
+from freqlens.models.wrappers import InputTransform, Normalize, with_input_transform, with_normalization
 
-__all__ = ["MLP", "SmallCNN", "ConvNet", "Normalize", "with_normalization", "make_activation"]
+__all__ = ["MLP", "SmallCNN", "ConvNet", "Normalize", "with_normalization", "InputTransform", "with_input_transform",
+           "make_activation"]

@@ -27,3 +27,25 @@ class Normalize(nn.Module):
 def with_normalization(model: nn.Module, mean: Sequence[float], std: Sequence[float]) -> nn.Sequential:
     """``nn.Sequential(Normalize(mean, std), model)``: a model that takes images in [0, 1]."""
     return nn.Sequential(Normalize(mean, std), model)
+
+
+class InputTransform(nn.Module):
+    """An ``nn.Module`` around a callable applied to the input (e.g. a user's ``normalize`` function)."""
+
+    def __init__(self, transform):
+        super().__init__()
+        self.transform = transform
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.transform(x)
+
+
+def with_input_transform(model: nn.Module, transform) -> nn.Module:
+    """``model`` applied after ``transform`` (a module or a callable); ``model`` itself when ``transform`` is None.
+
+    For code that only takes a model, given a probe's ``normalize=`` argument:
+    ``with_input_transform(model, normalize)(x) == model(normalize(x))``."""
+    if transform is None:
+        return model
+    return nn.Sequential(transform if isinstance(transform, nn.Module) else InputTransform(transform), model)
+

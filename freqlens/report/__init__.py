@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from freqlens.errors import ConfigError, FreqlensError
 from freqlens.probes.common import check_images, forward_logits, gather
 from freqlens.device import eval_mode, model_device
+from freqlens.models.wrappers import with_input_transform
 from freqlens.report import readings
 from freqlens.report.html import render_report
 from freqlens.results import Result, atomic_write_bytes
@@ -166,8 +167,8 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
         # scaled with the input dimension
         scale = (x[0].numel() / 3072) ** 0.5
         res = _saved(path, RadiusTradeoff, lambda: radius_tradeoff(
-            model, x, y, radii=[round(r * scale, 3) for r in (0.375, 0.75, 1.5, 3.0, 6.0)], radius_space="input",
-            progress=progress))
+            with_input_transform(model, normalize), x, y, radii=[round(r * scale, 3) for r in (0.375, 0.75, 1.5, 3.0, 6.0)],
+            radius_space="input", seed=seed, max_batch=max_batch, progress=progress))
         reading, fig = readings.read_post_averaging(res), res.plot()[0]
     else:
         raise ConfigError(f"unknown probe {name!r}; expected some of {', '.join(PROBES)}")

@@ -134,3 +134,19 @@ def test_page_loads_in_a_real_browser_without_console_errors(trained, tmp_path):
         browser.close()
     assert errors == [] and requests == []
     assert rendered == [True] * 5
+
+
+def test_post_averaging_section_runs_the_model_on_normalised_images(trained, tmp_path):
+    # `inner` expects normalised inputs z = 2x − 1; given normalize=that map, every section must see trained(x)
+    from freqlens.models.wrappers import InputTransform
+    from freqlens.train import accuracy
+
+    x, y = _images(40, seed=3)
+    inner = nn.Sequential(InputTransform(lambda z: (z + 1) / 2), trained)
+    freqlens.report(inner, x, y, out=tmp_path / "r", probes=("post_averaging",), normalize=lambda t: 2 * t - 1,
+                    progress=False)
+    from freqlens.probes.defense import RadiusTradeoff
+
+    saved = RadiusTradeoff.load(tmp_path / "r" / "probes" / "post_averaging.json")
+    assert saved.base_accuracy == pytest.approx(accuracy(trained, x, y))
+    assert accuracy(inner, x, y) != pytest.approx(accuracy(trained, x, y))  # the section would differ without it
