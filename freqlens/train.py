@@ -372,16 +372,19 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
                       steps=state.step)
 
 
-def predict(model: nn.Module, inputs: torch.Tensor, max_batch: int = 4096) -> torch.Tensor:
-    """Outputs of ``model`` on ``inputs`` (N, ...) in eval mode, batched, on the model's device; returned on CPU."""
-    from freqlens.device import eval_mode
+def predict(model: nn.Module, inputs: torch.Tensor, max_batch: int = 4096,
+            dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Outputs of ``model`` on ``inputs`` (N, ...) in eval mode, batched, on the model's device; returned on CPU
+    as ``dtype``. Floating inputs are cast to the model's dtype (float64 data into a float32 model works)."""
+    from freqlens.device import eval_mode, model_dtype
 
     dev = model_device(model)
+    in_dtype = model_dtype(model) if inputs.is_floating_point() else inputs.dtype
     outs = []
     with eval_mode(model), torch.inference_mode():
         for start in range(0, inputs.shape[0], max_batch):
-            outs.append(model(inputs[start:start + max_batch].to(dev)).float().cpu())
-    return torch.cat(outs) if outs else torch.zeros(0)
+            outs.append(model(inputs[start:start + max_batch].to(dev, in_dtype)).to(dtype).cpu())
+    return torch.cat(outs) if outs else torch.zeros(0, dtype=dtype)
 
 
 def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, max_batch: int = 2048) -> float:

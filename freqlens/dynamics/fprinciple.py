@@ -28,13 +28,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError, ModelOutputError
 from freqlens.fourier.nudft import first_principal_component, nudft
 from freqlens.fourier.peaks import find_peaks, relative_error_at
 from freqlens.fourier.smoothing import GaussianSmoother
 from freqlens.results import Result
-from freqlens.train import PeriodicTracker, TrainState
+from freqlens.train import PeriodicTracker, TrainState, predict
 from freqlens.validation import as_tensor, check_finite, check_same_length
 
 OutputTransform = Callable[[torch.Tensor], torch.Tensor] | str | None
@@ -73,14 +72,8 @@ def _transform(out: torch.Tensor, how: OutputTransform) -> torch.Tensor:
 def model_outputs(model: nn.Module, inputs: torch.Tensor, n_outputs: int, output_transform: OutputTransform = None,
                   max_batch: int = 4096) -> torch.Tensor:
     """Outputs (n, n_outputs) float64 on the CPU, eval mode, batched on the model's device; checks the width."""
-    dev = model_device(model)
-    outs = []
-    with eval_mode(model), torch.inference_mode():
-        for start in range(0, inputs.shape[0], max_batch):
-            o = model(inputs[start:start + max_batch].to(dev))
-            o = o[:, None] if o.ndim == 1 else o.reshape(o.shape[0], -1)
-            outs.append(_transform(o.double(), output_transform).cpu())
-    out = torch.cat(outs)
+    out = predict(model, inputs, max_batch, dtype=torch.float64)
+    out = _transform(out[:, None] if out.ndim == 1 else out.reshape(out.shape[0], -1), output_transform)
     if out.shape[1] != n_outputs:
         raise ModelOutputError(f"model output has {out.shape[1]} column(s) per sample but targets have {n_outputs}")
     return out

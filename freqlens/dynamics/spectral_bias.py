@@ -23,10 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from freqlens.device import eval_mode, model_device, model_dtype
 from freqlens.errors import InputError, ModelOutputError
 from freqlens.results import Result
-from freqlens.train import PeriodicTracker
+from freqlens.train import PeriodicTracker, predict
 from freqlens.validation import as_tensor, check_finite
 
 __all__ = [
@@ -97,15 +96,8 @@ def normalized_amplitudes(values: torch.Tensor, frequencies: Sequence[int], ampl
 
 
 def _model_outputs(model: nn.Module, inputs: torch.Tensor, output_index: int | None, max_batch: int) -> torch.Tensor:
-    """Model outputs (N,) on the model's device, eval mode and inference mode, modes restored."""
-    dev = model_device(model)
-    dtype = model_dtype(model) if inputs.is_floating_point() else inputs.dtype
-    outs = []
-    with eval_mode(model), torch.inference_mode():
-        for s in range(0, inputs.shape[0], max_batch):
-            outs.append(model(inputs[s:s + max_batch].to(dev, dtype)).detach().double().cpu())
-    out = torch.cat(outs)
-    return _select_output(out, inputs.shape[0], output_index)
+    """Model outputs (N,) float64 on the CPU, eval mode and inference mode, modes restored."""
+    return _select_output(predict(model, inputs, max_batch, dtype=torch.float64), inputs.shape[0], output_index)
 
 
 def _select_output(out: torch.Tensor, n: int, output_index: int | None) -> torch.Tensor:

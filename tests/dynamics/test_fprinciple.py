@@ -94,3 +94,15 @@ def test_bad_inputs():
         FilteringTracker(x, y, [5.0])(MLP(64, 3, width=4, depth=1))
     with pytest.raises(InputError, match="high-frequency"):
         FilteringTracker(x, torch.ones(50, 1), [5.0])
+
+
+def test_trackers_take_float64_inputs_into_a_float32_model():
+    from freqlens.dynamics.fprinciple import FilteringTracker, ProjectionTracker
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+    x = torch.rand(40, 3, dtype=torch.float64)
+    y = torch.rand(40, 2, dtype=torch.float64)
+    for tracker in (ProjectionTracker(x, y), FilteringTracker(x, y, [0.5])):
+        tracker.record(model, 0)
+        assert len(tracker.recorded()) == 1
