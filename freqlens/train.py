@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 from freqlens.device import model_device
 from freqlens.errors import CheckpointError, ConfigError, InputError, ModelOutputError
 from freqlens.results import Result, atomic_write_bytes
-from freqlens.validation import check_finite, check_same_length
+from freqlens.validation import check_finite, check_integer, check_same_length
 
 
 @dataclass
@@ -88,9 +88,7 @@ class PeriodicTracker(Callback):
     @staticmethod
     def check_every(every: int) -> int:
         """``every`` as an int ≥ 1, or an :class:`InputError`."""
-        if int(every) < 1:
-            raise InputError(f"every must be ≥ 1, got {every}")
-        return int(every)
+        return check_integer(every, "every")
 
     def on_train_begin(self, state: TrainState) -> None:
         if self.record_at_start and not state.resumed and not self.recorded():

@@ -62,8 +62,7 @@ class HFCTracker(PeriodicTracker):
                  label: str = ""):
         if train is None and test is None:
             raise InputError("HFCTracker needs train=(images, labels) and/or test=(images, labels)")
-        if int(every) < 1:
-            raise InputError(f"every must be ≥ 1, got {every}")
+        every = self.check_every(every)
         if rescale not in ("none", "max"):
             raise InputError(f"rescale must be 'none' or 'max', got {rescale!r}")
         bad = set(components) - {"lfc", "hfc"}
@@ -77,8 +76,7 @@ class HFCTracker(PeriodicTracker):
                 self.sets[name] = (x, y)
         size = next(iter(self.sets.values()))[0].shape[-2:]
         self.radii = check_radii(radii, *size)
-        self.rescale, self.every, self.at_start = rescale, int(every), bool(at_start)
-        self.record_at_start = self.at_start
+        self.rescale, self.every, self.record_at_start = rescale, every, bool(at_start)
         self.normalize, self.bn_eval, self.max_batch = normalize, bn_eval, int(max_batch)
         self.components, self.label = tuple(components), label
         self.history: dict[str, list] = {"epochs": [], "seconds": [0.0]}

@@ -215,9 +215,7 @@ class SpectrumTracker(PeriodicTracker):
             raise InputError(f"{len(amps)} amplitudes for {len(self.frequencies)} frequencies; they must match")
         if any(not (a > 0) for a in amps):
             raise InputError(f"amplitudes must be > 0 for normalisation, got {amps}")
-        if int(every) < 1:
-            raise InputError(f"every must be ≥ 1, got {every}")
-        self.amplitudes, self.every, self.output_index = amps, int(every), output_index
+        self.amplitudes, self.every, self.output_index = amps, self.check_every(every), output_index
         self.max_batch, self.label = int(max_batch), label
         self.steps: list[int] = []
         self.magnitudes: list[list[float]] = []
@@ -275,14 +273,12 @@ def spectral_norm(matrix: torch.Tensor) -> float:
 
 
 def power_iteration_norm(matrix: torch.Tensor, v0: torch.Tensor | None = None, tol: float = 1e-7,
-                         max_iter: int = 300, sigma0: float | None = None) -> tuple[float, torch.Tensor, bool]:
+                         max_iter: int = 300) -> tuple[float, torch.Tensor, bool]:
     """σ_max of ``matrix`` (m, n) by power iteration on WᵀW from ``v0`` (n,) (warm start).
 
     Works in the matrix's own floating dtype (the tracker passes float64); the stopping tolerance is at least
     20 machine epsilons of that dtype. Returns ``(sigma, v, converged)``; converged when the relative change of
-    σ over one iteration is below the tolerance. ``sigma0`` (a previous value) may end a warm start after one
-    iteration — cheaper but less safe when the top singular values are close; the tracker does not use it.
-    ``sigma = ‖Wᵀu‖`` with unit u is always a lower bound of σ_max. Example::
+    σ over one iteration is below the tolerance. ``sigma = ‖Wᵀu‖`` with unit u is always a lower bound of σ_max. Example::
 
         >>> s, v, ok = power_iteration_norm(torch.randn(64, 32))
     """
@@ -297,7 +293,7 @@ def power_iteration_norm(matrix: torch.Tensor, v0: torch.Tensor | None = None, t
     else:
         v = v0.detach().to(device=w.device, dtype=w.dtype)
     v = v / v.norm().clamp_min(1e-30)
-    sigma = float(sigma0) if sigma0 is not None and v0 is not None else 0.0
+    sigma = 0.0
     for _ in range(max_iter):
         u = w @ v
         s_new = float(u.norm())
@@ -351,15 +347,12 @@ class SpectralNormTracker(PeriodicTracker):
                  tol: float = 1e-7, max_iter: int = 300):
         if method not in ("power", "svd"):
             raise InputError(f"method must be 'power' or 'svd', got {method!r}")
-        if int(every) < 1:
-            raise InputError(f"every must be ≥ 1, got {every}")
-        self.every, self.method, self.tol, self.max_iter = int(every), method, float(tol), int(max_iter)
+        self.every, self.method, self.tol, self.max_iter = self.check_every(every), method, float(tol), int(max_iter)
         self.layer_filter = list(layers) if layers is not None else None
         self.layers: list[str] = []
         self.steps: list[int] = []
         self.norms: list[list[float]] = []
         self._vectors: dict[str, torch.Tensor] = {}
-        self._sigmas: dict[str, float] = {}
         self.fallbacks = 0
 
     def _matrices(self, model: nn.Module) -> list[tuple[str, torch.Tensor]]:
@@ -389,7 +382,7 @@ class SpectralNormTracker(PeriodicTracker):
                 if not ok:
                     s = spectral_norm(w)
                     self.fallbacks += 1
-                self._vectors[name], self._sigmas[name] = v.detach(), s
+                self._vectors[name] = v.detach()
                 out.append(s)
         return out
 
@@ -408,14 +401,13 @@ class SpectralNormTracker(PeriodicTracker):
     def state_dict(self) -> dict:
         return {"steps": list(self.steps), "layers": list(self.layers),
                 "norms": torch.tensor(self.norms, dtype=torch.float64),
-                "vectors": {k: v.cpu() for k, v in self._vectors.items()}, "sigmas": dict(self._sigmas)}
+                "vectors": {k: v.cpu() for k, v in self._vectors.items()}}
 
     def load_state_dict(self, state: dict) -> None:
         self.steps = [int(s) for s in state["steps"]]
         self.layers = list(state["layers"])
         self.norms = [list(map(float, r)) for r in torch.as_tensor(state["norms"]).tolist()]
         self._vectors = {k: torch.as_tensor(v) for k, v in state.get("vectors", {}).items()}
-        self._sigmas = {k: float(v) for k, v in state.get("sigmas", {}).items()}
 
     def latest_scalars(self) -> dict[str, float]:
         if not self.norms:
