@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _holds_files(folder: str) -> bool:
+    return any(files for _, _, files in os.walk(folder))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``freqlens`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
@@ -52,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except FreqlensError as exc:
         message = " ".join(str(exc).split())
         print(f"freqlens: error: {message}", file=sys.stderr)
-        if fresh and os.path.isdir(out):  # a failed run leaves no partial output behind
+        if fresh and os.path.isdir(out) and not _holds_files(out):
+            # a run that failed before writing anything leaves no folder behind; one that already saved work
+            # (trained models in cache/, finished probe sections, checkpoints) keeps it, so a rerun resumes
             shutil.rmtree(out, ignore_errors=True)
         return 2
     except KeyboardInterrupt:
