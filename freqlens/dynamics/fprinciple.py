@@ -31,7 +31,7 @@ from torch import nn
 from freqlens.errors import InputError, ModelOutputError
 from freqlens.fourier.nudft import first_principal_component, nudft
 from freqlens.fourier.peaks import find_peaks, relative_error_at
-from freqlens.fourier.smoothing import GaussianSmoother
+from freqlens.fourier.smoothing import GaussianSmoother, pairwise_squared_distances
 from freqlens.results import Result
 from freqlens.train import PeriodicTracker, TrainState, predict
 from freqlens.validation import as_tensor, check_finite, check_same_length
@@ -390,13 +390,14 @@ def choose_delta(inputs, targets, target_fraction: tuple[float, float] = (0.2, 0
     g = torch.Generator().manual_seed(seed)
     idx = torch.randperm(x.shape[0], generator=g)[:sample]
     xs, ys = x[idx].reshape(len(idx), -1).double(), y[idx]
+    d2 = pairwise_squared_distances(xs)  # once, for every δ of the grid
     if grid is None:
-        med = float(torch.cdist(xs, xs).pow(2).median().clamp_min(1e-12))
+        med = float(d2.median().clamp_min(1e-12))
         grid = np.geomspace(med / 1000, med * 10, 40).tolist()
     goal = sum(target_fraction) / 2
     best, best_gap = None, float("inf")
     for d in grid:
-        low, high = GaussianSmoother(xs, d, dtype=torch.float64).split(ys)
+        low, high = GaussianSmoother.from_squared_distances(d2, d).split(ys)
         frac = float(high.norm() / ys.norm())
         gap = abs(frac - goal)
         if gap < best_gap:

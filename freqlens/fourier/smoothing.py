@@ -17,6 +17,41 @@ from freqlens.validation import as_tensor, check_finite, check_positive, check_s
 from freqlens.errors import InputError
 
 
+def _flat_points(points, device, compute: torch.dtype) -> torch.Tensor:
+    """Points as a centred (n, d) tensor in ``compute`` dtype (centring reduces cancellation in ‖a‖² + ‖b‖² − 2a·b)."""
+    x = as_tensor(points, "points")
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim < 2 or x.shape[0] == 0:
+        raise InputError(f"points has shape {tuple(x.shape)}; expected (n,), (n, d) or (n, C, H, W)")
+    x = check_finite(x.reshape(x.shape[0], -1), "points")
+    if device is not None:
+        x = x.to(device)
+    x = x.to(compute)
+    return x - x.mean(0, keepdim=True)
+
+
+def _squared_distance_rows(x: torch.Tensor, sq: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+    """Rows ``start:stop`` of the pairwise squared distances of centred points x (n, d), ``sq`` = ‖x_i‖²."""
+    d2 = sq[start:stop, None] + sq[None, :] - 2.0 * (x[start:stop] @ x.T)
+    d2.clamp_(min=0)
+    idx = torch.arange(start, stop, device=x.device)
+    d2[idx - start, idx] = 0.0
+    return d2
+
+
+def _normalised_rows(d2: torch.Tensor, delta: float) -> torch.Tensor:
+    """exp(−d2 / (2δ)) with every row summing to 1 (overwrites ``d2``)."""
+    w = torch.exp(d2.mul_(-0.5 / delta))
+    return w / w.sum(1, keepdim=True)
+
+
+def pairwise_squared_distances(points, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """‖x_i − x_j‖² (n, n) of points (n,), (n, d) or (n, C, H, W), computed as :class:`GaussianSmoother` does."""
+    x = _flat_points(points, None, dtype)
+    return _squared_distance_rows(x, (x * x).sum(1), 0, x.shape[0])
+
+
 class GaussianSmoother:
     """Precomputed row-normalised Gaussian kernel over ``points``.
 
@@ -29,34 +64,28 @@ class GaussianSmoother:
         >>> low, high = s.split(torch.sin(8 * torch.linspace(-3, 3, 500)))
     """
 
-    def __init__(self, points, delta: float, dtype: torch.dtype = torch.float32, block: int = 2048,
-                 device: torch.device | str | None = None):
+    def __init__(self, points, delta: float, dtype: torch.dtype = torch.float32,
+                 block: int = 2048, device: torch.device | str | None = None):
         self.delta = check_positive(delta, "delta")
-        x = as_tensor(points, "points")
-        if x.ndim == 1:
-            x = x[:, None]
-        if x.ndim < 2 or x.shape[0] == 0:
-            raise InputError(f"points has shape {tuple(x.shape)}; expected (n,), (n, d) or (n, C, H, W)")
-        x = check_finite(x.reshape(x.shape[0], -1), "points")
-        if device is not None:
-            x = x.to(device)
-        compute = torch.float64 if dtype == torch.float64 else torch.float32
-        x = x.to(compute)
-        x = x - x.mean(0, keepdim=True)  # centring reduces cancellation in ‖a‖² + ‖b‖² − 2a·b
+        x = _flat_points(points, device, torch.float64 if dtype == torch.float64 else torch.float32)
         sq = (x * x).sum(1)
         n = x.shape[0]
         kernel = torch.empty(n, n, dtype=dtype, device=x.device)
         for start in range(0, n, block):
             stop = min(start + block, n)
-            d2 = sq[start:stop, None] + sq[None, :] - 2.0 * (x[start:stop] @ x.T)
-            d2.clamp_(min=0)
-            idx = torch.arange(start, stop, device=x.device)
-            d2[idx - start, idx] = 0.0
-            w = torch.exp(d2.mul_(-0.5 / self.delta))
-            w /= w.sum(1, keepdim=True)
-            kernel[start:stop] = w.to(dtype)
+            kernel[start:stop] = _normalised_rows(_squared_distance_rows(x, sq, start, stop), self.delta).to(dtype)
         self.kernel = kernel
         self.n = n
+
+    @classmethod
+    def from_squared_distances(cls, squared_distances: torch.Tensor, delta: float) -> "GaussianSmoother":
+        """The smoother for points whose pairwise squared distances (n, n) are already known (from
+        :func:`pairwise_squared_distances`): one distance matrix serves many δ (e.g. a search over δ)."""
+        self = cls.__new__(cls)
+        self.delta = check_positive(delta, "delta")
+        self.kernel = _normalised_rows(squared_distances.clone(), self.delta)
+        self.n = squared_distances.shape[0]
+        return self
 
     def apply(self, values) -> torch.Tensor:
         """The low-frequency part of ``values``. Shapes: (n,) or (n, c) → same shape, kernel dtype."""

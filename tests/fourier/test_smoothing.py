@@ -49,3 +49,16 @@ def test_bad_inputs():
         GaussianSmoother(torch.tensor([[0.0], [float("nan")]]), 1.0)
     with pytest.raises(InputError, match="samples"):
         GaussianSmoother(torch.randn(10, 2), 1.0).apply(torch.ones(9))
+
+
+def test_smoother_from_known_squared_distances_equals_the_direct_one():
+    from freqlens.fourier.smoothing import pairwise_squared_distances
+
+    x = torch.randn(60, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    d2 = pairwise_squared_distances(x)
+    assert torch.allclose(d2, torch.cdist(x, x).pow(2), atol=1e-10)
+    for delta in (0.3, 3.0):
+        direct = GaussianSmoother(x, delta, dtype=torch.float64)
+        shared = GaussianSmoother.from_squared_distances(d2, delta)
+        torch.testing.assert_close(shared.kernel, direct.kernel, rtol=0, atol=1e-14)
+    assert torch.equal(d2, pairwise_squared_distances(x))  # building a smoother does not touch the shared matrix
