@@ -8,8 +8,8 @@ import time
 import torch
 
 
-def machine() -> str:
-    """One line naming the machine the numbers come from."""
+def machine(device: torch.device | str | None = None) -> str:
+    """One line naming the machine the numbers come from (and the device the benchmark runs on)."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as fh:
@@ -20,7 +20,8 @@ def machine() -> str:
     except OSError:
         pass
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{cpu}, {os.cpu_count()} cores, {gpu}, torch {torch.__version__}"
+    line = f"{cpu}, {os.cpu_count()} cores, {gpu}, torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    return line if device is None else f"{line}, device {device}"
 
 
 def best_of(fn, repeat: int = 3) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import sys
 import time
@@ -21,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from _common import machine  # noqa: E402
 from freqlens.fourier.basis import fourier_basis, unique_positions  # noqa: E402
 from freqlens.models import ConvNet, with_normalization  # noqa: E402
 from freqlens.models.resnet import resnet20  # noqa: E402
@@ -115,9 +115,7 @@ def main():
     x = torch.rand(args.images, 3, 32, 32)
     y = torch.randint(0, 10, (args.images,))
     m = unique_positions(32, 32).shape[0]
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, torch {torch.__version__}, threads "
-          f"{torch.get_num_threads()}, device {dev}"
-          + (f" ({torch.cuda.get_device_name(dev)})" if dev.type == "cuda" else ""))
+    print(f"machine: {machine(dev)}")
     print(f"model {args.model}, {args.images} images of 3×32×32, {m} unique bases (1 024 grid positions)")
     sizes = [256, 512, 1024, 2048, 4096] + ([8192, 16384] if dev.type == "cuda" else [])
     t_limit, best_bs = limit(model, m * args.images, (3, 32, 32), dev, sizes)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 
 import torch
 
+from _common import machine
 from freqlens.dynamics.hfc import HFCTracker
 from freqlens.recipes.hfc import A8CNN
 from freqlens.train import fit
@@ -40,9 +40,7 @@ def main() -> None:
     fit(model, (x, y), epochs=1, loss="cross_entropy", batch_size=100, progress=False, device=device)
     sync()
     train_s = time.perf_counter() - t
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}, "
-          f"device {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "")
-          + f"; data: {source}")
+    print(f"machine: {machine(device)}; data: {source}")
     print(f"training epoch (10k images, batch 100): {train_s:.2f} s")
     for n_eval in (250, 500, 1000):
         for batch in (100, 500):

@@ -10,12 +10,11 @@ Run: ``PYTHONPATH=. python benchmarks/post_averaging.py [--images 1000] [--devic
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 
 import torch
 
+from _common import machine
 from freqlens.data import CIFAR10_MEAN, CIFAR10_STD
 from freqlens.interventions.post_averaging import PostAveraged
 from freqlens.models import ConvNet, with_normalization
@@ -63,9 +62,7 @@ def main() -> None:
     wrapper = PostAveraged(model, 6.0, n_directions=15, max_batch=max_batch).eval()
     std = torch.tensor(CIFAR10_STD, device=device)
 
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"torch {torch.__version__} ({torch.get_num_threads()} threads), device {device}"
-          + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""))
+    print(f"machine: {machine(device)}")
     print(f"model: ConvNet-small (16/32/64) with Normalize, {args.images} images 3×32×32, K = 15 → "
           f"{wrapper.n_samples} passes per image, wrapper max_batch = {max_batch}")
     plain = lambda: [model(images[s:s + max_batch]) for s in range(0, args.images, max_batch)]  # noqa: E731

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 import os
-import platform
 import time
 
 import numpy as np
 import torch
 
+from _common import machine
 from freqlens.dynamics.spectral_bias import SpectralNormTracker
 from freqlens.models import MLP
 from freqlens.train import fit
@@ -58,8 +58,7 @@ def run(callbacks, seed=0):
 
 
 def main() -> None:
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print(f"machine: {machine()}")
     print(f"6-layer width-256 ReLU MLP, 200 points, full batch, {EPOCHS} epochs (1 step each)")
     run([])  # warm-up
     base = min(run([]) for _ in range(2))

@@ -17,6 +17,8 @@ from freqlens.dynamics.spectral_bias import (
     SpectralNormTracker,
     SpectrumTracker,
     perturbation_robustness,
+    spectral_norm,
+    weight_matrices,
 )
 from freqlens.models import MLP
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
@@ -479,8 +481,7 @@ def relu_decay_check(model: torch.nn.Module, n: int = 2 ** 16) -> dict:
         lo *= 2
     slope = float(np.polyfit(np.log(octaves), np.log(env), 1)[0])
     lip = float(np.abs(s).max())
-    prod = float(np.prod([torch.linalg.matrix_norm(p.detach().double().reshape(p.shape[0], -1), 2).item()
-                          for name, p in model.named_parameters() if name.endswith("weight")]))
+    prod = float(np.prod([spectral_norm(w) for _, w in weight_matrices(model)]))
     kinks = int(np.sum(np.abs(ds) > 1e-9 * max(S, 1e-300)))
     return {"bound_ratio": bound_ratio, "slope": slope, "S": S, "max_slope": lip, "prod_spectral_norms": prod,
             "kinks": kinks, "octave_centres": octaves, "envelope": env, "coefficients": np.abs(c[1:n // 8])}
