@@ -71,6 +71,18 @@ class HeatmapResult(Result):
         fu, fv = self.frequencies
         return np.maximum(np.abs(fu)[:, None], np.abs(fv)[None, :])
 
+    def ring_means(self) -> np.ndarray:
+        """Mean error (%) on every ring ρ = max(|f_u|, |f_v|) = 0, 1, …, max: (max ρ + 1,), NaN where no cell of
+        the ring was computed (e.g. outside a ``window``)."""
+        rho = self.chebyshev_radius()
+        err = np.asarray(self.error, dtype=float)
+        out = np.full(int(rho.max()) + 1, np.nan)
+        for r in range(out.size):
+            vals = err[(rho == r) & np.isfinite(err)]
+            if vals.size:
+                out[r] = vals.mean()
+        return out
+
     def band_mean(self, low: float, high: float) -> float:
         """Mean error (%) over the cells with ``low ≤ max(|f_u|, |f_v|) ≤ high`` (NaN cells ignored)."""
         rho = self.chebyshev_radius()

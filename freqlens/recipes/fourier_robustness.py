@@ -41,12 +41,6 @@ LOW_BAND = (2, 4)     # ρ = max(|f_u|, |f_v|)
 MID_BAND = (5, 11)
 
 
-def _ring_means(res) -> list:
-    rho = res.chebyshev_radius()
-    err = np.asarray(res.error)
-    return [float(np.nanmean(err[rho == r])) if np.isfinite(err[rho == r]).any() else None
-            for r in range(int(rho.max()) + 1)]
-
 HIGH_BAND = (12, 16)
 
 
@@ -67,7 +61,7 @@ def fourier_heatmap_recipe(ctx: RecipeContext) -> RecipeOutput:
                  "error_low_band_2_4": res.band_mean(*LOW_BAND), "error_mid_band_5_11": mid,
                  "error_outer_ring_12_16": outer, "error_all_but_centre": rest,
                  "outer_minus_centre_spec_H3": outer - centre,
-                 "ring_means": _ring_means(res), **shared_config(ctx)},
+                 "ring_means": res.ring_means().tolist(), **shared_config(ctx)},
         checks=[Check.greater_equal(f"mid-band (ρ {MID_BAND[0]}–{MID_BAND[1]}) error − centre 3×3 error (points)", mid - centre, 10.0),
                 Check.greater("mean error over ρ ≥ 2 − centre 3×3 error (points)", rest - centre, 0.0,
                               "the lowest frequencies are the least harmful")],

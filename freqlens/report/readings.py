@@ -10,14 +10,8 @@ def _pct(x: float) -> str:
 
 def read_heatmap(res) -> tuple[str, dict]:
     """Where the error under Fourier-basis perturbations rises, in Chebyshev radius ρ = max(|f_u|, |f_v|)."""
-    rho = res.chebyshev_radius()
-    err = np.asarray(res.error, dtype=float)
-    top = int(rho.max())
-    profile = []
-    for r in range(top + 1):
-        vals = err[(rho == r) & np.isfinite(err)]
-        profile.append(float(vals.mean()) if vals.size else float("nan"))
-    profile = np.asarray(profile)
+    profile = res.ring_means()
+    top = profile.size - 1
     base, peak = float(res.clean_error), float(np.nanmax(profile))
     numbers = {"error_by_radius": profile.tolist(), "clean_error": base, "max_error": peak,
                "low_band_error": float(np.nanmean(profile[: max(2, top // 4 + 1)])),

@@ -219,3 +219,12 @@ def test_torchrun_two_cpu_processes_equal_single_process_exactly(tmp_path):
     np.testing.assert_array_equal(r1, single)
     assert (tmp_path / "ckpt.rank0of2").exists() and (tmp_path / "ckpt.rank1of2").exists()
     assert single.std() > 0  # a non-trivial map
+
+
+def test_ring_means_average_each_chebyshev_ring_and_mark_uncomputed_rings():
+    err = np.full((5, 5), np.nan)
+    err[1:4, 1:4] = 10.0          # ring 1 (and the centre) computed
+    err[2, 2] = 4.0               # ring 0: DC
+    res = HeatmapResult(error=err, eps=1.0, n_images=1, clean_error=0.0, bounds=None, seed=0, window=1)
+    means = res.ring_means()
+    assert means.shape == (3,) and means[0] == 4.0 and means[1] == 10.0 and np.isnan(means[2])
