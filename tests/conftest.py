@@ -41,3 +41,13 @@ def cifar_root(data_root) -> Path:
     if not (data_root / "cifar-10-batches-py" / "data_batch_1").is_file():
         pytest.skip("CIFAR-10 files not in the data root")
     return data_root
+
+
+@pytest.fixture
+def one_thread():
+    """One intra-op thread for the test: tiny tensors and thousands of steps, where thread hand-offs dominate on a
+    busy CPU. Use with ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -13,12 +13,7 @@ from freqlens.probes.defense import (PAPER_ATTACKS, DefenseEvaluation, evaluate_
 from freqlens.probes.minimal_attacks import carlini_wagner_l2, deepfool
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 @pytest.fixture

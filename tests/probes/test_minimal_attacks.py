@@ -9,13 +9,7 @@ from freqlens.errors import InputError, ModelOutputError
 from freqlens.probes.minimal_attacks import DEEPFOOL_STEP_PAST, carlini_wagner_l2, deepfool
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors, thousands of steps: one intra-op thread avoids thread hand-offs that dominate on a busy CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 def linear_model(classes: int, seed: int = 0) -> nn.Module:

@@ -10,12 +10,7 @@ from freqlens.interventions.post_averaging import PostAveraged
 from freqlens.probes.square_attack import _margin, p_selection, square_attack
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 def linear2(seed=0):
