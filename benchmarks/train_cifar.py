@@ -37,7 +37,10 @@ def main() -> None:
     ap.add_argument("--n-train", type=int, default=None, help="first N training images only (smoke tests)")
     ap.add_argument("--out", default=None, help="JSON file for the accuracy-vs-seconds points")
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     size = "quick" if args.quick else "full"
     device = resolve_device(args.device)
     preset = fast_preset(args.quick)

@@ -154,14 +154,12 @@ def translate_batch(x: torch.Tensor, shifts: torch.Tensor, pad: int) -> torch.Te
         return x
     h, w = x.shape[-2:]
     padded = nn.functional.pad(x, (pad,) * 4, mode="reflect")
-    out = torch.empty_like(x)
     shifts = shifts.to(x.device)
-    for dy in range(-pad, pad + 1):
-        for dx in range(-pad, pad + 1):
-            idx = torch.nonzero((shifts[:, 0] == dy) & (shifts[:, 1] == dx)).flatten()
-            if idx.numel():
-                out[idx] = padded[idx, :, pad - dy:pad - dy + h, pad - dx:pad - dx + w]
-    return out
+    rows = torch.arange(h, device=x.device)[None, :] + pad - shifts[:, :1]     # (N, H): source row of each row
+    cols = torch.arange(w, device=x.device)[None, :] + pad - shifts[:, 1:]     # (N, W)
+    n = torch.arange(x.shape[0], device=x.device)[:, None, None]
+    out = padded[n, :, rows[:, :, None], cols[:, None, :]]                      # (N, H, W, C): one gather, no sync
+    return out.permute(0, 3, 1, 2)
 
 
 def whitening_layers(model: nn.Module) -> list[nn.Module]:
@@ -367,8 +365,8 @@ def train_fast(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
     cpu0 = _cpu_times()
     eval_model = ema_model if ema_model is not None else model
     last = int(cfg.epochs) if stop_after is None else min(int(cfg.epochs), int(stop_after))
-    bar = tqdm(total=int(cfg.epochs), initial=epoch, desc="train", unit="epoch", disable=not progress, leave=False,
-               dynamic_ncols=True)
+    bar = tqdm(total=total, initial=step, desc="train", unit="step", disable=not progress, leave=False,
+               dynamic_ncols=True, mininterval=2.0)
     fork = [dev] if dev.type == "cuda" else []
     try:
         with torch.random.fork_rng(devices=fork):
@@ -379,7 +377,7 @@ def train_fast(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
                 order = torch.randperm(n, generator=gen)
                 shifts = torch.randint(-cfg.translate, cfg.translate + 1, (n, 2), generator=gen)
                 model.train()
-                total_loss, count = 0.0, 0
+                total_loss, count = torch.zeros((), device=dev), 0
                 for s in range(0, n, cfg.batch_size):
                     idx = order[s:s + cfg.batch_size]
                     xb, yb = x_all[idx.to(dev)], y_all[idx.to(dev)]
@@ -399,15 +397,14 @@ def train_fast(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
                         g["lr"] = lr
                     with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
                         loss = loss_fn(model(xb).float(), yb)
-                    if not torch.isfinite(loss):
-                        raise InputError(f"training loss became {float(loss)} at epoch {epoch + 1}; lower lr")
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()
                     step += 1
+                    bar.update(1)
                     if ema_model is not None:
                         _ema_update(ema_model, model, min(cfg.ema, (1 + step) / (10 + step)))
-                    total_loss += float(loss.detach()) * yb.shape[0]
+                    total_loss += loss.detach() * yb.shape[0]
                     count += yb.shape[0]
                 if dev.type == "cuda":
                     torch.cuda.synchronize(dev)
@@ -415,7 +412,9 @@ def train_fast(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
                 epoch += 1
                 hist["epochs"].append(epoch)
                 hist["seconds"].append(elapsed)
-                hist["losses"].append(total_loss / max(count, 1))
+                if not torch.isfinite(total_loss):
+                    raise InputError(f"training loss became {float(total_loss)} in epoch {epoch + 1}; lower lr")
+                hist["losses"].append(float(total_loss) / max(count, 1))
                 if eval_data is not None:
                     hist["accuracy"].append(evaluate(eval_model, *eval_data, amp=amp))
                     hist["accuracy_flip"].append(evaluate(eval_model, *eval_data, flip=True, amp=amp))
@@ -423,8 +422,7 @@ def train_fast(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
                     _save(checkpoint, {"fingerprint": fingerprint, "epoch": epoch, "step": step, "elapsed": elapsed,
                                        "history": hist, "model": model.state_dict(), "optimizer": opt.state_dict(),
                                        "ema": ema_model.state_dict() if ema_model is not None else None})
-                bar.update(1)
-                post = {"loss": f"{hist['losses'][-1]:.3f}"}
+                post = {"epoch": epoch, "loss": f"{hist['losses'][-1]:.3f}"}
                 if hist["accuracy"]:
                     post["acc"] = f"{hist['accuracy'][-1]:.3f}"
                 bar.set_postfix(post)
