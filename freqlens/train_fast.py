@@ -162,9 +162,10 @@ def translate_batch(x: torch.Tensor, shifts: torch.Tensor, pad: int) -> torch.Te
     return out.permute(0, 3, 1, 2)
 
 
-def whitening_layers(model: nn.Module) -> list[nn.Module]:
+def _whitening_layers(model: nn.Module) -> list[nn.Module]:
     """The submodules of ``model`` that have an ``init_whitening(images)`` method and a ``whiten`` conv."""
-    return [m for m in model.modules() if hasattr(m, "init_whitening") and isinstance(getattr(m, "whiten", None), nn.Conv2d)]
+    return [m for m in model.modules()
+            if hasattr(m, "init_whitening") and isinstance(getattr(m, "whiten", None), nn.Conv2d)]
 
 
 class _Captured(Exception):
@@ -195,7 +196,7 @@ def init_whitening_from_data(model: nn.Module, images: torch.Tensor, n: int = 50
         >>> init_whitening_from_data(FastCifarNet(widths=(8, 8, 8)), torch.rand(32, 3, 32, 32))
         1
     """
-    layers = whitening_layers(model)
+    layers = _whitening_layers(model)
     for layer in layers:
         seen = {}
 
@@ -453,5 +454,5 @@ def _save(path, payload: dict) -> None:
 
 
 __all__ = ["FastTrainConfig", "FastTrainHistory", "train_fast", "evaluate", "translate_batch",
-           "init_whitening_from_data", "whitening_layers"]
+           "init_whitening_from_data"]
 

@@ -54,24 +54,28 @@ def test_tiny_run_on_a_real_subset_reaches_its_stated_accuracy(cifar_subset, nat
 
 
 @pytest.mark.usefixtures("one_thread")
-def test_adversarial_variant_resists_pgd_better_than_the_natural_model(cifar_subset, natural_tiny):
-    # the shared quick adversarial variant's training transform (FGSM with random start, ε = 8/255) on the same
-    # tiny set-up; stated before the run: its PGD accuracy (ε = 8/255, 10 steps, 200 test images) exceeds the
-    # natural model's by ≥ 0.05
+def test_adversarial_training_resists_pgd_better_than_the_natural_model(cifar_subset, natural_tiny):
+    # the quick adversarial variant's training (FGSM with a random start, one step of 1.25 ε) on the same tiny
+    # set-up, at ε = 2/255: at the shared ε = 8/255 this 2 000-image, 6-epoch set-up leaves both models at 0.0
+    # PGD accuracy (measured), so it cannot tell them apart. Stated before the run: PGD accuracy (ε = 2/255,
+    # 10 steps of ε/4, 200 test images) of the adversarially trained model ≥ the natural model's + 0.05
+    from freqlens.interventions.adversarial_training import AdversarialExamples
     from freqlens.probes.adversarial import pgd_attack
-    from freqlens.recipes._trained import _variant_extra
+    from freqlens.recipes._trained import adversarial_setting
 
     x, y, xte, yte = cifar_subset
-    extra, setting = _variant_extra("adversarial", quick=True)
-    assert setting["method"] == "fgsm-rs" and setting["eps"] == pytest.approx(8 / 255)
+    quick = adversarial_setting(True)
+    assert quick["method"] == "fgsm-rs" and quick["step_size"] == pytest.approx(1.25 * quick["eps"])
+    eps = 2 / 255
     torch.manual_seed(0)
     adv = build_fast_model((8, 16, 32))
-    train_fast(adv, x, y, SUBSET_CFG, seed=0, progress=False, batch_transform=extra)
+    train_fast(adv, x, y, SUBSET_CFG, seed=0, progress=False,
+               batch_transform=AdversarialExamples(eps=eps, steps=1, step_size=1.25 * eps))
     nat = natural_tiny[0]
     xa, ya = xte[:200], yte[:200]
     robust = {}
     for name, model in (("natural", nat), ("adversarial", adv)):
-        x_adv = pgd_attack(model, xa, ya, eps=8 / 255, step_size=2 / 255, steps=10, seed=0)
+        x_adv = pgd_attack(model, xa, ya, eps=eps, step_size=eps / 4, steps=10, seed=0)
         robust[name] = evaluate(model, x_adv, ya)
     assert robust["adversarial"] >= robust["natural"] + 0.05, robust
 
