@@ -24,7 +24,7 @@ import torch
 from _common import machine
 from freqlens.data import load_cifar10
 from freqlens.device import resolve_device
-from freqlens.recipes._trained import build_fast_model, fast_preset
+from freqlens.recipes._trained import build_fast_model, cifar_train_batches, fast_preset
 from freqlens.train_fast import evaluate, train_fast
 
 
@@ -48,7 +48,10 @@ def main() -> None:
     print(machine(device), flush=True)
     print(f"size {size}: widths {preset['widths']}, {cfg}", flush=True)
     wall0, t0 = time.perf_counter(), os.times()
-    x, y = load_cifar10(None, train=True, limit=args.n_train)
+    x, y = load_cifar10(None, train=True, batches=cifar_train_batches() or None)
+    if args.n_train is not None:
+        x, y = x[:args.n_train], y[:args.n_train]
+    print(f"{x.shape[0]} training images", flush=True)
     xte, yte = load_cifar10(None, train=False)
     torch.manual_seed(args.seed)
     model = build_fast_model(preset["widths"]).to(device)
@@ -69,7 +72,8 @@ def main() -> None:
     out = Path(args.out or Path(__file__).parent / "results" / f"train_cifar_{size}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"size": size, "machine": machine(device), "widths": list(preset["widths"]),
-                               "config": cfg.to_dict(), "threads": torch.get_num_threads(), "wall_seconds": wall,
+                               "config": cfg.to_dict(), "n_train": int(x.shape[0]),
+                               "threads": torch.get_num_threads(), "wall_seconds": wall,
                                "cpu_seconds": cpu, "epochs": hist.epochs, "train_seconds": hist.seconds,
                                "accuracy": hist.accuracy, "accuracy_flip": hist.accuracy_flip,
                                "final_accuracy": acc, "final_accuracy_flip": acc_flip}, indent=1))

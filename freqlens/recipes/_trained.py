@@ -232,6 +232,33 @@ def _strip_crop_flip(transform):
     return None if isinstance(transform, RandomCropFlip) else transform
 
 
+def cifar_train_batches(data_root=None) -> tuple[int, ...]:
+    """Which CIFAR-10 training batches (1 … 5, 10 000 images each) are present under the data root: all five
+    normally; fewer where a copy holds only some (e.g. a GPU machine reached through a size-limited transfer).
+    The shared models train on every batch present, and the tuple keys their cache.
+
+    Args:
+        data_root: folder with ``cifar-10-batches-py/`` (default ``$FREQLENS_DATA``).
+
+    Returns:
+        The batch numbers present, ascending (empty if none).
+
+    Raises:
+        DataError: no data root.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> cifar_train_batches.__name__   # needs the data root, so not run here
+        'cifar_train_batches'
+    """
+    from freqlens.data.vision import resolve_data_root
+
+    base = resolve_data_root(data_root) / "cifar-10-batches-py"
+    return tuple(b for b in range(1, 6) if (base / f"data_batch_{b}").is_file())
+
+
 def shared_config(ctx: RecipeContext) -> dict[str, Any]:
     """Architecture and training settings of the classifiers shared by the CIFAR-10 recipes, in one place so every
     recipe family reuses the same cached models (JSON-serialisable; recipes copy it into their numbers).
@@ -246,7 +273,8 @@ def shared_config(ctx: RecipeContext) -> dict[str, Any]:
         ctx: the recipe context (``ctx.quick`` picks the size).
 
     Returns:
-        ``{"arch", "widths", "n_train", "train": {...}, "adversarial": {...}, "gaussian_sigma_max", "version"}``.
+        ``{"arch", "widths", "train": {...}, "adversarial": {...}, "gaussian_sigma_max", "version"}`` (the
+        training batches present, :func:`cifar_train_batches`, are added to each model's cache key).
 
     Raises:
         Nothing.
@@ -260,7 +288,7 @@ def shared_config(ctx: RecipeContext) -> dict[str, Any]:
         [16, 64, 64]
     """
     preset = fast_preset(ctx.quick)
-    return {"arch": "fastnet", "widths": list(preset["widths"]), "n_train": 50000, "train": preset["train"].to_dict(),
+    return {"arch": "fastnet", "widths": list(preset["widths"]), "train": preset["train"].to_dict(),
             "adversarial": adversarial_setting(ctx.quick), "gaussian_sigma_max": GAUSSIAN_SIGMA_MAX,
             "version": SHARED_VERSION}
 
@@ -299,12 +327,17 @@ def shared_classifier(ctx: RecipeContext, variant: str = "natural", tag: str = "
     shared = shared_config(ctx)
     preset = fast_preset(ctx.quick)
     config = {"name": f"cifar10-fastnet-{'quick' if ctx.quick else 'full'}-{variant}{('-' + tag) if tag else ''}",
-              **shared, "variant": variant, "variant_setting": setting, "seed": ctx.seed, "tag": tag,
-              "n_train": 50000 if train_data is None else int(train_data[0].shape[0])}
+              **shared, "variant": variant, "variant_setting": setting, "seed": ctx.seed, "tag": tag}
 
     def build() -> nn.Module:
         torch.manual_seed(ctx.seed)
         return build_fast_model(preset["widths"])
+
+    if train_data is None:
+        batches = cifar_train_batches(ctx.data_root)
+        config["train_batches"] = list(batches)
+    else:
+        config["n_train"] = int(train_data[0].shape[0])
 
     def train(model: nn.Module, checkpoint) -> None:
         from freqlens.results import atomic_write_json
@@ -313,14 +346,14 @@ def shared_classifier(ctx: RecipeContext, variant: str = "natural", tag: str = "
         if train_data is not None:
             xtr, ytr = train_data
         else:
-            xtr, ytr = load_cifar10(ctx.data_root, train=True)
+            xtr, ytr = load_cifar10(ctx.data_root, train=True, batches=batches or None)
         xte, yte = load_cifar10(ctx.data_root, train=False)
         hist = train_fast(model, xtr, ytr, preset["train"], seed=ctx.seed, device=ctx.device, checkpoint=checkpoint,
                           resume=True, progress=ctx.progress, eval_data=(xte, yte), batch_transform=extra)
         info = {"name": config["name"], "variant": variant, "tag": tag, "size": "quick" if ctx.quick else "full",
                 "variant_setting": setting, "clean_accuracy": hist.accuracy[-1] if hist.accuracy else None,
                 "clean_accuracy_flip": hist.accuracy_flip[-1] if hist.accuracy_flip else None,
-                "n_test": int(yte.shape[0]), "history": hist.to_dict()}
+                "n_train": int(xtr.shape[0]), "n_test": int(yte.shape[0]), "history": hist.to_dict()}
         atomic_write_json(Path(checkpoint).with_suffix(".train.json"), info)
 
     model = cached_model(build, train, config, ctx.cache_dir, device=ctx.device)

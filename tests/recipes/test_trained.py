@@ -48,6 +48,7 @@ def _tiny_shared(monkeypatch):
     monkeypatch.setitem(trained.FAST_PRESETS, "quick",
                         {"widths": (4, 8, 8), "train": FastTrainConfig(epochs=1, batch_size=32)})
     monkeypatch.setattr(trained, "load_cifar10", fake_cifar)
+    monkeypatch.setattr(trained, "cifar_train_batches", lambda root=None: (1,))
     return trained
 
 
