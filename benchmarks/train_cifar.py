@@ -37,6 +37,7 @@ def main() -> None:
     ap.add_argument("--n-train", type=int, default=None, help="first N training images only (smoke tests)")
     ap.add_argument("--out", default=None, help="JSON file for the accuracy-vs-seconds points")
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--whiten-eps", type=float, default=None, help="override the preset's whitening eps")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)")
     args = ap.parse_args()
     if args.threads:
@@ -46,7 +47,7 @@ def main() -> None:
     preset = fast_preset(args.quick)
     cfg = preset["train"] if args.epochs is None else dataclasses.replace(preset["train"], epochs=args.epochs)
     print(machine(device), flush=True)
-    print(f"size {size}: widths {preset['widths']}, {cfg}", flush=True)
+    print(f"size {size}: widths {preset['widths']}, whiten_eps {preset['whiten_eps'] if args.whiten_eps is None else args.whiten_eps}, {cfg}", flush=True)
     wall0, t0 = time.perf_counter(), os.times()
     x, y = load_cifar10(None, train=True, batches=cifar_train_batches() or None)
     if args.n_train is not None:
@@ -54,7 +55,8 @@ def main() -> None:
     print(f"{x.shape[0]} training images", flush=True)
     xte, yte = load_cifar10(None, train=False)
     torch.manual_seed(args.seed)
-    model = build_fast_model(preset["widths"]).to(device)
+    model = build_fast_model(preset["widths"], whiten_eps=preset["whiten_eps"] if args.whiten_eps is None
+                             else args.whiten_eps).to(device)
     hist = train_fast(model, x, y, cfg, seed=args.seed, device=device, eval_data=(xte, yte),
                       progress=not args.no_progress)
     wall = time.perf_counter() - wall0
@@ -72,6 +74,7 @@ def main() -> None:
     out = Path(args.out or Path(__file__).parent / "results" / f"train_cifar_{size}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"size": size, "machine": machine(device), "widths": list(preset["widths"]),
+                               "whiten_eps": preset["whiten_eps"] if args.whiten_eps is None else args.whiten_eps,
                                "config": cfg.to_dict(), "n_train": int(x.shape[0]),
                                "threads": torch.get_num_threads(), "wall_seconds": wall,
                                "cpu_seconds": cpu, "epochs": hist.epochs, "train_seconds": hist.seconds,

@@ -53,6 +53,9 @@ class FastCifarNet(nn.Module):
         whiten_kernel: side k of the whitening patches; the layer has 2·C·k² output channels.
         logit_scale: factor applied to the logits (a temperature that keeps early training stable).
         bn_momentum: PyTorch BatchNorm momentum (weight of the newest batch in the running statistics).
+        whiten_eps: added to the patch-covariance eigenvalues in :meth:`init_whitening` (in squared normalised
+            pixel units): the gain of the weakest patch direction is at most 1/√whiten_eps.
+        whiten_trainable: train the whitening filters too (default: frozen, only their bias learns).
 
     Returns:
         A module mapping normalised images (N, C, H, W), H, W ≥ 16, to logits (N, num_classes).
@@ -71,7 +74,8 @@ class FastCifarNet(nn.Module):
     """
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, widths: Sequence[int] = (64, 256, 256),
-                 whiten_kernel: int = 2, logit_scale: float = 1 / 8, bn_momentum: float = 0.4):
+                 whiten_kernel: int = 2, logit_scale: float = 1 / 8, bn_momentum: float = 0.4,
+                 whiten_eps: float = 5e-4, whiten_trainable: bool = False):
         super().__init__()
         widths = tuple(int(w) for w in widths)
         if len(widths) != 3 or min(widths) < 1:
@@ -80,7 +84,8 @@ class FastCifarNet(nn.Module):
             raise ConfigError(f"whiten_kernel must be ≥ 1, got {whiten_kernel}")
         k = int(whiten_kernel)
         self.whiten = nn.Conv2d(in_channels, 2 * in_channels * k * k, k, padding=0, bias=True)
-        self.whiten.weight.requires_grad_(False)
+        self.whiten.weight.requires_grad_(bool(whiten_trainable))
+        self.whiten_eps = float(whiten_eps)
         self.act = nn.GELU()
         cins = (2 * in_channels * k * k,) + widths[:2]
         self.groups = nn.Sequential(*[ConvGroup(c, w, bn_momentum) for c, w in zip(cins, widths)])
@@ -96,12 +101,13 @@ class FastCifarNet(nn.Module):
         return self.head(self.pool(self.groups(x))) * self.logit_scale
 
     @torch.no_grad()
-    def init_whitening(self, images: torch.Tensor, eps: float = 5e-4) -> torch.Tensor:
+    def init_whitening(self, images: torch.Tensor, eps: float | None = None) -> torch.Tensor:
         """Set the first layer to whiten k×k patches of ``images`` (eigen-decomposition of their covariance).
 
         Args:
             images: (N, C, H, W) normalised training images (those the network will see).
-            eps: added to each eigenvalue before the 1/√ scaling (damps the noisiest directions).
+            eps: added to each eigenvalue before the 1/√ scaling (damps the noisiest directions); default
+                the network's ``whiten_eps``.
 
         Returns:
             The eigenvalues of the patch covariance, ascending, shape (C·k²,).
@@ -117,6 +123,7 @@ class FastCifarNet(nn.Module):
             >>> net.init_whitening(torch.randn(64, 3, 32, 32, generator=torch.Generator().manual_seed(0))).shape
             torch.Size([12])
         """
+        eps = self.whiten_eps if eps is None else float(eps)
         k = self.whiten.kernel_size[0]
         c = self.whiten.in_channels
         if images.ndim != 4 or images.shape[1] != c or min(images.shape[-2:]) < k:
