@@ -128,10 +128,10 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
             checkpoint=out / "probes" / "heatmap.ckpt", **common))
         reading, fig = readings.read_heatmap(res), res.plot()[0]
     elif name == "filtering":
-        from freqlens.probes.filtering import FilteringResult, filtered_accuracy
+        from freqlens.probes.filtering import FilteredAccuracy, filtered_accuracy
 
         bws = sorted({b for b in (3, 5, 7, 11, 15, 23, 31, h - 1 if h % 2 == 0 else h) if b <= max(h, w)})
-        res = _saved(path, FilteringResult, lambda: filtered_accuracy(
+        res = _saved(path, FilteredAccuracy, lambda: filtered_accuracy(
             model, x, y, bandwidths=bws, bounds=bounds, max_batch=max_batch, **common))
         reading, fig = readings.read_filtering(res, chance), res.plot()[0]
     elif name == "noise":
