@@ -59,6 +59,7 @@ _MODULE_NAMES: dict[str, list[str]] = {
     "freqlens.theory.lfp": ["lfp_dynamics", "LFPDynamics", "min_fp_norm_interpolation", "MinFPNormSolution"],
     "freqlens.theory.integral_kernels": ["periodic_kernel_flow", "KernelFlowResult"],
     # frequency math
+    "freqlens.fourier.grid": ["centered_frequencies", "radial_frequency", "chebyshev_radius"],
     "freqlens.fourier.basis": ["fourier_basis"],
     "freqlens.fourier.filters": ["lfc_hfc_split"],
     "freqlens.fourier.nudft": ["nudft"],
