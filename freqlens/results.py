@@ -76,7 +76,7 @@ _REGISTRY: dict[str, type] = {}
 #: ``tests/test_results.py`` checks this table against every subclass in the package.
 RESULT_MODULES: dict[str, str] = {
     "BandNoiseResult": "freqlens.probes.noise",
-    "CorruptionRows": "freqlens.report",
+    "CorruptionRows": "freqlens.report.sections.corruptions",
     "DefenseEvaluation": "freqlens.probes.defense",
     "FilteredAccuracy": "freqlens.probes.filtering",
     "FilteringHistory": "freqlens.dynamics.fprinciple",
