@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from freqlens.errors import (
+from freqlens.errors import (  # noqa: F401 - re-exported in __all__
     CheckpointError,
     ConfigError,
     DataError,

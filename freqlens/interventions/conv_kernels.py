@@ -80,8 +80,8 @@ def smooth_weight(weight: torch.Tensor, rho: float = 1.0, normalize: bool = Fals
     return out.reshape(*lead, kh, kw)
 
 
-def smooth_conv_kernels(model: nn.Module, rho: float = 1.0, layers: str | Sequence[str] = "first", normalize: bool = False,
-                   inplace: bool = False) -> nn.Module:
+def smooth_conv_kernels(model: nn.Module, rho: float = 1.0, layers: str | Sequence[str] = "first",
+                        normalize: bool = False, inplace: bool = False) -> nn.Module:
     """Smooth the kernels of conv layers with the paper's Eq. 3 (post hoc, no retraining); biases untouched.
 
     Args:
@@ -132,7 +132,7 @@ def lowpass_weight(weight: torch.Tensor, cutoff: float, shape: str = "radial") -
 
 
 def lowpass_conv_kernels(model: nn.Module, cutoff: float, shape: str = "radial", layers: str | Sequence[str] = "first",
-                    inplace: bool = False) -> nn.Module:
+                         inplace: bool = False) -> nn.Module:
     """Proposal (not in the paper): low-pass filter conv kernels in the DCT-II domain (see :func:`lowpass_weight`).
 
     Example::

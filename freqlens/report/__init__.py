@@ -5,6 +5,9 @@ Call it as ``freqlens.report(model, images, labels, out="report/")`` (this modul
 ``from freqlens.report import report``. Each probe's result is saved under ``<out>/probes/`` as soon as it
 is done, and the heat map checkpoints as it goes, so an interrupted report resumes where it stopped.
 
+The sections are a registry (:mod:`freqlens.report.sections`, one module per probe); this module only drives
+them: it checks the inputs, runs each section, marks one that raises as failed, and writes the page.
+
 Example::
 
     >>> import freqlens

@@ -67,7 +67,8 @@ def _figure(res):
 
 
 SECTION = Section(name="{name}", title="{title}", run=_run, result="{cls}", figure=_figure,
-                  reading=lambda res, ctx: (f"mean pixel times scale is {{res.mean_pixel:.3f}}", {{"m": res.mean_pixel}}),
+                  reading=lambda res, ctx: (f"mean pixel times scale is {{res.mean_pixel:.3f}}",
+                                            {{"m": res.mean_pixel}}),
                   flags=(Flag("{flag}", float, 2.0, "scale"),))
 '''
 
