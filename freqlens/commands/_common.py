@@ -29,6 +29,17 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     """``--model package.module:factory --weights file.pt`` (plus ``--normalize mean,std`` handled by the model)."""
     p.add_argument("--model", required=True, help="factory that builds the nn.Module, as package.module:function")
     p.add_argument("--weights", default=None, help="state dict saved with torch.save(model.state_dict(), ...)")
+    p.add_argument("--output", default=None, metavar="KEY",
+                   help="which part of the model's output holds the class scores: a dict key (e.g. logits) or an "
+                        "integer tuple index (e.g. 0) (default: the tensor itself, else 'logits', else the first tensor)")
+    p.add_argument("--amp", action="store_true", help="run the model under torch.autocast (default: off)")
+
+
+def output_selector(args: argparse.Namespace):
+    """``--output`` as the ``output=`` selector: an integer string is a tuple index, anything else a dict key."""
+    from freqlens.inference import parse_output
+
+    return parse_output(getattr(args, "output", None))
 
 
 def load_user_model(spec: str, weights: str | None = None, device: torch.device | str | None = None) -> nn.Module:

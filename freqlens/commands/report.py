@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import add_common_arguments, add_model_arguments, load_eval_data, load_user_model, prepare_out_dir
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
+                                       output_selector, prepare_out_dir)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -15,7 +16,8 @@ def _run(args: argparse.Namespace) -> int:
     images, labels = load_eval_data(args.data, args.data_root, args.limit, args.seed)
     probes = [p.strip().replace("-", "_") for p in args.probes.split(",") if p.strip()]
     result = report(model, images, labels, out=out, probes=probes, eps=args.eps, heatmap_images=args.heatmap_images,
-                    limit=args.limit, seed=args.seed, max_batch=args.max_batch, progress=not args.no_progress)
+                    limit=args.limit, seed=args.seed, max_batch=args.max_batch, progress=not args.no_progress,
+                    output=output_selector(args), amp=args.amp)
     for s in result.sections:
         print(f"{s['title']}: {s.get('reading') or 'skipped: ' + s['skipped']}")
     print(f"-> {result.html_path}")

@@ -11,7 +11,8 @@ from torch import nn
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
-from freqlens.probes.common import Normalize, check_images, forward_logits
+from freqlens.inference import NormalizeArg, forward_logits
+from freqlens.validation import check_images, check_labels_fit
 
 
 def _norm_per_sample(t: torch.Tensor) -> torch.Tensor:
@@ -20,7 +21,7 @@ def _norm_per_sample(t: torch.Tensor) -> torch.Tensor:
 
 def pgd_attack(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps: float, step_size: float | None = None,
                steps: int = 10, norm: str = "linf", random_start: bool = True, bounds: tuple[float, float] = (0.0, 1.0),
-               normalize: Normalize = None, loss_fn=None, seed: int = 0, max_batch: int = 512,
+               normalize: NormalizeArg = None, loss_fn=None, seed: int = 0, max_batch: int = 512,
                train_mode: bool = False) -> torch.Tensor:
     """Untargeted PGD maximising cross-entropy. Returns adversarial images (N, C, H, W) on the input's device.
 
@@ -172,7 +173,7 @@ def _sign_patterns(k: int, channels: int, seed: int) -> torch.Tensor:
 
 def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps: float = 4.0,
                          low: int = 4, high: int = 12, sign_patterns: int = 4, window: int | None = None,
-                         bounds: tuple[float, float] | None = (0.0, 1.0), normalize: Normalize = None, seed: int = 0,
+                         bounds: tuple[float, float] | None = (0.0, 1.0), normalize: NormalizeArg = None, seed: int = 0,
                          max_batch: int = 4096, progress: bool = True, label: str = "") -> FourierAttackResult:
     """Query-only attack (spec B8): per image, try ``x + eps · s ⊙ U_{p,q}`` over the distinct Fourier bases
     ordered by increasing ρ = max(|f_u|, |f_v|) (ties in row-major order), each with ``sign_patterns`` per-channel
@@ -206,7 +207,6 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
     order = torch.nonzero(keep).flatten()
     order = order[torch.argsort(rho[order], stable=True)]
     pats = _sign_patterns(sign_patterns, c, seed).to(dev)
-    from freqlens.probes.common import check_labels_fit
 
     with eval_mode(model), torch.inference_mode():
         clean = []

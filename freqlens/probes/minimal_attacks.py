@@ -33,7 +33,8 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
 from freqlens.validation import check_integer, check_number
-from freqlens.probes.common import check_images, check_labels_fit, forward_logits
+from freqlens.inference import forward_logits
+from freqlens.validation import check_images, check_labels_fit
 
 #: added to DeepFool's step length so that a step crosses the linearised boundary instead of landing on it
 #: (Foolbox adds 1e-4; smaller here so that with ``overshoot=0`` the first step is the exact projection)

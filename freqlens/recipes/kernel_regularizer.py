@@ -14,7 +14,7 @@ from freqlens.interventions.kernels import SmoothnessRegularizer, first_conv, ke
 from freqlens.probes.adversarial import pgd_attack
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
-from freqlens.train import accuracy
+from freqlens.inference import accuracy
 
 LAMBDAS = (0.0, 1e-3, 1e-2, 1e-1)
 FGSM_EPS = 2 / 255

@@ -25,7 +25,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from freqlens.errors import ConfigError, FreqlensError
-from freqlens.probes.common import check_images, forward_logits, gather
+from freqlens.inference import OutputSelector, accuracy, forward_logits, gather
+from freqlens.validation import check_images, check_labels_fit
 from freqlens.device import eval_mode, model_device
 from freqlens.models.wrappers import with_input_transform
 from freqlens.report import readings
@@ -82,16 +83,16 @@ def _saved(path: Path, result_type, compute):
     return res
 
 
-def _corruption_rows(model, x, y, normalize, seed, max_batch, progress) -> list[dict]:
+def _corruption_rows(model, x, y, normalize, seed, max_batch, progress, output=None, amp=False) -> list[dict]:
     from freqlens.fourier.spectrum import high_frequency_fraction
-    from freqlens.probes.common import probe_accuracy
     from freqlens.probes.corruptions import corrupt, corruption_names
 
     rows, cutoff = [], max(x.shape[-2:]) / 4 - 1
     for cname in tqdm(corruption_names(), desc="corruptions", disable=not progress, leave=False):
         xc = corrupt(x.cpu(), cname, severity=3, seed=seed)
         rows.append({"name": cname, "hf_fraction": high_frequency_fraction(xc - x.cpu(), cutoff=cutoff),
-                     "accuracy": probe_accuracy(model, xc, y, normalize, max_batch)})
+                     "accuracy": accuracy(model, xc, y, normalize=normalize, batch_size=max_batch,
+                                                  output=output, amp=amp)})
     return rows
 
 
@@ -115,11 +116,11 @@ class CorruptionRows(Result):
 
 
 def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, progress, out: Path,
-               chance: float = 0.1):
+               chance: float = 0.1, output: OutputSelector = None, amp: bool = False):
     """Runs (or reloads) one probe; returns (result, reading, numbers, figure)."""
     h, w = x.shape[-2:]
     path = out / "probes" / f"{name}.json"
-    common = dict(normalize=normalize, progress=progress)
+    common = dict(normalize=normalize, progress=progress, output=output, amp=amp)
     if name == "heatmap":
         from freqlens.probes.heatmap import HeatmapResult, fourier_heatmap
 
@@ -154,11 +155,11 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
         from freqlens.probes.layers import LayerResponse, layer_frequency_response
 
         res = _saved(path, LayerResponse, lambda: layer_frequency_response(
-            model, image_size=tuple(x.shape[1:]), bounds=bounds, **common))
+            model, image_size=tuple(x.shape[1:]), bounds=bounds, normalize=normalize, progress=progress, amp=amp))
         reading, fig = readings.read_layers(res), plot_layer_response(res, max_layers=6)[0]
     elif name == "corruptions":
         res = _saved(path, CorruptionRows, lambda: CorruptionRows(
-            _corruption_rows(model, x, y, normalize, seed, max_batch, progress)))
+            _corruption_rows(model, x, y, normalize, seed, max_batch, progress, output, amp)))
         reading, fig = readings.read_corruptions(res.rows), res.plot()[0]
     elif name == "post_averaging":
         from freqlens.probes.defense import RadiusTradeoff, radius_tradeoff
@@ -168,7 +169,7 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
         scale = (x[0].numel() / 3072) ** 0.5
         res = _saved(path, RadiusTradeoff, lambda: radius_tradeoff(
             with_input_transform(model, normalize), x, y, radii=[round(r * scale, 3) for r in (0.375, 0.75, 1.5, 3.0, 6.0)],
-            radius_space="input", seed=seed, max_batch=max_batch, progress=progress))
+            radius_space="input", seed=seed, max_batch=max_batch, progress=progress, output=output, amp=amp))
         reading, fig = readings.read_post_averaging(res), res.plot()[0]
     else:
         raise ConfigError(f"unknown probe {name!r}; expected some of {', '.join(PROBES)}")
@@ -178,7 +179,8 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
 def report(model: nn.Module, images, labels=None, out: str | Path = "report", probes: Sequence[str] = DEFAULT_PROBES,
            normalize: Callable[[torch.Tensor], torch.Tensor] | None = None, bounds: tuple[float, float] = (0.0, 1.0),
            eps: float = 4.0, heatmap_images: int = 200, limit: int | None = 1000, seed: int = 0,
-           max_batch: int = 1024, progress: bool = True, title: str | None = None) -> ReportResult:
+           max_batch: int = 1024, progress: bool = True, title: str | None = None, output: OutputSelector = None,
+           amp: bool = False) -> ReportResult:
     """Run the frequency probes that apply to an image classifier and write ``<out>/report.html`` and
     ``report.json``.
 
@@ -190,6 +192,9 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         eps: ℓ2 norm per channel of the heat map's Fourier-basis perturbations (input units, e.g. 4 on [0, 1]).
         heatmap_images: images used by the heat map (its cost is 1 + H·W/2 forward passes per image).
         limit: images used by the other probes.
+        output: picks the class scores from the model's output in every probe (a dict key, a tuple index or a
+            callable; :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where > 0.
+        amp: run the model under :func:`torch.autocast` in every probe.
 
     A section's result is saved under ``<out>/probes/`` when done; rerunning resumes (delete the folder to recompute).
     """
@@ -200,12 +205,9 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     check_images(x, y, bounds)
     dev = model_device(model)
     with eval_mode(model), torch.inference_mode():
-        logits = forward_logits(model, x[:2].to(dev), normalize)
-    if int(y.max()) >= logits.shape[1]:
-        raise ConfigError(f"model outputs {logits.shape[1]} classes but a label is {int(y.max())}")
-    from freqlens.probes.common import probe_accuracy
-
-    clean = probe_accuracy(model, x, y, normalize, max_batch)
+        logits = forward_logits(model, x[:2].to(dev), normalize, output=output, amp=amp)
+    check_labels_fit(logits, y)
+    clean = accuracy(model, x, y, normalize=normalize, batch_size=max_batch, output=output, amp=amp)
     chance = 1.0 / logits.shape[1]
     out = Path(out)
     try:
@@ -219,7 +221,7 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         xs, ys = (x[:heatmap_images], y[:heatmap_images]) if name == "heatmap" else (x, y)
         try:
             _, reading, numbers, fig = _run_probe(name, model, xs, ys, normalize, bounds, eps, seed, max_batch,
-                                                  progress, out, chance)
+                                                  progress, out, chance, output=output, amp=amp)
         except FreqlensError as exc:
             if name in ("heatmap", "filtering", "noise", "hfc"):
                 raise
