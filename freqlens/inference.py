@@ -165,17 +165,41 @@ def as_normalize(normalize: NormalizeArg) -> Callable[[torch.Tensor], torch.Tens
     if normalize is None or (callable(normalize) and not isinstance(normalize, (tuple, list))):
         return normalize
     if isinstance(normalize, (tuple, list)) and len(normalize) == 2:
-        from freqlens.models.wrappers import Normalize
-
         try:
-            mean = torch.as_tensor(normalize[0], dtype=torch.float32).reshape(-1)
-            std = torch.as_tensor(normalize[1], dtype=torch.float32).reshape(-1)
+            mean = torch.as_tensor(normalize[0], dtype=torch.float64).reshape(-1)
+            std = torch.as_tensor(normalize[1], dtype=torch.float64).reshape(-1)
         except (TypeError, ValueError) as exc:
             raise InputError(f"normalize=(mean, std) must hold numbers, got {normalize!r}") from exc
         if mean.numel() == 0 or std.numel() == 0 or bool((std <= 0).any()) or not bool(torch.isfinite(mean).all()):
             raise InputError(f"normalize=(mean, std) needs finite means and stds > 0, got {normalize!r}")
-        return Normalize(mean.tolist(), std.tolist())
+        return MeanStd(mean.tolist(), std.tolist())
     raise InputError(f"normalize must be a callable or a (mean, std) pair, got {type(normalize).__name__}")
+
+
+class MeanStd:
+    """``(x − mean) / std`` per channel of (N, C, H, W) images, on the images' device and dtype.
+
+    Args:
+        mean: per-channel means (or one value for all channels).
+        std: per-channel standard deviations > 0.
+
+    Source: freqlens.
+
+    Example:
+        >>> MeanStd([0.5], [0.25])(torch.ones(1, 1, 1, 1)).item()
+        2.0
+    """
+
+    def __init__(self, mean: Sequence[float], std: Sequence[float]):
+        self.mean, self.std = [float(m) for m in mean], [float(s) for s in std]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        mean = torch.tensor(self.mean, device=x.device, dtype=x.dtype).view(1, -1, *([1] * (x.ndim - 2)))
+        std = torch.tensor(self.std, device=x.device, dtype=x.dtype).view(1, -1, *([1] * (x.ndim - 2)))
+        return (x - mean) / std
+
+    def __repr__(self) -> str:
+        return f"MeanStd(mean={self.mean}, std={self.std})"
 
 
 def autocast(device: torch.device, enabled: bool):

@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from freqlens.errors import ConfigError, InputError
+from freqlens.errors import ConfigError
+from freqlens.validation import check_rank
 
 
 def add_common_arguments(p: argparse.ArgumentParser, data: bool = True) -> None:
@@ -76,8 +77,7 @@ def load_eval_data(name: str, root: str | None, limit: int | None, seed: int = 0
     from freqlens.data import load_dataset
 
     _, _, x, y = load_dataset(name, root=root, test_limit=limit, seed=seed)
-    if x.ndim != 4:
-        raise InputError(f"data {name!r} is not images (got shape {tuple(x.shape)}); expected (N, C, H, W)")
+    check_rank(x, f"data {name!r}", 4, "images (N, C, H, W)")
     return x, y
 
 

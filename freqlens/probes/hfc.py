@@ -19,7 +19,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import math
 import warnings
 from dataclasses import dataclass
 from typing import Iterator, Sequence

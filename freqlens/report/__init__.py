@@ -18,14 +18,14 @@ import time
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
 from freqlens.errors import ConfigError, FreqlensError
-from freqlens.inference import OutputSelector, accuracy, forward_logits, gather
+from freqlens.inference import NormalizeArg, OutputSelector, accuracy, as_normalize, forward_logits, gather
 from freqlens.validation import check_images, check_labels_fit
 from freqlens.device import eval_mode, model_device
 from freqlens.models.wrappers import with_input_transform
@@ -177,7 +177,7 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
 
 
 def report(model: nn.Module, images, labels=None, out: str | Path = "report", probes: Sequence[str] = DEFAULT_PROBES,
-           normalize: Callable[[torch.Tensor], torch.Tensor] | None = None, bounds: tuple[float, float] = (0.0, 1.0),
+           normalize: NormalizeArg = None, bounds: tuple[float, float] = (0.0, 1.0),
            eps: float = 4.0, heatmap_images: int = 200, limit: int | None = 1000, seed: int = 0,
            max_batch: int = 1024, progress: bool = True, title: str | None = None, output: OutputSelector = None,
            amp: bool = False) -> ReportResult:
@@ -192,6 +192,7 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         eps: ℓ2 norm per channel of the heat map's Fourier-basis perturbations (input units, e.g. 4 on [0, 1]).
         heatmap_images: images used by the heat map (its cost is 1 + H·W/2 forward passes per image).
         limit: images used by the other probes.
+        normalize: a callable or a (mean, std) pair applied right before the model.
         output: picks the class scores from the model's output in every probe (a dict key, a tuple index or a
             callable; :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where > 0.
         amp: run the model under :func:`torch.autocast` in every probe.
@@ -201,6 +202,7 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     unknown = [p for p in probes if p not in PROBES]
     if unknown:
         raise ConfigError(f"unknown probe(s) {unknown}; expected some of {', '.join(PROBES)}")
+    normalize = as_normalize(normalize)
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     dev = model_device(model)
