@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from freqlens.device import eval_mode, model_device, model_dtype
+from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError, ModelOutputError
 from freqlens.validation import check_integer, check_labels, check_labels_fit, check_same_length
 
@@ -226,9 +226,20 @@ def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device_type=device.type)
 
 
+def _floating_dtype(model: nn.Module) -> torch.dtype | None:
+    """The dtype of the model's first floating parameter, else of its first floating buffer, else None."""
+    for t in model.parameters():
+        if t.is_floating_point():
+            return t.dtype
+    for t in model.buffers():
+        if t.is_floating_point():
+            return t.dtype
+    return None
+
+
 def _dtype_error(model: nn.Module, exc: RuntimeError) -> ModelOutputError | None:
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    dtype = model_dtype(model)
+    dtype = _floating_dtype(model) or torch.float32
     words = ("not implemented for", "dtype", "Half", "BFloat16", "scalar type", "Double")
     if dtype != torch.float32 and any(w in msg for w in words):
         return ModelOutputError(f"the model runs in {dtype} and failed on {model_device(model)}: {msg}; "
@@ -261,8 +272,8 @@ def forward(model: nn.Module | Callable, images: torch.Tensor, *, output: Output
         torch.float32
     """
     if isinstance(model, nn.Module):
-        dev, dt = model_device(model), model_dtype(model)
-        x = images.to(dev, dt if images.is_floating_point() else images.dtype)
+        dev, dt = model_device(model), _floating_dtype(model)
+        x = images.to(dev, dt if dt is not None and images.is_floating_point() else images.dtype)
     else:
         dev, x = images.device, images
     norm = as_normalize(normalize)

@@ -251,5 +251,6 @@ def check_labels_fit(logits: torch.Tensor, labels: torch.Tensor) -> None:
     from freqlens.errors import ModelOutputError
 
     if labels.numel() and int(labels.max()) >= logits.shape[1]:
-        raise ModelOutputError(f"model outputs {logits.shape[1]} classes but a label is {int(labels.max())}; "
+        raise ModelOutputError(f"model outputs {logits.shape[1]} classes but a label is {int(labels.max())}; expected "
+                               "(N, classes) logits covering every label (one binary logit counts as 2 classes); "
                                "pass output= to pick the class scores")
