@@ -15,7 +15,7 @@ from freqlens.models import ConvNet
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
-from freqlens.train import accuracy
+from freqlens.inference import accuracy
 
 ARCH = "convnet-small"
 ARCH_KWARGS = {"first_kernel_size": 5}
