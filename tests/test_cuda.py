@@ -97,14 +97,15 @@ def test_layer_frequency_response_on_gpu_matches_cpu():
 
 
 def test_pgd_on_gpu_respects_the_ball_and_bounds_and_fools_the_model():
-    from freqlens.probes.adversarial import pgd_attack
+    from freqlens.attacks import pgd_attack
 
     _, gpu = on_both()
     x, _ = images_and_labels(32, 16)
     x = x.to(CUDA)
     y = gpu(x).argmax(1)
-    adv = pgd_attack(gpu, x, y, eps=0.1, steps=10, seed=0)
-    assert adv.device.type == "cuda"
+    res = pgd_attack(gpu, x, y, eps=0.1, steps=10, seed=0)
+    adv = res.adversarial
+    assert adv.device.type == "cuda" and res.success.device.type == "cuda"
     assert (adv - x).abs().max() <= 0.1 + 1e-6
     assert adv.min() >= 0 and adv.max() <= 1
     with torch.no_grad():
@@ -181,3 +182,28 @@ def test_defense_evaluations_run_on_the_gpu_and_keep_their_bookkeeping():
     assert paper.attacks["pgd_fixed"]["n_counted"] >= 5  # a fixed-ε PGD (ε = 0.1) fools this untrained model often
     adaptive = evaluate_adaptive(gpu, defended, x, y, eps=0.1, steps=5, square_queries=50, square_images=8)
     assert 0.0 <= adaptive.attacks["eot_pgd"]["defended_accuracy"] <= adaptive.clean_accuracy_defended + 1e-9
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+def test_predict_on_cuda_in_low_precision_and_amp_with_mean_std_and_dict_output(dtype):
+    from freqlens.inference import accuracy, predict
+
+    class DictOut(nn.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return {"features": x.flatten(1)[:, :3], "logits": self.net(x)}
+
+    x, _ = images_and_labels()
+    norm = ((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
+    ref = predict(small_cnn(), x, normalize=norm)
+    y = ref.argmax(1)
+    clear = ref.topk(2, 1).values.diff(dim=1).abs()[:, 0] > 0.05
+    gpu = DictOut(small_cnn()).to(CUDA, dtype)
+    for amp in (False, True):
+        got = predict(gpu, x, normalize=norm, amp=amp, device=CUDA)
+        assert got.device.type == "cuda" and got.shape == ref.shape
+        assert torch.equal(got.argmax(1).cpu()[clear], y[clear])
+    assert accuracy(gpu, x, y, normalize=norm) >= float(clear.float().mean())

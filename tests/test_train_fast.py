@@ -60,7 +60,7 @@ def test_adversarial_training_resists_pgd_better_than_the_natural_model(cifar_su
     # PGD accuracy (measured), so it cannot tell them apart. Stated before the run: PGD accuracy (ε = 2/255,
     # 10 steps of ε/4, 200 test images) of the adversarially trained model ≥ the natural model's + 0.05
     from freqlens.interventions.adversarial_training import AdversarialExamples
-    from freqlens.probes.adversarial import pgd_attack
+    from freqlens.attacks.pgd import pgd_attack
     from freqlens.recipes._trained import adversarial_setting
 
     x, y, xte, yte = cifar_subset
@@ -75,7 +75,7 @@ def test_adversarial_training_resists_pgd_better_than_the_natural_model(cifar_su
     xa, ya = xte[:200], yte[:200]
     robust = {}
     for name, model in (("natural", nat), ("adversarial", adv)):
-        x_adv = pgd_attack(model, xa, ya, eps=eps, step_size=eps / 4, steps=10, seed=0)
+        x_adv = pgd_attack(model, xa, ya, eps=eps, step_size=eps / 4, steps=10, seed=0, predict=False).adversarial
         robust[name] = evaluate(model, x_adv, ya)
     assert robust["adversarial"] >= robust["natural"] + 0.05, robust
 

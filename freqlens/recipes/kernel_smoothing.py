@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from freqlens.interventions.kernels import first_conv, kernel_roughness, smooth_kernels
-from freqlens.probes.adversarial import pgd_attack
+from freqlens.attacks.pgd import pgd_attack
+from freqlens.interventions.conv_kernels import conv_kernel_roughness, first_conv, smooth_conv_kernels
 from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
-from freqlens.train import accuracy, predict
+from freqlens.inference import accuracy, predict_labels
 
 RHOS = (0.0, 0.1, 0.25, 0.5, 1.0)
 
@@ -20,14 +20,15 @@ def fgsm_sweep_accuracy(model, x, y, eps_grid, max_batch=250):
     it is clean-correct and clip(x + ε_j d) is still correct for every ε_j ≤ ε_k. Returns (accuracy per ε,
     fraction of images with an all-zero input gradient). FGSM is ``pgd_attack`` with one unit step (ε = 1,
     no random start); d = sign(x_adv − x) reproduces the clipped sign step exactly at any ε."""
-    x1 = pgd_attack(model, x, y, eps=1.0, step_size=1.0, steps=1, random_start=False, max_batch=max_batch)
+    x1 = pgd_attack(model, x, y, eps=1.0, step_size=1.0, steps=1, random_start=False, max_batch=max_batch,
+                    predict=False).adversarial
     d = torch.sign(x1 - x)
     zero_grad = float((d.flatten(1).abs().sum(1) == 0).float().mean())
     y = y.cpu()
-    ok = predict(model, x, max_batch).argmax(1) == y
+    ok = predict_labels(model, x, max_batch=max_batch) == y
     acc = []
     for e in sorted(eps_grid):
-        ok = ok & (predict(model, (x + e * d).clamp(0, 1), max_batch).argmax(1) == y)
+        ok = ok & (predict_labels(model, (x + e * d).clamp(0, 1), max_batch=max_batch) == y)
         acc.append(float(ok.float().mean()))
     return acc, zero_grad
 
@@ -40,7 +41,7 @@ def _margin_loss(logits, y):
 
 def _pgd_acc(model, x, y, eps, steps, margin=False, seed=0):
     xa = pgd_attack(model, x, y, eps=eps, steps=steps, step_size=2.5 * eps / steps, random_start=True, seed=seed,
-                    loss_fn=_margin_loss if margin else None, max_batch=250)
+                    loss_fn=_margin_loss if margin else None, max_batch=250, predict=False).adversarial
     return accuracy(model, xa, y)
 
 
@@ -58,14 +59,14 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     rows, table = [], {}
     for mname, model in models.items():
         for rho in RHOS:
-            m = smooth_kernels(model, rho) if rho > 0 else model
+            m = smooth_conv_kernels(model, rho) if rho > 0 else model
             clean = accuracy(m, xte, yte)
             fgsm, zero = fgsm_sweep_accuracy(m, xte, yte, eps_grid)
             entry = {"clean": clean, "fgsm_min_eps": dict(zip(map(str, eps_grid), fgsm)), "zero_gradient": zero}
             if rho in (0.0, 1.0):
                 entry["pgd_ce_0.03"] = _pgd_acc(m, xte, yte, 0.03, 5 if ctx.quick else 20, seed=ctx.seed)
                 entry["pgd_margin_0.03"] = _pgd_acc(m, xte, yte, 0.03, 5 if ctx.quick else 20, True, ctx.seed)
-            entry["roughness"] = kernel_roughness(first_conv(m).weight)
+            entry["roughness"] = conv_kernel_roughness(first_conv(m).weight)
             table[f"{mname} ρ={rho:g}"] = entry
             rows.append((f"{mname} ρ={rho:g}", [clean] + fgsm))
     nat = [table[f"natural ρ={r:g}"] for r in RHOS]
@@ -77,7 +78,7 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     # figure: Table 2 as a heat-map table
     import matplotlib.pyplot as plt
 
-    from freqlens.plot.kernels_pictures import plot_kernel_grid
+    from freqlens.plot.conv_kernels import plot_conv_kernel_grid
     from freqlens.plot.style import save_figure
 
     data = np.array([r[1] for r in rows])
@@ -93,9 +94,9 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
                     color="w" if data[i, j] < 0.5 else "k")
     fig.colorbar(im, ax=ax).set_label("accuracy")
     ax.set_title(f"Kernel smoothing (Eq. 3, first conv): accuracy under minimal-ε FGSM, {n_test} test images")
-    kfig, _ = plot_kernel_grid({"natural": first_conv(models["natural"]).weight,
+    kfig, _ = plot_conv_kernel_grid({"natural": first_conv(models["natural"]).weight,
                                 "adversarial": first_conv(models["adversarial"]).weight,
-                                "natural ρ=1": first_conv(smooth_kernels(models["natural"], 1.0)).weight},
+                                "natural ρ=1": first_conv(smooth_conv_kernels(models["natural"], 1.0)).weight},
                                title="First-layer 3×3 kernels: natural vs adversarial vs smoothed (each cell min–max scaled)")
     save_figure(kfig, ctx.out_dir / "kernels.png")
     numbers = {"table": table, "eps_grid": list(eps_grid), "rhos": list(RHOS), "roughness": rough,
