@@ -38,7 +38,8 @@ def plot(files: list[Path], out: Path) -> Path:
                 ax.axvline(budget, color="r", ls=":", lw=1, label=f"budget {budget:.0f} s")
         w = "×".join(str(v) for v in run["widths"])
         cpu = f"; {run['cpu_seconds']:.0f} CPU s on {run.get('threads', '?')} thread(s) in all"
-        ax.set_title(f"{run['size']} size, widths {w}{cpu}\n{run['machine'][:60]}", fontsize=8)
+        eps = run.get("whiten_eps", "?")
+        ax.set_title(f"{run['size']} size, widths {w}, whitening eps {eps}{cpu}\n{run['machine'][:60]}", fontsize=8)
         ax.set_xlabel("training seconds, wall (evaluation excluded)" + ("" if dedicated else
                       "\n(machine shared: wall inflated)"))
         ax.set_ylabel("accuracy on the 1 000 test images (%)")
