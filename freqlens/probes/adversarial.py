@@ -155,6 +155,8 @@ class FourierAttackResult(_Result):
     queries: _np.ndarray            # (n_correct,) queries to success (−1: not fooled)
     radius_of_success: _np.ndarray  # (n_correct,) ρ of the fooling basis (−1: not fooled)
     label: str = ""
+    fooled_low: _np.ndarray | None = None   # (n_correct,) bool: fooled by some low-frequency candidate
+    fooled_high: _np.ndarray | None = None  # (n_correct,) bool: fooled by some high-frequency candidate
 
     def plot(self, ax=None):
         from freqlens.plot.robustness import plot_attack
@@ -226,25 +228,38 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
         bar = tqdm(total=int(order.numel()), desc="Fourier-basis attack", unit="freq", disable=not progress, leave=False)
         for b0 in range(0, int(order.numel()), per):
             idx = order[b0:b0 + per]
+            qidx = b0 * sign_patterns + torch.arange(idx.numel() * sign_patterns)
+            r = cand_rho[qidx]
+            # an image still needs these candidates only if it is not yet fooled in a list they belong to: the
+            # candidates come in increasing ρ, so an earlier success is always the first one (same result as
+            # evaluating every candidate on every image, far fewer forward passes)
+            active = first < 0
+            if bool((r <= low).any()):
+                active |= ~fooled_low
+            if bool((r >= high).any()):
+                active |= ~fooled_high
+            act = torch.nonzero(active).flatten()
+            if act.numel() == 0:
+                bar.update(int(idx.numel()))
+                continue
             basis = fourier_basis(h, w, pos[idx], device=dev) * float(eps)                # (b, H, W)
             pert = pats[None, :, :, None, None] * basis[:, None, None]                      # (b, P, C, H, W)
             pert = pert.reshape(-1, c, h, w)                                                # (b·P, C, H, W)
-            for i0 in range(0, nc, max(1, max_batch // pert.shape[0])):
-                xb = xc[i0:i0 + max(1, max_batch // pert.shape[0])]
+            step = max(1, max_batch // pert.shape[0])
+            for i0 in range(0, int(act.numel()), step):
+                sel = act[i0:i0 + step]
+                xb = xc[sel.to(dev)]
                 cand = xb[None] + pert[:, None]                                             # (b·P, n, C, H, W)
                 if bounds is not None:
                     cand = cand.clamp_(*bounds)
                 pred = forward_logits(model, cand.reshape(-1, c, h, w), normalize).argmax(1).view(pert.shape[0], -1)
-                wrong = (pred != yc[i0:i0 + xb.shape[0]][None]).cpu()                       # (b·P, n)
-                qidx = b0 * sign_patterns + torch.arange(pert.shape[0])
-                r = cand_rho[qidx]
-                sl = slice(i0, i0 + xb.shape[0])
-                fooled_low[sl] |= (wrong & (r <= low)[:, None]).any(0)
-                fooled_high[sl] |= (wrong & (r >= high)[:, None]).any(0)
+                wrong = (pred != yc[sel.to(dev)][None]).cpu()                               # (b·P, n)
+                fooled_low[sel] |= (wrong & (r <= low)[:, None]).any(0)
+                fooled_high[sel] |= (wrong & (r >= high)[:, None]).any(0)
                 hit = wrong.any(0)
                 firsts = torch.where(hit, wrong.float().argmax(0) + qidx[0], torch.full_like(hit, -1, dtype=torch.long))
-                cur = first[sl]
-                first[sl] = torch.where((cur < 0) & hit, firsts, cur)
+                cur = first[sel]
+                first[sel] = torch.where((cur < 0) & hit, firsts, cur)
             bar.update(int(idx.numel()))
         bar.close()
     fooled = first >= 0
@@ -256,4 +271,5 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
                                success_low=float(fooled_low.sum()) / denom, success_high=float(fooled_high.sum()) / denom,
                                n_correct=nc, eps=float(eps), low=int(low), high=int(high),
                                sign_patterns=int(sign_patterns), queries=queries.numpy(),
-                               radius_of_success=radius.numpy(), label=label)
+                               radius_of_success=radius.numpy(), label=label, fooled_low=fooled_low.numpy(),
+                               fooled_high=fooled_high.numpy())
