@@ -154,8 +154,8 @@ def plot_filtering_figure(natural, images, trained_points: dict, examples: Seque
             img = img / img.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1e-8)
         row = torch.cat([torch.cat(list(x), 2), torch.cat(list(img.clamp(0, 1)), 2)], 1)
         ax.imshow(row.permute(1, 2, 0).numpy())
-        ax.set_title(f"top: original; bottom: {kind}-pass B = {b}" + (" (contrast stretched)" if kind == "high" else ""),
-                     fontsize=9)
+        stretched = " (contrast stretched)" if kind == "high" else ""
+        ax.set_title(f"top: original; bottom: {kind}-pass B = {b}{stretched}", fontsize=9)
         ax.axis("off")
     return fig, axes
 

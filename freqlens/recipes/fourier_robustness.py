@@ -190,7 +190,8 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
     natural = trained(ctx, "natural")
     nat = filtered_accuracy(natural, x, y, bandwidths=bws, progress=ctx.progress, label="natural")
     hp_model = shared_classifier(ctx, "natural", tag=f"highpass{HP_TRAIN_BANDWIDTH}",
-                                 transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
+                                 transform=Compose(RandomCropFlip(4, True),
+                                                   FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
     lp_model = shared_classifier(ctx, "natural", tag="lowpass7",
                                  transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
     x_hp = filter_images(x, "high", HP_TRAIN_BANDWIDTH)
@@ -208,7 +209,8 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
     c2 = Check.greater("natural model: low-pass accuracy at B = 31 − at B = 3", lp[-1] - lp[1], 0.2,
                        "freqlens addition: the low-pass curve rises (the figure's other curve)")
     ua = untrained_nat.accuracy["low"]
-    fig, _ = plot_filtering_figure(nat, x, {f"HP {HP_TRAIN_BANDWIDTH}": (HP_TRAIN_BANDWIDTH, hp_acc), "LP 7": (7, lp_acc)},
+    fig, _ = plot_filtering_figure(nat, x, {f"HP {HP_TRAIN_BANDWIDTH}": (HP_TRAIN_BANDWIDTH, hp_acc),
+                                            "LP 7": (7, lp_acc)},
                                    [("low", 7), ("high", HP_TRAIN_BANDWIDTH)], filter_images)
     numbers = {"bandwidths": bws, "natural_lowpass_accuracy": nat.accuracy["low"],
                "natural_highpass_accuracy": nat.accuracy["high"], "natural_clean_accuracy": nat.clean_accuracy,
@@ -272,7 +274,8 @@ def corruption_spectra(ctx: RecipeContext) -> RecipeOutput:
         checks=[c_noise, c_low, c_slope_hi, c_slope_lo],
         controls=[c_noise.control("image content x in place of a noise corruption",
                                   null_vals["image content x in place of a noise corruption"]),
-                  c_low.control("white noise in place of fog/contrast", null_vals["white noise in place of fog/contrast"]),
+                  c_low.control("white noise in place of fog/contrast",
+                                null_vals["white noise in place of fog/contrast"]),
                   c_slope_hi.control("white-noise images", null_vals["white-noise images"]),
                   c_slope_lo.control("periodically blurred images (Gaussian σ = 2 px)",
                                      null_vals["periodically blurred images (Gaussian σ = 2 px)"])],
@@ -451,7 +454,8 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
     numbers = {f"{v}_{k}": getattr(r, k) for v, r in res.items()
                for k in ("success_rate", "median_queries", "success_low", "success_high", "n_correct")}
     numbers.update({"eps": 4.0, "sign_patterns": patterns, "n_images": n,
-                    "adversarial_low_minus_high": low_minus_high(at)[0], "natural_high_minus_low": high_minus_low(nat)[0],
+                    "adversarial_low_minus_high": low_minus_high(at)[0],
+                    "natural_high_minus_low": high_minus_low(nat)[0],
                     "adversarial_vs_natural_points": 100 * (low_minus_high(at)[0] - low_minus_high(nat)[0])})
     return RecipeOutput(
         numbers=numbers, checks=[c_at, c_nat],

@@ -170,7 +170,8 @@ def test_corruption_spectra_on_synthetic_power_law_images(monkeypatch, tmp_path)
         h = 32
         f = torch.fft.fftfreq(h) * h
         r = torch.sqrt(f[:, None] ** 2 + f[None, :] ** 2).clamp_min(1.0)
-        spec = torch.randn(16, 3, h, h, generator=g) * r ** -1.2 + 1j * torch.randn(16, 3, h, h, generator=g) * r ** -1.2
+        amp = r ** -1.2
+        spec = torch.randn(16, 3, h, h, generator=g) * amp + 1j * torch.randn(16, 3, h, h, generator=g) * amp
         x = torch.fft.ifft2(spec).real
         x = (x - x.amin()) / (x.amax() - x.amin())
         return x, torch.zeros(16, dtype=torch.long)

@@ -27,7 +27,8 @@ def _patch(monkeypatch, seed_model):
     natural = _cnn(0, smooth=False)
     nets = {"natural": natural, "gaussian": _cnn(1, smooth=True), "natural-seed": seed_model(natural)}
     monkeypatch.setattr(lr, "models", lambda ctx: nets)
-    monkeypatch.setattr(lr, "test_images", lambda ctx, n: torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(0)))
+    images = torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    monkeypatch.setattr(lr, "test_images", lambda ctx, n: images)
     monkeypatch.setattr(lr, "LOW", 2.0)
     monkeypatch.setattr(lr, "HIGH", 6.0)
 
