@@ -142,9 +142,10 @@ def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: 
     """
     k = len(results)
     if vmin is None or vmax is None:
-        ranges = [heatmap_range(r) for r in results]
-        vmin = min(r[0] for r in ranges) if vmin is None else vmin
-        vmax = max(r[1] for r in ranges) if vmax is None else vmax
+        from types import SimpleNamespace
+
+        every = np.concatenate([np.asarray(r.error, dtype=float).ravel() for r in results])
+        vmin, vmax = heatmap_range(SimpleNamespace(error=every), vmin, vmax)
     fig, axes = plt.subplots(1, k, figsize=(4.4 * k, 3.9), constrained_layout=True, squeeze=False)
     for i, (res, ax) in enumerate(zip(results, axes[0])):
         t = titles[i] if titles else None
