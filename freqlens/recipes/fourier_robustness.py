@@ -426,7 +426,7 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
 
 @recipe("fourier-attack", paper=PAPER, data="cifar10",
         finding="the AT model is fooled more often by low-frequency (ρ ≤ 4) than by high-frequency (ρ ≥ 12) Fourier-"
-                "basis perturbations, the natural model the other way round (95 % lower bounds ≥ 0)",
+                "basis perturbations, the natural model the other way round (95 % lower bounds > 0)",
         paper_value="Sec. 5: Fourier-basis black-box attack on AT models (success rates not retrieved)")
 def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
     from freqlens.plot.robustness import plot_attack
@@ -447,10 +447,10 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
     def high_minus_low(r):
         return paired_difference_bound(r.fooled_high, r.fooled_low)
 
-    c_at = Check.greater_equal("AT: 95 % lower bound of (low-only − high-only success)", low_minus_high(at)[1], 0.0,
-                               "spec B8 (gated on the lower bound, not the point estimate)")
-    c_nat = Check.greater_equal("natural: 95 % lower bound of (high-only − low-only success)", high_minus_low(nat)[1],
-                                0.0, "spec B8 (gated on the lower bound, not the point estimate)")
+    c_at = Check.greater("AT: 95 % lower bound of (low-only − high-only success)", low_minus_high(at)[1], 0.0,
+                         "spec B8 (gated on the lower bound, not the point estimate)")
+    c_nat = Check.greater("natural: 95 % lower bound of (high-only − low-only success)", high_minus_low(nat)[1],
+                          0.0, "spec B8 (gated on the lower bound, not the point estimate)")
     numbers = {f"{v}_{k}": getattr(r, k) for v, r in res.items()
                for k in ("success_rate", "median_queries", "success_low", "success_high", "n_correct")}
     numbers.update({"eps": 4.0, "sign_patterns": patterns, "n_images": n,
@@ -463,8 +463,9 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
                   c_nat.control("AT model in place of the natural one", high_minus_low(at)[1])],
         figure=fig, results={f"attack_{k}": r for k, r in res.items()},
         deviations=[Deviation("decision rule", "AT: LF success ≥ HF success; natural: HF ≥ LF (point estimates)",
-                              "the one-sided 95 % lower bound of the paired per-image difference ≥ 0",
-                              "at the spec's threshold 0 a point estimate is decided by a few images", "before")]
+                              "the one-sided 95 % lower bound of the paired per-image difference > 0",
+                              "at the spec's threshold 0 a point estimate is decided by a few images, and '≥ 0' is met "
+                              "by a model that no basis fools", "before")]
         + ([Deviation("images", "all originally correct test images", f"the first {n}", "CPU budget", "before")]),
         notes="Per image: bases in increasing ρ, 4 sign patterns each (all +1, all −1, 2 random), stop at the first "
               "misclassification; low-only / high-only success use only the candidates with ρ ≤ 4 / ρ ≥ 12.")
