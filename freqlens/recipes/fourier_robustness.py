@@ -145,9 +145,9 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
 
     checks, controls = [], []
     for v in ("gaussian", "adversarial"):
-        c1 = Check.greater_equal(f"{v}: natural − {v} outer-ring (ρ ≥ 12) error (points)", gain(maps[v]), 10.0,
+        c1 = Check.greater_equal(f"{v}: natural − {v} outer-ring (ρ ≥ {HIGH_BAND[0]}) error (points)", gain(maps[v]), 10.0,
                                  "spec B2 H5")
-        c2 = Check.greater_equal(f"{v}: {v} − natural low-annulus (2 ≤ ρ ≤ 4) error (points)",
+        c2 = Check.greater_equal(f"{v}: {v} − natural low-annulus ({LOW_BAND[0]} ≤ ρ ≤ {LOW_BAND[1]}) error (points)",
                                  low_change(maps[v]), -2.0, "spec B2 H5: not lower by more than 2 points")
         checks += [c1, c2]
         controls += [c1.control("natural model at another seed in place of the augmented one",
