@@ -20,14 +20,15 @@ import torch
 from freqlens.data import load_cifar10
 from freqlens.fourier.spectrum import (amplitude_spectrum, high_frequency_fraction, loglog_slope, radial_profile)
 from freqlens.interventions.augment import Compose, FourierFilterTransform, RandomCropFlip
-from freqlens.probes.adversarial import fourier_basis_attack, perturbation_spectrum, pgd_attack
+from freqlens.attacks import fourier_basis_attack, pgd_attack
 from freqlens.probes.common import probe_accuracy
 from freqlens.probes.corruptions import corrupt, corruption_names, resolve_backend
 from freqlens.probes.filtering import filter_images, filtered_accuracy
 from freqlens.probes.heatmap import fourier_heatmap
 from freqlens.probes.hf_scatter import pearson, scatter_fit
 from freqlens.probes.noise import bandlimited_noise_error
-from freqlens.probes.nulls import InputFilter, paired_difference_bound, permutation_quantile, untrained_copy
+from freqlens.probes.nulls import InputFilter, permutation_quantile, untrained_copy
+from freqlens.probes.perturbation_spectra import perturbation_spectrum
 from freqlens.recipes._trained import shared_classifier, shared_config
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 
@@ -43,6 +44,7 @@ MID_BAND = (5, 11)            # reported only
 HIGH_BAND = (12, 16)          # H3/H5's outer ring ρ ≥ 12 (16: the Nyquist row/column of 32 × 32)
 BLIND_BANDWIDTH = 7           # the frequency-blind null sees only ρ ≤ 3
 ATTACK_LOW, ATTACK_HIGH = 4, 12   # spec B8: low-only candidates ρ ≤ 4, high-only ρ ≥ 12
+Z95 = 1.645                       # one-sided 95 % normal quantile of the attack's paired lower bounds
 
 
 def trained(ctx: RecipeContext, variant: str):
@@ -403,7 +405,8 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
     res = {}
     for v in ("natural", "adversarial", "natural-seed"):
         m = trained(ctx, v)
-        x_adv = pgd_attack(m, x, y, attack["eps"], attack["step_size"], attack["steps"], seed=ctx.seed)
+        x_adv = pgd_attack(m, x, y, attack["eps"], attack["step_size"], attack["steps"], seed=ctx.seed,
+                           predict=False).adversarial
         res[v] = perturbation_spectrum(x_adv, x, low_radius=3, attack=attack, label=LABELS[v])
         res[v].attack["accuracy_under_attack"] = probe_accuracy(m, x_adv, y)
     base = max(res["natural"].low_energy_fraction, 1e-12)
@@ -441,17 +444,19 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
     fig, _ = plot_attack(list(res.values()))
     nat, at = res["natural"], res["adversarial"]
 
-    def low_minus_high(r):
-        return paired_difference_bound(r.fooled_low, r.fooled_high)
+    def low_minus_high(r):   # paired per-image difference and its one-sided 95 % lower bound
+        m, se = r.stats["low_minus_high"], r.stats["low_minus_high_se"]
+        return m, m - Z95 * se
 
     def high_minus_low(r):
-        return paired_difference_bound(r.fooled_high, r.fooled_low)
+        m, se = -r.stats["low_minus_high"], r.stats["low_minus_high_se"]
+        return m, m - Z95 * se
 
     c_at = Check.greater("AT: 95 % lower bound of (low-only − high-only success)", low_minus_high(at)[1], 0.0,
                          "spec B8 (gated on the lower bound, not the point estimate)")
     c_nat = Check.greater("natural: 95 % lower bound of (high-only − low-only success)", high_minus_low(nat)[1],
                           0.0, "spec B8 (gated on the lower bound, not the point estimate)")
-    numbers = {f"{v}_{k}": getattr(r, k) for v, r in res.items()
+    numbers = {f"{v}_{k}": (r.success_rate if k == "success_rate" else r.stats[k]) for v, r in res.items()
                for k in ("success_rate", "median_queries", "success_low", "success_high", "n_correct")}
     numbers.update({"eps": 4.0, "sign_patterns": patterns, "n_images": n,
                     "adversarial_low_minus_high": low_minus_high(at)[0],
