@@ -50,8 +50,8 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
         fooling basis (−1 likewise); ``success_rate`` the fooled fraction of the originally correct images;
         ``stats``: ``median_queries`` (over fooled images), ``success_low`` / ``success_high`` (only candidates
         with ρ ≤ low / ρ ≥ high allowed), ``n_correct``, ``low_minus_high`` (mean over the originally correct
-        images of fooled-by-a-low-basis − fooled-by-a-high-basis, paired) and its standard error
-        ``low_minus_high_se``.
+        images of fooled-by-a-low-basis − fooled-by-a-high-basis, paired; 0 without such images) and its standard
+        error ``low_minus_high_se`` (1, i.e. uninformative, with fewer than 2 such images).
 
     Raises:
         InputError: eps ≤ 0, sign_patterns < 1, bad images/labels.
@@ -165,10 +165,11 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
     # paired per-image comparison of the two candidate lists: mean of (fooled by a low-frequency basis) − (fooled
     # by a high-frequency basis) over the originally correct images, and its standard error
     diff = fooled_low.double() - fooled_high.double()
-    se = float(diff.std(unbiased=True) / nc ** 0.5) if nc > 1 else float("nan")
+    # fewer than 2 images: s.e. 1, the largest the difference of two 0/1 rates can need (no confidence at all)
+    se = float(diff.std(unbiased=True) / nc ** 0.5) if nc > 1 else 1.0
     stats = {"median_queries": med, "success_low": float(fooled_low.sum()) / denom,
              "success_high": float(fooled_high.sum()) / denom, "n_correct": nc,
-             "low_minus_high": float(diff.mean()) if nc else float("nan"), "low_minus_high_se": se}
+             "low_minus_high": float(diff.mean()) if nc else 0.0, "low_minus_high_se": se}
     res = make_result("fourier_basis", images, labels, adv, success=success, clean_pred=clean_pred,
                       adv_pred=adv_pred, params=params, queries=all_queries, basis_radius=all_radius)
     res.stats, res.label = stats, label
