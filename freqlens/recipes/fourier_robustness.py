@@ -21,7 +21,6 @@ from freqlens.data import load_cifar10
 from freqlens.fourier.spectrum import (amplitude_spectrum, high_frequency_fraction, loglog_slope, radial_profile)
 from freqlens.interventions.augment import Compose, FourierFilterTransform, RandomCropFlip
 from freqlens.attacks import fourier_basis_attack, pgd_attack
-from freqlens.probes.common import probe_accuracy
 from freqlens.probes.corruptions import corrupt, corruption_names, resolve_backend
 from freqlens.probes.filtering import filter_images, filtered_accuracy
 from freqlens.probes.heatmap import fourier_heatmap
@@ -29,6 +28,7 @@ from freqlens.probes.hf_scatter import pearson, scatter_fit
 from freqlens.probes.noise import bandlimited_noise_error
 from freqlens.probes.nulls import InputFilter, permutation_quantile, untrained_copy
 from freqlens.probes.perturbation_spectra import perturbation_spectrum
+from freqlens.inference import accuracy
 from freqlens.recipes._trained import shared_classifier, shared_config
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 
@@ -197,12 +197,12 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
     lp_model = shared_classifier(ctx, "natural", tag="lowpass7",
                                  transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
     x_hp = filter_images(x, "high", HP_TRAIN_BANDWIDTH)
-    hp_acc = probe_accuracy(hp_model, x_hp, y)
-    lp_acc = probe_accuracy(lp_model, filter_images(x, "low", 7), y)
+    hp_acc = accuracy(hp_model, x_hp, y)
+    lp_acc = accuracy(lp_model, filter_images(x, "low", 7), y)
     perm = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(ctx.seed))
     null_hp = {"untrained network (same architecture) on the high-pass images":
-                   probe_accuracy(untrained_copy(hp_model, ctx.seed + 1), x_hp, y),
-               "high-pass model scored against permuted labels": probe_accuracy(hp_model, x_hp, y[perm])}
+                   accuracy(untrained_copy(hp_model, ctx.seed + 1), x_hp, y),
+               "high-pass model scored against permuted labels": accuracy(hp_model, x_hp, y[perm])}
     untrained_nat = filtered_accuracy(untrained_copy(natural, ctx.seed + 1), x, y, bandwidths=[3, 31], kinds=("low",),
                                       progress=False)
     lp = nat.accuracy["low"]
@@ -363,7 +363,7 @@ def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
         for c in hf:
             hf[c][name] = high_frequency_fraction(xc - x, c)
         for v, m in models.items():
-            acc[v][name] = 100 * probe_accuracy(m, xc, y)
+            acc[v][name] = 100 * accuracy(m, xc, y)
     xs = np.array([hf[7][k] for k in names])
     numbers, panels = {"hf_fraction_c7": hf[7], "accuracy": acc, "backend": backend, "n_images": n}, {}
     for v in variants[1:]:
@@ -408,7 +408,7 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
         x_adv = pgd_attack(m, x, y, attack["eps"], attack["step_size"], attack["steps"], seed=ctx.seed,
                            predict=False).adversarial
         res[v] = perturbation_spectrum(x_adv, x, low_radius=3, attack=attack, label=LABELS[v])
-        res[v].attack["accuracy_under_attack"] = probe_accuracy(m, x_adv, y)
+        res[v].attack["accuracy_under_attack"] = accuracy(m, x_adv, y)
     base = max(res["natural"].low_energy_fraction, 1e-12)
     ratio = res["adversarial"].low_energy_fraction / base
     null = res["natural-seed"].low_energy_fraction / base

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from freqlens.fourier.spectrum import centred_chebyshev_radius
+from freqlens.fourier.grid import chebyshev_radius
 from freqlens.recipes import fourier_robustness as fr
 from freqlens.recipes.base import RecipeContext, get_recipe, recipe_status, run_recipe
 
@@ -27,7 +27,7 @@ class BandSensitive(nn.Module):
         self.scale = nn.Linear(1, 1)  # unused by the output: something for untrained_copy to re-initialise
 
     def forward(self, x):
-        rho = torch.fft.ifftshift(centred_chebyshev_radius(x.shape[-2], x.shape[-1])).to(x.device)
+        rho = chebyshev_radius(x.shape[-2], x.shape[-1], device=x.device)
         mask = ((rho >= self.lo) & (rho <= self.hi)).to(x.dtype)
         energy = ((torch.fft.fft2(x).abs() ** 2) * mask).sum(dim=(-3, -2, -1)) / (x.shape[-2] * x.shape[-1])
         s = (energy - self.tau) / self.tau
