@@ -3,26 +3,49 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import LogNorm
 
 from freqlens.plot.style import new_axes
 
 
-def plot_projection_heatmap(result, ax=None, vmin: float = 0.1, vmax: float = 1.0, unit: str = "κ",
+def plot_projection_heatmap(result, ax=None, vmin: float | None = None, vmax: float | None = None, unit: str = "κ",
                             xlabel: str = "epoch"):
-    """Heat map of Δ_F: rows = peaks (low → high frequency, bottom to top), columns = epochs; colour on a log
-    scale clipped to [vmin, vmax] like the paper (blue = learned)."""
+    """Heat map of Δ_F in the authors' convention: rows = peaks (low → high frequency, bottom to top), columns =
+    epochs, **linear** ``RdBu`` colour scale, so small error (learned) is red and large error is blue.
+
+    Args:
+        result: a projection/DFT result with ``deltas`` (records, peaks), ``epochs`` and ``peak_freqs``.
+        ax: axes to draw on (a new figure when None).
+        vmin, vmax: colour range of Δ_F (Xu et al.'s figures: 0.1 and 1, which the recipes pass); None: the
+            finite data range. Values outside are drawn at the ends of the scale.
+        unit, xlabel: axis labels.
+
+    Returns:
+        ``(fig, ax)``.
+
+    Source: Xu et al. 2019/2020, Δ_F figures (colour convention of the authors' code).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> r = SimpleNamespace(deltas=[[1.0, 1.0], [0.05, 0.8]], epochs=[0, 10], peak_freqs=[1.0, 3.0])
+        >>> fig, ax = plot_projection_heatmap(r, vmin=0.1, vmax=1.0)
+        >>> ax.images[0].get_cmap().name, ax.images[0].get_clim()
+        ('RdBu', (0.1, 1.0))
+    """
     fig, ax = new_axes(ax)
-    d = np.clip(np.asarray(result.deltas, dtype=float).T, vmin, vmax)
+    d = np.asarray(result.deltas, dtype=float).T
+    finite = d[np.isfinite(d)]
+    lo = float(vmin) if vmin is not None else (float(finite.min()) if finite.size else 0.0)
+    hi = float(vmax) if vmax is not None else (float(finite.max()) if finite.size else 1.0)
+    hi = hi if hi > lo else lo + 1e-6
     epochs = np.asarray(result.epochs)
-    im = ax.imshow(d, aspect="auto", origin="lower", cmap="RdBu_r", norm=LogNorm(vmin=vmin, vmax=vmax),
+    im = ax.imshow(np.clip(d, lo, hi), aspect="auto", origin="lower", cmap="RdBu", vmin=lo, vmax=hi,
                    extent=(epochs[0], epochs[-1], -0.5, d.shape[0] - 0.5), interpolation="nearest")
     ax.set_yticks(range(d.shape[0]))
     ax.set_yticklabels([f"{k:.3g}" for k in result.peak_freqs])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"peak frequency {unit}")
-    ax.set_title("Relative error Δ_F at the target's spectral peaks")
-    fig.colorbar(im, ax=ax, label="Δ_F (log scale)")
+    ax.set_title("Relative error Δ_F at the target's spectral peaks (red: small, blue: large)")
+    fig.colorbar(im, ax=ax, label="Δ_F (linear)")
     return fig, ax
 
 
@@ -72,7 +95,8 @@ def plot_fprinciple_1d(result, x, y, title: str = "F-Principle on a 1-D target")
     ax.set_ylabel("amplitude")
     ax.set_title("(b) spectrum, peaks dotted")
     ax.legend(fontsize=8)
-    plot_projection_heatmap(result, ax=axes[2], unit="(cycles per unit x)", xlabel="training step (full batch)")
+    plot_projection_heatmap(result, ax=axes[2], vmin=0.1, vmax=1.0, unit="(cycles per unit x)",
+                            xlabel="training step (full batch)")
     axes[2].set_title("(c) Δ_F at the peaks (blue = learned)")
     fig.suptitle(title)
     return fig, axes

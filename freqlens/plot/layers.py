@@ -55,3 +55,79 @@ def plot_kernel_spectra(spec, max_layers: int | None = None):
         fig.colorbar(im, ax=a, shrink=0.8).set_label("mean |DFT|", fontsize=7)
     fig.suptitle(f"Kernel DFT magnitude, mean over channels (padded to {spec.size}×{spec.size})", fontsize=10)
     return fig, axes
+
+
+def plot_layer_response_comparison(basis: dict, perturbation: dict, kernels: dict, low: float, high: float,
+                                   show_layers: int = 2):
+    """Compare models layer by layer: the basis-mode energy gain maps of the first ``show_layers`` conv layers
+    (one row per model, log colour), the high/low band-gain ratio per conv layer (bars: basis mode; ticks:
+    image + basis mode), and the first conv layer's kernel spectrum along f_u = 0.
+
+    Args:
+        basis: model name → :class:`~freqlens.probes.layers.LayerResponse` (mode "basis").
+        perturbation: model name → LayerResponse (mode "perturbation"), may be empty.
+        kernels: model name → :class:`~freqlens.probes.layers.KernelSpectra`, may be empty.
+        low, high: the bands of the ratio (cycles per image): 0 < r ≤ low and r > high.
+        show_layers: conv layers whose gain maps are drawn.
+
+    Returns:
+        ``(fig, axes)``.
+
+    Source: freqlens.
+
+    Example:
+        >>> from freqlens.probes.layers import LayerResponse
+        >>> r = LayerResponse(layer_names=["c"], layer_types=["Conv2d"], gain=np.ones((1, 8, 8)),
+        ...                   gain_pairs=np.ones((1, 2)), positions=np.zeros((2, 2)), mode="basis", eps=1.0,
+        ...                   n_images=1, image_size=[1, 8, 8])
+        >>> fig, axes = plot_layer_response_comparison({"a": r, "b": r}, {}, {}, 1.0, 2.0, show_layers=1)
+        >>> axes.shape
+        (2, 2)
+    """
+    models = list(basis)
+    first = next(iter(basis.values()))
+    names = first.layer_names
+    convs = [i for i, t in enumerate(first.layer_types) if t.startswith("Conv")]
+    shown = convs[:show_layers]
+    ncols = len(shown) + 1
+    fig, axes = plt.subplots(max(len(models), 2), ncols, figsize=(5 * ncols, 4.2 * max(len(models), 2)),
+                             constrained_layout=True, squeeze=False)
+    h, w = first.image_size[-2:]
+    for row, k in enumerate(models):
+        for col, i in enumerate(shown):
+            a = axes[row, col]
+            im = a.imshow(np.log10(np.maximum(basis[k].gain[i], 1e-12)), cmap="magma", extent=centred_extent((h, w)))
+            a.set_title(f"{k}: layer {names[i]} energy gain (basis mode)", fontsize=9)
+            a.set_xlabel("f_v (cycles/image)")
+            a.set_ylabel("f_u")
+            fig.colorbar(im, ax=a, shrink=0.8).set_label("log10 ‖Δout‖/‖Δin‖")
+    ax = axes[0, -1]
+    x = np.arange(len(convs))
+    width = 0.8 / max(len(models), 1)
+    for j, k in enumerate(models):
+        ratio = basis[k].band_ratio(low, high)
+        ax.bar(x + (j - (len(models) - 1) / 2) * width, ratio[convs], width, label=f"{k} (basis)", color=f"C{j}")
+        if k in perturbation:
+            ax.plot(x + (j - (len(models) - 1) / 2) * width, perturbation[k].band_ratio(low, high)[convs], "_",
+                    color="k", ms=12)
+    ax.set_xticks(x)
+    ax.set_xticklabels([names[i] for i in convs], rotation=45, ha="right", fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylabel(f"gain(r > {high:g}) / gain(0 < r ≤ {low:g})")
+    ax.set_title("High/low-band gain ratio per conv layer (input → that layer)\nbars: basis mode; ticks: image + basis",
+                 fontsize=9)
+    ax.legend(fontsize=6, loc="lower right")
+    ax = axes[1, -1]
+    for j, (k, spec) in enumerate(kernels.items()):
+        s = np.asarray(spec.spectra[0])
+        c = s.shape[0] // 2
+        ax.plot(np.arange(s.shape[1]) - s.shape[1] // 2, s[c], "-" if j == 0 else "--", label=f"{k}: first conv |DFT|")
+    ax.set_xlabel("f_v (cycles/image), row f_u = 0")
+    ax.set_ylabel("mean |DFT| of kernels")
+    ax.set_title("First-layer kernels as a linear filter", fontsize=9)
+    if kernels:
+        ax.legend(fontsize=7)
+    for row in range(len(models), axes.shape[0]):
+        for col in range(len(shown)):
+            axes[row, col].axis("off")
+    return fig, axes

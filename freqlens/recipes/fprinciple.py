@@ -107,7 +107,7 @@ def _filtering_projection_recipe(ctx, x, y, model, fit_kwargs, paper_delta, titl
     ]
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.3), constrained_layout=True)
     plot_filtering_curves(fr, ax=axes[0])
-    plot_projection_heatmap(pr, ax=axes[1], unit="κ (cycles per unit along PC1)")
+    plot_projection_heatmap(pr, ax=axes[1], vmin=0.1, vmax=1.0, unit="κ (cycles per unit along PC1)")
     axes[1].set_title("Projection method: Δ_F at label-spectrum peaks")
     fig.suptitle(title)
     numbers = {"deltas": deltas, "auto_delta": auto, "paper_delta": paper_delta, "high_fraction": fr.high_fraction,
@@ -187,7 +187,7 @@ def fprinciple_init_scale(ctx: RecipeContext) -> RecipeOutput:
     data = sinusoid_target_1d(200)
     for j, sigma in enumerate(sigmas):
         model, res = results[sigma]
-        plot_projection_heatmap(res, ax=axes[0, j], unit="(cycles per unit x)", xlabel="training step (full batch)")
+        plot_projection_heatmap(res, ax=axes[0, j], vmin=0.1, vmax=1.0, unit="(cycles per unit x)", xlabel="training step (full batch)")
         axes[0, j].set_title(f"Δ_F, init std σ = {sigma}")
         with torch.no_grad():
             out = model.cpu()(dense).squeeze(1)
