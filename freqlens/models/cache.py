@@ -64,23 +64,45 @@ def cached_model(build: Callable[[], nn.Module], train: Callable[[nn.Module, Pat
                  cache_dir: str | os.PathLike, device: torch.device | str | None = None) -> nn.Module:
     """Build a model and either load its cached trained weights or train it and cache them.
 
-    ``config`` must describe everything that changes the trained weights (architecture, data, epochs, seed,
-    augmentation); its hash names the file ``<cache_dir>/<config['name']>-<hash>.pt``.
+    ``config`` must describe everything that changes the trained weights (data, epochs, seed, augmentation).
+    The fingerprint — ``config``, the built model's architecture (class, parameter names, shapes, dtypes) and
+    the freqlens version — names the file ``<cache_dir>/<config['name']>-<hash>.pt``; the ``.json`` beside it
+    records the fingerprint and the trained weights' digest. Cached weights are reused only when both match;
+    otherwise (a replaced or foreign file) the model is retrained with a warning.
     """
+    from freqlens import __version__
+    from freqlens.fingerprint import model_digest
+
     cache_dir = Path(cache_dir)
-    key = config_key(config)
-    stem = f"{config.get('name', 'model')}-{key}"
-    weights = cache_dir / f"{stem}.pt"
     model = build()
     if device is not None:
         model.to(device)
+    architecture = [type(model).__qualname__] + [f"{k}:{tuple(v.shape)}:{v.dtype}"
+                                                 for k, v in model.state_dict().items()]
+    fingerprint = {"config": config, "architecture": config_key({"a": architecture}), "freqlens": __version__}
+    key = config_key(fingerprint)
+    stem = f"{config.get('name', 'model')}-{key}"
+    weights = cache_dir / f"{stem}.pt"
+    sidecar = cache_dir / f"{stem}.json"
     if weights.is_file():
         load_weights(model, weights, map_location=device)
-        return model
+        try:
+            saved = json.loads(sidecar.read_text())
+        except (OSError, ValueError):
+            saved = {}
+        if saved.get("fingerprint") == fingerprint and saved.get("weights") == model_digest(model):
+            return model
+        import warnings
+
+        warnings.warn(f"cached weights {weights} do not match their record (changed or written by another "
+                      "configuration); retraining", stacklevel=2)
+        model = build()
+        if device is not None:
+            model.to(device)
     cache_dir.mkdir(parents=True, exist_ok=True)
     train(model, cache_dir / f"{stem}.ckpt")
     save_weights(model, weights)
-    atomic_write_json(cache_dir / f"{stem}.json", config)
+    atomic_write_json(sidecar, {**config, "fingerprint": fingerprint, "weights": model_digest(model)})
     ckpt = cache_dir / f"{stem}.ckpt"
     if ckpt.exists():
         ckpt.unlink()

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from freqlens.errors import ConfigError, FreqlensError
+from freqlens.errors import CheckpointError, ConfigError, FreqlensError
 from freqlens.probes.common import check_images, forward_logits, gather
 from freqlens.device import eval_mode, model_device
 from freqlens.models.wrappers import with_input_transform
@@ -73,13 +73,17 @@ def _save_fig(fig, path: Path) -> str:
     return path.name
 
 
-def _saved(path: Path, result_type, compute):
-    """The probe result saved at ``path`` (an interrupted report resumes from it), else compute and save it."""
-    if path.exists():
-        return result_type.load(path)
-    res = compute()
-    res.save(path)
-    return res
+def section_fingerprint(name: str, model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalize, bounds, eps: float,
+                        seed: int) -> dict:
+    """What a report section's numbers depend on: the model weights, its images and labels, the normalisation,
+    bounds, seed, the heat map's eps and the freqlens version (:func:`freqlens.fingerprint.fingerprint`)."""
+    from freqlens.fingerprint import fingerprint
+
+    settings = {"probe": name, "normalize": normalize, "bounds": list(bounds) if bounds is not None else None,
+                "seed": int(seed)}
+    if name == "heatmap":
+        settings["eps"] = float(eps)
+    return fingerprint(model, x, y, **settings)
 
 
 def _corruption_rows(model, x, y, normalize, seed, max_batch, progress) -> list[dict]:
@@ -117,15 +121,37 @@ class CorruptionRows(Result):
 def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, progress, out: Path,
                chance: float = 0.1):
     """Runs (or reloads) one probe; returns (result, reading, numbers, figure)."""
+    from freqlens.report.reuse import reuse_or_compute
+
     h, w = x.shape[-2:]
     path = out / "probes" / f"{name}.json"
     common = dict(normalize=normalize, progress=progress)
+    fp = section_fingerprint(name, model, x, y, normalize, bounds, eps, seed)
+    notes: list[str] = []
+
+    def _saved(path: Path, result_type, compute):
+        res, note = reuse_or_compute(path, result_type, compute, fp, stale_files=(out / "probes" / "heatmap.ckpt",)
+                                     if name == "heatmap" else ())
+        if note:
+            notes.append(note)
+        return res
+
     if name == "heatmap":
         from freqlens.probes.heatmap import HeatmapResult, fourier_heatmap
 
-        res = _saved(path, HeatmapResult, lambda: fourier_heatmap(
-            model, x, y, eps=eps, bounds=bounds, max_batch=max_batch, seed=seed,
-            checkpoint=out / "probes" / "heatmap.ckpt", **common))
+        ckpt = out / "probes" / "heatmap.ckpt"
+
+        def _heatmap():
+            run = lambda: fourier_heatmap(model, x, y, eps=eps, bounds=bounds, max_batch=max_batch,  # noqa: E731
+                                          seed=seed, checkpoint=ckpt, **common)
+            try:
+                return run()
+            except CheckpointError as exc:  # an interrupted run of another model, data or eps left it
+                notes.append(f"recomputed from scratch: {str(exc).split(';')[0]}")
+                ckpt.unlink(missing_ok=True)
+                return run()
+
+        res = _saved(path, HeatmapResult, _heatmap)
         reading, fig = readings.read_heatmap(res), res.plot()[0]
     elif name == "filtering":
         from freqlens.probes.filtering import FilteringResult, filtered_accuracy
@@ -172,7 +198,7 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
         reading, fig = readings.read_post_averaging(res), res.plot()[0]
     else:
         raise ConfigError(f"unknown probe {name!r}; expected some of {', '.join(PROBES)}")
-    return res, reading[0], reading[1], fig
+    return res, reading[0], reading[1], fig, (notes[0] if notes else None)
 
 
 def report(model: nn.Module, images, labels=None, out: str | Path = "report", probes: Sequence[str] = DEFAULT_PROBES,
@@ -191,7 +217,9 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         heatmap_images: images used by the heat map (its cost is 1 + H·W/2 forward passes per image).
         limit: images used by the other probes.
 
-    A section's result is saved under ``<out>/probes/`` when done; rerunning resumes (delete the folder to recompute).
+    A section's result is saved under ``<out>/probes/`` when done, with a fingerprint of the model weights, the
+    images, the settings and the freqlens version; a rerun reuses it only when the fingerprint matches, and
+    otherwise recomputes it and notes why in the section (and on stderr).
     """
     unknown = [p for p in probes if p not in PROBES]
     if unknown:
@@ -218,7 +246,7 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         start = time.perf_counter()
         xs, ys = (x[:heatmap_images], y[:heatmap_images]) if name == "heatmap" else (x, y)
         try:
-            _, reading, numbers, fig = _run_probe(name, model, xs, ys, normalize, bounds, eps, seed, max_batch,
+            _, reading, numbers, fig, note = _run_probe(name, model, xs, ys, normalize, bounds, eps, seed, max_batch,
                                                   progress, out, chance)
         except FreqlensError as exc:
             if name in ("heatmap", "filtering", "noise", "hfc"):
@@ -226,8 +254,12 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
             sections.append({"name": name, "title": TITLES[name], "skipped": " ".join(str(exc).split())})
             continue
         figure = _save_fig(fig, out / "figures" / f"{name}.png")
-        sections.append({"name": name, "title": TITLES[name], "reading": reading, "numbers": numbers,
-                         "figure": f"figures/{figure}", "seconds": round(time.perf_counter() - start, 2)})
+        section = {"name": name, "title": TITLES[name], "reading": reading, "numbers": numbers,
+                   "figure": f"figures/{figure}", "seconds": round(time.perf_counter() - start, 2)}
+        if note:
+            section["note"] = note
+            tqdm.write(f"freqlens report: {name}: {note}", file=sys.stderr)
+        sections.append(section)
     meta = {"model": _model_name(model), "clean accuracy": f"{100 * clean:.1f} %", "images": int(x.shape[0]), "heat-map images": int(min(heatmap_images, len(x))),
             "image size": "×".join(map(str, x.shape[1:])), "bounds": list(bounds), "eps (heat map)": eps,
             "seed": seed, "device": str(dev), "freqlens": __import__("freqlens").__version__}
