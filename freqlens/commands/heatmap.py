@@ -18,8 +18,8 @@ import os
 
 import torch
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
-                                       prepare_out_dir)
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, data_from_args, model_from_args,
+                                       normalize_from_args, prepare_out_dir)
 from freqlens.results import atomic_write_bytes
 
 
@@ -51,12 +51,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.eps <= 0:
         raise InputError(f"--eps must be > 0 (ℓ2 norm per channel, e.g. 4 for CIFAR-10), got {args.eps}")
     bounds = None if args.no_clip else (args.bounds[0], args.bounds[1])
+    normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)
-    model = load_user_model(args.model, args.weights, device)
-    x, y = load_eval_data(args.data, args.data_root, args.limit, args.seed)
+    model = model_from_args(args, device)
+    x, y = data_from_args(args, model=model)
     res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
                           checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
-                          label=args.label)
+                          label=args.label, normalize=normalize)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     res.save(out / "heatmap.json")
@@ -74,7 +75,7 @@ def register(sub) -> None:
     add_common_arguments(p)
     p.add_argument("--eps", type=float, default=4.0, help="ℓ2 norm per channel in [0, 1] pixel units (4 CIFAR-10, 15.7 ImageNet)")
     p.add_argument("--bounds", type=float, nargs=2, default=(0.0, 1.0), metavar=("LOW", "HIGH"),
-                   help="input-space bounds to clip perturbed images to (default 0 1)")
+                   help="input-space bounds to clip perturbed images to")
     p.add_argument("--no-clip", action="store_true", help="do not clip perturbed images")
     p.add_argument("--max-batch", type=int, default=4096, help="perturbed images per forward pass (memory bound)")
     p.add_argument("--window", type=int, default=None, help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: ImageNet 63×63)")

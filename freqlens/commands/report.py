@@ -3,21 +3,26 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import add_common_arguments, add_model_arguments, load_eval_data, load_user_model, prepare_out_dir
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, data_from_args, model_from_args,
+                                       normalize_from_args, prepare_out_dir)
 
 
 def _run(args: argparse.Namespace) -> int:
     from freqlens.device import resolve_device
     from freqlens.report import report
 
+    device = resolve_device(args.device)
+    normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)
-    model = load_user_model(args.model, args.weights, resolve_device(args.device))
-    images, labels = load_eval_data(args.data, args.data_root, args.limit, args.seed)
+    model = model_from_args(args, device)
+    images, labels = data_from_args(args, model=model)
     probes = [p.strip().replace("-", "_") for p in args.probes.split(",") if p.strip()]
     result = report(model, images, labels, out=out, probes=probes, eps=args.eps, heatmap_images=args.heatmap_images,
-                    limit=args.limit, seed=args.seed, max_batch=args.max_batch, progress=not args.no_progress)
+                    limit=args.limit, seed=args.seed, max_batch=args.max_batch, progress=not args.no_progress,
+                    normalize=normalize)
     for s in result.sections:
-        print(f"{s['title']}: {s.get('reading') or 'skipped: ' + s['skipped']}")
+        note = f" ({s['note']})" if s.get("note") else ""
+        print(f"{s['title']}: {s.get('reading') or 'skipped: ' + s['skipped']}{note}")
     print(f"-> {result.html_path}")
     return 0
 
@@ -29,6 +34,6 @@ def register(sub) -> None:
     p.add_argument("--probes", default="heatmap,filtering,noise,hfc,layers",
                    help="comma-separated: heatmap, filtering, noise, hfc, layers, corruptions, post-averaging")
     p.add_argument("--eps", type=float, default=4.0, help="heat-map perturbation ℓ2 norm per channel (input units)")
-    p.add_argument("--heatmap-images", type=int, default=200, help="images for the heat map (default 200)")
+    p.add_argument("--heatmap-images", type=int, default=200, help="images for the heat map")
     p.add_argument("--max-batch", type=int, default=1024, help="images per forward pass")
     p.set_defaults(func=_run)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError, ModelOutputError
@@ -21,32 +22,37 @@ Normalize = Callable[[torch.Tensor], torch.Tensor] | None
 
 
 def gather(data, labels=None, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(images, labels)`` on the CPU from tensors, or from a DataLoader/iterable of ``(x, y)`` batches.
+    """``(images, labels)`` on the CPU from tensors or arrays, or from any Dataset, DataLoader or iterable of
+    ``(x, y)`` batches (pairs or dicts with image and label keys; :mod:`freqlens.data.inputs`).
 
-    Shapes: images (N, C, H, W), labels (N,) int64. ``limit`` keeps the first ``limit`` samples.
+    Shapes: images (N, C, H, W), labels (N,). ``limit`` keeps the first ``limit`` samples. uint8 images are
+    divided by 255 (with a notice); channels-last tensors are refused with the fix.
     """
-    if isinstance(data, torch.Tensor) or labels is not None:
+    from freqlens.data.inputs import coerce_image_tensor, iterate_batches
+
+    if labels is None and isinstance(data, (tuple, list)) and len(data) == 2 and all(
+            isinstance(t, (torch.Tensor, np.ndarray)) for t in data):  # (images, labels) as one pair
+        data, labels = data
+    if isinstance(data, (torch.Tensor, np.ndarray)) or labels is not None:
         if labels is None:
             raise InputError("labels are required when images are given as a tensor")
         x, y = as_tensor(data, "images"), as_tensor(labels, "labels")
-    elif isinstance(data, (DataLoader, Iterable)):
+    elif isinstance(data, (Dataset, DataLoader, Iterable)) and not isinstance(data, (str, bytes)):
         xs, ys, n = [], [], 0
-        for batch in data:
-            if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-                raise InputError("each batch of the data loader must be (images, labels)")
-            xs.append(batch[0].cpu())
-            ys.append(batch[1].cpu())
-            n += batch[0].shape[0]
+        for bx, by in iterate_batches(data):
+            xs.append(bx.cpu())
+            ys.append(by.cpu().reshape(bx.shape[0], *by.shape[1:]) if by.ndim else by.cpu().reshape(1))
+            n += bx.shape[0]
             if limit is not None and n >= limit:
                 break
         if not xs:
             raise InputError("the data loader yielded no batches")
         x, y = torch.cat(xs), torch.cat(ys)
     else:
-        raise InputError(f"expected image tensors or a DataLoader, got {type(data).__name__}")
+        raise InputError(f"expected image tensors, a Dataset or a DataLoader, got {type(data).__name__}")
     if limit is not None:
         x, y = x[:limit], y[:limit]
-    return x, y
+    return coerce_image_tensor(x), y
 
 
 def check_images(images: torch.Tensor, labels: torch.Tensor | None = None,
@@ -68,7 +74,11 @@ def check_images(images: torch.Tensor, labels: torch.Tensor | None = None,
 
 
 def forward_logits(model: nn.Module, images: torch.Tensor, normalize: Normalize = None) -> torch.Tensor:
-    """``model(normalize(images))`` checked to be (N, classes) logits."""
+    """``model(normalize(images))`` checked to be (N, classes) logits. ``normalize``: a callable, ``(mean, std)``,
+    or ``None`` (the model's timm ``pretrained_cfg`` mean/std when it has one; :mod:`freqlens.normalization`)."""
+    from freqlens.normalization import resolve_normalize
+
+    normalize = resolve_normalize(normalize, model)
     out = model(normalize(images) if normalize is not None else images)
     if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != images.shape[0]:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
