@@ -64,8 +64,62 @@ def load_model_file(path: str | os.PathLike) -> nn.Module:
         errors.append(f"TorchScript: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}")
     try:
         program = torch.export.load(str(path))
-        return program.module()
+        module = program.module()
     except Exception as exc:  # noqa: BLE001
         errors.append(f"torch.export: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}")
+    else:
+        batch = _static_batch(program)
+        if batch is None:
+            return module
+        from freqlens.notices import notice
+
+        notice(f"{path.name} was exported with a fixed batch size {batch}: inputs run in chunks of {batch} "
+               "(export with dynamic_shapes for a free batch size)")
+        return FixedBatch(module, batch)
     raise CheckpointError(f"{path} is neither a TorchScript nor a torch.export model file; a state dict goes to "
                           f"--weights with --model package.module:factory ({'; '.join(errors)[:200]})")
+
+
+def _static_batch(program) -> int | None:
+    """The first user input's batch size when the export fixed it, else ``None``."""
+    try:
+        names = list(program.graph_signature.user_inputs)
+        for node in program.graph.nodes:
+            if node.op == "placeholder" and node.name == names[0]:
+                size = node.meta["val"].shape[0]
+                return int(size) if isinstance(size, int) else None
+    except Exception:  # noqa: BLE001 - unknown layout: no adapter
+        return None
+    return None
+
+
+class FixedBatch(nn.Module):
+    """Runs a module that only accepts batches of exactly ``batch`` inputs on any batch size: chunks of ``batch``,
+    the last one padded by repeating its final input, outputs trimmed.
+
+    Args:
+        module: the fixed-batch module (e.g. ``ExportedProgram.module()``).
+        batch: its batch size.
+
+    Source: freqlens.
+
+    Example:
+        >>> m = FixedBatch(nn.Linear(2, 3), 4)
+        >>> m(torch.zeros(6, 2)).shape
+        torch.Size([6, 3])
+    """
+
+    def __init__(self, module: nn.Module, batch: int):
+        super().__init__()
+        self.module, self.batch = module, int(batch)
+
+    def forward(self, x: torch.Tensor):
+        n = x.shape[0]
+        outs = []
+        for i in range(0, n, self.batch):
+            chunk = x[i:i + self.batch]
+            k = chunk.shape[0]
+            if k < self.batch:
+                chunk = torch.cat([chunk, chunk[-1:].expand(self.batch - k, *chunk.shape[1:])])
+            outs.append(self.module(chunk)[:k])
+        return torch.cat(outs)
