@@ -62,11 +62,11 @@ def test_report_rerun_with_other_weights_recomputes_every_section(tmp_path):
     x, y = _data()
     probes = ("filtering", "hfc", "noise")
     first = freqlens.report(_Net(0, favour=1), x, y, out=tmp_path, probes=probes, progress=False)
-    assert first.meta["clean accuracy"] == "25.0 %"
+    assert first.meta["clean accuracy"] == "25.0 % on 12 images"
     other = _Net(5, favour=0)
     r = freqlens.report(other, x, y, out=tmp_path, probes=probes, progress=False)
     clean = _accuracy(other, x, y)
-    assert clean == 0.5 and r.meta["clean accuracy"] == "50.0 %"
+    assert clean == 0.5 and r.meta["clean accuracy"] == "50.0 % on 12 images"
     for s in r.sections:
         assert s["note"] == "recomputed: the saved result differs in the model weights"
     filt = next(s for s in r.sections if s["name"] == "filtering")

@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     res.save(out / "heatmap.json")
     write_csv(res, out / "heatmap.csv")
-    fig, _ = res.plot()
+    fig, _ = res.plot(vmin=args.vmin, vmax=args.vmax)
     save_figure(fig, out / "heatmap.png")
     print(f"heat map of {res.n_images} images, eps {res.eps:g}: clean error {res.clean_error:.1f} %, "
           f"mean error {float(torch.as_tensor(res.error).nanmean()):.1f} % -> {out}/heatmap.png")
@@ -80,4 +80,6 @@ def register(sub) -> None:
     p.add_argument("--max-batch", type=int, default=4096, help="perturbed images per forward pass (memory bound)")
     p.add_argument("--window", type=int, default=None, help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: ImageNet 63×63)")
     p.add_argument("--label", default="", help="model name for the figure title")
+    p.add_argument("--vmin", type=float, default=None, help="lower end of the colour scale in %% (default: the map's minimum)")
+    p.add_argument("--vmax", type=float, default=None, help="upper end of the colour scale in %% (default: the map's maximum)")
     p.set_defaults(func=_run)

@@ -93,7 +93,8 @@ class HeatmapResult(Result):
             raise InputError(f"no computed cell has {low} ≤ max(|f_u|, |f_v|) ≤ {high}")
         return float(vals.mean())
 
-    def plot(self, ax=None, vmin: float = 0.0, vmax: float = 100.0, title: str | None = None):
+    def plot(self, ax=None, vmin: float | None = None, vmax: float | None = None, title: str | None = None):
+        """The map with its own colour range (min to max error) unless ``vmin``/``vmax`` fix it."""
         from freqlens.plot.heatmap import plot_heatmap
 
         return plot_heatmap(self, ax=ax, vmin=vmin, vmax=vmax, title=title)

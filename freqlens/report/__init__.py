@@ -152,7 +152,7 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
                 return run()
 
         res = _saved(path, HeatmapResult, _heatmap)
-        reading, fig = readings.read_heatmap(res), res.plot()[0]
+        reading, fig = readings.read_heatmap(res, chance), res.plot()[0]
     elif name == "filtering":
         from freqlens.probes.filtering import FilteringResult, filtered_accuracy
 
@@ -167,7 +167,7 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
         res = _saved(path, BandNoiseResult, lambda: bandlimited_noise_error(
             model, x, y, bandwidths=tuple(range(1, max(h, w), 4)), bounds=bounds, seed=seed, max_batch=max_batch,
             **common))
-        reading, fig = readings.read_noise(res), plot_band_noise([res])[0]
+        reading, fig = readings.read_noise(res, chance), plot_band_noise([res])[0]
     elif name == "hfc":
         from freqlens.probes.hfc import HFCAccuracy, lfc_hfc_accuracy
 
@@ -181,7 +181,7 @@ def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, 
 
         res = _saved(path, LayerResponse, lambda: layer_frequency_response(
             model, image_size=tuple(x.shape[1:]), bounds=bounds, **common))
-        reading, fig = readings.read_layers(res), plot_layer_response(res, max_layers=6)[0]
+        reading, fig = readings.read_layers(res), plot_layer_response(res)[0]
     elif name == "corruptions":
         res = _saved(path, CorruptionRows, lambda: CorruptionRows(
             _corruption_rows(model, x, y, normalize, seed, max_batch, progress)))
@@ -260,7 +260,13 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
             section["note"] = note
             tqdm.write(f"freqlens report: {name}: {note}", file=sys.stderr)
         sections.append(section)
-    meta = {"model": _model_name(model), "clean accuracy": f"{100 * clean:.1f} %", "images": int(x.shape[0]), "heat-map images": int(min(heatmap_images, len(x))),
+    clean_text = f"{100 * clean:.1f} % on {int(x.shape[0])} images"
+    heat = next((s for s in sections if s["name"] == "heatmap" and "numbers" in s), None)
+    if heat is not None and min(heatmap_images, len(x)) < len(x):
+        # the heat map runs on a subset: say its own clean accuracy beside the header's, never a silent mismatch
+        clean_text += (f" (heat map: {100 - heat['numbers']['clean_error']:.1f} % on its first "
+                       f"{min(heatmap_images, len(x))})")
+    meta = {"model": _model_name(model), "clean accuracy": clean_text, "images": int(x.shape[0]), "heat-map images": int(min(heatmap_images, len(x))),
             "image size": "×".join(map(str, x.shape[1:])), "bounds": list(bounds), "eps (heat map)": eps,
             "seed": seed, "device": str(dev), "freqlens": __import__("freqlens").__version__}
     if clean < 1.5 * chance:
