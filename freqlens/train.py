@@ -45,6 +45,7 @@ class TrainState:
     resumed: bool = False
     losses: list[float] = field(default_factory=list)
     stop_training: bool = False  # a callback sets it to end training after the current epoch
+    loss_name: str = ""  # "mse", "cross_entropy" or "custom": trackers pick their output transform from it
 
 
 class Callback:
@@ -278,7 +279,8 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
     else:
         opt = optimizer(model.parameters())
     sched = scheduler(opt) if scheduler is not None else None
-    state = TrainState(model=model, optimizer=opt, device=dev, epochs=int(epochs))
+    state = TrainState(model=model, optimizer=opt, device=dev, epochs=int(epochs),
+                       loss_name="custom" if callable(loss) else ("cross_entropy" if loss == "ce" else str(loss)))
     fingerprint = _fingerprint(model, batches, batch_size, seed, loss, lr if optimizer is None else None)
 
     if resume and checkpoint is not None and Path(checkpoint).exists():
