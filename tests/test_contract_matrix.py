@@ -150,5 +150,5 @@ def test_case(model_name, probe, kind, tmp_path_factory):
     assert expected_error is None, f"expected an error containing {expected_error!r}"
     if value is not None:
         x, y = _images(k)
-        truth = float((_reference_predictions(model, x) == y).float().mean())
-        assert value == pytest.approx(truth, abs=1e-3 if probe == "report" else 1e-9)
+        truth = float((_reference_predictions(model, x) == y).double().mean())
+        assert value == pytest.approx(truth, abs=1e-3 if probe == "report" else 1e-6)
