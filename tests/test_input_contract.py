@@ -157,7 +157,7 @@ def test_npz_uint8_nhwc_converted_with_notice_and_npy_refused_with_fix(tmp_path)
     with pytest.raises(DataError, match=r"np\.savez\('data\.npz', images=images, labels=labels\)"):
         load_dataset(str(tmp_path / "d.npy"))
     np.savez(tmp_path / "bad.npz", foo=imgs)
-    with pytest.raises(DataError, match=r"holds arrays \['foo'\]; expected 'images'"):
+    with pytest.raises(DataError, match=r"lacks array\(s\) \['images', 'labels'\] \(it holds \['foo'\]\); expected 'images'"):
         load_npz_images(tmp_path / "bad.npz")
 
 

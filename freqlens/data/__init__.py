@@ -63,8 +63,9 @@ def load_npz_images(path: str | os.PathLike):
             ik = next((k for k in IMAGE_KEYS if k in files), None)
             lk = next((k for k in LABEL_KEYS if k in files), None)
             if ik is None or lk is None:
-                raise DataError(f"{path} holds arrays {files}; expected 'images' (N, C, H, W) and 'labels' (N,): "
-                                "np.savez('data.npz', images=images, labels=labels)")
+                missing = [k for k, v in (("images", ik), ("labels", lk)) if v is None]
+                raise DataError(f"{path} lacks array(s) {missing} (it holds {files}); expected 'images' (N, C, H, W) "
+                                "and 'labels' (N,): np.savez('data.npz', images=images, labels=labels)")
             images, labels = data[ik], data[lk]
     except (ValueError, OSError) as exc:
         raise DataError(f"{path} is not a readable .npz file: {exc}") from exc
