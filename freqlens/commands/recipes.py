@@ -33,7 +33,9 @@ def _reproduce(args: argparse.Namespace) -> int:
                              report=lambda r: print(f"{r['status']:5} {r['recipe']:<34} {r['seconds']:>7.1f} s  "
                                                     f"{r['measured']}", flush=True))
         print(f"-> {args.out}/reproduction.md")
-        return 0 if all(r["status"] in ("PASS", "SKIP") for r in rows) else 1
+        if any(r["status"] in ("FAIL", "ERROR") for r in rows):
+            return 1
+        return 3 if any(r["status"] == "SMOKE" for r in rows) else 0
     if not args.name:
         raise ConfigError("give a recipe name (see `freqlens list`) or --all")
     if args.full:
@@ -41,14 +43,25 @@ def _reproduce(args: argparse.Namespace) -> int:
 
     payload = run_recipe(args.name, quick=args.quick, out=args.out, data_root=args.data_root, seed=args.seed,
                          device=args.device, progress=not args.no_progress)
+    from freqlens.recipes.base import EXIT_CODES
+
     c = payload["check"]
-    status = "PASS" if payload["passed"] else "FAIL"
+    status = payload["status"]
     print(f"{status} {payload['recipe']}: {c['metric']} = {c['value']:.4g} (threshold {c['comparison']} "
           f"{c['threshold']:.4g}) in {payload['seconds']:.1f} s -> {args.out}/{payload['recipe']}/")
     for extra in payload["checks"][1:]:
         mark = "ok " if extra["passed"] else "FAIL"
         print(f"  {mark} {extra['metric']} = {extra['value']:.4g} ({extra['comparison']} {extra['threshold']:.4g})")
-    return 0 if payload["passed"] else 1
+    for ctrl in payload["controls"]:
+        mark = "null passes the check: FAIL" if ctrl["passed"] else "null fails the check: ok"
+        print(f"  control {ctrl['name']}: {ctrl['metric']} = {ctrl['value']:.4g} ({mark})")
+    if not payload["controls"]:
+        print("  no control measured: a check without a null cannot PASS")
+    if payload["smoke"]:
+        print(f"  SMOKE: {payload['smoke']}")
+    for d in payload["deviations"]:
+        print(f"  deviation ({d['decided']} a run): {d['what']}: spec {d['spec']}, ours {d['ours']} ({d['why']})")
+    return EXIT_CODES[status]
 
 
 def register(sub) -> None:

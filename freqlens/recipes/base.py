@@ -1,8 +1,19 @@
 """The recipe framework: one registered function per paper figure.
 
 A recipe is ``run(ctx: RecipeContext) -> RecipeOutput``. :func:`run_recipe` times it, writes
-``<out>/<name>/result.json`` (recipe, paper, finding, quick, seconds, check, checks, numbers),
-``figure.png`` and the saved result objects, and returns the JSON payload.
+``<out>/<name>/result.json`` (recipe, paper, finding, quick, seconds, status, check, checks, controls,
+deviations, numbers), ``figure.png`` and the saved result objects, and returns the JSON payload.
+
+What a status means (binding for every recipe):
+
+* **PASS**: every check passed, at least one control was measured in the same run, and every control FAILED the
+  headline check (``Control.passed`` is False): the check could have failed, and did not.
+* **FAIL**: a check failed, or a control passed the check (the check does not discriminate), or no control was
+  measured.
+* **SMOKE**: the run is too small to realise the experiment (``RecipeOutput.smoke`` gives the reason). It ran the
+  code path; it is never a PASS, whatever its numbers.
+
+Exit codes of ``freqlens reproduce``: 0 PASS, 1 FAIL, 3 SMOKE.
 
 Example::
 
@@ -55,6 +66,53 @@ class Check:
     def greater_equal(cls, metric: str, value: float, threshold: float, detail: str = "") -> "Check":
         return cls(metric, float(value), float(threshold), ">=", bool(value >= threshold), detail)
 
+    def holds_for(self, value: float) -> bool:
+        """Whether ``value`` would pass this check (same comparison, same threshold)."""
+        v, t = float(value), self.threshold
+        return bool({"<": v < t, "<=": v <= t, ">": v > t, ">=": v >= t}[self.comparison])
+
+    def control(self, name: str, value: float, detail: str = "") -> "Control":
+        """The :class:`Control` that measures this check's metric on a null (an untrained or frequency-blind model,
+        shuffled labels, a permutation, white noise, a trivial interpolant ...): ``passed`` says whether the null
+        passes this same check, which must be False for the recipe to PASS."""
+        return Control(name=name, metric=self.metric, value=float(value), passed=self.holds_for(value),
+                       detail=detail)
+
+
+@dataclass
+class Control:
+    """A null measured in the same run as a check.
+
+    ``name`` says what the null is ("untrained network", "shuffled labels", "white noise" ...); ``metric`` is the
+    gated metric; ``value`` its value on the null; ``passed`` whether the null passes the recipe's check (a
+    control that passes makes the recipe FAIL: the check could not tell the finding from the null).
+    """
+
+    name: str
+    metric: str
+    value: float
+    passed: bool
+    detail: str = ""
+
+
+@dataclass
+class Deviation:
+    """A difference from the spec, stated where the reader sees it (``result.json`` and the table).
+
+    ``decided`` is "before" (set from the spec's own reasoning before any run) or "after" (changed after seeing a
+    run; such changes are to be avoided and are marked in the table).
+    """
+
+    what: str
+    spec: str
+    ours: str
+    why: str
+    decided: str = "before"
+
+    def __post_init__(self) -> None:
+        if self.decided not in ("before", "after"):
+            raise ConfigError(f"Deviation.decided must be 'before' or 'after', got {self.decided!r}")
+
 
 @dataclass
 class RecipeContext:
@@ -82,6 +140,24 @@ class RecipeOutput:
     figure: Any = None
     results: dict[str, Result] = field(default_factory=dict)
     notes: str = ""
+    controls: list[Control] = field(default_factory=list)
+    deviations: list[Deviation] = field(default_factory=list)
+    smoke: str = ""
+    """Non-empty: why this size cannot realise the experiment; the status is then SMOKE."""
+
+
+def recipe_status(checks: list[Check], controls: list[Control], smoke: str = "") -> str:
+    """PASS / FAIL / SMOKE from the checks and the controls (see the module docstring)."""
+    if smoke:
+        return "SMOKE"
+    if not checks or not all(c.passed for c in checks):
+        return "FAIL"
+    if not controls or any(c.passed for c in controls):
+        return "FAIL"
+    return "PASS"
+
+
+EXIT_CODES = {"PASS": 0, "FAIL": 1, "SMOKE": 3}
 
 
 @dataclass
@@ -160,6 +236,7 @@ def run_recipe(name: str, quick: bool = False, out: str | Path = "runs", data_ro
     if not output.checks:
         raise FreqlensError(f"recipe {name} returned no check")
     head = output.checks[0]
+    status = recipe_status(output.checks, output.controls, output.smoke)
     payload = {
         "recipe": name,
         "paper": rec.paper,
@@ -169,10 +246,14 @@ def run_recipe(name: str, quick: bool = False, out: str | Path = "runs", data_ro
         "seed": seed,
         "device": str(ctx.device),
         "seconds": round(seconds, 3),
-        "passed": all(c.passed for c in output.checks),
+        "status": status,
+        "passed": status == "PASS",
+        "smoke": output.smoke,
         "check": {"passed": head.passed, "metric": head.metric, "value": head.value, "threshold": head.threshold,
                   "comparison": head.comparison},
         "checks": [asdict(c) for c in output.checks],
+        "controls": [asdict(c) for c in output.controls],
+        "deviations": [asdict(d) for d in output.deviations],
         "numbers": output.numbers,
         "notes": output.notes,
     }
@@ -198,6 +279,15 @@ def measured_summary(payload: dict[str, Any]) -> str:
     return text
 
 
+def control_summary(payload: dict[str, Any]) -> str:
+    """One table cell: each control's value of the gated metric, marked when the control passes the check."""
+    ctrls = payload.get("controls", [])
+    if not ctrls:
+        return "none measured"
+    return "; ".join(f"{c['name']}: {c['value']:.4g}{' (passes: check does not discriminate)' if c['passed'] else ''}"
+                     for c in ctrls)
+
+
 def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str | None = None, seed: int = 0,
                   device: str | torch.device | None = None, names: list[str] | None = None,
                   progress: bool = False, report: Callable[[dict[str, Any]], None] | None = None
@@ -216,8 +306,12 @@ def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str |
         try:
             payload = run_recipe(rec.name, quick=quick, out=out, data_root=data_root, seed=seed, device=device,
                                  progress=progress)
-            row.update(status="PASS" if payload["passed"] else "FAIL", measured=measured_summary(payload),
-                       failed_checks=[x["metric"] for x in payload["checks"] if not x["passed"]])
+            row.update(status=payload["status"], measured=measured_summary(payload),
+                       control=control_summary(payload),
+                       spec_threshold="no" if any(d["what"] for d in payload["deviations"]) else "yes",
+                       deviations=payload["deviations"],
+                       failed_checks=[x["metric"] for x in payload["checks"] if not x["passed"]],
+                       passing_controls=[x["name"] for x in payload["controls"] if x["passed"]])
         except DataError as exc:
             row.update(status="SKIP", measured=f"data missing: {exc}")
         except Exception as exc:  # noqa: BLE001 - the table reports every failure and goes on
@@ -236,14 +330,28 @@ def _write_table(path: Path, rows: list[dict[str, Any]], quick: bool) -> None:
 
     from freqlens.results import atomic_write_bytes
 
+    counts = {k: sum(r["status"] == k for r in rows) for k in ("PASS", "FAIL", "SMOKE", "SKIP", "ERROR")}
     head = (f"# freqlens reproduction table ({'quick' if quick else 'full'} sizes)\n\n"
             f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, torch {torch.__version__}. "
-            f"Total {sum(r['seconds'] for r in rows):.0f} s; "
-            f"{sum(r['status'] == 'PASS' for r in rows)}/{len(rows)} PASS.\n\n"
-            "| recipe | paper | finding | paper's figure / number | freqlens measured | result | seconds |\n"
-            "|---|---|---|---|---|---|---|\n")
+            f"Total {sum(r['seconds'] for r in rows):.0f} s. "
+            f"{counts['PASS']}/{len(rows)} PASS with every control failing the check; "
+            f"{counts['FAIL']} FAIL, {counts['SMOKE']} SMOKE (too small to realise the experiment), "
+            f"{counts['SKIP']} SKIP, {counts['ERROR']} ERROR. "
+            "'spec threshold' says whether the gates are the spec's own (deviations are listed under the table).\n\n"
+            "| recipe | paper | finding | paper's figure / number | freqlens measured | control (null) | "
+            "spec threshold | result | seconds |\n"
+            "|---|---|---|---|---|---|---|---|---|\n")
+
     def cell(s: str) -> str:
         return str(s).replace("|", "\\|").replace("\n", " ")
+
     body = "".join(f"| {r['recipe']} | {cell(r['paper'])} | {cell(r['finding'])} | {cell(r['paper_value'])} | "
-                   f"{cell(r['measured'])} | {r['status']} | {r['seconds']} |\n" for r in rows)
+                   f"{cell(r['measured'])} | {cell(r.get('control', ''))} | {r.get('spec_threshold', '')} | "
+                   f"{r['status']} | {r['seconds']} |\n" for r in rows)
+    devs = [(r["recipe"], d) for r in rows for d in r.get("deviations", [])]
+    if devs:
+        body += ("\n## Deviations from the specs\n\n| recipe | what | spec | ours | why | decided |\n"
+                 "|---|---|---|---|---|---|\n")
+        body += "".join(f"| {n} | {cell(d['what'])} | {cell(d['spec'])} | {cell(d['ours'])} | {cell(d['why'])} | "
+                        f"{d['decided']} |\n" for n, d in devs)
     atomic_write_bytes(path, (head + body).encode())
