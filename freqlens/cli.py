@@ -62,10 +62,26 @@ def _holds_files(folder: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``freqlens`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    from freqlens.notices import one_line_notices
+    """Run the ``freqlens`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status.
 
-    one_line_notices()
+    Notices (conversions, assumptions such as an untrained model) are printed as ``freqlens: note:`` lines after
+    a successful run; a failed run's stderr is its one error line."""
+    import warnings
+
+    from freqlens.notices import FreqlensNotice, one_line_notices
+
+    notes: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", FreqlensNotice)
+        one_line_notices(notes)
+        code = _main(argv)
+    if code != 2:
+        for line in dict.fromkeys(notes):
+            print(line, file=sys.stderr)
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = getattr(args, "out", None)

@@ -38,8 +38,13 @@ def notice(message: str, stacklevel: int = 3) -> None:
     warnings.warn(" ".join(message.split()), FreqlensNotice, stacklevel=stacklevel)
 
 
-def one_line_notices() -> None:
-    """Show :class:`FreqlensNotice` warnings as ``freqlens: note: <message>`` on stderr (used by the CLI).
+def one_line_notices(buffer: list[str] | None = None) -> None:
+    """Show :class:`FreqlensNotice` warnings as ``freqlens: note: <message>`` on stderr (used by the CLI). With a
+    ``buffer`` list the lines are appended to it instead, so the CLI can print them once the command has
+    succeeded and keep a failed command's stderr to its one error line.
+
+    Args:
+        buffer: where to collect the lines, or ``None`` to print them at once.
 
     Returns:
         None.
@@ -50,20 +55,28 @@ def one_line_notices() -> None:
     Source: freqlens.
 
     Example:
+        >>> lines = []
+        >>> one_line_notices(lines)
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("always")
+        ...     notice("x was converted")
+        >>> lines
+        ['freqlens: note: x was converted']
         >>> one_line_notices()
     """
-    previous = warnings.showwarning
+    previous = getattr(warnings.showwarning, "_previous", warnings.showwarning)
 
     def show(message, category, filename, lineno, file=None, line=None):
         import sys
 
-        if issubclass(category, FreqlensNotice) or (isinstance(message, Warning) and
-                                                    isinstance(message, FreqlensNotice)):
-            print(f"freqlens: note: {message}", file=file or sys.stderr)
+        if issubclass(category, FreqlensNotice):
+            text = f"freqlens: note: {message}"
+            if buffer is not None:
+                buffer.append(text)
+            else:
+                print(text, file=file or sys.stderr)
         else:
             previous(message, category, filename, lineno, file, line)
 
-    if getattr(warnings.showwarning, "_freqlens", False):
-        return
-    show._freqlens = True  # type: ignore[attr-defined]
+    show._previous = previous  # type: ignore[attr-defined]
     warnings.showwarning = show
