@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from freqlens.errors import ConfigError, InputError
+from freqlens.errors import ConfigError
+from freqlens.validation import check_rank
 
 
 def add_common_arguments(p: argparse.ArgumentParser, data: bool = True) -> None:
@@ -60,6 +61,17 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
                    help="per-channel mean of the model's input normalisation (default: the model's pretrained_cfg, "
                         "else none)")
     p.add_argument("--std", type=float, nargs="+", default=None, help="per-channel std (with --mean)")
+    p.add_argument("--output", default=None, metavar="KEY",
+                   help="which part of the model's output holds the class scores: a dict key (e.g. logits) or an "
+                        "integer tuple index (e.g. 0) (default: the tensor itself, else 'logits', else the first tensor)")
+    p.add_argument("--amp", action="store_true", help="run the model under torch.autocast (default: off)")
+
+
+def output_selector(args: argparse.Namespace):
+    """``--output`` as the ``output=`` selector: an integer string is a tuple index, anything else a dict key."""
+    from freqlens.inference import parse_output
+
+    return parse_output(getattr(args, "output", None))
 
 
 def normalize_from_args(args: argparse.Namespace):
@@ -199,8 +211,7 @@ def load_eval_data(name: str, root: str | None, limit: int | None, seed: int = 0
             crop_pct = float(cfg["crop_pct"])
     _, _, x, y = load_dataset(name, root=root, test_limit=limit, seed=seed, img_size=img_size,
                               crop_pct=0.875 if crop_pct is None else crop_pct)
-    if x.ndim != 4:
-        raise InputError(f"data {name!r} is not images (got shape {tuple(x.shape)}); expected (N, C, H, W)")
+    check_rank(x, f"data {name!r}", 4, "images (N, C, H, W)")
     return x, y
 
 

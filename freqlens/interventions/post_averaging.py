@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, InputError, ModelOutputError
 from freqlens.models.wrappers import Normalize
+from freqlens.inference import OutputSelector, forward_logits
 from freqlens.validation import check_images, check_integer, check_positive
 
 DEFAULT_SCALES: tuple[float, ...] = (1 / 3, 2 / 3, 1.0)
@@ -70,9 +71,13 @@ def find_input_std(model: nn.Module) -> torch.Tensor | None:
     first = model
     while isinstance(first, nn.Sequential) and len(first) > 0:
         first = first[0]
-    from freqlens.normalization import MeanStd, model_input_config
+    from freqlens.inference import MeanStd
+    from freqlens.models.wrappers import InputTransform
+    from freqlens.normalization import model_input_config
 
-    if isinstance(first, (Normalize, MeanStd)):
+    if isinstance(first, InputTransform) and isinstance(first.transform, MeanStd):
+        return torch.as_tensor(first.transform.std, dtype=torch.float64).flatten()
+    if isinstance(first, Normalize):
         return first.std.detach().flatten().cpu().double()
     cfg = model_input_config(model)
     if cfg and "std" in cfg:
@@ -116,6 +121,9 @@ class PostAveraged(nn.Module):
         normalize: as for every probe — a callable, ``(mean, std)``, or ``None`` (the model's timm
             ``pretrained_cfg`` when it has one); applied inside, after the averaging points are drawn in input
             space; with ``(mean, std)`` its std also sets ``input_std``.
+        output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
+            :func:`freqlens.inference.select_output`); a single binary logit z counts as the logits (0, z).
+        amp: run the model under :func:`torch.autocast`.
 
     Shapes: input (N, C, H, W) → output (N, classes), rows sum to 1. Differentiable (for adaptive attacks);
     call ``.eval()`` first and wrap inference in ``torch.inference_mode()`` for speed.
@@ -131,8 +139,9 @@ class PostAveraged(nn.Module):
                  scales: Sequence[float] = DEFAULT_SCALES, mode: str = "random", seed: int = 0, max_batch: int | None = None,
                  radius_space: str = "normalized", input_std: Sequence[float] | None = None,
                  bounds: tuple[float, float] | None = (0.0, 1.0), clip: bool = False, sampling: str = "paper",
-                 include_original: bool = True, normalize=None):
+                 include_original: bool = True, output: OutputSelector = None, amp: bool = False, normalize=None):
         super().__init__()
+        self.output, self.amp = output, bool(amp)
         if not isinstance(model, nn.Module):
             raise InputError(f"model must be an nn.Module, got {type(model).__name__}")
         from freqlens.models.wrappers import with_input_transform
@@ -345,11 +354,7 @@ class PostAveraged(nn.Module):
         batch = self._batch()
         for s in range(0, pts.shape[0], batch):
             chunk = pts[s:s + batch]
-            out = self.model(chunk)
-            if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != chunk.shape[0] or out.shape[1] < 2:
-                shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-                raise ModelOutputError(f"model output has shape {shape} for {chunk.shape[0]} inputs; expected "
-                                       "(N, classes) logits with at least 2 classes")
+            out = forward_logits(self.model, chunk, output=self.output, amp=self.amp)
             outs.append(torch.softmax(out.float() if out.dtype in (torch.float16, torch.bfloat16) else out, dim=1))
         return torch.cat(outs).view(n_images, -1, outs[0].shape[1]).mean(1)
 
