@@ -593,7 +593,8 @@ def gather(data, labels=None, limit: int | None = None) -> tuple[torch.Tensor, t
     if labels is None and isinstance(data, (tuple, list)) and len(data) == 2 and all(
             isinstance(t, (torch.Tensor, np.ndarray)) for t in data):  # (images, labels) as one pair
         data, labels = data
-    if isinstance(data, torch.Tensor) or labels is not None or not hasattr(data, "__iter__"):
+    if isinstance(data, torch.Tensor) or labels is not None or not (hasattr(data, "__iter__")
+                                                                     or isinstance(data, Dataset)):
         if not isinstance(data, torch.Tensor) and not hasattr(data, "__array__") and not isinstance(data, Sequence):
             raise InputError(f"expected image tensors, a Dataset or a DataLoader, got {type(data).__name__}")
         if labels is None:

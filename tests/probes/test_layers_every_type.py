@@ -31,3 +31,23 @@ def test_vit_report_writes_every_section(tmp_path):
     assert [s["name"] for s in r.sections] == ["heatmap", "filtering", "layers"]
     assert all("skipped" not in s for s in r.sections)
     assert (tmp_path / "report.html").exists()
+
+
+def test_a_section_that_breaks_is_marked_and_the_rest_is_written(tmp_path, monkeypatch):
+    import dataclasses
+
+    from freqlens.report import sections
+
+    layers = sections.get("layers")
+
+    def boom(ctx):
+        raise RuntimeError("hook exploded\nsecond line")
+
+    monkeypatch.setitem(sections._REGISTRY, "layers", dataclasses.replace(layers, run=boom))
+    torch.manual_seed(0)
+    x, y = torch.rand(6, 1, 8, 8), torch.tensor([0, 1, 2, 0, 1, 2])
+    r = freqlens.report(TinyViT(), x, y, out=tmp_path, probes=("filtering", "layers", "hfc"), progress=False)
+    by = {s["name"]: s for s in r.sections}
+    assert by["layers"]["failed"] == "RuntimeError: hook exploded second line"
+    assert "reading" in by["filtering"] and "reading" in by["hfc"]
+    assert "Failed: RuntimeError: hook exploded" in (tmp_path / "report.html").read_text()

@@ -86,9 +86,9 @@ def test_noise_reading_needs_numbers_that_support_it():
 def _layers(ratios):
     n = len(ratios)
     gain = np.ones((n, 8, 8))
-    from freqlens.probes.layers import centred_radius
+    from freqlens.fourier.grid import radial_frequency
 
-    rad = centred_radius(8, 8).numpy()
+    rad = radial_frequency(8, 8, centered=True).numpy()
     for i, r in enumerate(ratios):
         gain[i][rad > 3] = r
     return LayerResponse(layer_names=[f"l{i}" for i in range(n)], layer_types=["Conv2d"] * n, gain=gain,
