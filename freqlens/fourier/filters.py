@@ -133,7 +133,9 @@ def highpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch
     """Square high-pass mask (H, W, unshifted, bool) of bandwidth B, the "frame" reading of spec B3: the
     complement of the centred (S − B) × (S − B) low-pass square along each axis of size S, i.e. keeps
     |f_u| > (H − B − 1)/2 or |f_v| > (W − B − 1)/2. B counts the kept frequencies across both sides of an axis
-    (32 × 32, B = 3: |f| ≥ 15 on either axis); B = S − 1 removes only DC; B ≥ S keeps everything.
+    (32 × 32, B = 3: |f| ≥ 15 on either axis); B = S − 1 removes only DC; B ≥ S keeps everything. For an odd
+    S and an odd B the removed square (S − B wide, even) cannot be centred, so the frame keeps B + 1 frequencies
+    per axis (33 × 33, B = 3: |f| ≥ 15, i.e. ±15 and ±16).
 
     Example::
 

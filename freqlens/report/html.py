@@ -16,6 +16,7 @@ img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 table { border-collapse: collapse; font-size: 0.9em; }
 td, th { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
 .skipped { color: #8a5a00; }
+.note { color: #8a5a00; font-style: italic; }
 .failed { color: #b00020; }
 """
 
@@ -44,6 +45,8 @@ def render_report(title: str, meta: dict, sections: list[dict], folder: Path) ->
         elif s.get("skipped"):
             parts.append(f'<p class="skipped">Skipped: {html.escape(s["skipped"])}</p>')
         else:
+            if s.get("note"):
+                parts.append(f'<p class="note">{html.escape(s["note"][0].upper() + s["note"][1:])}.</p>')
             parts.append(f'<p class="reading">{html.escape(s["reading"])}</p>')
             if s.get("figure"):
                 parts.append(_img(folder / s["figure"], s["title"]))
