@@ -239,7 +239,7 @@ def _base_predictions(model, x, max_batch=512):
 
 
 def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed, max_batch, budget,
-                     pgd_steps=20, deepfool_steps=100, cw_steps=1000, cw_binary_search_steps=5):
+                     pgd_steps=20, deepfool_steps=100, cw_steps=1000, cw_binary_search_steps=5, null_defense=None):
     attacked = base_clean == y
     idx = torch.nonzero(attacked).flatten()
     adv = x.clone()
@@ -281,6 +281,11 @@ def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progres
                               linf.where(counted, eps), "transfer")
     l2 = (adv - x).flatten(1).norm(dim=1)[counted]
     summary["median_l2"] = float(l2.median()) if l2.numel() else float("nan")
+    if null_defense is not None:
+        rate = float("nan")
+        if bool(counted.any()):
+            rate = float((averaged_predictions(null_defense, adv[counted], progress) == y[counted]).float().mean())
+        summary["defense_rate_null"] = rate
     return summary
 
 
@@ -325,7 +330,8 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
                             attacks: Sequence[str] = PAPER_ATTACKS, linf_budget: float = LINF_BUDGET,
                             seed: int = 0, max_batch: int = 256, progress: bool = False,
                             minimal_pgd_steps: int = 20, deepfool_steps: int = 100, cw_steps: int = 1000,
-                            cw_binary_search_steps: int = 5) -> DefenseEvaluation:
+                            cw_binary_search_steps: int = 5, null_defense: PostAveraged | None = None
+                            ) -> DefenseEvaluation:
     """The paper's defense-unaware protocol (spec B6): adversarials computed on the **base** model for the images
     it classifies correctly, counted when they fool it within L∞ ≤ ``linf_budget``, then shown to the defense.
 
@@ -337,6 +343,8 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
     run (step = 4ε/(3·steps); Foolbox's default is 40 with step ε/30 — finer steps land closer to the boundary).
     ``deepfool_steps`` (Foolbox 100), ``cw_steps`` (Foolbox 1000) and ``cw_binary_search_steps`` (Foolbox 5) size
     the L2 attacks. Every summary has the fields listed in :class:`DefenseEvaluation` plus ``median_l2``.
+    ``null_defense`` (optional, e.g. two random points at radius r instead of the 91-point average) is shown the
+    same counted adversarials; its rate is ``defense_rate_null`` — the null of the defense rate.
 
     Example::
 
@@ -358,7 +366,7 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
     for i, name in enumerate(attacks):
         out.attacks[name] = _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed + i,
                                              max_batch, linf_budget, minimal_pgd_steps, deepfool_steps, cw_steps,
-                                             cw_binary_search_steps)
+                                             cw_binary_search_steps, null_defense)
     return out
 
 
