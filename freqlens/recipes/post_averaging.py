@@ -39,6 +39,7 @@ def _test_images(ctx: RecipeContext, n: int):
     return x, y
 
 
+SQUARE_QUERIES = 1000  # Square Attack queries per image (adaptive recipe)
 SELECTIVITY = 0.5  # low-pass: the high band keeps less than half the attenuation ratio of the lowest frequencies
 
 
@@ -180,7 +181,7 @@ def post_averaging_adaptive(ctx: RecipeContext) -> RecipeOutput:
     # EOT attacker; the defense's own 15 directions judge the result), on the first 8 images quick, all 100 full.
     # The paper's p schedule is rescaled to the budget, so fewer queries do not just stop earlier: with 100
     # queries the squares shrink to one pixel within ~6 iterations and almost nothing is found.
-    square_queries, square_images = 1000, (8 if ctx.quick else None)
+    square_queries, square_images = SQUARE_QUERIES, (8 if ctx.quick else None)
     adaptive = evaluate_adaptive(model, defended, x, y, steps=10 if ctx.quick else 20, attacker_directions=5,
                                  seed=ctx.seed, progress=ctx.progress, include_paper_pgd=False,
                                  max_batch=48 if ctx.quick else 50, square_queries=square_queries,
