@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from freqlens.errors import InputError
-from freqlens.interventions.kernels import first_conv
-from freqlens.probes.adversarial import pgd_attack
+from freqlens.interventions.conv_kernels import first_conv
+from freqlens.attacks.pgd import pgd_attack
 from freqlens.train import predict
 
 
@@ -29,7 +29,7 @@ def per_kernel_roughness(weight: torch.Tensor) -> torch.Tensor:
         weight: (C_out, C_in, k, k) conv weight.
 
     Returns:
-        (C_out·C_in,) float64 tensor; its mean is ``kernel_roughness(weight)``.
+        (C_out·C_in,) float64 tensor; its mean is ``conv_kernel_roughness(weight)``.
 
     Raises:
         InputError: if ``weight`` is not 4-D.
@@ -137,7 +137,8 @@ def fgsm_sweep_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Te
         >>> acc[0] >= acc[1], zero
         (True, 0.0)
     """
-    x1 = pgd_attack(model, images, labels, eps=1.0, step_size=1.0, steps=1, random_start=False, max_batch=max_batch)
+    x1 = pgd_attack(model, images, labels, eps=1.0, step_size=1.0, steps=1, random_start=False, max_batch=max_batch,
+                    predict=False).adversarial
     d = torch.sign(x1 - images)
     zero_grad = float((d.flatten(1).abs().sum(1) == 0).float().mean())
     y = labels.cpu()
@@ -174,7 +175,8 @@ def fgsm_correct(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, e
         >>> fgsm_correct(net, x, net(x).argmax(1), eps=0.5).dtype
         torch.bool
     """
-    xa = pgd_attack(model, images, labels, eps=eps, step_size=eps, steps=1, random_start=False, max_batch=max_batch)
+    xa = pgd_attack(model, images, labels, eps=eps, step_size=eps, steps=1, random_start=False, max_batch=max_batch,
+                    predict=False).adversarial
     return correct(model, xa, labels, max_batch)
 
 
@@ -229,7 +231,7 @@ def pgd_correct(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, ep
         torch.Size([4])
     """
     xa = pgd_attack(model, images, labels, eps=eps, steps=steps, step_size=2.5 * eps / steps, random_start=True,
-                    seed=seed, loss_fn=margin_loss if margin else None, max_batch=max_batch)
+                    seed=seed, loss_fn=margin_loss if margin else None, max_batch=max_batch, predict=False).adversarial
     return correct(model, xa, labels, max_batch)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from freqlens.interventions.batchnorm import recalibrate_batchnorm
-from freqlens.interventions.kernels import first_conv, kernel_roughness, smooth_kernels
+from freqlens.interventions.conv_kernels import conv_kernel_roughness, first_conv, smooth_conv_kernels
 from freqlens.probes.kernel_robustness import fgsm_sweep_accuracy, pgd_correct, scale_first_conv
 from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
@@ -27,7 +27,7 @@ def _evaluate(model, xte, yte, eps_grid, pgd_steps, seed, with_pgd):
     clean = accuracy(model, xte, yte)
     fgsm, zero = fgsm_sweep_accuracy(model, xte, yte, eps_grid)
     entry = {"clean": clean, "fgsm_min_eps": dict(zip(map(str, sorted(eps_grid)), fgsm)), "zero_gradient": zero,
-             "roughness": kernel_roughness(first_conv(model).weight)}
+             "roughness": conv_kernel_roughness(first_conv(model).weight)}
     if with_pgd:
         entry["pgd_ce_0.03"] = float(pgd_correct(model, xte, yte, 0.03, pgd_steps, seed=seed).float().mean())
         entry["pgd_margin_0.03"] = float(pgd_correct(model, xte, yte, 0.03, pgd_steps, True, seed).float().mean())
@@ -47,10 +47,10 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     table, rows = {}, []
     for mname, model in models.items():
         for rho in RHOS:
-            m = recalibrate_batchnorm(smooth_kernels(model, rho) if rho > 0 else model, xtr)
+            m = recalibrate_batchnorm(smooth_conv_kernels(model, rho) if rho > 0 else model, xtr)
             entry = _evaluate(m, xte, yte, eps_grid, pgd_steps, ctx.seed, rho in (0.0, 1.0))
             if rho == 1.0:
-                entry["clean_stale_bn_statistics"] = accuracy(smooth_kernels(model, rho), xte, yte)
+                entry["clean_stale_bn_statistics"] = accuracy(smooth_conv_kernels(model, rho), xte, yte)
             table[f"{mname} ρ={rho:g}"] = entry
             rows.append((f"{mname} ρ={rho:g}", [entry["clean"]] + list(entry["fgsm_min_eps"].values())))
     # the null: the same DC gain as ρ = 1 (× 9) without smoothing, BN re-estimated the same way
@@ -65,15 +65,15 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
         return min(entry["fgsm_min_eps"][e] - nat[0]["fgsm_min_eps"][e] for e in top)
 
     from freqlens.plot.conv_kernel_tables import plot_accuracy_table
-    from freqlens.plot.kernels_pictures import plot_kernel_grid
+    from freqlens.plot.conv_kernels import plot_conv_kernel_grid
     from freqlens.plot.style import save_figure
 
     fig, _ = plot_accuracy_table(rows, ["clean"] + [f"FGSM ε={e:g}" for e in sorted(eps_grid)],
                                  f"Kernel smoothing (Eq. 3, first conv, BN re-estimated): accuracy under minimal-ε "
                                  f"FGSM, {n_test} test images")
-    kfig, _ = plot_kernel_grid({"natural": first_conv(models["natural"]).weight,
+    kfig, _ = plot_conv_kernel_grid({"natural": first_conv(models["natural"]).weight,
                                 "adversarial": first_conv(models["adversarial"]).weight,
-                                "natural ρ=1": first_conv(smooth_kernels(models["natural"], 1.0)).weight},
+                                "natural ρ=1": first_conv(smooth_conv_kernels(models["natural"], 1.0)).weight},
                                title="First-layer 3×3 kernels: natural vs adversarial vs smoothed (each cell min–max scaled)")
     save_figure(kfig, ctx.out_dir / "kernels.png")
     numbers = {"table": table, "eps_grid": sorted(eps_grid), "rhos": list(RHOS), "n_test": n_test,

@@ -374,7 +374,7 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
 def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
     import matplotlib.pyplot as plt
 
-    from freqlens.theory.kernels import binned_abs, dominant_rfft_bin, eigenbasis_spectrum, rbf_kernel_eigen, sign_changes
+    from freqlens.theory.integral_kernels import binned_abs, dominant_rfft_bin, eigenbasis_spectrum, rbf_kernel_eigen, sign_changes
 
     # A7: 50 evenly spaced points, σ = 0.1
     xs = np.arange(50) / 50
