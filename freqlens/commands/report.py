@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import add_common_arguments, add_model_arguments, load_eval_data, load_user_model, prepare_out_dir
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
+                                       output_selector, prepare_out_dir)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -22,7 +23,8 @@ def _run(args: argparse.Namespace) -> int:
     probes = [p.strip().replace("-", "_") for p in args.probes.split(",") if p.strip()]
     options = {f.dest: getattr(args, f.dest) for f in all_flags()}
     result = report(model, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,
-                    max_batch=args.max_batch, progress=not args.no_progress, **options)
+                    max_batch=args.max_batch, progress=not args.no_progress, output=output_selector(args),
+                    amp=args.amp, **options)
     for s in result.sections:
         status = s.get("reading") or (f"FAILED: {s['failed']}" if s.get("failed") else f"skipped: {s['skipped']}")
         print(f"{s['title']}: {status}")

@@ -19,7 +19,7 @@ from torch import nn
 from freqlens.errors import InputError
 from freqlens.interventions.conv_kernels import first_conv
 from freqlens.attacks.pgd import pgd_attack
-from freqlens.train import predict
+from freqlens.inference import predict_labels
 
 
 def per_kernel_roughness(weight: torch.Tensor) -> torch.Tensor:
@@ -106,7 +106,7 @@ def correct(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, max_ba
     """
     if images.shape[0] != labels.shape[0]:
         raise InputError(f"{images.shape[0]} images but {labels.shape[0]} labels")
-    return predict(model, images, max_batch).argmax(1) == labels.cpu()
+    return predict_labels(model, images, max_batch=max_batch) == labels.cpu()
 
 
 def fgsm_sweep_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps_grid,
@@ -142,10 +142,10 @@ def fgsm_sweep_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Te
     d = torch.sign(x1 - images)
     zero_grad = float((d.flatten(1).abs().sum(1) == 0).float().mean())
     y = labels.cpu()
-    ok = predict(model, images, max_batch).argmax(1) == y
+    ok = predict_labels(model, images, max_batch=max_batch) == y
     acc = []
     for e in sorted(eps_grid):
-        ok = ok & (predict(model, (images + e * d).clamp(0, 1), max_batch).argmax(1) == y)
+        ok = ok & (predict_labels(model, (images + e * d).clamp(0, 1), max_batch=max_batch) == y)
         acc.append(float(ok.float().mean()))
     return acc, zero_grad
 

@@ -21,7 +21,8 @@ from freqlens.probes.hfc import hfc_example_null, hfc_examples, lfc_hfc_accuracy
 from freqlens.probes.nulls import reinitialized
 from freqlens.recipes._trained import image_data, shared_classifier, shared_config
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
-from freqlens.train import accuracy, fit
+from freqlens.inference import accuracy
+from freqlens.train import fit
 
 PAPER = "Wang et al. 2020 (CVPR), High-frequency Component Helps Explain the Generalization of CNNs"
 RADII = (4, 8, 12, 16)

@@ -19,7 +19,7 @@ from freqlens.probes.nulls import sign_flip_z
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
-from freqlens.train import accuracy
+from freqlens.inference import accuracy
 
 ARCH = "convnet-small"
 ARCH_KWARGS = {"first_kernel_size": 5}

@@ -16,7 +16,7 @@ from freqlens.probes.kernel_robustness import fgsm_sweep_accuracy, pgd_correct, 
 from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
-from freqlens.train import accuracy
+from freqlens.inference import accuracy
 
 RHOS = (0.0, 0.1, 0.25, 0.5, 1.0)
 
