@@ -9,7 +9,11 @@ recipes measure beside their checks, in the same run:
 * :func:`permutation_quantile` — the ``q``-quantile of a statistic under random permutations of one variable
   (e.g. the Pearson correlation of a scatter whose points were re-paired at random);
 * :func:`paired_difference_bound` — a one-sided normal lower bound of a mean paired difference of 0/1 outcomes
-  (e.g. "fooled by a low-frequency basis" minus "fooled by a high-frequency basis", per image).
+  (e.g. "fooled by a low-frequency basis" minus "fooled by a high-frequency basis", per image);
+* :func:`sign_flip_z` — a sign-flip (paired permutation) z-score of a mean paired difference;
+* :func:`permutation_counts` — the null distribution of a statistic over random permutations;
+* :class:`WhiteNoiseClassifier` — a classifier whose logits decorrelate over tiny input distances, so it has no
+  low-frequency structure (a null for claims about a network's band-limited output).
 """
 from __future__ import annotations
 
@@ -164,4 +168,112 @@ def paired_difference_bound(a, b, z: float = 1.645) -> tuple[float, float]:
     return mean, mean - z * se
 
 
-__all__ = ["InputFilter", "untrained_copy", "permutation_quantile", "paired_difference_bound"]
+def sign_flip_z(differences) -> float:
+    """Standardised paired difference under the exact sign-flip null: z = Σ d / √(Σ d²).
+
+    Under the null that each paired difference d_i is as likely to be +d_i as −d_i (the two members of each pair
+    are exchangeable), the sum Σ s_i d_i over random signs s_i = ±1 has mean 0 and standard deviation √(Σ d²), so
+    z is the observed sum in units of the null's standard deviation (exact, no sampling). For paired correctness
+    (d_i ∈ {−1, 0, 1}) this is McNemar's statistic with its sign.
+
+    Args:
+        differences: (N,) paired differences (array-like; e.g. per-image correctness of model A minus model B, or
+            per-kernel roughness of model A minus model B).
+
+    Returns:
+        z (float); 0.0 when every difference is 0.
+
+    Raises:
+        InputError: if ``differences`` is empty or not finite.
+
+    Source:
+        freqlens (standard sign-flip / McNemar statistic).
+
+    Example:
+        >>> sign_flip_z([1, 1, -1, 1])
+        1.0
+        >>> sign_flip_z([0, 0])
+        0.0
+    """
+    d = np.asarray(differences.detach().cpu() if isinstance(differences, torch.Tensor) else differences,
+                   dtype=np.float64).ravel()
+    if d.size == 0 or not np.all(np.isfinite(d)):
+        raise InputError(f"sign_flip_z needs a non-empty finite vector of differences, got {d.size} values")
+    scale = float(np.sqrt(np.sum(d * d)))
+    return 0.0 if scale == 0 else float(np.sum(d) / scale)
+
+
+def permutation_counts(statistic, n: int, n_permutations: int = 200, seed: int = 0) -> np.ndarray:
+    """Null distribution of ``statistic(perm)`` over random permutations ``perm`` of ``range(n)``.
+
+    Args:
+        statistic: callable taking a (n,) ``torch.long`` permutation and returning a float.
+        n: the length of the permuted axis.
+        n_permutations: how many random permutations.
+        seed: seeds the permutations.
+
+    Returns:
+        (n_permutations,) float64 array of the statistic under the null.
+
+    Raises:
+        InputError: if ``n`` < 2 or ``n_permutations`` < 1.
+
+    Source:
+        freqlens (standard permutation null).
+
+    Example:
+        >>> import torch
+        >>> x = torch.arange(5.0)
+        >>> null = permutation_counts(lambda p: float((x[p] == x).sum()), 5, n_permutations=20, seed=0)
+        >>> null.shape, bool(null.max() <= 5)
+        ((20,), True)
+    """
+    if n < 2 or n_permutations < 1:
+        raise InputError(f"permutation null needs n ≥ 2 and n_permutations ≥ 1, got n={n}, "
+                         f"n_permutations={n_permutations}")
+    g = torch.Generator().manual_seed(int(seed))
+    return np.array([float(statistic(torch.randperm(n, generator=g))) for _ in range(int(n_permutations))])
+
+
+
+
+
+class WhiteNoiseClassifier(nn.Module):
+    """A "white noise" classifier: logits ``scale·sin(W·x·frequency + b)`` with a random W — values at inputs more
+    than ~1/frequency apart are independent, so the function has no low-frequency structure at all. A null for
+    checks that claim a filter acts on a network's (band-limited) output.
+
+    Args:
+        in_features: C·H·W of the inputs.
+        num_classes: number of logits.
+        frequency: how fast the logits decorrelate, in cycles per unit of input L2 distance (default 1e4).
+        scale: logit amplitude.
+        seed: seeds W and b.
+
+    Shapes: (N, C, H, W) → (N, num_classes).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import torch
+        >>> net = WhiteNoiseClassifier(12, 3, seed=0)
+        >>> net(torch.rand(2, 3, 2, 2)).shape
+        torch.Size([2, 3])
+    """
+
+    def __init__(self, in_features: int, num_classes: int = 10, frequency: float = 1e4, scale: float = 5.0,
+                 seed: int = 0):
+        super().__init__()
+        g = torch.Generator().manual_seed(int(seed))
+        self.register_buffer("weight", torch.randn(num_classes, int(in_features), generator=g, dtype=torch.float64))
+        self.register_buffer("bias", 2 * np.pi * torch.rand(num_classes, generator=g, dtype=torch.float64))
+        self.frequency, self.scale = float(frequency), float(scale)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        phase = (x.flatten(1).to(torch.float64) @ self.weight.T) * self.frequency + self.bias
+        return (self.scale * torch.sin(phase)).to(x.dtype)
+
+
+__all__ = ["InputFilter", "untrained_copy", "permutation_quantile", "paired_difference_bound", "sign_flip_z",
+           "permutation_counts", "WhiteNoiseClassifier"]
