@@ -61,3 +61,37 @@ class LookupTable(nn.Module):
         q = x.reshape(x.shape[0], -1).to(self.keys)
         idx = torch.cdist(q, self.keys).argmin(dim=1)
         return self.values[idx]
+
+
+def shrinking_sgd(n: int, out_dim: int = 1, shrink: float = 0.05):
+    """An optimizer factory for a :class:`LookupTable` trained with the mean squared error on all ``n`` points at
+    once: plain SGD whose step multiplies every residual by (1 − ``shrink``) (the gradient of the mean over
+    n·out_dim entries is 2r/(n·out_dim)). Gradient descent from zero then follows h(t) = (1 − (1 − shrink)^t)·y:
+    every frequency of the residual decays at the same rate.
+
+    Args:
+        n: training points; out_dim: outputs per point; shrink: fraction of each residual removed per step, in (0, 1].
+
+    Returns:
+        ``params -> torch.optim.SGD``.
+
+    Raises:
+        InputError: on ``shrink`` outside (0, 1] or non-positive sizes.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> x = torch.arange(4.0)[:, None]
+        >>> table = LookupTable(x, 1)
+        >>> opt = shrinking_sgd(4, 1, 0.5)(table.parameters())
+        >>> loss = ((table(x) - 2.0) ** 2).mean(); loss.backward(); opt.step()
+        >>> table.values.detach().squeeze(1).tolist()
+        [1.0, 1.0, 1.0, 1.0]
+    """
+    if not 0 < shrink <= 1:
+        raise InputError(f"shrink must be in (0, 1], got {shrink}")
+    if n < 1 or out_dim < 1:
+        raise InputError(f"n and out_dim must be ≥ 1, got {n}, {out_dim}")
+    lr = shrink * n * out_dim / 2
+    return lambda params: torch.optim.SGD(params, lr=lr)

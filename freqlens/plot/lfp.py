@@ -50,3 +50,29 @@ def plot_lfp_dynamics(dynamics, ax=None, title: str | None = None):
     ax.set_title(title or "LFP dynamics: predicted output over training time")
     ax.legend(fontsize=7, ncol=2)
     return fig, ax
+
+
+def plot_lfp_generalization(norms: dict, mean_mse: dict, mean_rel: dict, n: int):
+    """Left: mean test MSE against the target's FP-norm for the trained net, the LFP interpolant, linear
+    interpolation and a natural cubic spline. Right: how far the trained net is from each prediction."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    ks = list(norms)
+    x = [norms[k] for k in ks]
+    for name, style in (("net", "o-"), ("lfp", "s--"), ("linear", "^:"), ("spline", "v:")):
+        axes[0].loglog(x, [mean_mse[name][k] for k in ks], style, label=name)
+    for k in ks:
+        axes[0].annotate(f"k = {k}", (norms[k], mean_mse["net"][k]), textcoords="offset points", xytext=(5, -12),
+                         fontsize=8)
+    axes[0].set_xlabel("FP-norm ‖f_k‖_γ of the target √2 sin(2πkx)")
+    axes[0].set_ylabel(f"mean test MSE (n = {n} training points)")
+    axes[0].set_title("Higher FP-norm, worse generalization")
+    axes[0].legend(fontsize=8)
+    names = list(mean_rel)
+    axes[1].bar(names, [mean_rel[k] for k in names], color=["tab:green", "tab:gray", "tab:gray"][:len(names)])
+    axes[1].axhline(0.15, ls="--", c="k", label="gate 0.15")
+    axes[1].set_ylabel("mean relative ℓ2 distance from the trained net")
+    axes[1].set_title("Which prediction does the trained net follow?")
+    axes[1].legend(fontsize=8)
+    return fig, axes

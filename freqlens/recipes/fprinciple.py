@@ -23,6 +23,7 @@ from freqlens.dynamics.fprinciple import (
     filtering_order,
 )
 from freqlens.models import MLP, LookupTable, SmallCNN
+from freqlens.models.lookup import shrinking_sgd
 from freqlens.plot.fprinciple import (
     plot_band_gradient_ratios,
     plot_filtering_and_projection,
@@ -46,11 +47,8 @@ def _dft_freqs_1d(length: float, bins: int = 40) -> torch.Tensor:
 
 
 def _gd_table(x: torch.Tensor, out_dim: int, n: int, shrink: float = 0.05):
-    """A lookup table and the SGD factory that shrinks each residual by ``shrink`` per full-batch step under the
-    mean squared error (gradient 2r/(n·out) per entry)."""
-    table = LookupTable(x, out_dim)
-    lr = shrink * n * out_dim / 2
-    return table, (lambda p: torch.optim.SGD(p, lr=lr))
+    """A lookup table and the SGD factory that shrinks each residual by ``shrink`` per full-batch step."""
+    return LookupTable(x, out_dim), shrinking_sgd(n, out_dim, shrink)
 
 
 def _run_1d(seed: int, width: int, depth: int, activation: str, steps: int, init_scale=None, every: int = 10,
