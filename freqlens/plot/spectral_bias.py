@@ -57,3 +57,75 @@ def plot_perturbation_robustness(result, ax=None, title: str | None = None, colo
     if colorbar:
         fig.colorbar(im, ax=ax, label="mean |f̂_θ+δu(k)| / |f̂_θ(k)| (clipped at 1)")
     return fig, ax
+
+
+def plot_sinusoid_learning(histories: dict, norm_history, width: int, iterations: int):
+    """A1 figure: a_k(t) for equal and increasing amplitudes, and the true σ_max per layer (equal amplitudes)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
+    histories["equal"].plot(ax=axes[0])
+    histories["increasing"].plot(ax=axes[1])
+    norm_history["equal"].plot(ax=axes[2])
+    axes[0].set_title("a_k(t), equal amplitudes")
+    axes[1].set_title("a_k(t), amplitudes 0.1…1.0 (k = 50 largest)")
+    axes[2].set_title("True σ_max per layer (equal amplitudes)")
+    fig.suptitle(f"Spectral bias: ReLU MLP 6×{width}, Adam 3e-4, {iterations} full-batch iterations")
+    return fig, axes
+
+
+def plot_manifold_learning(petals, histories: dict, auc_high: dict, width: int):
+    """A3 figure: the flower manifolds γ_L and a_k(t) along each of them."""
+    import math
+
+    import matplotlib.pyplot as plt
+    import torch
+
+    fig, axes = plt.subplots(1, len(petals) + 1, figsize=(20, 4), constrained_layout=True,
+                             gridspec_kw={"width_ratios": [1] + [1.2] * (len(petals) - 1) + [1.4]})
+    zz = torch.linspace(0, 1, 800)
+    for L in petals:
+        r = 1 + 0.5 * torch.sin(2 * math.pi * L * zz)
+        axes[0].plot(r * torch.cos(2 * math.pi * zz), r * torch.sin(2 * math.pi * zz), lw=0.8, label=f"L = {L}")
+    axes[0].set_aspect("equal")
+    axes[0].set_title("Flower manifolds γ_L")
+    axes[0].set_xlabel("x₁")
+    axes[0].set_ylabel("x₂")
+    axes[0].legend(fontsize=7)
+    for i, L in enumerate(petals):
+        plot_spectrum_history(histories[L], ax=axes[i + 1], title=f"a_k(t) along γ_{L}, AUC_hi = {auc_high[L]:.2f}",
+                              colorbar=(i == len(petals) - 1))
+    fig.suptitle(f"Spectral bias on manifolds: target frequency along the curve vs iteration (MLP 6×{width})")
+    return fig, axes
+
+
+def plot_binary_manifold(model, curve_points, labels, curves: dict, majority: float, k: int):
+    """A4 figure: class regions of the net trained on γ_20, and training accuracy on γ_20 and the circle."""
+    import matplotlib.pyplot as plt
+    import torch
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5), constrained_layout=True)
+    grid = torch.linspace(-1.6, 1.6, 200)
+    gx, gy = torch.meshgrid(grid, grid, indexing="xy")
+    pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+    dev = next(model.parameters()).device
+    with torch.no_grad():
+        f = model(pts.to(dev)).reshape(200, 200).cpu().numpy()
+    axes[0].contourf(gx, gy, (f > 0).astype(float), levels=[-0.5, 0.5, 1.5], colors=["#dde6f2", "#f6dccc"])
+    cs = axes[0].contour(gx, gy, np.abs(f), levels=6, cmap="Greys", linewidths=0.6)
+    fig.colorbar(cs, ax=axes[0], label="|f(x)| (logit magnitude)")
+    axes[0].scatter(curve_points[:, 0], curve_points[:, 1], c=labels, cmap="coolwarm", s=4)
+    axes[0].set_title(f"Class regions 1[f > 0] of the net trained on γ_20 (k = {k})")
+    axes[0].set_xlabel("x₁")
+    axes[0].set_ylabel("x₂")
+    axes[0].set_aspect("equal")
+    for L in curves:
+        s, a = zip(*curves[L])
+        axes[1].plot(s, a, label=f"L = {L}")
+    axes[1].axhline(majority, ls=":", c="k", label="majority-class rate")
+    axes[1].set_xlabel("training iteration")
+    axes[1].set_ylabel("training accuracy")
+    axes[1].set_ylim(0.4, 1.02)
+    axes[1].set_title("Training accuracy, binarised sin(2πkz) along the curve")
+    axes[1].legend()
+    return fig, axes

@@ -30,7 +30,6 @@ from freqlens.plot.fprinciple import (
     plot_fprinciple_1d,
     plot_init_scale,
     plot_jacobi_vs_network,
-    plot_projection_heatmap,
 )
 from freqlens.recipes._trained import image_data
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
