@@ -129,3 +129,32 @@ def plot_binary_manifold(model, curve_points, labels, curves: dict, majority: fl
     axes[1].set_title("Training accuracy, binarised sin(2πkz) along the curve")
     axes[1].legend()
     return fig, axes
+
+
+def plot_decay_slopes(coefficients: dict, slopes: dict):
+    """A8 figure: |c_k| of a few networks against k (log-log, k⁻² for reference), and the envelope slope of every
+    network by activation with the accepted band [−2.2, −1.7]. ``coefficients`` maps a label to a
+    :func:`~freqlens.dynamics.spectral_bias.fourier_decay` dict; ``slopes`` maps an activation to its slopes."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), constrained_layout=True)
+    for name, r in coefficients.items():
+        c = np.asarray(r["coefficients"])
+        kk = np.arange(1, c.size + 1)
+        axes[0].loglog(kk, np.maximum(c, 1e-20), lw=0.5, label=name)
+    axes[0].loglog(kk, 1e-3 * kk ** -2.0, "k--", lw=1, label="k⁻²")
+    axes[0].set_xlabel("frequency k (cycles on [0, 1))")
+    axes[0].set_ylabel("|c_k| (value- and slope-matched)")
+    axes[0].set_title("Fourier coefficients: ReLU nets keep k⁻², smooth nets fall faster")
+    axes[0].legend(fontsize=7)
+    axes[1].axhspan(-2.2, -1.7, color="0.9", zorder=0, label="accepted band [−2.2, −1.7]")
+    x0 = 0
+    for lab, vals in slopes.items():
+        axes[1].scatter(range(x0, x0 + len(vals)), vals, label=lab, zorder=3)
+        x0 += len(vals)
+    axes[1].axhline(-2, c="k", ls=":", label="theorem: −(d+1) = −2")
+    axes[1].set_xlabel("network")
+    axes[1].set_ylabel("octave-envelope slope")
+    axes[1].set_title("Decay exponent of the high-frequency envelope")
+    axes[1].legend(fontsize=7)
+    return fig, axes

@@ -22,7 +22,12 @@ from freqlens.dynamics.spectral_bias import (
 )
 from freqlens.models import MLP, LookupTable
 from freqlens.models.lookup import shrinking_sgd
-from freqlens.plot.spectral_bias import plot_binary_manifold, plot_manifold_learning, plot_sinusoid_learning
+from freqlens.plot.spectral_bias import (
+    plot_binary_manifold,
+    plot_decay_slopes,
+    plot_manifold_learning,
+    plot_sinusoid_learning,
+)
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.train import Callback, fit
 
@@ -493,8 +498,6 @@ def relu_decay_check(model: torch.nn.Module, n: int = 2 ** 16) -> dict:
                 "architectures decay faster than k^−2.2",
         paper_value="Theorem 1: |f̂(k)| = O(‖k‖^{−(Δ+1)}), numerator ≤ N_f·L_f, L_f ≤ Π‖W_l‖")
 def spectral_bias_relu_decay(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
-
     seeds = [0, 1] if ctx.quick else [0, 1, 2, 3]
     archs = {"1-32-32-32-1": [32, 32, 32], "1-64x4-1": [64] * 4, "1-16-16-1 (weights ×3)": [16, 16]}
 
@@ -533,27 +536,9 @@ def spectral_bias_relu_decay(ctx: RecipeContext) -> RecipeOutput:
     numbers = {k: {kk: vv for kk, vv in v.items() if kk not in ("coefficients", "envelope", "octave_centres")}
                for k, v in rows.items()}
     numbers["smooth_controls"] = {act: {k: v["slope"] for k, v in rs.items()} for act, rs in smooth.items()}
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), constrained_layout=True)
-    kk = np.arange(1, 2 ** 16 // 8)
-    for name, r in [(f"ReLU random 1-32-32-32-1, seed {seeds[0]}", rows[f"random 1-32-32-32-1, seed {seeds[0]}"]),
-                    ("ReLU trained 6×64 on A1 target", rows["trained 6×64 on A1 target"]),
-                    (f"tanh random 1-32-32-32-1, seed {seeds[0]}", smooth["tanh"][f"random 1-32-32-32-1, seed {seeds[0]}"])]:
-        axes[0].loglog(kk, np.maximum(r["coefficients"], 1e-20), lw=0.5, label=name)
-    axes[0].loglog(kk, 1e-3 * kk ** -2.0, "k--", lw=1, label="k⁻²")
-    axes[0].set_xlabel("frequency k (cycles on [0, 1))")
-    axes[0].set_ylabel("|c_k| (value- and slope-matched)")
-    axes[0].set_title("Fourier coefficients: ReLU nets keep k⁻², smooth nets fall faster")
-    axes[0].legend(fontsize=7)
-    axes[1].axhspan(-2.2, -1.7, color="0.9", zorder=0, label="accepted band [−2.2, −1.7]")
-    groups = [("ReLU", slopes, "tab:blue")] + [(act, [r["slope"] for r in rs.values()], c)
-                                               for (act, rs), c in zip(smooth.items(), ("tab:orange", "tab:green"))]
-    x0 = 0
-    for lab, vals, c in groups:
-        axes[1].scatter(range(x0, x0 + len(vals)), vals, c=c, label=lab, zorder=3)
-        x0 += len(vals)
-    axes[1].axhline(-2, c="k", ls=":", label="theorem: −(d+1) = −2")
-    axes[1].set_xlabel("network")
-    axes[1].set_ylabel("octave-envelope slope")
-    axes[1].set_title("Decay exponent of the high-frequency envelope")
-    axes[1].legend(fontsize=7)
+    key = f"random 1-32-32-32-1, seed {seeds[0]}"
+    shown = {f"ReLU {key}": rows[key], "ReLU trained 6×64 on A1 target": rows["trained 6×64 on A1 target"],
+             f"tanh {key}": smooth["tanh"][key]}
+    groups = {"ReLU": slopes, **{act: [r["slope"] for r in rs.values()] for act, rs in smooth.items()}}
+    fig, _ = plot_decay_slopes(shown, groups)
     return RecipeOutput(numbers=numbers, checks=[fast, slow], figure=fig, controls=controls, deviations=deviations)
