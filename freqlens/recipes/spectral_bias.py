@@ -175,8 +175,12 @@ def spectral_bias_perturbation(ctx: RecipeContext) -> RecipeOutput:
                             "CPU budget (quick only)", "before")] if ctx.quick else []
     fig, ax = res.plot()
     ax.set_title(f"Amplitude ratio under parameter noise (MLP 6×{width}, {iters} it.)")
+    unfitted = [k for k, a in zip(ks, fitted) if a < 0.5]
+    smoke = (f"the trained network has not fitted k = {unfitted} (a_k < 0.5 after {iters} iterations at width "
+             f"{width}): the ratio at those k measures noise, not robustness; the premise needs the spec's ≥ 20 000 "
+             "iterations") if unfitted else ""
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"robustness": res}, controls=controls,
-                        deviations=deviations,
+                        deviations=deviations, smoke=smoke,
                         notes="Gated at the spec's δ = 2 with its thresholds at both sizes; a_k of the trained "
                               "network are in the numbers (the spec trains ≥ 20 000 iterations at width 256).")
 

@@ -79,7 +79,8 @@ def test_mnist_noise_falls_back_to_mnist1d_and_says_so(tmp_path):
 
 
 EXPECTED = {"spectral-bias-relu-decay": "PASS", "spectral-bias-kernel-eigvecs": "FAIL",
-            "spectral-bias-mnist-noise": "PASS", "spectral-bias-sinusoids": "PASS", "spectral-bias-binary": "SMOKE"}
+            "spectral-bias-mnist-noise": "PASS", "spectral-bias-sinusoids": "PASS", "spectral-bias-binary": "SMOKE",
+            "spectral-bias-perturbation": "SMOKE"}
 
 
 @pytest.mark.slow
