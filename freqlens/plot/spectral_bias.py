@@ -158,3 +158,50 @@ def plot_decay_slopes(coefficients: dict, slopes: dict):
     axes[1].set_title("Decay exponent of the high-frequency envelope")
     axes[1].legend(fontsize=7)
     return fig, axes
+
+
+def plot_noise_curves(curves: dict, dataset: str = "MNIST"):
+    """A5 figure: validation (solid) and training (dotted) MSE per label-noise run. ``curves`` maps a run name to
+    ``{"k", "kappa", "val" (every 10 iterations), "train" (every iteration)}``; the run "low_cos" is the null."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
+    for name, c in zip(curves, ["k", "tab:blue", "tab:red", "tab:cyan"]):
+        s = curves[name]
+        null = " cos, null" if name == "low_cos" else ""
+        lab = "no noise" if name == "none" else f"κ = {s['kappa']:g} (k = {s['k']:.3g}){null}"
+        it = 10 * (np.arange(len(s["val"])) + 1)
+        ax.semilogy(it, s["val"], c=c, label=f"validation, {lab}")
+        ax.semilogy(np.arange(1, len(s["train"]) + 1), s["train"], c=c, ls=":", lw=0.8, label=f"training, {lab}")
+    ax.set_xlabel("training iteration")
+    ax.set_ylabel("MSE")
+    ax.set_title(f"{dataset} 3 vs 8 with label noise sin(2πk‖x‖): validation vs training MSE")
+    ax.legend(fontsize=7)
+    return fig, ax
+
+
+def plot_kernel_eigenbasis(xs, vectors, sign_changes, spectra: dict, bin_size: int, dataset: str = "MNIST"):
+    """A6/A7 figure: top RBF eigenvectors on 50 points, their rfft spectra, and binned |coefficients| of targets
+    and network outputs in the data's RBF eigenbasis (``spectra`` maps a label to the binned curve)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.3), constrained_layout=True)
+    for m in range(6):
+        axes[0].plot(xs, vectors[:, m], label=f"m = {m} ({sign_changes[m]} sign changes)")
+    axes[0].set_xlabel("x")
+    axes[0].set_ylabel("eigenvector entry")
+    axes[0].set_title("Top eigenvectors of an RBF kernel (50 points, σ = 0.1)")
+    axes[0].legend(fontsize=7)
+    im = axes[1].imshow(np.abs(np.fft.rfft(vectors[:, :20], axis=0)), aspect="auto", origin="lower", cmap="magma")
+    fig.colorbar(im, ax=axes[1], label="|rfft(v_m)|")
+    axes[1].set_xlabel("eigenvector index m (decreasing eigenvalue)")
+    axes[1].set_ylabel("frequency bin")
+    axes[1].set_title("Eigenvector spectra: higher m, higher frequency")
+    styles = [dict(c="k"), dict(ls="--", c="tab:purple", lw=2, zorder=5), dict(c="tab:green"), dict(c="tab:red", lw=1)]
+    for (label, curve), st in zip(spectra.items(), styles):
+        axes[2].semilogy(np.arange(len(curve)), curve, label=label, **st)
+    axes[2].set_xlabel(f"kernel eigenfunction index [/{bin_size}]")
+    axes[2].set_ylabel("mean |coefficient|")
+    axes[2].set_title(f"{dataset} 3 vs 8 in the RBF eigenbasis")
+    axes[2].legend(fontsize=7)
+    return fig, axes

@@ -25,7 +25,9 @@ from freqlens.models.lookup import shrinking_sgd
 from freqlens.plot.spectral_bias import (
     plot_binary_manifold,
     plot_decay_slopes,
+    plot_kernel_eigenbasis,
     plot_manifold_learning,
+    plot_noise_curves,
     plot_sinusoid_learning,
 )
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
@@ -315,8 +317,6 @@ def _binary_digits(ctx: RecipeContext, n_total: int):
         paper_value="notebook: k = 1 dips to ≈ 0.07 near iteration 200 then rises to ≈ 0.55; k = 0.05 stays ≈ 0.2, "
                     "no dip (MNIST 3 vs 8, β = 1)")
 def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
-
     n_total, width, iters = (1000, 128, 600) if ctx.quick else (4000, 256, 3000)
     x, t, source = _binary_digits(ctx, n_total)
     n_tr = int(0.8 * x.shape[0])
@@ -359,17 +359,7 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
                 c_min.control(null_name, lo2["min_val"] / lo["min_val"])]
     numbers = {"data": source, "n_train": n_tr, "n_val": x.shape[0] - n_tr, "width": width, "iterations": iters,
                "std_norm_x": radius_std, "beta": 1.0, "runs": stats}
-    fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
-    for name, c in zip(curves, ["k", "tab:blue", "tab:red", "tab:cyan"]):
-        s = curves[name]
-        lab = "no noise" if name == "none" else f"κ = {s['kappa']:g} (k = {s['k']:.3g}){' cos, null' if name == 'low_cos' else ''}"
-        it = 10 * (np.arange(len(s["val"])) + 1)
-        ax.semilogy(it, s["val"], c=c, label=f"validation, {lab}")
-        ax.semilogy(np.arange(1, len(s["train"]) + 1), s["train"], c=c, ls=":", lw=0.8, label=f"training, {lab}")
-    ax.set_xlabel("training iteration")
-    ax.set_ylabel("MSE")
-    ax.set_title(f"{source.split(' (')[0]} 3 vs 8 with label noise sin(2πk‖x‖): validation vs training MSE")
-    ax.legend(fontsize=7)
+    fig, _ = plot_noise_curves(curves, source.split(" (")[0])
     notes = f"data: {source}. k chosen from κ = 2πk·std‖x‖ (spec A5 scale-down rule)."
     deviations = [Deviation("size", "all 3/8 training images, width 256, 5 000 iterations",
                             f"{n_total} images, width {width}, {iters} iterations", "CPU budget", "before"),
@@ -386,8 +376,6 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
                 "nearer the pure than the noised target at high indices; a frequency-blind lookup table does not",
         paper_value="50-point RBF eigenvector figure; 'Noised Target' figure: validation minimum near iteration 150")
 def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
-
     from freqlens.theory.kernels import binned_abs, dominant_rfft_bin, eigenbasis_spectrum, rbf_kernel_eigen, sign_changes
 
     # A7: 50 evenly spaced points, σ = 0.1
@@ -460,27 +448,10 @@ def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
                "high_moved_fraction": moved, "rbf50_sign_changes_wrong_reported": n_wrong,
                "rbf50_dominant_bins_monotone_reported": monotone,
                "null_lookup_table": {k: v for k, v in null.items() if k not in ("star", "end")}}
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.3), constrained_layout=True)
-    for m in range(6):
-        axes[0].plot(xs, vec[:, m] + 0.0, label=f"m = {m} ({changes[m]} sign changes)")
-    axes[0].set_xlabel("x")
-    axes[0].set_ylabel("eigenvector entry")
-    axes[0].set_title("Top eigenvectors of an RBF kernel (50 points, σ = 0.1)")
-    axes[0].legend(fontsize=7)
-    im = axes[1].imshow(np.abs(np.fft.rfft(vec[:, :20], axis=0)), aspect="auto", origin="lower", cmap="magma")
-    fig.colorbar(im, ax=axes[1], label="|rfft(v_m)|")
-    axes[1].set_xlabel("eigenvector index m (decreasing eigenvalue)")
-    axes[1].set_ylabel("frequency bin")
-    axes[1].set_title("Eigenvector spectra: higher m, higher frequency")
-    idx = np.arange(nb)
-    axes[2].semilogy(idx, spec_pure, "k", label="pure target")
-    axes[2].semilogy(idx, spec_noised, "--", c="tab:purple", lw=2, zorder=5, label="noised target (white U(−1,1))")
-    axes[2].semilogy(idx, net_star, "tab:green", label=f"network at min val. loss (it. {t_star})")
-    axes[2].semilogy(idx, net_end, c="tab:red", lw=1, label=f"network at it. {iters}")
-    axes[2].set_xlabel(f"kernel eigenfunction index [/{bin_size}]")
-    axes[2].set_ylabel("mean |coefficient|")
-    axes[2].set_title(f"{source.split(' (')[0]} 3 vs 8 in the RBF eigenbasis")
-    axes[2].legend(fontsize=7)
+    fig, _ = plot_kernel_eigenbasis(xs, vec, changes, {"pure target": spec_pure, "noised target": spec_noised,
+                                                       f"network at min val. loss (it. {t_star})": net_star,
+                                                       f"network at it. {iters}": net_end},
+                                    bin_size, source.split(" (")[0])
     deviations = [Deviation("size", "2000 images, width 256, 5000 iterations, σ = 1.25",
                             f"{n} images, width {width}, {iters} iterations, σ = median distance/√2",
                             "spec A6 scale-down rule", "before")]
