@@ -81,3 +81,45 @@ def check_bounds(images: torch.Tensor, bounds: tuple[float, float], name: str = 
             f"{name} range [{mn:.4g}, {mx:.4g}] is outside bounds {tuple(bounds)}; pass images before "
             "normalisation (e.g. in [0, 1]) and give the normalisation as `normalize`"
         )
+
+
+def check_images(images: torch.Tensor, labels: torch.Tensor | None = None,
+                 bounds: tuple[float, float] | None = (0.0, 1.0), name: str = "images") -> None:
+    """Check a batch of images (and labels): rank 4, non-empty, floating point, finite, inside ``bounds``; labels
+    (N,) non-negative integers of the same length.
+
+    Args:
+        images: (N, C, H, W) floating-point tensor. labels: (N,) integer class indices, or None.
+        bounds: (low, high) the pixels must lie in (with tolerance 1e-6), or None for no range check.
+        name: the argument's name in error messages.
+
+    Returns:
+        None.
+
+    Raises:
+        InputError: the first violated condition, in one line naming it.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import torch
+        >>> check_images(torch.rand(2, 3, 4, 4), torch.tensor([0, 1]))
+        >>> check_images(torch.rand(2, 4, 4))
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.InputError: images has shape (2, 4, 4) (rank 3); expected (N, C, H, W)
+    """
+    check_rank(images, name, 4, "(N, C, H, W)")
+    if images.shape[0] == 0:
+        raise InputError(f"{name} is empty")
+    if not images.is_floating_point():
+        raise InputError(f"{name} has dtype {images.dtype}; expected floating point images (e.g. in [0, 1])")
+    check_finite(images, name)
+    if bounds is not None:
+        check_bounds(images, bounds, name)
+    if labels is not None:
+        check_rank(labels, "labels", 1, "(N,)")
+        check_same_length(images, labels, name, "labels")
+        if labels.is_floating_point() or int(labels.min()) < 0:
+            raise InputError("labels must be non-negative integer class indices")

@@ -97,14 +97,15 @@ def test_layer_frequency_response_on_gpu_matches_cpu():
 
 
 def test_pgd_on_gpu_respects_the_ball_and_bounds_and_fools_the_model():
-    from freqlens.probes.adversarial import pgd_attack
+    from freqlens.attacks import pgd_attack
 
     _, gpu = on_both()
     x, _ = images_and_labels(32, 16)
     x = x.to(CUDA)
     y = gpu(x).argmax(1)
-    adv = pgd_attack(gpu, x, y, eps=0.1, steps=10, seed=0)
-    assert adv.device.type == "cuda"
+    res = pgd_attack(gpu, x, y, eps=0.1, steps=10, seed=0)
+    adv = res.adversarial
+    assert adv.device.type == "cuda" and res.success.device.type == "cuda"
     assert (adv - x).abs().max() <= 0.1 + 1e-6
     assert adv.min() >= 0 and adv.max() <= 1
     with torch.no_grad():

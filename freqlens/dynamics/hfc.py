@@ -17,7 +17,7 @@ import numpy as np
 
 from freqlens.errors import CheckpointError, InputError
 from freqlens.probes.common import Normalize, check_images, gather
-from freqlens.probes.hfc import _predict_components, check_radii
+from freqlens.probes.hfc import check_radii, predict_components
 from freqlens.results import Result
 from freqlens.train import PeriodicTracker
 
@@ -95,8 +95,8 @@ class HFCTracker(PeriodicTracker):
                 self.history[f"hfc_{split}"].append(nan_r)
                 continue
             x, y = self.sets[split]
-            clean, lfc, hfc = _predict_components(model, x, y, self.radii, self.rescale, self.normalize,
-                                                  self.max_batch, self.bn_eval, False, split, self.components)
+            clean, lfc, hfc = predict_components(model, x, y, self.radii, self.rescale, self.normalize,
+                                                 self.max_batch, self.bn_eval, False, split, self.components)
             self.history[f"clean_{split}"].append(float(clean.float().mean()))
             self.history[f"lfc_{split}"].append(lfc.float().mean(1).tolist() if "lfc" in self.components else nan_r)
             self.history[f"hfc_{split}"].append(hfc.float().mean(1).tolist() if "hfc" in self.components else nan_r)

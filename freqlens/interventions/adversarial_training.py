@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from freqlens.probes.adversarial import pgd_attack
+from freqlens.attacks.pgd import pgd_attack
 
 
 class AdversarialExamples:
@@ -21,5 +21,5 @@ class AdversarialExamples:
         # the random start is drawn from the RNG that fit seeds per epoch, so resumed runs stay identical
         seed = int(torch.randint(0, 2**62, (1,)))
         x_adv = pgd_attack(model, x, y, self.eps, self.step_size, self.steps, self.norm, True, self.bounds,
-                           self.normalize, seed=seed, max_batch=x.shape[0])
+                           self.normalize, seed=seed, max_batch=x.shape[0], predict=False).adversarial
         return x_adv, y

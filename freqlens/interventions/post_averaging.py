@@ -35,8 +35,7 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, InputError, ModelOutputError
 from freqlens.models.wrappers import Normalize
-from freqlens.probes.common import check_images
-from freqlens.validation import check_integer, check_positive
+from freqlens.validation import check_images, check_integer, check_positive
 
 DEFAULT_SCALES: tuple[float, ...] = (1 / 3, 2 / 3, 1.0)
 #: directions are drawn for fixed blocks of this many images, so they do not depend on ``max_batch``

@@ -95,19 +95,21 @@ def plot_scatter(ax, x, y, names, slope: float, intercept: float, r: float, rms:
 
 
 def plot_attack(results: Sequence, ax=None):
-    """Success rate of the Fourier-basis attack: all / low-frequency-only / high-frequency-only candidates."""
+    """Success rate of the Fourier-basis attack (:class:`~freqlens.attacks.result.AttackResult` of
+    :func:`~freqlens.attacks.fourier_basis.fourier_basis_attack`, one per model): all / low-frequency-only /
+    high-frequency-only candidates."""
     fig, ax = new_axes(ax)
     labels = ["all bases", "low only", "high only"]
     width = 0.8 / max(len(results), 1)
     for i, res in enumerate(results):
-        vals = [res.success_rate, res.success_low, res.success_high]
+        vals = [res.success_rate, res.stats["success_low"], res.stats["success_high"]]
         ax.bar(np.arange(3) + i * width, 100 * np.asarray(vals), width, label=res.label or f"model {i}")
     ax.set_xticks(np.arange(3) + width * (len(results) - 1) / 2)
     r0 = results[0]
-    ax.set_xticklabels([labels[0], f"low (ρ ≤ {r0.low})", f"high (ρ ≥ {r0.high})"])
+    ax.set_xticklabels([labels[0], f"low (ρ ≤ {r0.params['low']})", f"high (ρ ≥ {r0.params['high']})"])
     ax.set_ylabel("attack success rate (%)")
     ax.set_ylim(0, 100)
-    ax.set_title(f"Fourier-basis black-box attack, ℓ2 = {r0.eps:g} per channel", fontsize=9)
+    ax.set_title(f"Fourier-basis black-box attack, ℓ2 = {r0.params['eps']:g} per channel", fontsize=9)
     ax.legend(fontsize=8)
     return fig, ax
 

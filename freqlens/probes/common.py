@@ -15,7 +15,8 @@ from torch.utils.data import DataLoader
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError, ModelOutputError
-from freqlens.validation import as_tensor, check_bounds, check_finite, check_rank, check_same_length
+# check_images lives in freqlens.validation; probes import it from here too
+from freqlens.validation import as_tensor, check_images, check_rank, check_same_length  # noqa: F401
 
 Normalize = Callable[[torch.Tensor], torch.Tensor] | None
 
@@ -47,24 +48,6 @@ def gather(data, labels=None, limit: int | None = None) -> tuple[torch.Tensor, t
     if limit is not None:
         x, y = x[:limit], y[:limit]
     return x, y
-
-
-def check_images(images: torch.Tensor, labels: torch.Tensor | None = None,
-                 bounds: tuple[float, float] | None = (0.0, 1.0), name: str = "images") -> None:
-    """Rank 4, finite, inside ``bounds``; labels (N,) integers ≥ 0 of the same length."""
-    check_rank(images, name, 4, "(N, C, H, W)")
-    if images.shape[0] == 0:
-        raise InputError(f"{name} is empty")
-    if not images.is_floating_point():
-        raise InputError(f"{name} has dtype {images.dtype}; expected floating point images (e.g. in [0, 1])")
-    check_finite(images, name)
-    if bounds is not None:
-        check_bounds(images, bounds, name)
-    if labels is not None:
-        check_rank(labels, "labels", 1, "(N,)")
-        check_same_length(images, labels, name, "labels")
-        if labels.is_floating_point() or int(labels.min()) < 0:
-            raise InputError("labels must be non-negative integer class indices")
 
 
 def forward_logits(model: nn.Module, images: torch.Tensor, normalize: Normalize = None) -> torch.Tensor:

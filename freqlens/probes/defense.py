@@ -24,6 +24,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from freqlens.attacks import (AttackResult, carlini_wagner_l2, deepfool, eot_pgd, fgsm_sweep, minimal_pgd, pgd_attack,
+                              square_attack)
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, InputError, ModelOutputError
 from freqlens.interventions.post_averaging import (
@@ -38,147 +40,50 @@ from freqlens.validation import check_integer
 
 
 # ------------------------------------------------------------------------------------ attacks (spec B6/B8)
-def _ce_grad(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    with torch.enable_grad():
-        xg = x.detach().clone().requires_grad_(True)
-        logits = model(xg)
-        loss = nn.functional.cross_entropy(logits, y, reduction="sum")
-        (g,) = torch.autograd.grad(loss, xg)
-    return g, logits.detach()
-
-
-def fgsm_sweep(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps_max: float = 16 / 255,
-               n_eps: int = 64, bounds: tuple[float, float] = (0.0, 1.0), max_batch: int = 512
-               ) -> tuple[torch.Tensor, torch.Tensor]:
-    """FGSM with the smallest ε on a grid that flips the model's prediction (Foolbox ``GradientSignAttack``
-    semantics, on a finer grid up to ``eps_max``). Returns (adversarials (N, C, H, W), ε per image (N,),
-    ``inf`` where none of the grid's ε succeeded — then the adversarial is the clean image)."""
-    dev = model_device(model)
-    grid = torch.linspace(eps_max / n_eps, eps_max, n_eps)
-    advs, found = [], []
-    with eval_mode(model):
-        for s in range(0, images.shape[0], max_batch):
-            x = images[s:s + max_batch].to(dev)
-            y = labels[s:s + max_batch].to(dev)
-            g, _ = _ce_grad(model, x, y)
-            sign = g.sign()
-            adv, eps = x.clone(), torch.full((x.shape[0],), math.inf, device=dev)
-            with torch.inference_mode():
-                for e in grid.tolist():
-                    todo = torch.isinf(eps)
-                    if not bool(todo.any()):
-                        break
-                    cand = (x[todo] + e * sign[todo]).clamp(*bounds)
-                    hit = model(cand).argmax(1) != y[todo]
-                    idx = torch.nonzero(todo).flatten()[hit]
-                    adv[idx] = cand[hit]
-                    eps[idx] = e
-            advs.append(adv.cpu())
-            found.append(eps.cpu())
-    return torch.cat(advs), torch.cat(found)
-
-
-def minimal_pgd(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps_max: float = 16 / 255,
-                search_steps: int = 6, steps: int = 20, relative_step: float = 1 / 15,
-                bounds: tuple[float, float] = (0.0, 1.0), seed: int = 0, max_batch: int = 512,
-                progress: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """L∞ PGD that returns early and binary-searches the smallest ε per image (Foolbox's
-    ``RandomStartProjectedGradientDescentAttack`` defaults in spirit: random start, step = ε·relative_step,
-    early return as soon as the prediction flips, bisection on ε). Batched with a per-image ε.
-
-    Returns (adversarials (N, C, H, W), smallest successful ε per image (N,), ``inf`` where ``eps_max`` failed).
-    The defaults are scaled down from Foolbox's (40 iterations, step ε/30, ε from 0.3) for CPU budgets; the
-    total path length per run (steps·relative_step ≈ 1.33ε) is the same.
-    """
-    dev = model_device(model)
-    gen = torch.Generator(device=dev).manual_seed(seed)
-    lo_b, hi_b = bounds
-
-    def run(x, y, eps):
-        e = eps.view(-1, 1, 1, 1)
-        adv = (x + (torch.rand(x.shape, generator=gen, device=dev) * 2 - 1) * e).clamp(lo_b, hi_b)
-        done = torch.zeros(x.shape[0], dtype=torch.bool, device=dev)
-        out = x.clone()
-        for _ in range(steps):
-            act = ~done
-            if not bool(act.any()):
-                break
-            g, logits = _ce_grad(model, adv[act], y[act])
-            hit = logits.argmax(1) != y[act]
-            ia = torch.nonzero(act).flatten()
-            out[ia[hit]] = adv[ia[hit]]
-            done[ia[hit]] = True
-            keep = ~hit
-            ia, g = ia[keep], g[keep]
-            if ia.numel() == 0:
-                break
-            ea = e[ia]
-            step = adv[ia] + ea * relative_step * g.sign()
-            adv[ia] = (x[ia] + (step - x[ia]).clamp(-ea, ea)).clamp(lo_b, hi_b)
-        act = ~done
-        if bool(act.any()):
-            with torch.inference_mode():
-                hit = model(adv[act]).argmax(1) != y[act]
-            ia = torch.nonzero(act).flatten()[hit]
-            out[ia] = adv[ia]
-            done[ia] = True
-        return out, done
-
-    advs, found = [], []
-    with eval_mode(model):
-        for s in tqdm(range(0, images.shape[0], max_batch), disable=not progress, desc="minimal PGD", leave=False):
-            x = images[s:s + max_batch].to(dev)
-            y = labels[s:s + max_batch].to(dev)
-            n = x.shape[0]
-            lo = torch.zeros(n, device=dev)
-            hi = torch.full((n,), float(eps_max), device=dev)
-            best, ok = run(x, y, hi)
-            best_eps = torch.where(ok, hi, torch.full_like(hi, math.inf))
-            for _ in range(search_steps):
-                mid = (lo + hi) / 2
-                adv, succ = run(x, y, mid)
-                succ = succ & ok
-                best[succ] = adv[succ]
-                best_eps[succ] = mid[succ]
-                hi = torch.where(succ, mid, hi)
-                lo = torch.where(succ, lo, mid)
-            advs.append(best.cpu())
-            found.append(best_eps.cpu())
-    return torch.cat(advs), torch.cat(found)
-
-
-def _nll_of_probs(probs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return nn.functional.nll_loss(torch.log(probs.clamp_min(1e-12)), y, reduction="sum")
-
-
-class _EOTAverage(nn.Module):
-    """Mean of ``draws`` independent calls of a randomised module (expectation over transformation)."""
-
-    def __init__(self, module: nn.Module, draws: int):
-        super().__init__()
-        self.module, self.draws = module, draws
-
-    def forward(self, x):
-        return torch.stack([self.module(x) for _ in range(self.draws)]).mean(0)
-
-
-def eot_pgd(defended: PostAveraged, images: torch.Tensor, labels: torch.Tensor, eps: float = LINF_BUDGET,
-            steps: int = 20, step_size: float | None = None, n_directions: int = 5, eot_draws: int = 1,
-            seed: int = 0, max_batch: int = 64, random_start: bool = True) -> torch.Tensor:
-    """Adaptive white-box L∞ PGD through the post-averaged model (spec B8.4).
+def eot_pgd_on_defense(defended: PostAveraged, images: torch.Tensor, labels: torch.Tensor, eps: float = LINF_BUDGET,
+                       steps: int = 20, step_size: float | None = None, n_directions: int = 5, eot_draws: int = 1,
+                       seed: int = 0, max_batch: int = 64, random_start: bool = True) -> AttackResult:
+    """Adaptive white-box L∞ EOT-PGD through a post-averaged model, on the attacker's own copy of the defense.
 
     At every step the loss is ``−log`` of the averaged softmax over a **fresh** set of sampled points
     (``n_directions`` = K_att directions, ``eot_draws`` independent sets), same radius, scales and space as the
-    defense; the gradient flows through all of them. Uses :func:`freqlens.probes.adversarial.pgd_attack` on the
-    attacker's own copy of the wrapper. Returns adversarials (N, C, H, W) with ``‖x_adv − x‖∞ ≤ eps``.
-    """
-    from freqlens.probes.adversarial import pgd_attack
+    defense; the gradient flows through all of them (:func:`freqlens.attacks.eot.eot_pgd` on
+    ``defended.variant(seed + 7919, n_directions)``).
 
+    Args:
+        defended: the :class:`PostAveraged` defense (its own generator is left untouched).
+        images: (N, C, H, W) inside ``defended.bounds``; labels: (N,) int64.
+        eps: L∞ radius in input units. steps: PGD iterations. step_size: default ``2.5·eps/steps``.
+        n_directions: K_att directions of the attacker's copy. eot_draws: averaged sets per step.
+        seed: seeds the random start and the attacker's copy. max_batch: images per pass.
+        random_start: start uniformly inside the ball.
+
+    Returns:
+        :class:`~freqlens.attacks.result.AttackResult` (``attack="eot_pgd"``), ``‖x_adv − x‖∞ ≤ eps``, without
+        predictions (the caller classifies with the defense's own draws).
+
+    Raises:
+        InputError: as :func:`freqlens.attacks.eot.eot_pgd`.
+
+    Source:
+        Athalye, Carlini, Wagner, ICML 2018, Sec. 4.3 (EOT), against Lin, Kasra Ahmadi, Jiang's post-averaging
+        (spec B8.4).
+
+    Example:
+        >>> import torch
+        >>> torch.manual_seed(0) and None
+        >>> net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+        >>> x, y = torch.rand(3, 1, 2, 2), torch.tensor([0, 1, 0])
+        >>> defended = PostAveraged(net, 0.5, n_directions=2, radius_space="input")
+        >>> res = eot_pgd_on_defense(defended, x, y, eps=0.05, steps=2)
+        >>> bool((res.linf <= 0.05 + 1e-6).all())
+        True
+    """
     attacker = defended.variant(seed + 7919, n_directions)
-    wrapped = attacker if eot_draws <= 1 else _EOTAverage(attacker, eot_draws)
-    return pgd_attack(wrapped, images, labels, eps=eps, step_size=step_size if step_size is not None else 2.5 * eps / steps,
-                      steps=steps, norm="linf", random_start=random_start, bounds=defended.bounds or (0.0, 1.0),
-                      loss_fn=_nll_of_probs, seed=seed, max_batch=max_batch)
+    step = step_size if step_size is not None else 2.5 * eps / steps
+    return eot_pgd(attacker, images, labels, eps=eps, steps=steps, step_size=step, eot_draws=eot_draws,
+                   scores="probabilities", bounds=defended.bounds or (0.0, 1.0), seed=seed, max_batch=max_batch,
+                   random_start=random_start, predict=False)
 
 
 # ------------------------------------------------------------------------------------------- evaluations
@@ -247,27 +152,23 @@ def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progres
     if idx.numel():
         xa, ya = x[idx], y[idx]
         if name == "fgsm_sweep":
-            a, e = fgsm_sweep(model, xa, ya, eps_max=2 * budget, max_batch=max_batch)
+            r = fgsm_sweep(model, xa, ya, eps_max=2 * budget, max_batch=max_batch)
+            a, e = r.adversarial, r.distance
         elif name == "pgd_minimal":
-            a, e = minimal_pgd(model, xa, ya, eps_max=2 * budget, steps=pgd_steps, relative_step=4 / (3 * pgd_steps),
-                               seed=seed, max_batch=max_batch, progress=progress)
+            r = minimal_pgd(model, xa, ya, eps_max=2 * budget, steps=pgd_steps, relative_step=4 / (3 * pgd_steps),
+                            seed=seed, max_batch=max_batch, progress=progress)
+            a, e = r.adversarial, r.distance
         elif name == "pgd_fixed":
-            from freqlens.probes.adversarial import pgd_attack
-
             a = pgd_attack(model, xa, ya, eps=budget, step_size=2 / 255, steps=20, random_start=True, seed=seed,
-                           max_batch=max_batch)
+                           max_batch=max_batch, predict=False).adversarial
             e = (a - xa).flatten(1).abs().amax(1)
         elif name == "deepfool":
-            from freqlens.probes.minimal_attacks import deepfool
-
-            a, ok = deepfool(model, xa, ya, steps=deepfool_steps, max_batch=max_batch, progress=progress)
-            e = (a - xa).flatten(1).abs().amax(1).masked_fill(~ok, math.inf)
+            r = deepfool(model, xa, ya, steps=deepfool_steps, max_batch=max_batch, progress=progress)
+            a, e = r.adversarial, r.linf.masked_fill(~r.success, math.inf)
         elif name == "cw":
-            from freqlens.probes.minimal_attacks import carlini_wagner_l2
-
-            a, ok = carlini_wagner_l2(model, xa, ya, binary_search_steps=cw_binary_search_steps, steps=cw_steps,
-                                      max_batch=max_batch, progress=progress)
-            e = (a - xa).flatten(1).abs().amax(1).masked_fill(~ok, math.inf)
+            r = carlini_wagner_l2(model, xa, ya, binary_search_steps=cw_binary_search_steps, steps=cw_steps,
+                                  max_batch=max_batch, progress=progress)
+            a, e = r.adversarial, r.linf.masked_fill(~r.success, math.inf)
         else:  # pragma: no cover - internal names only
             raise ConfigError(f"unknown attack {name!r}")
         adv[idx], eps[idx] = a, e
@@ -367,7 +268,7 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
                       seed: int = 0, max_batch: int = 64, progress: bool = False,
                       include_paper_pgd: bool = True, square_queries: int = 0, square_p_init: float = 0.05,
                       square_directions: int | None = None, square_images: int | None = None) -> DefenseEvaluation:
-    """Adaptive white-box evaluation (spec B8.4): :func:`eot_pgd` through the post-averaged model on every image,
+    """Adaptive white-box evaluation (spec B8.4): :func:`eot_pgd_on_defense` through the post-averaged model on every image,
     then the defense (its own fresh directions) classifies the result. ``attacks["eot_pgd"]["defended_accuracy"]``
     is the robust accuracy. With ``include_paper_pgd`` the paper-style minimal transfer PGD on the same images
     is added (``attacks["pgd_minimal"]``) so the two can be read side by side.
@@ -403,9 +304,9 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
                                                       progress, seed, 256, eps)
     chunks = []
     for s in tqdm(range(0, x.shape[0], max_batch), disable=not progress, desc="EOT-PGD", leave=False):
-        chunks.append(eot_pgd(defended, x[s:s + max_batch], y[s:s + max_batch], eps=eps, steps=steps,
-                              n_directions=attacker_directions, eot_draws=eot_draws, seed=seed + s,
-                              max_batch=max_batch))
+        chunks.append(eot_pgd_on_defense(defended, x[s:s + max_batch], y[s:s + max_batch], eps=eps, steps=steps,
+                                         n_directions=attacker_directions, eot_draws=eot_draws, seed=seed + s,
+                                         max_batch=max_batch).adversarial)
     adv = torch.cat(chunks)
     base_adv = _base_predictions(model, adv)
     def_adv = averaged_predictions(defended, adv, progress)
@@ -428,14 +329,13 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
 
 def _square_on_defense(model, defended, x, y, base_clean, def_clean, eps, n_queries, p_init, directions, n_images,
                        seed, progress) -> dict:
-    from freqlens.probes.square_attack import square_attack
-
     if n_images is not None:
         x, y, base_clean, def_clean = x[:n_images], y[:n_images], base_clean[:n_images], def_clean[:n_images]
     attacker = defended.variant(seed + 104729, directions)
     res = square_attack(attacker, x, y, eps=eps, n_queries=n_queries, p_init=p_init,
-                        bounds=defended.bounds or (0.0, 1.0), seed=seed, scores="probabilities", progress=progress)
-    adv = res.adversarials
+                        bounds=defended.bounds or (0.0, 1.0), seed=seed, scores="probabilities", progress=progress,
+                        predict=False)
+    adv = res.adversarial
     base_adv = _base_predictions(model, adv)
     def_adv = averaged_predictions(defended, adv, progress)
     everyone = torch.ones_like(y, dtype=torch.bool)

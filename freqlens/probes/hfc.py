@@ -84,9 +84,42 @@ def batchnorm_mode(model: nn.Module, bn_eval: str = "running") -> Iterator[nn.Mo
                     getattr(m, k).copy_(v)
 
 
-def _predict_components(model, images, labels, radii, rescale, normalize, max_batch, bn_eval, progress, desc,
-                        components=("lfc", "hfc")):
-    """Correct-prediction masks: clean (N,), lfc (R, N), hfc (R, N) — bool on CPU."""
+def predict_components(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, radii: Sequence[float],
+                       rescale: str = "max", normalize: Normalize = None, max_batch: int = 100,
+                       bn_eval: str = "running", progress: bool = False, desc: str = "LFC/HFC",
+                       components: Sequence[str] = ("lfc", "hfc")) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Which images the model classifies correctly: clean, and their low- and high-frequency components per radius.
+
+    No argument checks (callers such as :func:`lfc_hfc_accuracy` and
+    :class:`freqlens.dynamics.hfc.HFCTracker` validate once); a batched forward pass per component.
+
+    Args:
+        model: any ``nn.Module`` classifier returning logits (N, classes).
+        images: (N, C, H, W) in input space; labels: (N,) int64.
+        radii: R cut-off radii of the centred spectrum (frequency-index units; see :func:`check_radii`).
+        rescale: rescaling of the components (see :func:`freqlens.fourier.filters.lfc_hfc_components`).
+        normalize: applied right before the model. max_batch: images per pass.
+        bn_eval: ``"running"`` or ``"batch"`` BatchNorm statistics (:func:`batchnorm_mode`).
+        progress: progress bar; desc: its label.
+        components: which of ``"lfc"``, ``"hfc"`` to evaluate (the other mask stays all False).
+
+    Returns:
+        ``(clean (N,), lfc (R, N), hfc (R, N))`` bool masks on the CPU: True where the prediction equals the label.
+
+    Raises:
+        InputError: an unknown ``bn_eval``. ModelOutputError: a model output that is not (N, classes).
+
+    Source:
+        Wang, Wu, Huang, Xing, "High-frequency Component Helps Explain the Generalization of Convolutional Neural
+        Networks", CVPR 2020, Sec. 3 (accuracy on the LFC and HFC of images, Eq. (1)).
+
+    Example:
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
+        >>> clean, lfc, hfc = predict_components(model, torch.rand(3, 1, 4, 4), torch.tensor([0, 1, 0]), [1.0])
+        >>> clean.shape, lfc.shape, hfc.dtype
+        (torch.Size([3]), torch.Size([1, 3]), torch.bool)
+    """
     dev = model_device(model)
     n, r = images.shape[0], len(radii)
     clean = torch.zeros(n, dtype=torch.bool)
@@ -149,7 +182,7 @@ def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[floa
     check_images(x, y, bounds)
     h, w = x.shape[-2:]
     radii = check_radii(radii, h, w)
-    clean, lfc_ok, hfc_ok = _predict_components(model, x, y, radii, rescale, normalize, int(max_batch), bn_eval,
+    clean, lfc_ok, hfc_ok = predict_components(model, x, y, radii, rescale, normalize, int(max_batch), bn_eval,
                                                 progress, "LFC/HFC accuracy")
     return HFCAccuracy(radii=radii, clean_accuracy=float(clean.float().mean()),
                        lfc_accuracy=lfc_ok.float().mean(1).numpy(), hfc_accuracy=hfc_ok.float().mean(1).numpy(),

@@ -14,11 +14,12 @@ import torch
 from freqlens.data import load_cifar10
 from freqlens.fourier.spectrum import (amplitude_spectrum, high_frequency_fraction, loglog_slope, radial_profile)
 from freqlens.interventions.augment import Compose, FourierFilterTransform, RandomCropFlip
-from freqlens.probes.adversarial import fourier_basis_attack, perturbation_spectrum, pgd_attack
+from freqlens.attacks import fourier_basis_attack, pgd_attack
 from freqlens.probes.corruptions import corrupt, corruption_names, resolve_backend
 from freqlens.probes.filtering import filter_images, filtered_accuracy
 from freqlens.probes.heatmap import fourier_heatmap
 from freqlens.probes.noise import bandlimited_noise_error
+from freqlens.probes.perturbation_spectra import perturbation_spectrum
 from freqlens.probes.common import probe_accuracy
 from freqlens.recipes._trained import shared_classifier, shared_config
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
@@ -285,7 +286,8 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
     res = {}
     for v in ("natural", "adversarial"):
         m = trained(ctx, v)
-        x_adv = pgd_attack(m, x, y, attack["eps"], attack["step_size"], attack["steps"], seed=ctx.seed)
+        x_adv = pgd_attack(m, x, y, attack["eps"], attack["step_size"], attack["steps"], seed=ctx.seed,
+                           predict=False).adversarial
         res[v] = perturbation_spectrum(x_adv, x, low_radius=3, attack=attack, label=LABELS[v])
         res[v].attack["accuracy_under_attack"] = probe_accuracy(m, x_adv, y)
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 4), constrained_layout=True)
@@ -315,16 +317,17 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
     from freqlens.plot.robustness import plot_attack
 
     fig, _ = plot_attack(list(res.values()))
-    nat, at = res["natural"], res["adversarial"]
-    numbers = {f"{v}_{k}": getattr(r, k) for v, r in res.items()
+    nat, at = res["natural"].stats, res["adversarial"].stats
+    numbers = {f"{v}_{k}": (r.success_rate if k == "success_rate" else r.stats[k]) for v, r in res.items()
                for k in ("success_rate", "median_queries", "success_low", "success_high", "n_correct")}
     numbers.update({"eps": 4.0, "sign_patterns": patterns, "n_images": n})
     return RecipeOutput(
         numbers=numbers,
         checks=[Check.greater("AT: (low-only − high-only success) − natural's (points)",
-                              100 * ((at.success_low - at.success_high) - (nat.success_low - nat.success_high)), 10.0),
-                Check.greater_equal("AT: low-only success − high-only success", at.success_low - at.success_high, 0.0,
-                                    "spec B8"),
-                Check.greater_equal("natural: high-only success − low-only success", nat.success_high - nat.success_low,
-                                    0.0, "spec B8")],
+                              100 * ((at["success_low"] - at["success_high"])
+                                     - (nat["success_low"] - nat["success_high"])), 10.0),
+                Check.greater_equal("AT: low-only success − high-only success",
+                                    at["success_low"] - at["success_high"], 0.0, "spec B8"),
+                Check.greater_equal("natural: high-only success − low-only success",
+                                    nat["success_high"] - nat["success_low"], 0.0, "spec B8")],
         figure=fig, results={f"attack_{k}": r for k, r in res.items()})

@@ -11,7 +11,7 @@ import numpy as np
 from torch import nn
 
 from freqlens.interventions.kernels import SmoothnessRegularizer, first_conv, kernel_roughness
-from freqlens.probes.adversarial import pgd_attack
+from freqlens.attacks.pgd import fgsm as fgsm_attack
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.train import accuracy
@@ -51,7 +51,7 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
         weights[lam] = w
         rough.append(kernel_roughness(w))
         clean.append(accuracy(model, xte, yte))
-        xa = pgd_attack(model, xte, yte, eps=FGSM_EPS, step_size=FGSM_EPS, steps=1, random_start=False, max_batch=250)
+        xa = fgsm_attack(model, xte, yte, eps=FGSM_EPS, max_batch=250, predict=False).adversarial
         fgsm.append(accuracy(model, xa, yte))
     drop_vs_zero = max(r - rough[0] for r in rough[1:])  # < 0: every λ > 0 smoother than λ = 0
     rises = max(b - a for a, b in zip(rough, rough[1:]))  # ≤ 0: non-increasing in λ
@@ -85,7 +85,7 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
                  f"convnet-small, {s['n_train']} images × {s['epochs']} epochs per λ", fontsize=10)
     numbers = {"lambdas": list(LAMBDAS), "roughness": rough, "clean_accuracy": clean,
                "fgsm_accuracy": fgsm, "fgsm_eps": FGSM_EPS,
-               "fgsm": "fixed-ε FGSM: one sign-gradient step of size ε, no random start (pgd_attack steps=1)",
+               "fgsm": "fixed-ε FGSM: one sign-gradient step of size ε, no random start (freqlens.attacks.fgsm)",
                "model": "convnet-small (BatchNorm, first conv 5×5, 16 filters), SGD, crop/flip; penalty "
                         "λ·Σ(4-adjacent squared differences) of the first conv layer", **s}
     checks = [

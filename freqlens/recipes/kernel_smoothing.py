@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from freqlens.interventions.kernels import first_conv, kernel_roughness, smooth_kernels
-from freqlens.probes.adversarial import pgd_attack
+from freqlens.attacks.pgd import pgd_attack
 from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
@@ -20,7 +20,8 @@ def fgsm_sweep_accuracy(model, x, y, eps_grid, max_batch=250):
     it is clean-correct and clip(x + ε_j d) is still correct for every ε_j ≤ ε_k. Returns (accuracy per ε,
     fraction of images with an all-zero input gradient). FGSM is ``pgd_attack`` with one unit step (ε = 1,
     no random start); d = sign(x_adv − x) reproduces the clipped sign step exactly at any ε."""
-    x1 = pgd_attack(model, x, y, eps=1.0, step_size=1.0, steps=1, random_start=False, max_batch=max_batch)
+    x1 = pgd_attack(model, x, y, eps=1.0, step_size=1.0, steps=1, random_start=False, max_batch=max_batch,
+                    predict=False).adversarial
     d = torch.sign(x1 - x)
     zero_grad = float((d.flatten(1).abs().sum(1) == 0).float().mean())
     y = y.cpu()
@@ -40,7 +41,7 @@ def _margin_loss(logits, y):
 
 def _pgd_acc(model, x, y, eps, steps, margin=False, seed=0):
     xa = pgd_attack(model, x, y, eps=eps, steps=steps, step_size=2.5 * eps / steps, random_start=True, seed=seed,
-                    loss_fn=_margin_loss if margin else None, max_batch=250)
+                    loss_fn=_margin_loss if margin else None, max_batch=250, predict=False).adversarial
     return accuracy(model, xa, y)
 
 

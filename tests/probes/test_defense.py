@@ -10,7 +10,7 @@ from freqlens.interventions.post_averaging import PostAveraged
 from freqlens.models import with_normalization
 from freqlens.probes.defense import (PAPER_ATTACKS, DefenseEvaluation, evaluate_adaptive, evaluate_paper_protocol,
                                      resolve_attack_names)
-from freqlens.probes.minimal_attacks import carlini_wagner_l2, deepfool
+from freqlens.attacks import carlini_wagner_l2, deepfool
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
@@ -39,7 +39,8 @@ def test_l2_attacks_are_counted_only_within_the_linf_budget(setup):
     for name, attack, kw in (("deepfool", deepfool, {}),
                              ("cw", carlini_wagner_l2, {"steps": 40, "binary_search_steps": 3})):
         a = ev.attacks[name]
-        adv, ok = attack(model, x[right], y[right], **kw)
+        r = attack(model, x[right], y[right], **kw)
+        adv, ok = r.adversarial, r.success
         linf = (adv - x[right]).flatten(1).abs().amax(1)
         expected = int((ok & (linf <= budget + 1e-6)).sum())
         assert a["n_attacked"] == 20 and a["n_counted"] == expected

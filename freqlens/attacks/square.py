@@ -16,20 +16,18 @@ log-probabilities: the same sign as that of the probabilities, and equal to the 
 softmax), which is what the averaged softmax of ``PostAveraged`` needs; ``"auto"`` (default) treats outputs whose
 rows are non-negative and sum to 1 as probabilities.
 
-Example::
-
-    >>> out = square_attack(PostAveraged(model, 6.0).eval(), x, y, eps=8/255, n_queries=1000)
-    >>> out.success.float().mean(), out.queries.median()
+Returns an :class:`~freqlens.attacks.result.AttackResult` with ``queries`` per image.
 """
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from freqlens.attacks.result import AttackResult, make_result
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, InputError, ModelOutputError
 from freqlens.probes.common import check_images
@@ -39,20 +37,27 @@ from freqlens.validation import check_integer, check_number
 _P_SCHEDULE = (10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000)
 
 
-class SquareAttackOutput(NamedTuple):
-    """``adversarials`` (N, C, H, W) with ``‖x_adv − x‖∞ ≤ eps`` inside bounds, ``success`` (N,) bool (the
-    margin the attacker saw was ≤ 0 — for a randomised model the next call may disagree) and ``queries`` (N,)
-    int64, the model evaluations spent per image (≤ ``n_queries``)."""
-
-    adversarials: torch.Tensor
-    success: torch.Tensor
-    queries: torch.Tensor
-
-
 def p_selection(p_init: float, iteration: int, n_queries: int) -> float:
-    """Fraction of pixels changed at ``iteration`` (paper schedule: rescaled to 10 000 iterations, p halves at
-    each threshold of ``(10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000)``). Example: ``p_selection(0.05, 0, 1000)``
-    → 0.05."""
+    """Fraction of pixels changed at ``iteration`` of the Square Attack's schedule.
+
+    Args:
+        p_init: fraction at iteration 0, in (0, 1].
+        iteration: current iteration (≥ 0). n_queries: the budget the schedule is rescaled to (≥ 1).
+
+    Returns:
+        ``p_init / 2^k`` with k the number of thresholds ``(10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000)``
+        (out of 10 000 iterations) that the rescaled iteration has passed.
+
+    Raises:
+        Nothing; inputs are validated by :func:`square_attack`.
+
+    Source:
+        Andriushchenko et al., "Square Attack", ECCV 2020, Sec. 3 / App. A (the piecewise-constant schedule of p).
+
+    Example:
+        >>> p_selection(0.05, 0, 1000), p_selection(0.05, 10, 1000)
+        (0.05, 0.0125)
+    """
     it = int(iteration / n_queries * 10000)
     return p_init / 2 ** sum(it > t for t in _P_SCHEDULE)
 
@@ -71,7 +76,7 @@ def _looks_like_probabilities(scores: torch.Tensor) -> bool:
 def square_attack(model: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, labels: torch.Tensor,
                   eps: float = 8 / 255, n_queries: int = 1000, p_init: float = 0.05,
                   bounds: tuple[float, float] = (0.0, 1.0), seed: int = 0, scores: str = "auto",
-                  max_batch: int = 256, progress: bool = False) -> SquareAttackOutput:
+                  max_batch: int = 256, progress: bool = False, predict: bool = True) -> AttackResult:
     """Untargeted L∞ Square Attack on any callable returning scores (N, classes) — logits or probabilities.
 
     Args:
@@ -83,13 +88,33 @@ def square_attack(model: Callable[[torch.Tensor], torch.Tensor], images: torch.T
             seed and ``max_batch`` → identical output for a deterministic model.
         scores: ``"auto"``, ``"logits"`` or ``"probabilities"`` (margin of log-probabilities, see the module doc).
         max_batch: images queried together.
+        progress: progress bar over chunks.
+        predict: also query the model once on the clean and once on the adversarial images for ``clean_pred`` /
+            ``adv_pred`` (argmax of the scores; these extra queries are not counted in ``queries``).
 
-    Returns :class:`SquareAttackOutput` (adversarials, success, queries).
+    Returns:
+        :class:`AttackResult` (``attack="square"``): adversarials (N, C, H, W) with ``‖x_adv − x‖∞ ≤ eps`` inside
+        bounds, on the images' device; ``success`` (N,) bool (the margin the attacker saw was ≤ 0 — for a
+        randomised model the next call may disagree); ``queries`` (N,) int64, the model evaluations spent per
+        image (≤ ``n_queries``).
 
-    Example::
+    Raises:
+        InputError: a non-callable model, eps ≤ 0, n_queries < 1, p_init outside (0, 1], bad bounds, images
+            smaller than 2×2, or images/labels of the wrong shape, dtype or range.
+        ConfigError: an unknown ``scores`` mode.
+        ModelOutputError: the model's output is not (N, classes) or a label is outside its classes.
 
-        >>> out = square_attack(model, x, y, eps=8/255, n_queries=500)
-        >>> robust_accuracy = 1 - out.success.float().mean()
+    Source:
+        Andriushchenko, Croce, Flammarion, Hein, "Square Attack: a query-efficient black-box adversarial attack
+        via random search", ECCV 2020, Alg. 1 with the L∞ sampling distribution of Alg. 2.
+
+    Example:
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 3))
+        >>> x, y = torch.rand(4, 3, 2, 2), torch.tensor([0, 1, 2, 0])
+        >>> res = square_attack(model, x, y, eps=0.1, n_queries=20)
+        >>> bool((res.linf <= 0.1 + 1e-6).all()), bool((res.queries <= 20).all())
+        (True, True)
     """
     eps = check_number(eps, "eps", 0.0, strict=True)
     n_queries = check_integer(n_queries, "n_queries", 1)
@@ -120,16 +145,37 @@ def square_attack(model: Callable[[torch.Tensor], torch.Tensor], images: torch.T
             advs.append(adv.to(images.device))
             oks.append(ok.to(images.device))
             qs.append(q.to(images.device))
-    return SquareAttackOutput(torch.cat(advs), torch.cat(oks), torch.cat(qs))
+        adv, ok, q = torch.cat(advs), torch.cat(oks), torch.cat(qs)
+        clean_pred = adv_pred = None
+        if predict:
+            clean_pred = _argmax_scores(model, images, labels, dev, max_batch)
+            adv_pred = _argmax_scores(model, adv, labels, dev, max_batch)
+    params = {"eps": float(eps), "n_queries": int(n_queries), "p_init": float(p_init),
+              "bounds": [float(bounds[0]), float(bounds[1])], "seed": int(seed), "scores": scores}
+    return make_result("square", images, labels, adv, success=ok, clean_pred=clean_pred, adv_pred=adv_pred,
+                       params=params, queries=q)
 
 
-def _query(model, x, y, state) -> torch.Tensor:
+def _argmax_scores(model, images, labels, dev, max_batch) -> torch.Tensor:
+    preds = []
+    for s in range(0, images.shape[0], max_batch):
+        x = images[s:s + max_batch].to(dev)
+        preds.append(_scores(model, x, labels[s:s + max_batch].to(dev)).argmax(1).to(images.device))
+    return torch.cat(preds)
+
+
+def _scores(model, x, y) -> torch.Tensor:
     out = model(x)
     if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != x.shape[0]:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise ModelOutputError(f"model output has shape {shape} for {x.shape[0]} images; expected (N, classes) scores")
     if int(y.max()) >= out.shape[1]:
         raise ModelOutputError(f"model outputs {out.shape[1]} classes but a label is {int(y.max())}")
+    return out
+
+
+def _query(model, x, y, state) -> torch.Tensor:
+    out = _scores(model, x, y)
     if state["probabilities"] is None:
         state["probabilities"] = _looks_like_probabilities(out)
     return _margin(out, y, state["probabilities"])
@@ -175,3 +221,6 @@ def _square_batch(model, x, y, eps, n_queries, p_init, lo, hi, gen, state):
         best[idx[improved]] = cand[improved]
         margin[idx[improved]] = new_margin[improved]
     return best, margin <= 0, queries
+
+
+__all__ = ["square_attack", "p_selection"]

@@ -15,37 +15,26 @@ classifier returning logits (N, classes). The model runs in eval mode (modes res
   of variables), loss ``c·max(0, z_y − max_{j≠y} z_j + κ) + ‖x − x₀‖²``, per-image binary search on ``c``,
   keeping the smallest-L2 successful point per image (Foolbox 3 ``L2CarliniWagnerAttack`` defaults).
 
-Example::
-
-    >>> adv, ok = deepfool(model, images, labels)
-    >>> adv, ok = carlini_wagner_l2(model, images, labels, steps=100)
-    >>> (adv - images).flatten(1).norm(dim=1)[ok]          # L2 size of each successful adversarial
+Both return an :class:`~freqlens.attacks.result.AttackResult` whose ``distance`` is the L2 size of each
+successful adversarial (``inf`` where the attack failed).
 """
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from freqlens.attacks.result import AttackResult, make_result
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
+from freqlens.probes.common import check_images, check_labels_fit, forward_logits, predict_labels
 from freqlens.validation import check_integer, check_number
-from freqlens.probes.common import check_images, check_labels_fit, forward_logits
 
 #: added to DeepFool's step length so that a step crosses the linearised boundary instead of landing on it
 #: (Foolbox adds 1e-4; smaller here so that with ``overshoot=0`` the first step is the exact projection)
 DEEPFOOL_STEP_PAST = 1e-5
-
-
-class AttackOutput(NamedTuple):
-    """``adversarials`` (N, C, H, W) on the images' device (the clean image where the attack failed) and
-    ``success`` (N,) bool: the model misclassifies the returned point."""
-
-    adversarials: torch.Tensor
-    success: torch.Tensor
 
 
 def _check_attack_inputs(model, images, labels, bounds):
@@ -59,7 +48,7 @@ def _check_attack_inputs(model, images, labels, bounds):
 # -------------------------------------------------------------------------------------------------- DeepFool
 def deepfool(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int = 100, candidates: int = 10,
              overshoot: float = 0.02, bounds: tuple[float, float] = (0.0, 1.0), max_batch: int = 256,
-             progress: bool = False) -> AttackOutput:
+             progress: bool = False) -> AttackResult:
     """L2 DeepFool, batched over images.
 
     The label ``y`` and the ``candidates − 1`` other classes with the largest logits on the clean image are
@@ -69,18 +58,40 @@ def deepfool(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps
     ``candidates − 1`` backward passes per step for the images still correct.
 
     Args:
-        images: (N, C, H, W) inside ``bounds``; labels: (N,) class indices.
-        steps: at most this many linearisation steps (≥ 1). candidates: classes considered, label included
-            (≥ 2; capped at the number of classes). overshoot: ≥ 0.
-        max_batch: images per forward/backward pass.
+        model: any ``nn.Module`` classifier returning logits (N, classes).
+        images: (N, C, H, W) inside ``bounds`` (input space); labels: (N,) int64 class indices.
+        steps: at most this many linearisation steps (≥ 1).
+        candidates: classes considered, label included (≥ 2; capped at the number of classes).
+        overshoot: relative overshoot of the accumulated perturbation (≥ 0; Foolbox default 0.02).
+        bounds: (low, high) pixel range. max_batch: images per forward/backward pass.
+        progress: show a progress bar over chunks.
 
-    Returns :class:`AttackOutput` (adversarials (N, C, H, W), success (N,)). An image that is already
-    misclassified is returned unchanged with success True.
+    Returns:
+        :class:`AttackResult` (``attack="deepfool"``): adversarials (N, C, H, W) on the images' device (the clean
+        image where the attack failed), ``success`` (N,), ``distance`` (N,) the L2 norm of each successful
+        perturbation in input units (``inf`` where it failed). An image that is already misclassified is
+        returned unchanged with success True and distance 0.
 
-    Example::
+    Raises:
+        InputError: a model that is not an ``nn.Module``, steps < 1, candidates < 2, overshoot < 0, bad bounds,
+            or images/labels of the wrong shape, dtype or range.
+        ModelOutputError: a label outside the model's classes.
 
-        >>> adv, ok = deepfool(model, x, y)                   # Foolbox defaults: 100 steps, 10 candidates
-        >>> l2 = (adv - x).flatten(1).norm(dim=1)[ok]
+    Source:
+        Moosavi-Dezfooli, Fawzi, Frossard, "DeepFool: a simple and accurate method to fool deep neural networks",
+        CVPR 2016, Alg. 2 (multi-class, Eq. (7)-(8) at the linearised boundary), with Foolbox 3's overshoot.
+
+    Example:
+        >>> import torch
+        >>> torch.manual_seed(0) and None
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+        >>> with torch.no_grad():
+        ...     _ = model[1].weight.mul_(10)
+        >>> x = torch.full((2, 1, 2, 2), 0.5)
+        >>> y = model(x).argmax(1)
+        >>> res = deepfool(model, x, y, overshoot=0.0)    # linear model: one step lands on the exact boundary
+        >>> res.success.tolist(), [round(d, 4) for d in res.distance.tolist()]
+        ([True, True], [0.4913, 0.4913])
     """
     steps = check_integer(steps, "steps", 1)
     candidates = check_integer(candidates, "candidates", 2)
@@ -88,11 +99,21 @@ def deepfool(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps
     max_batch = check_integer(max_batch, "max_batch", 1)
     _check_attack_inputs(model, images, labels, bounds)
     lo, hi = float(bounds[0]), float(bounds[1])
-    return _in_batches(model, images, labels, max_batch, progress, "DeepFool",
-                       lambda x0, y: _deepfool_batch(model, x0, y, steps, candidates, overshoot, lo, hi))
+    adv, ok = _in_batches(model, images, labels, max_batch, progress, "DeepFool",
+                          lambda x0, y: _deepfool_batch(model, x0, y, steps, candidates, overshoot, lo, hi))
+    params = {"steps": steps, "candidates": candidates, "overshoot": overshoot, "bounds": [lo, hi]}
+    return _result("deepfool", model, images, labels, adv, ok, params, max_batch)
 
 
-def _in_batches(model, images, labels, max_batch, progress, desc, attack_batch) -> AttackOutput:
+def _result(name, model, images, labels, adv, ok, params, max_batch) -> AttackResult:
+    adv_pred = predict_labels(model, adv, None, max_batch).to(images.device)
+    clean_pred = predict_labels(model, images, None, max_batch).to(images.device)
+    l2 = (adv - images).flatten(1).norm(dim=1)
+    return make_result(name, images, labels, adv, success=ok, clean_pred=clean_pred, adv_pred=adv_pred,
+                       params=params, distance=l2.masked_fill(~ok, math.inf))
+
+
+def _in_batches(model, images, labels, max_batch, progress, desc, attack_batch) -> tuple[torch.Tensor, torch.Tensor]:
     """Run ``attack_batch(x, y) -> (adversarials, success)`` on chunks of ``max_batch`` images on the model's
     device, in eval mode; results return to the images' device."""
     dev = model_device(model)
@@ -102,7 +123,7 @@ def _in_batches(model, images, labels, max_batch, progress, desc, attack_batch) 
             adv, ok = attack_batch(images[s:s + max_batch].to(dev), labels[s:s + max_batch].to(dev))
             advs.append(adv.to(images.device))
             oks.append(ok.to(images.device))
-    return AttackOutput(torch.cat(advs), torch.cat(oks))
+    return torch.cat(advs), torch.cat(oks)
 
 
 def _deepfool_batch(model, x0, y, steps, candidates, overshoot, lo, hi):
@@ -151,7 +172,7 @@ def _deepfool_batch(model, x0, y, steps, candidates, overshoot, lo, hi):
 def carlini_wagner_l2(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, binary_search_steps: int = 5,
                       steps: int = 1000, confidence: float = 0.0, lr: float = 5e-3, initial_const: float = 1e-2,
                       abort_early: bool = True, bounds: tuple[float, float] = (0.0, 1.0), max_batch: int = 256,
-                      progress: bool = False) -> AttackOutput:
+                      progress: bool = False) -> AttackResult:
     """Carlini & Wagner L2, batched over images, with the tanh change of variables for the box ``bounds``.
 
     Minimises ``c·max(0, z_y − max_{j≠y} z_j + confidence) + ‖x − x₀‖²`` over ``w`` with
@@ -162,14 +183,36 @@ def carlini_wagner_l2(model: nn.Module, images: torch.Tensor, labels: torch.Tens
     point that the model misclassifies (by ``confidence``) is kept per image. Deterministic (no randomness).
 
     Args:
-        images: (N, C, H, W) inside ``bounds``; labels: (N,).
-        binary_search_steps, steps: ≥ 1. confidence: ≥ 0 (logit margin required). lr, initial_const: > 0.
+        model: any ``nn.Module`` classifier returning logits (N, classes).
+        images: (N, C, H, W) inside ``bounds`` (input space); labels: (N,) int64.
+        binary_search_steps: constants c tried per image (≥ 1). steps: Adam iterations per constant (≥ 1).
+        confidence: logit margin κ required (≥ 0). lr: Adam step size (> 0). initial_const: first c (> 0).
+        abort_early: stop an image whose loss stalls (see above).
+        bounds: (low, high) pixel range. max_batch: images per pass. progress: progress bar over chunks.
 
-    Returns :class:`AttackOutput` (adversarials (N, C, H, W), success (N,)); failed images are returned clean.
+    Returns:
+        :class:`AttackResult` (``attack="cw_l2"``): adversarials (N, C, H, W) (failed images returned clean),
+        ``success`` (N,), ``distance`` (N,) the L2 norm of each successful perturbation (``inf`` where failed).
 
-    Example::
+    Raises:
+        InputError: a model that is not an ``nn.Module``, a parameter out of range, bad bounds, or bad images/labels.
+        ModelOutputError: a label outside the model's classes.
 
-        >>> adv, ok = carlini_wagner_l2(model, x, y, binary_search_steps=5, steps=1000)   # Foolbox defaults
+    Source:
+        Carlini, Wagner, "Towards Evaluating the Robustness of Neural Networks", IEEE S&P 2017, Sec. V.A
+        (the L2 attack: objective with f₆ of Eq. (4)-(5), change of variables x = ½(tanh(w) + 1)).
+
+    Example:
+        >>> import torch
+        >>> torch.manual_seed(0) and None
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+        >>> with torch.no_grad():
+        ...     _ = model[1].weight.mul_(10)
+        >>> x = torch.full((2, 1, 2, 2), 0.5)
+        >>> y = model(x).argmax(1)
+        >>> res = carlini_wagner_l2(model, x, y, binary_search_steps=3, steps=50, lr=0.05, initial_const=10.0)
+        >>> res.success.tolist(), bool((res.distance >= 0.4913).all())   # never below the exact minimum
+        ([True, True], True)
     """
     binary_search_steps = check_integer(binary_search_steps, "binary_search_steps", 1)
     steps = check_integer(steps, "steps", 1)
@@ -179,9 +222,12 @@ def carlini_wagner_l2(model: nn.Module, images: torch.Tensor, labels: torch.Tens
     max_batch = check_integer(max_batch, "max_batch", 1)
     _check_attack_inputs(model, images, labels, bounds)
     lo, hi = float(bounds[0]), float(bounds[1])
-    return _in_batches(model, images, labels, max_batch, progress, "C&W L2",
-                       lambda x0, y: _cw_batch(model, x0, y, binary_search_steps, steps, confidence, lr,
-                                               initial_const, abort_early, lo, hi))
+    adv, ok = _in_batches(model, images, labels, max_batch, progress, "C&W L2",
+                          lambda x0, y: _cw_batch(model, x0, y, binary_search_steps, steps, confidence, lr,
+                                                  initial_const, abort_early, lo, hi))
+    params = {"binary_search_steps": binary_search_steps, "steps": steps, "confidence": confidence, "lr": lr,
+              "initial_const": initial_const, "abort_early": bool(abort_early), "bounds": [lo, hi]}
+    return _result("cw_l2", model, images, labels, adv, ok, params, max_batch)
 
 
 def _cw_batch(model, x0, y, binary_search_steps, steps, confidence, lr, initial_const, abort_early, lo, hi):
@@ -248,3 +294,6 @@ def _n_classes(model, x, y) -> int:
         logits = forward_logits(model, x)
     check_labels_fit(logits, y)
     return logits.shape[1]
+
+
+__all__ = ["deepfool", "carlini_wagner_l2", "DEEPFOOL_STEP_PAST"]

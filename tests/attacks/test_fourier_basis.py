@@ -1,22 +1,12 @@
-"""Spec B7/B8: perturbation spectra and the Fourier-basis black-box attack."""
-import numpy as np
+"""The Fourier-basis black-box attack (freqlens/attacks/fourier_basis.py): on a projection classifier only the
+basis it projects on can fool it, so the query count and the frequency band are known exactly."""
 import pytest
 import torch
 from torch import nn
 
 from freqlens.errors import InputError, ModelOutputError
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
-from freqlens.probes.adversarial import fourier_basis_attack, perturbation_spectrum
-
-
-def test_perturbation_spectrum_of_a_known_low_frequency_perturbation():
-    x = torch.rand(5, 3, 16, 16) * 0.5
-    u = fourier_basis(16, 16, torch.tensor([[8, 9]]))[0]       # f = (0, 1)
-    res = perturbation_spectrum(x + 0.1 * u, x)
-    assert res.low_energy_fraction == pytest.approx(1.0)
-    assert np.argmax(res.spectrum) in (8 * 16 + 9, 8 * 16 + 7)
-    with pytest.raises(InputError, match="differ in shape"):
-        perturbation_spectrum(x[:2], x)
+from freqlens.attacks.fourier_basis import fourier_basis_attack
 
 
 class Projection(nn.Module):
@@ -40,9 +30,9 @@ def test_attack_finds_exactly_the_vulnerable_frequency(pos, low_hit):
     x = torch.full((6, 3, h, w), 0.5)
     y = torch.zeros(6, dtype=torch.long)
     res = fourier_basis_attack(model, x, y, eps=1.0, low=1, high=6, sign_patterns=2, progress=False)
-    assert res.n_correct == 6 and res.success_rate == 1.0
-    assert res.success_low == (1.0 if low_hit else 0.0)
-    assert res.success_high == (0.0 if low_hit else 1.0)
+    assert res.stats["n_correct"] == 6 and res.success_rate == 1.0
+    assert res.stats["success_low"] == (1.0 if low_hit else 0.0)
+    assert res.stats["success_high"] == (0.0 if low_hit else 1.0)
     # the fooling candidate is the (−) sign pattern of that basis: its position in the ρ-sorted order
     pos_all = unique_positions(h, w)
     rho = torch.maximum((pos_all[:, 0] - 8).abs(), (pos_all[:, 1] - 8).abs())
@@ -50,6 +40,12 @@ def test_attack_finds_exactly_the_vulnerable_frequency(pos, low_hit):
     unique_index = int(position_grid(h, w)[pos])
     k = int(torch.nonzero(order == unique_index).flatten()[0])
     assert set(res.queries.tolist()) == {2 * k + 2}
+    # the returned adversarial is that candidate: x − eps·U on every channel, and the model is fooled by it
+    u = fourier_basis(h, w, torch.tensor([pos]))[0]
+    assert torch.allclose(res.adversarial, (x - u).clamp(0, 1), atol=1e-6)
+    assert torch.equal(res.adv_pred, torch.ones(6, dtype=torch.long))
+    expected_rho = max(abs(pos[0] - 8), abs(pos[1] - 8))
+    assert set(res.basis_radius.tolist()) == {expected_rho}
 
 
 def test_attack_bad_inputs():

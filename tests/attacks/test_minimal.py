@@ -1,4 +1,4 @@
-"""DeepFool-L2 and C&W-L2 (freqlens/probes/minimal_attacks.py): on linear classifiers the minimal L2
+"""DeepFool-L2 and C&W-L2 (freqlens/attacks/minimal.py): on linear classifiers the minimal L2
 perturbation is known in closed form — the distance to the nearest pairwise decision hyperplane,
 min_k |z_k − z_y| / ‖w_k − w_y‖ — so both attacks are checked against it."""
 import pytest
@@ -6,10 +6,14 @@ import torch
 from torch import nn
 
 from freqlens.errors import InputError, ModelOutputError
-from freqlens.probes.minimal_attacks import DEEPFOOL_STEP_PAST, carlini_wagner_l2, deepfool
+from freqlens.attacks.minimal import DEEPFOOL_STEP_PAST, carlini_wagner_l2, deepfool
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
+
+
+def _adv_ok(result):
+    return result.adversarial, result.success
 
 
 def linear_model(classes: int, seed: int = 0) -> nn.Module:
@@ -43,7 +47,7 @@ def test_deepfool_first_step_is_the_exact_projection_onto_the_boundary(classes):
     x = images()
     y = model(x).argmax(1)
     exact = analytic_l2(model, x, y)
-    adv, ok = deepfool(model, x, y, steps=1, overshoot=0.0, candidates=classes)
+    adv, ok = _adv_ok(deepfool(model, x, y, steps=1, overshoot=0.0, candidates=classes))
     d = l2(adv, x)
     # without overshoot the step lands on the boundary (Foolbox's tiny step past it aside): the analytic minimum
     assert torch.all((d - exact).abs() <= 1e-4), (d - exact).abs().max()
@@ -51,7 +55,7 @@ def test_deepfool_first_step_is_the_exact_projection_onto_the_boundary(classes):
     top2 = z.topk(2, dim=1).values
     assert torch.all((top2[:, 0] - top2[:, 1]) / model[1].weight.norm() < 1e-4)     # on a decision boundary
     # with overshoot the first step crosses it: misclassified, at (1 + overshoot) × the projection
-    adv, ok = deepfool(model, x, y, steps=1, overshoot=0.02, candidates=classes)
+    adv, ok = _adv_ok(deepfool(model, x, y, steps=1, overshoot=0.02, candidates=classes))
     assert ok.all() and torch.all(model(adv).argmax(1) != y)
     torch.testing.assert_close(l2(adv, x), 1.02 * (exact + DEEPFOOL_STEP_PAST), rtol=1e-4, atol=1e-5)
 
@@ -61,7 +65,7 @@ def test_deepfool_candidates_restrict_the_classes_it_linearises():
     x = images(40, seed=1)
     y = model(x).argmax(1)
     exact = analytic_l2(model, x, y)
-    adv, ok = deepfool(model, x, y, steps=1, overshoot=0.0, candidates=2)       # only the runner-up class
+    adv, ok = _adv_ok(deepfool(model, x, y, steps=1, overshoot=0.0, candidates=2))       # only the runner-up class
     d = l2(adv, x)
     assert torch.all(d >= exact - 1e-5)                      # a restricted search cannot beat the true minimum
     z = model(x).detach()
@@ -77,7 +81,7 @@ def test_carlini_wagner_finds_the_analytic_minimum_on_a_linear_model(classes, st
     x = images(12, seed=2)
     y = model(x).argmax(1)
     exact = analytic_l2(model, x, y)
-    adv, ok = carlini_wagner_l2(model, x, y, steps=steps)        # Foolbox defaults: 5 constants × 1000 Adam steps
+    adv, ok = _adv_ok(carlini_wagner_l2(model, x, y, steps=steps))        # Foolbox defaults: 5 constants × 1000 Adam steps
     assert ok.all() and torch.all(model(adv).argmax(1) != y)
     d = l2(adv, x)
     assert torch.all(d <= 1.05 * exact), (d / exact).max()
@@ -89,8 +93,8 @@ def test_carlini_wagner_binary_search_needs_enough_constants():
     model = linear_model(2, seed=1)
     x = images(8, seed=2)
     y = model(x).argmax(1)
-    _, ok_small = carlini_wagner_l2(model, x, y, binary_search_steps=1, steps=200, initial_const=1e-4)
-    _, ok_search = carlini_wagner_l2(model, x, y, binary_search_steps=6, steps=200, initial_const=1e-4)
+    _, ok_small = _adv_ok(carlini_wagner_l2(model, x, y, binary_search_steps=1, steps=200, initial_const=1e-4))
+    _, ok_search = _adv_ok(carlini_wagner_l2(model, x, y, binary_search_steps=6, steps=200, initial_const=1e-4))
     assert not ok_small.any() and ok_search.all()
 
 
@@ -113,7 +117,7 @@ def test_attacks_stay_in_bounds_are_deterministic_and_do_not_depend_on_the_batch
         y = model.eval()(x).argmax(1)
     model.train()
     for attack, kw in ((deepfool, {}), (carlini_wagner_l2, {"steps": 25, "binary_search_steps": 3})):
-        adv, ok = attack(model, x, y, **kw)
+        adv, ok = _adv_ok(attack(model, x, y, **kw))
         assert model.training
         assert float(adv.min()) >= 0.0 and float(adv.max()) <= 1.0
         assert ok.float().mean() >= 0.5
@@ -121,7 +125,7 @@ def test_attacks_stay_in_bounds_are_deterministic_and_do_not_depend_on_the_batch
             assert torch.equal(model.eval()(adv).argmax(1) != y, ok)
         model.train()
         assert torch.equal(adv[~ok], x[~ok])              # failures come back clean
-        adv2, ok2 = attack(model, x, y, max_batch=5, **kw)
+        adv2, ok2 = _adv_ok(attack(model, x, y, max_batch=5, **kw))
         torch.testing.assert_close(adv2, adv, atol=1e-5, rtol=0)
         assert torch.equal(ok2, ok)
     assert all(p.grad is None for p in model.parameters())
@@ -132,7 +136,7 @@ def test_already_misclassified_images_come_back_unchanged():
     x = images(6)
     wrong = (model(x).argmax(1) + 1) % 3
     for attack in (deepfool, carlini_wagner_l2):
-        adv, ok = attack(model, x, wrong, **({"steps": 5} if attack is carlini_wagner_l2 else {}))
+        adv, ok = _adv_ok(attack(model, x, wrong, **({"steps": 5} if attack is carlini_wagner_l2 else {})))
         assert ok.all()
         # DeepFool returns them exactly; C&W's tanh round trip moves them by < 1e-6
         torch.testing.assert_close(adv, x, atol=1e-6 if attack is carlini_wagner_l2 else 0, rtol=0)
@@ -147,8 +151,8 @@ def test_attacks_run_on_the_model_device_and_match_the_cpu():
     y = model(x.cuda()).argmax(1).cpu()
     for attack in (deepfool, carlini_wagner_l2):
         kwargs = {"steps": 200} if attack is carlini_wagner_l2 else {}
-        adv, ok = attack(model, x, y, **kwargs)
-        adv_cpu, ok_cpu = attack(cpu_model, x, y, **kwargs)
+        adv, ok = _adv_ok(attack(model, x, y, **kwargs))
+        adv_cpu, ok_cpu = _adv_ok(attack(cpu_model, x, y, **kwargs))
         assert adv.device == x.device and ok.all() and ok_cpu.all()
         torch.testing.assert_close(adv, adv_cpu, atol=1e-4, rtol=0)
 
