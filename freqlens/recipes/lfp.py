@@ -10,6 +10,7 @@ from scipy.interpolate import CubicSpline
 from scipy.stats import spearmanr
 from torch import nn
 
+from freqlens.plot.lfp import plot_lfp_1d, plot_lfp_generalization, plot_xor
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.theory.lfp import (
     empirical_relu_ntk,
@@ -103,8 +104,6 @@ def _ntk_vs_lfp(x, y, xt, m: int, a_std: float, seed: int, d: int = 1, bias: str
         paper_value="LFP 'accurately predicts the learning results of two-layer ReLU networks of large widths'; "
                     "spec C1 NTK-limit calibration: 1.1 % (s_a = 0.01), 6.6 % (s_a = 1)")
 def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
-
     xt = np.linspace(-1, 1, 401)
     m_ntk = 20_000 if ctx.quick else 200_000
     thr = {"small": 0.05, "one": 0.15, "ab": 0.06} if ctx.quick else {"small": 0.03, "one": 0.12, "ab": 0.04}
@@ -170,29 +169,9 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
     lam = np.sort(np.linalg.eigvalsh(_fourier_gram(X1, g2)))[::-1]
     times = np.geomspace(len(X1) / lam[1], 3 * len(X1) / lam[-1], 5)  # after the (instant) constant mode
     dyn = lfp_dynamics(X1, Y1, g2, times=times, x_test=xt, n_freq=400, period=8.0)
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.5), constrained_layout=True)
-    ax = axes[0]
-    ax.plot(xt, lfp, "k", lw=2, label="LFP min FP-norm (s_a = 1)")
-    for m in widths:
-        ax.plot(xt, trained[m], lw=1, label=f"trained ASI net, width 2×{m}")
-    ax.plot(xt, spline, ":", c="tab:gray", label="natural cubic spline (s_a → 0 limit)")
-    ax.plot(xt, linear, "--", c="tab:gray", lw=0.8, label="piecewise linear (s_a → ∞ limit)")
-    ax.scatter(X1, Y1, c="k", zorder=4)
-    ax.set_xlabel("x")
-    ax.set_ylabel("h(x)")
-    ax.set_title("Trained two-layer ReLU nets vs the LFP prediction")
-    ax.set_ylim(-1.5, 1.0)
-    ax.legend(fontsize=7, loc="lower center", ncol=2)
-    axes[1].loglog(widths, rel, "o-", label="trained net vs LFP (s_a = 1)")
-    axes[1].axhline(ntk_one["rel_full"], ls=":", c="k", label=f"empirical NTK (m = {m_ntk}) vs LFP")
-    axes[1].set_xlabel("neurons per half m")
-    axes[1].set_ylabel("relative ℓ2 difference on [−1, 1]")
-    axes[1].set_title("The match tightens as width grows")
-    axes[1].legend(fontsize=7)
-    from freqlens.plot.lfp import plot_lfp_dynamics
-
-    plot_lfp_dynamics(dyn, ax=axes[2], title="LFP dynamics h(x, t) (low frequencies first)")
-    axes[2].scatter(X1, Y1, c="k", zorder=4)
+    curves = {f"trained ASI net, width 2×{m}": trained[m] for m in widths}
+    curves.update({"trained ASI net, s_a = 0.01": h_small, "trained ASI net, s_a = 10": h_large})
+    fig, _ = plot_lfp_1d(X1, Y1, xt, lfp, curves, spline, linear, widths, rel, ntk_one["rel_full"], m_ntk, dyn)
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"lfp_dynamics": dyn},
                         controls=controls, deviations=deviations,
                         notes="Trained nets use L-BFGS in float64. The trained-net gate is the spec's 15 % (C4).")
@@ -204,8 +183,6 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
         paper_value="XOR example: LFP and DNN outputs agree; spec C5 calibration h(0.5, 0.5) = 0.295 (s_a = 1), "
                     "NTK vs LFP 0.8 % / 5.8 %")
 def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
-
     x = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     y = x[:, 0] * x[:, 1]
     g = np.linspace(-1, 1, 40)
@@ -247,19 +224,7 @@ def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
                "lfp_h(0.5,0.5)": centre, "fourier_vs_closed_form_reported": rel_solvers,
                "bilinear_vs_lfp": _rel(bilinear, lfp), "ntk_narrow_bias_vs_lfp": narrow["rel_full"],
                "net_vs_bilinear": _rel(h_net, bilinear)}
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), constrained_layout=True)
-    vmax = float(np.abs(lfp).max())
-    for ax, v, ttl in [(axes[0], lfp, "LFP min FP-norm solution (s_a = 1)"),
-                       (axes[1], h_net, f"Trained ASI ReLU net, width 2×{m_net}"),
-                       (axes[2], h_net - lfp, "Difference net − LFP")]:
-        lim = vmax if ax is not axes[2] else float(np.abs(h_net - lfp).max())
-        im = ax.imshow(v.reshape(40, 40), origin="lower", extent=(-1, 1, -1, 1), cmap="RdBu_r", vmin=-lim, vmax=lim)
-        fig.colorbar(im, ax=ax, label="output")
-        ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=80, vmin=-1, vmax=1, clip_on=False, zorder=5)
-        ax.set_xlabel("x₁")
-        ax.set_ylabel("x₂")
-        ax.set_title(ttl)
-    fig.suptitle("XOR: 4 training points, 40 × 40 test grid")
+    fig, _ = plot_xor(x, y, lfp, h_net, m_net, grid=40)
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"min_fp_norm_fourier": fourier},
                         controls=controls, deviations=deviations,
                         notes="The truncated-Fourier solver's agreement with the closed form is a unit test "
@@ -272,8 +237,6 @@ def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
                 "cubic spline; its test MSE rises with the target's FP-norm",
         paper_value="a-priori generalization bound ∝ ‖f‖_γ·sqrt(Σγ²)/√n (spec C3, constants unverified)")
 def lfp_generalization(ctx: RecipeContext) -> RecipeOutput:
-    from freqlens.plot.lfp import plot_lfp_generalization
-
     ks = [1, 2, 4] if ctx.quick else [1, 2, 4, 8]
     draws = 2 if ctx.quick else 10
     n, width, a_std = 32, (1000 if ctx.quick else 10_000), 0.1
