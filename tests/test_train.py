@@ -4,7 +4,8 @@ from torch import nn
 
 from freqlens.errors import CheckpointError, InputError, ModelOutputError
 from freqlens.models import MLP
-from freqlens.train import Callback, accuracy, fit
+from freqlens.inference import accuracy
+from freqlens.train import Callback, fit
 
 
 def _data():

@@ -33,8 +33,9 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device, model_dtype
 from freqlens.errors import InputError
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
-from freqlens.fourier.filters import frequency_radius
-from freqlens.probes.common import Normalize, check_images, forward_logits
+from freqlens.fourier.grid import radial_frequency
+from freqlens.inference import NormalizeArg, forward
+from freqlens.validation import check_choice, check_images, check_positive
 from freqlens.results import Result
 
 LAYER_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
@@ -56,9 +57,9 @@ def probed_layers(model: nn.Module, layers: Sequence[str] | None = None) -> list
     return [(n, names[n]) for n in layers]
 
 
-def centred_radius(height: int, width: int) -> torch.Tensor:
-    """Distance from DC (cycles per image) of every position in the centred (fft-shifted) layout, (H, W)."""
-    return torch.fft.fftshift(frequency_radius(height, width))
+def _ignore_output(raw) -> torch.Tensor:
+    """The layer probe reads its hooks, never the model's output: accept any output structure."""
+    return torch.empty(0)
 
 
 class _Recorder:
@@ -112,7 +113,7 @@ class LayerResponse(Result):
     def band_ratio(self, low: float = 4.0, high: float = 12.0) -> np.ndarray:
         """Per layer: mean gain over frequencies with radius > ``high`` divided by the mean over 0 < radius ≤
         ``low`` (cycles per image; DC excluded). Below 1: the layer attenuates high frequencies."""
-        rad = centred_radius(*self.image_size[-2:]).numpy()
+        rad = radial_frequency(*self.image_size[-2:], centered=True).numpy()
         lo = (rad > 0) & (rad <= low)
         hi = rad > high
         g = np.asarray(self.gain)
@@ -127,8 +128,9 @@ class LayerResponse(Result):
 def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None = None,
                              images: torch.Tensor | None = None, mode: str = "basis", eps: float = 4.0,
                              positions: torch.Tensor | None = None, layers: Sequence[str] | None = None,
-                             normalize: Normalize = None, n_images: int = 4, background: float = 0.5,
-                             bounds=(0.0, 1.0), max_batch: int = 128, progress: bool = True) -> LayerResponse:
+                             normalize: NormalizeArg = None, n_images: int = 4, background: float = 0.5,
+                             bounds=(0.0, 1.0), max_batch: int = 128, progress: bool = True,
+                             amp: bool = False) -> LayerResponse:
     """Energy gain ‖Δ output‖ / ‖Δ input‖ of every Conv/Linear layer for every Fourier basis frequency.
 
     Args:
@@ -139,6 +141,9 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
             to ``bounds`` and the gain uses the actual input change.
         positions: centred positions (M, 2) to probe (default: every unique conjugate pair).
         layers: names of Conv/Linear layers (default: all of them).
+        normalize: a callable or a (mean, std) pair applied right before the model.
+        amp: run the model under :func:`torch.autocast`. The model's final output is not used, so any output
+            structure (tensor, dict, tuple, object) works.
 
     Returns:
         :class:`LayerResponse` with ``gain`` (L, H, W).
@@ -148,10 +153,8 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
         >>> resp = layer_frequency_response(model, images=x_test[:4], mode="perturbation")
         >>> resp.plot()
     """
-    if mode not in ("basis", "perturbation"):
-        raise InputError(f"mode must be 'basis' or 'perturbation', got {mode!r}")
-    if not (eps > 0):
-        raise InputError(f"eps must be > 0, got {eps}")
+    check_choice(mode, "mode", ("basis", "perturbation"))
+    eps = check_positive(eps, "eps")
     chosen = probed_layers(model, layers)
     dev, dtype = model_device(model), model_dtype(model)
     if mode == "perturbation" or images is not None:
@@ -172,13 +175,13 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
     with eval_mode(model), torch.inference_mode(), _Recorder(chosen) as rec:
         bar = tqdm(total=refs.shape[0] * m, desc=f"layer response ({mode})", disable=not progress, leave=False)
         for ref in refs:
-            forward_logits(model, ref[None], normalize)
+            forward(model, ref[None], normalize=normalize, amp=amp, output=_ignore_output)
             base = {name: rec.outputs[name] for name, _ in chosen}
             for start in range(0, m, max_batch):
                 u = basis[start:start + max_batch]
                 x = (ref[None] + eps * u[:, None]).clamp(lo, hi)
                 din = (x - ref[None]).flatten(1).double().norm(dim=1).clamp_min(1e-12)
-                forward_logits(model, x, normalize)
+                forward(model, x, normalize=normalize, amp=amp, output=_ignore_output)
                 for li, (name, _) in enumerate(chosen):
                     dout = (rec.outputs[name] - base[name]).norm(dim=1)
                     gains[li, start:start + u.shape[0]] += (dout / din).cpu()
@@ -238,5 +241,5 @@ def kernel_spectra(model: nn.Module, size: int = 32) -> KernelSpectra:
                          spectra=torch.stack(spectra).numpy(), size=int(size))
 
 
-__all__ = ["probed_layers", "centred_radius", "LayerResponse", "layer_frequency_response", "KernelSpectra",
+__all__ = ["probed_layers", "LayerResponse", "layer_frequency_response", "KernelSpectra",
            "kernel_spectra"]

@@ -376,7 +376,7 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
                 "nearer the pure than the noised target at high indices; a frequency-blind lookup table does not",
         paper_value="50-point RBF eigenvector figure; 'Noised Target' figure: validation minimum near iteration 150")
 def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
-    from freqlens.theory.kernels import binned_abs, dominant_rfft_bin, eigenbasis_spectrum, rbf_kernel_eigen, sign_changes
+    from freqlens.theory.integral_kernels import binned_abs, dominant_rfft_bin, eigenbasis_spectrum, rbf_kernel_eigen, sign_changes
 
     # A7: 50 evenly spaced points, σ = 0.1
     xs = np.arange(50) / 50

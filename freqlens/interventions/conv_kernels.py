@@ -1,18 +1,18 @@
 """Kernel interventions (Wang et al., CVPR 2020, §6.3) on PyTorch conv layers (weights (C_out, C_in, k, k)).
 
-- :func:`smooth_kernels` — the paper's Eq. 3: w ← w + ρ·Σ(8 neighbours), edge-duplicating padding, no
+- :func:`smooth_conv_kernels` — the paper's Eq. 3: w ← w + ρ·Σ(8 neighbours), edge-duplicating padding, no
   renormalisation (DC gain 1 + 8ρ), first conv layer by default, spatial axes only.
-- :func:`lowpass_kernels` — *proposal (not in the paper)*: per kernel slice, orthonormal 2-D DCT-II, keep
+- :func:`lowpass_conv_kernels` — *proposal (not in the paper)*: per kernel slice, orthonormal 2-D DCT-II, keep
   coefficients with u² + v² < c² (or max(u, v) < c), inverse DCT.
-- :func:`kernel_smoothness_penalty` / :class:`SmoothnessRegularizer` — *proposal (from the companion paper
+- :func:`conv_smoothness_penalty` / :class:`SmoothnessRegularizer` — *proposal (from the companion paper
   "Smooth Kernels Improve Adversarial Robustness", exact formula unknown)*: Σ of squared differences of
   4-adjacent weights inside each kernel, usable as ``fit(..., regularizer=SmoothnessRegularizer(1e-2))``.
-- :func:`kernel_roughness` — Σ_{4-neighbour pairs}(w_a − w_b)² / Σ w², averaged over kernels (lower = smoother).
+- :func:`conv_kernel_roughness` — Σ_{4-neighbour pairs}(w_a − w_b)² / Σ w², averaged over kernels (lower = smoother).
 
 Example::
 
-    >>> smoothed = smooth_kernels(model, rho=1.0)            # a smoothed copy; the original is untouched
-    >>> kernel_roughness(first_conv(smoothed).weight) < kernel_roughness(first_conv(model).weight)
+    >>> smoothed = smooth_conv_kernels(model, rho=1.0)            # a smoothed copy; the original is untouched
+    >>> conv_kernel_roughness(first_conv(smoothed).weight) < conv_kernel_roughness(first_conv(model).weight)
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from freqlens.errors import InputError
+from freqlens.validation import check_choice, check_number, check_positive
 
 
 def conv_layers(model: nn.Module) -> list[tuple[str, nn.Conv2d]]:
@@ -69,8 +70,7 @@ def smooth_weight(weight: torch.Tensor, rho: float = 1.0, normalize: bool = Fals
     ``normalize=True`` divides by 1 + 8ρ (proposal; the paper does not renormalise)."""
     if weight.ndim < 2:
         raise InputError(f"kernel weights must have ≥ 2 dims (..., k, k), got shape {tuple(weight.shape)}")
-    if not math.isfinite(float(rho)) or rho < 0:
-        raise InputError(f"rho must be a finite number ≥ 0, got {rho}")
+    check_number(rho, "rho", 0.0, strict=False)
     lead, (kh, kw) = weight.shape[:-2], weight.shape[-2:]
     flat = weight.detach().reshape(-1, 1, kh, kw)
     padded = nn.functional.pad(flat, (1, 1, 1, 1), mode="replicate")
@@ -80,8 +80,8 @@ def smooth_weight(weight: torch.Tensor, rho: float = 1.0, normalize: bool = Fals
     return out.reshape(*lead, kh, kw)
 
 
-def smooth_kernels(model: nn.Module, rho: float = 1.0, layers: str | Sequence[str] = "first", normalize: bool = False,
-                   inplace: bool = False) -> nn.Module:
+def smooth_conv_kernels(model: nn.Module, rho: float = 1.0, layers: str | Sequence[str] = "first",
+                        normalize: bool = False, inplace: bool = False) -> nn.Module:
     """Smooth the kernels of conv layers with the paper's Eq. 3 (post hoc, no retraining); biases untouched.
 
     Args:
@@ -91,7 +91,7 @@ def smooth_kernels(model: nn.Module, rho: float = 1.0, layers: str | Sequence[st
 
     Example::
 
-        >>> smoothed = smooth_kernels(model, rho=1.0)     # first conv layer, DC gain ×9
+        >>> smoothed = smooth_conv_kernels(model, rho=1.0)     # first conv layer, DC gain ×9
     """
     target = model if inplace else copy.deepcopy(model)
     for _, conv in _select(target, layers):
@@ -117,10 +117,8 @@ def dct_matrix(k: int, dtype=torch.float64) -> torch.Tensor:
 def lowpass_weight(weight: torch.Tensor, cutoff: float, shape: str = "radial") -> torch.Tensor:
     """Proposal: keep DCT-II coefficients (u, v) of each k×k slice with u² + v² < cutoff² ("radial") or
     max(u, v) < cutoff ("square"). Shapes: (..., k, k) → same."""
-    if shape not in ("radial", "square"):
-        raise InputError(f"shape must be 'radial' or 'square', got {shape!r}")
-    if not (cutoff > 0):
-        raise InputError(f"cutoff must be > 0, got {cutoff}")
+    check_choice(shape, "shape", ("radial", "square"))
+    check_positive(cutoff, "cutoff")
     kh, kw = weight.shape[-2:]
     dh, dw = dct_matrix(kh).to(weight.device), dct_matrix(kw).to(weight.device)
     u = torch.arange(kh, dtype=torch.float64, device=weight.device)[:, None]
@@ -131,13 +129,13 @@ def lowpass_weight(weight: torch.Tensor, cutoff: float, shape: str = "radial") -
     return (dh.T @ (coef * keep) @ dw).to(weight.dtype)
 
 
-def lowpass_kernels(model: nn.Module, cutoff: float, shape: str = "radial", layers: str | Sequence[str] = "first",
-                    inplace: bool = False) -> nn.Module:
+def lowpass_conv_kernels(model: nn.Module, cutoff: float, shape: str = "radial", layers: str | Sequence[str] = "first",
+                         inplace: bool = False) -> nn.Module:
     """Proposal (not in the paper): low-pass filter conv kernels in the DCT-II domain (see :func:`lowpass_weight`).
 
     Example::
 
-        >>> filtered = lowpass_kernels(model, cutoff=2, shape="square")   # 3×3 kernels become bilinear
+        >>> filtered = lowpass_conv_kernels(model, cutoff=2, shape="square")   # 3×3 kernels become bilinear
     """
     target = model if inplace else copy.deepcopy(model)
     for _, conv in _select(target, layers):
@@ -153,7 +151,7 @@ def _adjacent_sq_diff(weight: torch.Tensor) -> torch.Tensor:
     return dv + dh
 
 
-def kernel_roughness(weight: torch.Tensor) -> float:
+def conv_kernel_roughness(weight: torch.Tensor) -> float:
     """Mean over (out, in) kernels of Σ_{4-neighbour pairs}(w_a − w_b)² / Σ w² (3×3 i.i.d. Gaussian ≈ 24/9;
     centred delta = 4; constant = 0). Shapes: weight (C_out, C_in, k, k)."""
     w = weight.detach().to(torch.float64)
@@ -161,7 +159,7 @@ def kernel_roughness(weight: torch.Tensor) -> float:
     return float((_adjacent_sq_diff(w) / energy).mean())
 
 
-def kernel_smoothness_penalty(model: nn.Module, layers: str | Sequence[str] = "first") -> torch.Tensor:
+def conv_smoothness_penalty(model: nn.Module, layers: str | Sequence[str] = "first") -> torch.Tensor:
     """Proposal: R(W) = Σ_{o,i} Σ_{4-adjacent (a, b)} (W[o,i,a] − W[o,i,b])² over the selected conv layers
     (differentiable scalar on the model's device)."""
     total = None
@@ -175,14 +173,13 @@ class SmoothnessRegularizer:
     """``model -> λ·R(W)`` for ``fit(regularizer=...)`` (proposal; companion paper, formula and λ unknown)."""
 
     def __init__(self, weight: float = 1e-2, layers: str | Sequence[str] = "first"):
-        if not (weight >= 0):
-            raise InputError(f"regulariser weight must be ≥ 0, got {weight}")
+        check_number(weight, "regulariser weight", 0.0, strict=False)
         self.weight, self.layers = float(weight), layers
 
     def __call__(self, model: nn.Module) -> torch.Tensor:
-        return self.weight * kernel_smoothness_penalty(model, self.layers)
+        return self.weight * conv_smoothness_penalty(model, self.layers)
 
 
-__all__ = ["conv_layers", "first_conv", "smoothing_mask", "smooth_weight", "smooth_kernels", "smoothing_operator",
-           "dct_matrix", "lowpass_weight", "lowpass_kernels", "kernel_roughness", "kernel_smoothness_penalty",
+__all__ = ["conv_layers", "first_conv", "smoothing_mask", "smooth_weight", "smooth_conv_kernels", "smoothing_operator",
+           "dct_matrix", "lowpass_weight", "lowpass_conv_kernels", "conv_kernel_roughness", "conv_smoothness_penalty",
            "SmoothnessRegularizer"]
