@@ -34,7 +34,7 @@ from freqlens.fourier.peaks import find_peaks, relative_error_at
 from freqlens.fourier.smoothing import GaussianSmoother, pairwise_squared_distances
 from freqlens.results import Result
 from freqlens.inference import OutputSelector, predict
-from freqlens.train import PeriodicTracker, TrainState
+from freqlens.train import Callback, PeriodicTracker, TrainState
 from freqlens.validation import as_tensor, check_finite, check_integer, check_labels, check_nonempty, check_same_length
 
 OutputTransform = Callable[[torch.Tensor], torch.Tensor] | str | None
@@ -467,3 +467,130 @@ def choose_delta(inputs, targets, target_fraction: tuple[float, float] = (0.2, 0
         if gap < best_gap:
             best, best_gap = float(d), gap
     return float(best)
+
+
+# ------------------------------------------------------------------------------------------- helpers of recipes
+
+class StopWhenConverged(Callback):
+    """Ends training once every peak of a :class:`ProjectionTracker` has had Δ_F < ``threshold`` for the last
+    ``patience`` records.
+
+    Args:
+        tracker: the projection tracker to watch; threshold: the Δ_F level; patience: records in a row.
+
+    Returns:
+        A ``fit`` callback.
+
+    Raises:
+        Nothing.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import torch
+        >>> x = torch.linspace(-3, 3, 64)[:, None]
+        >>> StopWhenConverged(ProjectionTracker(x, torch.sin(x)), threshold=0.1).patience
+        3
+    """
+
+    def __init__(self, tracker: "ProjectionTracker", threshold: float = 0.1, patience: int = 3):
+        self.tracker, self.threshold, self.patience = tracker, threshold, patience
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        hist = self.tracker.history[-self.patience:]
+        if len(hist) == self.patience and all(bool((h < self.threshold).all()) for h in hist):
+            state.stop_training = True
+
+
+class ModeErrorTracker(PeriodicTracker):
+    """Relative error of a network's solution in chosen sine modes of the 1-D Poisson problem, over training.
+
+    Args:
+        grid_inputs: (n + 1, 1) full grid on [−1, 1]; u_ref: (n − 1,) discrete reference solution;
+        modes: sine-mode indices j; basis: (n − 1, n − 1) orthonormal sine modes (``theory.poisson.sine_modes``);
+        every: record every ``every`` steps (and before training).
+
+    Returns:
+        A ``fit`` callback with ``steps`` and ``errors`` (one list of len(modes) per record).
+
+    Raises:
+        InputError: on ``every`` < 1.
+
+    Source:
+        spec fprinciple_lfp.md §A4 (per-frequency error E_j).
+
+    Example:
+        >>> from freqlens.theory import poisson
+        >>> n = 8
+        >>> tr = ModeErrorTracker(torch.linspace(-1, 1, n + 1)[:, None], torch.ones(n - 1, dtype=torch.float64),
+        ...                       [1], poisson.sine_modes(n), every=1)
+        >>> tr.every
+        1
+    """
+
+    def __init__(self, grid_inputs: torch.Tensor, u_ref: torch.Tensor, modes: Sequence[int], basis: torch.Tensor,
+                 every: int = 10):
+        from freqlens.theory import poisson
+
+        self._mode_errors = poisson.mode_errors
+        self.x, self.u_ref, self.modes, self.basis = grid_inputs, u_ref, list(modes), basis
+        self.every = self.check_every(every)
+        self.steps: list[int] = []
+        self.errors: list[list[float]] = []
+
+    def record(self, model: nn.Module, step: int) -> None:
+        with torch.no_grad():
+            h = model(self.x.to(next(model.parameters()).device)).double().cpu().squeeze(1)[1:-1]
+        self.steps.append(int(step))
+        self.errors.append(self._mode_errors(h, self.u_ref, self.modes, self.basis).tolist())
+
+    def recorded(self) -> list[int]:
+        return self.steps
+
+
+def filtering_order(result: FilteringHistory, delta: float, threshold: float = 0.2) -> dict[str, float]:
+    """The spec's filtering-method criteria (A3.4) at one δ, plus the same gap on errors normalised by their
+    value before training.
+
+    Args:
+        result: a :class:`FilteringHistory` whose first record is before training.
+        delta: one of ``result.deltas``.
+        threshold: the level of the "first epoch below" times.
+
+    Returns:
+        ``gap``: mean of e_high − e_low over records 1..⌊T/2⌋ (first half of training);
+        ``gap_normalized``: the same for e/e(0) (what training changed, not where the outputs started);
+        ``t_low`` / ``t_high``: first epoch with e < ``threshold`` (inf if never);
+        ``drop_low`` / ``drop_high``: 1 − e(end)/e(0).
+
+    Raises:
+        InputError: if ``delta`` is not one of the result's δ or fewer than 2 records exist.
+
+    Source:
+        spec fprinciple_lfp.md §A3.4 (gap and first-below times); the normalised gap is freqlens's.
+
+    Example:
+        >>> r = FilteringHistory([0, 1, 2, 3], [3.0], np.array([[1.0], [0.3], [0.1], [0.05]]),
+        ...                     np.array([[1.0], [0.9], [0.5], [0.1]]))
+        >>> round(filtering_order(r, 3.0)["gap"], 2), filtering_order(r, 3.0)["t_low"]
+        (0.6, 2.0)
+    """
+    if delta not in result.deltas:
+        raise InputError(f"δ = {delta} was not tracked; tracked: {result.deltas}")
+    i = result.deltas.index(delta)
+    e_low, e_high = np.asarray(result.e_low)[:, i], np.asarray(result.e_high)[:, i]
+    if len(e_low) < 2:
+        raise InputError("need at least two records (before and during training)")
+    half = max(2, len(e_low) // 2)
+    epochs = np.asarray(result.epochs, dtype=float)
+
+    def first(a):
+        hit = np.nonzero(a < threshold)[0]
+        return float(epochs[hit[0]]) if hit.size else float("inf")
+
+    nl, nh = e_low / e_low[0], e_high / e_high[0]
+    return {"gap": float(np.mean(e_high[1:half] - e_low[1:half])),
+            "gap_normalized": float(np.mean(nh[1:half] - nl[1:half])),
+            "t_low": first(e_low), "t_high": first(e_high),
+            "drop_low": float(1 - nl[-1]), "drop_high": float(1 - nh[-1])}

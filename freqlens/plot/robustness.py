@@ -119,7 +119,7 @@ def plot_filtering_figure(natural, images, trained_points: dict, examples: Seque
     and tested on filtered images as stars, then example images (top: original, bottom: filtered).
 
     Args:
-        natural: a :class:`~freqlens.probes.filtering.FilteringResult` of the natural model.
+        natural: a :class:`~freqlens.probes.filtering.FilteredAccuracy` of the natural model.
         images: (N, 3, H, W) images in [0, 1] (the first 4 are shown).
         trained_points: label → (bandwidth, accuracy in [0, 1]) of the models trained on filtered images.
         examples: (kind, bandwidth) of the two example panels.
@@ -132,8 +132,8 @@ def plot_filtering_figure(natural, images, trained_points: dict, examples: Seque
 
     Example:
         >>> import torch
-        >>> from freqlens.probes.filtering import FilteringResult, filter_images
-        >>> nat = FilteringResult(bandwidths=[3, 31], accuracy={"low": [0.2, 0.7], "high": [0.1, 0.6]},
+        >>> from freqlens.probes.filtering import FilteredAccuracy, filter_images
+        >>> nat = FilteredAccuracy(bandwidths=[3, 31], accuracy={"low": [0.2, 0.7], "high": [0.1, 0.6]},
         ...                       clean_accuracy=0.7, n_images=4)
         >>> fig, axes = plot_filtering_figure(nat, torch.rand(4, 3, 8, 8), {"HP 5": (5, 0.5)}, [("low", 3)],
         ...                                   filter_images)
