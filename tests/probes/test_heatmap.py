@@ -108,9 +108,11 @@ def test_dataloader_input_window_and_save_load(tmp_path):
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=5)
     r = fourier_heatmap(model, loader, eps=2.0, window=2, progress=False)
     full = fourier_heatmap(model, x, y, eps=2.0, progress=False)
-    rho = r.chebyshev_radius()
-    assert np.isnan(r.error[rho > 2]).all()
-    np.testing.assert_array_equal(r.error[rho <= 2], full.error[rho <= 2])
+    # stored at the window's size (5 × 5, axes −2 … 2), no NaN, equal to the centre of the full map
+    assert r.error.shape == (5, 5) and np.isfinite(r.error).all()
+    assert r.frequencies[0].tolist() == [-2, -1, 0, 1, 2] and r.image_size == [8, 8]
+    c = full.error.shape[0] // 2
+    np.testing.assert_array_equal(r.error, full.error[c - 2:c + 3, c - 2:c + 3])
     r.save(tmp_path / "hm.json")
     back = HeatmapResult.load(tmp_path / "hm.json")
     np.testing.assert_array_equal(back.error, r.error)
