@@ -18,9 +18,8 @@ import os
 
 import torch
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
-                                       output_selector,
-                                       prepare_out_dir)
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, add_speed_arguments,
+                                       load_eval_data, load_user_model, output_selector, prepare_out_dir)
 from freqlens.results import atomic_write_bytes
 from freqlens.validation import check_positive
 
@@ -56,7 +55,8 @@ def _run(args: argparse.Namespace) -> int:
     x, y = load_eval_data(args.data, args.data_root, args.limit, args.seed)
     res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
                           checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
-                          label=args.label, output=output_selector(args), amp=args.amp)
+                          label=args.label, output=output_selector(args), amp=args.amp,
+                          memory_budget=args.memory_budget, channels_last=args.channels_last, compile=args.compile)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     res.save(out / "heatmap.json")
@@ -76,7 +76,8 @@ def register(sub) -> None:
     p.add_argument("--bounds", type=float, nargs=2, default=(0.0, 1.0), metavar=("LOW", "HIGH"),
                    help="input-space bounds to clip perturbed images to (default 0 1)")
     p.add_argument("--no-clip", action="store_true", help="do not clip perturbed images")
-    p.add_argument("--max-batch", type=int, default=4096, help="perturbed images per forward pass (memory bound)")
-    p.add_argument("--window", type=int, default=None, help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: ImageNet 63×63)")
+    p.add_argument("--max-batch", type=int, default=None,
+                   help="perturbed images per forward pass (default: from --memory-budget and measured speed)")
+    add_speed_arguments(p)
     p.add_argument("--label", default="", help="model name for the figure title")
     p.set_defaults(func=_run)

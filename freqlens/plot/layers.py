@@ -22,12 +22,11 @@ def plot_layer_response(resp, max_layers: int | None = None, log: bool = True):
     """One heat map per layer: energy gain per input frequency (centred, DC in the middle), own colour bar."""
     names = resp.layer_names[:max_layers] if max_layers else resp.layer_names
     fig, axes = _grid(len(names))
-    h, w = resp.image_size[-2:]
     for i, name in enumerate(names):
         a = axes.flat[i]
         g = np.asarray(resp.gain[i], dtype=float)
         data = np.log10(np.maximum(g, 1e-12)) if log else g
-        im = a.imshow(data, cmap="magma", extent=centred_extent((h, w)))
+        im = a.imshow(data, cmap="magma", extent=centred_extent(np.asarray(resp.gain).shape[-2:]))
         a.set_title(f"{name} ({resp.layer_types[i]})", fontsize=8)
         a.set_xlabel("f_v (cycles/image)", fontsize=7)
         a.set_ylabel("f_u", fontsize=7)
