@@ -230,3 +230,25 @@ def test_ring_means_average_each_chebyshev_ring_and_mark_uncomputed_rings():
     res = HeatmapResult(error=err, eps=1.0, n_images=1, clean_error=0.0, bounds=None, seed=0, window=1)
     means = res.ring_means()
     assert means.shape == (3,) and means[0] == 4.0 and means[1] == 10.0 and np.isnan(means[2])
+
+
+def test_bf16_autocast_error_rates_within_one_point_of_fp32():
+    """Stated AMP tolerance (issue 18): on a fixed model, bf16 autocast moves the clean error and the mean
+    heat-map error by at most 1 percentage point."""
+    model = tiny_cnn()
+    x, y = tiny_data(n=300)
+    ref = fourier_heatmap(model, x, y, eps=2.0, window=2, progress=False)
+    amp = fourier_heatmap(model, x, y, eps=2.0, window=2, progress=False, amp="bf16")
+    assert abs(amp.clean_error - ref.clean_error) <= 1.0
+    assert abs(float(np.mean(amp.error)) - float(np.mean(ref.error))) <= 1.0
+
+
+def test_default_batch_is_tuned_without_changing_the_map():
+    """Default max_batch (budget + timed candidates) gives exactly the map of a fixed batch size."""
+    model = tiny_cnn()
+    x, y = tiny_data()
+    auto = fourier_heatmap(model, x, y, eps=2.0, progress=False, memory_budget="2M")
+    fixed = fourier_heatmap(model, x, y, eps=2.0, progress=False, max_batch=7)
+    np.testing.assert_array_equal(auto.error, fixed.error)
+    cl = fourier_heatmap(model, x, y, eps=2.0, progress=False, max_batch=50, channels_last=True, window=3)
+    np.testing.assert_allclose(cl.error, fixed.error[1:, 1:], atol=100 / 24 + 1e-9)
