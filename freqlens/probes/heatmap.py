@@ -381,12 +381,12 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
                 idx = todo[k0:k0 + group]
                 tuning = tuner.tuning
                 if tuning:
-                    (wrong, used), secs = timed(lambda: halve_on_oom(lambda b: run_group(idx, b), size,
+                    (wrong, used), secs = timed(lambda idx=idx, size=size: halve_on_oom(lambda b: run_group(idx, b), size,
                                                                      tuner.shrink))
                     if used == size:
                         tuner.record(size, idx.numel() * n, secs)
                 else:
-                    wrong, _ = halve_on_oom(lambda b: run_group(idx, b), size, tuner.shrink)
+                    wrong, _ = halve_on_oom(lambda b, idx=idx: run_group(idx, b), size, tuner.shrink)
                 counts_dev[todo_dev[k0:k0 + idx.numel()]] = wrong
                 done[idx] = True
                 k0 += idx.numel()

@@ -218,7 +218,7 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
             forward(net, ref[None], normalize=normalize, amp=amp, output=_ignore_output)
             base = {name: rec.outputs[name] for name, _ in chosen}
 
-            def run_chunk(sel: torch.Tensor, size: int) -> None:
+            def run_chunk(sel: torch.Tensor, size: int, ref=ref, base=base) -> None:
                 local = torch.zeros(len(chosen), sel.numel(), dtype=torch.float64)   # committed only when whole
                 for j0 in range(0, sel.numel(), size):
                     part = sel[j0:j0 + size]
@@ -237,7 +237,7 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
 
             for start in range(0, int(mine.numel()), max_batch):
                 sel = mine[start:start + max_batch]
-                _, max_batch = halve_on_oom(lambda b: run_chunk(sel, b), max_batch)
+                _, max_batch = halve_on_oom(lambda b, sel=sel: run_chunk(sel, b), max_batch)
                 bar.update(int(sel.numel()))
         bar.close()
     gains /= refs.shape[0]

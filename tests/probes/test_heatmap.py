@@ -252,3 +252,20 @@ def test_default_batch_is_tuned_without_changing_the_map():
     np.testing.assert_array_equal(auto.error, fixed.error)
     cl = fourier_heatmap(model, x, y, eps=2.0, progress=False, max_batch=50, channels_last=True, window=3)
     np.testing.assert_allclose(cl.error, fixed.error[1:, 1:], atol=100 / 24 + 1e-9)
+
+
+def test_long_run_announces_forward_passes_eta_and_what_a_resume_already_did(tmp_path, capsys):
+    x, y = tiny_data()
+    model = tiny_cnn()
+    fourier_heatmap(model, x, y, eps=2.0, max_batch=96, progress=True)
+    first = capsys.readouterr().err
+    assert f"{34 * 24:,} perturbed images to run, ETA" in first   # 8 × 8: 34 conjugate pairs × 24 images
+    ckpt = tmp_path / "hm.ckpt"
+    wrapped = StopAfter(model, calls=5)
+    with pytest.raises(KeyboardInterrupt):
+        fourier_heatmap(wrapped, x, y, eps=2.0, max_batch=96, checkpoint=ckpt, progress=False)
+    done = int(torch.load(ckpt, weights_only=True)["done"].sum())
+    wrapped.calls = -1
+    fourier_heatmap(wrapped, x, y, eps=2.0, max_batch=96, checkpoint=ckpt, progress=True)
+    err = capsys.readouterr().err
+    assert f"resuming: {done} of 34 frequencies already done; {(34 - done) * 24:,} perturbed images to run" in err
