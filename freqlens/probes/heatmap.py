@@ -154,7 +154,8 @@ def _distributed_context(distributed: bool | str, device: torch.device) -> tuple
 
 
 def _check_model_input(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalize: NormalizeArg,
-                       output: OutputSelector = None, amp: bool = False) -> None:
+                       output: OutputSelector = None, amp: bool = False) -> torch.Tensor:
+    """The model's logits on ``x`` (its first images), or a one-line error when it cannot take them."""
     try:
         logits = forward_logits(model, x, normalize, output=output, amp=amp)
     except ModelOutputError:
@@ -163,6 +164,7 @@ def _check_model_input(model: nn.Module, x: torch.Tensor, y: torch.Tensor, norma
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"the model cannot take images of shape {tuple(x.shape[1:])} (channels, H, W): {first}") from exc
     check_labels_fit(logits, y)
+    return logits
 
 
 def _output_tag(output: OutputSelector) -> str | int | None:
@@ -326,18 +328,21 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
     already = int(done[mine].sum())
     talk = progress and rank == 0
     with eval_mode(model), torch.inference_mode():
-        _check_model_input(net, x_dev[: min(n, 8)], y_dev, normalize, output, amp)
+        first = min(n, 8)
+        t_check = time.perf_counter()
+        clean_wrong = int((_check_model_input(net, x_dev[:first], y_dev, normalize, output, amp).argmax(1)
+                           != y_dev[:first]).sum())
+        t_check = time.perf_counter() - t_check
         budget_cap = max_batch or default_max_batch(
             net, x_dev[:1], memory_budget,
             run=lambda t: forward_logits(net, t, normalize, output=output, amp=amp))
         tuner = BatchTuner(budget_cap, fixed=max_batch)
         clean_bs = max_batch or budget_cap
-        clean_wrong = 0
         start = time.perf_counter()
-        for i0 in range(0, n, clean_bs):
+        for i0 in range(first, n, clean_bs):
             pred = forward_logits(net, x_dev[i0:i0 + clean_bs], normalize, output=output, amp=amp).argmax(1)
             clean_wrong += int((pred != y_dev[i0:i0 + clean_bs]).sum())
-        rate = n / max(time.perf_counter() - start, 1e-9)
+        rate = n / max(time.perf_counter() - start + t_check, 1e-9)
         if talk and todo.numel():
             print("fourier heat map: " + describe_run(int(todo.numel()) * n, rate, done=already,
                                                       total=int(mine.numel()), what="perturbed images"),
