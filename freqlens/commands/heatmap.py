@@ -30,12 +30,14 @@ def write_csv(result, path) -> None:
     wr = csv.writer(buf)
     wr.writerow(["p", "q", "f_u", "f_v", "error_pct", "n_images", "eps", "clip", "seed", "basis"])
     h, w = result.error.shape
+    full_h, full_w = result.image_size or (h, w)          # p, q: positions on the full centred grid
+    dp, dq = full_h // 2 - h // 2, full_w // 2 - w // 2
     clip = "none" if result.bounds is None else f"{result.bounds[0]:g}..{result.bounds[1]:g}"
     for p in range(h):
         for q in range(w):
             v = float(result.error[p, q])
             if v == v:
-                wr.writerow([p, q, p - h // 2, q - w // 2, f"{v:.4f}", result.n_images, result.eps, clip, result.seed,
+                wr.writerow([p + dp, q + dq, p - h // 2, q - w // 2, f"{v:.4f}", result.n_images, result.eps, clip, result.seed,
                              result.basis])
     atomic_write_bytes(path, buf.getvalue().encode())
 
