@@ -339,9 +339,15 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         tuner = BatchTuner(budget_cap, fixed=max_batch)
         clean_bs = max_batch or budget_cap
         start = time.perf_counter()
-        for i0 in range(first, n, clean_bs):
-            pred = forward_logits(net, x_dev[i0:i0 + clean_bs], normalize, output=output, amp=amp).argmax(1)
-            clean_wrong += int((pred != y_dev[i0:i0 + clean_bs]).sum())
+
+        def clean_pass(bs: int) -> int:
+            wrong = 0
+            for i0 in range(first, n, bs):
+                pred = forward_logits(net, x_dev[i0:i0 + bs], normalize, output=output, amp=amp).argmax(1)
+                wrong += int((pred != y_dev[i0:i0 + bs]).sum())
+            return wrong
+
+        clean_wrong += halve_on_oom(clean_pass, clean_bs)[0]
         rate = n / max(time.perf_counter() - start + t_check, 1e-9)
         if talk and todo.numel():
             print("fourier heat map: " + describe_run(int(todo.numel()) * n, rate, done=already,

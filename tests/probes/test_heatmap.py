@@ -269,3 +269,26 @@ def test_long_run_announces_forward_passes_eta_and_what_a_resume_already_did(tmp
     fourier_heatmap(wrapped, x, y, eps=2.0, max_batch=96, checkpoint=ckpt, progress=True)
     err = capsys.readouterr().err
     assert f"resuming: {done} of 34 frequencies already done; {(34 - done) * 24:,} perturbed images to run" in err
+
+
+class OOMAbove(nn.Module):
+    """Raises CUDA's out-of-memory error on batches larger than ``limit`` (a device that is too small)."""
+
+    def __init__(self, inner, limit):
+        super().__init__()
+        self.inner, self.limit = inner, limit
+
+    def forward(self, x):
+        if x.shape[0] > self.limit:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        return self.inner(x)
+
+
+def test_out_of_memory_halves_the_batch_and_gives_the_same_map():
+    model = tiny_cnn()
+    x, y = tiny_data()
+    ref = fourier_heatmap(model, x, y, eps=2.0, max_batch=8, progress=False)
+    small = OOMAbove(model, 16)
+    for kw in ({"max_batch": 96}, {}):            # a user's batch, and the default (budget + tuning)
+        res = fourier_heatmap(small, x, y, eps=2.0, progress=False, **kw)
+        np.testing.assert_array_equal(res.error, ref.error)
