@@ -19,6 +19,11 @@ $py -m pytest -q -p no:cacheprovider --import-mode=importlib $(grep -rl "cuda.is
   echo "== heat map, ResNet-20"; $py benchmarks/heatmap.py --device cuda --model resnet20
   echo "== post-averaging"; $py benchmarks/post_averaging.py --device cuda
   echo "== HFC tracker"; $py benchmarks/hfc_tracker.py --device cuda
+  echo "== ImageNet heat map, ResNet-50, 224x224, window 31 (fp32 and bf16, peak memory, paper-map time)"
+  $py benchmarks/heatmap_imagenet.py --device cuda --amp bf16
+  echo "== sharding efficiency: the same map on 2 processes of this GPU (torchrun)"
+  $py -m torch.distributed.run --standalone --nproc-per-node 2 benchmarks/heatmap_imagenet.py --device cuda \
+      --rounds 1 2>&1 | grep -E "heat map|freqlens/limit" | head -4
 } 2>&1 | tee "$out/bench.log"
 # issue 15: the fast trainer at full size (target ≥ 93 % on the 1 000 test images within 60 s of training on one
 # H200), then the whole reproduction table at full size from a cold cache (trains the shared natural, Gaussian
@@ -34,3 +39,6 @@ $py -m pytest -q -p no:cacheprovider --import-mode=importlib $(grep -rl "cuda.is
   $py -m freqlens.cli reproduce --all --full --device cuda --no-progress --out "$out/full"
   echo "reproduce --all --full: $(( $(date +%s) - start )) s"
 } 2>&1 | tee "$out/reproduce_full.log"
+# the README line that holds the paper-map time (replace the placeholder in README.md with it)
+grep "^README:" "$out/bench.log" | sed 's/^README: //' > "$out/readme_line.txt"
+echo "README figure -> $out/readme_line.txt"

@@ -66,6 +66,8 @@ _MODULE_NAMES: dict[str, list[str]] = {
     "freqlens.fourier.smoothing": ["gaussian_smooth"],
     # models, data, recipes
     "freqlens.models": ["MLP", "SmallCNN", "ConvNet", "with_normalization"],
+    "freqlens.models.imagenet_resnet": ["resnet50"],
+    "freqlens.batching": ["memory_budget", "default_max_batch", "parse_memory"],
     "freqlens.data": ["load_dataset"],
     "freqlens.recipes": ["run_recipe", "list_recipes"],
     # inference helpers

@@ -206,18 +206,19 @@ class MeanStd:
         return f"MeanStd(mean={self.mean}, std={self.std})"
 
 
-def autocast(device: torch.device, enabled: bool):
+def autocast(device: torch.device, enabled: bool | str):
     """A :func:`torch.autocast` context for ``device`` when ``enabled`` (bfloat16 on CPU, float16 on CUDA).
 
     Args:
         device: the model's device.
-        enabled: False gives a no-op context.
+        enabled: False gives a no-op context; True the device's default half type; "bf16"/"bfloat16" or
+            "fp16"/"float16" that type.
 
     Returns:
         A context manager.
 
     Raises:
-        Nothing.
+        InputError: an unknown precision name.
 
     Source: freqlens.
 
@@ -227,7 +228,16 @@ def autocast(device: torch.device, enabled: bool):
     """
     if not enabled:
         return contextlib.nullcontext()
+    if isinstance(enabled, str):
+        dtype = AMP_DTYPES.get(enabled.lower())
+        if dtype is None:
+            raise InputError(f"amp must be True, False, 'bf16' or 'fp16', got {enabled!r}")
+        return torch.autocast(device_type=device.type, dtype=dtype)
     return torch.autocast(device_type=device.type)
+
+
+#: ``amp=`` names of the autocast precisions
+AMP_DTYPES = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp16": torch.float16, "float16": torch.float16}
 
 
 def _floating_dtype(model: nn.Module) -> torch.dtype | None:

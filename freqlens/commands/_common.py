@@ -64,7 +64,20 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", default=None, metavar="KEY",
                    help="which part of the model's output holds the class scores: a dict key (e.g. logits) or an "
                         "integer tuple index (e.g. 0) (default: the tensor itself, else 'logits', else the first tensor)")
-    p.add_argument("--amp", action="store_true", help="run the model under torch.autocast (default: off)")
+    p.add_argument("--amp", nargs="?", const=True, default=False, choices=(True, "bf16", "fp16"), metavar="bf16|fp16",
+                   help="run the model under torch.autocast (bare --amp: bfloat16 on CPU, float16 on CUDA)")
+
+
+def add_speed_arguments(p: argparse.ArgumentParser, window: bool = True) -> None:
+    """``--memory-budget --channels-last --compile`` (and ``--window``) for probes that build perturbed batches."""
+    p.add_argument("--memory-budget", default=None, metavar="SIZE",
+                   help="memory one batch may use, e.g. 2G (default: a quarter of the free RAM, at most 2G on CPU, "
+                        "or of the free GPU memory)")
+    p.add_argument("--channels-last", action="store_true", help="run the model in channels-last memory format")
+    p.add_argument("--compile", action="store_true", help="wrap the model with torch.compile (long runs only)")
+    if window:
+        p.add_argument("--window", type=int, default=None,
+                       help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: the ImageNet 63×63 map)")
 
 
 def output_selector(args: argparse.Namespace):

@@ -18,8 +18,9 @@ import os
 
 import torch
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, data_from_args, model_from_args,
-                                       normalize_from_args, output_selector, prepare_out_dir)
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, add_speed_arguments,
+                                       data_from_args, model_from_args, normalize_from_args, output_selector,
+                                       prepare_out_dir)
 from freqlens.results import atomic_write_bytes
 from freqlens.validation import check_positive
 
@@ -30,12 +31,14 @@ def write_csv(result, path) -> None:
     wr = csv.writer(buf)
     wr.writerow(["p", "q", "f_u", "f_v", "error_pct", "n_images", "eps", "clip", "seed", "basis"])
     h, w = result.error.shape
+    full_h, full_w = result.image_size or (h, w)          # p, q: positions on the full centred grid
+    dp, dq = full_h // 2 - h // 2, full_w // 2 - w // 2
     clip = "none" if result.bounds is None else f"{result.bounds[0]:g}..{result.bounds[1]:g}"
     for p in range(h):
         for q in range(w):
             v = float(result.error[p, q])
             if v == v:
-                wr.writerow([p, q, p - h // 2, q - w // 2, f"{v:.4f}", result.n_images, result.eps, clip, result.seed,
+                wr.writerow([p + dp, q + dq, p - h // 2, q - w // 2, f"{v:.4f}", result.n_images, result.eps, clip, result.seed,
                              result.basis])
     atomic_write_bytes(path, buf.getvalue().encode())
 
@@ -56,7 +59,8 @@ def _run(args: argparse.Namespace) -> int:
     x, y = data_from_args(args, model=model)
     res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
                           checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
-                          label=args.label, normalize=normalize, output=output_selector(args), amp=args.amp)
+                          label=args.label, normalize=normalize, output=output_selector(args), amp=args.amp,
+                          memory_budget=args.memory_budget, channels_last=args.channels_last, compile=args.compile)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     res.save(out / "heatmap.json")
@@ -76,8 +80,9 @@ def register(sub) -> None:
     p.add_argument("--bounds", type=float, nargs=2, default=(0.0, 1.0), metavar=("LOW", "HIGH"),
                    help="input-space bounds to clip perturbed images to")
     p.add_argument("--no-clip", action="store_true", help="do not clip perturbed images")
-    p.add_argument("--max-batch", type=int, default=4096, help="perturbed images per forward pass (memory bound)")
-    p.add_argument("--window", type=int, default=None, help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: ImageNet 63×63)")
+    p.add_argument("--max-batch", type=int, default=None,
+                   help="perturbed images per forward pass (default: from --memory-budget and measured speed)")
+    add_speed_arguments(p)
     p.add_argument("--label", default="", help="model name for the figure title")
     p.add_argument("--vmin", type=float, default=None, help="lower end of the colour scale, as an error rate in [0, 1] (the paper: 0.1); default: the map's minimum")
     p.add_argument("--vmax", type=float, default=None, help="upper end of the colour scale, as an error rate in [0, 1] (the paper: 1); default: the map's maximum")

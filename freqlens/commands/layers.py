@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, data_from_args, model_from_args,
-                                       normalize_from_args, prepare_out_dir)
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, add_speed_arguments,
+                                       data_from_args, model_from_args, normalize_from_args, prepare_out_dir)
 from freqlens.results import atomic_write_json
 
 
@@ -23,7 +23,11 @@ def _layers(args: argparse.Namespace) -> int:
     for mode in modes:
         resp = layer_frequency_response(model, image_size=tuple(x.shape[1:]), images=x if mode == "perturbation" else None,
                                         mode=mode, eps=args.eps, n_images=args.images, progress=not args.no_progress,
-                                        normalize=normalize, amp=args.amp)
+                                        normalize=normalize, amp=args.amp, window=args.window, memory_budget=args.memory_budget,
+                                        max_batch=args.max_batch, channels_last=args.channels_last,
+                                        compile=args.compile)
+        if int(__import__("os").environ.get("RANK", "0")) != 0:
+            continue
         resp.save(out / f"layer_response_{mode}.json")
         save_figure(resp.plot()[0], out / f"layer_response_{mode}.png")
         summary[mode] = {"band": f"low 0<r≤{args.low:g}, high r>{args.high:g}",
@@ -45,9 +49,12 @@ def register(sub) -> None:
     add_model_arguments(p)
     add_common_arguments(p)
     p.add_argument("--mode", choices=("basis", "perturbation", "both"), default="both",
-                   help="basis images alone, natural image + basis perturbation, or both")
-    p.add_argument("--eps", type=float, default=4.0, help="ℓ2 norm of the basis perturbation per channel")
-    p.add_argument("--images", type=int, default=4, help="natural images averaged in perturbation mode")
-    p.add_argument("--low", type=float, default=4.0, help="low band: 0 < radius ≤ LOW cycles/image")
-    p.add_argument("--high", type=float, default=12.0, help="high band: radius > HIGH cycles/image")
+                   help="basis images alone, natural image + basis perturbation, or both (default)")
+    p.add_argument("--eps", type=float, default=4.0, help="ℓ2 norm of the basis perturbation per channel (default 4)")
+    p.add_argument("--images", type=int, default=4, help="natural images averaged in perturbation mode (default 4)")
+    p.add_argument("--low", type=float, default=4.0, help="low band: 0 < radius ≤ LOW cycles/image (default 4)")
+    p.add_argument("--high", type=float, default=12.0, help="high band: radius > HIGH cycles/image (default 12)")
+    p.add_argument("--max-batch", type=int, default=None,
+                   help="basis images per forward pass (default: from --memory-budget)")
+    add_speed_arguments(p)
     p.set_defaults(func=_layers)

@@ -46,5 +46,7 @@ def register(sub) -> None:
                    help=f"comma-separated sections: {', '.join(names)}")
     for flag in all_flags():  # each section's own settings
         p.add_argument(flag.option, dest=flag.dest, type=flag.type, default=flag.default, help=flag.help)
-    p.add_argument("--max-batch", type=int, default=1024, help="images per forward pass")
+    p.add_argument("--max-batch", type=int, default=None,
+                   help="images per forward pass (default: from the memory budget in the heat map, noise and "
+                        "filtering; 1024 elsewhere)")
     p.set_defaults(func=_run)

@@ -128,4 +128,32 @@ def chebyshev_radius(height: int, width: int, centered: bool = False, device=Non
     return torch.maximum(fu.abs()[:, None], fv.abs()[None, :])
 
 
-__all__ = ["fft_frequencies", "centered_frequencies", "radial_frequency", "chebyshev_radius"]
+def window_slices(height: int, width: int, window: int | None) -> tuple[slice, slice]:
+    """Rows and columns of a centred (H, W) map that hold the frequencies with max(|f_u|, |f_v|) ≤ ``window``.
+
+    Args:
+        height, width: size of the centred map (DC at (⌊H/2⌋, ⌊W/2⌋)).
+        window: the largest |frequency| kept (cycles per image); None keeps everything. An axis is cut only
+            when the window fits in it symmetrically (−window … window); otherwise it stays whole.
+
+    Returns:
+        ``(rows, cols)`` slices; the cut map is (2·window + 1) wide on every cut axis, centred on DC, so
+        :func:`centered_frequencies` of its size gives −window … window.
+
+    Source: freqlens.
+
+    Example:
+        >>> window_slices(224, 224, 31)
+        (slice(81, 144, None), slice(81, 144, None))
+        >>> centered_frequencies(144 - 81)[[0, -1]].tolist()
+        [-31, 31]
+    """
+    def cut(n: int) -> slice:
+        if window is None or int(window) > (n - 1) // 2:
+            return slice(0, n)
+        return slice(n // 2 - int(window), n // 2 + int(window) + 1)
+
+    return cut(int(height)), cut(int(width))
+
+
+__all__ = ["fft_frequencies", "centered_frequencies", "radial_frequency", "chebyshev_radius", "window_slices"]

@@ -50,7 +50,7 @@ def plot_layer_response(resp, max_layers: int | None = None, log: bool = True, l
     axes, im = [], None
     for i, name in enumerate(names):
         a = fig.add_subplot(gs[i // cols, i % cols])
-        im = a.imshow(data[i], cmap="magma", norm=norm, extent=centred_extent((h, w)))
+        im = a.imshow(data[i], cmap="magma", norm=norm, extent=centred_extent(gains.shape[-2:]))  # a window: its size
         short = name if len(name) <= 24 else "…" + name[-23:]
         a.set_title(f"{i + 1}. {short}\n({resp.layer_types[i]})", fontsize=6)
         a.set_xlabel("f_v (cycles/image)", fontsize=6)

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
 from freqlens.fourier.filters import apply_mask, filter_mask, image_spectrum
-from freqlens.inference import NormalizeArg, OutputSelector, accuracy, forward_logits, gather
+from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
 from freqlens.results import Result
 from freqlens.validation import check_images, check_labels_fit, check_nonempty, check_rank
 
@@ -54,38 +54,80 @@ def filter_images(images: torch.Tensor, kind: str, bandwidth: int, spectrum: tor
 def filtered_accuracy(model: nn.Module, images, labels: torch.Tensor | None = None,
                       bandwidths: Sequence[int] = (3, 7, 11, 15, 23, 31), kinds: Sequence[str] = ("low", "high"),
                       bounds: tuple[float, float] | None = (0.0, 1.0), normalize: NormalizeArg = None,
-                      max_batch: int = 1024, limit: int | None = None, progress: bool = True,
-                      label: str = "", output: OutputSelector = None, amp: bool = False) -> FilteredAccuracy:
+                      max_batch: int | None = None, limit: int | None = None, progress: bool = True,
+                      label: str = "", output: OutputSelector = None, amp: bool | str = False,
+                      memory_budget: str | int | None = None, channels_last: bool = False,
+                      compile: bool = False) -> FilteredAccuracy:
     """Top-1 accuracy of ``model`` on images (N, C, H, W) filtered by each kind × bandwidth.
 
+    Images are filtered one batch at a time (one FFT per batch, shared by every kind and bandwidth), so memory
+    is bounded by the batch, not by N.
+
     Args:
+        images: (N, C, H, W) within ``bounds``, or a DataLoader/Dataset (gathered; ``limit`` keeps the first).
+        labels: (N,) class indices.
+        bandwidths: square low-/high-pass half-widths in cycles per image; kinds: "low", "high".
         normalize: a callable or a (mean, std) pair applied right before the model.
         output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
             :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where it is > 0.
-        amp: run the model under :func:`torch.autocast`.
+        amp: run the model under :func:`torch.autocast` (True, "bf16", "fp16").
+        max_batch: images per forward pass; default from ``memory_budget`` (:mod:`freqlens.batching`).
+        memory_budget, channels_last, compile: as in :func:`freqlens.fourier_heatmap`.
 
-    Example::
+    Returns:
+        :class:`FilteredAccuracy`: one accuracy in [0, 1] per kind and bandwidth, and the clean accuracy.
 
-        >>> res = filtered_accuracy(model, x_test, y_test, bandwidths=[3, 7, 15, 31])
-        >>> res.accuracy["high"]   # one accuracy per bandwidth
+    Raises:
+        InputError: bad images, labels or bandwidths (one line).
+
+    Source: Yin et al. 2019, Sec. 4 (accuracy on low-/high-pass filtered images).
+
+    Example:
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 2))
+        >>> res = filtered_accuracy(net, torch.rand(6, 3, 8, 8), torch.tensor([0, 1] * 3), bandwidths=[1, 3],
+        ...                         progress=False)
+        >>> len(res.accuracy["low"]), res.n_images
+        (2, 6)
     """
+    from freqlens.batching import default_max_batch
+    from freqlens.probes.heatmap import prepare_model
+
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     bandwidths = check_nonempty(bandwidths, "bandwidths", "(3, 7, 15, 31)")
     dev = model_device(model)
-    x = x.to(dev)
-    with eval_mode(model), torch.inference_mode():
-        check_labels_fit(forward_logits(model, x[:2], normalize, output=output, amp=amp), y)
-    clean = accuracy(model, x, y, normalize=normalize, batch_size=max_batch, output=output, amp=amp)
-    acc: dict[str, list[float]] = {}
+    net = prepare_model(model, channels_last=channels_last, compile=compile)
     jobs = [(k, int(b)) for k in kinds for b in bandwidths]
-    spectrum = image_spectrum(x)  # one FFT for every kind and bandwidth
-    for kind, b in tqdm(jobs, desc="filtered accuracy", disable=not progress, leave=False):
-        xf = filter_images(x, kind, b, spectrum)
-        acc.setdefault(kind, []).append(accuracy(model, xf, y, normalize=normalize,
-                                                        batch_size=max_batch, output=output, amp=amp))
-    return FilteredAccuracy(bandwidths=[int(b) for b in bandwidths], accuracy=acc, clean_accuracy=clean,
-                           n_images=int(x.shape[0]), label=label)
+    n = x.shape[0]
+    correct = {job: 0 for job in jobs}
+    clean = 0
+
+    def hits(batch: torch.Tensor, yb: torch.Tensor) -> int:
+        if channels_last:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        return int((forward_logits(net, batch, normalize, output=output, amp=amp).argmax(1) == yb).sum())
+
+    with eval_mode(model), torch.inference_mode():
+        check_labels_fit(forward_logits(net, x[:2].to(dev), normalize, output=output, amp=amp), y)
+        if max_batch is None:
+            # the batch, its complex spectrum (2 floats per value) and a filtered copy
+            max_batch = default_max_batch(net, x[:1].to(dev), memory_budget, input_copies=6,
+                                          run=lambda t: forward_logits(net, t, normalize, output=output, amp=amp))
+        bar = tqdm(total=len(jobs) * n, desc="filtered accuracy", disable=not progress, leave=False)
+        for s in range(0, n, max_batch):
+            xb, yb = x[s:s + max_batch].to(dev), y[s:s + max_batch].to(dev)
+            clean += hits(xb, yb)
+            spectrum = image_spectrum(xb)  # one FFT for every kind and bandwidth
+            for job in jobs:
+                correct[job] += hits(filter_images(xb, job[0], job[1], spectrum), yb)
+                bar.update(xb.shape[0])
+            del spectrum
+        bar.close()
+    acc: dict[str, list[float]] = {}
+    for kind, b in jobs:
+        acc.setdefault(kind, []).append(correct[(kind, b)] / n)
+    return FilteredAccuracy(bandwidths=[int(b) for b in bandwidths], accuracy=acc, clean_accuracy=clean / n,
+                            n_images=int(n), label=label)
 
 
 __all__ = ["FilteredAccuracy", "filter_images", "filtered_accuracy"]

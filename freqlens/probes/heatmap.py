@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from freqlens import __version__
 from freqlens.errors import CheckpointError, InputError, ModelOutputError
 from freqlens.fingerprint import model_digest, tensor_digest, value_digest
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
-from freqlens.fourier.grid import centered_frequencies, chebyshev_radius
+from freqlens.fourier.grid import centered_frequencies, chebyshev_radius, window_slices
 from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
 from freqlens.results import Result, atomic_write_bytes
 from freqlens.validation import check_images, check_integer, check_labels_fit, check_positive
@@ -51,7 +52,9 @@ _CHECKPOINT_VERSION = 2  # 2: fingerprints from freqlens.fingerprint, incl. norm
 class HeatmapResult(Result):
     """Error rate (%) per frequency, centred layout: ``error[p, q]`` is the error under the basis of
     frequency (f_u, f_v) = (p − ⌊H/2⌋, q − ⌊W/2⌋); DC in the middle; for even sizes row/column 0 hold the
-    Nyquist frequency −H/2 (or −W/2). NaN where not computed (outside ``window``)."""
+    Nyquist frequency −H/2 (or −W/2). With a ``window`` the map is stored at the window's size
+    ((2·window + 1) per axis that the window cuts, e.g. 63 × 63 with axes −31 … 31 for window 31 on 224 × 224);
+    ``image_size`` keeps the (H, W) of the images."""
 
     error: np.ndarray
     eps: float
@@ -62,6 +65,7 @@ class HeatmapResult(Result):
     window: int | None = None
     basis: str = BASIS_NAME
     label: str = ""
+    image_size: list[int] | None = None
 
     @property
     def frequencies(self) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +143,8 @@ def _distributed_context(distributed: bool | str, device: torch.device) -> tuple
 
 
 def _check_model_input(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalize: NormalizeArg,
-                       output: OutputSelector = None, amp: bool = False) -> None:
+                       output: OutputSelector = None, amp: bool = False) -> torch.Tensor:
+    """The model's logits on ``x`` (its first images), or a one-line error when it cannot take them."""
     try:
         logits = forward_logits(model, x, normalize, output=output, amp=amp)
     except ModelOutputError:
@@ -148,6 +153,7 @@ def _check_model_input(model: nn.Module, x: torch.Tensor, y: torch.Tensor, norma
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"the model cannot take images of shape {tuple(x.shape[1:])} (channels, H, W): {first}") from exc
     check_labels_fit(logits, y)
+    return logits
 
 
 def _output_tag(output: OutputSelector) -> str | int | None:
@@ -186,12 +192,44 @@ def _save_checkpoint(path: Path, meta: dict, counts: torch.Tensor, done: torch.T
     atomic_write_bytes(path, buf.getvalue())
 
 
+def prepare_model(model: nn.Module, channels_last: bool = False, compile: bool = False):
+    """The module to call in a probe: ``model`` itself, in channels-last memory format (in place, for conv nets
+    on GPU or oneDNN CPUs) and/or wrapped by :func:`torch.compile`.
+
+    Args:
+        model: the network.
+        channels_last: convert its 4-D weights to ``torch.channels_last``.
+        compile: wrap it with ``torch.compile`` (first call compiles: worth it for long runs only).
+
+    Returns:
+        A callable module with the same outputs.
+
+    Raises:
+        InputError: ``torch.compile`` is not usable in this PyTorch build.
+
+    Source: freqlens.
+
+    Example:
+        >>> prepare_model(nn.Conv2d(3, 4, 3), channels_last=True).weight.is_contiguous(memory_format=torch.channels_last)
+        True
+    """
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    if compile:
+        if not hasattr(torch, "compile"):
+            raise InputError("compile=True needs torch.compile (PyTorch ≥ 2.0); drop --compile")
+        model = torch.compile(model, dynamic=False)
+    return model
+
+
 def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None, eps: float = 4.0,
                     bounds: tuple[float, float] | None = (0.0, 1.0), normalize: NormalizeArg = None,
-                    max_batch: int = 4096, seed: int = 0, checkpoint: str | os.PathLike | None = None,
+                    max_batch: int | None = None, seed: int = 0, checkpoint: str | os.PathLike | None = None,
                     window: int | None = None, limit: int | None = None, progress: bool = True,
                     checkpoint_interval: float = 30.0, distributed: bool | str = "auto",
-                    label: str = "", output: OutputSelector = None, amp: bool = False) -> HeatmapResult:
+                    label: str = "", output: OutputSelector = None, amp: bool | str = False,
+                    memory_budget: str | int | None = None, channels_last: bool = False,
+                    compile: bool = False) -> HeatmapResult:
     """Error rate (%) of ``model`` under Fourier-basis perturbations of ℓ2 norm ``eps`` per channel.
 
     Args:
@@ -203,35 +241,52 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         normalize: a callable or (mean, std) pair, applied after perturbing and clipping, right before the model.
         output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
             :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where it is > 0.
-        amp: run the model under :func:`torch.autocast`.
-        max_batch: perturbed images per forward pass (bases × images); bounds memory.
+        amp: run the model under :func:`torch.autocast` (True: the device's default half type; "bf16"/"fp16").
+        max_batch: perturbed images per forward pass (bases × images). Default (None): the largest power of two
+            that fits ``memory_budget`` (:mod:`freqlens.batching`), then the fastest of a few sizes timed on the
+            first chunks. On CUDA out-of-memory the batch is halved and the chunk rerun.
+        memory_budget: bytes (or "2G") one batch may use; default a fraction of the free RAM / GPU memory.
+        channels_last: run in channels-last memory format. compile: wrap the model with ``torch.compile``.
         seed: signs of basis k come from a generator seeded by (seed, k).
         checkpoint: file for partial results (written atomically every ``checkpoint_interval`` seconds, on
             interruption and at the end); an existing file of the same configuration is resumed.
-        window: only frequencies with max(|f_u|, |f_v|) ≤ ``window`` (e.g. 31 → the 63 × 63 ImageNet window).
+        window: only frequencies with max(|f_u|, |f_v|) ≤ ``window`` (e.g. 31 → the 63 × 63 ImageNet window);
+            the result is then stored at the window's size.
         distributed: "auto" shards frequencies over the ``torchrun`` processes (or an initialised process
             group); False never does. Every rank returns the full map.
 
     Returns:
-        :class:`HeatmapResult` with ``error`` (H, W), centred layout, in percent.
+        :class:`HeatmapResult` with ``error`` (H, W) — or (2·window + 1)² with a window — centred, in percent.
 
-    Example::
+    Raises:
+        InputError: bad images, labels, eps, window or batch settings (one line).
+        CheckpointError: the checkpoint belongs to another configuration.
 
-        >>> res = fourier_heatmap(model, x_test[:1000], y_test[:1000], eps=4.0)   # CIFAR-10, x in [0, 1]
-        >>> res.error.shape, res.band_mean(12, 16) - res.band_mean(0, 1)
-        >>> fig, ax = res.plot()
+    Source: Yin et al. 2019, "A Fourier perspective on model robustness", Sec. 3 (Fourier heat map).
+
+    Example:
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 2))
+        >>> res = fourier_heatmap(net, torch.rand(4, 3, 8, 8), torch.tensor([0, 1, 0, 1]), eps=2.0, window=2,
+        ...                       progress=False)
+        >>> res.error.shape, res.frequencies[0].tolist()
+        ((5, 5), [-2, -1, 0, 1, 2])
     """
+    from freqlens.batching import BatchTuner, default_max_batch, describe_run, halve_on_oom, timed
+
     x, y = gather(images, labels, limit)
     if isinstance(eps, bool) or not isinstance(eps, (int, float)):
         raise InputError(f"eps must be a positive ℓ2 norm per channel (e.g. 4 for CIFAR-10), got {eps!r}")
     eps = check_positive(eps, "eps", hint="an ℓ2 norm per channel, e.g. 4 for CIFAR-10")
-    max_batch = check_integer(max_batch, "max_batch")
+    if max_batch is not None:
+        max_batch = check_integer(max_batch, "max_batch")
     check_images(x, y, bounds)
     if window is not None:
         window = check_integer(window, "window", minimum=0)
     dev = model_device(model)
     n, c, h, w = x.shape
     x_dev = x.to(dev, dtype=torch.float32)
+    if channels_last:
+        x_dev = x_dev.contiguous(memory_format=torch.channels_last)
     y_dev = y.to(dev)
 
     positions = unique_positions(h, w)          # global index k of a pair = its row here (keys the signs)
@@ -256,41 +311,85 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         if loaded is not None:
             counts, done = loaded
 
-    nb = min(n, int(max_batch))
-    mb = max(1, int(max_batch) // nb)
+    net = prepare_model(model, channels_last=channels_last, compile=compile)
     lo, hi = (bounds if bounds is not None else (None, None))
     todo = mine[~done[mine]]
+    already = int(done[mine].sum())
+    talk = progress and rank == 0
     with eval_mode(model), torch.inference_mode():
-        _check_model_input(model, x_dev[: min(n, 8)], y_dev, normalize, output, amp)
-        clean_wrong = 0
-        for i0 in range(0, n, max_batch):
-            pred = forward_logits(model, x_dev[i0:i0 + max_batch], normalize, output=output, amp=amp).argmax(1)
-            clean_wrong += int((pred != y_dev[i0:i0 + max_batch]).sum())
+        first = min(n, 8)
+        t_check = time.perf_counter()
+        clean_wrong = int((_check_model_input(net, x_dev[:first], y_dev, normalize, output, amp).argmax(1)
+                           != y_dev[:first]).sum())
+        t_check = time.perf_counter() - t_check
+        budget_cap = max_batch or default_max_batch(
+            net, x_dev[:1], memory_budget,
+            run=lambda t: forward_logits(net, t, normalize, output=output, amp=amp))
+        tuner = BatchTuner(budget_cap, fixed=max_batch)
+        clean_bs = max_batch or budget_cap
+        start = time.perf_counter()
+
+        def clean_pass(bs: int) -> int:
+            wrong = 0
+            for i0 in range(first, n, bs):
+                pred = forward_logits(net, x_dev[i0:i0 + bs], normalize, output=output, amp=amp).argmax(1)
+                wrong += int((pred != y_dev[i0:i0 + bs]).sum())
+            return wrong
+
+        clean_wrong += halve_on_oom(clean_pass, clean_bs)[0]
+        rate = n / max(time.perf_counter() - start + t_check, 1e-9)
+        if talk and todo.numel():
+            print("fourier heat map: " + describe_run(int(todo.numel()) * n, rate, done=already,
+                                                      total=int(mine.numel()), what="perturbed images"),
+                  file=sys.stderr, flush=True)
         last_save = time.monotonic()
-        bar = tqdm(total=int(todo.numel()), desc="fourier heat map", unit="freq", disable=not progress or rank != 0,
-                   leave=False)
-        # Counts stay on the device until a checkpoint or the end: no host sync per chunk, so on a GPU the host
-        # prepares the next chunk (signs, bases) while the device still works on this one.
-        # Host-to-device copies go through pinned memory without blocking: a copy from pageable memory would wait
-        # for the device to finish the previous chunk.
+        bar = tqdm(total=int(todo.numel()), desc="fourier heat map", unit="freq", disable=not talk, leave=False)
+        # Counts stay on the device until a checkpoint or the end: no host sync per chunk (except while the
+        # batch size is being timed), so on a GPU the host prepares the next chunk while the device works.
+        # Host-to-device copies go through pinned memory without blocking. Perturbed batches are built one
+        # forward pass at a time: memory is bounded by the batch size, never by the number of frequencies.
         counts_dev = counts.to(dev)
         todo_dev = todo.to(dev)
-        try:
-            for k0 in range(0, int(todo.numel()), mb):
-                idx = todo[k0:k0 + mb]
-                basis = _to_device(fourier_basis(h, w, positions[idx]) * float(eps), dev)      # (mb, H, W)
-                signs = _to_device(torch.stack([basis_signs(seed, int(k), n, c) for k in idx]).float(), dev)  # (mb, N, C)
-                wrong = torch.zeros(idx.numel(), dtype=torch.long, device=dev)
+
+        def run_group(idx: torch.Tensor, size: int) -> torch.Tensor:
+            nb = min(n, size)
+            per = max(1, size // nb)
+            wrong = torch.zeros(idx.numel(), dtype=torch.long, device=dev)
+            for j0 in range(0, idx.numel(), per):
+                sub = idx[j0:j0 + per]
+                basis = _to_device(fourier_basis(h, w, positions[sub]) * float(eps), dev)         # (b, H, W)
+                signs = _to_device(torch.stack([basis_signs(seed, int(k), n, c) for k in sub]).float(), dev)
                 for i0 in range(0, n, nb):
                     xb = x_dev[i0:i0 + nb]
-                    pert = xb[None] + signs[:, i0:i0 + nb, :, None, None] * basis[:, None, None]
+                    pert = (xb[None] + signs[:, i0:i0 + nb, :, None, None] * basis[:, None, None]).view(-1, c, h, w)
                     if lo is not None:
                         pert = pert.clamp_(lo, hi)
-                    logits = forward_logits(model, pert.view(-1, c, h, w), normalize, output=output, amp=amp)
-                    miss = logits.argmax(1).view(idx.numel(), -1) != y_dev[i0:i0 + nb][None]
-                    wrong += miss.sum(1)
-                counts_dev[todo_dev[k0:k0 + mb]] = wrong
+                    if channels_last:
+                        pert = pert.contiguous(memory_format=torch.channels_last)
+                    logits = forward_logits(net, pert, normalize, output=output, amp=amp)
+                    miss = logits.argmax(1).view(sub.numel(), -1) != y_dev[i0:i0 + nb][None]
+                    wrong[j0:j0 + sub.numel()] += miss.sum(1)
+                    del pert, logits, miss
+            return wrong
+
+        try:
+            k0 = 0
+            total = int(todo.numel())
+            while k0 < total:
+                size = tuner.size()
+                group = max(1, size // n) if size >= n else 1
+                idx = todo[k0:k0 + group]
+                tuning = tuner.tuning
+                if tuning:
+                    (wrong, used), secs = timed(lambda idx=idx, size=size: halve_on_oom(lambda b: run_group(idx, b), size,
+                                                                     tuner.shrink))
+                    if used == size:
+                        tuner.record(size, idx.numel() * n, secs)
+                else:
+                    wrong, _ = halve_on_oom(lambda b, idx=idx: run_group(idx, b), size, tuner.shrink)
+                counts_dev[todo_dev[k0:k0 + idx.numel()]] = wrong
                 done[idx] = True
+                k0 += idx.numel()
                 bar.update(int(idx.numel()))
                 if ckpt_path is not None and time.monotonic() - last_save > checkpoint_interval:
                     counts = counts_dev.cpu()
@@ -313,19 +412,20 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         comm_dev = dev if dev.type == "cuda" else torch.device("cpu")
         own = torch.zeros(m, dtype=torch.long)
         own[mine] = counts[mine]
-        total = own.to(comm_dev)
-        dist.all_reduce(total, op=dist.ReduceOp.SUM)
-        counts = total.cpu()
+        total_counts = own.to(comm_dev)
+        dist.all_reduce(total_counts, op=dist.ReduceOp.SUM)
+        counts = total_counts.cpu()
         if own_group:
             dist.barrier()
             dist.destroy_process_group()
 
     per_pair = torch.full((m,), float("nan"), dtype=torch.float64)
     per_pair[wanted] = counts[wanted].double() * 100.0 / n
-    full = per_pair[position_grid(h, w)]              # each pair written to both of its cells
+    rows, cols = window_slices(h, w, window)
+    full = per_pair[position_grid(h, w)[rows, cols]]   # each pair written to both of its cells; window-sized
     return HeatmapResult(error=full.numpy(), eps=float(eps), n_images=n, clean_error=100.0 * clean_wrong / n,
                          bounds=None if bounds is None else [float(bounds[0]), float(bounds[1])], seed=int(seed),
-                         window=None if window is None else int(window), label=label)
+                         window=None if window is None else int(window), label=label, image_size=[h, w])
 
 
-__all__ = ["HeatmapResult", "fourier_heatmap", "basis_signs"]
+__all__ = ["HeatmapResult", "fourier_heatmap", "basis_signs", "prepare_model"]

@@ -162,7 +162,8 @@ class HFCAccuracy(Result):
 def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[float] = (4, 8, 12, 16),
                      rescale: str = "max", normalize: NormalizeArg = None, bn_eval: str = "running",
                      max_batch: int = 100, limit: int | None = None, bounds=(0.0, 1.0),
-                     progress: bool = True, output: OutputSelector = None, amp: bool = False) -> HFCAccuracy:
+                     progress: bool = True, output: OutputSelector = None, amp: bool | str = False,
+                     channels_last: bool = False, compile: bool = False) -> HFCAccuracy:
     """Accuracy of ``model`` on images (N, C, H, W) in [0, 1], on their LFC and on their HFC for each radius.
 
     Args:
@@ -174,7 +175,8 @@ def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[floa
         normalize: a callable or a (mean, std) pair applied right before the model.
         output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
             :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where it is > 0.
-        amp: run the model under :func:`torch.autocast`.
+        amp: run the model under :func:`torch.autocast` (True, "bf16", "fp16").
+        channels_last, compile: as in :func:`freqlens.fourier_heatmap` (channels-last weights; ``torch.compile``).
 
     Example::
 
@@ -185,6 +187,9 @@ def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[floa
     check_images(x, y, bounds)
     h, w = x.shape[-2:]
     radii = check_radii(radii, h, w)
+    from freqlens.probes.heatmap import prepare_model
+
+    model = prepare_model(model, channels_last=channels_last, compile=compile)
     clean, lfc_ok, hfc_ok = predict_components(model, x, y, radii, rescale, normalize, int(max_batch), bn_eval,
                                                progress, "LFC/HFC accuracy", output=output, amp=amp)
     return HFCAccuracy(radii=radii, clean_accuracy=float(clean.float().mean()),

@@ -124,7 +124,8 @@ class _Recorder:
 
 @dataclass
 class LayerResponse(Result):
-    """Energy gain per layer and frequency. ``gain`` (L, H, W), centred layout (DC at (H//2, W//2));
+    """Energy gain per layer and frequency. ``gain`` (L, H, W), centred layout (DC at (H//2, W//2)), or
+    (L, 2·window + 1, 2·window + 1) with a ``window`` (axes −window … window);
     ``gain_pairs`` (L, M) per unique conjugate pair (``positions`` (M, 2)); ``layer_names`` (L,)."""
 
     layer_names: list[str]
@@ -137,15 +138,19 @@ class LayerResponse(Result):
     n_images: int
     image_size: list[int]
     skipped_layers: list = field(default_factory=list)   # never called by the model (e.g. MHA out_proj)
+    window: int | None = None
 
     def band_ratio(self, low: float = 4.0, high: float = 12.0) -> np.ndarray:
         """Per layer: mean gain over frequencies with radius > ``high`` divided by the mean over 0 < radius ≤
         ``low`` (cycles per image; DC excluded). Below 1: the layer attenuates high frequencies."""
-        rad = radial_frequency(*self.image_size[-2:], centered=True).numpy()
+        rad = radial_frequency(*np.asarray(self.gain).shape[-2:], centered=True).numpy()
         lo = (rad > 0) & (rad <= low)
         hi = rad > high
         g = np.asarray(self.gain)
-        return g[:, hi].mean(1) / np.maximum(g[:, lo].mean(1), 1e-30)
+        if not hi.any() or not np.isfinite(g[:, hi]).any():
+            raise InputError(f"no computed frequency has radius > {high} (map {g.shape[-2]}×{g.shape[-1]}, window "
+                             f"{self.window}); pass a smaller high")
+        return np.nanmean(g[:, hi], 1) / np.maximum(np.nanmean(g[:, lo], 1), 1e-30)
 
     def plot(self, ax=None, max_layers: int | None = None):
         from freqlens.plot.layers import plot_layer_response
@@ -157,8 +162,10 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
                              images: torch.Tensor | None = None, mode: str = "basis", eps: float = 4.0,
                              positions: torch.Tensor | None = None, layers: Sequence[str] | None = None,
                              normalize: NormalizeArg = None, n_images: int = 4, background: float = 0.5,
-                             bounds=(0.0, 1.0), max_batch: int = 128, progress: bool = True,
-                             amp: bool = False) -> LayerResponse:
+                             bounds=(0.0, 1.0), max_batch: int | None = None, progress: bool = True,
+                             amp: bool | str = False, window: int | None = None,
+                             memory_budget: str | int | None = None, channels_last: bool = False,
+                             compile: bool = False, distributed: bool | str = "auto") -> LayerResponse:
     """Energy gain ‖Δ output‖ / ‖Δ input‖ of every Conv/Linear/attention layer for every Fourier basis frequency.
 
     The gain is cumulative from the input: layer l's output is compared for the perturbed and the reference
@@ -175,19 +182,40 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
         positions: centred positions (M, 2) to probe (default: every unique conjugate pair).
         layers: names of Conv/Linear layers (default: all of them).
         normalize: a callable or a (mean, std) pair applied right before the model.
-        amp: run the model under :func:`torch.autocast`. The model's final output is not used, so any output
-            structure (tensor, dict, tuple, object) works.
+        max_batch: basis images per forward pass; default from ``memory_budget`` (the recorded layer outputs
+            count) — basis images are built one batch at a time, never all at once.
+        window: only frequencies with max(|f_u|, |f_v|) ≤ ``window``; ``gain`` is then stored at the window's size.
+        amp: run the model under :func:`torch.autocast` (True, "bf16", "fp16"). The model's final output is not
+            used, so any output structure (tensor, dict, tuple, object) works.
+        memory_budget, channels_last, compile: as in :func:`freqlens.fourier_heatmap`.
+        distributed: "auto" shards the frequencies over ``torchrun`` processes and sums the gains with
+            ``all_reduce`` (every rank returns the full result); False never does.
 
     Returns:
         :class:`LayerResponse` with ``gain`` (L, H, W).
 
-    Example::
+    Raises:
+        InputError: bad mode, eps, images, layer names or window.
 
-        >>> resp = layer_frequency_response(model, images=x_test[:4], mode="perturbation")
-        >>> resp.plot()
+    Source: freqlens (filter-bank view of Yin et al. 2019's basis perturbations).
+
+    Example:
+        >>> net = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.Flatten(), nn.Linear(2 * 8 * 8, 3))
+        >>> resp = layer_frequency_response(net, image_size=(1, 8, 8), window=2, progress=False)
+        >>> resp.gain.shape
+        (2, 5, 5)
     """
+    from freqlens.batching import default_max_batch, halve_on_oom
+    from freqlens.fourier.grid import window_slices
+    from freqlens.probes.heatmap import _distributed_context, prepare_model
+    from freqlens.validation import check_integer
+
     check_choice(mode, "mode", ("basis", "perturbation"))
     eps = check_positive(eps, "eps")
+    if window is not None:
+        window = check_integer(window, "window", minimum=0)
+    if max_batch is not None:
+        max_batch = check_integer(max_batch, "max_batch")
     chosen = probed_layers(model, layers)
     dev, dtype = model_device(model), model_dtype(model)
     if mode == "perturbation" or images is not None:
@@ -201,34 +229,76 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
         refs = torch.full((1, *[int(s) for s in image_size]), float(background), device=dev, dtype=dtype)
     c, h, w = refs.shape[1:]
     pos = unique_positions(h, w) if positions is None else torch.as_tensor(positions, dtype=torch.long)
-    basis = fourier_basis(h, w, pos, dtype=dtype, device=dev)  # (M, H, W)
-    m = basis.shape[0]
+    wanted = torch.arange(pos.shape[0])
+    if window is not None:
+        rho = torch.maximum((pos[:, 0] - h // 2).abs(), (pos[:, 1] - w // 2).abs())
+        wanted = wanted[rho <= int(window)]
+    rank, world, own_group = _distributed_context(distributed, dev)
+    mine = wanted[rank::world]
+    m = pos.shape[0]
     lo, hi = bounds
+    net = prepare_model(model, channels_last=channels_last, compile=compile)
     gains = torch.zeros(len(chosen), m, dtype=torch.float64)
     seen = [True] * len(chosen)
     with eval_mode(model), torch.inference_mode(), _Recorder(chosen) as rec:
-        bar = tqdm(total=refs.shape[0] * m, desc=f"layer response ({mode})", disable=not progress, leave=False)
+        if max_batch is None:
+            # recorded outputs are kept in float64: twice the float32 activations, plus their differences
+            per = default_max_batch(net, refs[:1], memory_budget, input_copies=6,
+                                    run=lambda t: forward(net, t, normalize=normalize, amp=amp, output=_ignore_output))
+            max_batch = max(1, per // 4)
+        bar = tqdm(total=refs.shape[0] * int(mine.numel()), desc=f"layer response ({mode})",
+                   disable=not progress or rank != 0, leave=False)
         for ref in refs:
-            forward(model, ref[None], normalize=normalize, amp=amp, output=_ignore_output)
+            forward(net, ref[None], normalize=normalize, amp=amp, output=_ignore_output)
             base = rec.take(1)
             if not base:
                 raise InputError(f"none of the {len(chosen)} probed layers of {type(model).__name__} produced a "
                                  "per-image tensor output; pass layers=[...] naming layers the model calls")
-            for start in range(0, m, max_batch):
-                u = basis[start:start + max_batch]
-                x = (ref[None] + eps * u[:, None]).clamp(lo, hi)
-                din = (x - ref[None]).flatten(1).double().norm(dim=1).clamp_min(1e-12)
-                forward(model, x, normalize=normalize, amp=amp, output=_ignore_output)
-                outs = rec.take(x.shape[0])
-                for li, (name, _) in enumerate(chosen):
-                    if name in base and name in outs and outs[name].shape[1] == base[name].shape[1]:
-                        dout = (outs[name] - base[name]).norm(dim=1)
-                        gains[li, start:start + u.shape[0]] += (dout / din).cpu()
-                    else:
-                        seen[li] = False
-                bar.update(u.shape[0])
+
+            def run_chunk(sel: torch.Tensor, size: int, ref=ref, base=base) -> None:
+                local = torch.zeros(len(chosen), sel.numel(), dtype=torch.float64)   # committed only when whole
+                called = [True] * len(chosen)
+                for j0 in range(0, sel.numel(), size):
+                    part = sel[j0:j0 + size]
+                    u = fourier_basis(h, w, pos[part], dtype=dtype, device=dev)        # (b, H, W), built lazily
+                    x = (ref[None] + eps * u[:, None]).clamp(lo, hi)
+                    din = (x - ref[None]).flatten(1).double().norm(dim=1).clamp_min(1e-12)
+                    if channels_last:
+                        x = x.contiguous(memory_format=torch.channels_last)
+                    forward(net, x, normalize=normalize, amp=amp, output=_ignore_output)
+                    outs = rec.take(x.shape[0])
+                    for li, (name, _) in enumerate(chosen):
+                        if name in base and name in outs and outs[name].shape[1] == base[name].shape[1]:
+                            dout = (outs[name] - base[name]).norm(dim=1)
+                            local[li, j0:j0 + part.numel()] = (dout / din).cpu()
+                        else:
+                            called[li] = False
+                    del u, x, outs
+                gains[:, sel] += local
+                for li, ok in enumerate(called):
+                    seen[li] = seen[li] and ok
+
+            for start in range(0, int(mine.numel()), max_batch):
+                sel = mine[start:start + max_batch]
+                _, max_batch = halve_on_oom(lambda b, sel=sel: run_chunk(sel, b), max_batch)
+                bar.update(int(sel.numel()))
         bar.close()
     gains /= refs.shape[0]
+    if world > 1:
+        import torch.distributed as dist
+
+        own = torch.zeros_like(gains)
+        own[:, mine] = gains[:, mine]
+        comm = own.to(dev if dev.type == "cuda" else "cpu")
+        dist.all_reduce(comm, op=dist.ReduceOp.SUM)
+        gains = comm.cpu()
+        if own_group:
+            dist.barrier()
+            dist.destroy_process_group()
+    if window is not None:
+        outside = torch.ones(m, dtype=torch.bool)
+        outside[wanted] = False
+        gains[:, outside] = float("nan")
     keep = [i for i, ok in enumerate(seen) if ok]
     skipped = [chosen[i][0] for i, ok in enumerate(seen) if not ok]
     if not keep:
@@ -245,10 +315,12 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
         mir = mirror_positions(pos, h, w)
         full[:, pos[:, 0], pos[:, 1]] = gains
         full[:, mir[:, 0], mir[:, 1]] = gains
+    rows, cols = window_slices(h, w, window)
+    full = full[:, rows, cols]
     return LayerResponse(layer_names=[n for n, _ in chosen], layer_types=[type(mo).__name__ for _, mo in chosen],
                          gain=full.numpy(), gain_pairs=gains.numpy(), positions=pos.numpy(), mode=mode,
                          eps=float(eps), n_images=int(refs.shape[0]), image_size=[int(c), int(h), int(w)],
-                         skipped_layers=skipped)
+                         skipped_layers=skipped, window=None if window is None else int(window))
 
 
 @dataclass

@@ -152,7 +152,7 @@ def _run_section(section: _sections.Section, ctx: _sections.SectionContext) -> d
 def report(model: nn.Module, images, labels=None, out: str | Path = "report", probes: Sequence[str] = DEFAULT_PROBES,
            normalize: NormalizeArg = None, bounds: tuple[float, float] = (0.0, 1.0),
            eps: float = 4.0, heatmap_images: int = 200, limit: int | None = 1000, seed: int = 0,
-           max_batch: int = 1024, progress: bool = True, title: str | None = None, output: OutputSelector = None,
+           max_batch: int | None = None, progress: bool = True, title: str | None = None, output: OutputSelector = None,
            amp: bool = False, **options) -> ReportResult:
     """Run the frequency probes that apply to an image classifier and write ``<out>/report.html`` and
     ``report.json``.
@@ -187,6 +187,8 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     A section's result is saved under ``<out>/probes/`` when done, with a fingerprint of the model weights, the
     images, the settings and the freqlens version; a rerun reuses it only when the fingerprint matches, and
     otherwise recomputes it and notes why in the section (and on stderr).
+    Launched with ``torchrun``, the heat-map and layers sections shard their frequencies over the processes
+    (counts all-reduced: the same numbers as one process); rank 0 writes the report.
     """
     known = [s.name for s in _sections.sections()]
     unknown = [p for p in probes if p not in known]
@@ -207,6 +209,14 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     clean = accuracy(model, x, y, normalize=normalize, batch_size=max_batch, output=output, amp=amp)
     chance = 1.0 / logits.shape[1]
     out = Path(out)
+    from freqlens.probes.heatmap import _distributed_context
+
+    rank, world, own_group = _distributed_context("auto", dev)
+    if rank != 0:
+        # under torchrun the heat map and layers sections shard their frequencies and all-reduce the counts
+        # (every rank gets the full result); the other sections repeat the same deterministic work. Only rank 0
+        # writes the report; the other ranks keep their files (checkpoints, results) in a folder of their own.
+        out = out / ".ranks" / f"rank{rank}of{world}"
     try:
         (out / "probes").mkdir(parents=True, exist_ok=True)
         (out / "figures").mkdir(exist_ok=True)
@@ -215,7 +225,15 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     ctx = _sections.SectionContext(model=model, images=x, labels=y, normalize=normalize, bounds=bounds, seed=seed,
                                    max_batch=max_batch, progress=progress, out=out, chance=chance, options=options,
                                    output=output, amp=amp)
-    sections = [_run_section(_sections.get(name), ctx) for name in tqdm(probes, desc="report", disable=not progress)]
+    try:
+        sections = [_run_section(_sections.get(name), ctx)
+                    for name in tqdm(probes, desc="report", disable=not progress or rank != 0)]
+    finally:
+        if own_group:
+            import torch.distributed as dist
+
+            dist.barrier()
+            dist.destroy_process_group()
     clean_text = f"{100 * clean:.1f} % on {int(x.shape[0])} images"
     heat = next((s for s in sections if s["name"] == "heatmap" and "numbers" in s), None)
     if heat is not None and min(heatmap_images, len(x)) < len(x):

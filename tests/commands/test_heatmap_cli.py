@@ -105,3 +105,19 @@ def test_cli_output_selects_a_tuple_item_and_gives_the_plain_numbers(user_setup,
                  "--eps", "2", "--out", "out_bad", "--no-progress", "--device", "cpu", "--output", "logits"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and "names a key" in err and "\n" not in err
+
+
+def test_cli_window_budget_and_bf16_write_a_window_sized_map(user_setup, capsys):
+    tmp, model, x, y = user_setup
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--weights", "model.pt", "--data", "data.npz",
+                 "--eps", "2", "--out", "out", "--no-progress", "--device", "cpu", "--window", "2",
+                 "--memory-budget", "64M", "--amp", "bf16", "--channels-last"])
+    assert code == 0, capsys.readouterr().err
+    res = HeatmapResult.load(tmp / "out" / "heatmap.json")
+    assert res.error.shape == (5, 5) and np.isfinite(res.error).all() and res.image_size == [8, 8]
+    rows = list(csv.DictReader(open(tmp / "out" / "heatmap.csv")))
+    assert len(rows) == 25 and {int(r["p"]) for r in rows} == {2, 3, 4, 5, 6}
+    assert {int(r["f_u"]) for r in rows} == {-2, -1, 0, 1, 2}
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--data", "data.npz", "--out", "out2", "--no-progress",
+                 "--memory-budget", "lots"])
+    assert code == 2 and "memory budget must be a positive size" in capsys.readouterr().err

@@ -113,3 +113,20 @@ def test_bad_bn_mode_and_rescale():
         lfc_hfc_accuracy(LowPassClassifier(), x, y, radii=(4,), bn_eval="sometimes", progress=False)
     with pytest.raises(InputError, match="rescale"):
         lfc_hfc_accuracy(LowPassClassifier(), x, y, radii=(4,), rescale="l1", progress=False)
+
+
+def test_channels_last_and_bf16_keep_the_lfc_hfc_accuracies():
+    import torch
+    from torch import nn
+
+    from freqlens.probes.hfc import lfc_hfc_accuracy
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+                        nn.Linear(32, 3))
+    g = torch.Generator().manual_seed(2)
+    x, y = torch.rand(200, 3, 8, 8, generator=g), torch.randint(0, 3, (200,), generator=g)
+    ref = lfc_hfc_accuracy(net, x, y, radii=[2], progress=False)
+    fast = lfc_hfc_accuracy(net, x, y, radii=[2], progress=False, channels_last=True, amp="bf16")
+    assert abs(fast.clean_accuracy - ref.clean_accuracy) <= 0.01     # within 1 point (the stated AMP tolerance)
+    assert abs(float(fast.lfc_accuracy[0]) - float(ref.lfc_accuracy[0])) <= 0.01

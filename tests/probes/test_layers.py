@@ -104,3 +104,51 @@ def test_kernel_spectra_of_a_box_filter_peaks_at_dc():
     assert spec.spectra[0][8, 8] == spec.spectra[0].max()
     assert spec.spectra[1][8, 8] == pytest.approx(0.0, abs=1e-7)  # identity minus blur removes DC
     assert radial_frequency(16, 16, centered=True)[8, 8] == 0
+
+
+LAYERS_DIST = '''
+import os, sys, numpy as np, torch
+from torch import nn
+from freqlens.probes.layers import layer_frequency_response
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 2, 3, padding=1), nn.Flatten(),
+                    nn.Linear(2 * 8 * 8, 3))
+res = layer_frequency_response(net, image_size=(3, 8, 8), window=3, max_batch=5, progress=False)
+np.save(sys.argv[1] + f".rank{os.environ.get('RANK', '0')}.npy", res.gain)
+'''
+
+
+def test_layers_sharded_over_two_gloo_processes_equal_one_process(tmp_path):
+    import os
+    import runpy
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "dist_layers.py"
+    script.write_text(LAYERS_DIST)
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""), OMP_NUM_THREADS="1")
+    out = str(tmp_path / "gain")
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+                           str(script), out], env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    argv = sys.argv
+    try:
+        sys.argv = [str(script), out + "-single"]
+        runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    single = np.load(out + "-single.rank0.npy")
+    assert single.shape == (3, 7, 7) and np.isfinite(single).all()
+    for r in (0, 1):
+        np.testing.assert_allclose(np.load(out + f".rank{r}.npy"), single, rtol=1e-6)
+
+
+def test_layers_window_is_stored_at_its_size_and_matches_the_full_map():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Flatten(), nn.Linear(4 * 8 * 8, 3))
+    full = layer_frequency_response(net, image_size=(3, 8, 8), progress=False, max_batch=64)
+    win = layer_frequency_response(net, image_size=(3, 8, 8), progress=False, window=2)   # default batch (budget)
+    assert win.gain.shape == (2, 5, 5) and win.window == 2
+    np.testing.assert_allclose(win.gain, full.gain[:, 2:7, 2:7], rtol=1e-6)

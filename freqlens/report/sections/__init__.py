@@ -48,7 +48,8 @@ class SectionContext:
     normalize: Callable[[torch.Tensor], torch.Tensor] | None
     bounds: tuple[float, float]
     seed: int
-    max_batch: int
+    max_batch: int | None
+    """Images per forward pass; None: each probe's default (heat map, noise, filtering: from a memory budget)."""
     progress: bool
     out: Path
     chance: float
@@ -57,6 +58,11 @@ class SectionContext:
     """The ``output=`` selector (:func:`freqlens.inference.select_output`) every section applies to the model."""
     amp: bool = False
     """Run the model under :func:`torch.autocast` in every section."""
+
+    @property
+    def batch(self) -> int:
+        """``max_batch``, or 1024 for the probes that need a number."""
+        return self.max_batch or 1024
 
     @property
     def model_options(self) -> dict:

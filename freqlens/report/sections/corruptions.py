@@ -41,7 +41,7 @@ def _run(ctx: SectionContext) -> CorruptionRows:
         xc = corrupt(x, cname, severity=3, seed=ctx.seed)
         rows.append({"name": cname, "hf_fraction": high_frequency_fraction(xc - x, cutoff=cutoff),
                      "accuracy": accuracy(ctx.model, xc, ctx.labels, normalize=ctx.normalize,
-                                          batch_size=ctx.max_batch, **ctx.model_options)})
+                                          batch_size=ctx.batch, **ctx.model_options)})
     return CorruptionRows(rows)
 
 

@@ -11,7 +11,8 @@ def _run(ctx: SectionContext):
     n = ctx.options["heatmap_images"]
     return fourier_heatmap(ctx.model, ctx.images[:n], ctx.labels[:n], eps=ctx.options["eps"], bounds=ctx.bounds,
                            max_batch=ctx.max_batch, seed=ctx.seed, checkpoint=ctx.probe_path("heatmap", ".ckpt"),
-                           normalize=ctx.normalize, progress=ctx.progress, **ctx.model_options)
+                           normalize=ctx.normalize, progress=ctx.progress, window=ctx.options.get("window"),
+                           **ctx.model_options)
 
 
 SECTION = Section(
@@ -22,7 +23,9 @@ SECTION = Section(
     figure=lambda res: res.plot()[0],
     reading=lambda res, ctx: readings.read_heatmap(res, ctx.chance),
     flags=(Flag("eps", float, 4.0, "heat-map perturbation ℓ2 norm per channel (input units)"),
-           Flag("heatmap_images", int, 200, "images for the heat map")),
+           Flag("heatmap_images", int, 200, "images for the heat map (default 200)"),
+           Flag("window", int, None, "heat map and layers: only frequencies with max(|f_u|,|f_v|) ≤ WINDOW "
+                                     "(31: the ImageNet 63×63 map; default: all)")),
     default=True,
     order=10,
     input_errors_stop_the_report=True,

@@ -1,0 +1,358 @@
+"""How many perturbed images go through the model at once: a memory budget, measured throughput, CUDA OOM.
+
+Every probe that builds perturbed batches (heat map, layers, noise, filtering, LFC/HFC, post-averaging) asks
+this module for its default ``max_batch`` instead of a fixed number, so memory is bounded by a budget and not by
+the image size:
+
+- :func:`memory_budget` — bytes a probe may use: a fraction of the free RAM (CPU, capped) or of the free GPU
+  memory; ``--memory-budget 2G`` overrides it (:func:`parse_memory`).
+- :func:`bytes_per_image` — what one more image in a batch costs: every module output of a one-image forward
+  pass (an upper bound of inference activations) plus a few copies of the input (perturbed, clipped,
+  normalised).
+- :func:`budget_batch` — the largest power of two that fits the budget (at most ``cap``).
+- :class:`BatchTuner` — times a few batch sizes on the first chunks of real work and keeps the fastest per
+  image (on a CPU, large batches are slower per image: they fall out of cache).
+- :func:`halve_on_oom` — run a chunk; on CUDA out-of-memory halve the batch and retry.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from typing import Callable, TypeVar
+
+import torch
+from torch import nn
+
+from freqlens.errors import InputError
+
+T = TypeVar("T")
+
+#: fraction of the free memory a probe may use by default
+DEFAULT_FRACTION = 0.25
+#: on the CPU the default budget never exceeds this (keeps a 224 × 224 run under 4 GiB of RSS)
+CPU_BUDGET_CAP = 1 << 31
+#: largest default batch (images per forward pass)
+MAX_DEFAULT_BATCH = {"cpu": 1024, "cuda": 8192}
+
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_memory(text: str | int | float | None) -> int | None:
+    """A memory size as bytes: ``"4G"``, ``"512M"``, ``"1.5GiB"``, ``2**30`` (None stays None).
+
+    Args:
+        text: a number of bytes or a string ``<number><K|M|G|T>[i][B]`` (binary units).
+
+    Returns:
+        The size in bytes, or None.
+
+    Raises:
+        InputError: not a positive size.
+
+    Source: freqlens.
+
+    Example:
+        >>> parse_memory("2G"), parse_memory("512MiB"), parse_memory(1024)
+        (2147483648, 536870912, 1024)
+    """
+    if text is None:
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if text <= 0 or not math.isfinite(text):
+            raise InputError(f"memory budget must be a positive size such as 2G or 512M, got {text!r}")
+        return int(text)
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]?)(?:i?B)?\s*", str(text), flags=re.IGNORECASE)
+    if not match or float(match.group(1)) <= 0:
+        raise InputError(f"memory budget must be a positive size such as 2G or 512M, got {text!r}")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def free_memory(device: torch.device | str = "cpu") -> int:
+    """Free memory in bytes on ``device``: ``torch.cuda.mem_get_info`` on CUDA, MemAvailable on Linux, else 4 GiB.
+
+    Args:
+        device: the device the probe runs on.
+
+    Returns:
+        Bytes currently available.
+
+    Source: freqlens.
+
+    Example:
+        >>> free_memory("cpu") > 0
+        True
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free)
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 << 30
+
+
+def memory_budget(device: torch.device | str = "cpu", budget: str | int | None = None,
+                  fraction: float = DEFAULT_FRACTION) -> int:
+    """Bytes a probe may spend on one batch: ``budget`` if given, else ``fraction`` of the free memory
+    (on the CPU at most :data:`CPU_BUDGET_CAP`, 2 GiB). ``FREQLENS_MEMORY_BUDGET`` sets the default.
+
+    Args:
+        device: where the batch lives.
+        budget: an explicit size (bytes or ``"2G"``), overriding the default.
+        fraction: share of the free memory used by default.
+
+    Returns:
+        The budget in bytes.
+
+    Raises:
+        InputError: an unreadable ``budget``.
+
+    Source: freqlens.
+
+    Example:
+        >>> memory_budget("cpu", "1G")
+        1073741824
+    """
+    explicit = parse_memory(budget if budget is not None else os.environ.get("FREQLENS_MEMORY_BUDGET") or None)
+    if explicit is not None:
+        return explicit
+    device = torch.device(device)
+    avail = int(free_memory(device) * float(fraction))
+    return min(avail, CPU_BUDGET_CAP) if device.type != "cuda" else avail
+
+
+def bytes_per_image(model: nn.Module | Callable, sample: torch.Tensor, input_copies: int = 4,
+                    run: Callable[[torch.Tensor], object] | None = None) -> int:
+    """Bytes one more image adds to a batch: every module output of a one-image forward pass (hooks; an upper
+    bound of what inference keeps alive) plus ``input_copies`` copies of the input.
+
+    Args:
+        model: the network (a module gets hooks; a plain callable counts only the input copies).
+        sample: one input (1, C, H, W) on the model's device.
+        input_copies: perturbed, clipped, normalised and cast copies of the input held at once.
+        run: how to call the model on ``sample`` (default ``model(sample)``).
+
+    Returns:
+        Bytes per image (≥ 1).
+
+    Source: freqlens.
+
+    Example:
+        >>> bytes_per_image(nn.Conv2d(3, 8, 3, padding=1), torch.zeros(1, 3, 8, 8))
+        5120
+    """
+    total = [0]
+
+    def hook(_m, _inp, out):
+        for t in (out if isinstance(out, (tuple, list)) else (out,)):
+            if isinstance(t, torch.Tensor):
+                total[0] += t.numel() * t.element_size()
+
+    handles = []
+    if isinstance(model, nn.Module):
+        handles = [m.register_forward_hook(hook) for m in model.modules()]
+    try:
+        with torch.inference_mode():
+            (run or model)(sample[:1])
+    finally:
+        for h in handles:
+            h.remove()
+    return max(1, total[0] + input_copies * sample[:1].numel() * 4)
+
+
+def budget_batch(per_image: int, budget: int, cap: int = 1024) -> int:
+    """The largest power of two ``b ≤ cap`` with ``b · per_image ≤ budget`` (at least 1).
+
+    Args:
+        per_image: bytes per image (:func:`bytes_per_image`).
+        budget: bytes allowed (:func:`memory_budget`).
+        cap: the largest batch to return.
+
+    Returns:
+        Images per forward pass.
+
+    Source: freqlens.
+
+    Example:
+        >>> budget_batch(3 * 224 * 224 * 4 * 20, 1 << 31)
+        128
+    """
+    fit = max(1, int(budget) // max(1, int(per_image)))
+    return max(1, min(1 << int(math.log2(fit)), int(cap)))
+
+
+def default_max_batch(model: nn.Module | Callable, sample: torch.Tensor, budget: str | int | None = None,
+                      run: Callable[[torch.Tensor], object] | None = None, input_copies: int = 4) -> int:
+    """``max_batch`` from the memory budget and the cost of one image on ``sample``'s device.
+
+    Args:
+        model: the network.
+        sample: one input (1, C, H, W) on the model's device.
+        budget: explicit budget (bytes or ``"2G"``), default :func:`memory_budget`.
+        run: how to call the model (default ``model(x)``).
+        input_copies: copies of the input held per image.
+
+    Returns:
+        Images per forward pass (power of two, ≤ 1024 on CPU, ≤ 8192 on CUDA).
+
+    Source: freqlens.
+
+    Example:
+        >>> default_max_batch(nn.Conv2d(3, 8, 3, padding=1), torch.zeros(1, 3, 8, 8), budget="1M")
+        128
+    """
+    dev = sample.device
+    per = bytes_per_image(model, sample, input_copies=input_copies, run=run)
+    return budget_batch(per, memory_budget(dev, budget), MAX_DEFAULT_BATCH.get(dev.type, 1024))
+
+
+def tuning_candidates(limit: int, floor: int = 16, count: int = 4) -> list[int]:
+    """Batch sizes to time: ``limit`` and up to ``count − 1`` halvings of it, none below ``floor``.
+
+    Example:
+        >>> tuning_candidates(1024), tuning_candidates(8)
+        ([1024, 512, 256, 128], [8])
+    """
+    out = [int(limit)]
+    while len(out) < count and out[-1] // 2 >= floor:
+        out.append(out[-1] // 2)
+    return out
+
+
+class BatchTuner:
+    """Chooses the batch size from measured throughput on the first chunks of real work.
+
+    ``size()`` hands out each candidate once (largest first) and then the fastest per image; ``record(size,
+    images, seconds)`` reports a chunk. Timing real chunks costs nothing extra: the work is done either way.
+    With ``fixed`` set, that size is always used (a user's ``max_batch``).
+
+    Args:
+        limit: the largest batch allowed (the memory budget's).
+        fixed: a user-given batch size (no tuning).
+        floor: the smallest candidate.
+
+    Source: freqlens.
+
+    Example:
+        >>> t = BatchTuner(256, floor=64)
+        >>> for s in (256, 128, 64):
+        ...     t.record(t.size(), s, {256: 4.0, 128: 1.0, 64: 1.0}[s])
+        >>> t.size()
+        128
+    """
+
+    def __init__(self, limit: int, fixed: int | None = None, floor: int = 16):
+        self.fixed = None if fixed is None else int(fixed)
+        self.candidates = [self.fixed] if fixed is not None else tuning_candidates(limit, floor)
+        self.timings: dict[int, float] = {}
+        self._next = 0
+
+    @property
+    def tuning(self) -> bool:
+        """True while candidates are still being timed."""
+        return self.fixed is None and self._next < len(self.candidates)
+
+    def size(self) -> int:
+        """The batch size for the next chunk."""
+        if self._next < len(self.candidates):
+            return self.candidates[self._next]
+        return min(self.timings, key=self.timings.get) if self.timings else self.candidates[-1]
+
+    def record(self, size: int, images: int, seconds: float) -> None:
+        """Report that a chunk of ``images`` at batch ``size`` took ``seconds``."""
+        if self._next < len(self.candidates) and size == self.candidates[self._next]:
+            self._next += 1
+            if images > 0:
+                self.timings[size] = seconds / images
+
+    def shrink(self, size: int) -> None:
+        """``size`` ran out of memory: drop it and every larger candidate, add its half."""
+        half = max(1, size // 2)
+        self.candidates = [c for c in self.candidates if c < size] or [half]
+        if half not in self.candidates and half < size:
+            self.candidates = sorted(set(self.candidates) | {half}, reverse=True)
+        self.timings = {k: v for k, v in self.timings.items() if k < size}
+        self._next = min(self._next, len(self.candidates))
+        while self._next < len(self.candidates) and self.candidates[self._next] in self.timings:
+            self._next += 1
+        self.fixed = None if self.fixed is None else half
+
+
+def is_oom(exc: BaseException) -> bool:
+    """True for a CUDA (or MPS) out-of-memory error."""
+    return isinstance(exc, torch.cuda.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower())
+
+
+def halve_on_oom(step: Callable[[int], T], size: int, on_shrink: Callable[[int], None] | None = None) -> tuple[T, int]:
+    """Run ``step(size)``; on CUDA out-of-memory free the cache, halve ``size`` and retry (down to 1).
+
+    Args:
+        step: does one chunk at the given batch size (must be safe to rerun).
+        size: the batch size to try first.
+        on_shrink: told each size that failed.
+
+    Returns:
+        ``(step's result, the size that worked)``.
+
+    Raises:
+        The out-of-memory error when even batch 1 does not fit; anything else ``step`` raises.
+
+    Source: freqlens.
+
+    Example:
+        >>> def step(b):
+        ...     if b > 4:
+        ...         raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+        ...     return b
+        >>> halve_on_oom(step, 16)
+        (4, 4)
+    """
+    while True:
+        try:
+            return step(size), size
+        except Exception as exc:  # noqa: BLE001 - only OOM is handled
+            if not is_oom(exc) or size <= 1:
+                raise
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            if on_shrink is not None:
+                on_shrink(size)
+            size = max(1, size // 2)
+
+
+def describe_run(forward_passes: int, images_per_second: float | None = None, done: int = 0, total: int = 0,
+                 what: str = "forward passes") -> str:
+    """One line before a long run: the number of forward passes, an ETA, and how much a resume already did.
+
+    Example:
+        >>> describe_run(26_000, 1000.0, done=514, total=1028, what="perturbed images")
+        'resuming: 514 of 1028 frequencies already done; 26,000 perturbed images to run, ETA 26 s'
+    """
+    head = f"resuming: {done} of {total} frequencies already done; " if done else ""
+    eta = ""
+    if images_per_second:
+        secs = forward_passes / images_per_second
+        eta = f", ETA {secs:.0f} s" if secs < 120 else (f", ETA {secs / 60:.1f} min" if secs < 7200
+                                                         else f", ETA {secs / 3600:.1f} h")
+    return f"{head}{forward_passes:,} {what} to run{eta}"
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
+    """``(fn(), seconds)`` with a CUDA synchronise when CUDA is in use."""
+    start = time.perf_counter()
+    out = fn()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+    return out, time.perf_counter() - start
+
+
+__all__ = ["parse_memory", "free_memory", "memory_budget", "bytes_per_image", "budget_batch", "default_max_batch",
+           "tuning_candidates", "BatchTuner", "is_oom", "halve_on_oom", "describe_run", "timed"]

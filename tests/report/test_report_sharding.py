@@ -1,0 +1,54 @@
+"""``freqlens.report`` under torchrun (2 CPU processes, gloo): the heat-map and layers sections shard their
+frequencies and all-reduce the counts, so rank 0's report has exactly the single-process numbers."""
+import json
+import os
+import runpy
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = textwrap.dedent('''
+    import sys, torch
+    from torch import nn
+    from freqlens.report import report
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+                          nn.Linear(24, 4))
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.rand(24, 3, 8, 8, generator=g), torch.randint(0, 4, (24,), generator=g)
+    report(model, x, y, out=sys.argv[1], probes=["heatmap", "layers"], eps=2.0, heatmap_images=24, progress=False,
+           window=3)
+''')
+
+
+def test_report_on_two_gloo_processes_equals_one_process(tmp_path):
+    script = tmp_path / "dist_report.py"
+    script.write_text(SCRIPT)
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), OMP_NUM_THREADS="1",
+               MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+                           str(script), str(tmp_path / "two")], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    argv = sys.argv
+    try:
+        sys.argv = [str(script), str(tmp_path / "one")]
+        runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    one = json.loads((tmp_path / "one" / "probes" / "heatmap.json").read_text())
+    two = json.loads((tmp_path / "two" / "probes" / "heatmap.json").read_text())
+    from freqlens.results import load
+
+    hm1, hm2 = load(tmp_path / "one" / "probes" / "heatmap.json"), load(tmp_path / "two" / "probes" / "heatmap.json")
+    assert hm1.error.shape == (7, 7)
+    np.testing.assert_array_equal(hm2.error, hm1.error)
+    l1, l2 = load(tmp_path / "one" / "probes" / "layers.json"), load(tmp_path / "two" / "probes" / "layers.json")
+    np.testing.assert_allclose(l2.gain, l1.gain, rtol=1e-6)
+    assert (tmp_path / "two" / "report.html").exists() and one and two
+    # rank 1 wrote only into its own folder, with its own heat-map checkpoint shard
+    assert (tmp_path / "two" / ".ranks" / "rank1of2").is_dir()
