@@ -21,7 +21,7 @@ Returns an :class:`~freqlens.attacks.result.AttackResult` with ``queries`` per i
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

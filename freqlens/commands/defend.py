@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
-                                       prepare_out_dir)
+from freqlens.commands._common import (
+    add_common_arguments,
+    add_model_arguments,
+    load_eval_data,
+    load_user_model,
+    prepare_out_dir,
+)
 from freqlens.errors import InputError
 from freqlens.results import atomic_write_json
 
@@ -30,8 +35,8 @@ def _defend(args: argparse.Namespace) -> int:
 
     from freqlens.device import resolve_device
     from freqlens.interventions.post_averaging import PostAveraged
-    from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol, resolve_attack_names
     from freqlens.plot.style import save_figure
+    from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol, resolve_attack_names
 
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be ≥ 1, got {args.limit}")

@@ -18,8 +18,13 @@ import os
 
 import torch
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
-                                       prepare_out_dir)
+from freqlens.commands._common import (
+    add_common_arguments,
+    add_model_arguments,
+    load_eval_data,
+    load_user_model,
+    prepare_out_dir,
+)
 from freqlens.results import atomic_write_bytes
 
 
@@ -77,6 +82,7 @@ def register(sub) -> None:
                    help="input-space bounds to clip perturbed images to (default 0 1)")
     p.add_argument("--no-clip", action="store_true", help="do not clip perturbed images")
     p.add_argument("--max-batch", type=int, default=4096, help="perturbed images per forward pass (memory bound)")
-    p.add_argument("--window", type=int, default=None, help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: ImageNet 63×63)")
+    p.add_argument("--window", type=int, default=None,
+                   help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: ImageNet 63×63)")
     p.add_argument("--label", default="", help="model name for the figure title")
     p.set_defaults(func=_run)

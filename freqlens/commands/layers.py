@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import add_common_arguments, add_model_arguments, load_eval_data, load_user_model, \
-    prepare_out_dir
+from freqlens.commands._common import (
+    add_common_arguments,
+    add_model_arguments,
+    load_eval_data,
+    load_user_model,
+    prepare_out_dir,
+)
 from freqlens.results import atomic_write_json
 
 

@@ -16,8 +16,8 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -156,7 +156,7 @@ class SpectrumHistory(Result):
         return first_reach(self.steps, self.normalized, threshold)
 
     @staticmethod
-    def average(histories: Sequence["SpectrumHistory"]) -> "SpectrumHistory":
+    def average(histories: Sequence[SpectrumHistory]) -> SpectrumHistory:
         """Average magnitudes over runs first, then normalise (as the official notebook does)."""
         if not histories:
             raise InputError("average needs at least one SpectrumHistory")

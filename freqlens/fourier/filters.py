@@ -8,8 +8,7 @@ image along each axis (the HFC paper assumes square images; this is our stated c
 """
 from __future__ import annotations
 
-
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -215,7 +214,8 @@ def filtered_noise(shape: tuple[int, ...], kind: str = "full", bandwidth: int | 
     if kind != "full" and bandwidth is None:
         raise InputError(f"kind {kind!r} needs a bandwidth")
     h, w = shape[-2:]
-    noise = torch.randn(tuple(shape), generator=generator, device=device, dtype=torch.float64 if dtype == torch.float64 else torch.float32)
+    real = torch.float64 if dtype == torch.float64 else torch.float32
+    noise = torch.randn(tuple(shape), generator=generator, device=device, dtype=real)
     if kind != "full":
         noise = apply_mask(noise, filter_mask(h, w, kind, bandwidth, device=noise.device))
     flat = noise.flatten(2) if per_channel else noise.flatten(1)

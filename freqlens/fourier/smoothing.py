@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import torch
 
-from freqlens.validation import as_tensor, check_finite, check_positive, check_same_length
 from freqlens.errors import InputError
+from freqlens.validation import as_tensor, check_finite, check_positive, check_same_length
 
 
 def _flat_points(points, device, compute: torch.dtype) -> torch.Tensor:
@@ -78,7 +78,7 @@ class GaussianSmoother:
         self.n = n
 
     @classmethod
-    def from_squared_distances(cls, squared_distances: torch.Tensor, delta: float) -> "GaussianSmoother":
+    def from_squared_distances(cls, squared_distances: torch.Tensor, delta: float) -> GaussianSmoother:
         """The smoother for points whose pairwise squared distances (n, n) are already known (from
         :func:`pairwise_squared_distances`): one distance matrix serves many δ (e.g. a search over δ)."""
         self = cls.__new__(cls)

@@ -87,8 +87,10 @@ def radial_profile(spectrum: torch.Tensor, metric: str = "euclidean") -> tuple[t
     rmax = min(h, w) // 2
     vals = spectrum.double().flatten()
     rr = r.flatten().to(vals.device)
-    sums = torch.zeros(rmax + 1, dtype=torch.float64, device=vals.device).index_add_(0, rr.clamp(max=rmax + 0), vals * (rr <= rmax))
-    counts = torch.zeros(rmax + 1, dtype=torch.float64, device=vals.device).index_add_(0, rr.clamp(max=rmax), (rr <= rmax).double())
+    inside = rr <= rmax
+    zeros = torch.zeros(rmax + 1, dtype=torch.float64, device=vals.device)
+    sums = zeros.clone().index_add_(0, rr.clamp(max=rmax), vals * inside)
+    counts = zeros.clone().index_add_(0, rr.clamp(max=rmax), inside.double())
     return torch.arange(rmax + 1), (sums / counts.clamp_min(1)).cpu()
 
 

@@ -6,7 +6,7 @@ reproducible and resumable.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

@@ -25,7 +25,7 @@ Example::
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -190,7 +190,7 @@ class PostAveraged(nn.Module):
         return (f"radius={self.radius:g} ({self.radius_space}), n_directions={self.n_directions}, scales={self.scales}, "
                 f"mode={self.mode}, sampling={self.sampling}, samples={self.n_samples}")
 
-    def variant(self, seed: int, n_directions: int | None = None) -> "PostAveraged":
+    def variant(self, seed: int, n_directions: int | None = None) -> PostAveraged:
         """A new wrapper of the same model with every setting of this one but its own ``seed`` (and, if given,
         ``n_directions``): e.g. an attacker's copy of the defense, drawing its own directions."""
         return PostAveraged(self.model, self.radius, n_directions=self.n_directions if n_directions is None else n_directions,
@@ -200,7 +200,7 @@ class PostAveraged(nn.Module):
                             bounds=self.bounds, clip=self.clip, sampling=self.sampling,
                             include_original=self.include_original).train(self.training)
 
-    def reseed(self, seed: int | None = None) -> "PostAveraged":
+    def reseed(self, seed: int | None = None) -> PostAveraged:
         """Restart the direction sequence from ``seed`` (default: the constructor's seed)."""
         if seed is not None:
             self.seed = int(seed)
@@ -241,7 +241,8 @@ class PostAveraged(nn.Module):
         return (g / g.norm(dim=2, keepdim=True).clamp_min(1e-12) * u * self.radius).view(b, m, *shape)
 
     def _approx_directions(self, x: torch.Tensor, std: torch.Tensor | None) -> torch.Tensor:
-        """Unit directions (b, K, C, H, W) (normalised space): the input gradients of the K logit units nearest to their hyperplanes (spec B4)."""
+        """Unit directions (b, K, C, H, W) (normalised space): the input gradients of the K logit units nearest to their
+        hyperplanes (the logit layer's hyperplanes, Li et al. 2018, Section 3.2)."""
         layer = self._logit_layer
         captured = {}
 

@@ -1,7 +1,7 @@
 """Figures of Fourier heat maps and centred spectra (Yin et al.): frequency axes, DC in the middle, colour bars."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np

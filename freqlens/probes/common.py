@@ -7,7 +7,7 @@ model's device and batch internally with ``max_batch``.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import nn
@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError, ModelOutputError
+
 # check_images lives in freqlens.validation; probes import it from here too
 from freqlens.validation import as_tensor, check_images, check_rank, check_same_length  # noqa: F401
 

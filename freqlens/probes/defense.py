@@ -17,15 +17,23 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from freqlens.attacks import (AttackResult, carlini_wagner_l2, deepfool, eot_pgd, fgsm_sweep, minimal_pgd, pgd_attack,
-                              square_attack)
+from freqlens.attacks import (
+    AttackResult,
+    carlini_wagner_l2,
+    deepfool,
+    eot_pgd,
+    fgsm_sweep,
+    minimal_pgd,
+    pgd_attack,
+    square_attack,
+)
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, InputError, ModelOutputError
 from freqlens.interventions.post_averaging import (

@@ -171,7 +171,8 @@ def _load_checkpoint(path: Path, meta: dict, m: int) -> tuple[torch.Tensor, torc
         old = state["meta"]
         counts, done = state["counts"], state["done"]
     except Exception as exc:
-        raise CheckpointError(f"heat-map checkpoint {path} is corrupt: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CheckpointError(f"heat-map checkpoint {path} is corrupt: {reason}") from exc
     for key in meta:
         if old.get(key) != meta[key]:
             raise CheckpointError(f"heat-map checkpoint {path} was written for a different configuration ({key}: "

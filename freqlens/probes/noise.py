@@ -8,8 +8,8 @@ One fresh draw per image from a generator seeded by (seed, kind, bandwidth), so 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 from torch import nn

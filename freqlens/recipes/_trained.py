@@ -5,7 +5,8 @@ Every model returned takes images in [0, 1]: per-channel normalisation is the fi
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn

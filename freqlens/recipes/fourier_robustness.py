@@ -11,16 +11,16 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from freqlens.data import load_cifar10
-from freqlens.fourier.spectrum import (amplitude_spectrum, high_frequency_fraction, loglog_slope, radial_profile)
-from freqlens.interventions.augment import Compose, FourierFilterTransform, RandomCropFlip
 from freqlens.attacks import fourier_basis_attack, pgd_attack
+from freqlens.data import load_cifar10
+from freqlens.fourier.spectrum import amplitude_spectrum, high_frequency_fraction, loglog_slope, radial_profile
+from freqlens.interventions.augment import Compose, FourierFilterTransform, RandomCropFlip
+from freqlens.probes.common import probe_accuracy
 from freqlens.probes.corruptions import corrupt, corruption_names, resolve_backend
 from freqlens.probes.filtering import filter_images, filtered_accuracy
 from freqlens.probes.heatmap import fourier_heatmap
 from freqlens.probes.noise import bandlimited_noise_error
 from freqlens.probes.perturbation_spectra import perturbation_spectrum
-from freqlens.probes.common import probe_accuracy
 from freqlens.recipes._trained import shared_classifier, shared_config
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 
@@ -63,7 +63,8 @@ def fourier_heatmap_recipe(ctx: RecipeContext) -> RecipeOutput:
                  "error_outer_ring_12_16": outer, "error_all_but_centre": rest,
                  "outer_minus_centre_spec_H3": outer - centre,
                  "ring_means": res.ring_means().tolist(), **shared_config(ctx)},
-        checks=[Check.greater_equal(f"mid-band (ρ {MID_BAND[0]}–{MID_BAND[1]}) error − centre 3×3 error (points)", mid - centre, 10.0),
+        checks=[Check.greater_equal(f"mid-band (ρ {MID_BAND[0]}–{MID_BAND[1]}) error − centre 3×3 error (points)",
+                                    mid - centre, 10.0),
                 Check.greater("mean error over ρ ≥ 2 − centre 3×3 error (points)", rest - centre, 0.0,
                               "the lowest frequencies are the least harmful")],
         figure=fig, results={"heatmap": res},
@@ -215,7 +216,8 @@ def bandlimited_noise(ctx: RecipeContext) -> RecipeOutput:
         numbers=numbers,
         checks=[Check.greater_equal("GA: error(LP, B=7) − error(HP, B=7)", ga.error["low"][i7] - ga.error["high"][i7], 10.0,
                                     "spec B5 (3)"),
-                Check.greater_equal("natural: error(HP, B=3) − error(LP, B=3)", nat.error["high"][i3] - nat.error["low"][i3], 20.0,
+                Check.greater_equal("natural: error(HP, B=3) − error(LP, B=3)",
+                                    nat.error["high"][i3] - nat.error["low"][i3], 20.0,
                                     "spec B5 (1)"),
                 Check.greater_equal("GA gain on high-pass noise, min over B ∈ {3, 7, 15} (points)", ga_gain, 30.0,
                                     "spec B5 (2)")],

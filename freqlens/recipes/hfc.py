@@ -13,10 +13,10 @@ import torch
 from torch import nn
 
 from freqlens.dynamics.hfc import HFCTracker
+from freqlens.fourier.filters import lfc_hfc_components
 from freqlens.interventions.adversarial_training import AdversarialExamples
 from freqlens.interventions.mixup import MixUp
 from freqlens.models.cache import config_key
-from freqlens.fourier.filters import lfc_hfc_components
 from freqlens.probes.hfc import hfc_examples, lfc_hfc_accuracy
 from freqlens.recipes._trained import image_data, shared_classifier, shared_config
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
@@ -114,8 +114,8 @@ def hfc_labels(ctx: RecipeContext) -> RecipeOutput:
         # L(4) every epoch (the check), all radii every 3 epochs (the figure)
         tr4 = HFCTracker(train=(xtr, y), radii=(4,), components=("lfc",), label=label)
         tr = HFCTracker(train=(xtr, y), radii=RADII, components=("lfc",), every=3, label=label)
-        _train_tracked(ctx, "hfc-labels", {"labels": label, "n": n, "trackers": "L4+all/3"}, (xtr, y), epochs, [tr4, tr], batch_size=50,
-                       arch={"fc": 512})
+        _train_tracked(ctx, "hfc-labels", {"labels": label, "n": n, "trackers": "L4+all/3"}, (xtr, y), epochs, [tr4, tr],
+                       batch_size=50, arch={"fc": 512})
         curves[label], fine[label] = tr.result(), tr4.result()
     ratios, first = {}, {}
     for label, c in fine.items():

@@ -10,8 +10,8 @@ import math
 import numpy as np
 from torch import nn
 
-from freqlens.interventions.kernels import SmoothnessRegularizer, first_conv, kernel_roughness
 from freqlens.attacks.pgd import fgsm as fgsm_attack
+from freqlens.interventions.kernels import SmoothnessRegularizer, first_conv, kernel_roughness
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.train import accuracy

@@ -30,7 +30,8 @@ def sizes(ctx: RecipeContext) -> dict[str, int]:
 
 
 def roughness_5x5_models(ctx: RecipeContext) -> dict[str, torch.nn.Module]:
-    """The natural and adversarially trained (FGSM with random start, ε = 8/255) convnet-small with 5×5 first-layer kernels, cached."""
+    """The natural and adversarially trained (FGSM with random start, ε = 8/255) convnet-small with 5×5 first-layer
+    kernels, cached."""
     s = sizes(ctx)
     return {v: trained_classifier(ctx, "cifar10", ARCH, v, n_train=s["n_train"], epochs=s["epochs"],
                                   arch_kwargs=dict(ARCH_KWARGS)) for v in VARIANTS}
@@ -77,7 +78,8 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
     numbers = {"roughness": rough, "roughness_after_rho1": rough_after, "roughness_init": init,
                "roughness_of_update_from_init": update,
                "roughness_gaussian_reference": GAUSSIAN_5X5, "clean_accuracy": clean, "kernel_size": 5,
-               "model": f"{ARCH} (BatchNorm, first conv 5×5, 16 filters), SGD, crop/flip; adversarial: FGSM with random start, ε=8/255",
+               "model": f"{ARCH} (BatchNorm, first conv 5×5, 16 filters), SGD, crop/flip; "
+                        "adversarial: FGSM with random start, ε=8/255",
                **s}
     checks = [
         Check.less("roughness adversarial − natural (5×5 first layer)", rough["adversarial"] - rough["natural"], 0,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from freqlens.interventions.kernels import first_conv, kernel_roughness, smooth_kernels
 from freqlens.attacks.pgd import pgd_attack
+from freqlens.interventions.kernels import first_conv, kernel_roughness, smooth_kernels
 from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
@@ -113,5 +113,6 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     numbers["roughness_3x3_adversarial_minus_natural"] = rough["adversarial"] - rough["natural"]
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
                         notes="Kernel pictures in kernels.png; 3×3 roughness reported, not gated (HFC-K3 "
-                              "asks for 5×5 kernels: see kernel-roughness-5x5). Models: shared natural and adversarial (FGSM with random start) "
+                              "asks for 5×5 kernels: see kernel-roughness-5x5). Models: shared natural and adversarial "
+                              "(FGSM with random start) "
                               "convnet-small classifiers (BatchNorm after the first conv), not the paper's ResNet.")

@@ -3,7 +3,6 @@ eigenvalues rise then fall (E, Ma, Wu style example; spec fprinciple_lfp.md Part
 ReLU random-feature kernel."""
 from __future__ import annotations
 
-
 import numpy as np
 from scipy.stats import spearmanr
 
@@ -49,8 +48,10 @@ def kernel_fprinciple_regimes(ctx: RecipeContext) -> RecipeOutput:
                    Check.less_equal(f"{tag}: max |rate/λ_k − 1| (explicit Euler)", rate_dev, 0.02),
                    Check.less_equal(f"{tag}: max |rate/λ_k − 1| (exact exponential)", exact_dev, 1e-8),
                    Check.greater_equal(f"{tag}: Spearman(convergence time, −λ_k)", rho, 1.0 - 1e-12),
-                   Check.greater_equal(f"{tag}: k < k*: higher k converges first (1 = yes)", float(reversed_below and len(below) >= 2), 1.0),
-                   Check.greater_equal(f"{tag}: k ≥ k*: lower k converges first (1 = yes)", float(ordered_above and len(above) >= 2), 1.0)]
+                   Check.greater_equal(f"{tag}: k < k*: higher k converges first (1 = yes)",
+                                       float(reversed_below and len(below) >= 2), 1.0),
+                   Check.greater_equal(f"{tag}: k ≥ k*: lower k converges first (1 = yes)",
+                                       float(ordered_above and len(above) >= 2), 1.0)]
         numbers[tag] = {"N": n, "k_star": kstar, "argmax_k": int(np.argmax(flow.formula_eigenvalues)),
                         "modes": modes, "eigenvalues": flow.eigenvalues.tolist(), "rates_euler": flow.rates.tolist(),
                         "convergence_time": times.tolist(), "eig_formula_error": eig_err, "rate_rel_dev": rate_dev}

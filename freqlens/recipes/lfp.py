@@ -243,7 +243,7 @@ def lfp_generalization(ctx: RecipeContext) -> RecipeOutput:
     for _ in range(draws):
         xs = rng.uniform(0, 1, n)
         for k in ks:
-            f = lambda z: math.sqrt(2) * np.sin(2 * math.pi * k * z)  # unit L2 norm on [0, 1)
+            f = lambda z, k=k: math.sqrt(2) * np.sin(2 * math.pi * k * z)  # unit L2 norm on [0, 1)
             sol = min_fp_norm_interpolation(xs, f(xs), gamma2, n_freq=n_freq, period=1.0)
             mse[k].append(float(np.mean((sol(xt) - f(xt)) ** 2)))
     # ‖f_k‖_γ² = Σ_{±k} |f̂|²/γ² = 2 · (1/2) / γ(k)² for √2 sin(2πkx)

@@ -16,8 +16,13 @@ import torch
 from torch import nn
 
 from freqlens.data import CIFAR10_STD
-from freqlens.fourier.ball_average import (ball_average_response, disk_average_2d, measure_transfer_functions,
-                                           paper_estimator_response, radial_profile)
+from freqlens.fourier.ball_average import (
+    ball_average_response,
+    disk_average_2d,
+    measure_transfer_functions,
+    paper_estimator_response,
+    radial_profile,
+)
 from freqlens.interventions.post_averaging import PostAveraged, pixel_to_normalized_radius
 from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol, radius_tradeoff
 from freqlens.recipes._trained import image_data, shared_classifier
@@ -124,8 +129,9 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
         finding="with the paper's defense-unaware protocol (minimal attacks on the base model, transferred, "
                 "L∞ ≤ 8/255) the averaged model classifies most adversarials correctly; fixed-ε PGD defeats it more "
                 "(DeepFool-L2 and C&W-L2 defense rates reported as numbers)",
-        data="cifar10", paper_value="CIFAR-10 88.41% robust (robust-ml #11); > 95% of FGSM/PGD/DeepFool/C&W adversarials defended on "
-                                         "ImageNet; B9 PA-D1/D2")
+        data="cifar10",
+        paper_value="CIFAR-10 88.41% robust (robust-ml #11); > 95% of FGSM/PGD/DeepFool/C&W adversarials defended on "
+                    "ImageNet; B9 PA-D1/D2")
 def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     model = _base_model(ctx)
     x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images

@@ -16,18 +16,18 @@ from __future__ import annotations
 import sys
 import time
 import types
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from freqlens.errors import ConfigError, FreqlensError
-from freqlens.probes.common import check_images, forward_logits, gather
 from freqlens.device import eval_mode, model_device
+from freqlens.errors import ConfigError, FreqlensError
 from freqlens.models.wrappers import with_input_transform
+from freqlens.probes.common import check_images, forward_logits, gather
 from freqlens.report import readings
 from freqlens.report.html import render_report
 from freqlens.results import Result, atomic_write_bytes
@@ -228,7 +228,8 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         figure = _save_fig(fig, out / "figures" / f"{name}.png")
         sections.append({"name": name, "title": TITLES[name], "reading": reading, "numbers": numbers,
                          "figure": f"figures/{figure}", "seconds": round(time.perf_counter() - start, 2)})
-    meta = {"model": _model_name(model), "clean accuracy": f"{100 * clean:.1f} %", "images": int(x.shape[0]), "heat-map images": int(min(heatmap_images, len(x))),
+    meta = {"model": _model_name(model), "clean accuracy": f"{100 * clean:.1f} %", "images": int(x.shape[0]),
+            "heat-map images": int(min(heatmap_images, len(x))),
             "image size": "×".join(map(str, x.shape[1:])), "bounds": list(bounds), "eps (heat map)": eps,
             "seed": seed, "device": str(dev), "freqlens": __import__("freqlens").__version__}
     if clean < 1.5 * chance:

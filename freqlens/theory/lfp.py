@@ -16,8 +16,8 @@ to 1: it cancels in the interpolant). Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import scipy.linalg

@@ -5,9 +5,19 @@ from scipy.signal import convolve2d
 from torch import nn
 
 from freqlens.errors import InputError
-from freqlens.interventions.kernels import (SmoothnessRegularizer, dct_matrix, first_conv, kernel_roughness,
-                                            kernel_smoothness_penalty, lowpass_kernels, lowpass_weight,
-                                            smooth_kernels, smooth_weight, smoothing_mask, smoothing_operator)
+from freqlens.interventions.kernels import (
+    SmoothnessRegularizer,
+    dct_matrix,
+    first_conv,
+    kernel_roughness,
+    kernel_smoothness_penalty,
+    lowpass_kernels,
+    lowpass_weight,
+    smooth_kernels,
+    smooth_weight,
+    smoothing_mask,
+    smoothing_operator,
+)
 
 
 def _net():

@@ -5,8 +5,13 @@ from torch import nn
 
 from freqlens.errors import InputError
 from freqlens.fourier.basis import position_grid, unique_positions
-from freqlens.probes.layers import (LayerResponse, centred_radius, kernel_spectra, layer_frequency_response,
-                                    probed_layers)
+from freqlens.probes.layers import (
+    LayerResponse,
+    centred_radius,
+    kernel_spectra,
+    layer_frequency_response,
+    probed_layers,
+)
 
 
 def _blur_net():

@@ -134,9 +134,8 @@ def test_kernel_roughness_5x5_recipe_path_on_tiny_models(monkeypatch, tmp_path):
 
 
 def test_kernel_regularizer_recipe_path_trains_and_caches_one_model_per_lambda(monkeypatch, tmp_path):
-    import freqlens.recipes.kernel_regularizer as kreg
-
     import freqlens.recipes._trained as trained
+    import freqlens.recipes.kernel_regularizer as kreg
 
     monkeypatch.setattr(kreg, "image_data", _synthetic_cifar)
     monkeypatch.setattr(trained, "image_data", _synthetic_cifar)   # the training data, inside trained_classifier
