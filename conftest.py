@@ -26,7 +26,7 @@ DOCTEST_DEBT = [
     "freqlens/fourier/spectrum.py",
     "freqlens/integrations/lightning.py",
     "freqlens/interventions/augment.py",
-    "freqlens/interventions/kernels.py",
+    "freqlens/interventions/conv_kernels.py",
     "freqlens/interventions/mixup.py",
     "freqlens/interventions/post_averaging.py",
     "freqlens/models/cnn.py",
@@ -42,7 +42,7 @@ DOCTEST_DEBT = [
     "freqlens/probes/noise.py",
     "freqlens/report/__init__.py",
     "freqlens/theory/gradients.py",
-    "freqlens/theory/kernels.py",
+    "freqlens/theory/integral_kernels.py",
     "freqlens/theory/lfp.py",
     "freqlens/train.py",
 ]

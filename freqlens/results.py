@@ -69,8 +69,88 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
     atomic_write_bytes(path, (json.dumps(_to_jsonable(obj), indent=2) + "\n").encode())
 
 
+#: Every Result subclass by its saved type tag (the class name); filled by ``Result.__init_subclass__``.
+_REGISTRY: dict[str, type] = {}
+
+#: Where each built-in Result subclass lives, so that :func:`load` imports only the module it needs.
+#: ``tests/test_results.py`` checks this table against every subclass in the package.
+RESULT_MODULES: dict[str, str] = {
+    "AttackResult": "freqlens.attacks.result",
+    "BandNoiseResult": "freqlens.probes.noise",
+    "CorruptionRows": "freqlens.report.sections.corruptions",
+    "DefenseEvaluation": "freqlens.probes.defense",
+    "FilteredAccuracy": "freqlens.probes.filtering",
+    "FilteringHistory": "freqlens.dynamics.fprinciple",
+    "FitHistory": "freqlens.train",
+    "HFCAccuracy": "freqlens.probes.hfc",
+    "HFCCurves": "freqlens.dynamics.hfc",
+    "HFCExamples": "freqlens.probes.hfc",
+    "HeatmapResult": "freqlens.probes.heatmap",
+    "KernelFlowResult": "freqlens.theory.integral_kernels",
+    "KernelSpectra": "freqlens.probes.layers",
+    "LFPDynamics": "freqlens.theory.lfp",
+    "LayerResponse": "freqlens.probes.layers",
+    "MinFPNormSolution": "freqlens.theory.lfp",
+    "PerturbationRobustness": "freqlens.dynamics.spectral_bias",
+    "PerturbationSpectrumResult": "freqlens.probes.perturbation_spectra",
+    "ProjectionResult": "freqlens.dynamics.fprinciple",
+    "RadiusTradeoff": "freqlens.probes.defense",
+    "ReportResult": "freqlens.report",
+    "SpectralNormHistory": "freqlens.dynamics.spectral_bias",
+    "SpectrumHistory": "freqlens.dynamics.spectral_bias",
+    "TransferFunctionResult": "freqlens.fourier.ball_average",
+}
+
+#: Type tags written before a class was renamed: old tag -> {a field only that class has: new class name}.
+LEGACY_TYPES: dict[str, dict[str, str]] = {
+    # two classes were both called FilteringResult until issue 13
+    "FilteringResult": {"epochs": "FilteringHistory", "bandwidths": "FilteredAccuracy"},
+}
+
+
+def _read_payload(path: Path) -> dict:
+    try:
+        payload = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise CheckpointError(f"result file {path} does not exist") from exc
+    except IsADirectoryError as exc:
+        raise CheckpointError(f"result file {path} is a folder; pass the .json file a result was saved to") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"result file {path} is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("fields"), dict):
+        raise CheckpointError(f"{path} is not a freqlens result file (no 'fields' object); "
+                              "pass a .json written by a result's save()")
+    return payload
+
+
+def _saved_type(payload: dict, path: Path) -> str:
+    """The class name a payload was saved as, resolving pre-rename tags by their fields."""
+    tag = payload.get("type")
+    if not isinstance(tag, str) or not tag:
+        raise CheckpointError(f"{path} has no result type tag; pass a .json written by a result's save()")
+    if tag in LEGACY_TYPES:
+        names = set(payload["fields"]) | set(payload.get("arrays") or [])
+        for marker, new in LEGACY_TYPES[tag].items():
+            if marker in names:
+                return new
+    return tag
+
+
 class Result:
-    """Mixin for result dataclasses: JSON for numbers, NPZ beside it for arrays, and a ``plot`` hook."""
+    """Mixin for result dataclasses: JSON for numbers, NPZ beside it for arrays, and a ``plot`` hook.
+
+    Each subclass is registered under its class name (the type tag its files carry), so
+    :func:`freqlens.load` can return the right class; two subclasses with the same name are refused.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__name__
+        prev = _REGISTRY.get(name)
+        if prev is not None and (prev.__module__, prev.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise TypeError(f"two Result classes are named {name} ({prev.__module__} and {cls.__module__}); "
+                            "saved files could not tell them apart: rename one")
+        _REGISTRY[name] = cls
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python view of the result (arrays become nested lists)."""
@@ -108,16 +188,18 @@ class Result:
 
     @classmethod
     def load(cls: type[T], path: str | os.PathLike) -> T:
-        """Read a result written by :meth:`save`; raises :class:`CheckpointError` on a missing or corrupt file."""
+        """Read a result written by :meth:`save`; raises :class:`CheckpointError` on a missing or corrupt file,
+        or on a file that holds another result type (the message names both)."""
         path = Path(path)
-        try:
-            payload = json.loads(path.read_text())
-        except FileNotFoundError as exc:
-            raise CheckpointError(f"result file {path} does not exist") from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CheckpointError(f"result file {path} is not valid JSON: {exc}") from exc
-        if payload.get("type") != cls.__name__:
-            raise CheckpointError(f"{path} holds a {payload.get('type')!r}, not a {cls.__name__}")
+        payload = _read_payload(path)
+        saved = _saved_type(payload, path)
+        if saved != cls.__name__:
+            raise CheckpointError(f"{path} holds a {saved}, not a {cls.__name__}; load it with "
+                                  f"{saved}.load or freqlens.load")
+        return cls._from_payload(payload, path)
+
+    @classmethod
+    def _from_payload(cls: type[T], payload: dict, path: Path) -> T:
         fields = dict(payload["fields"])
         if payload.get("arrays"):
             npz = path.with_suffix(".npz")
@@ -127,7 +209,75 @@ class Result:
                         fields[name] = data[name]
             except (FileNotFoundError, KeyError, ValueError, OSError) as exc:
                 raise CheckpointError(f"array file {npz} is missing or corrupt: {exc}") from exc
+        known = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+        required = {f.name for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.init}
+        extra, missing = sorted(set(fields) - known), sorted(required - set(fields))
+        if extra or missing:
+            raise CheckpointError(f"{path} does not match {cls.__name__} (unknown fields {extra}, missing {missing}); "
+                                  "it was written by another type or version")
         return cls(**fields)  # type: ignore[call-arg]
 
     def plot(self, ax=None):  # pragma: no cover - overridden
         raise NotImplementedError(f"{type(self).__name__} has no plot")
+
+
+def result_class(name: str) -> type:
+    """The Result subclass saved under type tag ``name`` (importing its module if needed).
+
+    Args:
+        name: a class name as written in a result file's ``"type"`` (e.g. ``"HeatmapResult"``).
+
+    Returns:
+        The class (a subclass of :class:`Result`).
+
+    Raises:
+        CheckpointError: no Result subclass has that name.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> result_class("FilteredAccuracy").__name__
+        'FilteredAccuracy'
+    """
+    if name not in _REGISTRY and name in RESULT_MODULES:
+        import importlib
+
+        importlib.import_module(RESULT_MODULES[name])
+    if name not in _REGISTRY:
+        raise CheckpointError(f"unknown result type {name!r}; known types: {', '.join(sorted(RESULT_MODULES))} "
+                              "(a user-defined result must be imported before loading)")
+    return _REGISTRY[name]
+
+
+def load(path: str | os.PathLike) -> Result:
+    """Read any result written by ``Result.save``, returning an instance of the class that saved it.
+
+    Files written before a class was renamed (``"FilteringResult"``) are read as the new class.
+
+    Args:
+        path: the ``.json`` file ``save`` wrote (arrays are read from the ``.npz`` beside it).
+
+    Returns:
+        The result, e.g. a :class:`~freqlens.probes.heatmap.HeatmapResult` or a
+        :class:`~freqlens.dynamics.fprinciple.FilteringHistory`.
+
+    Raises:
+        CheckpointError: the file is missing, not JSON, not a result file, of an unknown type, or its
+            fields do not match its type (one line each).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import tempfile, os
+        >>> from freqlens.probes.filtering import FilteredAccuracy
+        >>> path = os.path.join(tempfile.mkdtemp(), "f.json")
+        >>> _ = FilteredAccuracy(bandwidths=[3], accuracy={"low": [0.5]}).save(path)
+        >>> type(load(path)).__name__
+        'FilteredAccuracy'
+    """
+    path = Path(path)
+    payload = _read_payload(path)
+    return result_class(_saved_type(payload, path))._from_payload(payload, path)

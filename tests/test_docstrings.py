@@ -32,9 +32,13 @@ def _modules() -> list:
     return out
 
 
+BROKEN: list[str] = []   # public names that fail to import (reported by test_surface_is_found)
+
+
 def public_callables() -> dict[str, object]:
     """Map 'module.qualname' (where each callable is defined) to the callable, over the whole public surface."""
     found: dict[str, object] = {}
+    BROKEN.clear()
     for module in _modules():
         names = getattr(module, "__all__", None)
         if names is None:
@@ -42,7 +46,11 @@ def public_callables() -> dict[str, object]:
                      and (inspect.isfunction(obj) or inspect.isclass(obj))
                      and getattr(obj, "__module__", None) == module.__name__]
         for name in names:
-            obj = getattr(module, name, None)
+            try:
+                obj = getattr(module, name, None)
+            except ImportError as exc:
+                BROKEN.append(f"{module.__name__}.{name}: {exc}")
+                continue
             if not (inspect.isfunction(obj) or inspect.isclass(obj)):
                 continue
             home = getattr(obj, "__module__", "") or ""
@@ -75,6 +83,7 @@ def _debt() -> set[str]:
 
 def test_surface_is_found():
     surface = public_callables()
+    assert not BROKEN, "public names that do not import:\n  " + "\n  ".join(BROKEN)
     # a walk that finds nothing would pass everything: it must see the library's main entry points
     for name in ("freqlens.probes.heatmap.fourier_heatmap", "freqlens.train.fit", "freqlens.fourier.nudft.nudft"):
         assert name in surface, f"{name} not found on the public surface"
@@ -118,3 +127,12 @@ def test_docstring_debt_only_shrinks():
     problems = {name: missing_sections(obj) for name, obj in public_callables().items()}
     done = sorted(name for name in _debt() if not problems.get(name))
     assert not done, "documented or removed, delete from tests/docstring_debt.txt:\n  " + "\n  ".join(done)
+
+
+if __name__ == "__main__":  # print the current debt list (after a merge renames callables): python tests/test_docstrings.py
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    lacking = sorted(name for name, obj in public_callables().items() if missing_sections(obj))
+    print("# Public callables whose docstrings still lack a section (see tests/test_docstrings.py). Only remove lines.")
+    print("\n".join(lacking))

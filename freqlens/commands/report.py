@@ -1,4 +1,8 @@
-"""``freqlens report``: every frequency probe on a user's model, in one self-contained HTML page."""
+"""``freqlens report``: every frequency probe on a user's model, in one self-contained HTML page.
+
+The ``--probes`` choices and each section's flags come from the registry in :mod:`freqlens.report.sections`;
+the command exits 1 when a section failed (the page and the other sections are still written).
+"""
 from __future__ import annotations
 
 import argparse
@@ -19,22 +23,29 @@ def _run(args: argparse.Namespace) -> int:
     out = prepare_out_dir(args.out)
     model = load_user_model(args.model, args.weights, resolve_device(args.device))
     images, labels = load_eval_data(args.data, args.data_root, args.limit, args.seed)
+    from freqlens.report.sections import all_flags
+
     probes = [p.strip().replace("-", "_") for p in args.probes.split(",") if p.strip()]
-    result = report(model, images, labels, out=out, probes=probes, eps=args.eps, heatmap_images=args.heatmap_images,
-                    limit=args.limit, seed=args.seed, max_batch=args.max_batch, progress=not args.no_progress)
+    options = {f.dest: getattr(args, f.dest) for f in all_flags()}
+    result = report(model, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,
+                    max_batch=args.max_batch, progress=not args.no_progress, **options)
     for s in result.sections:
-        print(f"{s['title']}: {s.get('reading') or 'skipped: ' + s['skipped']}")
+        status = s.get("reading") or (f"FAILED: {s['failed']}" if s.get("failed") else f"skipped: {s['skipped']}")
+        print(f"{s['title']}: {status}")
     print(f"-> {result.html_path}")
-    return 0
+    return 1 if any(s.get("failed") for s in result.sections) else 0
 
 
 def register(sub) -> None:
     p = sub.add_parser("report", help="run every frequency probe on your model and write report.html + report.json")
     add_model_arguments(p)
     add_common_arguments(p)
-    p.add_argument("--probes", default="heatmap,filtering,noise,hfc,layers",
-                   help="comma-separated: heatmap, filtering, noise, hfc, layers, corruptions, post-averaging")
-    p.add_argument("--eps", type=float, default=4.0, help="heat-map perturbation ℓ2 norm per channel (input units)")
-    p.add_argument("--heatmap-images", type=int, default=200, help="images for the heat map (default 200)")
+    from freqlens.report.sections import all_flags, sections
+
+    names = [s.name.replace("_", "-") for s in sections()]
+    p.add_argument("--probes", default=",".join(s.name.replace("_", "-") for s in sections() if s.default),
+                   help=f"comma-separated sections: {', '.join(names)}")
+    for flag in all_flags():  # each section's own settings
+        p.add_argument(flag.option, dest=flag.dest, type=flag.type, default=flag.default, help=flag.help)
     p.add_argument("--max-batch", type=int, default=1024, help="images per forward pass")
     p.set_defaults(func=_run)

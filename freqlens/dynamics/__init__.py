@@ -1,6 +1,6 @@
 """Observe training: trackers usable as :func:`freqlens.train.fit` callbacks or as plain functions."""
 from freqlens.dynamics.fprinciple import (
-    FilteringResult,
+    FilteringHistory,
     FilteringTracker,
     ProjectionResult,
     ProjectionTracker,
@@ -18,7 +18,7 @@ from freqlens.dynamics.spectral_bias import (
     perturbation_robustness,
 )
 
-__all__ = ["ProjectionTracker", "FilteringTracker", "ProjectionResult", "FilteringResult", "projection_errors",
+__all__ = ["ProjectionTracker", "FilteringTracker", "ProjectionResult", "FilteringHistory", "projection_errors",
            "filtering_errors", "choose_delta",
            "HFCTracker", "HFCCurves", "SpectrumTracker", "SpectrumHistory",
            "SpectralNormTracker", "SpectralNormHistory", "perturbation_robustness", "PerturbationRobustness"]

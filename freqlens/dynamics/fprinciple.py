@@ -240,7 +240,7 @@ def projection_errors(model: nn.Module, inputs, targets, **kwargs) -> dict[str, 
 # ---------------------------------------------------------------------------------------------- filtering
 
 @dataclass
-class FilteringResult(Result):
+class FilteringHistory(Result):
     """e_low / e_high over training for each δ. ``e_low[t, i]`` is at ``epochs[t]`` for ``deltas[i]``;
     ``high_fraction[i]`` = ‖y^{high,δ}‖ / ‖y‖ tells how much of the target lies above the cut-off."""
 
@@ -363,10 +363,10 @@ class FilteringTracker(PeriodicTracker):
             out[f"e_high/delta={d:g}"] = float(hi)
         return out
 
-    def result(self) -> FilteringResult:
+    def result(self) -> FilteringHistory:
         if not self.epochs:
             raise InputError("nothing recorded yet: use the tracker as a fit callback or call record()")
-        return FilteringResult(epochs=list(self.epochs), deltas=list(self.deltas), e_low=np.asarray(self.e_low),
+        return FilteringHistory(epochs=list(self.epochs), deltas=list(self.deltas), e_low=np.asarray(self.e_low),
                                e_high=np.asarray(self.e_high), high_fraction=list(self.high_fraction))
 
     def __call__(self, model: nn.Module) -> dict[str, list[float]]:

@@ -29,6 +29,7 @@ import torch
 from scipy import special
 
 from freqlens.errors import InputError
+from freqlens.fourier.grid import radial_frequency
 from freqlens.validation import check_integer
 
 DEFAULT_SCALES: tuple[float, ...] = (1 / 3, 2 / 3, 1.0)
@@ -184,9 +185,7 @@ def disk_average_2d(values: torch.Tensor, radius: float) -> torch.Tensor:
     if values.ndim not in (2, 3):
         raise InputError(f"values has shape {tuple(values.shape)}; expected (H, W) or (N, H, W)")
     h, w = values.shape[-2:]
-    ky = torch.fft.fftfreq(h, d=1.0 / h, dtype=torch.float64)
-    kx = torch.fft.fftfreq(w, d=1.0 / w, dtype=torch.float64)
-    dist = (ky[:, None] ** 2 + kx[None, :] ** 2).sqrt()   # signed offsets, wrapped: a disk centred at (0, 0)
+    dist = radial_frequency(h, w)   # signed offsets, wrapped: a disk centred at (0, 0)
     kernel = (dist <= radius).to(torch.float64)
     kernel /= kernel.sum()
     out = torch.fft.ifft2(torch.fft.fft2(values.to(torch.float64)) * torch.fft.fft2(kernel)).real
@@ -199,9 +198,7 @@ def radial_profile(spectrum: torch.Tensor, bins: int = 64) -> tuple[np.ndarray, 
     Returns (bin centres in cycles per grid, mean per bin); empty bins are NaN.
     """
     h, w = spectrum.shape[-2:]
-    ky = torch.fft.fftfreq(h, d=1.0 / h, dtype=torch.float64)
-    kx = torch.fft.fftfreq(w, d=1.0 / w, dtype=torch.float64)
-    k = (ky[:, None] ** 2 + kx[None, :] ** 2).sqrt().flatten().numpy()
+    k = radial_frequency(h, w).flatten().numpy()
     v = spectrum.detach().cpu().double().flatten().numpy()
     edges = np.linspace(0, k.max() + 1e-9, bins + 1)
     idx = np.digitize(k, edges) - 1

@@ -17,6 +17,7 @@ import math
 import torch
 
 from freqlens.errors import InputError
+from freqlens.fourier.grid import centered_frequencies
 
 
 def _check_size(height: int, width: int) -> None:
@@ -29,11 +30,6 @@ def mirror_position(p: int, q: int, height: int, width: int) -> tuple[int, int]:
     mp = (height - p) % height if height % 2 == 0 else height - 1 - p
     mq = (width - q) % width if width % 2 == 0 else width - 1 - q
     return mp, mq
-
-
-def centred_frequency(p: int, q: int, height: int, width: int) -> tuple[int, int]:
-    """Frequency (f_u, f_v) in cycles per image held at centred position (p, q)."""
-    return p - height // 2, q - width // 2
 
 
 def unique_positions(height: int, width: int) -> torch.Tensor:
@@ -84,8 +80,8 @@ def fourier_basis(height: int, width: int, positions: torch.Tensor | None = None
     # The official construction stores the pattern of the pair member first in row-major order.
     first = torch.where(((positions[:, 0] * width + positions[:, 1]) <= (mirrors[:, 0] * width + mirrors[:, 1]))[:, None],
                         positions, mirrors)
-    fu = (first[:, 0] - height // 2).to(torch.float64)
-    fv = (first[:, 1] - width // 2).to(torch.float64)
+    fu = centered_frequencies(height, device=first.device, dtype=torch.float64)[first[:, 0]]
+    fv = centered_frequencies(width, device=first.device, dtype=torch.float64)[first[:, 1]]
     m = torch.arange(height, dtype=torch.float64)
     n = torch.arange(width, dtype=torch.float64)
     theta = 2 * math.pi * (fu[:, None, None] * m[None, :, None] / height + fv[:, None, None] * n[None, None, :] / width)

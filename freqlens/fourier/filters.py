@@ -1,7 +1,8 @@
 """Frequency masks and filters on images (N, C, H, W), per channel, with ``torch.fft``.
 
 Frequencies are signed integers in cycles per image, laid out as ``torch.fft.fftfreq(N) * N`` (unshifted;
-for even N the Nyquist bin is −N/2). The centred (fft-shifted) layout is used for display only. A disk of
+for even N the Nyquist bin is −N/2; positions and radii come from :mod:`freqlens.fourier.grid`).
+The centred (fft-shifted) layout is used for display only. A disk of
 radius r around DC in this layout equals the centred construction with centre (H//2, W//2); for non-square
 images the distance is measured in index units per axis, i.e. sqrt(f_u² + f_v²) with f_u, f_v in cycles per
 image along each axis (the HFC paper assumes square images; this is our stated convention).
@@ -13,26 +14,20 @@ from collections.abc import Sequence
 import torch
 
 from freqlens.errors import InputError
+from freqlens.fourier.grid import chebyshev_radius, fft_frequencies, radial_frequency
 from freqlens.validation import check_finite, check_integer, check_rank
-
-
-def frequency_radius(height: int, width: int, device=None, dtype=torch.float64) -> torch.Tensor:
-    """Distance sqrt(f_u² + f_v²) of every unshifted FFT bin from DC, in cycles per image. Shape (H, W)."""
-    fu = torch.fft.fftfreq(height, d=1.0 / height, device=device, dtype=dtype)
-    fv = torch.fft.fftfreq(width, d=1.0 / width, device=device, dtype=dtype)
-    return torch.sqrt(fu[:, None] ** 2 + fv[None, :] ** 2)
 
 
 def max_radius(height: int, width: int) -> float:
     """The largest distance of a bin from DC: sqrt((H/2)² + (W/2)²) — the half-diagonal (22.6 for 32 × 32)."""
-    return float(frequency_radius(height, width).max())
+    return float(radial_frequency(height, width).max())
 
 
 def disk_mask(height: int, width: int, radius: float, inclusive: bool = False, device=None) -> torch.Tensor:
     """Boolean (H, W) mask, unshifted layout: True where distance < radius (``inclusive``: ≤)."""
     if not (radius > 0):
         raise InputError(f"radius must be > 0, got {radius}")
-    r = frequency_radius(height, width, device=device)
+    r = radial_frequency(height, width, device=device)
     return r <= radius if inclusive else r < radius
 
 
@@ -64,7 +59,7 @@ def lfc_hfc_components(images: torch.Tensor, radii: Sequence[float], rescale: st
         raise InputError(f"rescale must be 'none' or 'max', got {rescale!r}")
     h, w = images.shape[-2:]
     spec = image_spectrum(images)
-    dist = frequency_radius(h, w, device=images.device, dtype=spec.real.dtype)
+    dist = radial_frequency(h, w, device=images.device, dtype=spec.real.dtype)
     masks = torch.stack([(dist <= r) if inclusive else (dist < r) for r in radii]).to(dist.dtype)[:, None, None]
     out = {}
     for name, mask in (("lfc", masks), ("hfc", 1 - masks)):
@@ -119,13 +114,6 @@ def scale_radius(radius: float, size: int, reference: int = 32) -> float:
 
 # --- square (Chebyshev) band masks by bandwidth, Yin et al. (spec B3) -------------------------------------
 
-def chebyshev_radius(height: int, width: int, device=None) -> torch.Tensor:
-    """ρ = max(|f_u|, |f_v|) of every unshifted FFT bin, in cycles per image (long). Shape (H, W)."""
-    fu = torch.fft.fftfreq(height, d=1.0 / height, device=device).round().long().abs()
-    fv = torch.fft.fftfreq(width, d=1.0 / width, device=device).round().long().abs()
-    return torch.maximum(fu[:, None], fv[None, :])
-
-
 def _check_bandwidth(bandwidth: int, name: str = "bandwidth") -> int:
     return check_integer(bandwidth, f"{name} (a number of frequencies)")
 
@@ -141,7 +129,7 @@ def lowpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch.
     b = _check_bandwidth(bandwidth)
     if b >= max(height, width):
         return torch.ones(height, width, dtype=torch.bool, device=device)
-    return chebyshev_radius(height, width, device) <= (b - 1) // 2
+    return chebyshev_radius(height, width, device=device) <= (b - 1) // 2
 
 
 def highpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch.Tensor:
@@ -155,8 +143,8 @@ def highpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch
         >>> highpass_mask(32, 32, 31).sum()   # 1023: everything but DC
     """
     b = _check_bandwidth(bandwidth)
-    fu = torch.fft.fftfreq(height, d=1.0 / height, device=device).round().abs()
-    fv = torch.fft.fftfreq(width, d=1.0 / width, device=device).round().abs()
+    fu = fft_frequencies(height, device=device).abs()
+    fv = fft_frequencies(width, device=device).abs()
     keep_u = fu > (height - b - 1) / 2
     keep_v = fv > (width - b - 1) / 2
     return keep_u[:, None] | keep_v[None, :]
@@ -166,7 +154,7 @@ def band_mask(height: int, width: int, low: float, high: float, device=None) -> 
     """Mask (H, W, unshifted, bool) of bins with ``low ≤ ρ ≤ high``, ρ = max(|f_u|, |f_v|) (square annulus)."""
     if low > high or low < 0:
         raise InputError(f"band must satisfy 0 ≤ low ≤ high, got low={low}, high={high}")
-    rho = chebyshev_radius(height, width, device)
+    rho = chebyshev_radius(height, width, device=device)
     return (rho >= low) & (rho <= high)
 
 
@@ -224,7 +212,6 @@ def filtered_noise(shape: tuple[int, ...], kind: str = "full", bandwidth: int | 
     return noise.to(dtype)
 
 
-__all__ = ["frequency_radius", "max_radius", "disk_mask", "image_spectrum", "apply_mask", "lfc_hfc_split", "lfc_hfc_components",
-           "scale_radius",
-           "chebyshev_radius", "lowpass_mask", "highpass_mask", "band_mask", "filter_mask", "lowpass_filter",
+__all__ = ["max_radius", "disk_mask", "image_spectrum", "apply_mask", "lfc_hfc_split", "lfc_hfc_components",
+           "scale_radius", "lowpass_mask", "highpass_mask", "band_mask", "filter_mask", "lowpass_filter",
            "highpass_filter", "filtered_noise"]

@@ -3,7 +3,8 @@ of high-frequency energy.
 
 Spectra are returned in the *centred* (fft-shifted) layout for display: position (p, q) holds frequency
 (f_u, f_v) = (p − ⌊H/2⌋, q − ⌊W/2⌋) in cycles per image, DC in the middle. ρ = max(|f_u|, |f_v|) is the
-square ("Chebyshev") radius used by the square filters of :mod:`freqlens.fourier.filters`.
+square ("Chebyshev") radius used by the square filters of :mod:`freqlens.fourier.filters`; both layouts
+and radii come from :mod:`freqlens.fourier.grid`.
 
 Example::
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import torch
 
 from freqlens.errors import InputError
+from freqlens.fourier.grid import chebyshev_radius, radial_frequency
 from freqlens.validation import check_finite, check_rank
 
 
@@ -49,23 +51,6 @@ def energy_spectrum(images: torch.Tensor, centred: bool = True) -> torch.Tensor:
     return torch.fft.fftshift(spec) if centred else spec
 
 
-def centred_frequencies(height: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(f_u, f_v)`` (H,) and (W,) of the centred layout: p − ⌊H/2⌋ and q − ⌊W/2⌋."""
-    return torch.arange(height) - height // 2, torch.arange(width) - width // 2
-
-
-def centred_chebyshev_radius(height: int, width: int) -> torch.Tensor:
-    """ρ = max(|f_u|, |f_v|) at every centred position (H, W) (long)."""
-    fu, fv = centred_frequencies(height, width)
-    return torch.maximum(fu.abs()[:, None], fv.abs()[None, :])
-
-
-def centred_euclidean_radius(height: int, width: int) -> torch.Tensor:
-    """sqrt(f_u² + f_v²) at every centred position (H, W) (float64)."""
-    fu, fv = centred_frequencies(height, width)
-    return torch.sqrt(fu[:, None].double() ** 2 + fv[None, :].double() ** 2)
-
-
 def radial_profile(spectrum: torch.Tensor, metric: str = "euclidean") -> tuple[torch.Tensor, torch.Tensor]:
     """Mean of a centred (H, W) map over rings of equal integer radius → ``(radii, values)``.
 
@@ -79,9 +64,9 @@ def radial_profile(spectrum: torch.Tensor, metric: str = "euclidean") -> tuple[t
     check_rank(spectrum, "spectrum", 2, "(H, W) centred map")
     h, w = spectrum.shape
     if metric == "euclidean":
-        r = centred_euclidean_radius(h, w).round().long()
+        r = radial_frequency(h, w, centered=True).round().long()
     elif metric == "chebyshev":
-        r = centred_chebyshev_radius(h, w)
+        r = chebyshev_radius(h, w, centered=True)
     else:
         raise InputError(f"metric must be 'euclidean' or 'chebyshev', got {metric!r}")
     rmax = min(h, w) // 2
@@ -121,7 +106,7 @@ def high_frequency_fraction(images: torch.Tensor, cutoff: float = 7) -> float:
     total = float(e.sum())
     if total <= 0:
         raise InputError("images have zero energy: the high-frequency fraction is undefined")
-    rho = centred_chebyshev_radius(*e.shape).to(e.device)
+    rho = chebyshev_radius(*e.shape, centered=True, device=e.device)
     return float(e[rho > cutoff].sum()) / total
 
 
@@ -130,6 +115,5 @@ def low_frequency_energy_fraction(images: torch.Tensor, radius: float = 3) -> fl
     return 1.0 - high_frequency_fraction(images, radius)
 
 
-__all__ = ["amplitude_spectrum", "energy_spectrum", "centred_frequencies", "centred_chebyshev_radius",
-           "centred_euclidean_radius", "radial_profile", "loglog_slope", "high_frequency_fraction",
+__all__ = ["amplitude_spectrum", "energy_spectrum", "radial_profile", "loglog_slope", "high_frequency_fraction",
            "low_frequency_energy_fraction"]

@@ -22,7 +22,7 @@ from freqlens.results import Result
 
 
 @dataclass
-class FilteringResult(Result):
+class FilteredAccuracy(Result):
     """Accuracy (fraction in [0, 1]) on filtered test images per bandwidth, one list per filter kind."""
 
     bandwidths: list
@@ -56,7 +56,7 @@ def filtered_accuracy(model: nn.Module, images, labels: torch.Tensor | None = No
                       bandwidths: Sequence[int] = (3, 7, 11, 15, 23, 31), kinds: Sequence[str] = ("low", "high"),
                       bounds: tuple[float, float] | None = (0.0, 1.0), normalize: Normalize = None,
                       max_batch: int = 1024, limit: int | None = None, progress: bool = True,
-                      label: str = "") -> FilteringResult:
+                      label: str = "") -> FilteredAccuracy:
     """Top-1 accuracy of ``model`` on images (N, C, H, W) filtered by each kind × bandwidth.
 
     Example::
@@ -79,8 +79,8 @@ def filtered_accuracy(model: nn.Module, images, labels: torch.Tensor | None = No
     for kind, b in tqdm(jobs, desc="filtered accuracy", disable=not progress, leave=False):
         xf = filter_images(x, kind, b, spectrum)
         acc.setdefault(kind, []).append(probe_accuracy(model, xf, y, normalize, max_batch))
-    return FilteringResult(bandwidths=[int(b) for b in bandwidths], accuracy=acc, clean_accuracy=clean,
+    return FilteredAccuracy(bandwidths=[int(b) for b in bandwidths], accuracy=acc, clean_accuracy=clean,
                            n_images=int(x.shape[0]), label=label)
 
 
-__all__ = ["FilteringResult", "filter_images", "filtered_accuracy"]
+__all__ = ["FilteredAccuracy", "filter_images", "filtered_accuracy"]

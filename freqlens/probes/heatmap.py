@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import CheckpointError, InputError, ModelOutputError
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
+from freqlens.fourier.grid import centered_frequencies, chebyshev_radius
 from freqlens.probes.common import Normalize, check_images, check_labels_fit, forward_logits, gather
 from freqlens.results import Result, atomic_write_bytes
 
@@ -64,12 +65,11 @@ class HeatmapResult(Result):
     def frequencies(self) -> tuple[np.ndarray, np.ndarray]:
         """``(f_u, f_v)`` of the rows and columns."""
         h, w = self.error.shape
-        return np.arange(h) - h // 2, np.arange(w) - w // 2
+        return centered_frequencies(h).numpy(), centered_frequencies(w).numpy()
 
     def chebyshev_radius(self) -> np.ndarray:
         """ρ = max(|f_u|, |f_v|) of every cell (H, W)."""
-        fu, fv = self.frequencies
-        return np.maximum(np.abs(fu)[:, None], np.abs(fv)[None, :])
+        return chebyshev_radius(*self.error.shape, centered=True).numpy()
 
     def ring_means(self) -> np.ndarray:
         """Mean error (%) on every ring ρ = max(|f_u|, |f_v|) = 0, 1, …, max: (max ρ + 1,), NaN where no cell of

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device, model_dtype
 from freqlens.errors import InputError
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
-from freqlens.fourier.filters import frequency_radius
+from freqlens.fourier.grid import radial_frequency
 from freqlens.probes.common import Normalize, check_images, forward_logits
 from freqlens.results import Result
 
@@ -54,11 +54,6 @@ def probed_layers(model: nn.Module, layers: Sequence[str] | None = None) -> list
     if missing:
         raise InputError(f"no Conv/Linear layer named {missing[0]!r}; available: {', '.join(names)}")
     return [(n, names[n]) for n in layers]
-
-
-def centred_radius(height: int, width: int) -> torch.Tensor:
-    """Distance from DC (cycles per image) of every position in the centred (fft-shifted) layout, (H, W)."""
-    return torch.fft.fftshift(frequency_radius(height, width))
 
 
 class _Recorder:
@@ -112,7 +107,7 @@ class LayerResponse(Result):
     def band_ratio(self, low: float = 4.0, high: float = 12.0) -> np.ndarray:
         """Per layer: mean gain over frequencies with radius > ``high`` divided by the mean over 0 < radius ≤
         ``low`` (cycles per image; DC excluded). Below 1: the layer attenuates high frequencies."""
-        rad = centred_radius(*self.image_size[-2:]).numpy()
+        rad = radial_frequency(*self.image_size[-2:], centered=True).numpy()
         lo = (rad > 0) & (rad <= low)
         hi = rad > high
         g = np.asarray(self.gain)
@@ -238,5 +233,5 @@ def kernel_spectra(model: nn.Module, size: int = 32) -> KernelSpectra:
                          spectra=torch.stack(spectra).numpy(), size=int(size))
 
 
-__all__ = ["probed_layers", "centred_radius", "LayerResponse", "layer_frequency_response", "KernelSpectra",
+__all__ = ["probed_layers", "LayerResponse", "layer_frequency_response", "KernelSpectra",
            "kernel_spectra"]

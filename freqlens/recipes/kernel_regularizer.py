@@ -11,7 +11,7 @@ import numpy as np
 from torch import nn
 
 from freqlens.attacks.pgd import fgsm as fgsm_attack
-from freqlens.interventions.kernels import SmoothnessRegularizer, first_conv, kernel_roughness
+from freqlens.interventions.conv_kernels import SmoothnessRegularizer, conv_kernel_roughness, first_conv
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.train import accuracy
@@ -49,7 +49,7 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
         model = regularized_classifier(ctx, lam, s["n_train"], s["epochs"])
         w = first_conv(model).weight.detach()
         weights[lam] = w
-        rough.append(kernel_roughness(w))
+        rough.append(conv_kernel_roughness(w))
         clean.append(accuracy(model, xte, yte))
         xa = fgsm_attack(model, xte, yte, eps=FGSM_EPS, max_batch=250, predict=False).adversarial
         fgsm.append(accuracy(model, xa, yte))
@@ -58,7 +58,7 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
 
     import matplotlib.pyplot as plt
 
-    from freqlens.plot.kernels_pictures import plot_kernel_mosaic
+    from freqlens.plot.conv_kernels import plot_conv_kernel_mosaic
 
     fig = plt.figure(figsize=(10, 7.5), constrained_layout=True)
     grid = fig.add_gridspec(3, 2, height_ratios=[1.3, 1, 1])
@@ -79,7 +79,7 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
     ax_a.legend(fontsize=8)
     for row, lam in ((1, LAMBDAS[0]), (2, LAMBDAS[-1])):
         ax = fig.add_subplot(grid[row, :])
-        plot_kernel_mosaic(weights[lam], ax, title=f"first-layer kernels, λ = {lam:g} (roughness "
+        plot_conv_kernel_mosaic(weights[lam], ax, title=f"first-layer kernels, λ = {lam:g} (roughness "
                                                    f"{rough[LAMBDAS.index(lam)]:.2f}; each cell min–max scaled)")
     fig.suptitle(f"PROPOSAL (spec A5.3), not a paper result: smoothness penalty on the first conv layer, CIFAR-10 "
                  f"convnet-small, {s['n_train']} images × {s['epochs']} epochs per λ", fontsize=10)

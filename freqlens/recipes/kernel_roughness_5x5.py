@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from freqlens.interventions.kernels import first_conv, kernel_roughness, smooth_kernels
+from freqlens.interventions.conv_kernels import conv_kernel_roughness, first_conv, smooth_conv_kernels
 from freqlens.models import ConvNet
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
@@ -54,25 +54,25 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
     weights, rough, rough_after, clean = {}, {}, {}, {}
     for name, model in models.items():
         before = first_conv(model).weight.detach()
-        after = first_conv(smooth_kernels(model, 1.0)).weight.detach()
+        after = first_conv(smooth_conv_kernels(model, 1.0)).weight.detach()
         weights[name], weights[f"{name} ρ=1"] = before, after
-        rough[name], rough_after[name] = kernel_roughness(before), kernel_roughness(after)
+        rough[name], rough_after[name] = conv_kernel_roughness(before), conv_kernel_roughness(after)
         clean[name] = accuracy(model, xte, yte)
     w0 = _initial_weight(ctx)
-    init = kernel_roughness(w0)
+    init = conv_kernel_roughness(w0)
     # what training added to the initial kernels (both models start from w0): a sharper view at small sizes
-    update = {k: kernel_roughness(weights[k].cpu() - w0) for k in models}
+    update = {k: conv_kernel_roughness(weights[k].cpu() - w0) for k in models}
 
     import matplotlib.pyplot as plt
 
-    from freqlens.plot.kernels_pictures import plot_kernel_mosaic
+    from freqlens.plot.conv_kernels import plot_conv_kernel_mosaic
 
     fig, axes = plt.subplots(4, 1, figsize=(9, 7.5), constrained_layout=True)
     for ax, (label, w) in zip(axes, weights.items()):
         base = label.split()[0]
         r = rough_after[base] if "ρ" in label else rough[base]
         what = "after Eq. 3 smoothing, ρ = 1" if "ρ" in label else f"trained, clean acc {clean[base]:.2f}"
-        plot_kernel_mosaic(w, ax, title=f"{base} ({what}): roughness {r:.2f}")
+        plot_conv_kernel_mosaic(w, ax, title=f"{base} ({what}): roughness {r:.2f}")
     fig.suptitle(f"First-layer 5×5 kernels, CIFAR-10 convnet-small ({s['n_train']} images × {s['epochs']} epochs); "
                  f"roughness at init {init:.2f}, i.i.d. Gaussian {GAUSSIAN_5X5:.1f}; lower = smoother", fontsize=9)
     numbers = {"roughness": rough, "roughness_after_rho1": rough_after, "roughness_init": init,

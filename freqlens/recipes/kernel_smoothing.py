@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from freqlens.attacks.pgd import pgd_attack
-from freqlens.interventions.kernels import first_conv, kernel_roughness, smooth_kernels
+from freqlens.interventions.conv_kernels import conv_kernel_roughness, first_conv, smooth_conv_kernels
 from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
@@ -59,14 +59,14 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     rows, table = [], {}
     for mname, model in models.items():
         for rho in RHOS:
-            m = smooth_kernels(model, rho) if rho > 0 else model
+            m = smooth_conv_kernels(model, rho) if rho > 0 else model
             clean = accuracy(m, xte, yte)
             fgsm, zero = fgsm_sweep_accuracy(m, xte, yte, eps_grid)
             entry = {"clean": clean, "fgsm_min_eps": dict(zip(map(str, eps_grid), fgsm)), "zero_gradient": zero}
             if rho in (0.0, 1.0):
                 entry["pgd_ce_0.03"] = _pgd_acc(m, xte, yte, 0.03, 5 if ctx.quick else 20, seed=ctx.seed)
                 entry["pgd_margin_0.03"] = _pgd_acc(m, xte, yte, 0.03, 5 if ctx.quick else 20, True, ctx.seed)
-            entry["roughness"] = kernel_roughness(first_conv(m).weight)
+            entry["roughness"] = conv_kernel_roughness(first_conv(m).weight)
             table[f"{mname} ρ={rho:g}"] = entry
             rows.append((f"{mname} ρ={rho:g}", [clean] + fgsm))
     nat = [table[f"natural ρ={r:g}"] for r in RHOS]
@@ -78,7 +78,7 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     # figure: Table 2 as a heat-map table
     import matplotlib.pyplot as plt
 
-    from freqlens.plot.kernels_pictures import plot_kernel_grid
+    from freqlens.plot.conv_kernels import plot_conv_kernel_grid
     from freqlens.plot.style import save_figure
 
     data = np.array([r[1] for r in rows])
@@ -94,9 +94,9 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
                     color="w" if data[i, j] < 0.5 else "k")
     fig.colorbar(im, ax=ax).set_label("accuracy")
     ax.set_title(f"Kernel smoothing (Eq. 3, first conv): accuracy under minimal-ε FGSM, {n_test} test images")
-    kfig, _ = plot_kernel_grid({"natural": first_conv(models["natural"]).weight,
+    kfig, _ = plot_conv_kernel_grid({"natural": first_conv(models["natural"]).weight,
                                 "adversarial": first_conv(models["adversarial"]).weight,
-                                "natural ρ=1": first_conv(smooth_kernels(models["natural"], 1.0)).weight},
+                                "natural ρ=1": first_conv(smooth_conv_kernels(models["natural"], 1.0)).weight},
                                title="First-layer 3×3 kernels: natural vs adversarial vs smoothed (each cell min–max scaled)")
     save_figure(kfig, ctx.out_dir / "kernels.png")
     numbers = {"table": table, "eps_grid": list(eps_grid), "rhos": list(RHOS), "roughness": rough,

@@ -244,8 +244,8 @@ def spectral_bias_binary(ctx: RecipeContext) -> RecipeOutput:
             def on_step_end(self, state):
                 if state.step % 100 == 0 or state.step == iters:
                     with torch.no_grad():
-                        out = state.model(x.to(state.device)).squeeze(1).cpu()  # noqa: B023 (called inside this iteration)
-                    acc_curve.append((state.step, float(((out > 0).float() == labels.float()).float().mean())))  # noqa: B023 (called inside this iteration)
+                        out = state.model(x.to(state.device)).squeeze(1).cpu()  # noqa: B023 (runs within this iteration)
+                    acc_curve.append((state.step, float(((out > 0).float() == labels.float()).float().mean())))  # noqa: B023 (runs within this iteration)
 
         fit(model, (x, labels[:, None].float()), epochs=iters, lr=lr, loss=torch.nn.functional.binary_cross_entropy_with_logits,
             callbacks=[_Acc()], progress=ctx.progress, seed=ctx.seed)
@@ -334,7 +334,7 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
             def on_step_end(self, state):
                 if state.step % 10 == 0:
                     with torch.no_grad():
-                        val.append(float(((state.model(xv).squeeze(1).cpu().double() - tva) ** 2).mean()))  # noqa: B023 (called inside this iteration)
+                        val.append(float(((state.model(xv).squeeze(1).cpu().double() - tva) ** 2).mean()))  # noqa: B023 (runs within this iteration)
 
         hist = fit(model, (xtr.float(), target[:, None].float()), epochs=iters, lr=1e-4, callbacks=[_Val()],
                    progress=ctx.progress, seed=ctx.seed)
@@ -374,7 +374,7 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
 def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
     import matplotlib.pyplot as plt
 
-    from freqlens.theory.kernels import (
+    from freqlens.theory.integral_kernels import (
         binned_abs,
         dominant_rfft_bin,
         eigenbasis_spectrum,

@@ -5,6 +5,9 @@ Call it as ``freqlens.report(model, images, labels, out="report/")`` (this modul
 ``from freqlens.report import report``. Each probe's result is saved under ``<out>/probes/`` as soon as it
 is done, and the heat map checkpoints as it goes, so an interrupted report resumes where it stopped.
 
+The sections are a registry (:mod:`freqlens.report.sections`, one module per probe); this module only drives
+them: it checks the inputs, runs each section, marks one that raises as failed, and writes the page.
+
 Example::
 
     >>> import freqlens
@@ -26,23 +29,15 @@ from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, FreqlensError
-from freqlens.models.wrappers import with_input_transform
 from freqlens.probes.common import check_images, forward_logits, gather
-from freqlens.report import readings
+from freqlens.report import readings  # noqa: F401 - sections read through freqlens.report.readings
+from freqlens.report import sections as _sections
 from freqlens.report.html import render_report
-from freqlens.results import Result, atomic_write_bytes
+from freqlens.results import Result, atomic_write_bytes, load
 
-PROBES = ("heatmap", "filtering", "noise", "hfc", "layers", "corruptions", "post_averaging")
-DEFAULT_PROBES = ("heatmap", "filtering", "noise", "hfc", "layers")
-TITLES = {
-    "heatmap": "Fourier heat map: error under single-frequency perturbations",
-    "filtering": "Accuracy on low-pass and high-pass filtered images",
-    "noise": "Error under band-limited Gaussian noise",
-    "hfc": "Accuracy on low- and high-frequency components (LFC / HFC)",
-    "layers": "Per-layer frequency response",
-    "corruptions": "Corruptions: accuracy against high-frequency energy",
-    "post_averaging": "Post-averaging (band-limiting) defense: clean accuracy against radius",
-}
+#: Names of the registered sections, in order, and those run by default (see :mod:`freqlens.report.sections`).
+PROBES = tuple(s.name for s in _sections.sections())
+DEFAULT_PROBES = tuple(s.name for s in _sections.sections() if s.default)
 
 
 @dataclass
@@ -73,129 +68,87 @@ def _save_fig(fig, path: Path) -> str:
     return path.name
 
 
-def _saved(path: Path, result_type, compute):
+def _saved(path: Path, result_name: str, compute):
     """The probe result saved at ``path`` (an interrupted report resumes from it), else compute and save it."""
     if path.exists():
-        return result_type.load(path)
+        res = load(path)
+        if type(res).__name__ != result_name:
+            raise ConfigError(f"{path} holds a {type(res).__name__}, not the {result_name} this section writes; "
+                              "delete it to recompute")
+        return res
     res = compute()
     res.save(path)
     return res
 
 
-def _corruption_rows(model, x, y, normalize, seed, max_batch, progress) -> list[dict]:
-    from freqlens.fourier.spectrum import high_frequency_fraction
-    from freqlens.probes.common import probe_accuracy
-    from freqlens.probes.corruptions import corrupt, corruption_names
-
-    rows, cutoff = [], max(x.shape[-2:]) / 4 - 1
-    for cname in tqdm(corruption_names(), desc="corruptions", disable=not progress, leave=False):
-        xc = corrupt(x.cpu(), cname, severity=3, seed=seed)
-        rows.append({"name": cname, "hf_fraction": high_frequency_fraction(xc - x.cpu(), cutoff=cutoff),
-                     "accuracy": probe_accuracy(model, xc, y, normalize, max_batch)})
-    return rows
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if isinstance(exc, FreqlensError) else f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-@dataclass
-class CorruptionRows(Result):
-    """Accuracy and high-frequency energy fraction per corruption (severity 3)."""
+def _run_section(section: _sections.Section, ctx: _sections.SectionContext) -> dict:
+    """Runs (or reloads) one section and saves its figure; returns its entry of ``ReportResult.sections``.
 
-    rows: list
-
-    def plot(self, ax=None):
-        from freqlens.plot.style import new_axes
-
-        fig, ax = new_axes(ax, figsize=(6.5, 4.5))
-        ax.scatter([r["hf_fraction"] for r in self.rows], [100 * r["accuracy"] for r in self.rows])
-        for r in self.rows:
-            ax.annotate(r["name"], (r["hf_fraction"], 100 * r["accuracy"]), fontsize=7)
-        ax.set_xlabel("high-frequency energy fraction of the corruption")
-        ax.set_ylabel("accuracy under the corruption (%)")
-        ax.set_title("Corruptions (severity 3): accuracy vs frequency content")
-        return fig, ax
-
-
-def _run_probe(name: str, model, x, y, normalize, bounds, eps, seed, max_batch, progress, out: Path,
-               chance: float = 0.1):
-    """Runs (or reloads) one probe; returns (result, reading, numbers, figure)."""
-    h, w = x.shape[-2:]
-    path = out / "probes" / f"{name}.json"
-    common = dict(normalize=normalize, progress=progress)
-    if name == "heatmap":
-        from freqlens.probes.heatmap import HeatmapResult, fourier_heatmap
-
-        res = _saved(path, HeatmapResult, lambda: fourier_heatmap(
-            model, x, y, eps=eps, bounds=bounds, max_batch=max_batch, seed=seed,
-            checkpoint=out / "probes" / "heatmap.ckpt", **common))
-        reading, fig = readings.read_heatmap(res), res.plot()[0]
-    elif name == "filtering":
-        from freqlens.probes.filtering import FilteringResult, filtered_accuracy
-
-        bws = sorted({b for b in (3, 5, 7, 11, 15, 23, 31, h - 1 if h % 2 == 0 else h) if b <= max(h, w)})
-        res = _saved(path, FilteringResult, lambda: filtered_accuracy(
-            model, x, y, bandwidths=bws, bounds=bounds, max_batch=max_batch, **common))
-        reading, fig = readings.read_filtering(res, chance), res.plot()[0]
-    elif name == "noise":
-        from freqlens.plot.robustness import plot_band_noise
-        from freqlens.probes.noise import BandNoiseResult, bandlimited_noise_error
-
-        res = _saved(path, BandNoiseResult, lambda: bandlimited_noise_error(
-            model, x, y, bandwidths=tuple(range(1, max(h, w), 4)), bounds=bounds, seed=seed, max_batch=max_batch,
-            **common))
-        reading, fig = readings.read_noise(res), plot_band_noise([res])[0]
-    elif name == "hfc":
-        from freqlens.probes.hfc import HFCAccuracy, lfc_hfc_accuracy
-
-        radii = [round(r * max(h, w) / 32, 2) for r in (4, 8, 12, 16)]
-        res = _saved(path, HFCAccuracy, lambda: lfc_hfc_accuracy(
-            model, x, y, radii=radii, bounds=bounds, max_batch=max_batch, **common))
-        reading, fig = readings.read_hfc(res, chance), res.plot()[0]
-    elif name == "layers":
-        from freqlens.plot.layers import plot_layer_response
-        from freqlens.probes.layers import LayerResponse, layer_frequency_response
-
-        res = _saved(path, LayerResponse, lambda: layer_frequency_response(
-            model, image_size=tuple(x.shape[1:]), bounds=bounds, **common))
-        reading, fig = readings.read_layers(res), plot_layer_response(res, max_layers=6)[0]
-    elif name == "corruptions":
-        res = _saved(path, CorruptionRows, lambda: CorruptionRows(
-            _corruption_rows(model, x, y, normalize, seed, max_batch, progress)))
-        reading, fig = readings.read_corruptions(res.rows), res.plot()[0]
-    elif name == "post_averaging":
-        from freqlens.probes.defense import RadiusTradeoff, radius_tradeoff
-
-        # radii as ℓ2 norms in input units (the paper's r = 6 on normalised CIFAR-10 is ≈ 1.5 on [0, 1] pixels),
-        # scaled with the input dimension
-        scale = (x[0].numel() / 3072) ** 0.5
-        res = _saved(path, RadiusTradeoff, lambda: radius_tradeoff(
-            with_input_transform(model, normalize), x, y, radii=[round(r * scale, 3) for r in (0.375, 0.75, 1.5, 3.0, 6.0)],
-            radius_space="input", seed=seed, max_batch=max_batch, progress=progress))
-        reading, fig = readings.read_post_averaging(res), res.plot()[0]
-    else:
-        raise ConfigError(f"unknown probe {name!r}; expected some of {', '.join(PROBES)}")
-    return res, reading[0], reading[1], fig
+    A FreqlensError marks the section skipped (it does not apply), or stops the report when the section says
+    input errors are the user's; any other exception marks it failed with a one-line reason.
+    """
+    start = time.perf_counter()
+    entry = {"name": section.name, "title": section.title}
+    try:
+        res = _saved(ctx.probe_path(section.name), section.result, lambda: section.run(ctx))
+        reading, numbers = section.reading(res, ctx)
+        figure = _save_fig(section.figure(res), ctx.out / "figures" / f"{section.name}.png")
+    except FreqlensError as exc:
+        if section.input_errors_stop_the_report:
+            raise
+        return {**entry, "skipped": _one_line(exc)}
+    except Exception as exc:  # noqa: BLE001 - a broken section must not lose the others
+        return {**entry, "failed": _one_line(exc)}
+    return {**entry, "reading": reading, "numbers": numbers, "figure": f"figures/{figure}",
+            "seconds": round(time.perf_counter() - start, 2)}
 
 
 def report(model: nn.Module, images, labels=None, out: str | Path = "report", probes: Sequence[str] = DEFAULT_PROBES,
            normalize: Callable[[torch.Tensor], torch.Tensor] | None = None, bounds: tuple[float, float] = (0.0, 1.0),
            eps: float = 4.0, heatmap_images: int = 200, limit: int | None = 1000, seed: int = 0,
-           max_batch: int = 1024, progress: bool = True, title: str | None = None) -> ReportResult:
+           max_batch: int = 1024, progress: bool = True, title: str | None = None, **options) -> ReportResult:
     """Run the frequency probes that apply to an image classifier and write ``<out>/report.html`` and
     ``report.json``.
 
     Args:
         model: any ``nn.Module`` mapping images (N, C, H, W) to logits (N, classes).
         images, labels: tensors (images in ``bounds``, before ``normalize``) or a DataLoader of (x, y).
-        probes: any of heatmap, filtering, noise, hfc, layers, corruptions, post_averaging. Probes that do not
-            apply (e.g. per-layer response of a model without conv layers) are reported as skipped with the reason.
+        probes: names of registered sections (:mod:`freqlens.report.sections`): heatmap, filtering, noise, hfc,
+            layers, corruptions, post_averaging, and any added there. Probes that do not apply (e.g. per-layer
+            response of a model without conv layers) are reported as skipped with the reason; a section that
+            breaks is reported as failed with its one-line reason, and the others are still written.
         eps: ℓ2 norm per channel of the heat map's Fourier-basis perturbations (input units, e.g. 4 on [0, 1]).
         heatmap_images: images used by the heat map (its cost is 1 + H·W/2 forward passes per image).
         limit: images used by the other probes.
+        options: the flags other sections declare (``Section.flags``), by keyword.
+
+    Returns:
+        A :class:`ReportResult`; each entry of ``sections`` has ``reading``/``numbers``/``figure``, or
+        ``skipped`` or ``failed`` with a reason.
+
+    Raises:
+        ConfigError: unknown probe or option, labels beyond the model's classes, output folder not writable.
+        InputError: images outside ``bounds`` or of the wrong shape.
+
+    Source:
+        freqlens.
 
     A section's result is saved under ``<out>/probes/`` when done; rerunning resumes (delete the folder to recompute).
     """
-    unknown = [p for p in probes if p not in PROBES]
+    known = [s.name for s in _sections.sections()]
+    unknown = [p for p in probes if p not in known]
     if unknown:
-        raise ConfigError(f"unknown probe(s) {unknown}; expected some of {', '.join(PROBES)}")
+        raise ConfigError(f"unknown probe(s) {unknown}; expected some of {', '.join(known)}")
+    flags = {f.dest: f.default for f in _sections.all_flags()}
+    bad = sorted(set(options) - set(flags))
+    if bad:
+        raise ConfigError(f"unknown report option(s) {bad}; the sections take {', '.join(sorted(flags)) or 'none'}")
+    options = {**flags, **options, "eps": eps, "heatmap_images": heatmap_images}
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     dev = model_device(model)
@@ -213,21 +166,9 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         (out / "figures").mkdir(exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"output folder {out} is not writable: {exc.strerror}") from exc
-    sections = []
-    for name in tqdm(probes, desc="report", disable=not progress):
-        start = time.perf_counter()
-        xs, ys = (x[:heatmap_images], y[:heatmap_images]) if name == "heatmap" else (x, y)
-        try:
-            _, reading, numbers, fig = _run_probe(name, model, xs, ys, normalize, bounds, eps, seed, max_batch,
-                                                  progress, out, chance)
-        except FreqlensError as exc:
-            if name in ("heatmap", "filtering", "noise", "hfc"):
-                raise
-            sections.append({"name": name, "title": TITLES[name], "skipped": " ".join(str(exc).split())})
-            continue
-        figure = _save_fig(fig, out / "figures" / f"{name}.png")
-        sections.append({"name": name, "title": TITLES[name], "reading": reading, "numbers": numbers,
-                         "figure": f"figures/{figure}", "seconds": round(time.perf_counter() - start, 2)})
+    ctx = _sections.SectionContext(model=model, images=x, labels=y, normalize=normalize, bounds=bounds, seed=seed,
+                                   max_batch=max_batch, progress=progress, out=out, chance=chance, options=options)
+    sections = [_run_section(_sections.get(name), ctx) for name in tqdm(probes, desc="report", disable=not progress)]
     meta = {"model": _model_name(model), "clean accuracy": f"{100 * clean:.1f} %", "images": int(x.shape[0]),
             "heat-map images": int(min(heatmap_images, len(x))),
             "image size": "×".join(map(str, x.shape[1:])), "bounds": list(bounds), "eps (heat map)": eps,

@@ -16,6 +16,7 @@ img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 table { border-collapse: collapse; font-size: 0.9em; }
 td, th { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
 .skipped { color: #8a5a00; }
+.failed { color: #b00020; }
 """
 
 
@@ -25,7 +26,8 @@ def _img(path: Path, alt: str) -> str:
 
 
 def render_report(title: str, meta: dict, sections: list[dict], folder: Path) -> str:
-    """HTML text. ``sections``: dicts with name, title, reading, figure (file name under ``folder``) or skipped."""
+    """HTML text. ``sections``: dicts with name, title, reading, figure (file name under ``folder``), or skipped
+    or failed (a one-line reason)."""
     rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -37,7 +39,9 @@ def render_report(title: str, meta: dict, sections: list[dict], folder: Path) ->
     ]
     for s in sections:
         parts.append(f'<section id="{s["name"]}"><h2>{html.escape(s["title"])}</h2>')
-        if s.get("skipped"):
+        if s.get("failed"):
+            parts.append(f'<p class="failed">Failed: {html.escape(s["failed"])}</p>')
+        elif s.get("skipped"):
             parts.append(f'<p class="skipped">Skipped: {html.escape(s["skipped"])}</p>')
         else:
             parts.append(f'<p class="reading">{html.escape(s["reading"])}</p>')

@@ -1,5 +1,5 @@
 """Predictions without training: the Linear Frequency Principle model and kernel spectra."""
-from freqlens.theory.kernels import (
+from freqlens.theory.integral_kernels import (
     KernelFlowResult,
     binned_abs,
     circulant_eigenvalues,

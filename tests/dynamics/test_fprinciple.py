@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from freqlens.data import gaussian_projection_data, sinusoid_target_1d
-from freqlens.dynamics import FilteringResult, FilteringTracker, ProjectionResult, ProjectionTracker, choose_delta
+from freqlens.dynamics import FilteringHistory, FilteringTracker, ProjectionResult, ProjectionTracker, choose_delta
 from freqlens.errors import InputError, ModelOutputError
 from freqlens.models import MLP
 from freqlens.train import fit
@@ -73,7 +73,7 @@ def test_filtering_state_roundtrip_and_result_io(tmp_path):
     other.load_state_dict(tracker.state_dict())
     res = other.result()
     res.save(tmp_path / "f.json")
-    assert FilteringResult.load(tmp_path / "f.json").deltas == [5.0, 50.0]
+    assert FilteringHistory.load(tmp_path / "f.json").deltas == [5.0, 50.0]
     fig, ax = res.plot()
     assert ax.get_xlabel() == "epoch"
 

@@ -5,13 +5,13 @@ import torch
 from freqlens.errors import InputError
 from freqlens.fourier.filters import (
     band_mask,
-    chebyshev_radius,
     filtered_noise,
     highpass_filter,
     highpass_mask,
     lowpass_filter,
     lowpass_mask,
 )
+from freqlens.fourier.grid import chebyshev_radius
 
 
 def test_lowpass_mask_is_the_centred_square():

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from freqlens.errors import InputError, ModelOutputError
-from freqlens.probes.filtering import FilteringResult, filter_images, filtered_accuracy
+from freqlens.probes.filtering import FilteredAccuracy, filter_images, filtered_accuracy
 
 
 class MeanBrightness(nn.Module):
@@ -24,7 +24,7 @@ def test_dc_only_model_keeps_accuracy_under_lowpass_and_loses_it_under_highpass(
     assert res.accuracy["low"] == [1.0, 1.0]                      # DC is kept by every low-pass filter
     assert res.accuracy["high"] == [pytest.approx(float((y == 0).float().mean()))] * 2  # DC removed → all "class 0"
     res.save(tmp_path / "f.json")
-    assert FilteringResult.load(tmp_path / "f.json").accuracy == res.accuracy
+    assert FilteredAccuracy.load(tmp_path / "f.json").accuracy == res.accuracy
 
 
 def test_filter_images_is_not_clipped_and_highpass_is_zero_mean():

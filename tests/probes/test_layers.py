@@ -5,13 +5,8 @@ from torch import nn
 
 from freqlens.errors import InputError
 from freqlens.fourier.basis import position_grid, unique_positions
-from freqlens.probes.layers import (
-    LayerResponse,
-    centred_radius,
-    kernel_spectra,
-    layer_frequency_response,
-    probed_layers,
-)
+from freqlens.fourier.grid import radial_frequency
+from freqlens.probes.layers import LayerResponse, kernel_spectra, layer_frequency_response, probed_layers
 
 
 def _blur_net():
@@ -107,4 +102,4 @@ def test_kernel_spectra_of_a_box_filter_peaks_at_dc():
     assert spec.spectra[0][8, 8] == pytest.approx(1.0)
     assert spec.spectra[0][8, 8] == spec.spectra[0].max()
     assert spec.spectra[1][8, 8] == pytest.approx(0.0, abs=1e-7)  # identity minus blur removes DC
-    assert centred_radius(16, 16)[8, 8] == 0
+    assert radial_frequency(16, 16, centered=True)[8, 8] == 0

@@ -112,7 +112,7 @@ def _synthetic_cifar(ctx, dataset, n_train, n_test, seed=0):
 
 def test_kernel_roughness_5x5_recipe_path_on_tiny_models(monkeypatch, tmp_path):
     import freqlens.recipes.kernel_roughness_5x5 as kr
-    from freqlens.interventions.kernels import lowpass_kernels
+    from freqlens.interventions.conv_kernels import lowpass_conv_kernels
     from freqlens.models import ConvNet, with_normalization
 
     def fake_trained(ctx, dataset, arch, variant, **kw):
@@ -120,7 +120,7 @@ def test_kernel_roughness_5x5_recipe_path_on_tiny_models(monkeypatch, tmp_path):
         torch.manual_seed(ctx.seed)
         net = with_normalization(ConvNet(3, 10, widths=(16, 4, 4), **kw["arch_kwargs"]), (0.5,) * 3, (0.25,) * 3)
         # the "adversarial" stand-in gets low-passed (smoother) first-layer kernels: the check must see it
-        return (lowpass_kernels(net, 2, "square") if variant == "adversarial" else net).eval()
+        return (lowpass_conv_kernels(net, 2, "square") if variant == "adversarial" else net).eval()
 
     monkeypatch.setattr(kr, "trained_classifier", fake_trained)
     monkeypatch.setattr(kr, "image_data", _synthetic_cifar)

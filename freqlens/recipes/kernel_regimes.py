@@ -7,7 +7,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
-from freqlens.theory.kernels import (
+from freqlens.theory.integral_kernels import (
     circulant_eigenvalues,
     periodic_kernel_flow,
     relu_arccos_eigenvalues,
@@ -22,7 +22,7 @@ from freqlens.theory.kernels import (
 def kernel_fprinciple_regimes(ctx: RecipeContext) -> RecipeOutput:
     import matplotlib.pyplot as plt
 
-    from freqlens.plot.kernels import plot_mode_residuals
+    from freqlens.plot.integral_kernels import plot_mode_residuals
 
     if ctx.quick:
         configs = [(128, 0.5, [1, 2, 3, 5, 8])]

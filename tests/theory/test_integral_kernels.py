@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from freqlens.errors import InputError
-from freqlens.theory.kernels import (
+from freqlens.theory.integral_kernels import (
     KernelFlowResult,
     binned_abs,
     circulant_eigenvalues,

@@ -1,18 +1,18 @@
 """Kernel interventions (Wang et al., CVPR 2020, §6.3) on PyTorch conv layers (weights (C_out, C_in, k, k)).
 
-- :func:`smooth_kernels` — the paper's Eq. 3: w ← w + ρ·Σ(8 neighbours), edge-duplicating padding, no
+- :func:`smooth_conv_kernels` — the paper's Eq. 3: w ← w + ρ·Σ(8 neighbours), edge-duplicating padding, no
   renormalisation (DC gain 1 + 8ρ), first conv layer by default, spatial axes only.
-- :func:`lowpass_kernels` — *proposal (not in the paper)*: per kernel slice, orthonormal 2-D DCT-II, keep
+- :func:`lowpass_conv_kernels` — *proposal (not in the paper)*: per kernel slice, orthonormal 2-D DCT-II, keep
   coefficients with u² + v² < c² (or max(u, v) < c), inverse DCT.
-- :func:`kernel_smoothness_penalty` / :class:`SmoothnessRegularizer` — *proposal (from the companion paper
+- :func:`conv_smoothness_penalty` / :class:`SmoothnessRegularizer` — *proposal (from the companion paper
   "Smooth Kernels Improve Adversarial Robustness", exact formula unknown)*: Σ of squared differences of
   4-adjacent weights inside each kernel, usable as ``fit(..., regularizer=SmoothnessRegularizer(1e-2))``.
-- :func:`kernel_roughness` — Σ_{4-neighbour pairs}(w_a − w_b)² / Σ w², averaged over kernels (lower = smoother).
+- :func:`conv_kernel_roughness` — Σ_{4-neighbour pairs}(w_a − w_b)² / Σ w², averaged over kernels (lower = smoother).
 
 Example::
 
-    >>> smoothed = smooth_kernels(model, rho=1.0)            # a smoothed copy; the original is untouched
-    >>> kernel_roughness(first_conv(smoothed).weight) < kernel_roughness(first_conv(model).weight)
+    >>> smoothed = smooth_conv_kernels(model, rho=1.0)            # a smoothed copy; the original is untouched
+    >>> conv_kernel_roughness(first_conv(smoothed).weight) < conv_kernel_roughness(first_conv(model).weight)
 """
 from __future__ import annotations
 
@@ -80,8 +80,8 @@ def smooth_weight(weight: torch.Tensor, rho: float = 1.0, normalize: bool = Fals
     return out.reshape(*lead, kh, kw)
 
 
-def smooth_kernels(model: nn.Module, rho: float = 1.0, layers: str | Sequence[str] = "first", normalize: bool = False,
-                   inplace: bool = False) -> nn.Module:
+def smooth_conv_kernels(model: nn.Module, rho: float = 1.0, layers: str | Sequence[str] = "first",
+                        normalize: bool = False, inplace: bool = False) -> nn.Module:
     """Smooth the kernels of conv layers with the paper's Eq. 3 (post hoc, no retraining); biases untouched.
 
     Args:
@@ -91,7 +91,7 @@ def smooth_kernels(model: nn.Module, rho: float = 1.0, layers: str | Sequence[st
 
     Example::
 
-        >>> smoothed = smooth_kernels(model, rho=1.0)     # first conv layer, DC gain ×9
+        >>> smoothed = smooth_conv_kernels(model, rho=1.0)     # first conv layer, DC gain ×9
     """
     target = model if inplace else copy.deepcopy(model)
     for _, conv in _select(target, layers):
@@ -131,13 +131,13 @@ def lowpass_weight(weight: torch.Tensor, cutoff: float, shape: str = "radial") -
     return (dh.T @ (coef * keep) @ dw).to(weight.dtype)
 
 
-def lowpass_kernels(model: nn.Module, cutoff: float, shape: str = "radial", layers: str | Sequence[str] = "first",
-                    inplace: bool = False) -> nn.Module:
+def lowpass_conv_kernels(model: nn.Module, cutoff: float, shape: str = "radial", layers: str | Sequence[str] = "first",
+                         inplace: bool = False) -> nn.Module:
     """Proposal (not in the paper): low-pass filter conv kernels in the DCT-II domain (see :func:`lowpass_weight`).
 
     Example::
 
-        >>> filtered = lowpass_kernels(model, cutoff=2, shape="square")   # 3×3 kernels become bilinear
+        >>> filtered = lowpass_conv_kernels(model, cutoff=2, shape="square")   # 3×3 kernels become bilinear
     """
     target = model if inplace else copy.deepcopy(model)
     for _, conv in _select(target, layers):
@@ -153,7 +153,7 @@ def _adjacent_sq_diff(weight: torch.Tensor) -> torch.Tensor:
     return dv + dh
 
 
-def kernel_roughness(weight: torch.Tensor) -> float:
+def conv_kernel_roughness(weight: torch.Tensor) -> float:
     """Mean over (out, in) kernels of Σ_{4-neighbour pairs}(w_a − w_b)² / Σ w² (3×3 i.i.d. Gaussian ≈ 24/9;
     centred delta = 4; constant = 0). Shapes: weight (C_out, C_in, k, k)."""
     w = weight.detach().to(torch.float64)
@@ -161,7 +161,7 @@ def kernel_roughness(weight: torch.Tensor) -> float:
     return float((_adjacent_sq_diff(w) / energy).mean())
 
 
-def kernel_smoothness_penalty(model: nn.Module, layers: str | Sequence[str] = "first") -> torch.Tensor:
+def conv_smoothness_penalty(model: nn.Module, layers: str | Sequence[str] = "first") -> torch.Tensor:
     """Proposal: R(W) = Σ_{o,i} Σ_{4-adjacent (a, b)} (W[o,i,a] − W[o,i,b])² over the selected conv layers
     (differentiable scalar on the model's device)."""
     total = None
@@ -180,9 +180,9 @@ class SmoothnessRegularizer:
         self.weight, self.layers = float(weight), layers
 
     def __call__(self, model: nn.Module) -> torch.Tensor:
-        return self.weight * kernel_smoothness_penalty(model, self.layers)
+        return self.weight * conv_smoothness_penalty(model, self.layers)
 
 
-__all__ = ["conv_layers", "first_conv", "smoothing_mask", "smooth_weight", "smooth_kernels", "smoothing_operator",
-           "dct_matrix", "lowpass_weight", "lowpass_kernels", "kernel_roughness", "kernel_smoothness_penalty",
+__all__ = ["conv_layers", "first_conv", "smoothing_mask", "smooth_weight", "smooth_conv_kernels", "smoothing_operator",
+           "dct_matrix", "lowpass_weight", "lowpass_conv_kernels", "conv_kernel_roughness", "conv_smoothness_penalty",
            "SmoothnessRegularizer"]

@@ -7,7 +7,7 @@ import numpy as np
 from freqlens.errors import InputError
 
 
-def plot_kernel_grid(weights: dict, max_filters: int = 16, title: str | None = None):
+def plot_conv_kernel_grid(weights: dict, max_filters: int = 16, title: str | None = None):
     """``weights``: label -> first-layer weight (C_out, C_in, k, k). Each cell is min–max scaled on its own
     (stated in the title); viridis, with a colour bar for the scaled value. Returns (fig, axes)."""
     labels = list(weights)
@@ -42,7 +42,7 @@ def plot_kernel_grid(weights: dict, max_filters: int = 16, title: str | None = N
     return fig, axes
 
 
-def kernel_mosaic(weight, max_filters: int = 16, gap: int = 1) -> np.ndarray:
+def conv_kernel_mosaic(weight, max_filters: int = 16, gap: int = 1) -> np.ndarray:
     """First-layer weight (C_out, C_in, k, k) → one 2-D picture: a row of cells per input channel, a column per
     output filter (first ``max_filters``), each k×k cell min–max scaled to [0, 1] on its own, NaN gaps between.
     Shape: (C_in·(k + gap) − gap, F·(k + gap) − gap)."""
@@ -59,8 +59,8 @@ def kernel_mosaic(weight, max_filters: int = 16, gap: int = 1) -> np.ndarray:
     return out
 
 
-def plot_kernel_mosaic(weight, ax=None, title: str = "", max_filters: int = 16):
-    """Draw :func:`kernel_mosaic` on ``ax`` (viridis, white gaps, colour bar of the per-cell scaled value), with
+def plot_conv_kernel_mosaic(weight, ax=None, title: str = "", max_filters: int = 16):
+    """Draw :func:`conv_kernel_mosaic` on ``ax`` (viridis, white gaps, colour bar of the per-cell scaled value), with
     filters along x and input channels along y. Returns (fig, ax)."""
     from freqlens.plot.style import new_axes
 
@@ -68,7 +68,7 @@ def plot_kernel_mosaic(weight, ax=None, title: str = "", max_filters: int = 16):
     w = weight.detach().cpu() if hasattr(weight, "detach") else np.asarray(weight)
     k = w.shape[-1]
     cmap = plt.get_cmap("viridis").with_extremes(bad="white")
-    im = ax.imshow(kernel_mosaic(w, max_filters), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    im = ax.imshow(conv_kernel_mosaic(w, max_filters), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
     nf = min(max_filters, w.shape[0])
     ax.set_xticks([f * (k + 1) + (k - 1) / 2 for f in range(nf)])
     ax.set_xticklabels([str(f) for f in range(nf)], fontsize=6)

@@ -5,15 +5,15 @@ from scipy.signal import convolve2d
 from torch import nn
 
 from freqlens.errors import InputError
-from freqlens.interventions.kernels import (
+from freqlens.interventions.conv_kernels import (
     SmoothnessRegularizer,
+    conv_kernel_roughness,
+    conv_smoothness_penalty,
     dct_matrix,
     first_conv,
-    kernel_roughness,
-    kernel_smoothness_penalty,
-    lowpass_kernels,
+    lowpass_conv_kernels,
     lowpass_weight,
-    smooth_kernels,
+    smooth_conv_kernels,
     smooth_weight,
     smoothing_mask,
     smoothing_operator,
@@ -63,14 +63,14 @@ def test_pytorch_layout_smooths_spatial_axes_only_and_first_layer_only():
     w1 = net[2].weight.detach().clone()
     net[0].weight.data[:] = 0
     net[0].weight.data[2, 1, 1, 1] = 1.0  # a single delta in one (out, in) slice
-    out = smooth_kernels(net, rho=1.0)
+    out = smooth_conv_kernels(net, rho=1.0)
     w = first_conv(out).weight
     assert float(w[2, 1].detach().sum()) == pytest.approx(9.0)  # DC gain 1 + 8ρ, no renormalisation
     assert float(w.detach().abs().sum()) == pytest.approx(float(w[2, 1].detach().abs().sum()))  # no leak across channels
     assert torch.equal(out[2].weight, net[2].weight) and torch.equal(out[0].bias, net[0].bias)
     assert net[0].weight.data[2, 1, 1, 1] == 1.0  # original untouched (copy)
     net[0].weight.data.copy_(w0)
-    smooth_kernels(net, 0.5, layers="all", inplace=True)
+    smooth_conv_kernels(net, 0.5, layers="all", inplace=True)
     assert not torch.equal(net[2].weight, w1)
 
 
@@ -82,11 +82,11 @@ def test_normalize_option_keeps_dc_gain():
 def test_roughness_reference_values_and_smoothing_lowers_it():
     delta = torch.zeros(1, 1, 3, 3)
     delta[0, 0, 1, 1] = 1
-    assert kernel_roughness(delta) == pytest.approx(4.0)
-    assert kernel_roughness(torch.ones(2, 2, 3, 3)) == pytest.approx(0.0)
+    assert conv_kernel_roughness(delta) == pytest.approx(4.0)
+    assert conv_kernel_roughness(torch.ones(2, 2, 3, 3)) == pytest.approx(0.0)
     g = torch.randn(4000, 1, 3, 3, generator=torch.Generator().manual_seed(0))
-    assert kernel_roughness(g) == pytest.approx(24 / 9, rel=0.1)
-    assert kernel_roughness(smooth_weight(g, 1.0)) < kernel_roughness(g)
+    assert conv_kernel_roughness(g) == pytest.approx(24 / 9, rel=0.1)
+    assert conv_kernel_roughness(smooth_weight(g, 1.0)) < conv_kernel_roughness(g)
 
 
 def test_penalty_is_a_dct_weighted_quadratic_form():
@@ -97,7 +97,7 @@ def test_penalty_is_a_dct_weighted_quadratic_form():
     c = d @ w @ d.T
     mu = 2 - 2 * torch.cos(torch.pi * torch.arange(3, dtype=torch.float64) / 3)
     expected = ((mu[:, None] + mu[None, :]) * c ** 2).sum()
-    assert float(kernel_smoothness_penalty(conv).detach()) == pytest.approx(float(expected))
+    assert float(conv_smoothness_penalty(conv).detach()) == pytest.approx(float(expected))
     reg = SmoothnessRegularizer(0.1)
     assert float(reg(conv).detach()) == pytest.approx(0.1 * float(expected))
     assert reg(conv).requires_grad
@@ -114,20 +114,20 @@ def test_lowpass_square_cutoff_two_keeps_the_bilinear_subspace():
     flat = low.reshape(6, 9)
     assert torch.allclose(flat @ q @ q.T, flat, atol=1e-10)
     assert torch.allclose(lowpass_weight(w, 10, "radial"), w)
-    net = lowpass_kernels(_net(), 1, layers="first")
+    net = lowpass_conv_kernels(_net(), 1, layers="first")
     assert torch.allclose(first_conv(net).weight, first_conv(net).weight.mean((-2, -1), keepdim=True).expand_as(
         first_conv(net).weight), atol=1e-6)
 
 
 def test_bad_inputs():
     with pytest.raises(InputError, match="no nn.Conv2d"):
-        smooth_kernels(nn.Linear(3, 3))
+        smooth_conv_kernels(nn.Linear(3, 3))
     with pytest.raises(InputError, match="rho"):
-        smooth_kernels(_net(), rho=-1)
+        smooth_conv_kernels(_net(), rho=-1)
     with pytest.raises(InputError, match="no conv layer named"):
-        smooth_kernels(_net(), layers=["nope"])
+        smooth_conv_kernels(_net(), layers=["nope"])
     with pytest.raises(InputError, match="cutoff"):
-        lowpass_kernels(_net(), 0)
+        lowpass_conv_kernels(_net(), 0)
 
 
 def _tiny_5x5_run(lam: float, epochs: int = 8) -> float:
@@ -144,7 +144,7 @@ def _tiny_5x5_run(lam: float, epochs: int = 8) -> float:
     fit(net, (x, y), epochs, loss="cross_entropy", batch_size=16, seed=0, progress=False,
         optimizer=lambda p: torch.optim.SGD(p, lr=0.05),
         regularizer=SmoothnessRegularizer(lam) if lam > 0 else None)
-    return kernel_roughness(net[0].weight)
+    return conv_kernel_roughness(net[0].weight)
 
 
 def test_regularizer_lowers_trained_roughness_monotonically_in_lambda():

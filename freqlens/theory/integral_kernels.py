@@ -108,7 +108,7 @@ class KernelFlowResult(Result):
         return -math.log(level) / np.asarray(self.rates)
 
     def plot(self, ax=None):
-        from freqlens.plot.kernels import plot_kernel_flow
+        from freqlens.plot.integral_kernels import plot_kernel_flow
 
         return plot_kernel_flow(self, ax=ax)
 

@@ -1,0 +1,143 @@
+"""The report's sections as a registry: one module per probe in this package, each defining ``SECTION``.
+
+A :class:`Section` says everything the report and the ``freqlens report`` command need about one probe: its
+name and title, the function that runs it, the Result class it saves, the figure and the reading drawn from
+that result, and the command-line flags it adds. Adding a probe to the report is one new file here::
+
+    # freqlens/report/sections/my_probe.py
+    SECTION = Section(name="my_probe", title="...", run=..., result="MyResult", figure=..., reading=...)
+
+Modules are discovered on first use (:func:`sections`), in the order given by ``Section.order``.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One command-line flag a section adds to ``freqlens report`` (also a keyword of ``freqlens.report``).
+
+    ``dest`` is the keyword name (``heatmap_images`` for ``--heatmap-images``); ``default`` applies to both.
+    """
+
+    dest: str
+    type: type
+    default: Any
+    help: str
+
+    @property
+    def option(self) -> str:
+        return "--" + self.dest.replace("_", "-")
+
+
+@dataclass
+class SectionContext:
+    """What a section's ``run`` and ``reading`` get: the model, the checked images (N, C, H, W) in ``bounds``
+    with their labels (N,), the shared settings, and ``options`` (every section flag's value by ``dest``)."""
+
+    model: torch.nn.Module
+    images: torch.Tensor
+    labels: torch.Tensor
+    normalize: Callable[[torch.Tensor], torch.Tensor] | None
+    bounds: tuple[float, float]
+    seed: int
+    max_batch: int
+    progress: bool
+    out: Path
+    chance: float
+    options: dict = field(default_factory=dict)
+
+    def probe_path(self, name: str, suffix: str = ".json") -> Path:
+        """Where section ``name`` saves its result (``<out>/probes/<name>.json``) or checkpoint."""
+        return self.out / "probes" / f"{name}{suffix}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One report section.
+
+    Attributes:
+        name: identifier, used in ``--probes``, file names and report.json (``snake_case``).
+        title: heading in the HTML page.
+        run: ``run(ctx) -> Result``: computes the probe's result.
+        result: the class name of that result (resolved with :func:`freqlens.results.result_class`, so a
+            finished section is reloaded with :func:`freqlens.load` when the report is rerun).
+        figure: ``figure(result) -> matplotlib Figure``.
+        reading: ``reading(result, ctx) -> (sentence, numbers)``: the plain-language reading and the numbers
+            behind it.
+        flags: command-line flags (and keywords of ``freqlens.report``) this section adds.
+        default: whether the section runs when ``probes`` is not given.
+        order: position among the sections (smaller first).
+        input_errors_stop_the_report: a ``FreqlensError`` in this section means the user's input is wrong
+            (the probe applies to every image classifier), so it stops the report; otherwise it marks the
+            section skipped with its reason. Any other exception marks the section failed.
+    """
+
+    name: str
+    title: str
+    run: Callable[[SectionContext], Any]
+    result: str
+    figure: Callable[[Any], Any]
+    reading: Callable[[Any, SectionContext], tuple[str, dict]]
+    flags: tuple[Flag, ...] = ()
+    default: bool = False
+    order: int = 100
+    input_errors_stop_the_report: bool = False
+
+
+_REGISTRY: dict[str, Section] = {}
+_DISCOVERED = False
+
+
+def register(section: Section) -> Section:
+    """Add ``section`` to the registry (replacing one of the same name); returns it."""
+    _REGISTRY[section.name] = section
+    return section
+
+
+def discover(refresh: bool = False) -> None:
+    """Import every module of this package (and of any folder added to its ``__path__``) and register its
+    ``SECTION``."""
+    global _DISCOVERED
+    if _DISCOVERED and not refresh:
+        return
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        section = getattr(module, "SECTION", None)
+        if isinstance(section, Section):
+            register(section)
+    _DISCOVERED = True
+
+
+def sections() -> list[Section]:
+    """Every registered section, in order."""
+    discover()
+    return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.name))
+
+
+def get(name: str) -> Section | None:
+    """The section called ``name``, or None."""
+    discover()
+    return _REGISTRY.get(name)
+
+
+def all_flags() -> list[Flag]:
+    """The flags of every section, each ``dest`` once (the first section to declare it wins)."""
+    seen: dict[str, Flag] = {}
+    for s in sections():
+        for f in s.flags:
+            seen.setdefault(f.dest, f)
+    return list(seen.values())
+
+
+__all__ = ["Flag", "Section", "SectionContext", "register", "discover", "sections", "get", "all_flags"]

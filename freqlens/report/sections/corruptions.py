@@ -1,0 +1,55 @@
+"""Report section: accuracy under common corruptions (severity 3) against their high-frequency energy."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tqdm.auto import tqdm
+
+from freqlens.report import readings
+from freqlens.report.sections import Section, SectionContext
+from freqlens.results import Result
+
+
+@dataclass
+class CorruptionRows(Result):
+    """Accuracy and high-frequency energy fraction per corruption (severity 3): rows of
+    ``{"name", "hf_fraction" (in [0, 1]), "accuracy" (in [0, 1])}``."""
+
+    rows: list
+
+    def plot(self, ax=None):
+        from freqlens.plot.style import new_axes
+
+        fig, ax = new_axes(ax, figsize=(6.5, 4.5))
+        ax.scatter([r["hf_fraction"] for r in self.rows], [100 * r["accuracy"] for r in self.rows])
+        for r in self.rows:
+            ax.annotate(r["name"], (r["hf_fraction"], 100 * r["accuracy"]), fontsize=7)
+        ax.set_xlabel("high-frequency energy fraction of the corruption")
+        ax.set_ylabel("accuracy under the corruption (%)")
+        ax.set_title("Corruptions (severity 3): accuracy vs frequency content")
+        return fig, ax
+
+
+def _run(ctx: SectionContext) -> CorruptionRows:
+    from freqlens.fourier.spectrum import high_frequency_fraction
+    from freqlens.probes.common import probe_accuracy
+    from freqlens.probes.corruptions import corrupt, corruption_names
+
+    x = ctx.images.cpu()
+    rows, cutoff = [], max(x.shape[-2:]) / 4 - 1
+    for cname in tqdm(corruption_names(), desc="corruptions", disable=not ctx.progress, leave=False):
+        xc = corrupt(x, cname, severity=3, seed=ctx.seed)
+        rows.append({"name": cname, "hf_fraction": high_frequency_fraction(xc - x, cutoff=cutoff),
+                     "accuracy": probe_accuracy(ctx.model, xc, ctx.labels, ctx.normalize, ctx.max_batch)})
+    return CorruptionRows(rows)
+
+
+SECTION = Section(
+    name="corruptions",
+    title="Corruptions: accuracy against high-frequency energy",
+    run=_run,
+    result="CorruptionRows",
+    figure=lambda res: res.plot()[0],
+    reading=lambda res, ctx: readings.read_corruptions(res.rows),
+    order=60,
+)

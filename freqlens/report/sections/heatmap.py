@@ -1,0 +1,29 @@
+"""Report section: Fourier heat map (error under single-frequency perturbations), Yin et al. 2019."""
+from __future__ import annotations
+
+from freqlens.report import readings
+from freqlens.report.sections import Flag, Section, SectionContext
+
+
+def _run(ctx: SectionContext):
+    from freqlens.probes.heatmap import fourier_heatmap
+
+    n = ctx.options["heatmap_images"]
+    return fourier_heatmap(ctx.model, ctx.images[:n], ctx.labels[:n], eps=ctx.options["eps"], bounds=ctx.bounds,
+                           max_batch=ctx.max_batch, seed=ctx.seed, checkpoint=ctx.probe_path("heatmap", ".ckpt"),
+                           normalize=ctx.normalize, progress=ctx.progress)
+
+
+SECTION = Section(
+    name="heatmap",
+    title="Fourier heat map: error under single-frequency perturbations",
+    run=_run,
+    result="HeatmapResult",
+    figure=lambda res: res.plot()[0],
+    reading=lambda res, ctx: readings.read_heatmap(res),
+    flags=(Flag("eps", float, 4.0, "heat-map perturbation ℓ2 norm per channel (input units)"),
+           Flag("heatmap_images", int, 200, "images for the heat map (default 200)")),
+    default=True,
+    order=10,
+    input_errors_stop_the_report=True,
+)

@@ -1,0 +1,30 @@
+"""Report section: per-layer frequency response of a CNN (skipped for models without conv layers)."""
+from __future__ import annotations
+
+from freqlens.report import readings
+from freqlens.report.sections import Section, SectionContext
+
+
+def _run(ctx: SectionContext):
+    from freqlens.probes.layers import layer_frequency_response
+
+    return layer_frequency_response(ctx.model, image_size=tuple(ctx.images.shape[1:]), bounds=ctx.bounds,
+                                    normalize=ctx.normalize, progress=ctx.progress)
+
+
+def _figure(res):
+    from freqlens.plot.layers import plot_layer_response
+
+    return plot_layer_response(res, max_layers=6)[0]
+
+
+SECTION = Section(
+    name="layers",
+    title="Per-layer frequency response",
+    run=_run,
+    result="LayerResponse",
+    figure=_figure,
+    reading=lambda res, ctx: readings.read_layers(res),
+    default=True,
+    order=50,
+)
