@@ -9,6 +9,7 @@ MISSING_MIRRORS; the list may only shrink.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,3 +92,30 @@ def test_missing_mirror_list_only_shrinks():
     needed = set(modules_needing_a_mirror())
     done = sorted(m for m in MISSING_MIRRORS if m not in needed or mirror(ROOT / m).is_file())
     assert not done, "mirror present or module gone, delete from MISSING_MIRRORS:\n  " + "\n  ".join(done)
+
+
+def design_modules() -> set[str]:
+    """Module paths listed in docs/DESIGN.md's package-layout block, as 'freqlens/<package>/<module>.py'."""
+    text = (ROOT / "docs" / "DESIGN.md").read_text()
+    block = text.split("## Package layout", 1)[1].split("```", 2)[1]
+    listed, package = set(), ""
+    for line in block.splitlines():
+        top = re.match(r"^  (\w+)/\s", line + " ")
+        if top:
+            package = top[1]
+            continue
+        module = re.match(r"^  (\S+\.py)\s", line) or re.match(r"^    (\S+\.py)\s", line)
+        if module:
+            listed.add(f"freqlens/{package}/{module[1]}" if line.startswith("    ") else f"freqlens/{module[1]}")
+    return listed
+
+
+def test_design_lists_every_module_and_only_real_ones():
+    modules = {str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
+               if p.name != "__init__.py" or p.parent == PACKAGE}
+    listed = design_modules()
+    assert "freqlens/probes/heatmap.py" in listed
+    missing = sorted(modules - listed)
+    stale = sorted(m for m in listed if not (ROOT / m).is_file())
+    assert not missing, "modules missing from docs/DESIGN.md's package layout:\n  " + "\n  ".join(missing)
+    assert not stale, "docs/DESIGN.md lists modules that do not exist:\n  " + "\n  ".join(stale)
