@@ -129,6 +129,20 @@ def test_docstring_debt_only_shrinks():
     assert not done, "documented or removed, delete from tests/docstring_debt.txt:\n  " + "\n  ".join(done)
 
 
+SPEC_REFERENCE = re.compile(r"\bspecs?/\w+\.md|\bspec (?:PART|Part) [A-F]\b|\bspec [A-F]\d|\bspec \w+\.md"
+                            r"|\bspec (?:hfc|fprinciple)")
+
+
+def test_no_reference_to_a_spec_outside_the_repository():
+    # the method specs are not shipped: cite the paper (authors, year, section) or say what the reference meant
+    root = Path(__file__).resolve().parents[1]
+    files = [*sorted((root / "freqlens").rglob("*.py")), root / "README.md", root / "docs" / "DESIGN.md",
+             root / "docs" / "api.md", *sorted((root / "docs" / "guide").glob("*.md"))]
+    hits = [f"{path.relative_to(root)}:{i}: {line.strip()[:100]}" for path in files if path.is_file()
+            for i, line in enumerate(path.read_text().splitlines(), 1) if SPEC_REFERENCE.search(line)]
+    assert not hits, "references to a spec that is not in the repository:\n  " + "\n  ".join(hits)
+
+
 if __name__ == "__main__":  # print the current debt list (after a merge renames callables): python tests/test_docstrings.py
     import sys
 

@@ -380,7 +380,7 @@ def filtering_errors(model: nn.Module, inputs, targets, deltas: Sequence[float],
 
 def choose_delta(inputs, targets, target_fraction: tuple[float, float] = (0.2, 0.5),
                  grid: Sequence[float] | None = None, sample: int = 1000, seed: int = 0) -> float:
-    """A filtering δ for which ‖y^{high,δ}‖/‖y‖ lies in ``target_fraction`` (spec A3.4: search a log grid).
+    """A filtering δ for which ‖y^{high,δ}‖/‖y‖ lies in ``target_fraction`` (found on a log grid of δ).
 
     The grid defaults to 40 log-spaced values around the median squared distance between inputs; the
     fraction is estimated on a random subset of ``sample`` points. Returns the δ whose fraction is closest

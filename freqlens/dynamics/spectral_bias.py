@@ -88,7 +88,8 @@ def grid_spectrum(values: torch.Tensor) -> torch.Tensor:
 
 
 def normalized_amplitudes(values: torch.Tensor, frequencies: Sequence[int], amplitudes: Sequence[float]) -> torch.Tensor:
-    """``a_i = 2 |ŷ_{k_i}| / A_i`` (spec A0.3): 1 for a perfect fit of ``A_i sin(2πk_i z + φ_i)``. values (..., N)."""
+    """``a_i = 2 |ŷ_{k_i}| / A_i`` (Rahaman et al. 2019, the sinusoid-sum experiment): 1 for a perfect fit of ``A_i
+    sin(2πk_i z + φ_i)``. values (..., N)."""
     spec = grid_spectrum(values)
     ks = check_frequencies(frequencies, values.shape[-1])
     amps = torch.as_tensor(list(amplitudes), dtype=torch.float64)
@@ -424,7 +425,8 @@ class SpectralNormTracker(PeriodicTracker):
 class PerturbationRobustness(Result):
     """Robustness of each frequency of a trained model's output to random parameter perturbations.
 
-    ``ratio[j, i]`` = mean over directions of ``|ŷ_{k_i}(θ + δ_j u)|`` divided by ``|ŷ_{k_i}(θ)|`` (spec A2;
+    ``ratio[j, i]`` = mean over directions of ``|ŷ_{k_i}(θ + δ_j u)|`` divided by ``|ŷ_{k_i}(θ)|`` (Rahaman et al.
+    2019, the parameter-perturbation experiment;
     values > 1 at low k are real: perturbations add low-frequency energy). ``difference[j, i]`` = mean over
     directions of ``|FFT(f(θ + δ_j u) − f(θ))_{k_i}|`` over the same denominator: the perturbation's own spectrum.
     """

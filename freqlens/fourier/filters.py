@@ -112,7 +112,7 @@ def scale_radius(radius: float, size: int, reference: int = 32) -> float:
     return radius * size / reference
 
 
-# --- square (Chebyshev) band masks by bandwidth, Yin et al. (spec B3) -------------------------------------
+# --- square (Chebyshev) band masks by bandwidth, Yin et al. 2019, input filtering -------------------------------------
 
 def _check_bandwidth(bandwidth: int, name: str = "bandwidth") -> int:
     return check_integer(bandwidth, f"{name} (a number of frequencies)")
@@ -133,7 +133,7 @@ def lowpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch.
 
 
 def highpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch.Tensor:
-    """Square high-pass mask (H, W, unshifted, bool) of bandwidth B, the "frame" reading of spec B3: the
+    """Square high-pass mask (H, W, unshifted, bool) of bandwidth B, the "frame" reading of Yin et al. 2019: the
     complement of the centred (S − B) × (S − B) low-pass square along each axis of size S, i.e. keeps
     |f_u| > (H − B − 1)/2 or |f_v| > (W − B − 1)/2. B counts the kept frequencies across both sides of an axis
     (32 × 32, B = 3: |f| ≥ 15 on either axis); B = S − 1 removes only DC; B ≥ S keeps everything.
@@ -187,7 +187,7 @@ def filtered_noise(shape: tuple[int, ...], kind: str = "full", bandwidth: int | 
     """Gaussian noise of ``shape`` (N, C, H, W), filtered to a band and rescaled to ℓ2 norm ``norm``.
 
     ``kind``: "low" / "high" (square masks of ``bandwidth``, see :func:`lowpass_mask`, :func:`highpass_mask`) or
-    "full" (unfiltered). ``per_channel=True`` gives every channel norm ``norm`` (spec B5, as the per-channel
+    "full" (unfiltered). ``per_channel=True`` gives every channel norm ``norm`` (Yin et al.'s noise, as the per-channel
     Fourier-basis norm); ``False`` gives every image norm ``norm``. Drawn with ``generator`` on ``device``.
 
     Example::

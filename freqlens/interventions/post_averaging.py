@@ -86,7 +86,8 @@ def last_linear(model: nn.Module) -> nn.Linear | None:
 
 # --------------------------------------------------------------------------------------------- the wrapper
 class PostAveraged(nn.Module):
-    """``f_C(x)``: the model's softmax averaged over ``x`` and ``x ± c·r·v_k`` (spec B3), as an ``nn.Module``.
+    """``f_C(x)``: the model's softmax averaged over ``x`` and ``x ± c·r·v_k`` (Lin et al. 2019, the sampling
+    estimator of its code), as an ``nn.Module``.
 
     Args:
         model: classifier returning logits (N, classes); it receives the perturbed tensors (e.g. [0, 1] images).

@@ -37,7 +37,8 @@ def plot_heatmap(result, ax=None, vmin: float = 0.0, vmax: float = 100.0, title:
 
 
 def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: float = 0.0, vmax: float = 100.0):
-    """Several heat maps side by side with one shared colour range (spec D18). Returns (fig, axes)."""
+    """Several heat maps side by side with one shared colour range (a fixed range makes models comparable). Returns
+    (fig, axes)."""
     k = len(results)
     fig, axes = plt.subplots(1, k, figsize=(4.4 * k, 3.9), constrained_layout=True, squeeze=False)
     for i, (res, ax) in enumerate(zip(results, axes[0])):

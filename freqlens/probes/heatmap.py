@@ -1,9 +1,9 @@
-"""Fourier heat map (Yin et al. 2019, spec B2): the error rate of a classifier under additive perturbations
+"""Fourier heat map (Yin et al. 2019, the Fourier heat map): the error rate of a classifier under additive perturbations
 ``x + r · eps · U_{p,q}`` for every frequency (p, q), where U is the real unit-norm Fourier basis
 (:mod:`freqlens.fourier.basis`, the official code's construction) and r = ±1 is drawn independently per
 image and per channel.
 
-How it differs from the PyTorch tool reviewed in spec PART C (one DataLoader pass per basis, CPU-side
+How it differs from the unofficial PyTorch FourierHeatmap tool (one DataLoader pass per basis, CPU-side
 perturbation, every basis of the half plane incl. duplicates):
 
 * each conjugate pair is evaluated once and written to both cells (32 × 32 → 514 evaluations, not 1 024);

@@ -1,4 +1,4 @@
-"""Robustness to band-limited Gaussian noise (Yin et al., spec B5).
+"""Robustness to band-limited Gaussian noise (Yin et al. 2019, band-limited Gaussian noise).
 
 Noise n ~ N(0, 1) per pixel and channel is low- or high-pass filtered with a square mask of bandwidth B
 (:mod:`freqlens.fourier.filters`), rescaled to ℓ2 norm ``norm`` per channel (8 for CIFAR-10; ``per_channel=

@@ -69,7 +69,7 @@ def train_variant_transform(variant: str, dataset: str, normalize=None):
     if variant == "gaussian":
         return Compose(crop, GaussianNoiseAugmentation(0.1))
     if variant == "adversarial":
-        # FGSM with a random start (one step of 1.25 ε), the spec's cheaper alternative to 3-step PGD (B9)
+        # FGSM with a random start (one step of 1.25 ε), a cheaper alternative to 3-step PGD (Wong, Rice & Kolter 2020)
         eps = 8 / 255 if dataset == "cifar10" else 0.3
         return Compose(crop, AdversarialExamples(eps=eps, steps=1, step_size=1.25 * eps))
     if variant == "none":
@@ -127,8 +127,8 @@ def shared_config(ctx: RecipeContext) -> dict[str, Any]:
     recipe family reuses the same cached models.
 
     Quick: ConvNet-small (16/32/64), 10 000 images × 10 epochs, batch 32 (≈ 67 % clean accuracy on the first
-    1 000 test images). Full: the spec's ConvNet (32/64/128), 10 000 × 15, batch 32. Batch 32 rather than the
-    spec's 128: at these epoch counts batch 128 underfits (ConvNet-small, 5 000 × 10: 55 % at batch 128, 60 % at
+    1 000 test images). Full: our ConvNet (32/64/128), 10 000 × 15, batch 32. Batch 32 rather than the
+    planned 128: at these epoch counts batch 128 underfits (ConvNet-small, 5 000 × 10: 55 % at batch 128, 60 % at
     batch 32, training accuracy barely above test accuracy in both).
     """
     if ctx.quick:

@@ -1,8 +1,8 @@
 """Recipes of Yin et al., "A Fourier Perspective on Model Robustness in Computer Vision" (NeurIPS 2019),
-scaled down for CPUs (spec PART B, B9 scaled training on a balanced CIFAR-10 subset).
+scaled down for CPUs (a small BatchNorm CNN trained on a balanced CIFAR-10 subset, not the paper's WRN-28-10).
 
 Trained models come from :func:`freqlens.recipes._trained.shared_classifier` with one shared configuration
-per mode (:func:`~freqlens.recipes._trained.shared_config`: quick ConvNet-small, full the spec's ConvNet), so the
+per mode (:func:`~freqlens.recipes._trained.shared_config`: quick ConvNet-small, full our ConvNet), so the
 natural, Gaussian-augmented (σ_max = 0.1) and adversarially trained (L∞, ε = 8/255, FGSM with a random start)
 models are trained once and reused by every recipe here and elsewhere.
 """
@@ -97,7 +97,7 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
         numbers[f"{v}_high_band_gain"] = gain_high
         numbers[f"{v}_low_minus_high"] = shift
         checks.append(Check.greater_equal(f"{v}: natural − {v} error, high band ρ 12–16 (points)", gain_high, 10.0,
-                                          "more robust at high frequencies (spec B2 H5)"))
+                                          "more robust at high frequencies, outer ring ≥ 10 points"))
         checks.append(Check.greater(f"{v}: (low − high band error) − natural's (points)", shift - nat_shift, 10.0,
                                     "sensitivity moves to low frequencies"))
     numbers["natural_low_minus_high"] = nat_shift
@@ -110,7 +110,7 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
                               f"{HIGH_BAND[0]}–{HIGH_BAND[1]}.")
 
 
-HP_TRAIN_BANDWIDTH = 17   # keeps max(|f_u|, |f_v|) ≥ 8 on 32 × 32 images (spec B3 acceptance)
+HP_TRAIN_BANDWIDTH = 17   # keeps max(|f_u|, |f_v|) ≥ 8 on 32 × 32 images (the high-pass model sees ρ ≥ 8)
 
 
 @recipe("lowpass-highpass", paper=PAPER, data="cifar10",
@@ -152,10 +152,10 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
     return RecipeOutput(
         numbers=numbers,
         checks=[Check.greater_equal("accuracy of the model trained and tested on high-pass (ρ ≥ 8) images",
-                                    hp_acc, 0.25 if ctx.quick else 0.40, "chance is 0.10 (spec B3: ≥ 0.40 at 10k images)"),
+                                    hp_acc, 0.25 if ctx.quick else 0.40, "chance is 0.10 (≥ 0.40 at 10k images)"),
                 Check.greater("natural model: low-pass accuracy at B = 31 − at B = 3", lp[-1] - lp[1], 0.2)],
         figure=fig, results={"filtering_natural": nat},
-        notes="Square masks; high-pass = frame reading of spec B3 (keeps the outer B frequencies per axis); "
+        notes="Square masks; high-pass = frame reading of Yin et al. (keeps the outer B frequencies per axis); "
               "filtered images are not clipped.")
 
 
@@ -194,7 +194,7 @@ def corruption_spectra(ctx: RecipeContext) -> RecipeOutput:
 
 @recipe("bandlimited-noise", paper=PAPER, data="cifar10",
         finding="natural models fail under high-pass noise; Gaussian augmentation fixes high- but not low-pass noise",
-        paper_value="Sec. 4: error vs bandwidth of LP/HP Gaussian noise, ℓ2 = 8 (third-party table in spec B5)")
+        paper_value="Sec. 4: error vs bandwidth of LP/HP Gaussian noise, ℓ2 = 8 (values from a third-party table)")
 def bandlimited_noise(ctx: RecipeContext) -> RecipeOutput:
     from freqlens.plot.robustness import plot_band_noise
 
@@ -215,14 +215,14 @@ def bandlimited_noise(ctx: RecipeContext) -> RecipeOutput:
     return RecipeOutput(
         numbers=numbers,
         checks=[Check.greater_equal("GA: error(LP, B=7) − error(HP, B=7)", ga.error["low"][i7] - ga.error["high"][i7], 10.0,
-                                    "spec B5 (3)"),
+                                    "Yin et al. 2019: LF noise hurts AT"),
                 Check.greater_equal("natural: error(HP, B=3) − error(LP, B=3)",
                                     nat.error["high"][i3] - nat.error["low"][i3], 20.0,
-                                    "spec B5 (1)"),
+                                    "Yin et al. 2019: HF noise hurts natural"),
                 Check.greater_equal("GA gain on high-pass noise, min over B ∈ {3, 7, 15} (points)", ga_gain, 30.0,
-                                    "spec B5 (2)")],
+                                    "Yin et al. 2019: GA/AT resist HF noise")],
         figure=fig, results={f"noise_{v}": r for v, r in res.items()},
-        notes="Noise rescaled to ℓ2 = 8 per channel (spec B5), added in [0, 1] and clipped.")
+        notes="Noise rescaled to ℓ2 = 8 per channel (as in Yin et al.'s code), added in [0, 1] and clipped.")
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
@@ -269,10 +269,10 @@ def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
             xc_ = np.array([hf[c][kk] for kk in names])
             numbers[f"{v}_pearson_r_cutoff{c}"] = _pearson(xc_, ys)
     checks.append(Check.greater_equal("GA vs natural: Pearson r of accuracy change vs HF fraction",
-                                      numbers["gaussian_pearson_r"], 0.5, "spec B6"))
+                                      numbers["gaussian_pearson_r"], 0.5, "Yin et al. 2019"))
     checks.append(Check.greater("GA vs natural: OLS slope k", numbers["gaussian_slope"], 0.0))
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
-                        notes="HF fraction = energy at max(|f_u|,|f_v|) > 7 of C(x) − x (spec B6 proposal); "
+                        notes="HF fraction = energy at max(|f_u|,|f_v|) > 7 of C(x) − x (our definition); "
                               "Pearson r for cutoffs 3 and 11 also reported.")
 
 
@@ -302,7 +302,7 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
                  "natural_accuracy_under_attack": res["natural"].attack["accuracy_under_attack"],
                  "adversarial_accuracy_under_attack": res["adversarial"].attack["accuracy_under_attack"],
                  "attack": attack, "n_images": n},
-        checks=[Check.greater_equal("AT / natural: perturbation energy share at ρ ≤ 3", ratio, 2.0, "spec B7")],
+        checks=[Check.greater_equal("AT / natural: perturbation energy share at ρ ≤ 3", ratio, 2.0, "Yin et al. 2019")],
         figure=fig, results={f"spectrum_{k}": r for k, r in res.items()})
 
 
@@ -329,7 +329,7 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
                               100 * ((at["success_low"] - at["success_high"])
                                      - (nat["success_low"] - nat["success_high"])), 10.0),
                 Check.greater_equal("AT: low-only success − high-only success",
-                                    at["success_low"] - at["success_high"], 0.0, "spec B8"),
+                                    at["success_low"] - at["success_high"], 0.0, "Yin et al. 2019"),
                 Check.greater_equal("natural: high-only success − low-only success",
-                                    nat["success_high"] - nat["success_low"], 0.0, "spec B8")],
+                                    nat["success_high"] - nat["success_low"], 0.0, "Yin et al. 2019")],
         figure=fig, results={f"attack_{k}": r for k, r in res.items()})

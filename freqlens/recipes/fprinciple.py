@@ -1,6 +1,7 @@
 """F-Principle recipes (Xu et al.): 1-D targets, MNIST-1D, MNIST, CIFAR-10, initialisation scale, Jacobi vs
 network on the Poisson problem, and the tanh gradient theorem. Settings follow
-``specs/fprinciple_lfp.md`` Part A/B; quick sizes are the spec's where it gives them."""
+Xu et al. 2019 (arXiv 1901.06523, 1807.01251) and Luo, Ma, Xu & Zhang 2019 (arXiv 1906.09235); quick sizes are
+the papers' where they give them."""
 from __future__ import annotations
 
 import math
@@ -163,7 +164,7 @@ def fprinciple_cifar10(ctx: RecipeContext) -> RecipeOutput:
 
 @recipe("fprinciple-init-scale", paper="Xu et al.; Zhang et al. 'small initialization' (arXiv 1808.04295)",
         finding="with small initial weights low frequencies converge far earlier than high ones; large ones lose the order",
-        paper_value="spec A5 calibration: t5/t1 ≥ 10 at σ = 0.05, ≤ 3 at σ = 1 and 2")
+        paper_value="arXiv 1808.04295: small init keeps the order; calibrated t5/t1 ≥ 10 at σ = 0.05, ≤ 3 at σ = 1, 2")
 def fprinciple_init_scale(ctx: RecipeContext) -> RecipeOutput:
     sigmas = [0.05, 1.0] if ctx.quick else [0.05, 0.5, 1.0, 2.0, 4.0]
     seeds = [ctx.seed] if ctx.quick else [ctx.seed, ctx.seed + 1]
@@ -287,7 +288,7 @@ def fprinciple_jacobi(ctx: RecipeContext) -> RecipeOutput:
 
 @recipe("fprinciple-theorem", paper="Xu, Zhang, Xiao: Training behavior of DNNs in the frequency domain (ICONIP 2019)",
         finding="for small tanh-network weights the low-frequency loss dominates every parameter gradient",
-        paper_value="spec B1 calibration: P(δ=0.5) = 1.000, P(δ=8) = 0.286 for (k1, k2) = (1, 2)")
+        paper_value="arXiv 1901.06523 tanh theorem; calibrated P(δ=0.5) = 1.000, P(δ=8) = 0.286 for (k1, k2) = (1, 2)")
 def fprinciple_theorem(ctx: RecipeContext) -> RecipeOutput:
     if ctx.quick:
         pairs, radii, samples = [(1, 3)], [4.0, 0.5], 500

@@ -1,7 +1,7 @@
-"""Wang et al., "High-frequency Component Helps Explain the Generalization of CNNs" (CVPR 2020), scaled down
-(spec hfc_post_averaging.md PART A, sizes A8, checks A9).
+"""Wang et al., "High-frequency Component Helps Explain the Generalization of CNNs" (CVPR 2020), §3–§6,
+scaled down for CPUs.
 
-Curve recipes train the spec's A8 SmallCNN (conv16-conv16-pool-conv32-conv32-pool-FC-FC, "same" padding, no
+Curve recipes train our scaled-down SmallCNN (conv16-conv16-pool-conv32-conv32-pool-FC-FC, "same" padding, no
 mean/std normalisation, optional BN/dropout) with Adam 1e-3 and no augmentation, and record LFC/HFC accuracy
 with :class:`freqlens.dynamics.hfc.HFCTracker`; each run is cached as a ``fit`` checkpoint (tracker history
 included) under ``<out>/../cache``. ``hfc-examples`` uses the shared natural classifier of the other recipes.
@@ -27,7 +27,7 @@ RADII = (4, 8, 12, 16)
 
 
 class A8CNN(nn.Module):
-    """The spec's scaled-down network (A8): conv(C→16, k1)-ReLU-conv(16→16)-ReLU-pool-conv(16→32)-ReLU-
+    """Our scaled-down network (Wang et al. use a ResNet): conv(C→16, k1)-ReLU-conv(16→16)-ReLU-pool-conv(16→32)-ReLU-
     conv(32→32)-ReLU-pool-FC(32·(N/4)²→fc)-ReLU-[dropout]-FC(fc→classes); optional BN after every conv."""
 
     def __init__(self, in_channels=3, num_classes=10, image_size=32, k1=3, fc=128, batch_norm=False, dropout=0.0):
@@ -254,7 +254,7 @@ def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
             extra[name] = trackers[1].result()
     h4 = {k: float(c.hfc_test[-1, 0]) for k, c in curves.items()}
     clean = {k: float(c.clean_test[-1]) for k, c in curves.items()}
-    # HFC-H1 sits near its threshold: spec A8 asks for 2 seeds there and the criterion on the mean.
+    # HFC-H1 sits near its threshold: two seeds there and the criterion on their mean.
     h4_seeds = {k: [h4[k]] for k in ("vanilla", "batchnorm")}
     for name in h4_seeds:
         arch, transform, rescale = variants[name]

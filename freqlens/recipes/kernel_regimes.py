@@ -1,5 +1,5 @@
 """When the F-Principle holds and when it is reversed: kernel gradient flow on a periodic kernel whose
-eigenvalues rise then fall (E, Ma, Wu style example; spec fprinciple_lfp.md Part D), next to the spectrum of a
+eigenvalues rise then fall (after E, Ma & Wu 2019, arXiv 1912.12777), next to the spectrum of a
 ReLU random-feature kernel."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from freqlens.theory.integral_kernels import (
 @recipe("kernel-fprinciple-regimes", paper="E, Ma, Wu 2019/2020 (kernel / random-feature view of the F-Principle)",
         finding="kernel gradient flow converges mode k at rate λ_k; for λ_k = (πh²k²/2)e^{−h²k²/2} the F-Principle "
                 "order (lower k first) holds only for k ≥ k* = √2/h and is reversed below",
-        paper_value="λ_k = (πh²k²/2)e^{−h²k²/2}: F-Principle for k ≥ 2/h (brief); exact peak at √2/h (spec)")
+        paper_value="λ_k = (πh²k²/2)e^{−h²k²/2}: F-Principle for k ≥ 2/h; exact peak of λ_k at k = √2/h")
 def kernel_fprinciple_regimes(ctx: RecipeContext) -> RecipeOutput:
     import matplotlib.pyplot as plt
 

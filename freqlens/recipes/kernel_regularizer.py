@@ -1,4 +1,4 @@
-"""PROPOSAL of the spec (A5.3, check HFC-R1), not a result of the HFC paper: train the same small CIFAR-10 model
+"""PROPOSAL (check HFC-R1), not a result of the HFC paper: train the same small CIFAR-10 model
 with the adjacent-weight smoothness penalty λ·R(W) on its first conv layer (``SmoothnessRegularizer`` through
 ``fit(regularizer=...)``) for λ ∈ {0, 1e-3, 1e-2, 1e-1}; the trained first-layer kernels get smoother as λ grows.
 Clean accuracy and fixed-ε FGSM accuracy are reported per λ (not gated).
@@ -36,11 +36,11 @@ def regularized_classifier(ctx: RecipeContext, lam: float, n_train: int, epochs:
                               tag=f"smoothreg-first-conv-4neighbour-lambda{lam:g}")
 
 
-@recipe("kernel-regularizer", paper="spec proposal (HFC A5.3; companion 'Smooth Kernels Improve Adversarial "
+@recipe("kernel-regularizer", paper="freqlens proposal after Wang et al. 2020 (companion 'Smooth Kernels Improve Adversarial "
                                     "Robustness', formula not available) — not a paper result", data="cifar10",
         finding="PROPOSAL: an adjacent-weight smoothness penalty λ·R(W) on the first conv layer lowers the trained "
                 "first-layer roughness for every λ > 0 vs λ = 0, non-increasing in λ ∈ {1e-3, 1e-2, 1e-1}",
-        paper_value="none (a proposal of the spec; the companion paper's numbers are not available)")
+        paper_value="none (our proposal; the companion paper's numbers are not available)")
 def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
     s = sizes(ctx)
     _, _, xte, yte = image_data(ctx, "cifar10", 0, s["n_test"])
@@ -81,7 +81,7 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
         ax = fig.add_subplot(grid[row, :])
         plot_conv_kernel_mosaic(weights[lam], ax, title=f"first-layer kernels, λ = {lam:g} (roughness "
                                                    f"{rough[LAMBDAS.index(lam)]:.2f}; each cell min–max scaled)")
-    fig.suptitle(f"PROPOSAL (spec A5.3), not a paper result: smoothness penalty on the first conv layer, CIFAR-10 "
+    fig.suptitle(f"PROPOSAL (after Wang et al. 2020), not a paper result: smoothness penalty on the first conv layer, CIFAR-10 "
                  f"convnet-small, {s['n_train']} images × {s['epochs']} epochs per λ", fontsize=10)
     numbers = {"lambdas": list(LAMBDAS), "roughness": rough, "clean_accuracy": clean,
                "fgsm_accuracy": fgsm, "fgsm_eps": FGSM_EPS,
@@ -93,6 +93,6 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
         Check.less_equal("largest rise of roughness between consecutive λ", rises, 0, "HFC-R1 (proposal)"),
     ]
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
-                        notes="A proposal of the spec (A5.3), not a result of the HFC paper. With BatchNorm after the "
+                        notes="Our proposal, not a result of the HFC paper. With BatchNorm after the "
                               "first conv the penalty can also shrink the whole kernel without changing the function; "
                               "roughness is scale-free, so it measures the shape only.")

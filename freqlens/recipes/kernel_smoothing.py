@@ -1,4 +1,4 @@
-"""Wang et al. (CVPR 2020) §6.3 / Table 2 scaled down (spec A6): smoothing the first-layer kernels (Eq. 3)
+"""Wang et al. (CVPR 2020) §6.3 / Table 2 scaled down: smoothing the first-layer kernels (Eq. 3)
 trades clean accuracy for robustness to FGSM/PGD; adversarially trained kernels are smoother (Fig. 7)."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Recipes of the Linear Frequency Principle model (Zhang, Xu et al., arXiv 1905.10264 / 2102.00200),
-spec fprinciple_lfp.md Part C (C1–C5)."""
+"""Recipes of the Linear Frequency Principle model (Zhang, Xu, Luo & Ma 2019, arXiv 1905.10264;
+Zhang et al. 2021, arXiv 2102.00200)."""
 from __future__ import annotations
 
 import math
@@ -26,7 +26,7 @@ Y1 = np.array([0.2, -0.5, 0.8, -0.3, 0.6, -0.1])
 
 
 class ASIReLUNet(nn.Module):
-    """Two-layer ReLU net with antisymmetric initialisation (h₀ ≡ 0, NTK of a width-2m net), spec C4:
+    """Two-layer ReLU net with antisymmetric initialisation (h₀ ≡ 0, NTK of a width-2m net), the LFP papers' 1-D comparison:
     ``h(x) = (1/√(2m)) [Σ_j a_j ReLU(w_j·x + b_j) − Σ_j a'_j ReLU(w'_j·x + b'_j)]``, both halves trainable and
     initialised equal; w ~ N(0, I), b ~ U(−B, B), a ~ N(0, s_a²). Input (N, d), output (N,)."""
 
@@ -79,7 +79,8 @@ def _rel(u, v) -> float:
 
 
 def _ntk_vs_lfp(x, y, xt, m: int, a_std: float, seed: int, d: int = 1) -> dict:
-    """Empirical NTK interpolant (m random neurons, w ~ N(0, I), b ~ U(−4, 4)) vs LFP closed form (spec C1)."""
+    """Empirical NTK interpolant (m random neurons, w ~ N(0, I), b ~ U(−4, 4)) vs LFP closed form (Zhang et al. 2019,
+    the γ(ξ)² dynamics)."""
     rng = np.random.default_rng(seed)
     w = rng.normal(size=(m, d))
     b = rng.uniform(-4, 4, m)
@@ -100,7 +101,7 @@ def _ntk_vs_lfp(x, y, xt, m: int, a_std: float, seed: int, d: int = 1) -> dict:
         finding="the LFP model (min FP-norm interpolant, γ² from the initial parameters) predicts what a wide "
                 "two-layer ReLU net learns, and the match tightens as width grows",
         paper_value="LFP 'accurately predicts the learning results of two-layer ReLU networks of large widths'; "
-                    "spec C1 NTK-limit calibration: 1.1 % (s_a = 0.01), 6.6 % (s_a = 1)")
+                    "freqlens NTK-limit calibration: 1.1 % (s_a = 0.01), 6.6 % (s_a = 1)")
 def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
     import matplotlib.pyplot as plt
 
@@ -162,13 +163,13 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
     axes[2].scatter(X1, Y1, c="k", zorder=4)
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"lfp_dynamics": dyn},
                         notes="Trained nets use L-BFGS in float64 (same lazy-regime interpolant as GD, far fewer "
-                              "steps). The trained-net threshold is ours: the spec's 15 % is uncalibrated [PD].")
+                              "steps). The trained-net threshold is ours: the planned 15 % was uncalibrated.")
 
 
 @recipe("lfp-xor", paper=PAPER,
         finding="on the 2-D XOR data the min-FP-norm (LFP) solution is a smooth saddle that a wide two-layer ReLU "
                 "net reproduces on a 40 × 40 test grid",
-        paper_value="XOR example: LFP and DNN outputs agree; spec C5 calibration h(0.5, 0.5) = 0.295 (s_a = 1), "
+        paper_value="XOR example: LFP and DNN outputs agree; freqlens calibration h(0.5, 0.5) = 0.295 (s_a = 1), "
                     "NTK vs LFP 0.8 % / 5.8 %")
 def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
     import matplotlib.pyplot as plt
@@ -225,7 +226,7 @@ def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
 @recipe("lfp-generalization", paper=PAPER,
         finding="at equal sample size, the target with the larger FP-norm generalizes worse (a-priori estimate "
                 "controlled by ‖f‖_γ)",
-        paper_value="a-priori generalization bound ∝ ‖f‖_γ·sqrt(Σγ²)/√n (spec C3, constants unverified)")
+        paper_value="a-priori generalization bound ∝ ‖f‖_γ·sqrt(Σγ²)/√n (Zhang et al. 2019, constants unverified)")
 def lfp_generalization(ctx: RecipeContext) -> RecipeOutput:
     import matplotlib.pyplot as plt
 

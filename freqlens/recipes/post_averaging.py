@@ -1,9 +1,9 @@
 """Recipes for Lin, Kasra Ahmadi, Jiang, "Bandlimiting Neural Networks Against Adversarial Attacks"
-(arXiv 1905.12797): post-averaging as a low-pass filter (spec hfc_post_averaging.md PART B, B8/B9).
+(arXiv 1905.12797): post-averaging as a low-pass filter (its code's configurations, scaled down).
 
 Radius convention: the paper's r lives in the model's normalised input space; our CIFAR models take [0, 1]
 images and normalise inside with the CIFAR-10 mean/std, so radii below are in *that* normalised space and the
-pixel-space L2 radius is ``r · rms(std)`` (≈ 0.25 r). The default follows the spec's scaling rule for our
+pixel-space L2 radius is ``r · rms(std)`` (≈ 0.25 r). The default follows the paper code's scaling rule for our
 small models, ``r_pixel = 0.02·√n`` = 1.1 for 3×32×32 (≈ 4.4 normalised units; the paper's CIFAR r = 6 with the
 ImageNet std is 1.36 in pixel units).
 """
@@ -29,7 +29,7 @@ from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 
 PAPER = "Lin, Kasra Ahmadi, Jiang 2019 (arXiv 1905.12797)"
-#: spec B9: r_pixel = 0.02·√n for a CIFAR image (n = 3072), expressed in the model's normalised space
+#: r_pixel = 0.02·√n (the paper code's radius) for a CIFAR image (n = 3072), expressed in the model's normalised space
 DEFAULT_RADIUS_PIXEL = 0.02 * math.sqrt(3 * 32 * 32)
 DEFAULT_RADIUS = pixel_to_normalized_radius(DEFAULT_RADIUS_PIXEL, CIFAR10_STD)
 
@@ -66,7 +66,7 @@ def _disk_picture(radius_cells: float = 6.0, n: int = 256, seed: int = 0) -> dic
 @recipe("post-averaging-transfer", paper=PAPER,
         finding="averaging over a ball multiplies cos(ω·x) by the Bessel transfer function H(r‖ω‖) (H(0) = 1, "
                 "low-pass); the paper's 91-point estimator has mean H_K with a 1/91 floor",
-        data="embedded", paper_value="spec B2/B3 formulas; B9 PA-M1, PA-M2")
+        data="embedded", paper_value="Lin et al. 2019: averaging over a ball is a low-pass filter (checks PA-M1, PA-M2)")
 def post_averaging_transfer(ctx: RecipeContext) -> RecipeOutput:
     res = measure_transfer_functions((2, 10, 100), points=9 if ctx.quick else 17,
                                      samples_ball=20000 if ctx.quick else 100000,
@@ -100,10 +100,10 @@ def post_averaging_transfer(ctx: RecipeContext) -> RecipeOutput:
 @recipe("post-averaging-tradeoff", paper=PAPER,
         finding="post-averaging costs little clean accuracy at the default radius (≤ 2 points; paper ≈ 1) and "
                 "accuracy does not rise with the radius",
-        data="cifar10", paper_value="CIFAR-10 93.68% → 92.55% at r = 6 (robust-ml #11); B9 PA-C1")
+        data="cifar10", paper_value="CIFAR-10 93.68% → 92.55% at r = 6 (robust-ml #11); check PA-C1")
 def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
     model = _base_model(ctx)
-    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images
+    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # 500 test images, as the paper's code evaluates
     r0 = DEFAULT_RADIUS
     radii = [0.5 * r0, r0, 2 * r0] if ctx.quick else [0.25 * r0, 0.5 * r0, r0, 2 * r0, 4 * r0]
     modes = {"approx": [r0], "ball": [r0]} if ctx.quick else {"approx": [0.5 * r0, r0, 2 * r0],
@@ -131,10 +131,10 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
                 "(DeepFool-L2 and C&W-L2 defense rates reported as numbers)",
         data="cifar10",
         paper_value="CIFAR-10 88.41% robust (robust-ml #11); > 95% of FGSM/PGD/DeepFool/C&W adversarials defended on "
-                    "ImageNet; B9 PA-D1/D2")
+                    "ImageNet; checks PA-D1/D2")
 def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     model = _base_model(ctx)
-    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images
+    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # 500 test images, as the paper's code evaluates
     defended = PostAveraged(model, DEFAULT_RADIUS, seed=ctx.seed + 1)
     # DeepFool at Foolbox's defaults; C&W at Foolbox's in full mode (1000 iterations × 5 constants), 50 × 3 quick
     ev = evaluate_paper_protocol(model, defended, x, y, seed=ctx.seed, progress=ctx.progress,
@@ -156,14 +156,14 @@ def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     fig, _ = ev.plot()
     return RecipeOutput(numbers, checks, fig, {"paper_eval": ev},
                         notes="defense-unaware: attacks see only the base model; see post-averaging-adaptive. "
-                              "PA-D1 is checked on FGSM sweep and minimal PGD (spec B9); DeepFool-L2 and C&W-L2 "
+                              "PA-D1 is checked on FGSM sweep and minimal PGD; DeepFool-L2 and C&W-L2 "
                               "(counted within L∞ ≤ 8/255) are reported as numbers")
 
 
 @recipe("post-averaging-adaptive", paper=PAPER,
         finding="the robustness does not survive an attacker who knows the defense: EOT-PGD through the averaged "
                 "model leaves at most half the paper-protocol robust accuracy (score-based Square Attack reported)",
-        data="cifar10", paper_value="Square Attack (adaptive) on CIFAR-10: 15.8% vs 88.41% reported; B9 PA-D3")
+        data="cifar10", paper_value="Square Attack (adaptive) on CIFAR-10: 15.8% vs 88.41% reported; check PA-D3")
 def post_averaging_adaptive(ctx: RecipeContext) -> RecipeOutput:
     model = _base_model(ctx)
     x, y = _test_images(ctx, 48 if ctx.quick else 100)

@@ -1,7 +1,8 @@
-"""Recipes of Rahaman et al., "On the Spectral Bias of Neural Networks" (ICML 2019), spec PART A (A1–A8).
+"""Recipes of Rahaman et al., "On the Spectral Bias of Neural Networks" (ICML 2019): its synthetic, manifold and
+MNIST experiments.
 
-Quick sizes are scaled down from the spec's calibration (width 128 instead of 256, fewer iterations, a
-400-point manifold with frequencies 8…80 instead of 1000 points with 20…200); the full sizes are the spec's.
+Quick sizes are scaled down from our calibration (width 128 instead of 256, fewer iterations, a
+400-point manifold with frequencies 8…80 instead of 1000 points with 20…200); the full sizes are the calibrated ones.
 Every deviation and the thresholds it needed are in docs/notes/issue-5.md.
 """
 from __future__ import annotations
@@ -118,7 +119,7 @@ def spectral_bias_sinusoids(ctx: RecipeContext) -> RecipeOutput:
                         results={"spectrum_equal": histories["equal"], "spectrum_increasing": histories["increasing"],
                                  "spectral_norms_equal": norm_hist["equal"]},
                         notes="a_k = 2|f̂(k)|/A_k on the 200-point training grid. The ordering check uses the time "
-                              "average of min(a_k, 1) over all records (the spec's end-of-run ρ is in the numbers: "
+                              "average of min(a_k, 1) over all records (the end-of-run ρ is in the numbers: "
                               "at the quick size the k ≥ 30 amplitudes sit at a noise floor ≈ 0.05 whose order is random).")
 
 
@@ -156,7 +157,7 @@ def spectral_bias_perturbation(ctx: RecipeContext) -> RecipeOutput:
     ax.set_title(f"Amplitude ratio under parameter noise (MLP 6×{width}, {iters} it.)")
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"robustness": res},
                         notes="width 128 has 4× fewer parameters than 256, so a unit-norm direction moves each "
-                              "parameter 2× more: the quick run checks at δ = 0.5 what the spec checks at δ = 2.")
+                              "parameter 2× more: the quick run checks at δ = 0.5 what the full run checks at δ = 2.")
 
 
 # ------------------------------------------------------------------------------------------------------ A3
@@ -282,7 +283,7 @@ def spectral_bias_binary(ctx: RecipeContext) -> RecipeOutput:
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
                         notes="quick: 400 points, k = 80 (5 samples per period as in the paper's 1000/200), Adam 1e-3 "
                               "for 2500 iterations; the circle control may then creep above the majority rate, "
-                              "so the quick run allows majority + 0.15 (full run: + 0.1 as the spec).")
+                              "so the quick run allows majority + 0.15 (full run: + 0.1).")
 
 
 # ------------------------------------------------------------------------------------------------------ A5
@@ -362,7 +363,7 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
     ax.set_ylabel("MSE")
     ax.set_title(f"{source.split(' (')[0]} 3 vs 8 with label noise sin(2πk‖x‖): validation vs training MSE")
     ax.legend(fontsize=7)
-    notes = f"data: {source}. k chosen from κ = 2πk·std‖x‖ (spec A5 scale-down rule)."
+    notes = f"data: {source}. k chosen from κ = 2πk·std‖x‖ (the scale-down keeps κ of the paper's MNIST setting)."
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, notes=notes)
 
 

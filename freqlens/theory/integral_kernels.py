@@ -1,6 +1,6 @@
 """Kernel spectra and kernel gradient flow: when lower frequencies are (and are not) learned first.
 
-* The periodic Mexican-hat kernel on the circle (spec fprinciple_lfp Part D, E–Ma–Wu-style example): its
+* The periodic Mexican-hat kernel on the circle (after E, Ma & Wu 2019, arXiv 1912.12777): its
   eigenvalues ``λ_k = (π h² k²/2) e^{−h²k²/2}`` rise up to ``k* = √2/h`` and fall after, so kernel gradient flow
   follows the F-Principle order only for ``k ≥ k*``.
 * Random-feature (ReLU) kernels on the circle next to their closed form (the first-order arc-cosine kernel).

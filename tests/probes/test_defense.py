@@ -1,4 +1,4 @@
-"""The post-averaging evaluations with the L2 attacks (DeepFool, C&W; spec B6/B8.3, pitfall 7: counted only
+"""The post-averaging evaluations with the L2 attacks (DeepFool, C&W; Lin et al.'s protocol: counted only
 within the L∞ budget) and the Square Attack on the defended model (B8.4)."""
 import pytest
 import torch
