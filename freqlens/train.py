@@ -24,8 +24,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from freqlens.device import model_device
+from freqlens.device import model_device, model_dtype
 from freqlens.errors import CheckpointError, ConfigError, InputError, ModelOutputError
+from freqlens.inference import OutputSelector, autocast, class_logits, select_output
 from freqlens.results import Result, atomic_write_bytes
 from freqlens.validation import check_finite, check_integer, check_same_length
 
@@ -134,6 +135,8 @@ def _mse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def _cross_entropy(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    if not target.is_floating_point() and (out.ndim == 1 or (out.ndim == 2 and out.shape[1] == 1)):
+        out = class_logits(out)  # one binary logit z → (0, z): cross-entropy is then BCE-with-logits
     if out.ndim != 2:
         raise ModelOutputError(f"model output has shape {tuple(out.shape)}; cross-entropy needs (N, classes)")
     if not target.is_floating_point() and int(target.max()) >= out.shape[1]:
@@ -238,7 +241,8 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
         device: str | torch.device | None = None, shuffle: bool = True, progress: bool = True,
         checkpoint_every: int = 1, scheduler: Callable | None = None,
         batch_transform: Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
-        regularizer: Callable[[nn.Module], torch.Tensor] | None = None) -> FitHistory:
+        regularizer: Callable[[nn.Module], torch.Tensor] | None = None, output: OutputSelector = None,
+        amp: bool = False) -> FitHistory:
     """Train ``model`` in place for ``epochs`` epochs and return the per-epoch loss history.
 
     Args:
@@ -255,11 +259,12 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
         batch_transform: ``(model, x, y) -> (x, y)`` applied to each training batch (augmentation, adversarial
             examples); runs with the model in train mode.
         regularizer: ``model -> scalar`` added to the loss (e.g. a kernel smoothness penalty).
+        output: picks the tensor the loss sees from the model's output (:func:`freqlens.inference.select_output`:
+            a dict key, a tuple index or a callable; default the tensor itself, else ``logits``, else the first).
+        amp: run forward passes under :func:`torch.autocast` for the training device.
     """
-    if int(epochs) < 0:
-        raise InputError(f"epochs must be ≥ 0, got {epochs}")
-    if checkpoint_every < 1:
-        raise InputError(f"checkpoint_every must be ≥ 1, got {checkpoint_every}")
+    epochs = check_integer(epochs, "epochs", minimum=0)
+    checkpoint_every = check_integer(checkpoint_every, "checkpoint_every")
     dev = torch.device(device) if device is not None else model_device(model)
     model.to(dev)
     batches = _make_batches(data, batch_size, shuffle, dev)
@@ -332,7 +337,10 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
                         xb, yb = batch_transform(model, xb, yb)
                         model.train()
                     opt.zero_grad(set_to_none=True)
-                    out = model(xb)
+                    if xb.is_floating_point() and xb.dtype != model_dtype(model):
+                        xb = xb.to(model_dtype(model))
+                    with autocast(dev, amp):
+                        out = select_output(model(xb), output)
                     if out.shape[0] != xb.shape[0]:
                         raise ModelOutputError(f"model returned {out.shape[0]} rows for a batch of {xb.shape[0]}")
                     value = loss_fn(out, yb)
@@ -368,27 +376,3 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
             model.train(was_training)
     return FitHistory(losses=list(state.losses), seconds=time.perf_counter() - start, epochs=state.epoch,
                       steps=state.step)
-
-
-def predict(model: nn.Module, inputs: torch.Tensor, max_batch: int = 4096,
-            dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """Outputs of ``model`` on ``inputs`` (N, ...) in eval mode, batched, on the model's device; returned on CPU
-    as ``dtype``. Floating inputs are cast to the model's dtype (float64 data into a float32 model works)."""
-    from freqlens.device import eval_mode, model_dtype
-
-    dev = model_device(model)
-    in_dtype = model_dtype(model) if inputs.is_floating_point() else inputs.dtype
-    outs = []
-    with eval_mode(model), torch.inference_mode():
-        for start in range(0, inputs.shape[0], max_batch):
-            outs.append(model(inputs[start:start + max_batch].to(dev, in_dtype)).to(dtype).cpu())
-    return torch.cat(outs) if outs else torch.zeros(0, dtype=dtype)
-
-
-def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, max_batch: int = 2048) -> float:
-    """Top-1 accuracy in [0, 1] of ``model`` on ``images`` (N, ...) with labels (N,)."""
-    check_same_length(images, labels, "images", "labels")
-    logits = predict(model, images, max_batch)
-    if logits.ndim != 2:
-        raise ModelOutputError(f"model output has shape {tuple(logits.shape)}; expected (N, classes)")
-    return float((logits.argmax(1) == labels.cpu()).float().mean())

@@ -182,3 +182,28 @@ def test_defense_evaluations_run_on_the_gpu_and_keep_their_bookkeeping():
     assert paper.attacks["pgd_fixed"]["n_counted"] >= 5  # a fixed-ε PGD (ε = 0.1) fools this untrained model often
     adaptive = evaluate_adaptive(gpu, defended, x, y, eps=0.1, steps=5, square_queries=50, square_images=8)
     assert 0.0 <= adaptive.attacks["eot_pgd"]["defended_accuracy"] <= adaptive.clean_accuracy_defended + 1e-9
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+def test_predict_on_cuda_in_low_precision_and_amp_with_mean_std_and_dict_output(dtype):
+    from freqlens.inference import accuracy, predict
+
+    class DictOut(nn.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return {"features": x.flatten(1)[:, :3], "logits": self.net(x)}
+
+    x, _ = images_and_labels()
+    norm = ((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
+    ref = predict(small_cnn(), x, normalize=norm)
+    y = ref.argmax(1)
+    clear = ref.topk(2, 1).values.diff(dim=1).abs()[:, 0] > 0.05
+    gpu = DictOut(small_cnn()).to(CUDA, dtype)
+    for amp in (False, True):
+        got = predict(gpu, x, normalize=norm, amp=amp, device=CUDA)
+        assert got.device.type == "cuda" and got.shape == ref.shape
+        assert torch.equal(got.argmax(1).cpu()[clear], y[clear])
+    assert accuracy(gpu, x, y, normalize=norm) >= float(clear.float().mean())

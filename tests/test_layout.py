@@ -35,7 +35,6 @@ MISSING_MIRRORS = {
     "freqlens/plot/robustness.py",
     "freqlens/plot/spectral_bias.py",
     "freqlens/plot/training.py",
-    "freqlens/probes/common.py",
     "freqlens/recipes/kernel_regimes.py",
     "freqlens/recipes/kernel_regularizer.py",
     "freqlens/recipes/kernel_roughness_5x5.py",
@@ -44,7 +43,6 @@ MISSING_MIRRORS = {
     "freqlens/report/html.py",
     "freqlens/report/sections/corruptions.py",
     "freqlens/report/readings.py",
-    "freqlens/validation.py",
 }
 
 

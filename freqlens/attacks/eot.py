@@ -12,7 +12,7 @@ from torch import nn
 from freqlens.attacks.pgd import pgd_attack
 from freqlens.attacks.result import AttackResult
 from freqlens.errors import ConfigError, InputError
-from freqlens.probes.common import Normalize
+from freqlens.inference import NormalizeArg
 from freqlens.validation import check_integer
 
 
@@ -48,7 +48,7 @@ def _looks_like_probabilities(scores: torch.Tensor) -> bool:
 
 def eot_pgd(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps: float = 8 / 255, steps: int = 20,
             step_size: float | None = None, eot_draws: int = 1, scores: str = "auto", norm: str = "linf",
-            bounds: tuple[float, float] = (0.0, 1.0), normalize: Normalize = None, seed: int = 0,
+            bounds: tuple[float, float] = (0.0, 1.0), normalize: NormalizeArg = None, seed: int = 0,
             max_batch: int = 64, random_start: bool = True, predict: bool = True) -> AttackResult:
     """PGD on ``−log`` of the class probability averaged over ``eot_draws`` independent forward passes of a
     randomised model; every step sees fresh randomness and the gradient flows through all draws.
@@ -103,7 +103,8 @@ def eot_pgd(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps: f
     steps = check_integer(steps, "steps", 1)
     if scores == "auto":
         from freqlens.device import eval_mode, model_device
-        from freqlens.probes.common import check_images, forward_logits
+        from freqlens.inference import forward_logits
+        from freqlens.validation import check_images
 
         check_images(images, labels, bounds)
         with eval_mode(model), torch.inference_mode():

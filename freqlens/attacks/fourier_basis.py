@@ -10,7 +10,8 @@ from freqlens.attacks.result import AttackResult, make_result
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
 from freqlens.fourier.basis import fourier_basis, unique_positions
-from freqlens.probes.common import Normalize, check_images, check_labels_fit, forward_logits
+from freqlens.inference import NormalizeArg, forward_logits
+from freqlens.validation import check_images, check_labels_fit
 
 
 def _sign_patterns(k: int, channels: int, seed: int) -> torch.Tensor:
@@ -23,7 +24,7 @@ def _sign_patterns(k: int, channels: int, seed: int) -> torch.Tensor:
 
 def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps: float = 4.0,
                          low: int = 4, high: int = 12, sign_patterns: int = 4, window: int | None = None,
-                         bounds: tuple[float, float] | None = (0.0, 1.0), normalize: Normalize = None, seed: int = 0,
+                         bounds: tuple[float, float] | None = (0.0, 1.0), normalize: NormalizeArg = None, seed: int = 0,
                          max_batch: int = 4096, progress: bool = True, label: str = "") -> AttackResult:
     """Query-only attack: per image, try ``x + eps · s ⊙ U_{p,q}`` over the distinct Fourier bases
     ordered by increasing ρ = max(|f_u|, |f_v|) (ties in row-major order), each with ``sign_patterns`` per-channel

@@ -29,8 +29,8 @@ from tqdm.auto import tqdm
 from freqlens.attacks.result import AttackResult, make_result
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
-from freqlens.probes.common import check_images, check_labels_fit, forward_logits, predict_labels
-from freqlens.validation import check_integer, check_number
+from freqlens.inference import forward_logits, predict_labels
+from freqlens.validation import check_images, check_integer, check_labels_fit, check_number
 
 #: added to DeepFool's step length so that a step crosses the linearised boundary instead of landing on it
 #: (Foolbox adds 1e-4; smaller here so that with ``overshoot=0`` the first step is the exact projection)

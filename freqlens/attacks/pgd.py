@@ -19,8 +19,8 @@ from tqdm.auto import tqdm
 from freqlens.attacks.result import AttackResult, make_result
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
-from freqlens.probes.common import Normalize, check_images, forward_logits, predict_labels
-from freqlens.validation import check_integer, check_number
+from freqlens.inference import NormalizeArg, forward_logits, predict_labels
+from freqlens.validation import check_images, check_integer, check_number
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -34,7 +34,7 @@ def _check_model(model) -> None:
         raise InputError(f"model must be an nn.Module returning logits (N, classes), got {type(model).__name__}")
 
 
-def _predictions(model: nn.Module, images: torch.Tensor, adversarial: torch.Tensor, normalize: Normalize,
+def _predictions(model: nn.Module, images: torch.Tensor, adversarial: torch.Tensor, normalize: NormalizeArg,
                  max_batch: int) -> tuple[torch.Tensor, torch.Tensor]:
     return (predict_labels(model, images, normalize, max_batch).to(images.device),
             predict_labels(model, adversarial, normalize, max_batch).to(images.device))
@@ -42,7 +42,7 @@ def _predictions(model: nn.Module, images: torch.Tensor, adversarial: torch.Tens
 
 def pgd_attack(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps: float, step_size: float | None = None,
                steps: int = 10, norm: str = "linf", random_start: bool = True, bounds: tuple[float, float] = (0.0, 1.0),
-               normalize: Normalize = None, loss_fn: LossFn | None = None, seed: int = 0, max_batch: int = 512,
+               normalize: NormalizeArg = None, loss_fn: LossFn | None = None, seed: int = 0, max_batch: int = 512,
                train_mode: bool = False, predict: bool = True) -> AttackResult:
     """Untargeted projected gradient descent maximising the cross-entropy inside an L∞ or L2 ball.
 
@@ -149,7 +149,7 @@ def _finish(name, model, images, labels, adv, params, normalize, max_batch, pred
 
 def fgsm(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps: float, random_start: bool = False,
          step_size: float | None = None, norm: str = "linf", bounds: tuple[float, float] = (0.0, 1.0),
-         normalize: Normalize = None, seed: int = 0, max_batch: int = 512, predict: bool = True) -> AttackResult:
+         normalize: NormalizeArg = None, seed: int = 0, max_batch: int = 512, predict: bool = True) -> AttackResult:
     """Fast gradient sign method: one gradient step of size ε (L∞: ``x + ε·sign(∇ℓ)``), clipped to ``bounds``;
     with ``random_start`` the step starts from a uniform point of the ε-ball and has size ``1.25·ε``, then is
     projected back to the ball ("FGSM with random initialisation").

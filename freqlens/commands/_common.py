@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from freqlens.errors import ConfigError, InputError
+from freqlens.errors import ConfigError
+from freqlens.validation import check_rank
 
 
 def add_common_arguments(p: argparse.ArgumentParser, data: bool = True) -> None:
@@ -29,6 +30,17 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     """``--model package.module:factory --weights file.pt`` (plus ``--normalize mean,std`` handled by the model)."""
     p.add_argument("--model", required=True, help="factory that builds the nn.Module, as package.module:function")
     p.add_argument("--weights", default=None, help="state dict saved with torch.save(model.state_dict(), ...)")
+    p.add_argument("--output", default=None, metavar="KEY",
+                   help="which part of the model's output holds the class scores: a dict key (e.g. logits) or an "
+                        "integer tuple index (e.g. 0) (default: the tensor itself, else 'logits', else the first tensor)")
+    p.add_argument("--amp", action="store_true", help="run the model under torch.autocast (default: off)")
+
+
+def output_selector(args: argparse.Namespace):
+    """``--output`` as the ``output=`` selector: an integer string is a tuple index, anything else a dict key."""
+    from freqlens.inference import parse_output
+
+    return parse_output(getattr(args, "output", None))
 
 
 def load_user_model(spec: str, weights: str | None = None, device: torch.device | str | None = None) -> nn.Module:
@@ -65,8 +77,7 @@ def load_eval_data(name: str, root: str | None, limit: int | None, seed: int = 0
     from freqlens.data import load_dataset
 
     _, _, x, y = load_dataset(name, root=root, test_limit=limit, seed=seed)
-    if x.ndim != 4:
-        raise InputError(f"data {name!r} is not images (got shape {tuple(x.shape)}); expected (N, C, H, W)")
+    check_rank(x, f"data {name!r}", 4, "images (N, C, H, W)")
     return x, y
 
 

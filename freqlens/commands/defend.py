@@ -15,10 +15,12 @@ from freqlens.commands._common import (
     add_model_arguments,
     load_eval_data,
     load_user_model,
+    output_selector,
     prepare_out_dir,
 )
 from freqlens.errors import InputError
 from freqlens.results import atomic_write_json
+from freqlens.validation import check_integer
 
 
 def _floats(text: str | None, name: str):
@@ -38,30 +40,30 @@ def _defend(args: argparse.Namespace) -> int:
     from freqlens.plot.style import save_figure
     from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol, resolve_attack_names
 
-    if args.limit is not None and args.limit < 1:
-        raise InputError(f"--limit must be ≥ 1, got {args.limit}")
+    if args.limit is not None:
+        check_integer(args.limit, "--limit")
     attacks = resolve_attack_names(args.attacks)
-    if args.square_queries < 0:
-        raise InputError(f"--square-queries must be ≥ 0 (0: no Square Attack), got {args.square_queries}")
-    if args.cw_steps < 1:
-        raise InputError(f"--cw-steps must be ≥ 1, got {args.cw_steps}")
+    check_integer(args.square_queries, "--square-queries (0: no Square Attack)", minimum=0)
+    check_integer(args.cw_steps, "--cw-steps")
     device = resolve_device(args.device)
     out = prepare_out_dir(args.out)
     model = load_user_model(args.model, args.weights, device).eval()
     defended = PostAveraged(model, args.radius, n_directions=args.directions, mode=args.mode, seed=args.seed + 1,
                             radius_space=args.radius_space, input_std=_floats(args.input_std, "--input-std"),
-                            max_batch=args.max_batch)
+                            max_batch=args.max_batch, output=output_selector(args), amp=args.amp)
     x, y = load_eval_data(args.data, args.data_root, args.limit, args.seed)
     progress = not args.no_progress
     evaluations = {}
     if args.eval in ("paper", "both"):
         evaluations["paper"] = evaluate_paper_protocol(model, defended, x, y, attacks=attacks, seed=args.seed,
-                                                       progress=progress, cw_steps=args.cw_steps)
+                                                       progress=progress, cw_steps=args.cw_steps,
+                                                       output=output_selector(args), amp=args.amp)
     if args.eval in ("adaptive", "both"):
         evaluations["adaptive"] = evaluate_adaptive(model, defended, x, y, steps=args.eot_steps,
                                                     attacker_directions=args.attacker_directions, seed=args.seed,
                                                     progress=progress, include_paper_pgd=args.eval == "adaptive",
-                                                    square_queries=args.square_queries)
+                                                    square_queries=args.square_queries,
+                                                    output=output_selector(args), amp=args.amp)
     summary = {"model": args.model, "weights": args.weights, "data": args.data, "n_images": int(y.numel()),
                "radius": defended.radius, "radius_space": defended.radius_space, "radius_pixel": defended.radius_pixel,
                "n_directions": defended.n_directions, "n_samples": defended.n_samples, "mode": defended.mode,

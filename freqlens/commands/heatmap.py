@@ -23,9 +23,11 @@ from freqlens.commands._common import (
     add_model_arguments,
     load_eval_data,
     load_user_model,
+    output_selector,
     prepare_out_dir,
 )
 from freqlens.results import atomic_write_bytes
+from freqlens.validation import check_positive
 
 
 def write_csv(result, path) -> None:
@@ -46,22 +48,20 @@ def write_csv(result, path) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from freqlens.device import resolve_device
-    from freqlens.errors import InputError
     from freqlens.plot.style import save_figure
     from freqlens.probes.heatmap import fourier_heatmap
 
     device = resolve_device(args.device)
     if device.type == "cuda" and "LOCAL_RANK" in os.environ:
         device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
-    if args.eps <= 0:
-        raise InputError(f"--eps must be > 0 (ℓ2 norm per channel, e.g. 4 for CIFAR-10), got {args.eps}")
+    check_positive(args.eps, "--eps", hint="ℓ2 norm per channel, e.g. 4 for CIFAR-10")
     bounds = None if args.no_clip else (args.bounds[0], args.bounds[1])
     out = prepare_out_dir(args.out)
     model = load_user_model(args.model, args.weights, device)
     x, y = load_eval_data(args.data, args.data_root, args.limit, args.seed)
     res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
                           checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
-                          label=args.label)
+                          label=args.label, output=output_selector(args), amp=args.amp)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     res.save(out / "heatmap.json")

@@ -25,7 +25,8 @@ def _layers(args: argparse.Namespace) -> int:
     modes = ("basis", "perturbation") if args.mode == "both" else (args.mode,)
     for mode in modes:
         resp = layer_frequency_response(model, image_size=tuple(x.shape[1:]), images=x if mode == "perturbation" else None,
-                                        mode=mode, eps=args.eps, n_images=args.images, progress=not args.no_progress)
+                                        mode=mode, eps=args.eps, n_images=args.images, progress=not args.no_progress,
+                                        amp=args.amp)
         resp.save(out / f"layer_response_{mode}.json")
         save_figure(resp.plot()[0], out / f"layer_response_{mode}.png")
         summary[mode] = {"band": f"low 0<r≤{args.low:g}, high r>{args.high:g}",

@@ -12,6 +12,7 @@ from freqlens.commands._common import (
     add_model_arguments,
     load_eval_data,
     load_user_model,
+    output_selector,
     prepare_out_dir,
 )
 
@@ -28,7 +29,8 @@ def _run(args: argparse.Namespace) -> int:
     probes = [p.strip().replace("-", "_") for p in args.probes.split(",") if p.strip()]
     options = {f.dest: getattr(args, f.dest) for f in all_flags()}
     result = report(model, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,
-                    max_batch=args.max_batch, progress=not args.no_progress, **options)
+                    max_batch=args.max_batch, progress=not args.no_progress, output=output_selector(args),
+                    amp=args.amp, **options)
     for s in result.sections:
         status = s.get("reading") or (f"FAILED: {s['failed']}" if s.get("failed") else f"skipped: {s['skipped']}")
         print(f"{s['title']}: {status}")

@@ -32,24 +32,30 @@ from freqlens.errors import InputError, ModelOutputError
 from freqlens.fourier.nudft import first_principal_component, nudft
 from freqlens.fourier.peaks import find_peaks, relative_error_at
 from freqlens.fourier.smoothing import GaussianSmoother, pairwise_squared_distances
+from freqlens.inference import OutputSelector, predict
 from freqlens.results import Result
-from freqlens.train import PeriodicTracker, TrainState, predict
-from freqlens.validation import as_tensor, check_finite, check_same_length
+from freqlens.train import PeriodicTracker, TrainState
+from freqlens.validation import as_tensor, check_finite, check_integer, check_labels, check_nonempty, check_same_length
 
 OutputTransform = Callable[[torch.Tensor], torch.Tensor] | str | None
 
 
-def _prepare_xy(inputs, targets) -> tuple[torch.Tensor, torch.Tensor]:
+def _prepare_xy(inputs, targets, num_classes: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and float64 (n, c) targets; integer labels (any dtype, or one-hot) become one-hot over
+    ``num_classes`` columns (default: the largest label + 1)."""
     x = as_tensor(inputs, "inputs")
     y = as_tensor(targets, "targets")
     if x.ndim < 1 or x.shape[0] < 2:
         raise InputError(f"inputs has shape {tuple(x.shape)}; expected (n, ...) with n ≥ 2 samples")
     check_same_length(x, y, "inputs", "targets")
     check_finite(x.float(), "inputs")
+    if num_classes is not None:
+        num_classes = check_integer(num_classes, "num_classes")
     if not y.is_floating_point():
-        if y.ndim != 1:
-            raise InputError(f"integer targets must be class labels of shape (n,), got {tuple(y.shape)}")
-        y = nn.functional.one_hot(y.long()).to(torch.float64)
+        labels = check_labels(y, num_classes=num_classes, name="targets")
+        y = nn.functional.one_hot(labels, num_classes if num_classes is not None else -1).to(torch.float64)
+    elif num_classes is not None and y.ndim == 2 and y.shape[1] != num_classes:
+        raise InputError(f"targets have {y.shape[1]} columns but num_classes is {num_classes}")
     y = y.to(torch.float64)
     if y.ndim == 1:
         y = y[:, None]
@@ -70,12 +76,15 @@ def _transform(out: torch.Tensor, how: OutputTransform) -> torch.Tensor:
 
 
 def model_outputs(model: nn.Module, inputs: torch.Tensor, n_outputs: int, output_transform: OutputTransform = None,
-                  max_batch: int = 4096) -> torch.Tensor:
-    """Outputs (n, n_outputs) float64 on the CPU, eval mode, batched on the model's device; checks the width."""
-    out = predict(model, inputs, max_batch, dtype=torch.float64)
+                  max_batch: int = 4096, output: OutputSelector = None, amp: bool = False) -> torch.Tensor:
+    """Outputs (n, n_outputs) float64 on the CPU, eval mode, batched on the model's device; checks the width.
+
+    ``output`` picks the scores from the model's output (:func:`freqlens.inference.select_output`)."""
+    out = predict(model, inputs, batch_size=max_batch, dtype=torch.float64, output=output, amp=amp)
     out = _transform(out[:, None] if out.ndim == 1 else out.reshape(out.shape[0], -1), output_transform)
     if out.shape[1] != n_outputs:
-        raise ModelOutputError(f"model output has {out.shape[1]} column(s) per sample but targets have {n_outputs}")
+        raise ModelOutputError(f"model output has {out.shape[1]} column(s) per sample but targets have {n_outputs}; "
+                               "for class labels pass num_classes= (the model's number of outputs)")
     return out
 
 
@@ -130,13 +139,19 @@ class ProjectionTracker(PeriodicTracker):
         every: record every ``every`` epochs (and before training).
         output_transform: None, "softmax" (for cross-entropy models) or a callable on (n, c) outputs.
         store_outputs: keep the outputs at every record (for 1-D figures).
+        num_classes: number of classes for class-label targets (default: the largest label + 1); give it
+            when the labels may lack the last class.
+        output: picks the scores from the model's output (a dict key, a tuple index or a callable).
+        amp: run the model under :func:`torch.autocast`.
     """
 
     def __init__(self, inputs, targets, direction=None, freqs=None, n_freqs: int = 200, peaks=None,
                  max_peaks: int = 4, min_relative_height: float = 0.1, mode: str = "complex",
                  convention: str = "ordinary", every: int = 1, output_transform: OutputTransform = None,
-                 store_outputs: bool = False, max_batch: int = 4096):
-        x, y = _prepare_xy(inputs, targets)
+                 store_outputs: bool = False, max_batch: int = 4096, num_classes: int | None = None,
+                 output: OutputSelector = None, amp: bool = False):
+        x, y = _prepare_xy(inputs, targets, num_classes)
+        self.output, self.amp = output, amp
         flat = x.reshape(x.shape[0], -1).double()
         if direction is None:
             p = first_principal_component(flat)
@@ -177,7 +192,8 @@ class ProjectionTracker(PeriodicTracker):
 
     def measure(self, model: nn.Module) -> torch.Tensor:
         """Δ_F at the peaks for ``model`` now. Shape (peaks,)."""
-        h = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform, self.max_batch)
+        h = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform, self.max_batch,
+                          output=self.output, amp=self.amp)
         self.last_outputs = h
         h_hat = nudft(self.projected, h, self.peak_freqs, convention=self.convention)
         return relative_error_at(h_hat, self.target_at_peaks, mode=self.mode)
@@ -211,7 +227,7 @@ class ProjectionTracker(PeriodicTracker):
             raise InputError("nothing recorded yet: use the tracker as a fit callback or call record()")
         if model is not None:
             self.last_outputs = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform,
-                                              self.max_batch)
+                                              self.max_batch, output=self.output, amp=self.amp)
         out_amp = (nudft(self.projected, self.last_outputs, self.freqs, convention=self.convention).abs().norm(dim=1)
                    if self.last_outputs is not None else torch.full_like(self.freqs, float("nan")))
         return ProjectionResult(
@@ -277,6 +293,9 @@ class FilteringTracker(PeriodicTracker):
         output_transform: None, "softmax" or a callable applied to the (n, c) outputs.
         dtype: kernel precision (float32: n² · 4 bytes per δ).
         device: where kernels live (default: the model's device at the first record).
+        num_classes: number of classes for class-label targets (default: the largest label + 1).
+        output: picks the scores from the model's output (a dict key, a tuple index or a callable).
+        amp: run the model under :func:`torch.autocast`.
 
     Example::
 
@@ -286,12 +305,13 @@ class FilteringTracker(PeriodicTracker):
 
     def __init__(self, inputs, targets, deltas: Sequence[float], every: int = 1,
                  output_transform: OutputTransform = None, dtype: torch.dtype = torch.float32,
-                 device: torch.device | str | None = None, max_batch: int = 4096, block: int = 2048):
-        x, y = _prepare_xy(inputs, targets)
+                 device: torch.device | str | None = None, max_batch: int = 4096, block: int = 2048,
+                 num_classes: int | None = None, output: OutputSelector = None, amp: bool = False):
+        x, y = _prepare_xy(inputs, targets, num_classes)
+        self.output, self.amp = output, amp
         if isinstance(deltas, (int, float)):
             deltas = [deltas]
-        if len(deltas) == 0:
-            raise InputError("deltas is empty; give at least one δ > 0")
+        deltas = check_nonempty(deltas, "deltas", "[3.0]")
         self.every = self.check_every(every)
         self.inputs, self.targets = x, y
         self.deltas = [float(d) for d in deltas]
@@ -321,7 +341,8 @@ class FilteringTracker(PeriodicTracker):
 
     def measure(self, model: nn.Module) -> dict[str, list[float]]:
         """e_low and e_high for every δ, for ``model`` now."""
-        h = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform, self.max_batch)
+        h = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform, self.max_batch,
+                          output=self.output, amp=self.amp)
         dev = self.smoothers[0].kernel.device
         h = h.to(dev)
         lows, highs = [], []

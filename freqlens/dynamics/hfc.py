@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from freqlens.errors import CheckpointError, InputError
-from freqlens.probes.common import Normalize, check_images, gather
+from freqlens.inference import NormalizeArg, OutputSelector, gather
 from freqlens.probes.hfc import check_radii, predict_components
 from freqlens.results import Result
 from freqlens.train import PeriodicTracker
+from freqlens.validation import check_choice, check_images, check_integer, check_labels
 
 
 @dataclass
@@ -54,17 +55,25 @@ class HFCTracker(PeriodicTracker):
     ``every`` epochs (and before training when ``at_start``). Components are computed per batch on the model's
     device with one FFT shared by all radii. ``components`` may drop "hfc" or "lfc" to save time.
     Its history is part of ``fit`` checkpoints (``state_dict``), so a resumed run keeps earlier epochs.
+
+    Labels may have any integer dtype or be one-hot; ``num_classes`` (optional) bounds them, so a subset that
+    lacks the last class is fine. ``output`` picks the class scores from the model's output (a dict key, a tuple
+    index or a callable); ``amp`` runs the model under :func:`torch.autocast`. ``normalize`` is a callable or a
+    (mean, std) pair.
     """
 
     def __init__(self, train=None, test=None, radii: Sequence[float] = (4, 8, 12, 16), rescale: str = "max",
-                 every: int = 1, at_start: bool = False, normalize: Normalize = None, bn_eval: str = "running",
+                 every: int = 1, at_start: bool = False, normalize: NormalizeArg = None, bn_eval: str = "running",
                  max_batch: int = 100, components: Sequence[str] = ("lfc", "hfc"), bounds=(0.0, 1.0),
-                 label: str = ""):
+                 label: str = "", num_classes: int | None = None, output: OutputSelector = None,
+                 amp: bool = False):
         if train is None and test is None:
             raise InputError("HFCTracker needs train=(images, labels) and/or test=(images, labels)")
         every = self.check_every(every)
-        if rescale not in ("none", "max"):
-            raise InputError(f"rescale must be 'none' or 'max', got {rescale!r}")
+        check_choice(rescale, "rescale", ("none", "max"))
+        if num_classes is not None:
+            num_classes = check_integer(num_classes, "num_classes")
+        self.num_classes, self.output, self.amp = num_classes, output, amp
         bad = set(components) - {"lfc", "hfc"}
         if bad or not components:
             raise InputError(f"components must be a non-empty subset of ('lfc', 'hfc'), got {tuple(components)}")
@@ -72,6 +81,7 @@ class HFCTracker(PeriodicTracker):
         for name, data in (("train", train), ("test", test)):
             if data is not None:
                 x, y = gather(*data) if isinstance(data, (tuple, list)) else gather(data)
+                y = check_labels(y, n=x.shape[0], num_classes=num_classes, name=f"{name} labels")
                 check_images(x, y, bounds, name=f"{name} images")
                 self.sets[name] = (x, y)
         size = next(iter(self.sets.values()))[0].shape[-2:]
@@ -96,7 +106,8 @@ class HFCTracker(PeriodicTracker):
                 continue
             x, y = self.sets[split]
             clean, lfc, hfc = predict_components(model, x, y, self.radii, self.rescale, self.normalize,
-                                                 self.max_batch, self.bn_eval, False, split, self.components)
+                                                 self.max_batch, self.bn_eval, False, split, self.components,
+                                                  output=self.output, amp=self.amp)
             self.history[f"clean_{split}"].append(float(clean.float().mean()))
             self.history[f"lfc_{split}"].append(lfc.float().mean(1).tolist() if "lfc" in self.components else nan_r)
             self.history[f"hfc_{split}"].append(hfc.float().mean(1).tolist() if "hfc" in self.components else nan_r)

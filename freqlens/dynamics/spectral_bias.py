@@ -24,9 +24,10 @@ import torch
 from torch import nn
 
 from freqlens.errors import InputError, ModelOutputError
+from freqlens.inference import OutputSelector, predict
 from freqlens.results import Result
-from freqlens.train import PeriodicTracker, predict
-from freqlens.validation import as_tensor, check_finite
+from freqlens.train import PeriodicTracker
+from freqlens.validation import as_tensor, check_finite, check_integer
 
 __all__ = [
     "check_uniform_grid", "grid_spectrum", "check_frequencies", "normalized_amplitudes", "SpectrumHistory",
@@ -96,12 +97,15 @@ def normalized_amplitudes(values: torch.Tensor, frequencies: Sequence[int], ampl
     return 2 * spec[..., ks] / amps
 
 
-def _model_outputs(model: nn.Module, inputs: torch.Tensor, output_index: int | None, max_batch: int) -> torch.Tensor:
-    """Model outputs (N,) float64 on the CPU, eval mode and inference mode, modes restored."""
-    return _select_output(predict(model, inputs, max_batch, dtype=torch.float64), inputs.shape[0], output_index)
+def _model_outputs(model: nn.Module, inputs: torch.Tensor, output_index: int | None, max_batch: int,
+                   output: OutputSelector = None, amp: bool = False) -> torch.Tensor:
+    """Model outputs (N,) float64 on the CPU, eval mode and inference mode, modes restored. ``output`` picks the
+    tensor from the model's output (:func:`freqlens.inference.select_output`), ``output_index`` its column."""
+    out = predict(model, inputs, batch_size=max_batch, dtype=torch.float64, output=output, amp=amp)
+    return _output_column(out, inputs.shape[0], output_index)
 
 
-def _select_output(out: torch.Tensor, n: int, output_index: int | None) -> torch.Tensor:
+def _output_column(out: torch.Tensor, n: int, output_index: int | None) -> torch.Tensor:
     if out.shape[0] != n:
         raise ModelOutputError(f"model returned {out.shape[0]} rows for {n} grid points")
     if out.ndim == 1:
@@ -186,6 +190,8 @@ class SpectrumTracker(PeriodicTracker):
         coordinate: (N,) uniform grid coordinate of the samples; default ``inputs[:, 0]`` for 1-D inputs.
         every: record period in optimiser steps; step 0 (the untrained model) is always recorded.
         output_index: which output column to analyse when the model has several.
+        output: picks the tensor from the model's output (a dict key, a tuple index or a callable).
+        amp: run the model under :func:`torch.autocast`.
 
     Works with any ``nn.Module``; call :meth:`record` yourself outside ``fit``. ``state_dict`` /
     ``load_state_dict`` keep the history across a resumed ``fit``.
@@ -195,7 +201,8 @@ class SpectrumTracker(PeriodicTracker):
 
     def __init__(self, inputs, frequencies: Sequence[int], amplitudes: Sequence[float] | None = None,
                  coordinate=None, every: int = 100, output_index: int | None = None, max_batch: int = 8192,
-                 label: str = ""):
+                 label: str = "", output: OutputSelector = None, amp: bool = False):
+        self.output, self.amp = output, amp
         x = as_tensor(inputs, "inputs")
         if x.ndim == 1:
             x = x[:, None]
@@ -223,7 +230,8 @@ class SpectrumTracker(PeriodicTracker):
 
     def spectrum(self, model: nn.Module) -> torch.Tensor:
         """One-sided |ŷ_k| (⌈N/2⌉,) of ``model`` on the grid, now."""
-        return grid_spectrum(_model_outputs(model, self.inputs, self.output_index, self.max_batch))
+        out = _model_outputs(model, self.inputs, self.output_index, self.max_batch, self.output, self.amp)
+        return grid_spectrum(out)
 
     def record(self, model: nn.Module, step: int) -> None:
         """Record the spectrum at the tracked frequencies as the state at ``step``."""
@@ -448,7 +456,8 @@ class PerturbationRobustness(Result):
 
 def perturbation_robustness(model: nn.Module, inputs, frequencies: Sequence[int], deltas: Sequence[float],
                             n_directions: int = 30, coordinate=None, seed: int = 0, output_index: int | None = None,
-                            max_batch: int = 8192, progress: bool = False) -> PerturbationRobustness:
+                            max_batch: int = 8192, progress: bool = False, output: OutputSelector = None,
+                            amp: bool = False) -> PerturbationRobustness:
     """Perturb all parameters (weights and biases) along isotropic Gaussian directions of unit *global* ℓ2 norm,
     ``θ' = θ + δ u``, and measure the output spectrum on a uniform grid.
 
@@ -464,17 +473,16 @@ def perturbation_robustness(model: nn.Module, inputs, frequencies: Sequence[int]
     from tqdm.auto import tqdm
 
     tracker = SpectrumTracker(inputs, frequencies, coordinate=coordinate, output_index=output_index,
-                              max_batch=max_batch)
+                              max_batch=max_batch, output=output, amp=amp)
     ks = tracker.frequencies
     deltas = [float(d) for d in deltas]
     if any(not math.isfinite(d) or d < 0 for d in deltas):
         raise InputError(f"deltas must be finite and ≥ 0, got {deltas}")
-    if int(n_directions) < 1:
-        raise InputError(f"n_directions must be ≥ 1, got {n_directions}")
+    n_directions = check_integer(n_directions, "n_directions")
     params = [p for p in model.parameters()]
     if not params:
         raise InputError("the model has no parameters to perturb")
-    base_out = _model_outputs(model, tracker.inputs, output_index, max_batch)
+    base_out = _model_outputs(model, tracker.inputs, output_index, max_batch, output, amp)
     base_fft = torch.fft.fft(base_out)
     n = base_out.numel()
     base_mag = (base_fft.abs() / n)[ks]
@@ -492,7 +500,7 @@ def perturbation_robustness(model: nn.Module, inputs, frequencies: Sequence[int]
                 with torch.no_grad():
                     for p, s, d in zip(params, saved, direction):
                         p.copy_(s + delta * d)
-                out = _model_outputs(model, tracker.inputs, output_index, max_batch)
+                out = _model_outputs(model, tracker.inputs, output_index, max_batch, output, amp)
                 f = torch.fft.fft(out)
                 mags[j] += (f.abs() / n)[ks]
                 diffs[j] += ((f - base_fft).abs() / n)[ks]

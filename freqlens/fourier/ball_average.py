@@ -30,7 +30,7 @@ from scipy import special
 
 from freqlens.errors import InputError
 from freqlens.fourier.grid import radial_frequency
-from freqlens.validation import check_integer
+from freqlens.validation import check_choice, check_integer, check_positive
 
 DEFAULT_SCALES: tuple[float, ...] = (1 / 3, 2 / 3, 1.0)
 
@@ -118,8 +118,7 @@ def paper_estimator_response(s, dim: int, n_directions: int = 15, scales: Sequen
     ``H_K(s) = [1 + 2K Σ_c Ω_d(c s)] / (1 + 2K·len(scales))``; its high-frequency floor is ``1/(1 + 2K·len(scales))``
     (the original point). Example: ``paper_estimator_response([0, 50], dim=100)`` → ``[1, ≈1/91]``.
     """
-    if n_directions < 1:
-        raise InputError(f"n_directions must be ≥ 1, got {n_directions}")
+    check_integer(n_directions, "n_directions")
     s = _as_s(s)
     total = sum(sphere_average_response(c * s, dim) for c in scales) * 2 * n_directions
     count = 2 * n_directions * len(scales)
@@ -142,10 +141,8 @@ def monte_carlo_plane_wave_average(s, dim: int, samples: int = 20000, scheme: st
     """
     dim = _check_dim(dim)
     s_arr = _as_s(s)
-    if samples < 2:
-        raise InputError(f"samples must be ≥ 2, got {samples}")
-    if scheme not in ("ball", "paper"):
-        raise InputError(f"scheme must be 'ball' or 'paper', got {scheme!r}")
+    check_integer(samples, "samples", minimum=2)
+    check_choice(scheme, "scheme", ("ball", "paper"))
     gen = torch.Generator().manual_seed(seed)
     omega_dir = torch.randn(dim, generator=gen, dtype=torch.float64)
     omega_dir /= omega_dir.norm()
@@ -180,8 +177,7 @@ def disk_average_2d(values: torch.Tensor, radius: float) -> torch.Tensor:
 
     Shapes: values (H, W) or (N, H, W) → same. The kernel is the normalised indicator of the disk on the grid.
     """
-    if radius <= 0:
-        raise InputError(f"radius must be > 0 grid cells, got {radius}")
+    check_positive(radius, "radius", hint="grid cells")
     if values.ndim not in (2, 3):
         raise InputError(f"values has shape {tuple(values.shape)}; expected (H, W) or (N, H, W)")
     h, w = values.shape[-2:]

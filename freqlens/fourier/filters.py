@@ -15,7 +15,7 @@ import torch
 
 from freqlens.errors import InputError
 from freqlens.fourier.grid import chebyshev_radius, fft_frequencies, radial_frequency
-from freqlens.validation import check_finite, check_integer, check_rank
+from freqlens.validation import check_choice, check_finite, check_integer, check_positive, check_rank
 
 
 def max_radius(height: int, width: int) -> float:
@@ -25,8 +25,7 @@ def max_radius(height: int, width: int) -> float:
 
 def disk_mask(height: int, width: int, radius: float, inclusive: bool = False, device=None) -> torch.Tensor:
     """Boolean (H, W) mask, unshifted layout: True where distance < radius (``inclusive``: ≤)."""
-    if not (radius > 0):
-        raise InputError(f"radius must be > 0, got {radius}")
+    check_positive(radius, "radius")
     r = radial_frequency(height, width, device=device)
     return r <= radius if inclusive else r < radius
 
@@ -55,8 +54,7 @@ def lfc_hfc_components(images: torch.Tensor, radii: Sequence[float], rescale: st
 
     The numbers of :func:`lfc_hfc_split` per radius, without its argument checks (callers check the radii once).
     """
-    if rescale not in ("none", "max"):
-        raise InputError(f"rescale must be 'none' or 'max', got {rescale!r}")
+    check_choice(rescale, "rescale", ("none", "max"))
     h, w = images.shape[-2:]
     spec = image_spectrum(images)
     dist = radial_frequency(h, w, device=images.device, dtype=spec.real.dtype)
@@ -98,8 +96,7 @@ def lfc_hfc_split(images: torch.Tensor, radius: float, rescale: str = "none", in
     check_rank(images, "images", 4, "(N, C, H, W)")
     check_finite(images, "images")
     h, w = images.shape[-2:]
-    if not (radius > 0):
-        raise InputError(f"radius must be > 0, got {radius}")
+    check_positive(radius, "radius")
     limit = max_radius(h, w)
     if radius > limit + 1e-9 and rescale != "none":
         raise InputError(f"radius {radius} exceeds the half-diagonal {limit:.2f} of {h}×{w} images: the HFC is empty")
@@ -197,8 +194,7 @@ def filtered_noise(shape: tuple[int, ...], kind: str = "full", bandwidth: int | 
     """
     if len(shape) != 4:
         raise InputError(f"noise shape {tuple(shape)} must be (N, C, H, W)")
-    if not (norm > 0):
-        raise InputError(f"norm must be > 0, got {norm}")
+    check_positive(norm, "norm")
     if kind != "full" and bandwidth is None:
         raise InputError(f"kind {kind!r} needs a bandwidth")
     h, w = shape[-2:]

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from freqlens.errors import InputError
-from freqlens.validation import as_tensor, check_finite, check_rank, check_same_length
+from freqlens.validation import as_tensor, check_choice, check_finite, check_rank, check_same_length
 
 try:  # finufft is a hard dependency, but keep the direct sum usable without it
     import finufft as _finufft
@@ -85,8 +85,7 @@ def nudft(points, values, freqs, convention: str = "ordinary", normalize: bool =
         >>> x = torch.rand(1000) * 10; y = torch.sin(2 * math.pi * 0.5 * x)
         >>> spec = nudft(x, y, torch.linspace(0, 2, 201)).abs()   # peaks near k = 0.5
     """
-    if backend not in ("auto", "finufft", "direct"):
-        raise InputError(f"backend must be 'auto', 'finufft' or 'direct', got {backend!r}")
+    check_choice(backend, "backend", ("auto", "finufft", "direct"))
     if backend == "direct" or (backend == "auto" and _finufft is None):
         return nudft_direct(points, values, freqs, convention, normalize)
     if _finufft is None:

@@ -19,7 +19,7 @@ import torch
 
 from freqlens.errors import InputError
 from freqlens.fourier.grid import chebyshev_radius, radial_frequency
-from freqlens.validation import check_finite, check_rank
+from freqlens.validation import check_finite, check_number, check_rank
 
 
 def _spectrum_input(images: torch.Tensor, name: str = "images") -> torch.Tensor:
@@ -101,8 +101,7 @@ def high_frequency_fraction(images: torch.Tensor, cutoff: float = 7) -> float:
 
         >>> high_frequency_fraction(torch.randn(64, 3, 32, 32))   # white noise: ≈ 1 − 225/1024 = 0.78
     """
-    if not (cutoff >= 0):
-        raise InputError(f"cutoff must be ≥ 0, got {cutoff}")
+    check_number(cutoff, "cutoff", 0.0, strict=False)
     e = energy_spectrum(images)
     total = float(e.sum())
     if total <= 0:

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from freqlens.errors import InputError
+from freqlens.validation import check_choice, check_number, check_positive
 
 
 def conv_layers(model: nn.Module) -> list[tuple[str, nn.Conv2d]]:
@@ -69,8 +70,7 @@ def smooth_weight(weight: torch.Tensor, rho: float = 1.0, normalize: bool = Fals
     ``normalize=True`` divides by 1 + 8ρ (proposal; the paper does not renormalise)."""
     if weight.ndim < 2:
         raise InputError(f"kernel weights must have ≥ 2 dims (..., k, k), got shape {tuple(weight.shape)}")
-    if not math.isfinite(float(rho)) or rho < 0:
-        raise InputError(f"rho must be a finite number ≥ 0, got {rho}")
+    check_number(rho, "rho", 0.0, strict=False)
     lead, (kh, kw) = weight.shape[:-2], weight.shape[-2:]
     flat = weight.detach().reshape(-1, 1, kh, kw)
     padded = nn.functional.pad(flat, (1, 1, 1, 1), mode="replicate")
@@ -117,10 +117,8 @@ def dct_matrix(k: int, dtype=torch.float64) -> torch.Tensor:
 def lowpass_weight(weight: torch.Tensor, cutoff: float, shape: str = "radial") -> torch.Tensor:
     """Proposal: keep DCT-II coefficients (u, v) of each k×k slice with u² + v² < cutoff² ("radial") or
     max(u, v) < cutoff ("square"). Shapes: (..., k, k) → same."""
-    if shape not in ("radial", "square"):
-        raise InputError(f"shape must be 'radial' or 'square', got {shape!r}")
-    if not (cutoff > 0):
-        raise InputError(f"cutoff must be > 0, got {cutoff}")
+    check_choice(shape, "shape", ("radial", "square"))
+    check_positive(cutoff, "cutoff")
     kh, kw = weight.shape[-2:]
     dh, dw = dct_matrix(kh).to(weight.device), dct_matrix(kw).to(weight.device)
     u = torch.arange(kh, dtype=torch.float64, device=weight.device)[:, None]
@@ -175,8 +173,7 @@ class SmoothnessRegularizer:
     """``model -> λ·R(W)`` for ``fit(regularizer=...)`` (proposal; companion paper, formula and λ unknown)."""
 
     def __init__(self, weight: float = 1e-2, layers: str | Sequence[str] = "first"):
-        if not (weight >= 0):
-            raise InputError(f"regulariser weight must be ≥ 0, got {weight}")
+        check_number(weight, "regulariser weight", 0.0, strict=False)
         self.weight, self.layers = float(weight), layers
 
     def __call__(self, model: nn.Module) -> torch.Tensor:

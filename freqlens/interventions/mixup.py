@@ -11,8 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from freqlens.errors import InputError
-from freqlens.validation import check_positive
+from freqlens.validation import check_integer, check_positive
 
 
 class MixUp:
@@ -20,8 +19,7 @@ class MixUp:
     comment uses 1.0). Randomness comes from the global RNG that ``fit`` seeds per epoch."""
 
     def __init__(self, num_classes: int, alpha: float = 0.5):
-        if int(num_classes) < 2:
-            raise InputError(f"num_classes must be ≥ 2, got {num_classes}")
+        check_integer(num_classes, "num_classes", minimum=2)
         self.num_classes, self.alpha = int(num_classes), check_positive(alpha, "alpha")
 
     def __call__(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor):

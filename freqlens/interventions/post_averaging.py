@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, InputError, ModelOutputError
+from freqlens.inference import OutputSelector, forward_logits
 from freqlens.models.wrappers import Normalize
 from freqlens.validation import check_images, check_integer, check_positive
 
@@ -109,6 +110,9 @@ class PostAveraged(nn.Module):
         sampling: ``"paper"`` (the estimator above) or ``"ball"`` (the same number of points, i.i.d. uniform in the
             ball — a Monte-Carlo estimate of the exact ball average; random mode only).
         include_original: put ``x`` itself among the points (paper: yes, first).
+        output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
+            :func:`freqlens.inference.select_output`); a single binary logit z counts as the logits (0, z).
+        amp: run the model under :func:`torch.autocast`.
 
     Shapes: input (N, C, H, W) → output (N, classes), rows sum to 1. Differentiable (for adaptive attacks);
     call ``.eval()`` first and wrap inference in ``torch.inference_mode()`` for speed.
@@ -124,8 +128,9 @@ class PostAveraged(nn.Module):
                  scales: Sequence[float] = DEFAULT_SCALES, mode: str = "random", seed: int = 0, max_batch: int | None = None,
                  radius_space: str = "normalized", input_std: Sequence[float] | None = None,
                  bounds: tuple[float, float] | None = (0.0, 1.0), clip: bool = False, sampling: str = "paper",
-                 include_original: bool = True):
+                 include_original: bool = True, output: OutputSelector = None, amp: bool = False):
         super().__init__()
+        self.output, self.amp = output, bool(amp)
         if not isinstance(model, nn.Module):
             raise InputError(f"model must be an nn.Module, got {type(model).__name__}")
         r = check_positive(radius, "radius")
@@ -336,11 +341,7 @@ class PostAveraged(nn.Module):
         batch = self._batch()
         for s in range(0, pts.shape[0], batch):
             chunk = pts[s:s + batch]
-            out = self.model(chunk)
-            if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != chunk.shape[0] or out.shape[1] < 2:
-                shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-                raise ModelOutputError(f"model output has shape {shape} for {chunk.shape[0]} inputs; expected "
-                                       "(N, classes) logits with at least 2 classes")
+            out = forward_logits(self.model, chunk, output=self.output, amp=self.amp)
             outs.append(torch.softmax(out.float() if out.dtype in (torch.float16, torch.bfloat16) else out, dim=1))
         return torch.cat(outs).view(n_images, -1, outs[0].shape[1]).mean(1)
 

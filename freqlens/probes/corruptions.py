@@ -220,7 +220,7 @@ def corrupt(images: torch.Tensor, name: str, severity: int = 3, seed: int = 0, b
     """
     backend = resolve_backend(backend)
     _check_name(name, backend)
-    if isinstance(severity, bool) or int(severity) != severity or not 1 <= int(severity) <= 5:
+    if isinstance(severity, bool) or not isinstance(severity, (int, float)) or severity not in (1, 2, 3, 4, 5):
         raise InputError(f"severity must be an integer in 1..5, got {severity!r}")
     check_rank(images, "images", 4, "(N, C, H, W)")
     check_bounds(images, (0.0, 1.0))

@@ -35,17 +35,17 @@ from freqlens.attacks import (
     pgd_attack,
     square_attack,
 )
-from freqlens.device import eval_mode, model_device
-from freqlens.errors import ConfigError, InputError, ModelOutputError
+from freqlens.device import eval_mode
+from freqlens.errors import ConfigError, InputError
+from freqlens.inference import OutputSelector, accuracy, as_classifier, forward_logits, predict_labels
 from freqlens.interventions.post_averaging import (
     LINF_BUDGET,
     PostAveraged,
     averaged_predictions,
     last_linear,
 )
-from freqlens.probes.common import check_images, check_labels_fit
 from freqlens.results import Result
-from freqlens.validation import check_integer
+from freqlens.validation import check_images, check_integer, check_labels_fit
 
 
 # ---------------------------------------------------------------------------------- attacks (Lin et al. 2019)
@@ -147,8 +147,6 @@ def _attack_summary(base_pred_adv, def_pred_adv, base_clean, def_clean, y, count
 
 
 def _base_predictions(model, x, max_batch=512):
-    from freqlens.probes.common import predict_labels
-
     return predict_labels(model, x, max_batch=max_batch)
 
 
@@ -199,9 +197,7 @@ def _check_eval_inputs(model, defended, images, labels):
         raise InputError(f"defended must be a PostAveraged wrapper, got {type(defended).__name__}")
     check_images(images, labels, defended.bounds)
     with eval_mode(model), torch.inference_mode():
-        logits = model(images[:2].to(model_device(model)))
-    if not isinstance(logits, torch.Tensor) or logits.ndim != 2 or logits.shape[1] < 2:
-        raise ModelOutputError("model output is not (N, classes) logits")
+        logits = forward_logits(model, images[:2])
     check_labels_fit(logits, labels)
 
 
@@ -235,7 +231,8 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
                             attacks: Sequence[str] = PAPER_ATTACKS, linf_budget: float = LINF_BUDGET,
                             seed: int = 0, max_batch: int = 256, progress: bool = False,
                             minimal_pgd_steps: int = 20, deepfool_steps: int = 100, cw_steps: int = 1000,
-                            cw_binary_search_steps: int = 5) -> DefenseEvaluation:
+                            cw_binary_search_steps: int = 5, output: OutputSelector = None,
+                            amp: bool = False) -> DefenseEvaluation:
     """The paper's defense-unaware protocol (Lin et al. 2019, its evaluation code): adversarials computed on the
     **base** model for the images
     it classifies correctly, counted when they fool it within L∞ ≤ ``linf_budget``, then shown to the defense.
@@ -248,12 +245,15 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
     run (step = 4ε/(3·steps); Foolbox's default is 40 with step ε/30 — finer steps land closer to the boundary).
     ``deepfool_steps`` (Foolbox 100), ``cw_steps`` (Foolbox 1000) and ``cw_binary_search_steps`` (Foolbox 5) size
     the L2 attacks. Every summary has the fields listed in :class:`DefenseEvaluation` plus ``median_l2``.
+    ``output`` picks the base model's class scores (a dict key, a tuple index or a callable) and ``amp`` runs it
+    under autocast; build ``defended`` with the same ``output=``.
 
     Example::
 
         >>> ev = evaluate_paper_protocol(model, PostAveraged(model, 6.0), x, y)
         >>> ev.attacks["pgd_minimal"]["defense_rate"]
     """
+    model = as_classifier(model, output, amp=amp)
     _check_eval_inputs(model, defended, images, labels)
     attacks = resolve_attack_names(attacks)
     for value, name in ((minimal_pgd_steps, "minimal_pgd_steps"), (deepfool_steps, "deepfool_steps"),
@@ -277,7 +277,8 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
                       eps: float = LINF_BUDGET, steps: int = 20, attacker_directions: int = 5, eot_draws: int = 1,
                       seed: int = 0, max_batch: int = 64, progress: bool = False,
                       include_paper_pgd: bool = True, square_queries: int = 0, square_p_init: float = 0.05,
-                      square_directions: int | None = None, square_images: int | None = None) -> DefenseEvaluation:
+                      square_directions: int | None = None, square_images: int | None = None,
+                      output: OutputSelector = None, amp: bool = False) -> DefenseEvaluation:
     """Adaptive white-box evaluation (Athalye et al. 2018, EOT): :func:`eot_pgd_on_defense` through the post-averaged
     model on every image,
     then the defense (its own fresh directions) classifies the result. ``attacks["eot_pgd"]["defended_accuracy"]``
@@ -291,13 +292,15 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
     log-probabilities); then the defense classifies the result. ``attacks["square"]["defended_accuracy"]`` is
     the robust accuracy; ``median_queries`` and ``attacker_success_rate`` (what the attacker believed) are added.
     Each query costs ``n_samples`` forward passes per image; ``square_images`` limits it to the first images.
-    Images (N, C, H, W), labels (N,).
+    Images (N, C, H, W), labels (N,). ``output`` picks the base model's class scores (a dict key, a tuple index
+    or a callable) and ``amp`` runs it under autocast; build ``defended`` with the same ``output=``.
 
     Example::
 
         >>> ev = evaluate_adaptive(model, defended, x, y, square_queries=1000)
         >>> ev.robust_accuracy("eot_pgd"), ev.robust_accuracy("square")
     """
+    model = as_classifier(model, output, amp=amp)
     _check_eval_inputs(model, defended, images, labels)
     check_integer(steps, "steps")
     check_integer(square_queries, "square_queries (0 disables the Square Attack)", minimum=0)
@@ -386,23 +389,23 @@ class RadiusTradeoff(Result):
 def radius_tradeoff(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, radii: Sequence[float],
                     modes: dict[str, Sequence[float]] | None = None, n_directions: int = 15, seed: int = 0,
                     radius_space: str = "normalized", input_std: Sequence[float] | None = None,
-                    max_batch: int | None = None, progress: bool = False, default_radius: float | None = None
-                    ) -> RadiusTradeoff:
+                    max_batch: int | None = None, progress: bool = False, default_radius: float | None = None,
+                    output: OutputSelector = None, amp: bool = False) -> RadiusTradeoff:
     """Clean accuracy (images (N, C, H, W), labels (N,)) of ``PostAveraged(model, r)`` for every r in ``radii``
     with random directions; ``modes`` adds ``{"ball": [radii...], "approx": [radii...]}`` (approx uses
     K = min(n_directions, classes)). Example: ``radius_tradeoff(model, x, y, [3, 6, 12]).accuracy["random"]``.
+    ``output`` picks the class scores from the model's output; ``amp`` runs it under autocast.
     """
-    from freqlens.probes.common import probe_accuracy
-
     check_images(images, labels)
-    base = probe_accuracy(model, images, labels)
+    base = accuracy(model, images, labels, output=output, amp=amp)
     todo = {"random": list(radii)}
     todo.update({k: list(v) for k, v in (modes or {}).items()})
     acc: dict[str, list[float]] = {}
     for mode, rs in todo.items():
         acc[mode] = []
         for r in rs:
-            kw = dict(seed=seed, radius_space=radius_space, input_std=input_std, max_batch=max_batch)
+            kw = dict(seed=seed, radius_space=radius_space, input_std=input_std, max_batch=max_batch, output=output,
+                      amp=amp)
             if mode == "approx":
                 layer = last_linear(model)
                 k = min(n_directions, layer.out_features if layer is not None else n_directions)

@@ -15,10 +15,10 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
-from freqlens.errors import InputError
 from freqlens.fourier.filters import apply_mask, filter_mask, image_spectrum
-from freqlens.probes.common import Normalize, check_images, check_labels_fit, forward_logits, gather, probe_accuracy
+from freqlens.inference import NormalizeArg, OutputSelector, accuracy, forward_logits, gather
 from freqlens.results import Result
+from freqlens.validation import check_images, check_labels_fit, check_nonempty, check_rank
 
 
 @dataclass
@@ -46,18 +46,23 @@ def filter_images(images: torch.Tensor, kind: str, bandwidth: int, spectrum: tor
 
     ``spectrum``: ``fourier.filters.image_spectrum(images)``, to filter the same images several times with one FFT.
     """
-    if images.ndim != 4:
-        raise InputError(f"images has shape {tuple(images.shape)} (rank {images.ndim}); expected (N, C, H, W)")
+    check_rank(images, "images", 4, "(N, C, H, W)")
     mask = filter_mask(images.shape[-2], images.shape[-1], kind, bandwidth, device=images.device)
     return apply_mask(images, mask, spectrum)
 
 
 def filtered_accuracy(model: nn.Module, images, labels: torch.Tensor | None = None,
                       bandwidths: Sequence[int] = (3, 7, 11, 15, 23, 31), kinds: Sequence[str] = ("low", "high"),
-                      bounds: tuple[float, float] | None = (0.0, 1.0), normalize: Normalize = None,
+                      bounds: tuple[float, float] | None = (0.0, 1.0), normalize: NormalizeArg = None,
                       max_batch: int = 1024, limit: int | None = None, progress: bool = True,
-                      label: str = "") -> FilteredAccuracy:
+                      label: str = "", output: OutputSelector = None, amp: bool = False) -> FilteredAccuracy:
     """Top-1 accuracy of ``model`` on images (N, C, H, W) filtered by each kind × bandwidth.
+
+    Args:
+        normalize: a callable or a (mean, std) pair applied right before the model.
+        output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
+            :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where it is > 0.
+        amp: run the model under :func:`torch.autocast`.
 
     Example::
 
@@ -66,19 +71,19 @@ def filtered_accuracy(model: nn.Module, images, labels: torch.Tensor | None = No
     """
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
-    if not bandwidths:
-        raise InputError("bandwidths is empty; expected positive integers such as (3, 7, 15, 31)")
+    bandwidths = check_nonempty(bandwidths, "bandwidths", "(3, 7, 15, 31)")
     dev = model_device(model)
     x = x.to(dev)
     with eval_mode(model), torch.inference_mode():
-        check_labels_fit(forward_logits(model, x[:2], normalize), y)
-    clean = probe_accuracy(model, x, y, normalize, max_batch)
+        check_labels_fit(forward_logits(model, x[:2], normalize, output=output, amp=amp), y)
+    clean = accuracy(model, x, y, normalize=normalize, batch_size=max_batch, output=output, amp=amp)
     acc: dict[str, list[float]] = {}
     jobs = [(k, int(b)) for k in kinds for b in bandwidths]
     spectrum = image_spectrum(x)  # one FFT for every kind and bandwidth
     for kind, b in tqdm(jobs, desc="filtered accuracy", disable=not progress, leave=False):
         xf = filter_images(x, kind, b, spectrum)
-        acc.setdefault(kind, []).append(probe_accuracy(model, xf, y, normalize, max_batch))
+        acc.setdefault(kind, []).append(accuracy(model, xf, y, normalize=normalize,
+                                                        batch_size=max_batch, output=output, amp=amp))
     return FilteredAccuracy(bandwidths=[int(b) for b in bandwidths], accuracy=acc, clean_accuracy=clean,
                            n_images=int(x.shape[0]), label=label)
 

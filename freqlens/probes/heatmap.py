@@ -38,8 +38,9 @@ from freqlens.device import eval_mode, model_device
 from freqlens.errors import CheckpointError, InputError, ModelOutputError
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
 from freqlens.fourier.grid import centered_frequencies, chebyshev_radius
-from freqlens.probes.common import Normalize, check_images, check_labels_fit, forward_logits, gather
+from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
 from freqlens.results import Result, atomic_write_bytes
+from freqlens.validation import check_images, check_integer, check_labels_fit, check_positive
 
 BASIS_NAME = "google-research (cos θ − sin θ)/√(HW), unit ℓ2 norm"
 _CHECKPOINT_VERSION = 1
@@ -148,15 +149,23 @@ def _distributed_context(distributed: bool | str, device: torch.device) -> tuple
     return 0, 1, False
 
 
-def _check_model_input(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalize: Normalize) -> None:
+def _check_model_input(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalize: NormalizeArg,
+                       output: OutputSelector = None, amp: bool = False) -> None:
     try:
-        logits = forward_logits(model, x, normalize)
+        logits = forward_logits(model, x, normalize, output=output, amp=amp)
     except ModelOutputError:
         raise
     except (RuntimeError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"the model cannot take images of shape {tuple(x.shape[1:])} (channels, H, W): {first}") from exc
     check_labels_fit(logits, y)
+
+
+def _output_tag(output: OutputSelector) -> str | int | None:
+    """The ``output=`` selector as a checkpoint key (a callable by its qualified name)."""
+    if output is None or isinstance(output, (str, int)):
+        return output
+    return f"callable:{getattr(output, '__module__', '')}.{getattr(output, '__qualname__', type(output).__name__)}"
 
 
 def _shard_path(checkpoint: Path, rank: int, world: int) -> Path:
@@ -190,11 +199,11 @@ def _save_checkpoint(path: Path, meta: dict, counts: torch.Tensor, done: torch.T
 
 
 def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None, eps: float = 4.0,
-                    bounds: tuple[float, float] | None = (0.0, 1.0), normalize: Normalize = None,
+                    bounds: tuple[float, float] | None = (0.0, 1.0), normalize: NormalizeArg = None,
                     max_batch: int = 4096, seed: int = 0, checkpoint: str | os.PathLike | None = None,
                     window: int | None = None, limit: int | None = None, progress: bool = True,
                     checkpoint_interval: float = 30.0, distributed: bool | str = "auto",
-                    label: str = "") -> HeatmapResult:
+                    label: str = "", output: OutputSelector = None, amp: bool = False) -> HeatmapResult:
     """Error rate (%) of ``model`` under Fourier-basis perturbations of ℓ2 norm ``eps`` per channel.
 
     Args:
@@ -203,7 +212,10 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         labels: (N,) class indices (with tensor images).
         eps: ℓ2 norm of the perturbation per channel, in input units (> 0).
         bounds: clip perturbed images to these bounds (``None``: no clipping); images must lie inside.
-        normalize: applied after perturbing and clipping, right before the model.
+        normalize: a callable or (mean, std) pair, applied after perturbing and clipping, right before the model.
+        output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
+            :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where it is > 0.
+        amp: run the model under :func:`torch.autocast`.
         max_batch: perturbed images per forward pass (bases × images); bounds memory.
         seed: signs of basis k come from a generator seeded by (seed, k).
         checkpoint: file for partial results (written atomically every ``checkpoint_interval`` seconds, on
@@ -222,13 +234,13 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         >>> fig, ax = res.plot()
     """
     x, y = gather(images, labels, limit)
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not np.isfinite(eps) or eps <= 0:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)):
         raise InputError(f"eps must be a positive ℓ2 norm per channel (e.g. 4 for CIFAR-10), got {eps!r}")
-    if int(max_batch) < 1:
-        raise InputError(f"max_batch must be ≥ 1, got {max_batch}")
+    eps = check_positive(eps, "eps", hint="an ℓ2 norm per channel, e.g. 4 for CIFAR-10")
+    max_batch = check_integer(max_batch, "max_batch")
     check_images(x, y, bounds)
-    if window is not None and int(window) < 0:
-        raise InputError(f"window must be ≥ 0, got {window}")
+    if window is not None:
+        window = check_integer(window, "window", minimum=0)
     dev = model_device(model)
     n, c, h, w = x.shape
     x_dev = x.to(dev, dtype=torch.float32)
@@ -246,7 +258,8 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
     meta = {"version": _CHECKPOINT_VERSION, "eps": float(eps), "seed": int(seed),
             "bounds": None if bounds is None else [float(bounds[0]), float(bounds[1])], "shape": [n, c, h, w],
             "window": None if window is None else int(window), "images": _sha(x), "labels": _sha(y),
-            "model": _model_sha(model), "basis": BASIS_NAME, "rank": rank, "world_size": world}
+            "model": _model_sha(model), "basis": BASIS_NAME, "rank": rank, "world_size": world,
+            "output": _output_tag(output)}
     counts = torch.zeros(m, dtype=torch.long)
     done = torch.zeros(m, dtype=torch.bool)
     ckpt_path = _shard_path(Path(checkpoint), rank, world) if checkpoint is not None else None
@@ -260,10 +273,10 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
     lo, hi = (bounds if bounds is not None else (None, None))
     todo = mine[~done[mine]]
     with eval_mode(model), torch.inference_mode():
-        _check_model_input(model, x_dev[: min(n, 8)], y_dev, normalize)
+        _check_model_input(model, x_dev[: min(n, 8)], y_dev, normalize, output, amp)
         clean_wrong = 0
         for i0 in range(0, n, max_batch):
-            pred = forward_logits(model, x_dev[i0:i0 + max_batch], normalize).argmax(1)
+            pred = forward_logits(model, x_dev[i0:i0 + max_batch], normalize, output=output, amp=amp).argmax(1)
             clean_wrong += int((pred != y_dev[i0:i0 + max_batch]).sum())
         last_save = time.monotonic()
         bar = tqdm(total=int(todo.numel()), desc="fourier heat map", unit="freq", disable=not progress or rank != 0,
@@ -285,7 +298,7 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
                     pert = xb[None] + signs[:, i0:i0 + nb, :, None, None] * basis[:, None, None]
                     if lo is not None:
                         pert = pert.clamp_(lo, hi)
-                    logits = forward_logits(model, pert.view(-1, c, h, w), normalize)
+                    logits = forward_logits(model, pert.view(-1, c, h, w), normalize, output=output, amp=amp)
                     miss = logits.argmax(1).view(idx.numel(), -1) != y_dev[i0:i0 + nb][None]
                     wrong += miss.sum(1)
                 counts_dev[todo_dev[k0:k0 + mb]] = wrong

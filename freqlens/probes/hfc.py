@@ -19,7 +19,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import math
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,8 +31,9 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
 from freqlens.fourier.filters import lfc_hfc_components, max_radius
-from freqlens.probes.common import Normalize, check_images, forward_logits, gather
+from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
 from freqlens.results import Result
+from freqlens.validation import check_choice, check_images, check_nonempty, check_positive
 
 CENTRE_CONVENTION = ("disk around DC: sqrt(f_u² + f_v²) < r with f_u, f_v in cycles per image along each axis "
                      "(centred layout: centre (H//2, W//2))")
@@ -47,13 +47,10 @@ def check_radii(radii: Sequence[float], height: int, width: int) -> list[float]:
     out = []
     if isinstance(radii, (int, float)):
         radii = [radii]
-    if len(radii) == 0:
-        raise InputError("radii is empty; give at least one radius, e.g. (4, 8, 12, 16)")
+    radii = check_nonempty(radii, "radii", "(4, 8, 12, 16)")
     limit = max_radius(height, width)
     for r in radii:
-        r = float(r)
-        if not math.isfinite(r) or r <= 0:
-            raise InputError(f"radius must be > 0, got {r}")
+        r = check_positive(r, "radius")
         if r > limit + 1e-9:
             raise InputError(f"radius {r} exceeds the half-diagonal {limit:.2f} of {height}×{width} images "
                              f"(the HFC would be empty); use a radius ≤ {limit:.2f}")
@@ -67,8 +64,7 @@ def check_radii(radii: Sequence[float], height: int, width: int) -> list[float]:
 def batchnorm_mode(model: nn.Module, bn_eval: str = "running") -> Iterator[nn.Module]:
     """Eval mode; with ``bn_eval="batch"`` BatchNorm layers normalise with each batch's own statistics (the
     official HFC code) while their running statistics are left untouched. Every mode and buffer is restored."""
-    if bn_eval not in ("running", "batch"):
-        raise InputError(f"bn_eval must be 'running' or 'batch', got {bn_eval!r}")
+    check_choice(bn_eval, "bn_eval", ("running", "batch"))
     with eval_mode(model):
         saved = []
         if bn_eval == "batch":
@@ -85,9 +81,10 @@ def batchnorm_mode(model: nn.Module, bn_eval: str = "running") -> Iterator[nn.Mo
 
 
 def predict_components(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, radii: Sequence[float],
-                       rescale: str = "max", normalize: Normalize = None, max_batch: int = 100,
+                       rescale: str = "max", normalize: NormalizeArg = None, max_batch: int = 100,
                        bn_eval: str = "running", progress: bool = False, desc: str = "LFC/HFC",
-                       components: Sequence[str] = ("lfc", "hfc")) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                       components: Sequence[str] = ("lfc", "hfc"), output: OutputSelector = None,
+                       amp: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Which images the model classifies correctly: clean, and their low- and high-frequency components per radius.
 
     No argument checks (callers such as :func:`lfc_hfc_accuracy` and
@@ -102,6 +99,8 @@ def predict_components(model: nn.Module, images: torch.Tensor, labels: torch.Ten
         bn_eval: ``"running"`` or ``"batch"`` BatchNorm statistics (:func:`batchnorm_mode`).
         progress: progress bar; desc: its label.
         components: which of ``"lfc"``, ``"hfc"`` to evaluate (the other mask stays all False).
+        output: picks the class scores from the model's output (:func:`freqlens.inference.select_output`).
+        amp: run the model under :func:`torch.autocast`.
 
     Returns:
         ``(clean (N,), lfc (R, N), hfc (R, N))`` bool masks on the CPU: True where the prediction equals the label.
@@ -130,13 +129,13 @@ def predict_components(model: nn.Module, images: torch.Tensor, labels: torch.Ten
             xb = images[start:start + max_batch].to(dev)
             yb = labels[start:start + max_batch].to(dev)
             sl = slice(start, start + xb.shape[0])
-            clean[sl] = (forward_logits(model, xb, normalize).argmax(1) == yb).cpu()
+            clean[sl] = (forward_logits(model, xb, normalize, output=output, amp=amp).argmax(1) == yb).cpu()
             lfc, hfc = lfc_hfc_components(xb, radii, rescale, components=components)
             for i in range(r):
                 if "lfc" in components:
-                    lfc_ok[i, sl] = (forward_logits(model, lfc[i], normalize).argmax(1) == yb).cpu()
+                    lfc_ok[i, sl] = (forward_logits(model, lfc[i], normalize, output=output, amp=amp).argmax(1) == yb).cpu()
                 if "hfc" in components:
-                    hfc_ok[i, sl] = (forward_logits(model, hfc[i], normalize).argmax(1) == yb).cpu()
+                    hfc_ok[i, sl] = (forward_logits(model, hfc[i], normalize, output=output, amp=amp).argmax(1) == yb).cpu()
     return clean, lfc_ok, hfc_ok
 
 
@@ -161,9 +160,9 @@ class HFCAccuracy(Result):
 
 
 def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[float] = (4, 8, 12, 16),
-                     rescale: str = "max", normalize: Normalize = None, bn_eval: str = "running",
+                     rescale: str = "max", normalize: NormalizeArg = None, bn_eval: str = "running",
                      max_batch: int = 100, limit: int | None = None, bounds=(0.0, 1.0),
-                     progress: bool = True) -> HFCAccuracy:
+                     progress: bool = True, output: OutputSelector = None, amp: bool = False) -> HFCAccuracy:
     """Accuracy of ``model`` on images (N, C, H, W) in [0, 1], on their LFC and on their HFC for each radius.
 
     Args:
@@ -172,6 +171,10 @@ def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[floa
         rescale: "max" (paper) divides each component by its own maximum; "none" keeps raw components.
         bn_eval: "running" (standard) or "batch" (each evaluation batch of ``max_batch`` same-kind images
             normalises itself, as the official code with batches of 100).
+        normalize: a callable or a (mean, std) pair applied right before the model.
+        output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
+            :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where it is > 0.
+        amp: run the model under :func:`torch.autocast`.
 
     Example::
 
@@ -183,7 +186,7 @@ def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[floa
     h, w = x.shape[-2:]
     radii = check_radii(radii, h, w)
     clean, lfc_ok, hfc_ok = predict_components(model, x, y, radii, rescale, normalize, int(max_batch), bn_eval,
-                                                progress, "LFC/HFC accuracy")
+                                               progress, "LFC/HFC accuracy", output=output, amp=amp)
     return HFCAccuracy(radii=radii, clean_accuracy=float(clean.float().mean()),
                        lfc_accuracy=lfc_ok.float().mean(1).numpy(), hfc_accuracy=hfc_ok.float().mean(1).numpy(),
                        n_images=int(x.shape[0]), rescale=rescale, bn_eval=bn_eval, image_size=[int(h), int(w)])
@@ -218,11 +221,13 @@ class HFCExamples(Result):
 
 
 def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, rescale: str = "max",
-                 normalize: Normalize = None, max_batch: int = 100, limit: int | None = None, keep: int = 16,
-                 bounds=(0.0, 1.0), progress: bool = True) -> HFCExamples:
+                 normalize: NormalizeArg = None, max_batch: int = 100, limit: int | None = None, keep: int = 16,
+                 bounds=(0.0, 1.0), progress: bool = True, output: OutputSelector = None,
+                 amp: bool = False) -> HFCExamples:
     """Find images with pred(x) = y, pred(HFC(x)) = y and pred(LFC(x)) ≠ y at ``radius`` (keeps up to ``keep``).
 
     Shapes: images (N, C, H, W) in ``bounds``; labels (N,). Returns :class:`HFCExamples` (count over all N).
+    ``output`` picks the class scores from the model's output; ``amp`` runs it under autocast.
 
     Example::
 
@@ -240,7 +245,7 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
         for start in tqdm(range(0, x.shape[0], max_batch), desc="HFC examples", disable=not progress, leave=False):
             xb, yb = x[start:start + max_batch].to(dev), y[start:start + max_batch].to(dev)
             lfc, hfc = lfc_hfc_components(xb, [radius], rescale)
-            p = {k: torch.softmax(forward_logits(model, v, normalize).float(), 1)
+            p = {k: torch.softmax(forward_logits(model, v, normalize, output=output, amp=amp).float(), 1)
                  for k, v in (("image", xb), ("lfc", lfc[0]), ("hfc", hfc[0]))}
             ok = p["image"].argmax(1) == yb
             n_correct += int(ok.sum())

@@ -34,8 +34,9 @@ from freqlens.device import eval_mode, model_device, model_dtype
 from freqlens.errors import InputError
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
 from freqlens.fourier.grid import radial_frequency
-from freqlens.probes.common import Normalize, check_images, forward_logits
+from freqlens.inference import NormalizeArg, forward
 from freqlens.results import Result
+from freqlens.validation import check_choice, check_images, check_positive
 
 LAYER_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
 
@@ -54,6 +55,11 @@ def probed_layers(model: nn.Module, layers: Sequence[str] | None = None) -> list
     if missing:
         raise InputError(f"no Conv/Linear layer named {missing[0]!r}; available: {', '.join(names)}")
     return [(n, names[n]) for n in layers]
+
+
+def _ignore_output(raw) -> torch.Tensor:
+    """The layer probe reads its hooks, never the model's output: accept any output structure."""
+    return torch.empty(0)
 
 
 class _Recorder:
@@ -122,8 +128,9 @@ class LayerResponse(Result):
 def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None = None,
                              images: torch.Tensor | None = None, mode: str = "basis", eps: float = 4.0,
                              positions: torch.Tensor | None = None, layers: Sequence[str] | None = None,
-                             normalize: Normalize = None, n_images: int = 4, background: float = 0.5,
-                             bounds=(0.0, 1.0), max_batch: int = 128, progress: bool = True) -> LayerResponse:
+                             normalize: NormalizeArg = None, n_images: int = 4, background: float = 0.5,
+                             bounds=(0.0, 1.0), max_batch: int = 128, progress: bool = True,
+                             amp: bool = False) -> LayerResponse:
     """Energy gain ‖Δ output‖ / ‖Δ input‖ of every Conv/Linear layer for every Fourier basis frequency.
 
     Args:
@@ -134,6 +141,9 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
             to ``bounds`` and the gain uses the actual input change.
         positions: centred positions (M, 2) to probe (default: every unique conjugate pair).
         layers: names of Conv/Linear layers (default: all of them).
+        normalize: a callable or a (mean, std) pair applied right before the model.
+        amp: run the model under :func:`torch.autocast`. The model's final output is not used, so any output
+            structure (tensor, dict, tuple, object) works.
 
     Returns:
         :class:`LayerResponse` with ``gain`` (L, H, W).
@@ -143,10 +153,8 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
         >>> resp = layer_frequency_response(model, images=x_test[:4], mode="perturbation")
         >>> resp.plot()
     """
-    if mode not in ("basis", "perturbation"):
-        raise InputError(f"mode must be 'basis' or 'perturbation', got {mode!r}")
-    if not (eps > 0):
-        raise InputError(f"eps must be > 0, got {eps}")
+    check_choice(mode, "mode", ("basis", "perturbation"))
+    eps = check_positive(eps, "eps")
     chosen = probed_layers(model, layers)
     dev, dtype = model_device(model), model_dtype(model)
     if mode == "perturbation" or images is not None:
@@ -167,13 +175,13 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
     with eval_mode(model), torch.inference_mode(), _Recorder(chosen) as rec:
         bar = tqdm(total=refs.shape[0] * m, desc=f"layer response ({mode})", disable=not progress, leave=False)
         for ref in refs:
-            forward_logits(model, ref[None], normalize)
+            forward(model, ref[None], normalize=normalize, amp=amp, output=_ignore_output)
             base = {name: rec.outputs[name] for name, _ in chosen}
             for start in range(0, m, max_batch):
                 u = basis[start:start + max_batch]
                 x = (ref[None] + eps * u[:, None]).clamp(lo, hi)
                 din = (x - ref[None]).flatten(1).double().norm(dim=1).clamp_min(1e-12)
-                forward_logits(model, x, normalize)
+                forward(model, x, normalize=normalize, amp=amp, output=_ignore_output)
                 for li, (name, _) in enumerate(chosen):
                     dout = (rec.outputs[name] - base[name]).norm(dim=1)
                     gains[li, start:start + u.shape[0]] += (dout / din).cpu()

@@ -16,11 +16,10 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
-from freqlens.errors import InputError
 from freqlens.fourier.filters import filtered_noise
-from freqlens.probes.common import Normalize, check_images, check_labels_fit, forward_logits, gather
+from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
 from freqlens.results import Result
-from freqlens.validation import check_positive
+from freqlens.validation import check_images, check_labels_fit, check_nonempty, check_positive
 
 _KIND_CODE = {"low": 1, "high": 2, "full": 3}
 
@@ -45,19 +44,27 @@ class BandNoiseResult(Result):
         return plot_band_noise([self], ax=ax)
 
 
-def _errors(model, x, y, normalize, max_batch) -> int:
+def _errors(model, x, y, normalize, max_batch, output=None, amp=False) -> int:
     wrong = 0
     for i in range(0, x.shape[0], max_batch):
-        wrong += int((forward_logits(model, x[i:i + max_batch], normalize).argmax(1) != y[i:i + max_batch]).sum())
+        logits = forward_logits(model, x[i:i + max_batch], normalize, output=output, amp=amp)
+        wrong += int((logits.argmax(1) != y[i:i + max_batch]).sum())
     return wrong
 
 
 def bandlimited_noise_error(model: nn.Module, images, labels: torch.Tensor | None = None,
                             bandwidths: Sequence[int] = tuple(range(1, 32, 2)), kinds: Sequence[str] = ("low", "high"),
                             norm: float = 8.0, per_channel: bool = True, bounds: tuple[float, float] | None = (0.0, 1.0),
-                            normalize: Normalize = None, seed: int = 0, max_batch: int = 1024, limit: int | None = None,
-                            progress: bool = True, label: str = "") -> BandNoiseResult:
+                            normalize: NormalizeArg = None, seed: int = 0, max_batch: int = 1024, limit: int | None = None,
+                            progress: bool = True, label: str = "", output: OutputSelector = None,
+                            amp: bool = False) -> BandNoiseResult:
     """Error rate (%) of ``model`` on images (N, C, H, W) plus band-limited Gaussian noise of ℓ2 norm ``norm``.
+
+    Args:
+        normalize: a callable or a (mean, std) pair applied right before the model.
+        output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
+            :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where it is > 0.
+        amp: run the model under :func:`torch.autocast`.
 
     Example::
 
@@ -67,15 +74,14 @@ def bandlimited_noise_error(model: nn.Module, images, labels: torch.Tensor | Non
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     check_positive(norm, "norm")
-    if not bandwidths:
-        raise InputError("bandwidths is empty; expected positive integers such as (1, 3, 7, 15, 31)")
+    bandwidths = check_nonempty(bandwidths, "bandwidths", "(1, 3, 7, 15, 31)")
     dev = model_device(model)
     x, y = x.to(dev), y.to(dev)
     n = x.shape[0]
     out: dict[str, list[float]] = {}
     with eval_mode(model), torch.inference_mode():
-        check_labels_fit(forward_logits(model, x[:2], normalize), y)
-        clean = 100.0 * _errors(model, x, y, normalize, max_batch) / n
+        check_labels_fit(forward_logits(model, x[:2], normalize, output=output, amp=amp), y)
+        clean = 100.0 * _errors(model, x, y, normalize, max_batch, output, amp) / n
         jobs = [(k, int(b)) for k in kinds for b in bandwidths] + [("full", 0)]
         for kind, b in tqdm(jobs, desc="band-limited noise", disable=not progress, leave=False):
             g = torch.Generator().manual_seed(int(seed) * 1009 + _KIND_CODE.get(kind, 0) * 101 + b)
@@ -84,7 +90,7 @@ def bandlimited_noise_error(model: nn.Module, images, labels: torch.Tensor | Non
             xn = x + noise
             if bounds is not None:
                 xn = xn.clamp(*bounds)
-            err = 100.0 * _errors(model, xn, y, normalize, max_batch) / n
+            err = 100.0 * _errors(model, xn, y, normalize, max_batch, output, amp) / n
             out.setdefault(kind, []).append(err)
     full = out.pop("full")[0]
     return BandNoiseResult(bandwidths=[int(b) for b in bandwidths], error=out, full_error=full, clean_error=clean,

@@ -14,8 +14,8 @@ import torch
 from freqlens.attacks import fourier_basis_attack, pgd_attack
 from freqlens.data import load_cifar10
 from freqlens.fourier.spectrum import amplitude_spectrum, high_frequency_fraction, loglog_slope, radial_profile
+from freqlens.inference import accuracy
 from freqlens.interventions.augment import Compose, FourierFilterTransform, RandomCropFlip
-from freqlens.probes.common import probe_accuracy
 from freqlens.probes.corruptions import corrupt, corruption_names, resolve_backend
 from freqlens.probes.filtering import filter_images, filtered_accuracy
 from freqlens.probes.heatmap import fourier_heatmap
@@ -127,8 +127,8 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
                                  transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
     lp_model = shared_classifier(ctx, "natural", tag="lowpass7",
                                  transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
-    hp_acc = probe_accuracy(hp_model, filter_images(x, "high", HP_TRAIN_BANDWIDTH), y)
-    lp_acc = probe_accuracy(lp_model, filter_images(x, "low", 7), y)
+    hp_acc = accuracy(hp_model, filter_images(x, "high", HP_TRAIN_BANDWIDTH), y)
+    lp_acc = accuracy(lp_model, filter_images(x, "low", 7), y)
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)
     nat.plot(ax=axes[0])
     axes[0].plot([HP_TRAIN_BANDWIDTH], [100 * hp_acc], "r*", ms=12, label=f"trained+tested on HP {HP_TRAIN_BANDWIDTH}")
@@ -215,7 +215,7 @@ def bandlimited_noise(ctx: RecipeContext) -> RecipeOutput:
     return RecipeOutput(
         numbers=numbers,
         checks=[Check.greater_equal("GA: error(LP, B=7) − error(HP, B=7)", ga.error["low"][i7] - ga.error["high"][i7], 10.0,
-                                    "Yin et al. 2019: LF noise hurts AT"),
+                                    "Yin et al. 2019: LF noise hurts GA more"),
                 Check.greater_equal("natural: error(HP, B=3) − error(LP, B=3)",
                                     nat.error["high"][i3] - nat.error["low"][i3], 20.0,
                                     "Yin et al. 2019: HF noise hurts natural"),
@@ -253,7 +253,7 @@ def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
         for c in hf:
             hf[c][name] = high_frequency_fraction(xc - x, c)
         for v, m in models.items():
-            acc[v][name] = 100 * probe_accuracy(m, xc, y)
+            acc[v][name] = 100 * accuracy(m, xc, y)
     fig, axes = plt.subplots(1, len(variants) - 1, figsize=(5.5 * (len(variants) - 1), 4.2), constrained_layout=True,
                              squeeze=False)
     numbers, checks = {"hf_fraction_c7": hf[7], "accuracy": acc, "backend": backend, "n_images": n}, []
@@ -291,7 +291,7 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
         x_adv = pgd_attack(m, x, y, attack["eps"], attack["step_size"], attack["steps"], seed=ctx.seed,
                            predict=False).adversarial
         res[v] = perturbation_spectrum(x_adv, x, low_radius=3, attack=attack, label=LABELS[v])
-        res[v].attack["accuracy_under_attack"] = probe_accuracy(m, x_adv, y)
+        res[v].attack["accuracy_under_attack"] = accuracy(m, x_adv, y)
     fig, axes = plt.subplots(1, 2, figsize=(9.5, 4), constrained_layout=True)
     for ax, r in zip(axes, res.values()):
         r.plot(ax=ax)

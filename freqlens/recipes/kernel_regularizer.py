@@ -11,10 +11,10 @@ import numpy as np
 from torch import nn
 
 from freqlens.attacks.pgd import fgsm as fgsm_attack
+from freqlens.inference import accuracy
 from freqlens.interventions.conv_kernels import SmoothnessRegularizer, conv_kernel_roughness, first_conv
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
-from freqlens.train import accuracy
 
 LAMBDAS = (0.0, 1e-3, 1e-2, 1e-1)
 FGSM_EPS = 2 / 255

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import torch
 
+from freqlens.inference import accuracy
 from freqlens.interventions.conv_kernels import conv_kernel_roughness, first_conv, smooth_conv_kernels
 from freqlens.models import ConvNet
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
-from freqlens.train import accuracy
 
 ARCH = "convnet-small"
 ARCH_KWARGS = {"first_kernel_size": 5}

@@ -6,11 +6,11 @@ import numpy as np
 import torch
 
 from freqlens.attacks.pgd import pgd_attack
+from freqlens.inference import accuracy, predict_labels
 from freqlens.interventions.conv_kernels import conv_kernel_roughness, first_conv, smooth_conv_kernels
 from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
-from freqlens.train import accuracy, predict
 
 RHOS = (0.0, 0.1, 0.25, 0.5, 1.0)
 
@@ -25,10 +25,10 @@ def fgsm_sweep_accuracy(model, x, y, eps_grid, max_batch=250):
     d = torch.sign(x1 - x)
     zero_grad = float((d.flatten(1).abs().sum(1) == 0).float().mean())
     y = y.cpu()
-    ok = predict(model, x, max_batch).argmax(1) == y
+    ok = predict_labels(model, x, max_batch=max_batch) == y
     acc = []
     for e in sorted(eps_grid):
-        ok = ok & (predict(model, (x + e * d).clamp(0, 1), max_batch).argmax(1) == y)
+        ok = ok & (predict_labels(model, (x + e * d).clamp(0, 1), max_batch=max_batch) == y)
         acc.append(float(ok.float().mean()))
     return acc, zero_grad
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 import time
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +29,12 @@ from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, FreqlensError
-from freqlens.probes.common import check_images, forward_logits, gather
+from freqlens.inference import NormalizeArg, OutputSelector, accuracy, as_normalize, forward_logits, gather
 from freqlens.report import readings  # noqa: F401 - sections read through freqlens.report.readings
 from freqlens.report import sections as _sections
 from freqlens.report.html import render_report
 from freqlens.results import Result, atomic_write_bytes, load
+from freqlens.validation import check_images, check_labels_fit
 
 #: Names of the registered sections, in order, and those run by default (see :mod:`freqlens.report.sections`).
 PROBES = tuple(s.name for s in _sections.sections())
@@ -109,9 +110,10 @@ def _run_section(section: _sections.Section, ctx: _sections.SectionContext) -> d
 
 
 def report(model: nn.Module, images, labels=None, out: str | Path = "report", probes: Sequence[str] = DEFAULT_PROBES,
-           normalize: Callable[[torch.Tensor], torch.Tensor] | None = None, bounds: tuple[float, float] = (0.0, 1.0),
+           normalize: NormalizeArg = None, bounds: tuple[float, float] = (0.0, 1.0),
            eps: float = 4.0, heatmap_images: int = 200, limit: int | None = 1000, seed: int = 0,
-           max_batch: int = 1024, progress: bool = True, title: str | None = None, **options) -> ReportResult:
+           max_batch: int = 1024, progress: bool = True, title: str | None = None, output: OutputSelector = None,
+           amp: bool = False, **options) -> ReportResult:
     """Run the frequency probes that apply to an image classifier and write ``<out>/report.html`` and
     ``report.json``.
 
@@ -125,6 +127,10 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         eps: ℓ2 norm per channel of the heat map's Fourier-basis perturbations (input units, e.g. 4 on [0, 1]).
         heatmap_images: images used by the heat map (its cost is 1 + H·W/2 forward passes per image).
         limit: images used by the other probes.
+        normalize: a callable or a (mean, std) pair applied right before the model.
+        output: picks the class scores from the model's output in every probe (a dict key, a tuple index or a
+            callable; :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where > 0.
+        amp: run the model under :func:`torch.autocast` in every probe.
         options: the flags other sections declare (``Section.flags``), by keyword.
 
     Returns:
@@ -149,16 +155,14 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     if bad:
         raise ConfigError(f"unknown report option(s) {bad}; the sections take {', '.join(sorted(flags)) or 'none'}")
     options = {**flags, **options, "eps": eps, "heatmap_images": heatmap_images}
+    normalize = as_normalize(normalize)
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     dev = model_device(model)
     with eval_mode(model), torch.inference_mode():
-        logits = forward_logits(model, x[:2].to(dev), normalize)
-    if int(y.max()) >= logits.shape[1]:
-        raise ConfigError(f"model outputs {logits.shape[1]} classes but a label is {int(y.max())}")
-    from freqlens.probes.common import probe_accuracy
-
-    clean = probe_accuracy(model, x, y, normalize, max_batch)
+        logits = forward_logits(model, x[:2].to(dev), normalize, output=output, amp=amp)
+    check_labels_fit(logits, y)
+    clean = accuracy(model, x, y, normalize=normalize, batch_size=max_batch, output=output, amp=amp)
     chance = 1.0 / logits.shape[1]
     out = Path(out)
     try:
@@ -167,7 +171,8 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     except OSError as exc:
         raise ConfigError(f"output folder {out} is not writable: {exc.strerror}") from exc
     ctx = _sections.SectionContext(model=model, images=x, labels=y, normalize=normalize, bounds=bounds, seed=seed,
-                                   max_batch=max_batch, progress=progress, out=out, chance=chance, options=options)
+                                   max_batch=max_batch, progress=progress, out=out, chance=chance, options=options,
+                                   output=output, amp=amp)
     sections = [_run_section(_sections.get(name), ctx) for name in tqdm(probes, desc="report", disable=not progress)]
     meta = {"model": _model_name(model), "clean accuracy": f"{100 * clean:.1f} %", "images": int(x.shape[0]),
             "heat-map images": int(min(heatmap_images, len(x))),

@@ -15,6 +15,19 @@ from torch import nn
 def build():
     torch.manual_seed(0)
     return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 3))
+
+
+class TupleOut(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = build()
+
+    def forward(self, x):
+        return x.flatten(1)[:, :5], self.net(x)
+
+
+def build_tuple():
+    return TupleOut()
 '''
 
 
@@ -77,3 +90,18 @@ def test_cli_wrong_channels_and_weights_exit_2(user_setup, capsys):
     assert main(["heatmap", "--model", "usermodels_hm:build", "--weights", "bad.pt", "--data", "data.npz",
                  "--out", "o", "--no-progress"]) == 2
     assert "do not fit" in capsys.readouterr().err
+
+
+def test_cli_output_selects_a_tuple_item_and_gives_the_plain_numbers(user_setup, capsys):
+    tmp, model, x, y = user_setup
+    torch.save({f"net.{k}": v for k, v in model.state_dict().items()}, tmp / "tuple.pt")
+    code = main(["heatmap", "--model", "usermodels_hm:build_tuple", "--weights", "tuple.pt", "--data", "data.npz",
+                 "--eps", "2", "--out", "out_t", "--no-progress", "--device", "cpu", "--output", "1"])
+    assert code == 0, capsys.readouterr().err
+    res = HeatmapResult.load(tmp / "out_t" / "heatmap.json")
+    ref = fourier_heatmap(model, x, y, eps=2.0, progress=False)
+    np.testing.assert_array_equal(res.error, ref.error)
+    code = main(["heatmap", "--model", "usermodels_hm:build_tuple", "--weights", "tuple.pt", "--data", "data.npz",
+                 "--eps", "2", "--out", "out_bad", "--no-progress", "--device", "cpu", "--output", "logits"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "names a key" in err and "\n" not in err

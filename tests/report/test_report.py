@@ -108,7 +108,7 @@ def test_bad_inputs(trained, tmp_path):
         freqlens.report(trained, x, y, out=tmp_path, probes=("spectrogram",), progress=False)
     with pytest.raises(InputError, match="bounds"):
         freqlens.report(trained, x * 255, y, out=tmp_path, progress=False)
-    with pytest.raises(ConfigError, match="classes"):
+    with pytest.raises(freqlens.ModelOutputError, match="classes"):
         freqlens.report(trained, x, y + 5, out=tmp_path, progress=False)
 
 
@@ -138,8 +138,8 @@ def test_page_loads_in_a_real_browser_without_console_errors(trained, tmp_path):
 
 def test_post_averaging_section_runs_the_model_on_normalised_images(trained, tmp_path):
     # `inner` expects normalised inputs z = 2x − 1; given normalize=that map, every section must see trained(x)
+    from freqlens.inference import accuracy
     from freqlens.models.wrappers import InputTransform
-    from freqlens.train import accuracy
 
     x, y = _images(40, seed=3)
     inner = nn.Sequential(InputTransform(lambda z: (z + 1) / 2), trained)

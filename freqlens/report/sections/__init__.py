@@ -54,6 +54,15 @@ class SectionContext:
     out: Path
     chance: float
     options: dict = field(default_factory=dict)
+    output: Any = None
+    """The ``output=`` selector (:func:`freqlens.inference.select_output`) every section applies to the model."""
+    amp: bool = False
+    """Run the model under :func:`torch.autocast` in every section."""
+
+    @property
+    def model_options(self) -> dict:
+        """``output`` and ``amp`` as keywords for the probes."""
+        return {"output": self.output, "amp": self.amp}
 
     def probe_path(self, name: str, suffix: str = ".json") -> Path:
         """Where section ``name`` saves its result (``<out>/probes/<name>.json``) or checkpoint."""

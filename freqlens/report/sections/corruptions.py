@@ -32,7 +32,7 @@ class CorruptionRows(Result):
 
 def _run(ctx: SectionContext) -> CorruptionRows:
     from freqlens.fourier.spectrum import high_frequency_fraction
-    from freqlens.probes.common import probe_accuracy
+    from freqlens.inference import accuracy
     from freqlens.probes.corruptions import corrupt, corruption_names
 
     x = ctx.images.cpu()
@@ -40,7 +40,8 @@ def _run(ctx: SectionContext) -> CorruptionRows:
     for cname in tqdm(corruption_names(), desc="corruptions", disable=not ctx.progress, leave=False):
         xc = corrupt(x, cname, severity=3, seed=ctx.seed)
         rows.append({"name": cname, "hf_fraction": high_frequency_fraction(xc - x, cutoff=cutoff),
-                     "accuracy": probe_accuracy(ctx.model, xc, ctx.labels, ctx.normalize, ctx.max_batch)})
+                     "accuracy": accuracy(ctx.model, xc, ctx.labels, normalize=ctx.normalize,
+                                          batch_size=ctx.max_batch, **ctx.model_options)})
     return CorruptionRows(rows)
 
 

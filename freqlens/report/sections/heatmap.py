@@ -11,7 +11,7 @@ def _run(ctx: SectionContext):
     n = ctx.options["heatmap_images"]
     return fourier_heatmap(ctx.model, ctx.images[:n], ctx.labels[:n], eps=ctx.options["eps"], bounds=ctx.bounds,
                            max_batch=ctx.max_batch, seed=ctx.seed, checkpoint=ctx.probe_path("heatmap", ".ckpt"),
-                           normalize=ctx.normalize, progress=ctx.progress)
+                           normalize=ctx.normalize, progress=ctx.progress, **ctx.model_options)
 
 
 SECTION = Section(

@@ -9,7 +9,7 @@ def _run(ctx: SectionContext):
     from freqlens.probes.layers import layer_frequency_response
 
     return layer_frequency_response(ctx.model, image_size=tuple(ctx.images.shape[1:]), bounds=ctx.bounds,
-                                    normalize=ctx.normalize, progress=ctx.progress)
+                                    normalize=ctx.normalize, progress=ctx.progress, amp=ctx.amp)
 
 
 def _figure(res):
