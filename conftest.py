@@ -21,8 +21,6 @@ DOCTEST_DEBT = [
     "freqlens/fourier/basis.py",
     "freqlens/fourier/filters.py",
     "freqlens/fourier/nudft.py",
-    "freqlens/fourier/peaks.py",
-    "freqlens/fourier/smoothing.py",
     "freqlens/fourier/spectrum.py",
     "freqlens/integrations/lightning.py",
     "freqlens/interventions/augment.py",
