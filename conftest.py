@@ -20,7 +20,6 @@ DOCTEST_DEBT = [
     "freqlens/fourier/ball_average.py",
     "freqlens/fourier/basis.py",
     "freqlens/fourier/filters.py",
-    "freqlens/fourier/nudft.py",
     "freqlens/fourier/spectrum.py",
     "freqlens/integrations/lightning.py",
     "freqlens/interventions/augment.py",

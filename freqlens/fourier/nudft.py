@@ -49,14 +49,31 @@ def _scale(convention: str) -> float:
 
 def nudft_direct(points, values, freqs, convention: str = "ordinary", normalize: bool = True,
                  block: int = 4096) -> torch.Tensor:
-    """Exact direct-sum NUDFT. Shapes: points (n,), values (n,) or (n, c), freqs (m,) → (m,) or (m, c) complex128.
+    """Exact direct-sum NUDFT; memory is bounded by ``block`` points at a time (an (m, block) complex matrix).
 
-    Memory is bounded by ``block`` points at a time (an (m, block) complex matrix).
+    Args:
+        points: sample positions x_i, shape (n,), in units of x.
+        values: samples y_i, shape (n,) or (n, c), real or complex.
+        freqs: frequencies k, shape (m,), in cycles per unit of x ("ordinary") or radians per unit ("angular").
+        convention: ``"ordinary"`` (exp(−2πi k x)) or ``"angular"`` (exp(−i k x)).
+        normalize: divide by n (True) or not.
+        block: points summed at a time.
 
-    Example::
+    Returns:
+        ŷ(k), complex128, shape (m,) for 1-D values or (m, c).
 
-        >>> x = torch.arange(8) / 8; y = torch.cos(2 * math.pi * 2 * x)
-        >>> nudft_direct(x, y, torch.tensor([2.0])).real  # 0.5
+    Raises:
+        InputError: if shapes or lengths disagree, an input holds NaN/inf, points is empty, or the convention is
+            unknown.
+
+    Source:
+        freqlens; the transform of Xu et al. 2019 (arXiv 1901.06523) for non-uniform samples:
+        ŷ(k) = (1/n) Σ_i y_i exp(−2πi k x_i).
+
+    Example:
+        >>> x = torch.arange(8, dtype=torch.float64) / 8
+        >>> nudft_direct(x, torch.cos(2 * math.pi * 2 * x), torch.tensor([2.0, 1.0])).abs().round(decimals=6)
+        tensor([0.5000, 0.0000], dtype=torch.float64)
     """
     x, y, k = _prepare(points, values, freqs)
     s = _scale(convention)
@@ -76,14 +93,32 @@ def nudft(points, values, freqs, convention: str = "ordinary", normalize: bool =
           backend: str = "auto", eps: float = 1e-12) -> torch.Tensor:
     """NUDFT of samples ``values`` at 1-D ``points`` for arbitrary real ``freqs``.
 
-    Shapes: points (n,), values (n,) or (n, c), freqs (m,) → complex128 (m,) or (m, c).
-    ``backend``: "finufft" (type-3 transform to relative tolerance ``eps``), "direct" (exact sum), or "auto"
-    (finufft when installed). See the module docstring for the convention.
+    Args:
+        points: sample positions x_i, shape (n,), in units of x.
+        values: samples y_i, shape (n,) or (n, c), real or complex.
+        freqs: frequencies k, shape (m,), cycles per unit of x (``convention="ordinary"``) or radians per unit
+            (``"angular"``).
+        convention: see the module docstring. normalize: divide by n.
+        backend: ``"finufft"`` (type-3 transform to relative tolerance ``eps``), ``"direct"`` (exact sum), or
+            ``"auto"`` (finufft when installed).
+        eps: finufft's relative tolerance.
 
-    Example::
+    Returns:
+        ŷ(k), complex128, shape (m,) for 1-D values or (m, c).
 
-        >>> x = torch.rand(1000) * 10; y = torch.sin(2 * math.pi * 0.5 * x)
-        >>> spec = nudft(x, y, torch.linspace(0, 2, 201)).abs()   # peaks near k = 0.5
+    Raises:
+        InputError: on bad shapes or values (see :func:`nudft_direct`), an unknown backend, or
+            ``backend="finufft"`` without finufft installed.
+
+    Source:
+        freqlens; Xu et al. 2019 (arXiv 1901.06523) measure Δ_F on this transform of the training samples.
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x = torch.rand(1000, generator=g, dtype=torch.float64) * 10
+        >>> spec = nudft(x, torch.sin(2 * math.pi * 0.5 * x), torch.linspace(0, 2, 201)).abs()
+        >>> float(torch.linspace(0, 2, 201)[spec.argmax()])   # the peak sits at k = 0.5 cycles per unit
+        0.5
     """
     check_choice(backend, "backend", ("auto", "finufft", "direct"))
     if backend == "direct" or (backend == "auto" and _finufft is None):
@@ -107,9 +142,26 @@ def nudft(points, values, freqs, convention: str = "ordinary", normalize: bool =
 
 
 def first_principal_component(inputs) -> torch.Tensor:
-    """Unit first principal direction of the centred inputs. Shape: inputs (n, d) (or (n, ...) flattened) → (d,).
+    """Unit first principal direction of the centred inputs, the projection axis of the F-Principle's projection
+    method; the sign is fixed so that the largest-magnitude entry is positive (deterministic across runs).
 
-    The sign is fixed so that the largest-magnitude entry is positive (deterministic across runs).
+    Args:
+        inputs: n samples, shape (n, d) or (n, ...) (flattened), n ≥ 2, any units.
+
+    Returns:
+        The unit direction, shape (d,), float64.
+
+    Raises:
+        InputError: if there are fewer than 2 samples, no feature axis, or NaN/inf.
+
+    Source:
+        Xu et al. 2019 (arXiv 1901.06523), the projection method (project inputs on the first principal component).
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x = torch.randn(500, 3, generator=g) * torch.tensor([5.0, 1.0, 0.5])
+        >>> first_principal_component(x).abs().round(decimals=1)
+        tensor([1., 0., 0.], dtype=torch.float64)
     """
     x = as_tensor(inputs, "inputs", torch.float64)
     if x.ndim < 2:
