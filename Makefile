@@ -19,6 +19,7 @@ demo: $(STAMP)
 	@echo "figure: runs/fprinciple-1d/figure.png"
 
 test: $(STAMP)
+	$(BIN)/ruff check freqlens tests benchmarks
 	$(BIN)/python -m pytest -q
 
 test-all: $(STAMP)

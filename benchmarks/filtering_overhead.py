@@ -8,8 +8,8 @@ import os
 import time
 
 import torch
-
 from _common import best_of, machine
+
 from freqlens.data import load_mnist1d
 from freqlens.data.vision import load_mnist
 from freqlens.dynamics import FilteringTracker

@@ -21,6 +21,7 @@ from torch.utils.data import DataLoader, Dataset
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from _common import machine  # noqa: E402
+
 from freqlens.fourier.basis import fourier_basis, unique_positions  # noqa: E402
 from freqlens.models import ConvNet, with_normalization  # noqa: E402
 from freqlens.models.resnet import resnet20  # noqa: E402

@@ -19,6 +19,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from _common import machine  # noqa: E402
+
 from freqlens.fourier.basis import unique_positions  # noqa: E402
 from freqlens.models import ConvNet, with_normalization  # noqa: E402
 from freqlens.probes.heatmap import fourier_heatmap  # noqa: E402

@@ -23,6 +23,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from _common import machine  # noqa: E402
+
 from freqlens.fourier.basis import unique_positions  # noqa: E402
 from freqlens.inference import forward_logits  # noqa: E402
 from freqlens.models.imagenet_resnet import resnet50  # noqa: E402

@@ -8,8 +8,8 @@ import os
 import time
 
 import torch
-
 from _common import machine
+
 from freqlens.dynamics.hfc import HFCTracker
 from freqlens.recipes.hfc import A8CNN
 from freqlens.train import fit

@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 
 import torch
-
 from _common import best_of, machine
+
 from freqlens.fourier import nudft, nudft_direct
 
 

@@ -13,8 +13,8 @@ import argparse
 import time
 
 import torch
-
 from _common import machine
+
 from freqlens.data import CIFAR10_MEAN, CIFAR10_STD
 from freqlens.interventions.post_averaging import PostAveraged
 from freqlens.models import ConvNet, with_normalization
@@ -51,7 +51,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--images", type=int, default=1000)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--max-batch", type=int, default=None, help="samples per pass, wrapper and plain baseline (default: the wrapper's, 192 CPU / 8192 GPU)")
+    p.add_argument("--max-batch", type=int, default=None, help="samples per pass, wrapper and plain baseline "
+                   "(default: the wrapper's, 192 CPU / 8192 GPU)")
     p.add_argument("--repeats", type=int, default=2)
     args = p.parse_args()
     device = torch.device(args.device)

@@ -18,8 +18,8 @@ import time
 
 import numpy as np
 import torch
-
 from _common import machine
+
 from freqlens.dynamics.spectral_bias import SpectralNormTracker
 from freqlens.models import MLP
 from freqlens.train import fit

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 import torch
-
 from _common import machine
+
 from freqlens.data import load_cifar10
 from freqlens.device import resolve_device
 from freqlens.recipes._trained import build_fast_model, cifar_train_batches, fast_preset
@@ -47,7 +47,8 @@ def main() -> None:
     preset = fast_preset(args.quick)
     cfg = preset["train"] if args.epochs is None else dataclasses.replace(preset["train"], epochs=args.epochs)
     print(machine(device), flush=True)
-    print(f"size {size}: widths {preset['widths']}, whiten_eps {preset['whiten_eps'] if args.whiten_eps is None else args.whiten_eps}, {cfg}", flush=True)
+    whiten_eps = preset["whiten_eps"] if args.whiten_eps is None else args.whiten_eps
+    print(f"size {size}: widths {preset['widths']}, whiten_eps {whiten_eps}, {cfg}", flush=True)
     wall0, t0 = time.perf_counter(), os.times()
     x, y = load_cifar10(None, train=True, batches=cifar_train_batches() or None)
     if args.n_train is not None:
@@ -64,8 +65,8 @@ def main() -> None:
     cpu = (t1.user - t0.user) + (t1.system - t0.system)
     acc = evaluate(model, xte, yte)
     acc_flip = evaluate(model, xte, yte, flip=True)
-    for e, s, a, af, l in zip(hist.epochs, hist.seconds, hist.accuracy, hist.accuracy_flip, hist.losses):
-        print(f"epoch {e:3d}  train s {s:8.1f}  loss {l:.4f}  acc {a:.3f}  acc+flip {af:.3f}")
+    for e, s, a, af, loss in zip(hist.epochs, hist.seconds, hist.accuracy, hist.accuracy_flip, hist.losses):
+        print(f"epoch {e:3d}  train s {s:8.1f}  loss {loss:.4f}  acc {a:.3f}  acc+flip {af:.3f}")
     train_s = hist.seconds[-1] if hist.seconds else 0.0
     print(f"threads {torch.get_num_threads()}; wall {wall:.1f} s from cold start (data loading, whitening, "
           f"training and {len(hist.epochs)} evaluations), training alone {train_s:.1f} s; "

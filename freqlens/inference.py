@@ -18,8 +18,8 @@ holds everywhere:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
-from typing import Any, Callable, Iterator, Sequence, Union
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,9 +31,9 @@ from freqlens.errors import InputError, ModelOutputError
 from freqlens.validation import check_integer, check_labels, check_labels_fit, check_same_length
 
 #: What ``output=`` accepts: None (default rule), a dict key / attribute name, a tuple index, or a callable.
-OutputSelector = Union[str, int, Callable[[Any], torch.Tensor], None]
+OutputSelector = str | int | Callable[[Any], torch.Tensor] | None
 #: What ``normalize=`` accepts: None, a callable images → images, or a (mean, std) pair of per-channel values.
-NormalizeArg = Union[Callable[[torch.Tensor], torch.Tensor], tuple, list, None]
+NormalizeArg = Callable[[torch.Tensor], torch.Tensor] | tuple | list | None
 
 DEFAULT_BATCH = 1024
 

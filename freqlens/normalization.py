@@ -6,11 +6,11 @@ Probes perturb images in input space (e.g. [0, 1]) and apply the normalisation r
 from __future__ import annotations
 
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
-
 
 NormalizeArg = Callable[[torch.Tensor], torch.Tensor] | tuple | list | None
 
@@ -97,7 +97,7 @@ def resolve_normalize(normalize: Any = None, model: nn.Module | None = None) -> 
     return as_normalize(normalize)
 
 
-_CFG_CACHE: "weakref.WeakKeyDictionary[nn.Module, Callable]" = weakref.WeakKeyDictionary()
+_CFG_CACHE: weakref.WeakKeyDictionary[nn.Module, Callable] = weakref.WeakKeyDictionary()
 
 
 def _from_cfg(model: nn.Module, cfg: dict) -> Callable:

@@ -75,6 +75,10 @@ _REGISTRY: dict[str, type] = {}
 #: Where each built-in Result subclass lives, so that :func:`load` imports only the module it needs.
 #: ``tests/test_results.py`` checks this table against every subclass in the package.
 RESULT_MODULES: dict[str, str] = {
+    "FastTrainHistory": "freqlens.train_fast",
+    "HFCExampleNull": "freqlens.probes.hfc",
+    "LineAttenuation": "freqlens.probes.post_averaging_spectrum",
+    "RandomFeatureTraining": "freqlens.dynamics.random_features",
     "AttackResult": "freqlens.attacks.result",
     "BandNoiseResult": "freqlens.probes.noise",
     "CorruptionRows": "freqlens.report.sections.corruptions",

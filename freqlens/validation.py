@@ -1,7 +1,7 @@
 """Input checks shared by every module: one-line errors that name the bad value."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

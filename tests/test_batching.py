@@ -3,8 +3,15 @@ import pytest
 import torch
 from torch import nn
 
-from freqlens.batching import (BatchTuner, budget_batch, bytes_per_image, default_max_batch, halve_on_oom,
-                               memory_budget, parse_memory)
+from freqlens.batching import (
+    BatchTuner,
+    budget_batch,
+    bytes_per_image,
+    default_max_batch,
+    halve_on_oom,
+    memory_budget,
+    parse_memory,
+)
 from freqlens.errors import InputError
 
 

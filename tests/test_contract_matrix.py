@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from models_zoo import Binary, DictOutput, HFStyle, SmallCNN, TinyResNet, TinyViT, float64_cnn
 from torch.utils.data import DataLoader, TensorDataset
 
 from freqlens.errors import FreqlensError
-from models_zoo import Binary, DictOutput, HFStyle, SmallCNN, TinyResNet, TinyViT, float64_cnn
 
 N, S = 6, 8
 MODELS = {

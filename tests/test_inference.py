@@ -8,8 +8,15 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from freqlens.errors import InputError, ModelOutputError
-from freqlens.inference import (accuracy, as_normalize, class_logits, forward_logits, predict, predicted_labels,
-                                select_output)
+from freqlens.inference import (
+    accuracy,
+    as_normalize,
+    class_logits,
+    forward_logits,
+    predict,
+    predicted_labels,
+    select_output,
+)
 
 
 def _net(seed: int = 0, classes: int = 4) -> nn.Module:

@@ -3,8 +3,8 @@ import torch
 from torch import nn
 
 from freqlens.errors import CheckpointError, InputError, ModelOutputError
-from freqlens.models import MLP
 from freqlens.inference import accuracy
+from freqlens.models import MLP
 from freqlens.train import Callback, fit
 
 

@@ -59,8 +59,8 @@ def test_adversarial_training_resists_pgd_better_than_the_natural_model(cifar_su
     # set-up, at ε = 2/255: at the shared ε = 8/255 this 2 000-image, 6-epoch set-up leaves both models at 0.0
     # PGD accuracy (measured), so it cannot tell them apart. Stated before the run: PGD accuracy (ε = 2/255,
     # 10 steps of ε/4, 200 test images) of the adversarially trained model ≥ the natural model's + 0.05
-    from freqlens.interventions.adversarial_training import AdversarialExamples
     from freqlens.attacks.pgd import pgd_attack
+    from freqlens.interventions.adversarial_training import AdversarialExamples
     from freqlens.recipes._trained import adversarial_setting
 
     x, y, xte, yte = cifar_subset

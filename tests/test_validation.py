@@ -4,8 +4,16 @@ import pytest
 import torch
 
 from freqlens.errors import InputError, ModelOutputError
-from freqlens.validation import (check_choice, check_images, check_integer, check_labels, check_labels_fit,
-                                 check_nonempty, check_number, check_positive)
+from freqlens.validation import (
+    check_choice,
+    check_images,
+    check_integer,
+    check_labels,
+    check_labels_fit,
+    check_nonempty,
+    check_number,
+    check_positive,
+)
 
 
 def _one_line(exc_info) -> str:

@@ -6,7 +6,6 @@ noise injection, dropout kept active, :class:`freqlens.interventions.post_averag
 """
 from __future__ import annotations
 
-
 import torch
 from torch import nn
 

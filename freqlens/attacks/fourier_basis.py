@@ -31,7 +31,8 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
     sign vectors (all +1, all −1, then random ones), and stop at the first misclassification. Candidates are
     evaluated in batches on the images that still need them (not yet fooled, or not yet fooled within the low- or
     high-frequency list the candidate belongs to), so the query count of an image is the index of its first
-    fooling candidate + 1, exactly as if every candidate were tried on every image. ``eps`` is the ℓ2 norm per channel; perturbed images are clipped to ``bounds``.
+    fooling candidate + 1, exactly as if every candidate were tried on every image. ``eps`` is the ℓ2 norm per
+    channel; perturbed images are clipped to ``bounds``.
 
     Args:
         model: any ``nn.Module`` classifier returning logits (N, classes).

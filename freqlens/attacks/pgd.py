@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -20,8 +20,7 @@ from freqlens.attacks.result import AttackResult, make_result
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
 from freqlens.inference import NormalizeArg, forward_logits, predict_labels
-from freqlens.validation import check_images
-from freqlens.validation import check_integer, check_number
+from freqlens.validation import check_images, check_integer, check_number
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 

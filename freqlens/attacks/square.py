@@ -21,7 +21,7 @@ Returns an :class:`~freqlens.attacks.result.AttackResult` with ``queries`` per i
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -30,8 +30,7 @@ from tqdm.auto import tqdm
 from freqlens.attacks.result import AttackResult, make_result
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, InputError, ModelOutputError
-from freqlens.validation import check_images
-from freqlens.validation import check_integer, check_number
+from freqlens.validation import check_images, check_integer, check_number
 
 #: iteration thresholds (out of 10 000) at which the paper's schedule halves p
 _P_SCHEDULE = (10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000)

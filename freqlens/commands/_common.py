@@ -122,7 +122,8 @@ def _import_factory(spec: str):
         try:
             mspec.loader.exec_module(module)
         except Exception as exc:
-            raise ConfigError(f"importing {path} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise ConfigError(f"importing {path} failed: {type(exc).__name__}: {first}") from exc
     else:
         if os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, data_from_args, model_from_args,
-                                       normalize_from_args, output_selector,
-                                       prepare_out_dir)
+from freqlens.commands._common import (
+    add_common_arguments,
+    add_model_arguments,
+    data_from_args,
+    model_from_args,
+    normalize_from_args,
+    output_selector,
+    prepare_out_dir,
+)
 from freqlens.errors import InputError
 from freqlens.results import atomic_write_json
 from freqlens.validation import check_integer
@@ -32,8 +38,8 @@ def _defend(args: argparse.Namespace) -> int:
 
     from freqlens.device import resolve_device
     from freqlens.interventions.post_averaging import PostAveraged
-    from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol, resolve_attack_names
     from freqlens.plot.style import save_figure
+    from freqlens.probes.defense import evaluate_adaptive, evaluate_paper_protocol, resolve_attack_names
 
     if args.limit is not None:
         check_integer(args.limit, "--limit")

@@ -18,9 +18,16 @@ import os
 
 import torch
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, add_speed_arguments,
-                                       data_from_args, model_from_args, normalize_from_args, output_selector,
-                                       prepare_out_dir)
+from freqlens.commands._common import (
+    add_common_arguments,
+    add_model_arguments,
+    add_speed_arguments,
+    data_from_args,
+    model_from_args,
+    normalize_from_args,
+    output_selector,
+    prepare_out_dir,
+)
 from freqlens.results import atomic_write_bytes
 from freqlens.validation import check_positive
 
@@ -84,6 +91,10 @@ def register(sub) -> None:
                    help="perturbed images per forward pass (default: from --memory-budget and measured speed)")
     add_speed_arguments(p)
     p.add_argument("--label", default="", help="model name for the figure title")
-    p.add_argument("--vmin", type=float, default=None, help="lower end of the colour scale, as an error rate in [0, 1] (the paper: 0.1); default: the map's minimum")
-    p.add_argument("--vmax", type=float, default=None, help="upper end of the colour scale, as an error rate in [0, 1] (the paper: 1); default: the map's maximum")
+    p.add_argument("--vmin", type=float, default=None,
+                   help="lower end of the colour scale, as an error rate in [0, 1] (the paper: 0.1); "
+                        "default: the map's minimum")
+    p.add_argument("--vmax", type=float, default=None,
+                   help="upper end of the colour scale, as an error rate in [0, 1] (the paper: 1); "
+                        "default: the map's maximum")
     p.set_defaults(func=_run)

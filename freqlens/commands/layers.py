@@ -3,8 +3,15 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, add_speed_arguments,
-                                       data_from_args, model_from_args, normalize_from_args, prepare_out_dir)
+from freqlens.commands._common import (
+    add_common_arguments,
+    add_model_arguments,
+    add_speed_arguments,
+    data_from_args,
+    model_from_args,
+    normalize_from_args,
+    prepare_out_dir,
+)
 from freqlens.results import atomic_write_json
 
 

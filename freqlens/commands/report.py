@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, data_from_args, model_from_args,
-                                       normalize_from_args, output_selector, prepare_out_dir)
+from freqlens.commands._common import (
+    add_common_arguments,
+    add_model_arguments,
+    data_from_args,
+    model_from_args,
+    normalize_from_args,
+    output_selector,
+    prepare_out_dir,
+)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -116,7 +116,8 @@ def load_dataset(name: str, root=None, train_limit: int | None = None, test_limi
         xtr, ytr, xte, yte = load_digits_images(seed=seed)
         xtr, ytr, xte, yte = xtr[:train_limit], ytr[:train_limit], xte[:test_limit], yte[:test_limit]
     else:
-        raise ConfigError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}, a path to an .npz or an image folder")
+        raise ConfigError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}, "
+                          "a path to an .npz or an image folder")
     return xtr, ytr, xte, yte
 
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 
@@ -47,7 +47,7 @@ def sum_of_sines(x: torch.Tensor, frequencies: Sequence[float], amplitudes: Sequ
 def sinusoid_target_1d(n: int = 200, frequencies: Sequence[float] = (1, 3, 5),
                        amplitudes: Sequence[float] | None = None, low: float = -math.pi, high: float = math.pi,
                        endpoint: bool = False) -> Regression1D:
-    """The F-Principle's 1-D target (spec A1): y = Σ A_i sin(k_i x) on a periodic grid of n points.
+    """The F-Principle's 1-D target (Xu et al. 2019, the 1-D experiments): y = Σ A_i sin(k_i x) on a periodic grid of n points.
 
     With the default [−π, π) grid, DFT index j equals angular frequency j, so peaks sit at j = 1, 3, 5.
 
@@ -66,7 +66,8 @@ def gaussian_projection_data(n: int = 2000, dim: int = 64, dominant_std: float =
                              frequencies: Sequence[float] = (0.2, 0.6, 1.0),
                              amplitudes: Sequence[float] = (1.0, 1.0, 0.5), seed: int = 0
                              ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Offline stand-in for the projection method (spec A2.4): x ~ N(0, diag(s)), s_1 dominant so the first
+    """Offline stand-in for the projection method (a synthetic stand-in, not from the paper): x ~ N(0, diag(s)), s_1
+    dominant so the first
     principal direction is e_1; y = Σ A_i sin(2π k_i x_1) (ordinary frequencies k_i). Returns x (n, d), y (n, 1)."""
     g = torch.Generator().manual_seed(seed)
     std = torch.full((dim,), other_std)

@@ -1,13 +1,4 @@
 """Observe training: trackers usable as :func:`freqlens.train.fit` callbacks or as plain functions."""
-from freqlens.dynamics.hfc import HFCCurves, HFCTracker
-from freqlens.dynamics.spectral_bias import (
-    PerturbationRobustness,
-    SpectralNormHistory,
-    SpectralNormTracker,
-    SpectrumHistory,
-    SpectrumTracker,
-    perturbation_robustness,
-)
 from freqlens.dynamics.fprinciple import (
     FilteringHistory,
     FilteringTracker,
@@ -16,6 +7,15 @@ from freqlens.dynamics.fprinciple import (
     choose_delta,
     filtering_errors,
     projection_errors,
+)
+from freqlens.dynamics.hfc import HFCCurves, HFCTracker
+from freqlens.dynamics.spectral_bias import (
+    PerturbationRobustness,
+    SpectralNormHistory,
+    SpectralNormTracker,
+    SpectrumHistory,
+    SpectrumTracker,
+    perturbation_robustness,
 )
 
 __all__ = ["ProjectionTracker", "FilteringTracker", "ProjectionResult", "FilteringHistory", "projection_errors",

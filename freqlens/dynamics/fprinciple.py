@@ -21,8 +21,8 @@ Example::
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -32,8 +32,8 @@ from freqlens.errors import InputError, ModelOutputError
 from freqlens.fourier.nudft import first_principal_component, nudft
 from freqlens.fourier.peaks import find_peaks, relative_error_at
 from freqlens.fourier.smoothing import GaussianSmoother, pairwise_squared_distances
-from freqlens.results import Result
 from freqlens.inference import OutputSelector, predict
+from freqlens.results import Result
 from freqlens.train import Callback, PeriodicTracker, TrainState
 from freqlens.validation import as_tensor, check_finite, check_integer, check_labels, check_nonempty, check_same_length
 
@@ -494,7 +494,7 @@ class StopWhenConverged(Callback):
         3
     """
 
-    def __init__(self, tracker: "ProjectionTracker", threshold: float = 0.1, patience: int = 3):
+    def __init__(self, tracker: ProjectionTracker, threshold: float = 0.1, patience: int = 3):
         self.tracker, self.threshold, self.patience = tracker, threshold, patience
 
     def on_epoch_end(self, state: TrainState) -> None:

@@ -16,8 +16,8 @@ The convergence times are measured on the trained model (DFT of its residual), n
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import torch

@@ -16,16 +16,16 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
 from freqlens.errors import InputError, ModelOutputError
-from freqlens.results import Result
 from freqlens.inference import OutputSelector, predict
+from freqlens.results import Result
 from freqlens.train import PeriodicTracker
 from freqlens.validation import as_tensor, check_finite, check_integer
 
@@ -89,7 +89,8 @@ def grid_spectrum(values: torch.Tensor) -> torch.Tensor:
 
 
 def normalized_amplitudes(values: torch.Tensor, frequencies: Sequence[int], amplitudes: Sequence[float]) -> torch.Tensor:
-    """``a_i = 2 |ŷ_{k_i}| / A_i`` (spec A0.3): 1 for a perfect fit of ``A_i sin(2πk_i z + φ_i)``. values (..., N)."""
+    """``a_i = 2 |ŷ_{k_i}| / A_i`` (Rahaman et al. 2019, the sinusoid-sum experiment): 1 for a perfect fit of ``A_i
+    sin(2πk_i z + φ_i)``. values (..., N)."""
     spec = grid_spectrum(values)
     ks = check_frequencies(frequencies, values.shape[-1])
     amps = torch.as_tensor(list(amplitudes), dtype=torch.float64)
@@ -160,7 +161,7 @@ class SpectrumHistory(Result):
         return first_reach(self.steps, self.normalized, threshold)
 
     @staticmethod
-    def average(histories: Sequence["SpectrumHistory"]) -> "SpectrumHistory":
+    def average(histories: Sequence[SpectrumHistory]) -> SpectrumHistory:
         """Average magnitudes over runs first, then normalise (as the official notebook does)."""
         if not histories:
             raise InputError("average needs at least one SpectrumHistory")
@@ -432,7 +433,8 @@ class SpectralNormTracker(PeriodicTracker):
 class PerturbationRobustness(Result):
     """Robustness of each frequency of a trained model's output to random parameter perturbations.
 
-    ``ratio[j, i]`` = mean over directions of ``|ŷ_{k_i}(θ + δ_j u)|`` divided by ``|ŷ_{k_i}(θ)|`` (spec A2;
+    ``ratio[j, i]`` = mean over directions of ``|ŷ_{k_i}(θ + δ_j u)|`` divided by ``|ŷ_{k_i}(θ)|`` (Rahaman et al.
+    2019, the parameter-perturbation experiment;
     values > 1 at low k are real: perturbations add low-frequency energy). ``difference[j, i]`` = mean over
     directions of ``|FFT(f(θ + δ_j u) − f(θ))_{k_i}|`` over the same denominator: the perturbation's own spectrum.
     """

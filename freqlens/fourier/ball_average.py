@@ -22,7 +22,7 @@ Example::
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -234,7 +234,8 @@ class TransferFunctionResult(Result):
 def measure_transfer_functions(dims: Sequence[int] = (2, 10, 100), points: int = 13, samples_ball: int = 20000,
                                samples_paper: int = 3000, n_directions: int = 15, seed: int = 0
                                ) -> TransferFunctionResult:
-    """Formulas and Monte Carlo over ``s ∈ [0, 4√d]`` for every ``d`` in ``dims`` (spec B8.1)."""
+    """Formulas and Monte Carlo over ``s ∈ [0, 4√d]`` for every ``d`` in ``dims`` (the transfer-function check of Lin
+    et al. 2019)."""
     curves = {}
     for i, d in enumerate(dims):
         s = np.linspace(0, 4 * np.sqrt(d), points)

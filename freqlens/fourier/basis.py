@@ -1,4 +1,4 @@
-"""The real Fourier basis U_{p,q} of H × W images (Yin et al.; spec B1), with unique half-plane enumeration.
+"""The real Fourier basis U_{p,q} of H × W images (Yin et al. 2019, its Fourier basis), with unique half-plane enumeration.
 
 Frequencies are indexed by *centred* positions (p, q) of the fft-shifted spectrum: position (p, q) holds
 frequency (f_u, f_v) = (p − ⌊H/2⌋, q − ⌊W/2⌋) in cycles per image. The conjugate partner ("mirror") of (p, q)

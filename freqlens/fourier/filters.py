@@ -1,15 +1,15 @@
 """Frequency masks and filters on images (N, C, H, W), per channel, with ``torch.fft``.
 
 Frequencies are signed integers in cycles per image, laid out as ``torch.fft.fftfreq(N) * N`` (unshifted;
-for even N the Nyquist bin is −N/2; positions and radii come from :mod:`freqlens.fourier.grid`). The centred (fft-shifted) layout is used for display only. A disk of
+for even N the Nyquist bin is −N/2; positions and radii come from :mod:`freqlens.fourier.grid`).
+The centred (fft-shifted) layout is used for display only. A disk of
 radius r around DC in this layout equals the centred construction with centre (H//2, W//2); for non-square
 images the distance is measured in index units per axis, i.e. sqrt(f_u² + f_v²) with f_u, f_v in cycles per
 image along each axis (the HFC paper assumes square images; this is our stated convention).
 """
 from __future__ import annotations
 
-
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -109,7 +109,7 @@ def scale_radius(radius: float, size: int, reference: int = 32) -> float:
     return radius * size / reference
 
 
-# --- square (Chebyshev) band masks by bandwidth, Yin et al. (spec B3) -------------------------------------
+# --- square (Chebyshev) band masks by bandwidth, Yin et al. 2019, input filtering -------------------------------------
 
 def _check_bandwidth(bandwidth: int, name: str = "bandwidth") -> int:
     return check_integer(bandwidth, f"{name} (a number of frequencies)")
@@ -130,7 +130,7 @@ def lowpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch.
 
 
 def highpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch.Tensor:
-    """Square high-pass mask (H, W, unshifted, bool) of bandwidth B, the "frame" reading of spec B3: the
+    """Square high-pass mask (H, W, unshifted, bool) of bandwidth B, the "frame" reading of Yin et al. 2019: the
     complement of the centred (S − B) × (S − B) low-pass square along each axis of size S, i.e. keeps
     |f_u| > (H − B − 1)/2 or |f_v| > (W − B − 1)/2. B counts the kept frequencies across both sides of an axis
     (32 × 32, B = 3: |f| ≥ 15 on either axis); B = S − 1 removes only DC; B ≥ S keeps everything. For an odd
@@ -186,7 +186,7 @@ def filtered_noise(shape: tuple[int, ...], kind: str = "full", bandwidth: int | 
     """Gaussian noise of ``shape`` (N, C, H, W), filtered to a band and rescaled to ℓ2 norm ``norm``.
 
     ``kind``: "low" / "high" (square masks of ``bandwidth``, see :func:`lowpass_mask`, :func:`highpass_mask`) or
-    "full" (unfiltered). ``per_channel=True`` gives every channel norm ``norm`` (spec B5, as the per-channel
+    "full" (unfiltered). ``per_channel=True`` gives every channel norm ``norm`` (Yin et al.'s noise, as the per-channel
     Fourier-basis norm); ``False`` gives every image norm ``norm``. Drawn with ``generator`` on ``device``.
 
     Example::
@@ -200,7 +200,8 @@ def filtered_noise(shape: tuple[int, ...], kind: str = "full", bandwidth: int | 
     if kind != "full" and bandwidth is None:
         raise InputError(f"kind {kind!r} needs a bandwidth")
     h, w = shape[-2:]
-    noise = torch.randn(tuple(shape), generator=generator, device=device, dtype=torch.float64 if dtype == torch.float64 else torch.float32)
+    real = torch.float64 if dtype == torch.float64 else torch.float32
+    noise = torch.randn(tuple(shape), generator=generator, device=device, dtype=real)
     if kind != "full":
         noise = apply_mask(noise, filter_mask(h, w, kind, bandwidth, device=noise.device))
     flat = noise.flatten(2) if per_channel else noise.flatten(1)

@@ -11,13 +11,27 @@ def find_peaks(amplitude, max_index: int | None = None, include_ends: bool = Fal
                min_relative_height: float = 0.0) -> torch.Tensor:
     """Indices i where ``amplitude[i] > amplitude[i-1]`` and ``amplitude[i] > amplitude[i+1]``.
 
-    Shapes: amplitude (m,) real → (p,) long, ascending. Only the first ``max_index`` bins are searched
-    (the official code's ``freq_len``). ``min_relative_height`` drops peaks lower than that fraction of the
-    largest one (useful for noisy NUDFT spectra of random samples).
+    Args:
+        amplitude: real amplitude spectrum, shape (m,) (tensor or array-like), any units.
+        max_index: search only the first ``max_index`` bins (the official code's ``freq_len``); None: all.
+        include_ends: count the first and last bin as peaks when they exceed their one neighbour.
+        min_relative_height: drop peaks lower than this fraction of the largest one (useful for noisy NUDFT
+            spectra of random samples), in [0, 1].
 
-    Example::
+    Returns:
+        Peak indices, shape (p,), dtype long, ascending (empty when there are fewer than 2 bins).
 
-        >>> find_peaks(torch.tensor([0., 1., 0., 3., 0.]))   # tensor([1, 3])
+    Raises:
+        InputError: if ``amplitude`` is not 1-D or is complex (pass ``.abs()`` of a spectrum).
+
+    Source:
+        Xu et al. 2019 (arXiv 1901.06523), the peaks of the target's DFT where Δ_F is measured.
+
+    Example:
+        >>> find_peaks(torch.tensor([0., 1., 0., 3., 0.]))
+        tensor([1, 3])
+        >>> find_peaks(torch.tensor([0., 1., 0., 3., 0.]), min_relative_height=0.5)
+        tensor([3])
     """
     a = check_rank(as_tensor(amplitude, "amplitude", torch.float64), "amplitude", 1, "(m,)")
     if a.is_complex():
@@ -37,9 +51,28 @@ def find_peaks(amplitude, max_index: int | None = None, include_ends: bool = Fal
 def relative_error_at(output_spectrum, target_spectrum, mode: str = "complex", eps: float = 1e-5) -> torch.Tensor:
     """Δ_F per frequency: the relative error of an output spectrum against the target's.
 
-    ``mode="complex"`` (the paper): |ĥ − ŷ| / |ŷ|. ``mode="amplitude"`` (the official code):
-    ||ĥ| − |ŷ|| / (eps + |ŷ|). For vector outputs (shape (p, c)) the modulus is the ℓ2 norm over c.
-    Shapes: (p,) or (p, c) complex → (p,) float64.
+    Args:
+        output_spectrum: the network output's DFT at the chosen frequencies, shape (p,) or (p, c), complex.
+        target_spectrum: the target's DFT at the same frequencies, same shape.
+        mode: ``"complex"`` (the paper): |ĥ − ŷ| / |ŷ|; ``"amplitude"`` (the official code):
+            ||ĥ| − |ŷ|| / (eps + |ŷ|). For (p, c) inputs the modulus is the ℓ2 norm over c.
+        eps: the official code's denominator offset (amplitude mode only), same units as the spectra.
+
+    Returns:
+        Δ_F per frequency, shape (p,), float64, dimensionless (0 is a perfect fit).
+
+    Raises:
+        InputError: if the two shapes differ or ``mode`` is unknown.
+
+    Source:
+        Xu et al. 2019 (arXiv 1901.06523), Δ_F(k) = |ĥ_k − ŷ_k| / |ŷ_k|.
+
+    Example:
+        >>> y = torch.tensor([2 + 0j, 1j])
+        >>> relative_error_at(torch.tensor([1 + 0j, 1j]), y)
+        tensor([0.5000, 0.0000], dtype=torch.float64)
+        >>> relative_error_at(torch.tensor([-2 + 0j, 1j]), y, mode="amplitude", eps=0.0)
+        tensor([0., 0.], dtype=torch.float64)
     """
     h = as_tensor(output_spectrum, "output_spectrum")
     y = as_tensor(target_spectrum, "target_spectrum")

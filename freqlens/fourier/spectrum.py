@@ -1,4 +1,5 @@
-"""Image spectra (Yin et al., spec B4/B6): mean amplitude and energy spectra, radial profiles, and the fraction
+"""Image spectra (Yin et al. 2019, spectra of images, corruptions and perturbations): mean amplitude and energy
+spectra, radial profiles, and the fraction
 of high-frequency energy.
 
 Spectra are returned in the *centred* (fft-shifted) layout for display: position (p, q) holds frequency
@@ -72,8 +73,10 @@ def radial_profile(spectrum: torch.Tensor, metric: str = "euclidean") -> tuple[t
     rmax = min(h, w) // 2
     vals = spectrum.double().flatten()
     rr = r.flatten().to(vals.device)
-    sums = torch.zeros(rmax + 1, dtype=torch.float64, device=vals.device).index_add_(0, rr.clamp(max=rmax + 0), vals * (rr <= rmax))
-    counts = torch.zeros(rmax + 1, dtype=torch.float64, device=vals.device).index_add_(0, rr.clamp(max=rmax), (rr <= rmax).double())
+    inside = rr <= rmax
+    zeros = torch.zeros(rmax + 1, dtype=torch.float64, device=vals.device)
+    sums = zeros.clone().index_add_(0, rr.clamp(max=rmax), vals * inside)
+    counts = zeros.clone().index_add_(0, rr.clamp(max=rmax), inside.double())
     return torch.arange(rmax + 1), (sums / counts.clamp_min(1)).cpu()
 
 
@@ -90,7 +93,7 @@ def loglog_slope(radii: torch.Tensor, values: torch.Tensor, rmin: float = 2, rma
 
 
 def high_frequency_fraction(images: torch.Tensor, cutoff: float = 7) -> float:
-    """Fraction of spectral energy at ρ = max(|f_u|, |f_v|) > ``cutoff`` (spec B6, a proposed definition:
+    """Fraction of spectral energy at ρ = max(|f_u|, |f_v|) > ``cutoff`` (our definition of Yin et al.'s high-frequency energy:
     energy outside the centred 15 × 15 square for cutoff 7). Energy is ``E |F(x_c)|²`` over images and
     channels; pass a corruption's difference ``corrupted − clean`` (N, C, H, W). Returns a number in [0, 1].
 
@@ -108,7 +111,8 @@ def high_frequency_fraction(images: torch.Tensor, cutoff: float = 7) -> float:
 
 
 def low_frequency_energy_fraction(images: torch.Tensor, radius: float = 3) -> float:
-    """Fraction of spectral energy at ρ ≤ ``radius`` (spec B7's measure for adversarial perturbations)."""
+    """Fraction of spectral energy at ρ ≤ ``radius`` (the low-frequency share of adversarial perturbations, after Yin
+    et al. 2019)."""
     return 1.0 - high_frequency_fraction(images, radius)
 
 

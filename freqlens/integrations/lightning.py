@@ -13,7 +13,7 @@ with the number of completed epochs); its ``latest_scalars()`` are logged as ``f
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from freqlens.errors import MissingDependencyError
 from freqlens.train import Callback, TrainState

@@ -1,5 +1,5 @@
 """PGD adversarial training (Madry et al.) as a ``fit`` batch transform: each batch is replaced by its
-adversarial examples (L∞ by default: ε = 8/255, 3 steps of 3/255 with random start, the robustness spec's
+adversarial examples (L∞ by default: ε = 8/255, 3 steps of 3/255 with random start, our
 scaled-down setting)."""
 from __future__ import annotations
 

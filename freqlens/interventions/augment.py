@@ -6,7 +6,7 @@ reproducible and resumable.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -62,7 +62,7 @@ class Compose:
 
 
 class FourierFilterTransform:
-    """Train on low- or high-pass filtered images (Yin et al., spec B3): each batch (N, C, H, W) is filtered
+    """Train on low- or high-pass filtered images (Yin et al. 2019, low-/high-pass filtering): each batch (N, C, H, W) is filtered
     per channel with a square mask of ``bandwidth`` (:func:`freqlens.fourier.filters.filter_mask`, "low" keeps
     the centred B × B square, "high" the outer frame of B frequencies per axis). Filtered images are not
     clipped (high-pass images are ≈ zero-mean), as in the evaluation by

@@ -25,7 +25,7 @@ Example::
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -34,8 +34,8 @@ from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import ConfigError, InputError, ModelOutputError
-from freqlens.models.wrappers import Normalize
 from freqlens.inference import OutputSelector, forward_logits
+from freqlens.models.wrappers import Normalize
 from freqlens.validation import check_images, check_integer, check_positive
 
 DEFAULT_SCALES: tuple[float, ...] = (1 / 3, 2 / 3, 1.0)
@@ -96,7 +96,8 @@ def last_linear(model: nn.Module) -> nn.Linear | None:
 
 # --------------------------------------------------------------------------------------------- the wrapper
 class PostAveraged(nn.Module):
-    """``f_C(x)``: the model's softmax averaged over ``x`` and ``x ± c·r·v_k`` (spec B3), as an ``nn.Module``.
+    """``f_C(x)``: the model's softmax averaged over ``x`` and ``x ± c·r·v_k`` (Lin et al. 2019, the sampling
+    estimator of its code), as an ``nn.Module``.
 
     Args:
         model: classifier returning logits (N, classes); it receives the perturbed tensors (e.g. [0, 1] images).
@@ -210,7 +211,7 @@ class PostAveraged(nn.Module):
         return (f"radius={self.radius:g} ({self.radius_space}), n_directions={self.n_directions}, scales={self.scales}, "
                 f"mode={self.mode}, sampling={self.sampling}, samples={self.n_samples}")
 
-    def variant(self, seed: int, n_directions: int | None = None) -> "PostAveraged":
+    def variant(self, seed: int, n_directions: int | None = None) -> PostAveraged:
         """A new wrapper of the same model with every setting of this one but its own ``seed`` (and, if given,
         ``n_directions``): e.g. an attacker's copy of the defense, drawing its own directions."""
         return PostAveraged(self.model, self.radius, n_directions=self.n_directions if n_directions is None else n_directions,
@@ -220,7 +221,7 @@ class PostAveraged(nn.Module):
                             bounds=self.bounds, clip=self.clip, sampling=self.sampling,
                             include_original=self.include_original).train(self.training)
 
-    def reseed(self, seed: int | None = None) -> "PostAveraged":
+    def reseed(self, seed: int | None = None) -> PostAveraged:
         """Restart the direction sequence from ``seed`` (default: the constructor's seed)."""
         if seed is not None:
             self.seed = int(seed)
@@ -261,7 +262,8 @@ class PostAveraged(nn.Module):
         return (g / g.norm(dim=2, keepdim=True).clamp_min(1e-12) * u * self.radius).view(b, m, *shape)
 
     def _approx_directions(self, x: torch.Tensor, std: torch.Tensor | None) -> torch.Tensor:
-        """Unit directions (b, K, C, H, W) (normalised space): the input gradients of the K logit units nearest to their hyperplanes (spec B4)."""
+        """Unit directions (b, K, C, H, W) (normalised space): the input gradients of the K logit units nearest to their
+        hyperplanes (the logit layer's hyperplanes, Li et al. 2018, Section 3.2)."""
         layer = self._logit_layer
         captured = {}
 

@@ -35,7 +35,7 @@ class SmallCNN(nn.Module):
 
 
 class ConvNet(nn.Module):
-    """The robustness spec's scaled-down CNN (~0.3 M parameters): [conv3×3(32)-BN-ReLU]×2, maxpool2,
+    """Our scaled-down CNN for Yin et al.'s experiments (~0.3 M parameters): [conv3×3(32)-BN-ReLU]×2, maxpool2,
     [conv3×3(64)-BN-ReLU]×2, maxpool2, conv3×3(128)-BN-ReLU, global average pool, FC(classes).
     ``batch_norm=False`` drops the BatchNorm layers; ``dropout`` adds dropout before the classifier;
     ``first_kernel_size`` (odd, default 3) sets the first conv layer's k×k kernel, padded to keep the image size.

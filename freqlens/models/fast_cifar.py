@@ -12,7 +12,7 @@ expected already normalised (wrap it with :func:`freqlens.models.with_normalizat
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

@@ -7,7 +7,7 @@ colour scale follows the data (finite minimum and maximum).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -2,7 +2,7 @@
 corruption spectra, the robustness-vs-HF-energy scatter, and the Fourier-basis attack."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np

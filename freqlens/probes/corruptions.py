@@ -1,5 +1,5 @@
 """Common corruptions (Hendrycks & Dietterich) through one adapter around the ``imagecorruptions`` package,
-plus a few dependency-free built-in approximations (spec PART E fallbacks).
+plus a few dependency-free built-in approximations (used when the imagecorruptions extra is absent).
 
 ``imagecorruptions`` 1.1.2 as shipped does not run on NumPy 2 / setuptools ≥ 81 / scikit-image ≥ 0.21. This
 module is the only place that touches it and applies shims *locally* (nothing global is patched):

@@ -17,24 +17,32 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from freqlens.attacks import (AttackResult, carlini_wagner_l2, deepfool, eot_pgd, fgsm_sweep, minimal_pgd, pgd_attack,
-                              square_attack)
+from freqlens.attacks import (
+    AttackResult,
+    carlini_wagner_l2,
+    deepfool,
+    eot_pgd,
+    fgsm_sweep,
+    minimal_pgd,
+    pgd_attack,
+    square_attack,
+)
 from freqlens.device import eval_mode
 from freqlens.errors import ConfigError, InputError
+from freqlens.inference import OutputSelector, accuracy, as_classifier, forward_logits, predict_labels
 from freqlens.interventions.post_averaging import (
     LINF_BUDGET,
     PostAveraged,
     averaged_predictions,
     last_linear,
 )
-from freqlens.inference import OutputSelector, accuracy, as_classifier, forward_logits, predict_labels
 from freqlens.results import Result
 from freqlens.validation import check_images, check_integer, check_labels_fit
 

@@ -1,14 +1,14 @@
-"""Accuracy of a classifier on low-/high-pass filtered images (Yin et al., spec B3).
+"""Accuracy of a classifier on low-/high-pass filtered images (Yin et al. 2019, low-/high-pass filtering).
 
 Filters are the square masks of :mod:`freqlens.fourier.filters`: low-pass bandwidth B keeps the centred B × B
-square of frequencies; high-pass bandwidth B keeps the outer frame of B frequencies per axis (the spec's
+square of frequencies; high-pass bandwidth B keeps the outer frame of B frequencies per axis (our
 "HP-frame" reading). Filtered images are *not* clipped (high-pass images are ≈ zero-mean); ``normalize`` is
 applied afterwards, right before the model.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 from torch import nn

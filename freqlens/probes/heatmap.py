@@ -1,9 +1,9 @@
-"""Fourier heat map (Yin et al. 2019, spec B2): the error rate of a classifier under additive perturbations
+"""Fourier heat map (Yin et al. 2019, the Fourier heat map): the error rate of a classifier under additive perturbations
 ``x + r · eps · U_{p,q}`` for every frequency (p, q), where U is the real unit-norm Fourier basis
 (:mod:`freqlens.fourier.basis`, the official code's construction) and r = ±1 is drawn independently per
 image and per channel.
 
-How it differs from the PyTorch tool reviewed in spec PART C (one DataLoader pass per basis, CPU-side
+How it differs from the unofficial PyTorch FourierHeatmap tool (one DataLoader pass per basis, CPU-side
 perturbation, every basis of the half plane incl. duplicates):
 
 * each conjugate pair is evaluated once and written to both cells (32 × 32 → 514 evaluations, not 1 024);
@@ -34,8 +34,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from freqlens.device import eval_mode, model_device
 from freqlens import __version__
+from freqlens.device import eval_mode, model_device
 from freqlens.errors import CheckpointError, InputError, ModelOutputError
 from freqlens.fingerprint import model_digest, tensor_digest, value_digest
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
@@ -175,7 +175,8 @@ def _load_checkpoint(path: Path, meta: dict, m: int) -> tuple[torch.Tensor, torc
         old = state["meta"]
         counts, done = state["counts"], state["done"]
     except Exception as exc:
-        raise CheckpointError(f"heat-map checkpoint {path} is corrupt: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CheckpointError(f"heat-map checkpoint {path} is corrupt: {reason}") from exc
     for key in meta:
         if old.get(key) != meta[key]:
             raise CheckpointError(f"heat-map checkpoint {path} was written for a different configuration ({key}: "

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -32,8 +32,8 @@ from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
 from freqlens.fourier.filters import lfc_hfc_components, max_radius
 from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
-from freqlens.validation import check_choice, check_images, check_nonempty, check_positive
 from freqlens.results import Result
+from freqlens.validation import check_choice, check_images, check_nonempty, check_positive
 
 CENTRE_CONVENTION = ("disk around DC: sqrt(f_u² + f_v²) < r with f_u, f_v in cycles per image along each axis "
                      "(centred layout: centre (H//2, W//2))")

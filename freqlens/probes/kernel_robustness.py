@@ -16,10 +16,10 @@ import copy
 import torch
 from torch import nn
 
-from freqlens.errors import InputError
-from freqlens.interventions.conv_kernels import first_conv
 from freqlens.attacks.pgd import pgd_attack
+from freqlens.errors import InputError
 from freqlens.inference import predict_labels
+from freqlens.interventions.conv_kernels import first_conv
 
 
 def per_kernel_roughness(weight: torch.Tensor) -> torch.Tensor:

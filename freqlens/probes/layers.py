@@ -22,8 +22,8 @@ Example::
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -35,8 +35,8 @@ from freqlens.errors import InputError
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
 from freqlens.fourier.grid import radial_frequency
 from freqlens.inference import NormalizeArg, forward
-from freqlens.validation import check_choice, check_images, check_positive
 from freqlens.results import Result
+from freqlens.validation import check_choice, check_images, check_positive
 
 LAYER_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear, nn.MultiheadAttention, nn.TransformerEncoderLayer,
                nn.TransformerDecoderLayer)

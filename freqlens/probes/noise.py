@@ -1,4 +1,4 @@
-"""Robustness to band-limited Gaussian noise (Yin et al., spec B5).
+"""Robustness to band-limited Gaussian noise (Yin et al. 2019, band-limited Gaussian noise).
 
 Noise n ~ N(0, 1) per pixel and channel is low- or high-pass filtered with a square mask of bandwidth B
 (:mod:`freqlens.fourier.filters`), rescaled to ℓ2 norm ``norm`` per channel (8 for CIFAR-10; ``per_channel=
@@ -8,8 +8,8 @@ One fresh draw per image from a generator seeded by (seed, kind, bandwidth), so 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 from torch import nn

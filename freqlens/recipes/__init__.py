@@ -13,4 +13,5 @@ from freqlens.recipes.base import (
     run_recipe,
 )
 
-__all__ = ["Check", "Control", "Deviation", "recipe_status", "Recipe", "RecipeContext", "RecipeOutput", "recipe", "get_recipe", "list_recipes", "run_recipe"]
+__all__ = ["Check", "Control", "Deviation", "recipe_status", "Recipe", "RecipeContext", "RecipeOutput", "recipe",
+           "get_recipe", "list_recipes", "run_recipe"]

@@ -5,8 +5,9 @@ Every model returned takes images in [0, 1]: per-channel normalisation is the fi
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn

@@ -28,9 +28,10 @@ import difflib
 import importlib
 import pkgutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -51,19 +52,19 @@ class Check:
     detail: str = ""
 
     @classmethod
-    def less(cls, metric: str, value: float, threshold: float, detail: str = "") -> "Check":
+    def less(cls, metric: str, value: float, threshold: float, detail: str = "") -> Check:
         return cls(metric, float(value), float(threshold), "<", bool(value < threshold), detail)
 
     @classmethod
-    def less_equal(cls, metric: str, value: float, threshold: float, detail: str = "") -> "Check":
+    def less_equal(cls, metric: str, value: float, threshold: float, detail: str = "") -> Check:
         return cls(metric, float(value), float(threshold), "<=", bool(value <= threshold), detail)
 
     @classmethod
-    def greater(cls, metric: str, value: float, threshold: float, detail: str = "") -> "Check":
+    def greater(cls, metric: str, value: float, threshold: float, detail: str = "") -> Check:
         return cls(metric, float(value), float(threshold), ">", bool(value > threshold), detail)
 
     @classmethod
-    def greater_equal(cls, metric: str, value: float, threshold: float, detail: str = "") -> "Check":
+    def greater_equal(cls, metric: str, value: float, threshold: float, detail: str = "") -> Check:
         return cls(metric, float(value), float(threshold), ">=", bool(value >= threshold), detail)
 
     def holds_for(self, value: float) -> bool:
@@ -71,7 +72,7 @@ class Check:
         v, t = float(value), self.threshold
         return bool({"<": v < t, "<=": v <= t, ">": v > t, ">=": v >= t}[self.comparison])
 
-    def control(self, name: str, value: float, detail: str = "") -> "Control":
+    def control(self, name: str, value: float, detail: str = "") -> Control:
         """The :class:`Control` that measures this check's metric on a null (an untrained or frequency-blind model,
         shuffled labels, a permutation, white noise, a trivial interpolant ...): ``passed`` says whether the null
         passes this same check, which must be False for the recipe to PASS."""

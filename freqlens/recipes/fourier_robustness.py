@@ -17,10 +17,11 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from freqlens.data import load_cifar10
-from freqlens.fourier.spectrum import (amplitude_spectrum, high_frequency_fraction, loglog_slope, radial_profile)
-from freqlens.interventions.augment import Compose, FourierFilterTransform, RandomCropFlip
 from freqlens.attacks import fourier_basis_attack, pgd_attack
+from freqlens.data import load_cifar10
+from freqlens.fourier.spectrum import amplitude_spectrum, high_frequency_fraction, loglog_slope, radial_profile
+from freqlens.inference import accuracy
+from freqlens.interventions.augment import Compose, FourierFilterTransform, RandomCropFlip
 from freqlens.probes.corruptions import corrupt, corruption_names, resolve_backend
 from freqlens.probes.filtering import filter_images, filtered_accuracy
 from freqlens.probes.heatmap import fourier_heatmap
@@ -28,7 +29,6 @@ from freqlens.probes.hf_scatter import pearson, scatter_fit
 from freqlens.probes.noise import bandlimited_noise_error
 from freqlens.probes.nulls import InputFilter, permutation_quantile, untrained_copy
 from freqlens.probes.perturbation_spectra import perturbation_spectrum
-from freqlens.inference import accuracy
 from freqlens.recipes._trained import shared_classifier, shared_config
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 

@@ -104,7 +104,8 @@ def fprinciple_1d(ctx: RecipeContext) -> RecipeOutput:
     controls = [head.control(NULL_TABLE, null_ordered, f"(t1, t3, t5) per seed: {null}")]
     data, res, act, seed = last
     fig, _ = plot_fprinciple_1d(res, data.x, data.y,
-                                title=f"F-Principle, 1-D target sin x + sin 3x + sin 5x ({act}, 1-{width}-{width}-1, seed {seed})")
+                                title=f"F-Principle, 1-D target sin x + sin 3x + sin 5x "
+                                      f"({act}, 1-{width}-{width}-1, seed {seed})")
     return RecipeOutput(numbers={"converged_steps": runs, "threshold": 0.1, "width": width, "max_steps": steps,
                                  "null_lookup_table_times": null},
                         checks=checks, figure=fig, results={"projection": res}, controls=controls)

@@ -13,15 +13,15 @@ import torch
 from torch import nn
 
 from freqlens.dynamics.hfc import HFCTracker
+from freqlens.fourier.filters import lfc_hfc_components
+from freqlens.inference import accuracy
 from freqlens.interventions.adversarial_training import AdversarialExamples
 from freqlens.interventions.mixup import MixUp
 from freqlens.models.cache import config_key
-from freqlens.fourier.filters import lfc_hfc_components
 from freqlens.probes.hfc import hfc_example_null, hfc_examples, lfc_hfc_accuracy
 from freqlens.probes.nulls import untrained_copy
 from freqlens.recipes._trained import image_data, shared_classifier, shared_config
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
-from freqlens.inference import accuracy
 from freqlens.train import fit
 
 PAPER = "Wang et al. 2020 (CVPR), High-frequency Component Helps Explain the Generalization of CNNs"

@@ -55,7 +55,7 @@ def kernel_fprinciple_regimes(ctx: RecipeContext) -> RecipeOutput:
                             "unit test); the trained model can fail", "before")]
     ncol = len(configs) + 1
     fig, axes = plt.subplots(1, ncol, figsize=(5.4 * ncol, 4.3), constrained_layout=True)
-    for i, (n, h, _) in enumerate(configs):
+    for i, (_n, h, _) in enumerate(configs):
         plot_random_feature_training(results[f"random_features_h={h:g}"], ax=axes[i])
     last = configs[-1][1]
     plot_regime_times(results[f"random_features_h={last:g}"], results[f"null_h={last:g}"], ax=axes[-1])

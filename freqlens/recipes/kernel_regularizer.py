@@ -7,12 +7,11 @@ same bar. That the penalty lowers first-layer roughness (HFC-R1) is reported: a 
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 from torch import nn
-
-import dataclasses
 
 from freqlens.interventions.conv_kernels import SmoothnessRegularizer, conv_kernel_roughness, first_conv
 from freqlens.probes.kernel_robustness import correct, fgsm_correct

@@ -12,6 +12,7 @@ import dataclasses
 
 import torch
 
+from freqlens.inference import accuracy
 from freqlens.interventions.conv_kernels import conv_kernel_roughness, first_conv, smooth_conv_kernels
 from freqlens.models import ConvNet
 from freqlens.probes.kernel_robustness import per_kernel_roughness
@@ -19,7 +20,6 @@ from freqlens.probes.nulls import sign_flip_z
 from freqlens.recipes._trained import image_data, trained_classifier
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
-from freqlens.inference import accuracy
 
 ARCH = "convnet-small"
 ARCH_KWARGS = {"first_kernel_size": 5}
@@ -95,7 +95,8 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
                "roughness_of_update_from_init": update, "sign_flip_z_natural_minus_adversarial": z,
                "sign_flip_z_natural_seed_pair": z_seed,
                "roughness_gaussian_reference": GAUSSIAN_5X5, "clean_accuracy": clean, "kernel_size": 5,
-               "model": f"{ARCH} (BatchNorm, first conv 5×5, 16 filters), SGD, crop/flip; adversarial: FGSM with random start, ε=8/255",
+               "model": f"{ARCH} (BatchNorm, first conv 5×5, 16 filters), SGD, crop/flip; "
+                        "adversarial: FGSM with random start, ε=8/255",
                **s}
     checks = [
         Check.greater("sign-flip z of per-kernel roughness, natural − adversarial (5×5 first layer)", z, Z_MARGIN,

@@ -8,14 +8,13 @@ layer × (1 + 8ρ), no change of shape) is measured with the same checks.
 """
 from __future__ import annotations
 
-
+from freqlens.inference import accuracy
 from freqlens.interventions.batchnorm import recalibrate_batchnorm
 from freqlens.interventions.conv_kernels import conv_kernel_roughness, first_conv, smooth_conv_kernels
 from freqlens.probes.kernel_robustness import fgsm_sweep_accuracy, pgd_correct, scale_first_conv
 from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
-from freqlens.inference import accuracy
 
 RHOS = (0.0, 0.1, 0.25, 0.5, 1.0)
 

@@ -252,7 +252,7 @@ def lfp_generalization(ctx: RecipeContext) -> RecipeOutput:
     for d in range(draws):
         xs = np.sort(rng.uniform(0, 1, n))
         for k in ks:
-            f = lambda z: math.sqrt(2) * np.sin(2 * math.pi * k * z)  # noqa: E731  (unit L2 norm on [0, 1))
+            f = lambda z: math.sqrt(2) * np.sin(2 * math.pi * k * z)  # noqa: E731, B023  (unit L2 norm on [0, 1); used in this iteration)
             net = ASIReLUNet(width, 1, a_std=a_std, seed=ctx.seed + d)
             train_lbfgs(net, torch.tensor(xs)[:, None], torch.tensor(f(xs)))
             with torch.no_grad():

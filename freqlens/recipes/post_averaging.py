@@ -122,7 +122,8 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
         finding="with the paper's defense-unaware protocol (minimal attacks on the base model, transferred, "
                 "L∞ ≤ 8/255) the averaged model classifies most adversarials correctly; fixed-ε PGD defeats it more "
                 "(DeepFool-L2 and C&W-L2 defense rates reported as numbers)",
-        data="cifar10", paper_value="CIFAR-10 88.41% robust (robust-ml #11); > 95% of FGSM/PGD/DeepFool/C&W adversarials defended on "
+        data="cifar10",
+        paper_value="CIFAR-10 88.41% robust (robust-ml #11); > 95% of FGSM/PGD/DeepFool/C&W adversarials defended on "
                                          "ImageNet; B9 PA-D1/D2")
 def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     model = _base_model(ctx)

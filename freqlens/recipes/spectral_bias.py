@@ -265,8 +265,8 @@ def spectral_bias_binary(ctx: RecipeContext) -> RecipeOutput:
             def on_step_end(self, state):
                 if state.step % 100 == 0 or state.step == iters:
                     with torch.no_grad():
-                        out = state.model(x.to(state.device)).squeeze(1).cpu()
-                    acc_curve.append((state.step, float(((out > 0).float() == labels.float()).float().mean())))
+                        out = state.model(x.to(state.device)).squeeze(1).cpu()  # noqa: B023 (runs inside this iteration)
+                    acc_curve.append((state.step, float(((out > 0).float() == labels.float()).float().mean())))  # noqa: B023
 
         fit(model, (x, labels[:, None].float()), epochs=iters, lr=lr, loss=torch.nn.functional.binary_cross_entropy_with_logits,
             callbacks=[_Acc()], progress=ctx.progress, seed=ctx.seed)
@@ -337,7 +337,7 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
             def on_step_end(self, state):
                 if state.step % 10 == 0:
                     with torch.no_grad():
-                        val.append(float(((state.model(xv).squeeze(1).cpu().double() - tva) ** 2).mean()))
+                        val.append(float(((state.model(xv).squeeze(1).cpu().double() - tva) ** 2).mean()))  # noqa: B023
 
         hist = fit(model, (xtr.float(), target[:, None].float()), epochs=iters, lr=1e-4, callbacks=[_Val()],
                    progress=ctx.progress, seed=ctx.seed)
@@ -375,7 +375,13 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
                 "nearer the pure than the noised target at high indices; a frequency-blind lookup table does not",
         paper_value="50-point RBF eigenvector figure; 'Noised Target' figure: validation minimum near iteration 150")
 def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
-    from freqlens.theory.integral_kernels import binned_abs, dominant_rfft_bin, eigenbasis_spectrum, rbf_kernel_eigen, sign_changes
+    from freqlens.theory.integral_kernels import (
+        binned_abs,
+        dominant_rfft_bin,
+        eigenbasis_spectrum,
+        rbf_kernel_eigen,
+        sign_changes,
+    )
 
     # A7: 50 evenly spaced points, σ = 0.1
     xs = np.arange(50) / 50

@@ -19,9 +19,9 @@ from __future__ import annotations
 import sys
 import time
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import torch
 from torch import nn
@@ -30,11 +30,11 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import CheckpointError, ConfigError, FreqlensError
 from freqlens.inference import NormalizeArg, OutputSelector, accuracy, as_normalize, forward_logits, gather
-from freqlens.validation import check_images, check_labels_fit
 from freqlens.report import readings  # noqa: F401 - sections read through freqlens.report.readings
 from freqlens.report import sections as _sections
 from freqlens.report.html import render_report
 from freqlens.results import Result, atomic_write_bytes, load
+from freqlens.validation import check_images, check_labels_fit
 
 #: Names of the registered sections, in order, and those run by default (see :mod:`freqlens.report.sections`).
 PROBES = tuple(s.name for s in _sections.sections())
@@ -240,7 +240,8 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         # the heat map runs on a subset: say its own clean accuracy beside the header's, never a silent mismatch
         clean_text += (f" (heat map: {100 - heat['numbers']['clean_error']:.1f} % on its first "
                        f"{min(heatmap_images, len(x))})")
-    meta = {"model": _model_name(model), "clean accuracy": clean_text, "images": int(x.shape[0]), "heat-map images": int(min(heatmap_images, len(x))),
+    meta = {"model": _model_name(model), "clean accuracy": clean_text, "images": int(x.shape[0]),
+            "heat-map images": int(min(heatmap_images, len(x))),
             "image size": "×".join(map(str, x.shape[1:])), "bounds": list(bounds), "eps (heat map)": eps,
             "seed": seed, "device": str(dev), "freqlens": __import__("freqlens").__version__}
     if clean < 1.5 * chance:

@@ -3,8 +3,8 @@ freqlens version (:mod:`freqlens.fingerprint`); otherwise recompute it and say w
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from freqlens.fingerprint import load_if_fresh
 

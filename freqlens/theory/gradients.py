@@ -12,7 +12,7 @@ reports a spurious fall of the dominance fraction as the ball shrinks).
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 

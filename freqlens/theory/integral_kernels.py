@@ -1,6 +1,6 @@
 """Kernel spectra and kernel gradient flow: when lower frequencies are (and are not) learned first.
 
-* The periodic Mexican-hat kernel on the circle (spec fprinciple_lfp Part D, E–Ma–Wu-style example): its
+* The periodic Mexican-hat kernel on the circle (after E, Ma & Wu 2019, arXiv 1912.12777): its
   eigenvalues ``λ_k = (π h² k²/2) e^{−h²k²/2}`` rise up to ``k* = √2/h`` and fall after, so kernel gradient flow
   follows the F-Principle order only for ``k ≥ k*``.
 * Random-feature (ReLU) kernels on the circle next to their closed form (the first-order arc-cosine kernel).
@@ -17,8 +17,8 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 from scipy import integrate
@@ -166,7 +166,8 @@ def periodic_kernel_flow(n: int = 256, h: float = 0.2, modes: Sequence[int] = (1
     return KernelFlowResult(modes, rec_times, residuals, rates, lam, freqs, numeric, formula, float(h), n, method)
 
 
-def kernel_gradient_flow(kernel: np.ndarray, target: np.ndarray, times: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def kernel_gradient_flow(kernel: np.ndarray, target: np.ndarray,
+                         times: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact kernel gradient flow ``∂_t f = −K(f − f*)`` from f = 0 for any symmetric PSD ``kernel`` (N, N).
 
     Returns ``(eigenvalues desc (N,), eigenvectors (N, N) columns, residual coefficients (T, N))`` where
@@ -196,7 +197,7 @@ def relu_arccos_eigenvalues(k) -> np.ndarray:
     closed-form kernel, exact to ~1e-12). Odd k ≥ 3 give 0 and even k decay like k⁻⁴."""
     out = []
     for kk in np.atleast_1d(np.asarray(k, dtype=int)):
-        val, _ = integrate.quad(lambda p: relu_arccos_kernel(p) * math.cos(kk * p), 0, math.pi, limit=200,
+        val, _ = integrate.quad(lambda p, kk=kk: relu_arccos_kernel(p) * math.cos(kk * p), 0, math.pi, limit=200,
                                 epsabs=1e-13, epsrel=1e-12)
         out.append(2 * val)
     return np.asarray(out)

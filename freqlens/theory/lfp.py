@@ -16,8 +16,8 @@ to 1: it cancels in the interpolant). Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import scipy.linalg
@@ -411,7 +411,7 @@ def lfp_dynamics(x, y, gamma2, times: Sequence[float], x_test=None, n_freq: int 
 def fp_generalization_bound(fp_norm_target: float, gamma2_sum: float, n: int, delta: float = 0.05,
                             c: float = 1.0, c_prime: float = 1.0) -> float:
     """A-priori estimate of the generalisation error of the min-FP-norm interpolant (RKHS-ball Rademacher form,
-    [PAPER-R] in the spec — constants unverified): ``c‖f‖_γ sqrt(Σ_ξ γ²)/√n + c' sqrt(log(1/δ)/n)``."""
+    Zhang, Xu, Luo & Ma 2019 — constants unverified): ``c‖f‖_γ sqrt(Σ_ξ γ²)/√n + c' sqrt(log(1/δ)/n)``."""
     if n < 1:
         raise InputError(f"sample size n must be ≥ 1, got {n}")
     if not (0 < delta < 1):

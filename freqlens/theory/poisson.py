@@ -22,7 +22,7 @@ def poisson_grid(n: int) -> torch.Tensor:
 
 
 def default_source(x: torch.Tensor) -> torch.Tensor:
-    """g(x) = sin x + 4 sin 4x − 8 sin 8x + 16 sin 24x (as recalled by the spec)."""
+    """g(x) = sin x + 4 sin 4x − 8 sin 8x + 16 sin 24x (Xu et al.'s Poisson example, as recalled; unchecked)."""
     return torch.sin(x) + 4 * torch.sin(4 * x) - 8 * torch.sin(8 * x) + 16 * torch.sin(24 * x)
 
 

@@ -4,9 +4,9 @@ import pytest
 import torch
 from torch import nn
 
+from freqlens.attacks.fourier_basis import fourier_basis_attack
 from freqlens.errors import InputError, ModelOutputError
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
-from freqlens.attacks.fourier_basis import fourier_basis_attack
 
 
 class Projection(nn.Module):

@@ -5,9 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from freqlens.errors import InputError, ModelOutputError
 from freqlens.attacks.minimal import DEEPFOOL_STEP_PAST, carlini_wagner_l2, deepfool
-
+from freqlens.errors import InputError, ModelOutputError
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 

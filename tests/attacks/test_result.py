@@ -7,8 +7,18 @@ import pytest
 import torch
 from torch import nn
 
-from freqlens.attacks import (AttackResult, carlini_wagner_l2, deepfool, eot_pgd, fgsm, fgsm_sweep,
-                              fourier_basis_attack, minimal_pgd, pgd_attack, square_attack)
+from freqlens.attacks import (
+    AttackResult,
+    carlini_wagner_l2,
+    deepfool,
+    eot_pgd,
+    fgsm,
+    fgsm_sweep,
+    fourier_basis_attack,
+    minimal_pgd,
+    pgd_attack,
+    square_attack,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 

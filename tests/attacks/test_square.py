@@ -5,10 +5,9 @@ import pytest
 import torch
 from torch import nn
 
+from freqlens.attacks.square import _margin, p_selection, square_attack
 from freqlens.errors import ConfigError, InputError, ModelOutputError
 from freqlens.interventions.post_averaging import PostAveraged
-from freqlens.attacks.square import _margin, p_selection, square_attack
-
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 

@@ -5,8 +5,14 @@ import torch
 from scipy import special
 
 from freqlens.errors import InputError
-from freqlens.fourier.ball_average import (ball_average_response, disk_average_2d, monte_carlo_plane_wave_average,
-                                           paper_estimator_response, radial_profile, sphere_average_response)
+from freqlens.fourier.ball_average import (
+    ball_average_response,
+    disk_average_2d,
+    monte_carlo_plane_wave_average,
+    paper_estimator_response,
+    radial_profile,
+    sphere_average_response,
+)
 
 
 @pytest.mark.parametrize("dim", [1, 2, 3, 10, 100, 3072])

@@ -3,8 +3,14 @@ import pytest
 import torch
 
 from freqlens.errors import InputError
-from freqlens.fourier.filters import (band_mask, filtered_noise, highpass_filter, highpass_mask,
-                                      lowpass_filter, lowpass_mask)
+from freqlens.fourier.filters import (
+    band_mask,
+    filtered_noise,
+    highpass_filter,
+    highpass_mask,
+    lowpass_filter,
+    lowpass_mask,
+)
 from freqlens.fourier.grid import chebyshev_radius
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from freqlens.fourier.filters import (filtered_noise, highpass_mask, lfc_hfc_split, lowpass_filter, lowpass_mask)
+from freqlens.fourier.filters import filtered_noise, highpass_mask, lfc_hfc_split, lowpass_filter, lowpass_mask
 from freqlens.fourier.nudft import nudft, nudft_direct
 from freqlens.fourier.peaks import find_peaks, relative_error_at
 from freqlens.fourier.smoothing import GaussianSmoother

@@ -6,8 +6,13 @@ import torch
 
 from freqlens.errors import InputError
 from freqlens.fourier.filters import lowpass_filter
-from freqlens.fourier.spectrum import (amplitude_spectrum, energy_spectrum, high_frequency_fraction, loglog_slope,
-                                       radial_profile)
+from freqlens.fourier.spectrum import (
+    amplitude_spectrum,
+    energy_spectrum,
+    high_frequency_fraction,
+    loglog_slope,
+    radial_profile,
+)
 
 
 def test_amplitude_spectrum_of_a_cosine_peaks_at_its_frequency_centred():

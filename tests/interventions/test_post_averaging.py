@@ -10,10 +10,9 @@ from torch import nn
 from freqlens.data import CIFAR10_MEAN, CIFAR10_STD
 from freqlens.errors import ConfigError, InputError, ModelOutputError
 from freqlens.fourier.ball_average import ball_average_response, paper_estimator_response
-from freqlens.interventions.post_averaging import (PostAveraged, normalized_to_pixel_radius,
-                                                   pixel_to_normalized_radius)
-from freqlens.probes.defense import DefenseEvaluation, evaluate_adaptive, evaluate_paper_protocol
+from freqlens.interventions.post_averaging import PostAveraged, normalized_to_pixel_radius, pixel_to_normalized_radius
 from freqlens.models import with_normalization
+from freqlens.probes.defense import DefenseEvaluation, evaluate_adaptive, evaluate_paper_protocol
 
 
 def tiny_model(classes=4, seed=0, size=8):

@@ -1,17 +1,21 @@
-"""The post-averaging evaluations with the L2 attacks (DeepFool, C&W; spec B6/B8.3, pitfall 7: counted only
+"""The post-averaging evaluations with the L2 attacks (DeepFool, C&W; Lin et al.'s protocol: counted only
 within the L∞ budget) and the Square Attack on the defended model (B8.4)."""
 import pytest
 import torch
 from torch import nn
 
+from freqlens.attacks import carlini_wagner_l2, deepfool
 from freqlens.data import CIFAR10_MEAN, CIFAR10_STD
 from freqlens.errors import ConfigError, InputError
 from freqlens.interventions.post_averaging import PostAveraged
 from freqlens.models import with_normalization
-from freqlens.probes.defense import (PAPER_ATTACKS, DefenseEvaluation, evaluate_adaptive, evaluate_paper_protocol,
-                                     resolve_attack_names)
-from freqlens.attacks import carlini_wagner_l2, deepfool
-
+from freqlens.probes.defense import (
+    PAPER_ATTACKS,
+    DefenseEvaluation,
+    evaluate_adaptive,
+    evaluate_paper_protocol,
+    resolve_attack_names,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 

@@ -6,8 +6,7 @@ from torch import nn
 from freqlens.errors import InputError
 from freqlens.fourier.basis import position_grid, unique_positions
 from freqlens.fourier.grid import radial_frequency
-from freqlens.probes.layers import (LayerResponse, kernel_spectra, layer_frequency_response,
-                                    probed_layers)
+from freqlens.probes.layers import LayerResponse, kernel_spectra, layer_frequency_response, probed_layers
 
 
 def _blur_net():

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from models_zoo import TinyViT
 
 import freqlens
 from freqlens.probes.layers import layer_frequency_response
-from models_zoo import TinyViT
 
 
 @pytest.mark.parametrize("batch_first", [True, False])

@@ -138,8 +138,8 @@ def test_page_loads_in_a_real_browser_without_console_errors(trained, tmp_path):
 
 def test_post_averaging_section_runs_the_model_on_normalised_images(trained, tmp_path):
     # `inner` expects normalised inputs z = 2x − 1; given normalize=that map, every section must see trained(x)
-    from freqlens.models.wrappers import InputTransform
     from freqlens.inference import accuracy
+    from freqlens.models.wrappers import InputTransform
 
     x, y = _images(40, seed=3)
     inner = nn.Sequential(InputTransform(lambda z: (z + 1) / 2), trained)

@@ -3,10 +3,10 @@ import pytest
 import torch
 
 from freqlens.dynamics.hfc import HFCTracker
+from freqlens.probes.kernel_robustness import fgsm_sweep_accuracy
 from freqlens.recipes import get_recipe, run_recipe
 from freqlens.recipes.base import RecipeContext, recipe_status
 from freqlens.recipes.hfc import A8CNN, _train_tracked
-from freqlens.probes.kernel_robustness import fgsm_sweep_accuracy
 
 NAMES = ["hfc-examples", "hfc-labels", "hfc-one-component", "hfc-batch-size", "hfc-heuristics", "hfc-batchnorm",
          "kernel-smoothing", "kernel-roughness-5x5", "kernel-regularizer", "layer-response"]
@@ -145,9 +145,8 @@ def test_kernel_roughness_5x5_recipe_path_on_tiny_models(monkeypatch, tmp_path):
 
 
 def test_kernel_regularizer_recipe_path_trains_and_caches_one_model_per_lambda(monkeypatch, tmp_path):
-    import freqlens.recipes.kernel_regularizer as kreg
-
     import freqlens.recipes._trained as trained
+    import freqlens.recipes.kernel_regularizer as kreg
 
     monkeypatch.setattr(kreg, "image_data", _synthetic_cifar)
     monkeypatch.setattr(trained, "image_data", _synthetic_cifar)   # the training data, inside trained_classifier

@@ -68,7 +68,7 @@ def test_cifar_recipes_code_path_on_a_tiny_model(tiny_setup, tmp_path, name, key
         assert n["robust_accuracy_adaptive_eot_pgd"] <= n["robust_accuracy_paper_protocol_pgd_minimal"] + 1e-9
         assert n["square_queries"] == 100 and n["square_images"] == 8 and 1 <= n["square_median_queries"] <= 100
     if name == "post-averaging-paper-eval":
-        # the PA-D1 checks stay FGSM sweep + minimal PGD (spec B9); DeepFool / C&W are numbers only
+        # the PA-D1 checks stay FGSM sweep + minimal PGD; DeepFool / C&W are numbers only
         assert not any("DeepFool" in c["metric"] or "C&W" in c["metric"] for c in payload["checks"])
         assert 0 <= payload["numbers"]["pgd_minimal_defense_rate_null"] <= 1
     if name == "post-averaging-adaptive":

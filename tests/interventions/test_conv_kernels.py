@@ -5,9 +5,19 @@ from scipy.signal import convolve2d
 from torch import nn
 
 from freqlens.errors import InputError
-from freqlens.interventions.conv_kernels import (SmoothnessRegularizer, dct_matrix, first_conv, conv_kernel_roughness,
-                                            conv_smoothness_penalty, lowpass_conv_kernels, lowpass_weight,
-                                            smooth_conv_kernels, smooth_weight, smoothing_mask, smoothing_operator)
+from freqlens.interventions.conv_kernels import (
+    SmoothnessRegularizer,
+    conv_kernel_roughness,
+    conv_smoothness_penalty,
+    dct_matrix,
+    first_conv,
+    lowpass_conv_kernels,
+    lowpass_weight,
+    smooth_conv_kernels,
+    smooth_weight,
+    smoothing_mask,
+    smoothing_operator,
+)
 
 
 def _net():
