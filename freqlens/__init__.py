@@ -41,6 +41,7 @@ _MODULE_NAMES: dict[str, list[str]] = {
     "freqlens.loggers.mlflow_store": ["MLflowLogger"],
     # probes of a trained model
     "freqlens.probes.heatmap": ["fourier_heatmap", "HeatmapResult"],
+    "freqlens.probes.feature_spectra": ["feature_spectra", "FeatureSpectra"],
     "freqlens.probes.filtering": ["filtered_accuracy", "filter_images", "FilteredAccuracy"],
     "freqlens.probes.hfc": ["lfc_hfc_accuracy", "HFCAccuracy", "hfc_examples", "HFCExamples"],
     "freqlens.probes.layers": ["layer_frequency_response", "LayerResponse", "kernel_spectra", "KernelSpectra"],

@@ -79,6 +79,7 @@ RESULT_MODULES: dict[str, str] = {
     "BandNoiseResult": "freqlens.probes.noise",
     "CorruptionRows": "freqlens.report.sections.corruptions",
     "DefenseEvaluation": "freqlens.probes.defense",
+    "FeatureSpectra": "freqlens.probes.feature_spectra",
     "FilteredAccuracy": "freqlens.probes.filtering",
     "FilteringHistory": "freqlens.dynamics.fprinciple",
     "FitHistory": "freqlens.train",

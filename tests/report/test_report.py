@@ -150,3 +150,15 @@ def test_post_averaging_section_runs_the_model_on_normalised_images(trained, tmp
     saved = RadiusTradeoff.load(tmp_path / "r" / "probes" / "post_averaging.json")
     assert saved.base_accuracy == pytest.approx(accuracy(trained, x, y))
     assert accuracy(inner, x, y) != pytest.approx(accuracy(trained, x, y))  # the section would differ without it
+
+
+def test_feature_spectra_section_reads_the_layers_by_depth(trained, tmp_path):
+    r = freqlens.report(trained, *_images(8), out=tmp_path, probes=("feature_spectra",), progress=False,
+                        spectra_layers="conv")
+    (sec,) = r.sections
+    page = (tmp_path / "report.html").read_text()
+    assert "Feature-map spectra by depth" in page and "nepers" in page
+    res = freqlens.load(tmp_path / "probes" / "feature_spectra.json")
+    assert res.layers == ["conv"]
+    assert sec["numbers"]["high_frequency_amplitude"]["conv"] == pytest.approx(
+        res.high_frequency_amplitude["conv"], abs=1e-3)
