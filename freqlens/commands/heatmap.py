@@ -29,15 +29,18 @@ def write_csv(result, path) -> None:
     """The heat map in long format, one row per computed cell."""
     buf = io.StringIO()
     wr = csv.writer(buf)
-    wr.writerow(["p", "q", "f_u", "f_v", "error_pct", "n_images", "eps", "clip", "seed", "basis"])
+    quantity = getattr(result, "quantity", "error")
+    extra = [] if quantity == "error" else ["quantity"]
+    wr.writerow(["p", "q", "f_u", "f_v", "error_pct" if quantity == "error" else "value", "n_images", "eps", "clip",
+                 "seed", "basis"] + extra)
     h, w = result.error.shape
     clip = "none" if result.bounds is None else f"{result.bounds[0]:g}..{result.bounds[1]:g}"
     for p in range(h):
         for q in range(w):
             v = float(result.error[p, q])
             if v == v:
-                wr.writerow([p, q, p - h // 2, q - w // 2, f"{v:.4f}", result.n_images, result.eps, clip, result.seed,
-                             result.basis])
+                wr.writerow([p, q, p - h // 2, q - w // 2, f"{v:.4f}" if not extra else f"{v:.6g}", result.n_images,
+                             result.eps, clip, result.seed, result.basis] + ([quantity] if extra else []))
     atomic_write_bytes(path, buf.getvalue().encode())
 
 
@@ -56,7 +59,8 @@ def _run(args: argparse.Namespace) -> int:
     x, y = load_eval_data(args.data, args.data_root, args.limit, args.seed)
     res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
                           checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
-                          label=args.label, output=output_selector(args), amp=args.amp)
+                          label=args.label, output=output_selector(args), amp=args.amp, quantity=args.quantity,
+                          per_class=args.per_class)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     res.save(out / "heatmap.json")
@@ -64,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     fig, _ = res.plot()
     save_figure(fig, out / "heatmap.png")
     print(f"heat map of {res.n_images} images, eps {res.eps:g}: clean error {res.clean_error:.1f} %, "
-          f"mean error {float(torch.as_tensor(res.error).nanmean()):.1f} % -> {out}/heatmap.png")
+          f"mean {res.quantity} {float(torch.as_tensor(res.error).nanmean()):.4g} -> {out}/heatmap.png")
     return 0
 
 
@@ -79,4 +83,7 @@ def register(sub) -> None:
     p.add_argument("--max-batch", type=int, default=4096, help="perturbed images per forward pass (memory bound)")
     p.add_argument("--window", type=int, default=None, help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: ImageNet 63×63)")
     p.add_argument("--label", default="", help="model name for the figure title")
+    p.add_argument("--quantity", default="error",
+                   help="error (default), loss, logit_change or feature_change:<layer> (a module name)")
+    p.add_argument("--per-class", action="store_true", help="also keep one map per true class (in heatmap.npz)")
     p.set_defaults(func=_run)

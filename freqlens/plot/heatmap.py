@@ -30,10 +30,17 @@ def plot_centred_map(values, ax=None, title: str = "", colorbar_label: str = "",
 def plot_heatmap(result, ax=None, vmin: float = 0.0, vmax: float = 100.0, title: str | None = None):
     """A :class:`~freqlens.probes.heatmap.HeatmapResult` as an image, fixed colour range (default 0–100 %)."""
     name = f"{result.label}: " if result.label else ""
-    title = title or (f"{name}error (%) under Fourier-basis noise, ℓ2 = {result.eps:g}/channel\n"
+    quantity = getattr(result, "quantity", "error")
+    if quantity == "error":
+        what, unit = "error (%)", "error rate (%)"
+    else:
+        from freqlens.probes.heatmap_quantities import parse_quantity
+
+        what = unit = parse_quantity(quantity).unit
+        what = f"{quantity}: {what}"
+    title = title or (f"{name}{what} under Fourier-basis noise, ℓ2 = {result.eps:g}/channel\n"
                       f"N = {result.n_images}, clean error {result.clean_error:.1f} %")
-    return plot_centred_map(result.error, ax=ax, title=title, colorbar_label="error rate (%)", vmin=vmin, vmax=vmax,
-                            cmap="jet")
+    return plot_centred_map(result.error, ax=ax, title=title, colorbar_label=unit, vmin=vmin, vmax=vmax, cmap="jet")
 
 
 def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: float = 0.0, vmax: float = 100.0):

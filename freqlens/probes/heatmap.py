@@ -39,18 +39,24 @@ from freqlens.errors import CheckpointError, InputError, ModelOutputError
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
 from freqlens.fourier.grid import centered_frequencies, chebyshev_radius
 from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
+from freqlens.probes.heatmap_quantities import FeatureCapture, parse_quantity, per_image_values
 from freqlens.results import Result, atomic_write_bytes
 from freqlens.validation import check_images, check_integer, check_labels_fit, check_positive
 
 BASIS_NAME = "google-research (cos θ − sin θ)/√(HW), unit ℓ2 norm"
-_CHECKPOINT_VERSION = 1
+_CHECKPOINT_VERSION = 2
 
 
 @dataclass
 class HeatmapResult(Result):
     """Error rate (%) per frequency, centred layout: ``error[p, q]`` is the error under the basis of
     frequency (f_u, f_v) = (p − ⌊H/2⌋, q − ⌊W/2⌋); DC in the middle; for even sizes row/column 0 hold the
-    Nyquist frequency −H/2 (or −W/2). NaN where not computed (outside ``window``)."""
+    Nyquist frequency −H/2 (or −W/2). NaN where not computed (outside ``window``).
+
+    With another ``quantity`` (loss, logit_change, feature_change:<layer>; see
+    :mod:`freqlens.probes.heatmap_quantities`) ``error`` holds the mean of that quantity instead (also as
+    :attr:`values`) and ``clean_value`` its value on the clean images. ``per_class`` (K, H, W): the same map per
+    true class (``per_class=True``), NaN for classes without images."""
 
     error: np.ndarray
     eps: float
@@ -61,6 +67,14 @@ class HeatmapResult(Result):
     window: int | None = None
     basis: str = BASIS_NAME
     label: str = ""
+    quantity: str = "error"
+    clean_value: float | None = None
+    per_class: np.ndarray | None = None
+
+    @property
+    def values(self) -> np.ndarray:
+        """The map of :attr:`quantity` (the same array as ``error``)."""
+        return self.error
 
     @property
     def frequencies(self) -> tuple[np.ndarray, np.ndarray]:
@@ -93,9 +107,17 @@ class HeatmapResult(Result):
             raise InputError(f"no computed cell has {low} ≤ max(|f_u|, |f_v|) ≤ {high}")
         return float(vals.mean())
 
-    def plot(self, ax=None, vmin: float = 0.0, vmax: float = 100.0, title: str | None = None):
+    def plot(self, ax=None, vmin: float | None = None, vmax: float | None = None, title: str | None = None):
+        """The map; error maps on a fixed 0–100 % scale, other quantities from their min to their max."""
         from freqlens.plot.heatmap import plot_heatmap
 
+        if self.quantity == "error":
+            vmin = 0.0 if vmin is None else vmin
+            vmax = 100.0 if vmax is None else vmax
+        else:
+            finite = np.asarray(self.error)[np.isfinite(self.error)]
+            vmin = float(finite.min()) if vmin is None and finite.size else vmin
+            vmax = float(finite.max()) if vmax is None and finite.size else vmax
         return plot_heatmap(self, ax=ax, vmin=vmin, vmax=vmax, title=title)
 
 
@@ -172,7 +194,7 @@ def _shard_path(checkpoint: Path, rank: int, world: int) -> Path:
     return checkpoint if world == 1 else checkpoint.with_name(f"{checkpoint.name}.rank{rank}of{world}")
 
 
-def _load_checkpoint(path: Path, meta: dict, m: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+def _load_checkpoint(path: Path, meta: dict, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor] | None:
     if not path.exists():
         return None
     try:
@@ -186,9 +208,9 @@ def _load_checkpoint(path: Path, meta: dict, m: int) -> tuple[torch.Tensor, torc
             raise CheckpointError(f"heat-map checkpoint {path} was written for a different configuration ({key}: "
                                   f"{old.get(key)!r} there, {meta[key]!r} now); refusing to resume — delete it or "
                                   f"pass another checkpoint path")
-    if counts.shape != (m,) or done.shape != (m,):
-        raise CheckpointError(f"heat-map checkpoint {path} holds {tuple(counts.shape)} counts; expected ({m},)")
-    return counts.long(), done.bool()
+    if tuple(counts.shape) != tuple(shape) or done.shape != (shape[0],):
+        raise CheckpointError(f"heat-map checkpoint {path} holds {tuple(counts.shape)} sums; expected {tuple(shape)}")
+    return counts.double(), done.bool()
 
 
 def _save_checkpoint(path: Path, meta: dict, counts: torch.Tensor, done: torch.Tensor) -> None:
@@ -202,7 +224,8 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
                     max_batch: int = 4096, seed: int = 0, checkpoint: str | os.PathLike | None = None,
                     window: int | None = None, limit: int | None = None, progress: bool = True,
                     checkpoint_interval: float = 30.0, distributed: bool | str = "auto",
-                    label: str = "", output: OutputSelector = None, amp: bool = False) -> HeatmapResult:
+                    label: str = "", output: OutputSelector = None, amp: bool = False, quantity: str = "error",
+                    per_class: bool = False) -> HeatmapResult:
     """Error rate (%) of ``model`` under Fourier-basis perturbations of ℓ2 norm ``eps`` per channel.
 
     Args:
@@ -222,9 +245,20 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         window: only frequencies with max(|f_u|, |f_v|) ≤ ``window`` (e.g. 31 → the 63 × 63 ImageNet window).
         distributed: "auto" shards frequencies over the ``torchrun`` processes (or an initialised process
             group); False never does. Every rank returns the full map.
+        quantity: what each cell measures, averaged over images: ``"error"`` (%), ``"loss"`` (cross-entropy,
+            nats), ``"logit_change"`` (‖f(x+δ) − f(x)‖₂) or ``"feature_change:<layer>"`` (relative ‖Δφ‖₂ of the
+            output of module ``<layer>``); see :mod:`freqlens.probes.heatmap_quantities`.
+        per_class: also keep the map per true class (``result.per_class``, (K, H, W)).
 
     Returns:
-        :class:`HeatmapResult` with ``error`` (H, W), centred layout, in percent.
+        :class:`HeatmapResult` with ``error`` (H, W), centred layout, in percent (or the mean ``quantity``).
+
+    Raises:
+        InputError: bad images, labels, eps, window or quantity. CheckpointError: a checkpoint of another
+            configuration.
+
+    Source:
+        Yin et al. 2019, "A Fourier perspective on model robustness", Sec. 3 (Fourier heat map).
 
     Example::
 
@@ -240,6 +274,7 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
     check_images(x, y, bounds)
     if window is not None:
         window = check_integer(window, "window", minimum=0)
+    q = parse_quantity(quantity, model)
     dev = model_device(model)
     n, c, h, w = x.shape
     x_dev = x.to(dev, dtype=torch.float32)
@@ -258,25 +293,39 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
             "bounds": None if bounds is None else [float(bounds[0]), float(bounds[1])], "shape": [n, c, h, w],
             "window": None if window is None else int(window), "images": _sha(x), "labels": _sha(y),
             "model": _model_sha(model), "basis": BASIS_NAME, "rank": rank, "world_size": world,
-            "output": _output_tag(output)}
-    counts = torch.zeros(m, dtype=torch.long)
-    done = torch.zeros(m, dtype=torch.bool)
-    ckpt_path = _shard_path(Path(checkpoint), rank, world) if checkpoint is not None else None
-    if ckpt_path is not None:
-        loaded = _load_checkpoint(ckpt_path, meta, m)
-        if loaded is not None:
-            counts, done = loaded
-
+            "output": _output_tag(output), "quantity": q.name, "per_class": bool(per_class)}
     nb = min(n, int(max_batch))
     mb = max(1, int(max_batch) // nb)
     lo, hi = (bounds if bounds is not None else (None, None))
+    capture = FeatureCapture(model, q.layer) if q.layer is not None else None
+    try:
+        with eval_mode(model), torch.inference_mode():
+            _check_model_input(model, x_dev[: min(n, 8)], y_dev, normalize, output, amp)
+            clean_logits, clean_feats = [], []
+            for i0 in range(0, n, max_batch):
+                clean_logits.append(forward_logits(model, x_dev[i0:i0 + max_batch], normalize, output=output, amp=amp))
+                if capture is not None:
+                    clean_feats.append(capture.value)
+            clean_logits = torch.cat(clean_logits)
+            clean_feats = torch.cat(clean_feats) if capture is not None else None
+    except BaseException:
+        if capture is not None:
+            capture.remove()
+        raise
+    groups = int(clean_logits.shape[1]) if per_class else 1
+    meta["groups"] = groups
+    counts = torch.zeros(m, groups, dtype=torch.float64)
+    done = torch.zeros(m, dtype=torch.bool)
+    ckpt_path = _shard_path(Path(checkpoint), rank, world) if checkpoint is not None else None
+    if ckpt_path is not None:
+        loaded = _load_checkpoint(ckpt_path, meta, (m, groups))
+        if loaded is not None:
+            counts, done = loaded
+
     todo = mine[~done[mine]]
+    clean_wrong = int((clean_logits.argmax(1) != y_dev).sum())
+    clean_value = float(per_image_values(q, clean_logits[None], y_dev, clean_logits, clean_feats, clean_feats).mean())
     with eval_mode(model), torch.inference_mode():
-        _check_model_input(model, x_dev[: min(n, 8)], y_dev, normalize, output, amp)
-        clean_wrong = 0
-        for i0 in range(0, n, max_batch):
-            pred = forward_logits(model, x_dev[i0:i0 + max_batch], normalize, output=output, amp=amp).argmax(1)
-            clean_wrong += int((pred != y_dev[i0:i0 + max_batch]).sum())
         last_save = time.monotonic()
         bar = tqdm(total=int(todo.numel()), desc="fourier heat map", unit="freq", disable=not progress or rank != 0,
                    leave=False)
@@ -291,15 +340,21 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
                 idx = todo[k0:k0 + mb]
                 basis = _to_device(fourier_basis(h, w, positions[idx]) * float(eps), dev)      # (mb, H, W)
                 signs = _to_device(torch.stack([basis_signs(seed, int(k), n, c) for k in idx]).float(), dev)  # (mb, N, C)
-                wrong = torch.zeros(idx.numel(), dtype=torch.long, device=dev)
+                wrong = torch.zeros(idx.numel(), groups, dtype=torch.float64, device=dev)
                 for i0 in range(0, n, nb):
                     xb = x_dev[i0:i0 + nb]
                     pert = xb[None] + signs[:, i0:i0 + nb, :, None, None] * basis[:, None, None]
                     if lo is not None:
                         pert = pert.clamp_(lo, hi)
                     logits = forward_logits(model, pert.view(-1, c, h, w), normalize, output=output, amp=amp)
-                    miss = logits.argmax(1).view(idx.numel(), -1) != y_dev[i0:i0 + nb][None]
-                    wrong += miss.sum(1)
+                    yb = y_dev[i0:i0 + nb]
+                    vals = per_image_values(q, logits.view(idx.numel(), xb.shape[0], -1), yb, clean_logits[i0:i0 + nb],
+                                            capture.value if capture is not None else None,
+                                            clean_feats[i0:i0 + nb] if capture is not None else None)
+                    if groups == 1:
+                        wrong[:, 0] += vals.sum(1)
+                    else:
+                        wrong.index_add_(1, yb, vals)
                 counts_dev[todo_dev[k0:k0 + mb]] = wrong
                 done[idx] = True
                 bar.update(int(idx.numel()))
@@ -314,6 +369,8 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
             raise
         finally:
             bar.close()
+            if capture is not None:
+                capture.remove()
         counts = counts_dev.cpu()
     if ckpt_path is not None:
         _save_checkpoint(ckpt_path, meta, counts, done)
@@ -322,7 +379,7 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         import torch.distributed as dist
 
         comm_dev = dev if dev.type == "cuda" else torch.device("cpu")
-        own = torch.zeros(m, dtype=torch.long)
+        own = torch.zeros(m, groups, dtype=torch.float64)
         own[mine] = counts[mine]
         total = own.to(comm_dev)
         dist.all_reduce(total, op=dist.ReduceOp.SUM)
@@ -331,12 +388,21 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
             dist.barrier()
             dist.destroy_process_group()
 
+    grid = position_grid(h, w)
     per_pair = torch.full((m,), float("nan"), dtype=torch.float64)
-    per_pair[wanted] = counts[wanted].double() * 100.0 / n
-    full = per_pair[position_grid(h, w)]              # each pair written to both of its cells
+    per_pair[wanted] = counts[wanted].sum(1) / n
+    full = per_pair[grid]              # each pair written to both of its cells
+    class_maps = None
+    if per_class:
+        sizes = torch.bincount(y.cpu(), minlength=groups)[:groups].double()
+        pc = torch.full((m, groups), float("nan"), dtype=torch.float64)
+        pc[wanted] = counts[wanted] / sizes.clamp_min(1)
+        pc[:, sizes == 0] = float("nan")
+        class_maps = pc[grid].permute(2, 0, 1).numpy()
     return HeatmapResult(error=full.numpy(), eps=float(eps), n_images=n, clean_error=100.0 * clean_wrong / n,
                          bounds=None if bounds is None else [float(bounds[0]), float(bounds[1])], seed=int(seed),
-                         window=None if window is None else int(window), label=label)
+                         window=None if window is None else int(window), label=label, quantity=q.name,
+                         clean_value=clean_value, per_class=class_maps)
 
 
 __all__ = ["HeatmapResult", "fourier_heatmap", "basis_signs"]
