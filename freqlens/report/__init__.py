@@ -94,7 +94,7 @@ def _run_section(section: _sections.Section, ctx: _sections.SectionContext) -> d
     input errors are the user's; any other exception marks it failed with a one-line reason.
     """
     start = time.perf_counter()
-    entry = {"name": section.name, "title": section.title}
+    entry = {"name": section.name, "title": section.title, "caption": section.caption}
     try:
         res = _saved(ctx.probe_path(section.name), section.result, lambda: section.run(ctx))
         reading, numbers = section.reading(res, ctx)

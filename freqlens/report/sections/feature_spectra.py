@@ -31,6 +31,7 @@ def _reading(res, ctx: SectionContext) -> tuple[str, dict]:
 SECTION = Section(
     name="feature_spectra",
     title="Feature-map spectra by depth",
+    caption="One point per layer: points below zero mean the layer's maps carry less high-frequency amplitude than DC; a drop marks a low-pass layer.",
     run=_run,
     result="FeatureSpectra",
     figure=lambda res: res.plot()[0],
