@@ -13,8 +13,14 @@ import argparse
 import csv
 import io
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
-                                       output_selector, prepare_out_dir)
+from freqlens.commands._common import (
+    add_common_arguments,
+    add_model_arguments,
+    load_eval_data,
+    load_user_model,
+    output_selector,
+    prepare_out_dir,
+)
 from freqlens.results import atomic_write_bytes
 
 

@@ -120,4 +120,4 @@ def relative_high_frequency(log_amplitude: torch.Tensor) -> float:
     return float(log_amplitude[-1] - log_amplitude[0])
 
 
-__all__ = ["tokens_to_grid", "mean_amplitude_sum", "log_amplitude_profile", "relative_high_frequency"]
+__all__ = ["log_amplitude_profile", "mean_amplitude_sum", "relative_high_frequency", "tokens_to_grid"]

@@ -2,7 +2,7 @@
 (:mod:`freqlens.loggers.protocol`) and adapters for TensorBoard and MLflow (optional extras)."""
 from freqlens.loggers.protocol import Logger, MemoryLogger, log_result
 
-__all__ = ["Logger", "MemoryLogger", "log_result", "TensorBoardLogger", "MLflowLogger"]
+__all__ = ["Logger", "MLflowLogger", "MemoryLogger", "TensorBoardLogger", "log_result"]
 
 
 def __getattr__(name: str):

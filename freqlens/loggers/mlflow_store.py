@@ -72,8 +72,9 @@ class MLflowLogger:
 
     def log_scalars(self, values: dict[str, float], step: int) -> None:
         """Each value as metric ``mlflow_key(key)`` at ``step``."""
-        from mlflow.entities import Metric
         import time
+
+        from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
         metrics = [Metric(mlflow_key(k), float(v), now, int(step)) for k, v in values.items()]
@@ -104,7 +105,7 @@ class MLflowLogger:
             self.client.set_terminated(self.run_id)
             self._closed = True
 
-    def __enter__(self) -> "MLflowLogger":
+    def __enter__(self) -> MLflowLogger:
         return self
 
     def __exit__(self, *exc) -> None:

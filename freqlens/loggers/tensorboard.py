@@ -54,7 +54,7 @@ class TensorBoardLogger:
     def close(self) -> None:
         self.writer.close()
 
-    def __enter__(self) -> "TensorBoardLogger":
+    def __enter__(self) -> TensorBoardLogger:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -8,8 +8,8 @@ tuple (``nn.MultiheadAttention``) contributes its first tensor.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 from torch import nn
@@ -17,9 +17,20 @@ from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
-from freqlens.fourier.feature_spectrum import (log_amplitude_profile, mean_amplitude_sum, relative_high_frequency,
-                                               tokens_to_grid)
-from freqlens.inference import NormalizeArg, OutputSelector, as_normalize, autocast, gather, select_output
+from freqlens.fourier.feature_spectrum import (
+    log_amplitude_profile,
+    mean_amplitude_sum,
+    relative_high_frequency,
+    tokens_to_grid,
+)
+from freqlens.inference import (
+    NormalizeArg,
+    OutputSelector,
+    as_normalize,
+    autocast,
+    gather,
+    select_output,
+)
 from freqlens.results import Result
 from freqlens.validation import check_integer, check_rank
 
@@ -184,4 +195,4 @@ def feature_spectra(model: nn.Module, images, layers: Sequence[str] | None = Non
                           shapes=shapes, n_images=int(n), label=label)
 
 
-__all__ = ["FeatureSpectra", "feature_spectra", "default_layers"]
+__all__ = ["FeatureSpectra", "default_layers", "feature_spectra"]

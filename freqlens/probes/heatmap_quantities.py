@@ -10,8 +10,8 @@ over images (per class too, with ``per_class=True``). Yin et al.'s code draws er
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn
@@ -135,4 +135,4 @@ def per_image_values(q: Quantity, logits: torch.Tensor, labels: torch.Tensor, cl
 
 QuantityFn = Callable[..., torch.Tensor]
 
-__all__ = ["Quantity", "parse_quantity", "per_image_values", "FeatureCapture", "UNITS"]
+__all__ = ["UNITS", "FeatureCapture", "Quantity", "parse_quantity", "per_image_values"]

@@ -32,7 +32,8 @@ def test_spectra_command_writes_result_csv_and_figure(tmp_path, capsys):
     assert code == 0
     res = load(out / "feature_spectra.json")
     assert res.layers == ["0", "1"] and res.shapes["1"] == [4, 4, 4]
-    rows = list(csv.DictReader(open(out / "feature_spectra.csv")))
+    with open(out / "feature_spectra.csv") as fh:
+        rows = list(csv.DictReader(fh))
     assert len(rows) == len(res.frequency["0"]) + len(res.frequency["1"])
     assert (out / "feature_spectra.png").stat().st_size > 1000
     assert "Δ log amplitude" in capsys.readouterr().out

@@ -7,8 +7,11 @@ import torch
 from torch import nn
 
 from freqlens.errors import InputError
-from freqlens.fourier.feature_spectrum import log_amplitude_profile, mean_amplitude_sum, tokens_to_grid
-from freqlens.fourier.spectrum import radial_profile
+from freqlens.fourier.feature_spectrum import (
+    log_amplitude_profile,
+    mean_amplitude_sum,
+    tokens_to_grid,
+)
 from freqlens.probes.feature_spectra import FeatureSpectra, feature_spectra
 
 
@@ -74,7 +77,7 @@ def test_attention_and_norm_modules_by_name_and_result_round_trip(tmp_path):
     res.save(tmp_path / "fs.json")
     back = FeatureSpectra.load(tmp_path / "fs.json")
     assert back.high_frequency_amplitude == pytest.approx(res.high_frequency_amplitude)
-    fig, ax = res.plot()
+    _fig, ax = res.plot()
     assert len(ax.lines) >= 1
 
 

@@ -93,7 +93,7 @@ def test_bad_quantities_are_one_line_errors(quantity, match):
 def test_loss_map_plots_on_its_own_scale_and_round_trips(tmp_path):
     x, y = _data(4)
     res = fourier_heatmap(_Linear(), x, y, eps=0.5, bounds=None, quantity="loss", per_class=True, progress=False)
-    fig, ax = res.plot()
+    _fig, ax = res.plot()
     lo, hi = ax.images[0].get_clim()
     assert (lo, hi) == pytest.approx((np.nanmin(res.values), np.nanmax(res.values)))
     res.save(tmp_path / "hm.json")
