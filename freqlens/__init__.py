@@ -42,6 +42,7 @@ _MODULE_NAMES: dict[str, list[str]] = {
     # probes of a trained model
     "freqlens.probes.heatmap": ["fourier_heatmap", "HeatmapResult"],
     "freqlens.probes.feature_spectra": ["feature_spectra", "FeatureSpectra"],
+    "freqlens.report.compare": ["compare", "ComparisonResult"],
     "freqlens.probes.heatmap_quantities": ["parse_quantity", "per_image_values"],
     "freqlens.probes.filtering": ["filtered_accuracy", "filter_images", "FilteredAccuracy"],
     "freqlens.probes.hfc": ["lfc_hfc_accuracy", "HFCAccuracy", "hfc_examples", "HFCExamples"],

@@ -77,6 +77,7 @@ _REGISTRY: dict[str, type] = {}
 RESULT_MODULES: dict[str, str] = {
     "AttackResult": "freqlens.attacks.result",
     "BandNoiseResult": "freqlens.probes.noise",
+    "ComparisonResult": "freqlens.report.compare",
     "CorruptionRows": "freqlens.report.sections.corruptions",
     "DefenseEvaluation": "freqlens.probes.defense",
     "FeatureSpectra": "freqlens.probes.feature_spectra",
