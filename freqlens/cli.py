@@ -16,8 +16,24 @@ import sys
 from freqlens.errors import FreqlensError
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` shows every option's default, unless its help text already says it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text.lower() or action.default in (None, False) and not isinstance(action, argparse._StoreAction):
+            return text
+        if action.default is None:
+            return text + " (default: none)"
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
-    """Usage errors in one line, like every other freqlens error (exit status 2)."""
+    """Usage errors in one line, like every other freqlens error (exit status 2); help shows defaults."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         self.exit(2, f"freqlens: error: {self.prog}: {message} (see {self.prog} --help)\n")
@@ -31,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     from freqlens import __version__
 
     parser.add_argument("--version", action="version", version=f"freqlens {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):
@@ -46,7 +62,26 @@ def _holds_files(folder: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``freqlens`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    """Run the ``freqlens`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status.
+
+    Notices (conversions, assumptions such as an untrained model) are printed as ``freqlens: note:`` lines after
+    a successful run; a failed run's stderr is its one error line."""
+    import warnings
+
+    from freqlens.notices import FreqlensNotice, one_line_notices
+
+    notes: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", FreqlensNotice)
+        one_line_notices(notes)
+        code = _main(argv)
+    if code != 2:
+        for line in dict.fromkeys(notes):
+            print(line, file=sys.stderr)
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = getattr(args, "out", None)

@@ -26,10 +26,26 @@ def model_dtype(model: nn.Module) -> torch.dtype:
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``None``/"auto" → CUDA when available, else CPU; anything else is passed to ``torch.device``."""
+    """``None``/"auto" → CUDA when available, else CPU; anything else is passed to ``torch.device``, and a device
+    this machine lacks (``cuda`` without CUDA, ``cuda:3`` with one GPU) is a one-line :class:`ConfigError`."""
+    from freqlens.errors import ConfigError
+
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ConfigError(f"unknown device {device!r}; expected cpu, cuda, cuda:N or mps") from exc
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"device {device!r} was asked for but CUDA is not available on this machine; "
+                              "use --device cpu (device='cpu')")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ConfigError(f"device {device!r} does not exist: this machine has {torch.cuda.device_count()} "
+                              "CUDA device(s)")
+    if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ConfigError(f"device {device!r} was asked for but MPS is not available; use --device cpu")
+    return dev
 
 
 @contextlib.contextmanager

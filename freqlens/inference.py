@@ -21,6 +21,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator, Sequence, Union
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
@@ -147,7 +148,8 @@ def as_normalize(normalize: NormalizeArg) -> Callable[[torch.Tensor], torch.Tens
 
     Args:
         normalize: None, a callable images → images, or a pair (mean, std) of per-channel sequences (or
-            scalars) in image units.
+            scalars) in image units; ``False``/``"none"`` is none too (and, in :func:`forward`, turns off the
+            default taken from a timm model's ``pretrained_cfg``).
 
     Returns:
         None or a callable taking (N, C, H, W) images.
@@ -162,6 +164,8 @@ def as_normalize(normalize: NormalizeArg) -> Callable[[torch.Tensor], torch.Tens
         >>> f(torch.ones(1, 1, 2, 2)).flatten().tolist()
         [1.0, 1.0, 1.0, 1.0]
     """
+    if normalize is False or (isinstance(normalize, str) and normalize.lower() == "none"):
+        return None  # explicitly none: also turns off a timm model's pretrained_cfg default
     if normalize is None or (callable(normalize) and not isinstance(normalize, (tuple, list))):
         return normalize
     if isinstance(normalize, (tuple, list)) and len(normalize) == 2:
@@ -276,7 +280,15 @@ def forward(model: nn.Module | Callable, images: torch.Tensor, *, output: Output
         x = images.to(dev, dt if dt is not None and images.is_floating_point() else images.dtype)
     else:
         dev, x = images.device, images
-    norm = as_normalize(normalize)
+    if normalize is None and isinstance(model, nn.Module):
+        from freqlens.normalization import resolve_normalize
+
+        norm = resolve_normalize(None, model)  # a timm model's pretrained_cfg mean/std, with a notice
+    else:
+        norm = as_normalize(normalize)
+    if isinstance(norm, MeanStd) and x.ndim >= 2 and len(norm.mean) not in (1, x.shape[1]):
+        raise InputError(f"normalize has {len(norm.mean)} channel values (mean/std) but the images have "
+                         f"{x.shape[1]} channels; pass one mean and one std per channel")
     with autocast(dev, amp):
         try:
             raw = model(norm(x) if norm is not None else x)
@@ -400,7 +412,7 @@ def batches(data, batch_size: int | None = None, labels=None) -> Iterator[tuple[
         for start in range(0, data.shape[0], bs):
             yield data[start:start + bs], (labels[start:start + bs] if labels is not None else None)
         return
-    if isinstance(data, Dataset) and not isinstance(data, torch.utils.data.IterableDataset):
+    if isinstance(data, Dataset):  # map-style or iterable: batched (and collated) by a DataLoader
         data = DataLoader(data, batch_size=bs, shuffle=False)
     if isinstance(data, (DataLoader, Iterator)) or (hasattr(data, "__iter__") and not isinstance(data, (str, bytes))):
         for batch in data:
@@ -409,11 +421,15 @@ def batches(data, batch_size: int | None = None, labels=None) -> Iterator[tuple[
             elif isinstance(batch, (tuple, list)) and batch and isinstance(batch[0], torch.Tensor):
                 y = batch[1] if len(batch) > 1 else None
                 yield batch[0], (torch.as_tensor(y) if y is not None else None)
-            elif isinstance(batch, Mapping) and isinstance(batch.get("images", batch.get("pixel_values")),
-                                                           torch.Tensor):
-                x = batch.get("images", batch.get("pixel_values"))
-                y = batch.get("labels", batch.get("label"))
-                yield x, (torch.as_tensor(y) if y is not None else None)
+            elif isinstance(batch, Mapping):
+                from freqlens.data.inputs import IMAGE_KEYS, LABEL_KEYS
+
+                xk = next((k for k in IMAGE_KEYS if isinstance(batch.get(k), torch.Tensor)), None)
+                if xk is None:
+                    raise InputError(f"a batch is a dict with keys {sorted(batch)}; expected the images under one "
+                                     f"of {', '.join(IMAGE_KEYS[:4])}")
+                y = next((batch[k] for k in LABEL_KEYS if k in batch), None)
+                yield batch[xk], (torch.as_tensor(y) if y is not None else None)
             else:
                 raise InputError(f"each batch must be images or (images, labels), got {type(batch).__name__}")
         return
@@ -571,9 +587,14 @@ def gather(data, labels=None, limit: int | None = None) -> tuple[torch.Tensor, t
         >>> y.tolist()
         [0, 1, 0]
     """
+    from freqlens.data.inputs import coerce_image_tensor
     from freqlens.validation import as_tensor
 
-    if isinstance(data, torch.Tensor) or labels is not None or not hasattr(data, "__iter__"):
+    if labels is None and isinstance(data, (tuple, list)) and len(data) == 2 and all(
+            isinstance(t, (torch.Tensor, np.ndarray)) for t in data):  # (images, labels) as one pair
+        data, labels = data
+    if isinstance(data, torch.Tensor) or labels is not None or not (hasattr(data, "__iter__")
+                                                                     or isinstance(data, Dataset)):
         if not isinstance(data, torch.Tensor) and not hasattr(data, "__array__") and not isinstance(data, Sequence):
             raise InputError(f"expected image tensors, a Dataset or a DataLoader, got {type(data).__name__}")
         if labels is None:
@@ -595,7 +616,7 @@ def gather(data, labels=None, limit: int | None = None) -> tuple[torch.Tensor, t
         x, y = torch.cat(xs), torch.cat(ys)
     if limit is not None:
         x, y = x[:limit], y[:limit]
-    return x, y
+    return coerce_image_tensor(x), y  # uint8 → [0, 1] with a notice; channels-last refused with the fix
 
 
 class ClassifierView(nn.Module):

@@ -166,8 +166,11 @@ class Result:
             out[f.name] = _to_jsonable(v)
         return out
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the result to ``path`` (JSON) and its arrays to ``path`` with suffix ``.npz``. Returns the JSON path."""
+    def save(self, path: str | os.PathLike, fingerprint: dict | None = None) -> Path:
+        """Write the result to ``path`` (JSON) and its arrays to ``path`` with suffix ``.npz``. Returns the JSON path.
+
+        ``fingerprint`` (:func:`freqlens.fingerprint.fingerprint`) records what produced the result, so a rerun
+        reuses it only when it matches (:func:`freqlens.fingerprint.load_if_fresh`)."""
         path = Path(path)
         scalars, arrays = {}, {}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
@@ -179,6 +182,8 @@ class Result:
             else:
                 scalars[f.name] = v
         payload = {"type": type(self).__name__, "fields": scalars, "arrays": sorted(arrays)}
+        if fingerprint is not None:
+            payload["fingerprint"] = fingerprint
         if arrays:
             import io
 

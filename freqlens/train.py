@@ -46,6 +46,7 @@ class TrainState:
     resumed: bool = False
     losses: list[float] = field(default_factory=list)
     stop_training: bool = False  # a callback sets it to end training after the current epoch
+    loss_name: str = ""  # "mse", "cross_entropy" or "custom": trackers pick their output transform from it
 
 
 class Callback:
@@ -258,10 +259,17 @@ def _make_batches(data, batch_size, shuffle, device):
     raise InputError(f"data must be (inputs, targets) tensors, a Dataset or a DataLoader, got {type(data).__name__}")
 
 
-def _fingerprint(model: nn.Module, batches, batch_size, seed) -> str:
+def _fingerprint(model: nn.Module, batches, batch_size, seed, loss=None, lr=None) -> str:
+    """What a resumed run must share with the checkpoint: architecture, data (bit-exact for tensors), batch size,
+    seed, loss, learning rate and the freqlens version (:mod:`freqlens.fingerprint`)."""
+    from freqlens import __version__
+    from freqlens.fingerprint import tensor_digest, value_digest
+
     shapes = ",".join(f"{k}:{tuple(v.shape)}" for k, v in model.state_dict().items())
     n = getattr(batches, "n", len(batches))
-    return f"{type(model).__name__}|{shapes}|n={n}|bs={batch_size}|seed={seed}"
+    data = f"{tensor_digest(batches.x)}+{tensor_digest(batches.y)}" if hasattr(batches, "x") else "loader"
+    return (f"{type(model).__name__}|{shapes}|n={n}|data={data}|bs={batch_size}|seed={seed}|"
+            f"loss={value_digest(loss)}|lr={lr}|freqlens={__version__}")
 
 
 def save_checkpoint(path: str | os.PathLike, payload: dict) -> None:
@@ -347,8 +355,9 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
     else:
         opt = optimizer(model.parameters())
     sched = scheduler(opt) if scheduler is not None else None
-    state = TrainState(model=model, optimizer=opt, device=dev, epochs=int(epochs))
-    fingerprint = _fingerprint(model, batches, batch_size, seed)
+    state = TrainState(model=model, optimizer=opt, device=dev, epochs=int(epochs),
+                       loss_name="custom" if callable(loss) else ("cross_entropy" if loss == "ce" else str(loss)))
+    fingerprint = _fingerprint(model, batches, batch_size, seed, loss, lr if optimizer is None else None)
 
     if resume and checkpoint is not None and Path(checkpoint).exists():
         ck = load_checkpoint(checkpoint, map_location=dev)

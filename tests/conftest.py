@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 matplotlib.use("Agg")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests import helpers such as models_zoo
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 

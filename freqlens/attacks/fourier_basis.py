@@ -28,9 +28,10 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
                          max_batch: int = 4096, progress: bool = True, label: str = "") -> AttackResult:
     """Query-only attack: per image, try ``x + eps · s ⊙ U_{p,q}`` over the distinct Fourier bases
     ordered by increasing ρ = max(|f_u|, |f_v|) (ties in row-major order), each with ``sign_patterns`` per-channel
-    sign vectors (all +1, all −1, then random ones), and stop at the first misclassification. Every candidate is
-    evaluated for every still-correct image in batches, so the query count of an image is the index of its first
-    fooling candidate + 1. ``eps`` is the ℓ2 norm per channel; perturbed images are clipped to ``bounds``.
+    sign vectors (all +1, all −1, then random ones), and stop at the first misclassification. Candidates are
+    evaluated in batches on the images that still need them (not yet fooled, or not yet fooled within the low- or
+    high-frequency list the candidate belongs to), so the query count of an image is the index of its first
+    fooling candidate + 1, exactly as if every candidate were tried on every image. ``eps`` is the ℓ2 norm per channel; perturbed images are clipped to ``bounds``.
 
     Args:
         model: any ``nn.Module`` classifier returning logits (N, classes).
@@ -49,7 +50,9 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
         the queries to the first success (−1: not fooled or not attacked); ``basis_radius`` (N,) the ρ of the
         fooling basis (−1 likewise); ``success_rate`` the fooled fraction of the originally correct images;
         ``stats``: ``median_queries`` (over fooled images), ``success_low`` / ``success_high`` (only candidates
-        with ρ ≤ low / ρ ≥ high allowed), ``n_correct``.
+        with ρ ≤ low / ρ ≥ high allowed), ``n_correct``, ``low_minus_high`` (mean over the originally correct
+        images of fooled-by-a-low-basis − fooled-by-a-high-basis, paired; 0 without such images) and its standard
+        error ``low_minus_high_se`` (1, i.e. uninformative, with fewer than 2 such images).
 
     Raises:
         InputError: eps ≤ 0, sign_patterns < 1, bad images/labels.
@@ -101,25 +104,38 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
         bar = tqdm(total=int(order.numel()), desc="Fourier-basis attack", unit="freq", disable=not progress, leave=False)
         for b0 in range(0, int(order.numel()), per):
             idx = order[b0:b0 + per]
+            qidx = b0 * sign_patterns + torch.arange(idx.numel() * sign_patterns)
+            r = cand_rho[qidx]
+            # an image still needs these candidates only if it is not yet fooled in a list they belong to: the
+            # candidates come in increasing ρ, so an earlier success is always the first one (the same result as
+            # evaluating every candidate on every image, with far fewer forward passes)
+            active = first < 0
+            if bool((r <= low).any()):
+                active |= ~fooled_low
+            if bool((r >= high).any()):
+                active |= ~fooled_high
+            act = torch.nonzero(active).flatten()
+            if act.numel() == 0:
+                bar.update(int(idx.numel()))
+                continue
             basis = fourier_basis(h, w, pos[idx], device=dev) * float(eps)                # (b, H, W)
             pert = pats[None, :, :, None, None] * basis[:, None, None]                      # (b, P, C, H, W)
             pert = pert.reshape(-1, c, h, w)                                                # (b·P, C, H, W)
-            for i0 in range(0, nc, max(1, max_batch // pert.shape[0])):
-                xb = xc[i0:i0 + max(1, max_batch // pert.shape[0])]
-                cand = xb[None] + pert[:, None]                                             # (b·P, n, C, H, W)
+            step = max(1, max_batch // pert.shape[0])
+            for i0 in range(0, int(act.numel()), step):
+                sel = act[i0:i0 + step]
+                sel_dev = sel.to(dev)
+                cand = xc[sel_dev][None] + pert[:, None]                                    # (b·P, n, C, H, W)
                 if bounds is not None:
                     cand = cand.clamp_(*bounds)
                 pred = forward_logits(model, cand.reshape(-1, c, h, w), normalize).argmax(1).view(pert.shape[0], -1)
-                wrong = (pred != yc[i0:i0 + xb.shape[0]][None]).cpu()                       # (b·P, n)
-                qidx = b0 * sign_patterns + torch.arange(pert.shape[0])
-                r = cand_rho[qidx]
-                sl = slice(i0, i0 + xb.shape[0])
-                fooled_low[sl] |= (wrong & (r <= low)[:, None]).any(0)
-                fooled_high[sl] |= (wrong & (r >= high)[:, None]).any(0)
+                wrong = (pred != yc[sel_dev][None]).cpu()                                   # (b·P, n)
+                fooled_low[sel] |= (wrong & (r <= low)[:, None]).any(0)
+                fooled_high[sel] |= (wrong & (r >= high)[:, None]).any(0)
                 hit = wrong.any(0)
                 firsts = torch.where(hit, wrong.float().argmax(0) + qidx[0], torch.full_like(hit, -1, dtype=torch.long))
-                cur = first[sl]
-                first[sl] = torch.where((cur < 0) & hit, firsts, cur)
+                cur = first[sel]
+                first[sel] = torch.where((cur < 0) & hit, firsts, cur)
             bar.update(int(idx.numel()))
         bar.close()
         # the first fooling candidate of each fooled image, rebuilt: basis order[q // P], sign pattern q % P
@@ -147,8 +163,14 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
     success[correct.cpu()] = fooled
     params = {"eps": float(eps), "low": int(low), "high": int(high), "sign_patterns": int(sign_patterns),
               "window": window, "bounds": None if bounds is None else [float(b) for b in bounds], "seed": int(seed)}
+    # paired per-image comparison of the two candidate lists: mean of (fooled by a low-frequency basis) − (fooled
+    # by a high-frequency basis) over the originally correct images, and its standard error
+    diff = fooled_low.double() - fooled_high.double()
+    # fewer than 2 images: s.e. 1, the largest the difference of two 0/1 rates can need (no confidence at all)
+    se = float(diff.std(unbiased=True) / nc ** 0.5) if nc > 1 else 1.0
     stats = {"median_queries": med, "success_low": float(fooled_low.sum()) / denom,
-             "success_high": float(fooled_high.sum()) / denom, "n_correct": nc}
+             "success_high": float(fooled_high.sum()) / denom, "n_correct": nc,
+             "low_minus_high": float(diff.mean()) if nc else 0.0, "low_minus_high_se": se}
     res = make_result("fourier_basis", images, labels, adv, success=success, clean_pred=clean_pred,
                       adv_pred=adv_pred, params=params, queries=all_queries, basis_radius=all_radius)
     res.stats, res.label = stats, label

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
-                                       output_selector,
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, data_from_args, model_from_args,
+                                       normalize_from_args, output_selector,
                                        prepare_out_dir)
 from freqlens.errors import InputError
 from freqlens.results import atomic_write_json
@@ -42,11 +42,13 @@ def _defend(args: argparse.Namespace) -> int:
     check_integer(args.cw_steps, "--cw-steps")
     device = resolve_device(args.device)
     out = prepare_out_dir(args.out)
-    model = load_user_model(args.model, args.weights, device).eval()
+    from freqlens.models.wrappers import with_input_transform
+
+    model = with_input_transform(model_from_args(args, device), normalize_from_args(args)).eval()
     defended = PostAveraged(model, args.radius, n_directions=args.directions, mode=args.mode, seed=args.seed + 1,
                             radius_space=args.radius_space, input_std=_floats(args.input_std, "--input-std"),
                             max_batch=args.max_batch, output=output_selector(args), amp=args.amp)
-    x, y = load_eval_data(args.data, args.data_root, args.limit, args.seed)
+    x, y = data_from_args(args, model=model)
     progress = not args.no_progress
     evaluations = {}
     if args.eval in ("paper", "both"):
@@ -93,25 +95,25 @@ def register(sub) -> None:
     p = sub.add_parser("defend", help="post-averaging defense of your model: paper-style and adaptive evaluation")
     add_model_arguments(p)
     p.add_argument("--radius", type=float, required=True,
-                   help="averaging radius r (default space: the model's normalised input, as in the paper; r = 6 on CIFAR-10)")
+                   help="averaging radius r")
     p.add_argument("--radius-space", choices=("normalized", "input"), default="normalized",
                    help="normalized: r in (x − mean)/std units (std read from a leading freqlens Normalize or --input-std); "
                         "input: r in the units of the input tensor (e.g. [0, 1] pixels)")
     p.add_argument("--input-std", default=None, help="per-channel std of the model's normalisation, e.g. 0.247,0.243,0.261")
-    p.add_argument("--directions", type=int, default=15, help="K random directions per image (default 15: 91 passes)")
-    p.add_argument("--mode", choices=("random", "approx"), default="random", help="direction sampling (default random)")
+    p.add_argument("--directions", type=int, default=15, help="K random directions per image")
+    p.add_argument("--mode", choices=("random", "approx"), default="random", help="direction sampling")
     p.add_argument("--eval", choices=("paper", "adaptive", "both"), default="both",
                    help="paper: attacks on the base model, transferred; adaptive: EOT-PGD through the defense")
-    p.add_argument("--eot-steps", type=int, default=20, help="PGD steps of the adaptive attack (default 20)")
-    p.add_argument("--attacker-directions", type=int, default=5, help="directions per EOT step (default 5)")
+    p.add_argument("--eot-steps", type=int, default=20, help="PGD steps of the adaptive attack")
+    p.add_argument("--attacker-directions", type=int, default=5, help="directions per EOT step")
     p.add_argument("--attacks", default="fgsm,pgd,deepfool,cw,pgd-fixed",
                    help="transfer attacks of the paper protocol, comma-separated: fgsm (FGSM sweep), pgd (minimal PGD), "
                         "deepfool (L2), cw (C&W L2), pgd-fixed (fixed-ε control); default all")
     p.add_argument("--cw-steps", type=int, default=1000,
-                   help="C&W iterations per binary-search constant (default 1000, Foolbox's; 5 constants)")
+                   help="C&W iterations per binary-search constant")
     p.add_argument("--square-queries", type=int, default=0,
                    help="adaptive eval: add the score-based Square Attack (L∞ 8/255) on the defended model with this "
-                        "query budget per image (default 0 = off; each query costs 1 + 6K forward passes)")
-    p.add_argument("--max-batch", type=int, default=None, help="samples per forward pass (default 192 on CPU, 8192 on GPU)")
+                        "query budget per image")
+    p.add_argument("--max-batch", type=int, default=None, help="samples per forward pass")
     add_common_arguments(p)
     p.set_defaults(func=_defend)

@@ -18,9 +18,8 @@ import os
 
 import torch
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
-                                       output_selector,
-                                       prepare_out_dir)
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, data_from_args, model_from_args,
+                                       normalize_from_args, output_selector, prepare_out_dir)
 from freqlens.results import atomic_write_bytes
 from freqlens.validation import check_positive
 
@@ -54,18 +53,19 @@ def _run(args: argparse.Namespace) -> int:
         device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
     check_positive(args.eps, "--eps", hint="ℓ2 norm per channel, e.g. 4 for CIFAR-10")
     bounds = None if args.no_clip else (args.bounds[0], args.bounds[1])
+    normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)
-    model = load_user_model(args.model, args.weights, device)
-    x, y = load_eval_data(args.data, args.data_root, args.limit, args.seed)
+    model = model_from_args(args, device)
+    x, y = data_from_args(args, model=model)
     res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
                           checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
-                          label=args.label, output=output_selector(args), amp=args.amp, quantity=args.quantity,
-                          per_class=args.per_class)
+                          label=args.label, normalize=normalize, output=output_selector(args), amp=args.amp,
+                          quantity=args.quantity, per_class=args.per_class)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     res.save(out / "heatmap.json")
     write_csv(res, out / "heatmap.csv")
-    fig, _ = res.plot()
+    fig, _ = res.plot(vmin=args.vmin, vmax=args.vmax)
     save_figure(fig, out / "heatmap.png")
     print(f"heat map of {res.n_images} images, eps {res.eps:g}: clean error {res.clean_error:.1f} %, "
           f"mean {res.quantity} {float(torch.as_tensor(res.error).nanmean()):.4g} -> {out}/heatmap.png")
@@ -78,11 +78,13 @@ def register(sub) -> None:
     add_common_arguments(p)
     p.add_argument("--eps", type=float, default=4.0, help="ℓ2 norm per channel in [0, 1] pixel units (4 CIFAR-10, 15.7 ImageNet)")
     p.add_argument("--bounds", type=float, nargs=2, default=(0.0, 1.0), metavar=("LOW", "HIGH"),
-                   help="input-space bounds to clip perturbed images to (default 0 1)")
+                   help="input-space bounds to clip perturbed images to")
     p.add_argument("--no-clip", action="store_true", help="do not clip perturbed images")
     p.add_argument("--max-batch", type=int, default=4096, help="perturbed images per forward pass (memory bound)")
     p.add_argument("--window", type=int, default=None, help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: ImageNet 63×63)")
     p.add_argument("--label", default="", help="model name for the figure title")
+    p.add_argument("--vmin", type=float, default=None, help="lower end of the colour scale, as an error rate in [0, 1] (the paper: 0.1); default: the map's minimum")
+    p.add_argument("--vmax", type=float, default=None, help="upper end of the colour scale, as an error rate in [0, 1] (the paper: 1); default: the map's maximum")
     p.add_argument("--quantity", default="error",
                    help="error (default), loss, logit_change or feature_change:<layer> (a module name)")
     p.add_argument("--per-class", action="store_true", help="also keep one map per true class (in heatmap.npz)")

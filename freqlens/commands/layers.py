@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import add_common_arguments, add_model_arguments, load_eval_data, load_user_model, \
-    prepare_out_dir
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, data_from_args, model_from_args,
+                                       normalize_from_args, prepare_out_dir)
 from freqlens.results import atomic_write_json
 
 
@@ -13,15 +13,17 @@ def _layers(args: argparse.Namespace) -> int:
     from freqlens.plot.style import save_figure
     from freqlens.probes.layers import kernel_spectra, layer_frequency_response
 
+    device = resolve_device(args.device)
+    normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)
-    model = load_user_model(args.model, args.weights, resolve_device(args.device))
-    x, _ = load_eval_data(args.data, args.data_root, max(args.images, 1), args.seed)
+    model = model_from_args(args, device)
+    x, _ = data_from_args(args, limit=max(args.images, 1), model=model)
     summary = {}
     modes = ("basis", "perturbation") if args.mode == "both" else (args.mode,)
     for mode in modes:
         resp = layer_frequency_response(model, image_size=tuple(x.shape[1:]), images=x if mode == "perturbation" else None,
                                         mode=mode, eps=args.eps, n_images=args.images, progress=not args.no_progress,
-                                        amp=args.amp)
+                                        normalize=normalize, amp=args.amp)
         resp.save(out / f"layer_response_{mode}.json")
         save_figure(resp.plot()[0], out / f"layer_response_{mode}.png")
         summary[mode] = {"band": f"low 0<r≤{args.low:g}, high r>{args.high:g}",
@@ -43,9 +45,9 @@ def register(sub) -> None:
     add_model_arguments(p)
     add_common_arguments(p)
     p.add_argument("--mode", choices=("basis", "perturbation", "both"), default="both",
-                   help="basis images alone, natural image + basis perturbation, or both (default)")
-    p.add_argument("--eps", type=float, default=4.0, help="ℓ2 norm of the basis perturbation per channel (default 4)")
-    p.add_argument("--images", type=int, default=4, help="natural images averaged in perturbation mode (default 4)")
-    p.add_argument("--low", type=float, default=4.0, help="low band: 0 < radius ≤ LOW cycles/image (default 4)")
-    p.add_argument("--high", type=float, default=12.0, help="high band: radius > HIGH cycles/image (default 12)")
+                   help="basis images alone, natural image + basis perturbation, or both")
+    p.add_argument("--eps", type=float, default=4.0, help="ℓ2 norm of the basis perturbation per channel")
+    p.add_argument("--images", type=int, default=4, help="natural images averaged in perturbation mode")
+    p.add_argument("--low", type=float, default=4.0, help="low band: 0 < radius ≤ LOW cycles/image")
+    p.add_argument("--high", type=float, default=12.0, help="high band: radius > HIGH cycles/image")
     p.set_defaults(func=_layers)

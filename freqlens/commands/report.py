@@ -7,27 +7,30 @@ from __future__ import annotations
 
 import argparse
 
-from freqlens.commands._common import (add_common_arguments, add_model_arguments, load_eval_data, load_user_model,
-                                       output_selector, prepare_out_dir)
+from freqlens.commands._common import (add_common_arguments, add_model_arguments, data_from_args, model_from_args,
+                                       normalize_from_args, output_selector, prepare_out_dir)
 
 
 def _run(args: argparse.Namespace) -> int:
     from freqlens.device import resolve_device
     from freqlens.report import report
 
+    device = resolve_device(args.device)
+    normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)
-    model = load_user_model(args.model, args.weights, resolve_device(args.device))
-    images, labels = load_eval_data(args.data, args.data_root, args.limit, args.seed)
+    model = model_from_args(args, device)
+    images, labels = data_from_args(args, model=model)
     from freqlens.report.sections import all_flags
 
     probes = [p.strip().replace("-", "_") for p in args.probes.split(",") if p.strip()]
     options = {f.dest: getattr(args, f.dest) for f in all_flags()}
     result = report(model, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,
                     max_batch=args.max_batch, progress=not args.no_progress, output=output_selector(args),
-                    amp=args.amp, **options)
+                    amp=args.amp, normalize=normalize, **options)
     for s in result.sections:
         status = s.get("reading") or (f"FAILED: {s['failed']}" if s.get("failed") else f"skipped: {s['skipped']}")
-        print(f"{s['title']}: {status}")
+        note = f" ({s['note']})" if s.get("note") else ""
+        print(f"{s['title']}: {status}{note}")
     print(f"-> {result.html_path}")
     return 1 if any(s.get("failed") for s in result.sections) else 0
 

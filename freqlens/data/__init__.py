@@ -35,33 +35,70 @@ DATASETS = ("mnist", "cifar10", "mnist1d", "digits")
 
 
 def load_npz_images(path: str | os.PathLike):
-    """Images and labels from an ``.npz`` with arrays ``images`` (N, C, H, W) in [0, 1] and ``labels`` (N,)."""
+    """Images and labels from an ``.npz`` holding an image array and a label array.
+
+    Keys: images under ``images`` (or image, x, X, pixel_values, inputs, data), labels under ``labels`` (or label,
+    targets, y, Y). Images (N, C, H, W) float in [0, 1]; uint8 (0..255), channels-last (N, H, W, C) and (N, H, W)
+    arrays are converted with a one-line notice. A ``.npy`` (one array, no labels) is refused with the fix.
+
+    Example:
+        >>> import numpy as np, tempfile, warnings
+        >>> p = tempfile.mkdtemp() + "/d.npz"
+        >>> np.savez(p, x=np.zeros((2, 8, 8, 3), np.uint8), y=np.array([0, 1]))
+        >>> with warnings.catch_warnings(record=True):
+        ...     [tuple(t.shape) for t in load_npz_images(p)]
+        [(2, 3, 8, 8), (2,)]
+    """
+    from freqlens.data.inputs import IMAGE_KEYS, LABEL_KEYS, images_from_array
+
     path = Path(path)
     if not path.is_file():
         raise DataError(f"data file {path} does not exist")
+    if path.suffix == ".npy":
+        raise DataError(f"{path} is a .npy (one array, no labels); save images and labels together with "
+                        "np.savez('data.npz', images=images, labels=labels) and pass --data data.npz")
     try:
         with np.load(path, allow_pickle=False) as data:
-            missing = {"images", "labels"} - set(data.files)
-            if missing:
-                raise DataError(f"{path} lacks array(s) {sorted(missing)}; expected 'images' (N, C, H, W) and 'labels' (N,)")
-            images, labels = data["images"], data["labels"]
+            files = list(data.files)
+            ik = next((k for k in IMAGE_KEYS if k in files), None)
+            lk = next((k for k in LABEL_KEYS if k in files), None)
+            if ik is None or lk is None:
+                missing = [k for k, v in (("images", ik), ("labels", lk)) if v is None]
+                raise DataError(f"{path} lacks array(s) {missing} (it holds {files}); expected 'images' (N, C, H, W) "
+                                "and 'labels' (N,): np.savez('data.npz', images=images, labels=labels)")
+            images, labels = data[ik], data[lk]
     except (ValueError, OSError) as exc:
         raise DataError(f"{path} is not a readable .npz file: {exc}") from exc
-    if images.ndim != 4:
-        raise DataError(f"{path}: 'images' has shape {images.shape}; expected (N, C, H, W)")
-    if labels.shape != (images.shape[0],):
-        raise DataError(f"{path}: 'labels' has shape {labels.shape}; expected ({images.shape[0]},)")
-    return torch.as_tensor(images, dtype=torch.float32), torch.as_tensor(labels, dtype=torch.long)
+    x = images_from_array(images, f"{path.name}[{ik!r}]")
+    if labels.ndim == 2 and labels.shape[0] == x.shape[0] and labels.shape[1] > 1:
+        from freqlens.notices import notice
+
+        notice(f"{path.name}[{lk!r}] has shape {labels.shape}: read as one-hot labels (argmax per row)")
+        labels = labels.argmax(1)
+    labels = labels.reshape(-1) if labels.ndim == 2 and labels.shape[1] == 1 else labels
+    if labels.shape != (x.shape[0],):
+        raise DataError(f"{path}: {lk!r} has shape {labels.shape}; expected ({x.shape[0]},) class indices")
+    if labels.dtype.kind not in "iub":
+        raise DataError(f"{path}: {lk!r} has dtype {labels.dtype}; expected integer class indices")
+    return x, torch.as_tensor(labels.astype(np.int64))
 
 
-def load_dataset(name: str, root=None, train_limit: int | None = None, test_limit: int | None = None, seed: int = 0):
-    """``(x_train, y_train, x_test, y_test)`` for a named data set or an ``.npz`` file.
+def load_dataset(name: str, root=None, train_limit: int | None = None, test_limit: int | None = None, seed: int = 0,
+                 img_size: int | None = None, crop_pct: float = 0.875):
+    """``(x_train, y_train, x_test, y_test)`` for a named data set, an ``.npz`` file or an image folder.
 
-    Names: "mnist" and "cifar10" (from the data root), "mnist1d" and "digits" (embedded), or a path to an
-    ``.npz`` with ``images``/``labels`` (returned as the test split, with empty training tensors).
+    Names: "mnist" and "cifar10" (from the data root), "mnist1d" and "digits" (embedded), a path to an
+    ``.npz`` with ``images``/``labels``, or a folder in the ImageFolder layout (``<class>/<image>.png``, read with
+    Pillow, resized and centre-cropped by ``img_size``/``crop_pct`` like timm). Files and folders come back as
+    the test split, with empty training tensors.
     For CIFAR-10 a test request beyond the shared test file's length is refused rather than silently cut.
     """
-    if name.endswith(".npz"):
+    if Path(name).is_dir():
+        from freqlens.data.folder import load_image_folder
+
+        x, y, _ = load_image_folder(name, img_size=img_size, crop_pct=crop_pct, limit=test_limit)
+        return x[:0], y[:0], x, y
+    if name.endswith((".npz", ".npy")):
         x, y = load_npz_images(name)
         if test_limit is not None:
             x, y = x[:test_limit], y[:test_limit]
@@ -79,7 +116,7 @@ def load_dataset(name: str, root=None, train_limit: int | None = None, test_limi
         xtr, ytr, xte, yte = load_digits_images(seed=seed)
         xtr, ytr, xte, yte = xtr[:train_limit], ytr[:train_limit], xte[:test_limit], yte[:test_limit]
     else:
-        raise ConfigError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)} or a path to an .npz")
+        raise ConfigError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}, a path to an .npz or an image folder")
     return xtr, ytr, xte, yte
 
 

@@ -34,7 +34,7 @@ from freqlens.fourier.peaks import find_peaks, relative_error_at
 from freqlens.fourier.smoothing import GaussianSmoother, pairwise_squared_distances
 from freqlens.results import Result
 from freqlens.inference import OutputSelector, predict
-from freqlens.train import PeriodicTracker, TrainState
+from freqlens.train import Callback, PeriodicTracker, TrainState
 from freqlens.validation import as_tensor, check_finite, check_integer, check_labels, check_nonempty, check_same_length
 
 OutputTransform = Callable[[torch.Tensor], torch.Tensor] | str | None
@@ -65,23 +65,43 @@ def _prepare_xy(inputs, targets, num_classes: int | None = None) -> tuple[torch.
     return x, y
 
 
-def _transform(out: torch.Tensor, how: OutputTransform) -> torch.Tensor:
+def _looks_like_probabilities(out: torch.Tensor) -> bool:
+    return bool(out.shape[1] > 1 and (out >= 0).all() and (out <= 1).all()
+                and torch.allclose(out.sum(1), torch.ones_like(out[:, 0]), atol=1e-4))
+
+
+def _transform(out: torch.Tensor, how: OutputTransform, class_targets: bool = False) -> torch.Tensor:
+    """Apply ``output_transform``. ``"auto"`` (the trackers' default): softmax when the targets are class labels
+    and the outputs are logits (not already probabilities), else the outputs as they are."""
+    if how == "auto":
+        how = "softmax" if class_targets and out.shape[1] > 1 and not _looks_like_probabilities(out) else None
     if how is None:
         return out
     if how == "softmax":
         return torch.softmax(out, dim=1)
     if callable(how):
         return how(out)
-    raise InputError(f"output_transform must be None, 'softmax' or a callable, got {how!r}")
+    raise InputError(f"output_transform must be 'auto', None, 'softmax' or a callable, got {how!r}")
+
+
+def _auto_from_fit(how: OutputTransform, state) -> OutputTransform:
+    """Inside ``fit`` the loss settles "auto": cross-entropy → softmax, MSE → none (one-hot regression)."""
+    if how != "auto":
+        return how
+    name = getattr(state, "loss_name", "")
+    return "softmax" if name == "cross_entropy" else None if name == "mse" else how
 
 
 def model_outputs(model: nn.Module, inputs: torch.Tensor, n_outputs: int, output_transform: OutputTransform = None,
-                  max_batch: int = 4096, output: OutputSelector = None, amp: bool = False) -> torch.Tensor:
+                  max_batch: int = 4096, output: OutputSelector = None, amp: bool = False,
+                  class_targets: bool = False) -> torch.Tensor:
     """Outputs (n, n_outputs) float64 on the CPU, eval mode, batched on the model's device; checks the width.
 
-    ``output`` picks the scores from the model's output (:func:`freqlens.inference.select_output`)."""
+    ``output`` picks the scores from the model's output (:func:`freqlens.inference.select_output`);
+    ``class_targets`` lets ``output_transform="auto"`` apply softmax to logits."""
     out = predict(model, inputs, batch_size=max_batch, dtype=torch.float64, output=output, amp=amp)
-    out = _transform(out[:, None] if out.ndim == 1 else out.reshape(out.shape[0], -1), output_transform)
+    out = _transform(out[:, None] if out.ndim == 1 else out.reshape(out.shape[0], -1), output_transform,
+                     class_targets)
     if out.shape[1] != n_outputs:
         raise ModelOutputError(f"model output has {out.shape[1]} column(s) per sample but targets have {n_outputs}; "
                                "for class labels pass num_classes= (the model's number of outputs)")
@@ -137,7 +157,9 @@ class ProjectionTracker(PeriodicTracker):
         peaks: κ values to follow; default the first ``max_peaks`` local maxima of |ŷ| higher than
             ``min_relative_height`` × the largest.
         every: record every ``every`` epochs (and before training).
-        output_transform: None, "softmax" (for cross-entropy models) or a callable on (n, c) outputs.
+        output_transform: "auto" (default: softmax probabilities when the targets are class labels and the model
+            outputs logits — right for cross-entropy classifiers; inside ``fit`` the loss decides: softmax for
+            cross-entropy, none for MSE), None (raw outputs, for MSE/one-hot regression), "softmax" or a callable.
         store_outputs: keep the outputs at every record (for 1-D figures).
         num_classes: number of classes for class-label targets (default: the largest label + 1); give it
             when the labels may lack the last class.
@@ -149,9 +171,10 @@ class ProjectionTracker(PeriodicTracker):
 
     def __init__(self, inputs, targets, direction=None, freqs=None, n_freqs: int = 200, peaks=None,
                  max_peaks: int = 4, min_relative_height: float = 0.1, mode: str = "complex",
-                 convention: str = "ordinary", every: int = 1, output_transform: OutputTransform = None,
+                 convention: str = "ordinary", every: int = 1, output_transform: OutputTransform = "auto",
                  store_outputs: bool = False, max_batch: int = 4096, num_classes: int | None = None,
                  output: OutputSelector = None, amp: bool = False):
+        self.class_targets = not as_tensor(targets, "targets").is_floating_point()
         x, y = _prepare_xy(inputs, targets, num_classes)
         self.output, self.amp = output, amp
         flat = x.reshape(x.shape[0], -1).double()
@@ -176,9 +199,20 @@ class ProjectionTracker(PeriodicTracker):
         self.target_spectrum = nudft(self.projected, y, self.freqs, convention=convention)  # (m, c)
         amp = self.target_spectrum.abs().norm(dim=1)
         if peaks is None:
-            idx = find_peaks(amp, min_relative_height=min_relative_height)[:max_peaks]
+            # heights relative to the largest interior peak: the κ = 0 value (the label mean) dwarfs every
+            # peak of class labels and would hide them all
+            idx = find_peaks(amp)
+            if idx.numel():
+                idx = idx[amp[idx] >= min_relative_height * amp[idx].max()][:max_peaks]
             if idx.numel() == 0:
-                raise InputError("the target spectrum has no peak on the frequency grid; pass freqs or peaks")
+                std = float(self.projected.std())
+                half = [float(self.freqs[int(torch.nonzero(amp <= amp[0] * f)[0])]) if bool((amp <= amp[0] * f).any())
+                        else None for f in (0.5, 0.25)]
+                hint = ", ".join(f"{v:.3g}" for v in half if v is not None) or f"{1 / std:.3g}"
+                raise InputError(f"|ŷ(κ)| has no local maximum on the grid κ ∈ [0, {float(self.freqs[-1]):.3g}] "
+                                 f"(cycles per unit of p·x): it only decreases from κ = 0; pass peaks=[{hint}] (the κ "
+                                 f"where |ŷ| falls to 1/2 and 1/4 of its κ = 0 value) or a wider grid "
+                                 f"freqs=torch.linspace(0, {20 / std:.3g}, 400)")
             self.peak_freqs = self.freqs[idx]
         else:
             self.peak_freqs = as_tensor(peaks, "peaks", torch.float64).flatten()
@@ -195,7 +229,7 @@ class ProjectionTracker(PeriodicTracker):
     def measure(self, model: nn.Module) -> torch.Tensor:
         """Δ_F at the peaks for ``model`` now. Shape (peaks,)."""
         h = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform, self.max_batch,
-                          output=self.output, amp=self.amp)
+                          output=self.output, amp=self.amp, class_targets=self.class_targets)
         self.last_outputs = h
         h_hat = nudft(self.projected, h, self.peak_freqs, convention=self.convention)
         return relative_error_at(h_hat, self.target_at_peaks, mode=self.mode)
@@ -205,6 +239,10 @@ class ProjectionTracker(PeriodicTracker):
         self.history.append(self.measure(model).float())
         if self.store_outputs and self.last_outputs is not None:
             self.output_history.append(self.last_outputs.float())
+
+    def on_train_begin(self, state: TrainState) -> None:
+        self.output_transform = _auto_from_fit(self.output_transform, state)
+        super().on_train_begin(state)
 
     def recorded(self) -> list[int]:
         return self.epochs
@@ -229,7 +267,8 @@ class ProjectionTracker(PeriodicTracker):
             raise InputError("nothing recorded yet: use the tracker as a fit callback or call record()")
         if model is not None:
             self.last_outputs = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform,
-                                              self.max_batch, output=self.output, amp=self.amp)
+                                              self.max_batch, output=self.output, amp=self.amp,
+                                              class_targets=self.class_targets)
         out_amp = (nudft(self.projected, self.last_outputs, self.freqs, convention=self.convention).abs().norm(dim=1)
                    if self.last_outputs is not None else torch.full_like(self.freqs, float("nan")))
         return ProjectionResult(
@@ -292,7 +331,9 @@ class FilteringTracker(PeriodicTracker):
         deltas: variances δ > 0 of the Gaussian in squared input units (paper: 3 for MNIST, 7 for CIFAR-10
             with pixels in [0, 1]).
         every: record every ``every`` epochs (and before training).
-        output_transform: None, "softmax" or a callable applied to the (n, c) outputs.
+        output_transform: "auto" (default: softmax probabilities when the targets are class labels and the model
+            outputs logits, so a cross-entropy classifier is compared with one-hot labels on the same scale; inside
+            ``fit`` the loss decides: softmax for cross-entropy, none for MSE), None, "softmax" or a callable.
         dtype: kernel precision (float32: n² · 4 bytes per δ).
         device: where kernels live (default: the model's device at the first record).
         num_classes: number of classes for class-label targets (default: the largest label + 1).
@@ -308,9 +349,10 @@ class FilteringTracker(PeriodicTracker):
     log_prefix = "fprinciple"
 
     def __init__(self, inputs, targets, deltas: Sequence[float], every: int = 1,
-                 output_transform: OutputTransform = None, dtype: torch.dtype = torch.float32,
+                 output_transform: OutputTransform = "auto", dtype: torch.dtype = torch.float32,
                  device: torch.device | str | None = None, max_batch: int = 4096, block: int = 2048,
                  num_classes: int | None = None, output: OutputSelector = None, amp: bool = False):
+        self.class_targets = not as_tensor(targets, "targets").is_floating_point()
         x, y = _prepare_xy(inputs, targets, num_classes)
         self.output, self.amp = output, amp
         if isinstance(deltas, (int, float)):
@@ -346,7 +388,7 @@ class FilteringTracker(PeriodicTracker):
     def measure(self, model: nn.Module) -> dict[str, list[float]]:
         """e_low and e_high for every δ, for ``model`` now."""
         h = model_outputs(model, self.inputs, self.targets.shape[1], self.output_transform, self.max_batch,
-                          output=self.output, amp=self.amp)
+                          output=self.output, amp=self.amp, class_targets=self.class_targets)
         dev = self.smoothers[0].kernel.device
         h = h.to(dev)
         lows, highs = [], []
@@ -368,6 +410,7 @@ class FilteringTracker(PeriodicTracker):
 
     def on_train_begin(self, state: TrainState) -> None:
         self._to(state.device)
+        self.output_transform = _auto_from_fit(self.output_transform, state)
         super().on_train_begin(state)
 
     def state_dict(self) -> dict:
@@ -428,3 +471,130 @@ def choose_delta(inputs, targets, target_fraction: tuple[float, float] = (0.2, 0
         if gap < best_gap:
             best, best_gap = float(d), gap
     return float(best)
+
+
+# ------------------------------------------------------------------------------------------- helpers of recipes
+
+class StopWhenConverged(Callback):
+    """Ends training once every peak of a :class:`ProjectionTracker` has had Δ_F < ``threshold`` for the last
+    ``patience`` records.
+
+    Args:
+        tracker: the projection tracker to watch; threshold: the Δ_F level; patience: records in a row.
+
+    Returns:
+        A ``fit`` callback.
+
+    Raises:
+        Nothing.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import torch
+        >>> x = torch.linspace(-3, 3, 64)[:, None]
+        >>> StopWhenConverged(ProjectionTracker(x, torch.sin(x)), threshold=0.1).patience
+        3
+    """
+
+    def __init__(self, tracker: "ProjectionTracker", threshold: float = 0.1, patience: int = 3):
+        self.tracker, self.threshold, self.patience = tracker, threshold, patience
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        hist = self.tracker.history[-self.patience:]
+        if len(hist) == self.patience and all(bool((h < self.threshold).all()) for h in hist):
+            state.stop_training = True
+
+
+class ModeErrorTracker(PeriodicTracker):
+    """Relative error of a network's solution in chosen sine modes of the 1-D Poisson problem, over training.
+
+    Args:
+        grid_inputs: (n + 1, 1) full grid on [−1, 1]; u_ref: (n − 1,) discrete reference solution;
+        modes: sine-mode indices j; basis: (n − 1, n − 1) orthonormal sine modes (``theory.poisson.sine_modes``);
+        every: record every ``every`` steps (and before training).
+
+    Returns:
+        A ``fit`` callback with ``steps`` and ``errors`` (one list of len(modes) per record).
+
+    Raises:
+        InputError: on ``every`` < 1.
+
+    Source:
+        spec fprinciple_lfp.md §A4 (per-frequency error E_j).
+
+    Example:
+        >>> from freqlens.theory import poisson
+        >>> n = 8
+        >>> tr = ModeErrorTracker(torch.linspace(-1, 1, n + 1)[:, None], torch.ones(n - 1, dtype=torch.float64),
+        ...                       [1], poisson.sine_modes(n), every=1)
+        >>> tr.every
+        1
+    """
+
+    def __init__(self, grid_inputs: torch.Tensor, u_ref: torch.Tensor, modes: Sequence[int], basis: torch.Tensor,
+                 every: int = 10):
+        from freqlens.theory import poisson
+
+        self._mode_errors = poisson.mode_errors
+        self.x, self.u_ref, self.modes, self.basis = grid_inputs, u_ref, list(modes), basis
+        self.every = self.check_every(every)
+        self.steps: list[int] = []
+        self.errors: list[list[float]] = []
+
+    def record(self, model: nn.Module, step: int) -> None:
+        with torch.no_grad():
+            h = model(self.x.to(next(model.parameters()).device)).double().cpu().squeeze(1)[1:-1]
+        self.steps.append(int(step))
+        self.errors.append(self._mode_errors(h, self.u_ref, self.modes, self.basis).tolist())
+
+    def recorded(self) -> list[int]:
+        return self.steps
+
+
+def filtering_order(result: FilteringHistory, delta: float, threshold: float = 0.2) -> dict[str, float]:
+    """The spec's filtering-method criteria (A3.4) at one δ, plus the same gap on errors normalised by their
+    value before training.
+
+    Args:
+        result: a :class:`FilteringHistory` whose first record is before training.
+        delta: one of ``result.deltas``.
+        threshold: the level of the "first epoch below" times.
+
+    Returns:
+        ``gap``: mean of e_high − e_low over records 1..⌊T/2⌋ (first half of training);
+        ``gap_normalized``: the same for e/e(0) (what training changed, not where the outputs started);
+        ``t_low`` / ``t_high``: first epoch with e < ``threshold`` (inf if never);
+        ``drop_low`` / ``drop_high``: 1 − e(end)/e(0).
+
+    Raises:
+        InputError: if ``delta`` is not one of the result's δ or fewer than 2 records exist.
+
+    Source:
+        spec fprinciple_lfp.md §A3.4 (gap and first-below times); the normalised gap is freqlens's.
+
+    Example:
+        >>> r = FilteringHistory([0, 1, 2, 3], [3.0], np.array([[1.0], [0.3], [0.1], [0.05]]),
+        ...                     np.array([[1.0], [0.9], [0.5], [0.1]]))
+        >>> round(filtering_order(r, 3.0)["gap"], 2), filtering_order(r, 3.0)["t_low"]
+        (0.6, 2.0)
+    """
+    if delta not in result.deltas:
+        raise InputError(f"δ = {delta} was not tracked; tracked: {result.deltas}")
+    i = result.deltas.index(delta)
+    e_low, e_high = np.asarray(result.e_low)[:, i], np.asarray(result.e_high)[:, i]
+    if len(e_low) < 2:
+        raise InputError("need at least two records (before and during training)")
+    half = max(2, len(e_low) // 2)
+    epochs = np.asarray(result.epochs, dtype=float)
+
+    def first(a):
+        hit = np.nonzero(a < threshold)[0]
+        return float(epochs[hit[0]]) if hit.size else float("inf")
+
+    nl, nh = e_low / e_low[0], e_high / e_high[0]
+    return {"gap": float(np.mean(e_high[1:half] - e_low[1:half])),
+            "gap_normalized": float(np.mean(nh[1:half] - nl[1:half])),
+            "t_low": first(e_low), "t_high": first(e_high),
+            "drop_low": float(1 - nl[-1]), "drop_high": float(1 - nh[-1])}

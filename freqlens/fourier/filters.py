@@ -133,7 +133,9 @@ def highpass_mask(height: int, width: int, bandwidth: int, device=None) -> torch
     """Square high-pass mask (H, W, unshifted, bool) of bandwidth B, the "frame" reading of spec B3: the
     complement of the centred (S − B) × (S − B) low-pass square along each axis of size S, i.e. keeps
     |f_u| > (H − B − 1)/2 or |f_v| > (W − B − 1)/2. B counts the kept frequencies across both sides of an axis
-    (32 × 32, B = 3: |f| ≥ 15 on either axis); B = S − 1 removes only DC; B ≥ S keeps everything.
+    (32 × 32, B = 3: |f| ≥ 15 on either axis); B = S − 1 removes only DC; B ≥ S keeps everything. For an odd
+    S and an odd B the removed square (S − B wide, even) cannot be centred, so the frame keeps B + 1 frequencies
+    per axis (33 × 33, B = 3: |f| ≥ 15, i.e. ±15 and ±16).
 
     Example::
 
@@ -207,6 +209,41 @@ def filtered_noise(shape: tuple[int, ...], kind: str = "full", bandwidth: int | 
     return noise.to(dtype)
 
 
+def gaussian_blur_periodic(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Periodic Gaussian blur of images (..., H, W): the DFT is multiplied by exp(−2π²σ²(f_u²/H² + f_v²/W²)), the
+    transfer function of a Gaussian of ``sigma`` pixels on the torus (no border effects, so the amplitude spectrum
+    decays faster than any power of the frequency).
+
+    Args:
+        images: (..., H, W) real tensor.
+        sigma: standard deviation in pixels (> 0).
+
+    Returns:
+        The blurred images, same shape and dtype.
+
+    Raises:
+        InputError: ``sigma`` ≤ 0 or not finite.
+
+    Source: freqlens (standard Gaussian transfer function).
+
+    Example:
+        >>> x = torch.zeros(1, 8, 8); x[0, 0, 0] = 1.0
+        >>> y = gaussian_blur_periodic(x, 1.0)
+        >>> round(float(y.sum()), 6), bool(y.max() < 1)
+        (1.0, True)
+    """
+    import math
+
+    if not (isinstance(sigma, (int, float)) and math.isfinite(sigma) and sigma > 0):
+        raise InputError(f"sigma must be a positive number of pixels, got {sigma!r}")
+    h, w = images.shape[-2:]
+    fu = torch.fft.fftfreq(h, device=images.device, dtype=torch.float64)
+    fv = torch.fft.fftfreq(w, device=images.device, dtype=torch.float64)
+    transfer = torch.exp(-2 * math.pi ** 2 * sigma ** 2 * (fu[:, None] ** 2 + fv[None, :] ** 2))
+    out = torch.fft.ifft2(torch.fft.fft2(images.to(torch.float64)) * transfer).real
+    return out.to(images.dtype)
+
+
 __all__ = ["max_radius", "disk_mask", "image_spectrum", "apply_mask", "lfc_hfc_split", "lfc_hfc_components",
            "scale_radius", "lowpass_mask", "highpass_mask", "band_mask", "filter_mask", "lowpass_filter",
-           "highpass_filter", "filtered_noise"]
+           "highpass_filter", "filtered_noise", "gaussian_blur_periodic"]

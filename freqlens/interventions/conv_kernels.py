@@ -32,11 +32,41 @@ def conv_layers(model: nn.Module) -> list[tuple[str, nn.Conv2d]]:
     return [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
 
 
-def first_conv(model: nn.Module) -> nn.Conv2d:
-    """The first ``nn.Conv2d`` of ``model`` (one-line error if there is none)."""
+def first_conv(model: nn.Module, learned: bool = True) -> nn.Conv2d:
+    """The first ``nn.Conv2d`` of ``model`` whose kernels are learned.
+
+    A frozen convolution (its weight has ``requires_grad=False``, such as the fixed patch-whitening layer of
+    :class:`freqlens.models.FastCifarNet`) holds no learned kernels, so by default it is skipped: the kernels the
+    papers smooth and inspect are the first *trained* ones. With ``learned=False`` (or when every convolution is
+    frozen) the first convolution is returned whatever its state.
+
+    Args:
+        model: any ``nn.Module``.
+        learned: skip convolutions whose weight does not require gradients.
+
+    Returns:
+        The ``nn.Conv2d`` module (its weight has shape (C_out, C_in, k, k)).
+
+    Raises:
+        InputError: ``model`` has no ``nn.Conv2d``.
+
+    Source:
+        Wang, Wu, Huang, Xing, CVPR 2020, Sec. 5 (first-layer kernels); freqlens.
+
+    Example:
+        >>> from torch import nn
+        >>> net = nn.Sequential(nn.Conv2d(3, 12, 2), nn.Conv2d(12, 8, 3))
+        >>> _ = net[0].weight.requires_grad_(False)
+        >>> first_conv(net).kernel_size, first_conv(net, learned=False).kernel_size
+        ((3, 3), (2, 2))
+    """
     layers = conv_layers(model)
     if not layers:
         raise InputError(f"{type(model).__name__} has no nn.Conv2d layer")
+    if learned:
+        trained = [m for _, m in layers if m.weight.requires_grad]
+        if trained:
+            return trained[0]
     return layers[0][1]
 
 
@@ -45,7 +75,8 @@ def _select(model: nn.Module, layers: str | Sequence[str]) -> list[tuple[str, nn
     if not convs:
         raise InputError(f"{type(model).__name__} has no nn.Conv2d layer")
     if layers == "first":
-        return convs[:1]
+        first = first_conv(model)
+        return [(n, m) for n, m in convs if m is first]
     if layers == "all":
         return convs
     if isinstance(layers, str):

@@ -71,8 +71,17 @@ def find_input_std(model: nn.Module) -> torch.Tensor | None:
     first = model
     while isinstance(first, nn.Sequential) and len(first) > 0:
         first = first[0]
+    from freqlens.inference import MeanStd
+    from freqlens.models.wrappers import InputTransform
+    from freqlens.normalization import model_input_config
+
+    if isinstance(first, InputTransform) and isinstance(first.transform, MeanStd):
+        return torch.as_tensor(first.transform.std, dtype=torch.float64).flatten()
     if isinstance(first, Normalize):
         return first.std.detach().flatten().cpu().double()
+    cfg = model_input_config(model)
+    if cfg and "std" in cfg:
+        return torch.as_tensor(cfg["std"], dtype=torch.float64).flatten()
     return None
 
 
@@ -109,6 +118,9 @@ class PostAveraged(nn.Module):
         sampling: ``"paper"`` (the estimator above) or ``"ball"`` (the same number of points, i.i.d. uniform in the
             ball — a Monte-Carlo estimate of the exact ball average; random mode only).
         include_original: put ``x`` itself among the points (paper: yes, first).
+        normalize: as for every probe — a callable, ``(mean, std)``, or ``None`` (the model's timm
+            ``pretrained_cfg`` when it has one); applied inside, after the averaging points are drawn in input
+            space; with ``(mean, std)`` its std also sets ``input_std``.
         output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
             :func:`freqlens.inference.select_output`); a single binary logit z counts as the logits (0, z).
         amp: run the model under :func:`torch.autocast`.
@@ -127,11 +139,14 @@ class PostAveraged(nn.Module):
                  scales: Sequence[float] = DEFAULT_SCALES, mode: str = "random", seed: int = 0, max_batch: int | None = None,
                  radius_space: str = "normalized", input_std: Sequence[float] | None = None,
                  bounds: tuple[float, float] | None = (0.0, 1.0), clip: bool = False, sampling: str = "paper",
-                 include_original: bool = True, output: OutputSelector = None, amp: bool = False):
+                 include_original: bool = True, output: OutputSelector = None, amp: bool = False, normalize=None):
         super().__init__()
         self.output, self.amp = output, bool(amp)
         if not isinstance(model, nn.Module):
             raise InputError(f"model must be an nn.Module, got {type(model).__name__}")
+        from freqlens.models.wrappers import with_input_transform
+
+        model = with_input_transform(model, normalize)  # (mean, std), a callable, or the model's pretrained_cfg
         r = check_positive(radius, "radius")
         check_integer(n_directions, "n_directions")
         scales = tuple(float(c) for c in scales)

@@ -30,25 +30,128 @@ def config_key(config: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+_WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "state", "net", "network", "module", "ema",
+                 "model_ema")
+_PREFIXES = ("module.", "model.", "_orig_mod.", "net.", "network.")
+
+
+def unwrap_state_dict(state, model_keys) -> dict:
+    """The state dict inside a checkpoint: unwraps ``{'state_dict': ...}`` (Lightning ``.ckpt``), ``{'model': ...}``
+    and similar, then strips ``module.`` / ``model.`` / ``_orig_mod.`` prefixes that the model's keys lack.
+
+    Args:
+        state: what ``torch.load`` returned.
+        model_keys: the keys of ``model.state_dict()``.
+
+    Returns:
+        A flat ``{name: tensor}`` dict.
+
+    Raises:
+        CheckpointError: no dict of tensors inside.
+
+    Source: freqlens.
+
+    Example:
+        >>> m = nn.Linear(2, 2)
+        >>> sorted(unwrap_state_dict({"state_dict": {"model." + k: v for k, v in m.state_dict().items()},
+        ...                           "epoch": 3}, m.state_dict().keys()))
+        ['bias', 'weight']
+    """
+    model_keys = set(model_keys)
+    for _ in range(3):
+        if not isinstance(state, dict):
+            break
+        if any(isinstance(v, torch.Tensor) for v in state.values()) and not any(
+                k in state and isinstance(state[k], dict) for k in _WRAPPER_KEYS):
+            break
+        inner = next((state[k] for k in _WRAPPER_KEYS if isinstance(state.get(k), dict)), None)
+        if inner is None:
+            break
+        state = inner
+    if not isinstance(state, dict) or not any(isinstance(v, torch.Tensor) for v in state.values()):
+        found = sorted(state)[:6] if isinstance(state, dict) else type(state).__name__
+        raise CheckpointError(f"no state dict found (top-level keys: {found}); expected tensors by parameter name, "
+                              "{'state_dict': ...} or {'model': ...}")
+    state = {k: v for k, v in state.items() if isinstance(v, torch.Tensor)}
+    changed = True
+    while changed and not set(state) <= model_keys:
+        changed = False
+        for prefix in _PREFIXES:
+            if state and all(k.startswith(prefix) for k in state) or (
+                    sum(k.startswith(prefix) for k in state) and
+                    {k[len(prefix):] for k in state if k.startswith(prefix)} & model_keys and
+                    not {k for k in state if k.startswith(prefix)} & model_keys):
+                stripped = {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in state.items()}
+                if len(set(stripped) & model_keys) > len(set(state) & model_keys):
+                    state, changed = stripped, True
+                    break
+    return state
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _listing(keys, limit: int = 5) -> str:
+    keys = sorted(keys)
+    more = f" … (+{len(keys) - limit} more)" if len(keys) > limit else ""
+    return ", ".join(keys[:limit]) + more
+
+
 def load_weights(model: nn.Module, path: str | os.PathLike, map_location=None) -> nn.Module:
-    """Load a state dict from ``path`` into ``model`` (``weights_only=True``); one-line errors on bad files."""
+    """Load weights from ``path`` into ``model`` (``weights_only=True``), unwrapping common checkpoint layouts.
+
+    Args:
+        model: the built model.
+        path: a state dict, ``{'state_dict': ...}`` / ``{'model': ...}`` checkpoint or a Lightning ``.ckpt``
+            (prefixes such as ``model.`` and ``module.`` are stripped, see :func:`unwrap_state_dict`).
+        map_location: passed to ``torch.load`` (default CPU).
+
+    Returns:
+        ``model`` with the weights loaded.
+
+    Raises:
+        CheckpointError: a missing or corrupt file, or weights that do not fit — naming the missing and
+            unexpected keys and the shape mismatches.
+
+    Source: freqlens.
+
+    Example:
+        >>> import tempfile
+        >>> p = tempfile.mkdtemp() + "/w.pt"
+        >>> torch.save({"model": nn.Linear(2, 2).state_dict()}, p)
+        >>> type(load_weights(nn.Linear(2, 2), p)).__name__
+        'Linear'
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"weights file {path} does not exist")
     try:
         state = torch.load(path, map_location=map_location or "cpu", weights_only=True)
     except Exception as exc:
-        raise CheckpointError(f"weights file {path} is corrupt or not a PyTorch state dict: "
-                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
-    if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
-        state = state["model"]
-    if not isinstance(state, dict):
-        raise CheckpointError(f"weights file {path} does not hold a state dict")
+        raise CheckpointError(f"weights file {path} is corrupt or not a PyTorch state dict (read with "
+                              f"weights_only=True): {_first_line(exc)}") from exc
+    own = model.state_dict()
+    try:
+        state = unwrap_state_dict(state, own.keys())
+    except CheckpointError as exc:
+        raise CheckpointError(f"weights file {path}: {exc}") from exc
+    missing, unexpected = set(own) - set(state), set(state) - set(own)
+    shapes = [f"{k} {tuple(state[k].shape)} in the file vs {tuple(own[k].shape)} in the model"
+              for k in sorted(set(own) & set(state)) if tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing or unexpected or shapes:
+        parts = []
+        if missing:
+            parts.append(f"missing keys: {_listing(missing)}")
+        if unexpected:
+            parts.append(f"unexpected keys: {_listing(unexpected)}")
+        if shapes:
+            parts.append(f"shape mismatches: {'; '.join(shapes[:3])}{' …' if len(shapes) > 3 else ''}")
+        raise CheckpointError(f"weights in {path} do not fit {type(model).__name__}: {'; '.join(parts)}")
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
-        raise CheckpointError(f"weights in {path} do not fit {type(model).__name__}: {first}") from exc
+        raise CheckpointError(f"weights in {path} do not fit {type(model).__name__}: {_first_line(exc)}") from exc
     return model
 
 
@@ -64,23 +167,45 @@ def cached_model(build: Callable[[], nn.Module], train: Callable[[nn.Module, Pat
                  cache_dir: str | os.PathLike, device: torch.device | str | None = None) -> nn.Module:
     """Build a model and either load its cached trained weights or train it and cache them.
 
-    ``config`` must describe everything that changes the trained weights (architecture, data, epochs, seed,
-    augmentation); its hash names the file ``<cache_dir>/<config['name']>-<hash>.pt``.
+    ``config`` must describe everything that changes the trained weights (data, epochs, seed, augmentation).
+    The fingerprint — ``config``, the built model's architecture (class, parameter names, shapes, dtypes) and
+    the freqlens version — names the file ``<cache_dir>/<config['name']>-<hash>.pt``; the ``.json`` beside it
+    records the fingerprint and the trained weights' digest. Cached weights are reused only when both match;
+    otherwise (a replaced or foreign file) the model is retrained with a warning.
     """
+    from freqlens import __version__
+    from freqlens.fingerprint import model_digest
+
     cache_dir = Path(cache_dir)
-    key = config_key(config)
-    stem = f"{config.get('name', 'model')}-{key}"
-    weights = cache_dir / f"{stem}.pt"
     model = build()
     if device is not None:
         model.to(device)
+    architecture = [type(model).__qualname__] + [f"{k}:{tuple(v.shape)}:{v.dtype}"
+                                                 for k, v in model.state_dict().items()]
+    fingerprint = {"config": config, "architecture": config_key({"a": architecture}), "freqlens": __version__}
+    key = config_key(fingerprint)
+    stem = f"{config.get('name', 'model')}-{key}"
+    weights = cache_dir / f"{stem}.pt"
+    sidecar = cache_dir / f"{stem}.json"
     if weights.is_file():
         load_weights(model, weights, map_location=device)
-        return model
+        try:
+            saved = json.loads(sidecar.read_text())
+        except (OSError, ValueError):
+            saved = {}
+        if saved.get("fingerprint") == fingerprint and saved.get("weights") == model_digest(model):
+            return model
+        import warnings
+
+        warnings.warn(f"cached weights {weights} do not match their record (changed or written by another "
+                      "configuration); retraining", stacklevel=2)
+        model = build()
+        if device is not None:
+            model.to(device)
     cache_dir.mkdir(parents=True, exist_ok=True)
     train(model, cache_dir / f"{stem}.ckpt")
     save_weights(model, weights)
-    atomic_write_json(cache_dir / f"{stem}.json", config)
+    atomic_write_json(sidecar, {**config, "fingerprint": fingerprint, "weights": model_digest(model)})
     ckpt = cache_dir / f"{stem}.ckpt"
     if ckpt.exists():
         ckpt.unlink()

@@ -21,7 +21,7 @@ class Normalize(nn.Module):
         self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) / self.std
+        return (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
 
 
 def with_normalization(model: nn.Module, mean: Sequence[float], std: Sequence[float]) -> nn.Sequential:
@@ -45,6 +45,9 @@ def with_input_transform(model: nn.Module, transform) -> nn.Module:
 
     For code that only takes a model, given a probe's ``normalize=`` argument:
     ``with_input_transform(model, normalize)(x) == model(normalize(x))``."""
+    from freqlens.normalization import resolve_normalize
+
+    transform = resolve_normalize(transform, model)
     if transform is None:
         return model
     return nn.Sequential(transform if isinstance(transform, nn.Module) else InputTransform(transform), model)

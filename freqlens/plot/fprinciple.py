@@ -3,26 +3,49 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import LogNorm
 
 from freqlens.plot.style import new_axes
 
 
-def plot_projection_heatmap(result, ax=None, vmin: float = 0.1, vmax: float = 1.0, unit: str = "κ",
+def plot_projection_heatmap(result, ax=None, vmin: float | None = None, vmax: float | None = None, unit: str = "κ",
                             xlabel: str = "epoch"):
-    """Heat map of Δ_F: rows = peaks (low → high frequency, bottom to top), columns = epochs; colour on a log
-    scale clipped to [vmin, vmax] like the paper (blue = learned)."""
+    """Heat map of Δ_F in the authors' convention: rows = peaks (low → high frequency, bottom to top), columns =
+    epochs, **linear** ``RdBu`` colour scale, so small error (learned) is red and large error is blue.
+
+    Args:
+        result: a projection/DFT result with ``deltas`` (records, peaks), ``epochs`` and ``peak_freqs``.
+        ax: axes to draw on (a new figure when None).
+        vmin, vmax: colour range of Δ_F (Xu et al.'s figures: 0.1 and 1, which the recipes pass); None: the
+            finite data range. Values outside are drawn at the ends of the scale.
+        unit, xlabel: axis labels.
+
+    Returns:
+        ``(fig, ax)``.
+
+    Source: Xu et al. 2019/2020, Δ_F figures (colour convention of the authors' code).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> r = SimpleNamespace(deltas=[[1.0, 1.0], [0.05, 0.8]], epochs=[0, 10], peak_freqs=[1.0, 3.0])
+        >>> fig, ax = plot_projection_heatmap(r, vmin=0.1, vmax=1.0)
+        >>> ax.images[0].get_cmap().name, ax.images[0].get_clim()
+        ('RdBu', (0.1, 1.0))
+    """
     fig, ax = new_axes(ax)
-    d = np.clip(np.asarray(result.deltas, dtype=float).T, vmin, vmax)
+    d = np.asarray(result.deltas, dtype=float).T
+    finite = d[np.isfinite(d)]
+    lo = float(vmin) if vmin is not None else (float(finite.min()) if finite.size else 0.0)
+    hi = float(vmax) if vmax is not None else (float(finite.max()) if finite.size else 1.0)
+    hi = hi if hi > lo else lo + 1e-6
     epochs = np.asarray(result.epochs)
-    im = ax.imshow(d, aspect="auto", origin="lower", cmap="RdBu_r", norm=LogNorm(vmin=vmin, vmax=vmax),
+    im = ax.imshow(np.clip(d, lo, hi), aspect="auto", origin="lower", cmap="RdBu", vmin=lo, vmax=hi,
                    extent=(epochs[0], epochs[-1], -0.5, d.shape[0] - 0.5), interpolation="nearest")
     ax.set_yticks(range(d.shape[0]))
     ax.set_yticklabels([f"{k:.3g}" for k in result.peak_freqs])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"peak frequency {unit}")
-    ax.set_title("Relative error Δ_F at the target's spectral peaks")
-    fig.colorbar(im, ax=ax, label="Δ_F (log scale)")
+    ax.set_title("Relative error Δ_F at the target's spectral peaks (red: small, blue: large)")
+    fig.colorbar(im, ax=ax, label="Δ_F (linear; red = learned)")
     return fig, ax
 
 
@@ -72,7 +95,74 @@ def plot_fprinciple_1d(result, x, y, title: str = "F-Principle on a 1-D target")
     ax.set_ylabel("amplitude")
     ax.set_title("(b) spectrum, peaks dotted")
     ax.legend(fontsize=8)
-    plot_projection_heatmap(result, ax=axes[2], unit="(cycles per unit x)", xlabel="training step (full batch)")
-    axes[2].set_title("(c) Δ_F at the peaks (blue = learned)")
+    plot_projection_heatmap(result, ax=axes[2], vmin=0.1, vmax=1.0, unit="(cycles per unit x)",
+                            xlabel="training step (full batch)")
+    axes[2].set_title("(c) Δ_F at the peaks (red = learned)")
     fig.suptitle(title)
     return fig, axes
+
+
+def plot_filtering_and_projection(filtering, projection, title: str = ""):
+    """Two panels: e_low/e_high curves of the trained network, and its projection-method Δ_F heat map."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.3), constrained_layout=True)
+    plot_filtering_curves(filtering, ax=axes[0])
+    plot_projection_heatmap(projection, ax=axes[1], vmin=0.1, vmax=1.0, unit="κ (cycles per unit along PC1)")
+    axes[1].set_title("Projection method: Δ_F at label-spectrum peaks")
+    fig.suptitle(title)
+    return fig, axes
+
+
+def plot_init_scale(panels, data_x, data_y, dense_x):
+    """One column per init std σ: Δ_F heat map (top) and the output on a dense grid at the end (bottom).
+    ``panels`` maps σ to ``(projection_result, dense_output)``."""
+    sigmas = list(panels)
+    fig, axes = plt.subplots(2, len(sigmas), figsize=(4.2 * len(sigmas), 7), constrained_layout=True, squeeze=False)
+    for j, sigma in enumerate(sigmas):
+        res, out = panels[sigma]
+        plot_projection_heatmap(res, ax=axes[0, j], vmin=0.1, vmax=1.0, unit="(cycles per unit x)",
+                                xlabel="training step (full batch)")
+        axes[0, j].set_title(f"Δ_F, init std σ = {sigma}")
+        axes[1, j].plot(np.asarray(dense_x).ravel(), np.asarray(out).ravel(), "r", lw=1, label="network (dense grid)")
+        axes[1, j].plot(np.asarray(data_x).ravel(), np.asarray(data_y).ravel(), "k.", ms=3, label="training points")
+        axes[1, j].set_xlabel("x")
+        axes[1, j].set_ylabel("y")
+        axes[1, j].set_title(f"output at the end, σ = {sigma}")
+        axes[1, j].legend(fontsize=7)
+    fig.suptitle("Initialisation scale and the F-Principle (tanh 1-200-200-1, all weights N(0, σ²))")
+    return fig, axes
+
+
+def plot_jacobi_vs_network(jac_steps, jac_err, net_steps, net_err, modes):
+    """Sine-mode errors E_j over iterations: Jacobi (left) and the network with the Ritz loss (right)."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), constrained_layout=True)
+    jac_err, net_err = np.asarray(jac_err), np.asarray(net_err)
+    for k, (mode, c) in enumerate(zip(modes, ("tab:blue", "tab:red", "tab:green", "tab:purple"))):
+        axes[0].semilogy(jac_steps, jac_err[:, k], color=c, label=f"mode j = {mode}")
+        axes[1].semilogy(net_steps, net_err[:, k], color=c, label=f"mode j = {mode}")
+    axes[0].set_title("Jacobi iteration")
+    axes[1].set_title("tanh network, Ritz loss")
+    for ax, xl in zip(axes, ("Jacobi iteration", "training step (Adam)")):
+        ax.set_xlabel(xl)
+        ax.set_ylabel("relative error E_j in sine mode j")
+        ax.legend()
+    fig.suptitle("−u'' = sin x + 4 sin 4x − 8 sin 8x + 16 sin 24x on (−1, 1), n = 100")
+    return fig, axes
+
+
+def plot_band_gradient_ratios(ratios: dict, threshold: float | None = None, ax=None):
+    """‖∇L⁺‖/‖∇L⁻‖ per model (one box of seeds each, log scale). ``ratios`` maps a label to a list of values."""
+    fig, ax = new_axes(ax)
+    labels = list(ratios)
+    for i, lab in enumerate(labels):
+        v = np.asarray(ratios[lab], dtype=float)
+        ax.scatter(np.full(v.size, i), v, s=12, alpha=0.6)
+        ax.plot([i - 0.25, i + 0.25], [np.median(v)] * 2, "k", lw=2)
+    if threshold is not None:
+        ax.axhline(threshold, ls="--", c="grey", label=f"gate {threshold:g}")
+        ax.legend(fontsize=8)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=20, fontsize=8)
+    ax.set_ylabel("‖∇θ L⁺‖ / ‖∇θ L⁻‖ at initialisation")
+    ax.set_title("Gradient of the high-band loss relative to the low band (black: median)")
+    return fig, ax

@@ -89,3 +89,52 @@ def plot_hfc_examples(ex, max_rows: int = 6, class_names=None):
     fig.suptitle(f"Correct on image and HFC, wrong on LFC (r={ex.radius:g}): {ex.count} of {ex.n_evaluated} "
                  f"test images (display: per-image min–max scaling)", fontsize=9)
     return fig, axes
+
+
+def plot_curve_panels(curves: dict, split: str = "test", titles: dict | None = None, width: float = 5.0):
+    """One :func:`plot_hfc_curves` panel per entry of ``curves`` ({label: HFCCurves}); returns (fig, axes)."""
+    fig, axes = plt.subplots(1, len(curves), figsize=(width * len(curves), 4), constrained_layout=True,
+                             squeeze=False)
+    for i, (ax, (label, c)) in enumerate(zip(axes[0], curves.items())):
+        plot_hfc_curves(c, ax=ax, split=split, title=(titles or {}).get(label, str(label)), legend=i == 0)
+        ax.title.set_fontsize(9)
+    return fig, axes[0]
+
+
+def plot_component_training(table: dict, radii, ax=None):
+    """Bars of train / original-test accuracy of models trained on LFC or HFC images (Table 1 of Wang et al.).
+    ``table["LFC(r)"] = {"train": a, "original_test": b}``."""
+    fig, ax = new_axes(ax)
+    x = np.arange(len(radii))
+    for j, comp in enumerate(("LFC", "HFC")):
+        for k, split in enumerate(("train", "original_test")):
+            vals = [table[f"{comp}({r})"][split] for r in radii]
+            ax.bar(x + (2 * j + k - 1.5) * 0.2, vals, 0.2, label=f"{comp}-trained, {split.replace('_', ' ')}",
+                   hatch="//" if split == "train" else None, alpha=0.8)
+    ax.set_xticks(x)
+    ax.set_xticklabels([f"r={r}" for r in radii])
+    ax.set_ylabel("accuracy")
+    ax.axhline(0.1, color="k", lw=0.5, ls=":")
+    ax.set_title("Trained on one component (max-rescaled), tested on original images")
+    ax.legend(fontsize=7)
+    return fig, ax
+
+
+def plot_batchnorm_runs(runs: dict, radii):
+    """Fig. 6 of Wang et al.: per radius, train (LFC images), original-test and LFC-test accuracy over epochs, BN
+    solid vs no BN dashed. ``runs[(r, bn)]`` are HFCCurves with one LFC radius."""
+    fig, axes = plt.subplots(1, len(radii), figsize=(5 * len(radii), 4), constrained_layout=True, squeeze=False)
+    for ax, r in zip(axes[0], radii):
+        for bn, ls in ((True, "-"), (False, "--")):
+            c = runs[(r, bn)]
+            tag = "BN" if bn else "no BN"
+            ax.plot(c.epochs, c.clean_train, ls, color="C0", label=f"train (LFC images), {tag}")
+            ax.plot(c.epochs, c.clean_test, ls, color="C1", label=f"test (original), {tag}")
+            ax.plot(c.epochs, c.lfc_test[:, 0], ls, color="C2", label=f"test (LFC r={r}), {tag}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy")
+        ax.set_ylim(0, 1)
+        ax.set_title(f"trained on LFC r={r}: BN solid, no BN dashed")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=7)
+    return fig, axes[0]

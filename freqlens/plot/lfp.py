@@ -50,3 +50,82 @@ def plot_lfp_dynamics(dynamics, ax=None, title: str | None = None):
     ax.set_title(title or "LFP dynamics: predicted output over training time")
     ax.legend(fontsize=7, ncol=2)
     return fig, ax
+
+
+def plot_lfp_generalization(norms: dict, mean_mse: dict, mean_rel: dict, n: int):
+    """Left: mean test MSE against the target's FP-norm for the trained net, the LFP interpolant, linear
+    interpolation and a natural cubic spline. Right: how far the trained net is from each prediction."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    ks = list(norms)
+    x = [norms[k] for k in ks]
+    for name, style in (("net", "o-"), ("lfp", "s--"), ("linear", "^:"), ("spline", "v:")):
+        axes[0].loglog(x, [mean_mse[name][k] for k in ks], style, label=name)
+    for k in ks:
+        axes[0].annotate(f"k = {k}", (norms[k], mean_mse["net"][k]), textcoords="offset points", xytext=(5, -12),
+                         fontsize=8)
+    axes[0].set_xlabel("FP-norm ‖f_k‖_γ of the target √2 sin(2πkx)")
+    axes[0].set_ylabel(f"mean test MSE (n = {n} training points)")
+    axes[0].set_title("Higher FP-norm, worse generalization")
+    axes[0].legend(fontsize=8)
+    names = list(mean_rel)
+    axes[1].bar(names, [mean_rel[k] for k in names], color=["tab:green", "tab:gray", "tab:gray"][:len(names)])
+    axes[1].axhline(0.15, ls="--", c="k", label="gate 0.15")
+    axes[1].set_ylabel("mean relative ℓ2 distance from the trained net")
+    axes[1].set_title("Which prediction does the trained net follow?")
+    axes[1].legend(fontsize=8)
+    return fig, axes
+
+
+def plot_lfp_1d(x, y, x_test, lfp, nets: dict, spline, linear, widths, rel, ntk_rel: float, ntk_neurons: int,
+                dynamics):
+    """C1/C4 figure: trained nets against the LFP prediction and the two limit interpolants; relative difference
+    against width; the LFP dynamics h(x, t)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.5), constrained_layout=True)
+    ax = axes[0]
+    ax.plot(x_test, lfp, "k", lw=2, label="LFP min FP-norm (s_a = 1)")
+    for label, h in nets.items():
+        ax.plot(x_test, h, lw=1, label=label)
+    ax.plot(x_test, spline, ":", c="tab:gray", label="natural cubic spline (s_a → 0 limit)")
+    ax.plot(x_test, linear, "--", c="tab:gray", lw=0.8, label="piecewise linear (s_a → ∞ limit)")
+    ax.scatter(x, y, c="k", zorder=4)
+    ax.set_xlabel("x")
+    ax.set_ylabel("h(x)")
+    ax.set_title("Trained two-layer ReLU nets vs the LFP prediction")
+    ax.set_ylim(-1.5, 1.0)
+    ax.legend(fontsize=6, loc="lower center", ncol=2)
+    axes[1].loglog(widths, rel, "o-", label="trained net vs LFP (s_a = 1)")
+    axes[1].axhline(ntk_rel, ls=":", c="k", label=f"empirical NTK (m = {ntk_neurons}) vs LFP")
+    axes[1].axhline(0.15, ls="--", c="tab:red", lw=0.8, label="gate 0.15 (spec C4)")
+    axes[1].set_xlabel("neurons per half m")
+    axes[1].set_ylabel("relative ℓ2 difference on [−1, 1]")
+    axes[1].set_title("Trained net vs LFP against width")
+    axes[1].legend(fontsize=7)
+    plot_lfp_dynamics(dynamics, ax=axes[2], title="LFP dynamics h(x, t) (low frequencies first)")
+    axes[2].scatter(x, y, c="k", zorder=4)
+    return fig, axes
+
+
+def plot_xor(x, y, lfp, net, width: int, grid: int = 40):
+    """C5 figure: the LFP solution, the trained net and their difference on the grid × grid test points."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), constrained_layout=True)
+    vmax = float(np.abs(lfp).max())
+    for ax, v, ttl in [(axes[0], lfp, "LFP min FP-norm solution (s_a = 1)"),
+                       (axes[1], net, f"Trained ASI ReLU net, width 2×{width}"),
+                       (axes[2], net - lfp, "Difference net − LFP")]:
+        lim = vmax if ax is not axes[2] else float(np.abs(net - lfp).max())
+        im = ax.imshow(v.reshape(grid, grid), origin="lower", extent=(-1, 1, -1, 1), cmap="RdBu_r", vmin=-lim,
+                       vmax=lim)
+        fig.colorbar(im, ax=ax, label="output")
+        ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=80, vmin=-1, vmax=1, clip_on=False,
+                   zorder=5)
+        ax.set_xlabel("x₁")
+        ax.set_ylabel("x₂")
+        ax.set_title(ttl)
+    fig.suptitle(f"XOR: 4 training points, {grid} × {grid} test grid")
+    return fig, axes

@@ -112,3 +112,20 @@ def plot_side_by_side(paper_ev, adaptive_ev):
         head += "\nand score-based Square Attack (black-box queries of the averaged softmax)"
     axes[1].set_title(head + "\n" + axes[1].get_title(), fontsize=9)
     return fig, axes
+
+
+def plot_line_attenuation(results, ax=None):
+    """Measured attenuation ⟨|G_C(k)|²⟩/⟨|G(k)|²⟩ against line frequency × radius, one curve per LineAttenuation."""
+    import numpy as np
+
+    fig, ax = new_axes(ax)
+    for res in results:
+        x = np.asarray(res.frequency) * res.radius_pixel
+        ax.semilogy(x[1:], np.asarray(res.attenuation)[1:], "o-", ms=3,
+                    label=f"{res.label or 'model'} (selectivity {res.selectivity:.2g})")
+    ax.axhline(1.0, color="k", lw=0.5, ls=":")
+    ax.set_xlabel("line frequency × r (cycles per radius)")
+    ax.set_ylabel("power after / before averaging")
+    ax.set_title("Post-averaging as a filter, measured along random lines through test images", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig, ax

@@ -114,5 +114,104 @@ def plot_attack(results: Sequence, ax=None):
     return fig, ax
 
 
+def plot_filtering_figure(natural, images, trained_points: dict, examples: Sequence[tuple[str, int]], filter_fn):
+    """Three panels (spec B3): accuracy vs bandwidth of the natural model with the accuracies of models trained
+    and tested on filtered images as stars, then example images (top: original, bottom: filtered).
+
+    Args:
+        natural: a :class:`~freqlens.probes.filtering.FilteredAccuracy` of the natural model.
+        images: (N, 3, H, W) images in [0, 1] (the first 4 are shown).
+        trained_points: label → (bandwidth, accuracy in [0, 1]) of the models trained on filtered images.
+        examples: (kind, bandwidth) of the two example panels.
+        filter_fn: ``filter_fn(images, kind, bandwidth)`` (e.g. :func:`freqlens.probes.filtering.filter_images`).
+
+    Returns:
+        ``(fig, axes)``.
+
+    Source: Yin et al. 2019, Sec. 3 (spec B3).
+
+    Example:
+        >>> import torch
+        >>> from freqlens.probes.filtering import FilteredAccuracy, filter_images
+        >>> nat = FilteredAccuracy(bandwidths=[3, 31], accuracy={"low": [0.2, 0.7], "high": [0.1, 0.6]},
+        ...                       clean_accuracy=0.7, n_images=4)
+        >>> fig, axes = plot_filtering_figure(nat, torch.rand(4, 3, 8, 8), {"HP 5": (5, 0.5)}, [("low", 3)],
+        ...                                   filter_images)
+        >>> len(axes)
+        2
+    """
+    import torch
+
+    fig, axes = plt.subplots(1, 1 + len(examples), figsize=(4.4 * (1 + len(examples)), 3.8), constrained_layout=True)
+    axes = np.atleast_1d(axes)
+    natural.plot(ax=axes[0])
+    for i, (label, (b, acc)) in enumerate(trained_points.items()):
+        axes[0].plot([b], [100 * acc], "*", color=f"C{i + 3}", ms=12, label=f"trained + tested on {label}")
+    axes[0].legend(fontsize=7)
+    x = images[:4]
+    for ax, (kind, b) in zip(axes[1:], examples):
+        img = filter_fn(x, kind, b)
+        if kind == "high":
+            img = img - img.amin(dim=(1, 2, 3), keepdim=True)
+            img = img / img.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1e-8)
+        row = torch.cat([torch.cat(list(x), 2), torch.cat(list(img.clamp(0, 1)), 2)], 1)
+        ax.imshow(row.permute(1, 2, 0).numpy())
+        stretched = " (contrast stretched)" if kind == "high" else ""
+        ax.set_title(f"top: original; bottom: {kind}-pass B = {b}{stretched}", fontsize=9)
+        ax.axis("off")
+    return fig, axes
+
+
+def plot_scatter_panels(panels: dict, names: Sequence[str]):
+    """One robustness-vs-HF-energy scatter per panel (spec B6).
+
+    Args:
+        panels: title → dict with ``x`` (HF fractions), ``y`` (accuracy change, points) and the fit
+            (``slope``, ``intercept``, ``pearson_r``, ``rms_residual``).
+        names: the corruption of every point.
+
+    Returns:
+        ``(fig, axes)``.
+
+    Source: Yin et al. 2019, Fig. 5 (spec B6).
+
+    Example:
+        >>> p = {"GA − natural": dict(x=[0.1, 0.9], y=[-1.0, 5.0], slope=7.5, intercept=-1.75, pearson_r=1.0,
+        ...                           rms_residual=0.0)}
+        >>> fig, axes = plot_scatter_panels(p, ["fog", "noise"])
+        >>> len(axes)
+        1
+    """
+    k = len(panels)
+    fig, axes = plt.subplots(1, k, figsize=(5.5 * k, 4.2), constrained_layout=True, squeeze=False)
+    for ax, (title, p) in zip(axes[0], panels.items()):
+        plot_scatter(ax, p["x"], p["y"], names, p["slope"], p["intercept"], p["pearson_r"], p["rms_residual"], title)
+    return fig, axes[0]
+
+
+def plot_perturbation_spectra(results: Sequence):
+    """Mean |FFT| of adversarial perturbations, one panel per model, each with its own colour scale (spec B7).
+
+    Args:
+        results: :class:`~freqlens.probes.perturbation_spectra.PerturbationSpectrumResult` objects.
+
+    Returns:
+        ``(fig, axes)``.
+
+    Source: Yin et al. 2019, Fig. 6 (spec B7).
+
+    Example:
+        >>> from freqlens.probes.perturbation_spectra import PerturbationSpectrumResult
+        >>> r = PerturbationSpectrumResult(spectrum=np.ones((4, 4)), low_energy_fraction=0.5, label="natural")
+        >>> fig, axes = plot_perturbation_spectra([r, r])
+        >>> len(axes)
+        2
+    """
+    fig, axes = plt.subplots(1, len(results), figsize=(4.8 * len(results), 4), constrained_layout=True, squeeze=False)
+    for ax, r in zip(axes[0], results):
+        r.plot(ax=ax)
+    return fig, axes[0]
+
+
 __all__ = ["plot_filtering", "plot_band_noise", "plot_perturbation_spectrum", "plot_spectra_grid", "plot_scatter",
-           "plot_attack"]
+           "plot_attack", "plot_filtering_figure", "plot_scatter_panels", "plot_perturbation_spectra"]

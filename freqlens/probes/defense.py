@@ -142,7 +142,7 @@ def _base_predictions(model, x, max_batch=512):
 
 
 def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed, max_batch, budget,
-                     pgd_steps=20, deepfool_steps=100, cw_steps=1000, cw_binary_search_steps=5):
+                     pgd_steps=20, deepfool_steps=100, cw_steps=1000, cw_binary_search_steps=5, null_defense=None):
     attacked = base_clean == y
     idx = torch.nonzero(attacked).flatten()
     adv = x.clone()
@@ -180,6 +180,11 @@ def _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progres
                               linf.where(counted, eps), "transfer")
     l2 = (adv - x).flatten(1).norm(dim=1)[counted]
     summary["median_l2"] = float(l2.median()) if l2.numel() else float("nan")
+    if null_defense is not None:
+        rate = float("nan")
+        if bool(counted.any()):
+            rate = float((averaged_predictions(null_defense, adv[counted], progress) == y[counted]).float().mean())
+        summary["defense_rate_null"] = rate
     return summary
 
 
@@ -223,7 +228,7 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
                             seed: int = 0, max_batch: int = 256, progress: bool = False,
                             minimal_pgd_steps: int = 20, deepfool_steps: int = 100, cw_steps: int = 1000,
                             cw_binary_search_steps: int = 5, output: OutputSelector = None,
-                            amp: bool = False) -> DefenseEvaluation:
+                            amp: bool = False, null_defense: PostAveraged | None = None) -> DefenseEvaluation:
     """The paper's defense-unaware protocol (spec B6): adversarials computed on the **base** model for the images
     it classifies correctly, counted when they fool it within L∞ ≤ ``linf_budget``, then shown to the defense.
 
@@ -237,6 +242,8 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
     the L2 attacks. Every summary has the fields listed in :class:`DefenseEvaluation` plus ``median_l2``.
     ``output`` picks the base model's class scores (a dict key, a tuple index or a callable) and ``amp`` runs it
     under autocast; build ``defended`` with the same ``output=``.
+    ``null_defense`` (optional, e.g. two random points at radius r instead of the 91-point average) is shown the
+    same counted adversarials; its rate is ``defense_rate_null`` — the null of the defense rate.
 
     Example::
 
@@ -259,7 +266,7 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
     for i, name in enumerate(attacks):
         out.attacks[name] = _transfer_attack(name, model, defended, x, y, base_clean, def_clean, progress, seed + i,
                                              max_batch, linf_budget, minimal_pgd_steps, deepfool_steps, cw_steps,
-                                             cw_binary_search_steps)
+                                             cw_binary_search_steps, null_defense)
     return out
 
 

@@ -22,7 +22,6 @@ clipping). ``eps`` is the ℓ2 norm per channel in input units (Yin et al.: 4 fo
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import time
@@ -35,7 +34,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
+from freqlens import __version__
 from freqlens.errors import CheckpointError, InputError, ModelOutputError
+from freqlens.fingerprint import model_digest, tensor_digest, value_digest
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
 from freqlens.fourier.grid import centered_frequencies, chebyshev_radius
 from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
@@ -44,7 +45,7 @@ from freqlens.results import Result, atomic_write_bytes
 from freqlens.validation import check_images, check_integer, check_labels_fit, check_positive
 
 BASIS_NAME = "google-research (cos θ − sin θ)/√(HW), unit ℓ2 norm"
-_CHECKPOINT_VERSION = 2
+_CHECKPOINT_VERSION = 3  # 3: sums per quantity/class; 2: fingerprints from freqlens.fingerprint, incl. normalize and the freqlens version
 
 
 @dataclass
@@ -108,7 +109,8 @@ class HeatmapResult(Result):
         return float(vals.mean())
 
     def plot(self, ax=None, vmin: float | None = None, vmax: float | None = None, title: str | None = None):
-        """The map; error maps on a fixed 0–100 % scale, other quantities from their min to their max."""
+        """Draw the map in the authors' convention (error rate, linear RdBu: small error red, large blue);
+        ``vmin``/``vmax`` in error-rate units (the paper: 0.1, 1), None: the data's range. Returns (fig, ax)."""
         from freqlens.plot.heatmap import plot_heatmap
 
         if self.quantity == "error":
@@ -119,20 +121,6 @@ class HeatmapResult(Result):
             vmin = float(finite.min()) if vmin is None and finite.size else vmin
             vmax = float(finite.max()) if vmax is None and finite.size else vmax
         return plot_heatmap(self, ax=ax, vmin=vmin, vmax=vmax, title=title)
-
-
-def _sha(t: torch.Tensor) -> str:
-    return hashlib.sha256(t.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:16]
-
-
-def _model_sha(model: nn.Module) -> str:
-    h = hashlib.sha256()
-    for k, v in model.state_dict().items():
-        h.update(k.encode())
-        if isinstance(v, torch.Tensor):
-            h.update(v.detach().cpu().contiguous().numpy().tobytes() if v.dtype != torch.bfloat16
-                     else v.detach().float().cpu().numpy().tobytes())
-    return h.hexdigest()[:16]
 
 
 def _basis_seed(seed: int, index: int) -> int:
@@ -291,9 +279,10 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
     mine = wanted[rank::world]
     meta = {"version": _CHECKPOINT_VERSION, "eps": float(eps), "seed": int(seed),
             "bounds": None if bounds is None else [float(bounds[0]), float(bounds[1])], "shape": [n, c, h, w],
-            "window": None if window is None else int(window), "images": _sha(x), "labels": _sha(y),
-            "model": _model_sha(model), "basis": BASIS_NAME, "rank": rank, "world_size": world,
-            "output": _output_tag(output), "quantity": q.name, "per_class": bool(per_class)}
+            "window": None if window is None else int(window), "images": tensor_digest(x), "labels": tensor_digest(y),
+            "model": model_digest(model), "normalize": value_digest(normalize), "basis": BASIS_NAME, "rank": rank,
+            "world_size": world, "freqlens": __version__, "output": _output_tag(output), "amp": bool(amp),
+            "quantity": q.name, "per_class": bool(per_class)}
     nb = min(n, int(max_batch))
     mb = max(1, int(max_batch) // nb)
     lo, hi = (bounds if bounds is not None else (None, None))

@@ -22,7 +22,7 @@ Example::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -38,12 +38,15 @@ from freqlens.inference import NormalizeArg, forward
 from freqlens.validation import check_choice, check_images, check_positive
 from freqlens.results import Result
 
-LAYER_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
+LAYER_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear, nn.MultiheadAttention, nn.TransformerEncoderLayer,
+               nn.TransformerDecoderLayer)
 
 
 def probed_layers(model: nn.Module, layers: Sequence[str] | None = None) -> list[tuple[str, nn.Module]]:
-    """``(name, module)`` of the layers to probe: every Conv/Linear (default) or the named ones.
-    A model without any conv layer is an error (the probe is about convolutional filter banks)."""
+    """``(name, module)`` of the layers to probe: every Conv/Linear/attention/transformer layer (default) or the named
+    ones. A model without any conv layer is an error (the probe is about convolutional filter banks; a ViT's patch
+    embedding counts). Layers that the model never calls (e.g. ``nn.MultiheadAttention.out_proj``, whose weights
+    are used directly) are dropped when probed, see :func:`layer_frequency_response`."""
     found = [(n, m) for n, m in model.named_modules() if isinstance(m, LAYER_TYPES)]
     if not any(isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)) for _, m in found):
         raise InputError(f"{type(model).__name__} has no convolutional layer (nn.Conv1d/2d/3d); the layer "
@@ -53,7 +56,7 @@ def probed_layers(model: nn.Module, layers: Sequence[str] | None = None) -> list
     names = dict(found)
     missing = [n for n in layers if n not in names]
     if missing:
-        raise InputError(f"no Conv/Linear layer named {missing[0]!r}; available: {', '.join(names)}")
+        raise InputError(f"no Conv/Linear layer named {missing[0]!r} (nor attention layer); available: {', '.join(names)}")
     return [(n, names[n]) for n in layers]
 
 
@@ -62,12 +65,27 @@ def _ignore_output(raw) -> torch.Tensor:
     return torch.empty(0)
 
 
+def _flat(out, batch: int) -> torch.Tensor | None:
+    """A layer output as (batch, features) float64, or ``None`` when it is not a tensor with that batch size
+    (sequence-first outputs (L, N, E) of attention layers are transposed first)."""
+    if isinstance(out, (tuple, list)):
+        out = out[0] if out else None
+    if not isinstance(out, torch.Tensor) or out.ndim == 0:
+        return None
+    if out.shape[0] != batch and out.ndim >= 2 and out.shape[1] == batch:
+        out = out.transpose(0, 1)
+    if out.shape[0] != batch:
+        return None
+    return out.detach().reshape(batch, -1).double()
+
+
 class _Recorder:
-    """Forward hooks that keep each probed layer's output (flattened per sample) of the last forward pass."""
+    """Forward hooks that keep each probed layer's output of the last forward pass. A layer whose hook does not
+    fire (its parent uses its weights without calling it) simply has no entry."""
 
     def __init__(self, layers):
         self.layers = layers
-        self.outputs: dict[str, torch.Tensor] = {}
+        self.outputs: dict[str, object] = {}
         self.handles = []
 
     def __enter__(self):
@@ -81,9 +99,18 @@ class _Recorder:
 
     def _hook(self, name):
         def hook(module, inputs, output):
-            out = output[0] if isinstance(output, (tuple, list)) else output
-            self.outputs[name] = out.detach().flatten(1).double()
+            self.outputs[name] = output
         return hook
+
+    def take(self, batch: int) -> dict[str, torch.Tensor]:
+        """The recorded outputs as (batch, features), dropping those that are not per-sample tensors; cleared."""
+        out = {}
+        for name, value in self.outputs.items():
+            flat = _flat(value, batch)
+            if flat is not None:
+                out[name] = flat
+        self.outputs = {}
+        return out
 
     def remove(self):
         for h in self.handles:
@@ -109,6 +136,7 @@ class LayerResponse(Result):
     eps: float
     n_images: int
     image_size: list[int]
+    skipped_layers: list = field(default_factory=list)   # never called by the model (e.g. MHA out_proj)
 
     def band_ratio(self, low: float = 4.0, high: float = 12.0) -> np.ndarray:
         """Per layer: mean gain over frequencies with radius > ``high`` divided by the mean over 0 < radius ≤
@@ -131,7 +159,12 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
                              normalize: NormalizeArg = None, n_images: int = 4, background: float = 0.5,
                              bounds=(0.0, 1.0), max_batch: int = 128, progress: bool = True,
                              amp: bool = False) -> LayerResponse:
-    """Energy gain ‖Δ output‖ / ‖Δ input‖ of every Conv/Linear layer for every Fourier basis frequency.
+    """Energy gain ‖Δ output‖ / ‖Δ input‖ of every Conv/Linear/attention layer for every Fourier basis frequency.
+
+    The gain is cumulative from the input: layer l's output is compared for the perturbed and the reference
+    input, so it describes the whole network up to and including layer l (only for the first layer is it that
+    layer's own transfer function). Layers the model never calls (``nn.MultiheadAttention.out_proj``, layers of
+    a fused fast path) are left out and listed in ``skipped_layers``.
 
     Args:
         image_size: (C, H, W) for ``mode="basis"`` (or take it from ``images``).
@@ -172,22 +205,35 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
     m = basis.shape[0]
     lo, hi = bounds
     gains = torch.zeros(len(chosen), m, dtype=torch.float64)
+    seen = [True] * len(chosen)
     with eval_mode(model), torch.inference_mode(), _Recorder(chosen) as rec:
         bar = tqdm(total=refs.shape[0] * m, desc=f"layer response ({mode})", disable=not progress, leave=False)
         for ref in refs:
             forward(model, ref[None], normalize=normalize, amp=amp, output=_ignore_output)
-            base = {name: rec.outputs[name] for name, _ in chosen}
+            base = rec.take(1)
+            if not base:
+                raise InputError(f"none of the {len(chosen)} probed layers of {type(model).__name__} produced a "
+                                 "per-image tensor output; pass layers=[...] naming layers the model calls")
             for start in range(0, m, max_batch):
                 u = basis[start:start + max_batch]
                 x = (ref[None] + eps * u[:, None]).clamp(lo, hi)
                 din = (x - ref[None]).flatten(1).double().norm(dim=1).clamp_min(1e-12)
                 forward(model, x, normalize=normalize, amp=amp, output=_ignore_output)
+                outs = rec.take(x.shape[0])
                 for li, (name, _) in enumerate(chosen):
-                    dout = (rec.outputs[name] - base[name]).norm(dim=1)
-                    gains[li, start:start + u.shape[0]] += (dout / din).cpu()
+                    if name in base and name in outs and outs[name].shape[1] == base[name].shape[1]:
+                        dout = (outs[name] - base[name]).norm(dim=1)
+                        gains[li, start:start + u.shape[0]] += (dout / din).cpu()
+                    else:
+                        seen[li] = False
                 bar.update(u.shape[0])
         bar.close()
     gains /= refs.shape[0]
+    keep = [i for i, ok in enumerate(seen) if ok]
+    skipped = [chosen[i][0] for i, ok in enumerate(seen) if not ok]
+    if not keep:
+        raise InputError(f"none of the probed layers of {type(model).__name__} is called with a per-image output")
+    chosen, gains = [chosen[i] for i in keep], gains[keep]
     grid = position_grid(h, w)
     full = torch.full((len(chosen), h, w), float("nan"), dtype=torch.float64)
     if positions is None:
@@ -201,7 +247,8 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
         full[:, mir[:, 0], mir[:, 1]] = gains
     return LayerResponse(layer_names=[n for n, _ in chosen], layer_types=[type(mo).__name__ for _, mo in chosen],
                          gain=full.numpy(), gain_pairs=gains.numpy(), positions=pos.numpy(), mode=mode,
-                         eps=float(eps), n_images=int(refs.shape[0]), image_size=[int(c), int(h), int(w)])
+                         eps=float(eps), n_images=int(refs.shape[0]), image_size=[int(c), int(h), int(w)],
+                         skipped_layers=skipped)
 
 
 @dataclass

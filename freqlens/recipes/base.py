@@ -354,4 +354,24 @@ def _write_table(path: Path, rows: list[dict[str, Any]], quick: bool) -> None:
                  "|---|---|---|---|---|---|\n")
         body += "".join(f"| {n} | {cell(d['what'])} | {cell(d['spec'])} | {cell(d['ours'])} | {cell(d['why'])} | "
                         f"{d['decided']} |\n" for n, d in devs)
-    atomic_write_bytes(path, (head + body).encode())
+    atomic_write_bytes(path, (head + body + _shared_models_section(path.parent / "cache")).encode())
+
+
+def _shared_models_section(cache_dir: Path) -> str:
+    """Markdown lines with the clean accuracy of the shared CIFAR-10 models trained under ``cache_dir``."""
+    from freqlens.recipes._trained import shared_model_summary
+
+    rows = [r for r in shared_model_summary(cache_dir) if not r["tag"]]
+    if not rows:
+        return ""
+    def fmt(v):
+        return "n/a" if v is None else f"{100 * v:.1f} %"
+    lines = ["", "## Shared CIFAR-10 models (fast trainer)", "",
+             "| model | size | clean accuracy (1 000 test images) | with test-time flips | training s | setting |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        setting = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r["setting"].items())
+        secs = "n/a" if r["train_seconds"] is None else f"{r['train_seconds']:.0f}"
+        lines.append(f"| {r['variant']} | {r['size']} | {fmt(r['clean_accuracy'])} | {fmt(r['clean_accuracy_flip'])} "
+                     f"| {secs} | {setting or '-'} |")
+    return "\n".join(lines) + "\n"

@@ -2,11 +2,17 @@
 scaled down for CPUs (spec PART B, B9 scaled training on a balanced CIFAR-10 subset).
 
 Trained models come from :func:`freqlens.recipes._trained.shared_classifier` with one shared configuration
-per mode (:func:`~freqlens.recipes._trained.shared_config`: quick ConvNet-small, full the spec's ConvNet), so the
-natural, Gaussian-augmented (σ_max = 0.1) and adversarially trained (L∞, ε = 8/255, FGSM with a random start)
-models are trained once and reused by every recipe here and elsewhere.
+per mode (:func:`~freqlens.recipes._trained.shared_config`), so the natural, Gaussian-augmented (σ_max = 0.1)
+and adversarially trained models are trained once and reused by every recipe here and elsewhere.
+
+Every check is measured beside a null in the same run (:mod:`freqlens.probes.nulls`): the natural model at
+another seed in place of an augmented one (the training noise, without the intervention), the natural model
+behind a low-pass filter (blind to high frequencies), an untrained copy, white noise or a permutation. A recipe
+passes only when every null fails the check it stands beside.
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -18,19 +24,40 @@ from freqlens.attacks import fourier_basis_attack, pgd_attack
 from freqlens.probes.corruptions import corrupt, corruption_names, resolve_backend
 from freqlens.probes.filtering import filter_images, filtered_accuracy
 from freqlens.probes.heatmap import fourier_heatmap
+from freqlens.probes.hf_scatter import pearson, scatter_fit
 from freqlens.probes.noise import bandlimited_noise_error
+from freqlens.probes.nulls import InputFilter, permutation_quantile, untrained_copy
 from freqlens.probes.perturbation_spectra import perturbation_spectrum
 from freqlens.inference import accuracy
 from freqlens.recipes._trained import shared_classifier, shared_config
-from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
+from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 
 PAPER = "Yin et al. 2019, A Fourier Perspective on Model Robustness in Computer Vision"
-LABELS = {"natural": "natural", "gaussian": "Gaussian aug.", "adversarial": "adversarial tr."}
+LABELS = {"natural": "natural", "gaussian": "Gaussian aug.", "adversarial": "adversarial tr.",
+          "natural-seed": "natural, other seed"}
+PAPER_RANGE = (0.1, 1.0)      # colour range of the paper's heat maps (error rate)
+
+# bands in ρ = max(|f_u|, |f_v|) (spec B2 H3/H5)
+CENTRE = (0, 1)               # the centre 3 × 3
+LOW_BAND = (2, 4)             # H5's low annulus
+MID_BAND = (5, 11)            # reported only
+HIGH_BAND = (12, 16)          # H3/H5's outer ring ρ ≥ 12 (16: the Nyquist row/column of 32 × 32)
+BLIND_BANDWIDTH = 7           # the frequency-blind null sees only ρ ≤ 3
+ATTACK_LOW, ATTACK_HIGH = 4, 12   # spec B8: low-only candidates ρ ≤ 4, high-only ρ ≥ 12
+Z95 = 1.645                       # one-sided 95 % normal quantile of the attack's paired lower bounds
 
 
 def trained(ctx: RecipeContext, variant: str):
-    """The cached shared classifier of a training variant (natural, gaussian, adversarial)."""
+    """The cached shared classifier of a training variant (natural, gaussian, adversarial); "natural-seed" is the
+    natural training at seed + 1 (another balanced subset and initialisation): the null of an intervention."""
+    if variant == "natural-seed":
+        return shared_classifier(replace(ctx, seed=ctx.seed + 1), "natural")
     return shared_classifier(ctx, variant)
+
+
+def blind(model):
+    """The frequency-blind null: ``model`` sees only the low-passed copy of its input (ρ ≤ 3)."""
+    return InputFilter(model, "low", BLIND_BANDWIDTH).eval()
 
 
 def test_images(ctx: RecipeContext, n: int):
@@ -38,155 +65,227 @@ def test_images(ctx: RecipeContext, n: int):
     return load_cifar10(ctx.data_root, train=False, limit=n)
 
 
-LOW_BAND = (2, 4)     # ρ = max(|f_u|, |f_v|)
-MID_BAND = (5, 11)
+def _heatmap(ctx: RecipeContext, model, x, y, key: str, label: str, eps: float = 4.0, **kw):
+    return fourier_heatmap(model, x, y, eps=eps, seed=ctx.seed, progress=ctx.progress,
+                           checkpoint=ctx.out_dir / f"heatmap-{key}.ckpt", label=label, **kw)
 
 
-HIGH_BAND = (12, 16)
+def _outer_minus_centre(res) -> float:
+    return res.band_mean(*HIGH_BAND) - res.band_mean(*CENTRE)
 
 
 @recipe("fourier-heatmap", paper=PAPER, data="cifar10",
-        finding="a naturally trained CNN is sensitive to Fourier-basis noise at all but the lowest frequencies",
+        finding="a naturally trained CNN errs ≥ 10 points more under Fourier-basis noise at the highest frequencies "
+                "(ρ ≥ 12) than at the lowest (centre 3 × 3)",
         paper_value="Fig. 1/2: natural CIFAR-10 model, v = 4: low error only near DC, high error elsewhere")
 def fourier_heatmap_recipe(ctx: RecipeContext) -> RecipeOutput:
+    from freqlens.plot.heatmap import plot_heatmaps
+
     n = 100 if ctx.quick else 1000
     x, y = test_images(ctx, n)
     model = trained(ctx, "natural")
-    res = fourier_heatmap(model, x, y, eps=4.0, seed=ctx.seed, progress=ctx.progress,
-                          checkpoint=ctx.out_dir / "heatmap.ckpt", label="natural")
-    centre, outer = res.band_mean(0, 1), res.band_mean(*HIGH_BAND)
-    mid, rest = res.band_mean(*MID_BAND), res.band_mean(2, 16)
-    fig, _ = res.plot()
+    res = _heatmap(ctx, model, x, y, "natural", "natural")
+    nulls = {"untrained network (same architecture)": _heatmap(ctx, untrained_copy(model, ctx.seed + 1), x, y,
+                                                               "untrained", "untrained"),
+             f"natural model seeing only a low-passed copy (ρ ≤ {BLIND_BANDWIDTH // 2})":
+                 _heatmap(ctx, blind(model), x, y, "blind", "frequency-blind (low-passed input)")}
+    check = Check.greater_equal(f"outer ring (ρ ≥ {HIGH_BAND[0]}) error − centre 3×3 error (points)",
+                                _outer_minus_centre(res), 10.0, "spec B2 H3")
+    numbers = {"n_images": n, "eps": 4.0, "clean_error": res.clean_error, "error_centre_3x3": res.band_mean(*CENTRE),
+               "error_low_band_2_4": res.band_mean(*LOW_BAND), "error_mid_band_5_11": res.band_mean(*MID_BAND),
+               "error_outer_ring_12_16": res.band_mean(*HIGH_BAND),
+               "mid_band_minus_centre": res.band_mean(*MID_BAND) - res.band_mean(*CENTRE),
+               "ring_means": res.ring_means().tolist(), **shared_config(ctx)}
+    numbers.update({f"null_{r.label}_outer_minus_centre": _outer_minus_centre(r) for r in nulls.values()})
+    maps = [res, *nulls.values()]
+    fig, _ = plot_heatmaps(maps, [f"{m.label} (clean error {m.clean_error / 100:.2f})\nouter − centre "
+                                  f"{_outer_minus_centre(m):.0f} points" for m in maps], *PAPER_RANGE)
+    fig.suptitle("Fourier heat maps, ℓ2 = 4 per channel: error rate (red small, blue large); the two right maps "
+                 "are the nulls", fontsize=10)
     return RecipeOutput(
-        numbers={"n_images": n, "eps": 4.0, "clean_error": res.clean_error, "error_centre_3x3": centre,
-                 "error_low_band_2_4": res.band_mean(*LOW_BAND), "error_mid_band_5_11": mid,
-                 "error_outer_ring_12_16": outer, "error_all_but_centre": rest,
-                 "outer_minus_centre_spec_H3": outer - centre,
-                 "ring_means": res.ring_means().tolist(), **shared_config(ctx)},
-        checks=[Check.greater_equal(f"mid-band (ρ {MID_BAND[0]}–{MID_BAND[1]}) error − centre 3×3 error (points)", mid - centre, 10.0),
-                Check.greater("mean error over ρ ≥ 2 − centre 3×3 error (points)", rest - centre, 0.0,
-                              "the lowest frequencies are the least harmful")],
+        numbers=numbers, checks=[check],
+        controls=[check.control(name, _outer_minus_centre(r)) for name, r in nulls.items()],
+        deviations=[Deviation("H4 symmetry check", "independently evaluated mirror cells differ by ≤ 3 points",
+                              "not run: each conjugate pair is one basis, evaluated once and written to both cells",
+                              "the two cells hold the same perturbation (spec D3); a second evaluation only measures "
+                              "the sign draws", "before")]
+        + ([Deviation("evaluation images", "1 000 CIFAR-10 test images", f"{n}", "quick size (CPU budget)",
+                      "before")] if n != 1000 else []),
         figure=fig, results={"heatmap": res},
         notes="Error (%) per frequency under x + r·4·U (per channel, r = ±1 per image and channel), clipped to "
-              "[0, 1]; 32 × 32 map incl. the Nyquist row/column (top/left). Spec H3 (outer ring ρ ≥ 12 − centre "
-              "≥ 10 points) is reported as outer_minus_centre_spec_H3: the small CPU-trained CNN is less "
-              "sensitive at the very highest frequencies than the paper's Wide-ResNet.")
+              "[0, 1]; 32 × 32 map incl. the Nyquist row/column. The mid band (ρ 5–11) is reported beside the "
+              "spec's outer ring, not gated.")
 
 
 @recipe("fourier-heatmap-augmented", paper=PAPER, data="cifar10",
-        finding="Gaussian augmentation and adversarial training shift sensitivity from high to low frequencies",
+        finding="Gaussian augmentation and adversarial training lower the outer-ring (ρ ≥ 12) error by ≥ 10 points "
+                "without lowering the low-annulus (2 ≤ ρ ≤ 4) error by more than 2",
         paper_value="Fig. 2: GA/AT heat maps cool at high frequencies, hot at low (non-DC) frequencies")
 def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
     from freqlens.plot.heatmap import plot_heatmaps
 
-    n = 64 if ctx.quick else 1000
+    n = 100 if ctx.quick else 1000
     x, y = test_images(ctx, n)
     maps, numbers = {}, {"n_images": n, "eps": 4.0, **shared_config(ctx)}
-    for v in ("natural", "gaussian", "adversarial"):
-        maps[v] = fourier_heatmap(trained(ctx, v), x, y, eps=4.0, seed=ctx.seed, progress=ctx.progress,
-                                  checkpoint=ctx.out_dir / f"heatmap-{v}.ckpt", label=LABELS[v])
-        numbers[f"{v}_clean_error"] = maps[v].clean_error
-        numbers[f"{v}_low_band_error"] = maps[v].band_mean(*LOW_BAND)
-        numbers[f"{v}_high_band_error"] = maps[v].band_mean(*HIGH_BAND)
-    checks = []
-    nat_shift = numbers["natural_low_band_error"] - numbers["natural_high_band_error"]
+    for v in ("natural", "gaussian", "adversarial", "natural-seed"):
+        maps[v] = _heatmap(ctx, trained(ctx, v), x, y, v, LABELS[v])
+    # a uniformly more robust model (the natural model under half the perturbation): lower error at every frequency,
+    # the null of "robustness moves from high to low frequencies" for the low-annulus guard
+    uniform = _heatmap(ctx, trained(ctx, "natural"), x, y, "natural-half-eps", "natural at ε/2", eps=2.0,
+                       window=LOW_BAND[1])
+    for v, m in maps.items():
+        numbers[f"{v}_clean_error"] = m.clean_error
+        numbers[f"{v}_low_band_error"] = m.band_mean(*LOW_BAND)
+        numbers[f"{v}_high_band_error"] = m.band_mean(*HIGH_BAND)
+    nat = maps["natural"]
+
+    def gain(m):   # H5 (1): outer-ring error lower than natural's
+        return nat.band_mean(*HIGH_BAND) - m.band_mean(*HIGH_BAND)
+
+    def low_change(m):   # H5 (2): low-annulus error not lower than natural's by more than 2 points
+        return m.band_mean(*LOW_BAND) - nat.band_mean(*LOW_BAND)
+
+    checks, controls = [], []
     for v in ("gaussian", "adversarial"):
-        gain_high = numbers["natural_high_band_error"] - numbers[f"{v}_high_band_error"]
-        shift = numbers[f"{v}_low_band_error"] - numbers[f"{v}_high_band_error"]
-        numbers[f"{v}_high_band_gain"] = gain_high
-        numbers[f"{v}_low_minus_high"] = shift
-        checks.append(Check.greater_equal(f"{v}: natural − {v} error, high band ρ 12–16 (points)", gain_high, 10.0,
-                                          "more robust at high frequencies (spec B2 H5)"))
-        checks.append(Check.greater(f"{v}: (low − high band error) − natural's (points)", shift - nat_shift, 10.0,
-                                    "sensitivity moves to low frequencies"))
-    numbers["natural_low_minus_high"] = nat_shift
-    fig, _ = plot_heatmaps(list(maps.values()), [f"{LABELS[v]} (clean error {m.clean_error:.0f} %)\n"
-                                                 f"low band {m.band_mean(*LOW_BAND):.0f} %, high band "
-                                                 f"{m.band_mean(*HIGH_BAND):.0f} %" for v, m in maps.items()])
-    fig.suptitle("Fourier heat maps: error (%) under ℓ2 = 4 Fourier-basis noise, same colour range", fontsize=10)
-    return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={f"heatmap_{k}": m for k, m in maps.items()},
-                        notes=f"Low band: {LOW_BAND[0]} ≤ max(|f_u|,|f_v|) ≤ {LOW_BAND[1]}; high band: "
-                              f"{HIGH_BAND[0]}–{HIGH_BAND[1]}.")
+        c1 = Check.greater_equal(f"{v}: natural − {v} outer-ring (ρ ≥ {HIGH_BAND[0]}) error (points)", gain(maps[v]), 10.0,
+                                 "spec B2 H5")
+        c2 = Check.greater_equal(f"{v}: {v} − natural low-annulus ({LOW_BAND[0]} ≤ ρ ≤ {LOW_BAND[1]}) error (points)",
+                                 low_change(maps[v]), -2.0, "spec B2 H5: not lower by more than 2 points")
+        checks += [c1, c2]
+        controls += [c1.control("natural model at another seed in place of the augmented one",
+                                gain(maps["natural-seed"])),
+                     c2.control("uniformly more robust model (natural under ε = 2)", low_change(uniform))]
+        numbers[f"{v}_high_band_gain"] = gain(maps[v])
+        numbers[f"{v}_low_band_change"] = low_change(maps[v])
+    numbers["null_seed_high_band_gain"] = gain(maps["natural-seed"])
+    numbers["null_half_eps_low_band_change"] = low_change(uniform)
+    fig, _ = plot_heatmaps(list(maps.values()), [f"{m.label} (clean error {m.clean_error / 100:.2f})\n"
+                                                 f"low annulus {m.band_mean(*LOW_BAND) / 100:.2f}, outer ring "
+                                                 f"{m.band_mean(*HIGH_BAND) / 100:.2f}" for m in maps.values()],
+                           *PAPER_RANGE)
+    fig.suptitle("Fourier heat maps: error rate under ℓ2 = 4 Fourier-basis noise (red small, blue large, 0.1–1); "
+                 "right: the seed null", fontsize=10)
+    return RecipeOutput(
+        numbers=numbers, checks=checks, controls=controls, figure=fig,
+        results={f"heatmap_{k.replace('-', '_')}": m for k, m in maps.items()},
+        deviations=[Deviation("models gated", "H5 names the Gaussian-augmented model", "the same two H5 checks "
+                              "also gate the adversarially trained model", "the paper's Fig. 2 shows both", "before")]
+        + ([Deviation("evaluation images", "1 000 CIFAR-10 test images", f"{n}", "quick size (CPU budget)",
+                      "before")] if n != 1000 else []),
+        notes=f"Low annulus: {LOW_BAND[0]} ≤ max(|f_u|,|f_v|) ≤ {LOW_BAND[1]}; outer ring: {HIGH_BAND[0]}–"
+              f"{HIGH_BAND[1]}. Nulls: the natural training at seed + 1 in place of GA/AT (training noise without "
+              "the intervention); the natural model at ε = 2 (uniformly more robust) for the low-annulus guard.")
 
 
 HP_TRAIN_BANDWIDTH = 17   # keeps max(|f_u|, |f_v|) ≥ 8 on 32 × 32 images (spec B3 acceptance)
 
 
 @recipe("lowpass-highpass", paper=PAPER, data="cifar10",
-        finding="models reach well-above-chance accuracy from high-pass filtered images humans barely see",
+        finding="a model trained and tested on high-pass filtered images (ρ ≥ 8) reaches ≥ 40 % accuracy (chance 10 %)",
         paper_value="Sec. 3 / Fig. 3: accuracy vs bandwidth of low- and high-pass filtered CIFAR-10")
 def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
+    from freqlens.plot.robustness import plot_filtering_figure
 
     n = 500 if ctx.quick else 1000
     x, y = test_images(ctx, n)
     bws = [1, 3, 7, 11, 15, 23, 31]
-    nat = filtered_accuracy(trained(ctx, "natural"), x, y, bandwidths=bws, progress=ctx.progress, label="natural")
+    natural = trained(ctx, "natural")
+    nat = filtered_accuracy(natural, x, y, bandwidths=bws, progress=ctx.progress, label="natural")
     hp_model = shared_classifier(ctx, "natural", tag=f"highpass{HP_TRAIN_BANDWIDTH}",
-                                 transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
+                                 transform=Compose(RandomCropFlip(4, True),
+                                                   FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
     lp_model = shared_classifier(ctx, "natural", tag="lowpass7",
                                  transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
-    hp_acc = accuracy(hp_model, filter_images(x, "high", HP_TRAIN_BANDWIDTH), y)
+    x_hp = filter_images(x, "high", HP_TRAIN_BANDWIDTH)
+    hp_acc = accuracy(hp_model, x_hp, y)
     lp_acc = accuracy(lp_model, filter_images(x, "low", 7), y)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)
-    nat.plot(ax=axes[0])
-    axes[0].plot([HP_TRAIN_BANDWIDTH], [100 * hp_acc], "r*", ms=12, label=f"trained+tested on HP {HP_TRAIN_BANDWIDTH}")
-    axes[0].plot([7], [100 * lp_acc], "g*", ms=12, label="trained+tested on LP 7")
-    axes[0].legend(fontsize=7)
-    for ax, kind, b in ((axes[1], "low", 7), (axes[2], "high", HP_TRAIN_BANDWIDTH)):
-        img = filter_images(x[:4], kind, b)
-        if kind == "high":
-            img = img - img.amin(dim=(1, 2, 3), keepdim=True)
-            img = img / img.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1e-8)
-        row = torch.cat([torch.cat(list(x[:4]), 2), torch.cat(list(img.clamp(0, 1)), 2)], 1)
-        ax.imshow(row.permute(1, 2, 0).numpy())
-        ax.set_title(f"top: original; bottom: {kind}-pass B = {b}" + (" (contrast stretched)" if kind == "high" else ""),
-                     fontsize=9)
-        ax.axis("off")
+    perm = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(ctx.seed))
+    null_hp = {"untrained network (same architecture) on the high-pass images":
+                   accuracy(untrained_copy(hp_model, ctx.seed + 1), x_hp, y),
+               "high-pass model scored against permuted labels": accuracy(hp_model, x_hp, y[perm])}
+    untrained_nat = filtered_accuracy(untrained_copy(natural, ctx.seed + 1), x, y, bandwidths=[3, 31], kinds=("low",),
+                                      progress=False)
+    lp = nat.accuracy["low"]
+    c1 = Check.greater_equal("accuracy of the model trained and tested on high-pass (ρ ≥ 8) images", hp_acc, 0.40,
+                             "spec B3: ≥ 0.40 with 10 000 training images; chance 0.10")
+    c2 = Check.greater("natural model: low-pass accuracy at B = 31 − at B = 3", lp[-1] - lp[1], 0.2,
+                       "freqlens addition: the low-pass curve rises (the figure's other curve)")
+    ua = untrained_nat.accuracy["low"]
+    fig, _ = plot_filtering_figure(nat, x, {f"HP {HP_TRAIN_BANDWIDTH}": (HP_TRAIN_BANDWIDTH, hp_acc),
+                                            "LP 7": (7, lp_acc)},
+                                   [("low", 7), ("high", HP_TRAIN_BANDWIDTH)], filter_images)
     numbers = {"bandwidths": bws, "natural_lowpass_accuracy": nat.accuracy["low"],
                "natural_highpass_accuracy": nat.accuracy["high"], "natural_clean_accuracy": nat.clean_accuracy,
                "highpass_trained_accuracy": hp_acc, "lowpass7_trained_accuracy": lp_acc,
-               "highpass_train_bandwidth": HP_TRAIN_BANDWIDTH, "n_images": n}
-    lp = nat.accuracy["low"]
+               "highpass_train_bandwidth": HP_TRAIN_BANDWIDTH, "n_images": n,
+               "null_highpass_accuracy": null_hp, "null_untrained_lowpass_rise": ua[-1] - ua[0]}
     return RecipeOutput(
-        numbers=numbers,
-        checks=[Check.greater_equal("accuracy of the model trained and tested on high-pass (ρ ≥ 8) images",
-                                    hp_acc, 0.25 if ctx.quick else 0.40, "chance is 0.10 (spec B3: ≥ 0.40 at 10k images)"),
-                Check.greater("natural model: low-pass accuracy at B = 31 − at B = 3", lp[-1] - lp[1], 0.2)],
+        numbers=numbers, checks=[c1, c2],
+        controls=[c1.control(k, v) for k, v in null_hp.items()]
+        + [c2.control("untrained network (same architecture)", ua[-1] - ua[0])],
         figure=fig, results={"filtering_natural": nat},
         notes="Square masks; high-pass = frame reading of spec B3 (keeps the outer B frequencies per axis); "
-              "filtered images are not clipped.")
+              "filtered images are not clipped. The models trained on filtered images use the shared "
+              "configuration (10 000 training images).")
 
 
 @recipe("corruption-spectra", paper=PAPER, data="cifar10",
-        finding="natural images concentrate energy at low frequencies; noise corruptions at high, fog/contrast at low",
+        finding="natural-image amplitude decays as 1/f^a with a in [0.5, 2.5]; noise corruptions have HF energy "
+                "fraction > 0.5, fog and contrast < 0.5",
         paper_value="Fig. 4: mean |FFT| of CIFAR-10 and of CIFAR-10-C corruptions (severity 3)")
 def corruption_spectra(ctx: RecipeContext) -> RecipeOutput:
+    from freqlens.fourier.filters import gaussian_blur_periodic
     from freqlens.plot.robustness import plot_spectra_grid
 
     n = 64 if ctx.quick else 1000
     x, _ = test_images(ctx, n)
     backend = resolve_backend("auto")
     names = [c for c in corruption_names(backend) if not (ctx.quick and c == "glass_blur")]
+
+    def slope_of(images):
+        radii, prof = radial_profile(amplitude_spectrum(images))
+        return loglog_slope(radii, prof, 2, 14)
+
     nat = amplitude_spectrum(x)
-    radii, prof = radial_profile(nat)
-    slope = loglog_slope(radii, prof, 2, 14)
+    slope = slope_of(x)
     spectra = {"natural images |F(x)|": nat.numpy()}
     hf = {}
     for name in names:
         d = corrupt(x, name, 3, seed=ctx.seed, backend=backend) - x
         spectra[name] = amplitude_spectrum(d).numpy()
         hf[name] = high_frequency_fraction(d, 7)
-    fig, _ = plot_spectra_grid(spectra, ncols=4, suptitle=f"mean |FFT| of CIFAR-10 images and of corruptions "
-                                                         f"C(x) − x (severity 3, {backend}, N = {n}), log scale")
+    g = torch.Generator().manual_seed(ctx.seed)
+    white = torch.rand(x.shape, generator=g, dtype=x.dtype)
     noise = [hf[k] for k in ("gaussian_noise", "shot_noise", "impulse_noise") if k in hf]
     low = [hf[k] for k in ("fog", "contrast") if k in hf]
+    c_noise = Check.greater("min HF energy fraction of gaussian/shot/impulse noise", min(noise), 0.5,
+                            "spec B4: HF = energy at max(|f_u|,|f_v|) > 7")
+    c_low = Check.less("max HF energy fraction of fog/contrast", max(low), 0.5, "spec B4")
+    c_slope_hi = Check.less_equal("log-log slope of natural image amplitude (radii 2–14)", slope, -0.5, "spec B4")
+    c_slope_lo = Check.greater_equal("log-log slope of natural image amplitude (radii 2–14), lower bound", slope, -2.5,
+                                     "spec B4")
+    null_vals = {"image content x in place of a noise corruption": high_frequency_fraction(x, 7),
+                 "white noise in place of fog/contrast": high_frequency_fraction(white - white.mean(), 7),
+                 "white-noise images": slope_of(white),
+                 "periodically blurred images (Gaussian σ = 2 px)": slope_of(gaussian_blur_periodic(x, 2.0))}
+    fig, _ = plot_spectra_grid(spectra, ncols=4, suptitle=f"mean |FFT| of CIFAR-10 images and of corruptions "
+                                                         f"C(x) − x (severity 3, {backend}, N = {n}), log scale")
     return RecipeOutput(
-        numbers={"loglog_slope_natural": slope, "hf_fraction": hf, "backend": backend, "n_images": n},
-        checks=[Check.greater("min HF fraction of noise corruptions − max of fog/contrast", min(noise) - max(low), 0.3,
-                              "HF = energy at max(|f_u|,|f_v|) > 7"),
-                Check.less_equal("log-log slope of natural image amplitude (radii 2–14)", slope, -0.5),
-                Check.greater_equal("log-log slope lower bound", slope, -2.5)],
+        numbers={"loglog_slope_natural": slope, "hf_fraction": hf, "backend": backend, "n_images": n,
+                 "nulls": null_vals},
+        checks=[c_noise, c_low, c_slope_hi, c_slope_lo],
+        controls=[c_noise.control("image content x in place of a noise corruption",
+                                  null_vals["image content x in place of a noise corruption"]),
+                  c_low.control("white noise in place of fog/contrast",
+                                null_vals["white noise in place of fog/contrast"]),
+                  c_slope_hi.control("white-noise images", null_vals["white-noise images"]),
+                  c_slope_lo.control("periodically blurred images (Gaussian σ = 2 px)",
+                                     null_vals["periodically blurred images (Gaussian σ = 2 px)"])],
+        deviations=([Deviation("corruptions", "CIFAR-10-C files (severity 3)",
+                               f"{backend} re-implementation of the corruptions at severity 3",
+                               "CIFAR-10-C is not available offline (spec PART E)", "before")]
+                    + ([Deviation("evaluation images", "the validation set", f"{n}", "quick size", "before")]
+                       if ctx.quick else [])),
         figure=fig, notes="Corruptions from imagecorruptions (ImageNet-C parameters) when installed, else the "
                           "built-in approximations.")
 
@@ -200,49 +299,62 @@ def bandlimited_noise(ctx: RecipeContext) -> RecipeOutput:
     n = 300 if ctx.quick else 1000
     x, y = test_images(ctx, n)
     bws = [1, 3, 7, 15, 23, 31] if ctx.quick else list(range(1, 32, 2))
-    variants = ("natural", "gaussian") if ctx.quick else ("natural", "gaussian", "adversarial")
-    res = {v: bandlimited_noise_error(trained(ctx, v), x, y, bandwidths=bws, norm=8.0, seed=ctx.seed,
-                                      progress=ctx.progress, label=LABELS[v]) for v in variants}
+    variants = ("natural", "gaussian", "natural-seed") if ctx.quick else ("natural", "gaussian", "adversarial",
+                                                                            "natural-seed")
+    models = {v: trained(ctx, v) for v in variants}
+    models["blind"] = blind(models["natural"])
+    labels = {**LABELS, "blind": f"natural, low-passed input (ρ ≤ {BLIND_BANDWIDTH // 2})"}
+    res = {v: bandlimited_noise_error(m, x, y, bandwidths=bws, norm=8.0, seed=ctx.seed, progress=ctx.progress,
+                                      label=labels[v]) for v, m in models.items()}
     nat, ga = res["natural"], res["gaussian"]
     i3, i7, i15 = bws.index(3), bws.index(7), bws.index(15)
+
+    def hp_minus_lp3(r):
+        return r.error["high"][i3] - r.error["low"][i3]
+
+    def gain(r):
+        return min(nat.error["high"][i] - r.error["high"][i] for i in (i3, i7, i15))
+
+    def lp_minus_hp7(r):
+        return r.error["low"][i7] - r.error["high"][i7]
+
+    c1 = Check.greater_equal("natural: error(HP, B=3) − error(LP, B=3)", hp_minus_lp3(nat), 20.0, "spec B5 (1)")
+    c2 = Check.greater_equal("GA gain on high-pass noise, min over B ∈ {3, 7, 15} (points)", gain(ga), 30.0,
+                             "spec B5 (2)")
+    c3 = Check.greater_equal("GA: error(LP, B=7) − error(HP, B=7)", lp_minus_hp7(ga), 10.0, "spec B5 (3)")
+    seed = res["natural-seed"]
+    controls = [c1.control("natural model seeing only a low-passed copy", hp_minus_lp3(res["blind"])),
+                c2.control("natural model at another seed in place of GA", gain(seed)),
+                c3.control("natural model at another seed in place of GA", lp_minus_hp7(seed))]
     fig, _ = plot_band_noise(list(res.values()))
     numbers = {f"{v}_{k}": r.error[k] for v, r in res.items() for k in ("low", "high")}
     numbers.update({f"{v}_full_error": r.full_error for v, r in res.items()})
     numbers.update({f"{v}_clean_error": r.clean_error for v, r in res.items()})
-    numbers.update({"bandwidths": bws, "norm_per_channel": 8.0, "n_images": n})
-    ga_gain = min(nat.error["high"][i] - ga.error["high"][i] for i in (i3, i7, i15))
+    numbers.update({"bandwidths": bws, "norm_per_channel": 8.0, "n_images": n,
+                    "null_blind_hp_minus_lp3": hp_minus_lp3(res["blind"]), "null_seed_gain": gain(seed),
+                    "null_seed_lp_minus_hp7": lp_minus_hp7(seed)})
     return RecipeOutput(
-        numbers=numbers,
-        checks=[Check.greater_equal("GA: error(LP, B=7) − error(HP, B=7)", ga.error["low"][i7] - ga.error["high"][i7], 10.0,
-                                    "spec B5 (3)"),
-                Check.greater_equal("natural: error(HP, B=3) − error(LP, B=3)", nat.error["high"][i3] - nat.error["low"][i3], 20.0,
-                                    "spec B5 (1)"),
-                Check.greater_equal("GA gain on high-pass noise, min over B ∈ {3, 7, 15} (points)", ga_gain, 30.0,
-                                    "spec B5 (2)")],
-        figure=fig, results={f"noise_{v}": r for v, r in res.items()},
-        notes="Noise rescaled to ℓ2 = 8 per channel (spec B5), added in [0, 1] and clipped.")
-
-
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson correlation; 0 when either variable is constant."""
-    if np.std(a) == 0 or np.std(b) == 0:
-        return 0.0
-    return float(np.corrcoef(a, b)[0, 1])
+        numbers=numbers, checks=[c1, c2, c3], controls=controls,
+        figure=fig, results={f"noise_{v.replace('-', '_')}": r for v, r in res.items()},
+        deviations=[Deviation("thresholds' source", "spec B5 [PD], set inside a third-party Wide-ResNet table",
+                              "the same thresholds on the scaled CNN", "spec", "before")],
+        notes="Noise rescaled to ℓ2 = 8 per channel (spec B5), added in [0, 1] and clipped. Nulls: the natural "
+              "model behind a low-pass filter (blind to ρ > 3) for (1); the natural training at seed + 1 in place "
+              "of GA for (2) and (3).")
 
 
 @recipe("hf-energy-scatter", paper=PAPER, data="cifar10",
-        finding="Gaussian augmentation helps most on corruptions with high-frequency energy (positive slope)",
+        finding="Gaussian augmentation's accuracy change across corruptions correlates with their HF energy "
+                "fraction (Pearson r ≥ 0.5, hence positive slope)",
         paper_value="Fig. 5: robustness change vs fraction of HF energy, CIFAR-10-C")
 def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
-
-    from freqlens.plot.robustness import plot_scatter
+    from freqlens.plot.robustness import plot_scatter_panels
 
     n = 200 if ctx.quick else 1000
     x, y = test_images(ctx, n)
     backend = resolve_backend("auto")
     names = [c for c in corruption_names(backend) if not (ctx.quick and c == "glass_blur")]
-    variants = ("natural", "gaussian") if ctx.quick else ("natural", "gaussian", "adversarial")
+    variants = ("natural", "gaussian", "natural-seed") + (() if ctx.quick else ("adversarial",))
     models = {v: trained(ctx, v) for v in variants}
     hf = {c: {} for c in (3, 7, 11)}
     acc = {v: {} for v in variants}
@@ -252,82 +364,113 @@ def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
             hf[c][name] = high_frequency_fraction(xc - x, c)
         for v, m in models.items():
             acc[v][name] = 100 * accuracy(m, xc, y)
-    fig, axes = plt.subplots(1, len(variants) - 1, figsize=(5.5 * (len(variants) - 1), 4.2), constrained_layout=True,
-                             squeeze=False)
-    numbers, checks = {"hf_fraction_c7": hf[7], "accuracy": acc, "backend": backend, "n_images": n}, []
-    for ax, v in zip(axes[0], variants[1:]):
-        xs = np.array([hf[7][k] for k in names])
+    xs = np.array([hf[7][k] for k in names])
+    numbers, panels = {"hf_fraction_c7": hf[7], "accuracy": acc, "backend": backend, "n_images": n}, {}
+    for v in variants[1:]:
         ys = np.array([acc[v][k] - acc["natural"][k] for k in names])
-        k, b = np.polyfit(xs, ys, 1)
-        r = _pearson(xs, ys)
-        rms = float(np.sqrt(np.mean((ys - (k * xs + b)) ** 2)))
-        plot_scatter(ax, xs, ys, names, k, b, r, rms, f"{LABELS[v]} − natural (severity 3, {backend})")
-        numbers[f"{v}_slope"], numbers[f"{v}_pearson_r"], numbers[f"{v}_rms_residual"] = float(k), r, rms
+        fit = scatter_fit(xs, ys)
+        panels[f"{LABELS[v]} − natural (severity 3, {backend})"] = {"x": xs, "y": ys, **fit}
+        numbers.update({f"{v}_slope": fit["slope"], f"{v}_pearson_r": fit["pearson_r"],
+                        f"{v}_rms_residual": fit["rms_residual"]})
         for c in (3, 11):
-            xc_ = np.array([hf[c][kk] for kk in names])
-            numbers[f"{v}_pearson_r_cutoff{c}"] = _pearson(xc_, ys)
-    checks.append(Check.greater_equal("GA vs natural: Pearson r of accuracy change vs HF fraction",
-                                      numbers["gaussian_pearson_r"], 0.5, "spec B6"))
-    checks.append(Check.greater("GA vs natural: OLS slope k", numbers["gaussian_slope"], 0.0))
-    return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
-                        notes="HF fraction = energy at max(|f_u|,|f_v|) > 7 of C(x) − x (spec B6 proposal); "
-                              "Pearson r for cutoffs 3 and 11 also reported.")
+            numbers[f"{v}_pearson_r_cutoff{c}"] = pearson(np.array([hf[c][k] for k in names]), ys)
+    ga_y = np.array([acc["gaussian"][k] - acc["natural"][k] for k in names])
+    q95 = permutation_quantile(xs, ga_y, pearson, 0.95, 2000, ctx.seed)
+    numbers["permutation_q95_pearson_r"] = q95
+    check = Check.greater_equal("GA vs natural: Pearson r of accuracy change vs HF fraction",
+                                numbers["gaussian_pearson_r"], 0.5, "spec B6 (k > 0 follows: same sign as r)")
+    fig, _ = plot_scatter_panels(panels, names)
+    return RecipeOutput(
+        numbers=numbers, checks=[check],
+        controls=[check.control("natural model at another seed in place of GA", numbers["natural-seed_pearson_r"]),
+                  check.control("95th percentile of r with corruptions re-paired at random (2 000 permutations)", q95)],
+        figure=fig,
+        deviations=[Deviation("corruptions", "CIFAR-10-C files (severity 3)",
+                              f"{backend} re-implementation of the corruptions at severity 3",
+                              "CIFAR-10-C is not available offline (spec PART E)", "before")],
+        notes="HF fraction = energy at max(|f_u|,|f_v|) > 7 of C(x) − x (spec B6 proposal); Pearson r for cutoffs 3 "
+              "and 11 also reported. The spec's k > 0 is implied by r ≥ 0.5 (slope and r share their sign).")
 
 
 @recipe("adversarial-spectra", paper=PAPER, data="cifar10",
-        finding="adversarial training moves PGD perturbations to low frequencies (not purely high-frequency)",
+        finding="adversarial training moves PGD perturbations to low frequencies (energy share at ρ ≤ 3 ≥ 2× the "
+                "natural model's)",
         paper_value="Fig. 6: mean |FFT| of PGD perturbations, natural vs adversarially trained")
 def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
+    from freqlens.plot.robustness import plot_perturbation_spectra
 
     n = 100 if ctx.quick else 1000
     x, y = test_images(ctx, n)
-    attack = {"norm": "linf", "eps": 8 / 255, "step_size": 2 / 255, "steps": 10 if ctx.quick else 20}
+    attack = {"norm": "linf", "eps": 8 / 255, "step_size": 2 / 255, "steps": 20}
     res = {}
-    for v in ("natural", "adversarial"):
+    for v in ("natural", "adversarial", "natural-seed"):
         m = trained(ctx, v)
         x_adv = pgd_attack(m, x, y, attack["eps"], attack["step_size"], attack["steps"], seed=ctx.seed,
                            predict=False).adversarial
         res[v] = perturbation_spectrum(x_adv, x, low_radius=3, attack=attack, label=LABELS[v])
         res[v].attack["accuracy_under_attack"] = accuracy(m, x_adv, y)
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 4), constrained_layout=True)
-    for ax, r in zip(axes, res.values()):
-        r.plot(ax=ax)
-    ratio = res["adversarial"].low_energy_fraction / max(res["natural"].low_energy_fraction, 1e-12)
+    base = max(res["natural"].low_energy_fraction, 1e-12)
+    ratio = res["adversarial"].low_energy_fraction / base
+    null = res["natural-seed"].low_energy_fraction / base
+    check = Check.greater_equal("AT / natural: perturbation energy share at ρ ≤ 3", ratio, 2.0, "spec B7")
+    fig, _ = plot_perturbation_spectra(list(res.values()))
     return RecipeOutput(
         numbers={"natural_low_energy_fraction": res["natural"].low_energy_fraction,
-                 "adversarial_low_energy_fraction": res["adversarial"].low_energy_fraction, "ratio": ratio,
-                 "natural_accuracy_under_attack": res["natural"].attack["accuracy_under_attack"],
-                 "adversarial_accuracy_under_attack": res["adversarial"].attack["accuracy_under_attack"],
+                 "adversarial_low_energy_fraction": res["adversarial"].low_energy_fraction,
+                 "natural_seed_low_energy_fraction": res["natural-seed"].low_energy_fraction, "ratio": ratio,
+                 "null_seed_ratio": null,
+                 **{f"{k}_accuracy_under_attack": r.attack["accuracy_under_attack"] for k, r in res.items()},
                  "attack": attack, "n_images": n},
-        checks=[Check.greater_equal("AT / natural: perturbation energy share at ρ ≤ 3", ratio, 2.0, "spec B7")],
-        figure=fig, results={f"spectrum_{k}": r for k, r in res.items()})
+        checks=[check], controls=[check.control("natural model at another seed in place of AT", null)],
+        figure=fig, results={f"spectrum_{k.replace('-', '_')}": r for k, r in res.items()},
+        deviations=[Deviation("PGD parameters", "not retrievable from the paper", "spec B7 proposal: L∞ ε = 8/255, "
+                              "step 2/255, 20 steps, random start", "spec [PD]", "before")])
 
 
 @recipe("fourier-attack", paper=PAPER, data="cifar10",
-        finding="adversarially trained models are fooled by low-frequency Fourier-basis perturbations",
+        finding="the AT model is fooled more often by low-frequency (ρ ≤ 4) than by high-frequency (ρ ≥ 12) Fourier-"
+                "basis perturbations, the natural model the other way round (95 % lower bounds > 0)",
         paper_value="Sec. 5: Fourier-basis black-box attack on AT models (success rates not retrieved)")
 def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
-    n = 40 if ctx.quick else 500
-    x, y = test_images(ctx, n)
-    patterns = 2 if ctx.quick else 4
-    res = {v: fourier_basis_attack(trained(ctx, v), x, y, eps=4.0, low=4, high=12, sign_patterns=patterns,
-                                   seed=ctx.seed, progress=ctx.progress, label=LABELS[v])
-           for v in ("natural", "adversarial")}
     from freqlens.plot.robustness import plot_attack
 
+    n = 200 if ctx.quick else 1000
+    x, y = test_images(ctx, n)
+    patterns = 4
+    res = {v: fourier_basis_attack(trained(ctx, v), x, y, eps=4.0, low=ATTACK_LOW, high=ATTACK_HIGH,
+                                   sign_patterns=patterns,
+                                   seed=ctx.seed, progress=ctx.progress, label=LABELS[v])
+           for v in ("natural", "adversarial")}
     fig, _ = plot_attack(list(res.values()))
-    nat, at = res["natural"].stats, res["adversarial"].stats
+    nat, at = res["natural"], res["adversarial"]
+
+    def low_minus_high(r):   # paired per-image difference and its one-sided 95 % lower bound
+        m, se = r.stats["low_minus_high"], r.stats["low_minus_high_se"]
+        return m, m - Z95 * se
+
+    def high_minus_low(r):
+        m, se = -r.stats["low_minus_high"], r.stats["low_minus_high_se"]
+        return m, m - Z95 * se
+
+    c_at = Check.greater("AT: 95 % lower bound of (low-only − high-only success)", low_minus_high(at)[1], 0.0,
+                         "spec B8 (gated on the lower bound, not the point estimate)")
+    c_nat = Check.greater("natural: 95 % lower bound of (high-only − low-only success)", high_minus_low(nat)[1],
+                          0.0, "spec B8 (gated on the lower bound, not the point estimate)")
     numbers = {f"{v}_{k}": (r.success_rate if k == "success_rate" else r.stats[k]) for v, r in res.items()
                for k in ("success_rate", "median_queries", "success_low", "success_high", "n_correct")}
-    numbers.update({"eps": 4.0, "sign_patterns": patterns, "n_images": n})
+    numbers.update({"eps": 4.0, "sign_patterns": patterns, "n_images": n,
+                    "adversarial_low_minus_high": low_minus_high(at)[0],
+                    "natural_high_minus_low": high_minus_low(nat)[0],
+                    "adversarial_vs_natural_points": 100 * (low_minus_high(at)[0] - low_minus_high(nat)[0])})
     return RecipeOutput(
-        numbers=numbers,
-        checks=[Check.greater("AT: (low-only − high-only success) − natural's (points)",
-                              100 * ((at["success_low"] - at["success_high"])
-                                     - (nat["success_low"] - nat["success_high"])), 10.0),
-                Check.greater_equal("AT: low-only success − high-only success",
-                                    at["success_low"] - at["success_high"], 0.0, "spec B8"),
-                Check.greater_equal("natural: high-only success − low-only success",
-                                    nat["success_high"] - nat["success_low"], 0.0, "spec B8")],
-        figure=fig, results={f"attack_{k}": r for k, r in res.items()})
+        numbers=numbers, checks=[c_at, c_nat],
+        controls=[c_at.control("natural model in place of AT", low_minus_high(nat)[1]),
+                  c_nat.control("AT model in place of the natural one", high_minus_low(at)[1])],
+        figure=fig, results={f"attack_{k}": r for k, r in res.items()},
+        deviations=[Deviation("decision rule", "AT: LF success ≥ HF success; natural: HF ≥ LF (point estimates)",
+                              "the one-sided 95 % lower bound of the paired per-image difference > 0",
+                              "at the spec's threshold 0 a point estimate is decided by a few images, and '≥ 0' is met "
+                              "by a model that no basis fools", "before")]
+        + ([Deviation("images", "all originally correct test images", f"the first {n}", "CPU budget", "before")]),
+        notes="Per image: bases in increasing ρ, 4 sign patterns each (all +1, all −1, 2 random), stop at the first "
+              "misclassification; low-only / high-only success use only the candidates with ρ ≤ 4 / ρ ≥ 12.")

@@ -1,36 +1,43 @@
 """F-Principle recipes (Xu et al.): 1-D targets, MNIST-1D, MNIST, CIFAR-10, initialisation scale, Jacobi vs
-network on the Poisson problem, and the tanh gradient theorem. Settings follow
-``specs/fprinciple_lfp.md`` Part A/B; quick sizes are the spec's where it gives them."""
+network on the Poisson problem, and the gradient theorem on a real network. Settings follow
+``specs/fprinciple_lfp.md`` Part A/B; quick sizes are the spec's where it gives them.
+
+Every recipe measures a null in the same run (the frequency-blind :class:`~freqlens.models.LookupTable` trained
+by gradient descent, an untrained network, the large-initialisation regime, Jacobi iteration) and gates it with
+the same check: a recipe passes only when its nulls fail.
+"""
 from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from freqlens.data import load_mnist1d, sinusoid_target_1d
-from freqlens.dynamics.fprinciple import FilteringTracker, ProjectionTracker, choose_delta
-from freqlens.models import MLP, SmallCNN
-from freqlens.plot.fprinciple import plot_filtering_curves, plot_fprinciple_1d, plot_projection_heatmap
+from freqlens.data import gaussian_projection_data, load_mnist1d, sinusoid_target_1d
+from freqlens.dynamics.fprinciple import (
+    FilteringTracker,
+    ModeErrorTracker,
+    ProjectionTracker,
+    StopWhenConverged,
+    choose_delta,
+    filtering_order,
+)
+from freqlens.models import MLP, LookupTable, SmallCNN
+from freqlens.models.lookup import shrinking_sgd
+from freqlens.plot.fprinciple import (
+    plot_band_gradient_ratios,
+    plot_filtering_and_projection,
+    plot_fprinciple_1d,
+    plot_init_scale,
+    plot_jacobi_vs_network,
+)
 from freqlens.recipes._trained import image_data
-from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
+from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.theory import gradients, poisson
-from freqlens.train import Callback, TrainState, fit
+from freqlens.train import fit
 
 PAPER_FP = "Xu, Zhang, Xiao, Luo, Ma: Frequency Principle (arXiv 1901.06523 / 1807.01251)"
-
-
-class StopWhenConverged(Callback):
-    """Ends training once every peak of a ProjectionTracker has Δ_F below ``threshold``."""
-
-    def __init__(self, tracker: ProjectionTracker, threshold: float = 0.1, patience: int = 3):
-        self.tracker, self.threshold, self.patience = tracker, threshold, patience
-
-    def on_epoch_end(self, state: TrainState) -> None:
-        hist = self.tracker.history[-self.patience:]
-        if len(hist) == self.patience and all(bool((h < self.threshold).all()) for h in hist):
-            state.stop_training = True
+NULL_TABLE = "frequency-blind lookup table (one free output per training point) trained by gradient descent"
 
 
 def _dft_freqs_1d(length: float, bins: int = 40) -> torch.Tensor:
@@ -38,15 +45,22 @@ def _dft_freqs_1d(length: float, bins: int = 40) -> torch.Tensor:
     return torch.arange(bins, dtype=torch.float64) / length
 
 
+def _gd_table(x: torch.Tensor, out_dim: int, n: int, shrink: float = 0.05):
+    """A lookup table and the SGD factory that shrinks each residual by ``shrink`` per full-batch step."""
+    return LookupTable(x, out_dim), shrinking_sgd(n, out_dim, shrink)
+
+
 def _run_1d(seed: int, width: int, depth: int, activation: str, steps: int, init_scale=None, every: int = 10,
-            device=None, n: int = 200, stop: bool = True):
+            device=None, n: int = 200, stop: bool = True, model=None, optimizer=None):
     data = sinusoid_target_1d(n, (1, 3, 5))
-    torch.manual_seed(seed)
-    model = MLP(1, 1, width=width, depth=depth, activation=activation, init_scale=init_scale)
+    if model is None:
+        torch.manual_seed(seed)
+        model = MLP(1, 1, width=width, depth=depth, activation=activation, init_scale=init_scale)
     tracker = ProjectionTracker(data.x, data.y, direction=[1.0], freqs=_dft_freqs_1d(2 * math.pi), every=every,
                                 store_outputs=True)
     callbacks = [tracker] + ([StopWhenConverged(tracker)] if stop else [])
-    fit(model, (data.x, data.y), steps, lr=1e-3, callbacks=callbacks, seed=seed, progress=False, device=device)
+    fit(model, (data.x, data.y), steps, lr=1e-3, optimizer=optimizer, callbacks=callbacks, seed=seed,
+        progress=False, device=device)
     return data, model, tracker.result()
 
 
@@ -56,7 +70,8 @@ def _times(result, threshold=0.1, cap=None):
 
 
 @recipe("fprinciple-1d", paper=PAPER_FP,
-        finding="on y = sin x + sin 3x + sin 5x a tanh/ReLU network fits frequency 1 before 3 before 5",
+        finding="on y = sin x + sin 3x + sin 5x a tanh/ReLU network reaches Δ_F < 0.1 at frequency 1 before 3 "
+                "before 5; a frequency-blind lookup table does not",
         paper_value="Fig. 1: Δ_F at the DFT peaks turns small from the lowest peak up")
 def fprinciple_1d(ctx: RecipeContext) -> RecipeOutput:
     if ctx.quick:
@@ -72,102 +87,190 @@ def fprinciple_1d(ctx: RecipeContext) -> RecipeOutput:
         runs[f"{act}-seed{seed}"] = {"t1": t1, "t3": t3, "t5": t5, "steps_run": res.epochs[-1]}
         last = (data, res, act, seed)
     ordered = sum(r["t1"] < r["t3"] < r["t5"] for r in runs.values())
-    checks.append(Check.greater_equal("runs with t1 < t3 < t5", ordered, len(runs),
-                                      "converged time: first record with Δ_F < 0.1"))
+    head = Check.greater_equal("runs with t1 < t3 < t5", ordered, len(runs),
+                               "converged time: first record with Δ_F < 0.1")
+    checks.append(head)
     if not ctx.quick:
         spaced = sum(r["t5"] >= 2 * r["t3"] and r["t3"] >= 2 * r["t1"] for r in runs.values())
         checks.append(Check.greater_equal("runs with t5 ≥ 2·t3 and t3 ≥ 2·t1", spaced, len(runs)))
+    # null: the frequency-blind table, same data, same tracker; every residual shrinks at the same rate
+    null = {}
+    for _, seed in configs:
+        xs = sinusoid_target_1d(200, (1, 3, 5)).x
+        table, opt = _gd_table(xs, 1, 200)
+        _, _, nres = _run_1d(seed, width, 2, "tanh", 600, device=ctx.device, model=table, optimizer=opt, every=1)
+        null[f"seed{seed}"] = _times(nres, cap=601)
+    null_ordered = sum(t[0] < t[1] < t[2] for t in null.values())
+    controls = [head.control(NULL_TABLE, null_ordered, f"(t1, t3, t5) per seed: {null}")]
     data, res, act, seed = last
     fig, _ = plot_fprinciple_1d(res, data.x, data.y,
                                 title=f"F-Principle, 1-D target sin x + sin 3x + sin 5x ({act}, 1-{width}-{width}-1, seed {seed})")
-    return RecipeOutput(numbers={"converged_steps": runs, "threshold": 0.1, "width": width, "max_steps": steps},
-                        checks=checks, figure=fig, results={"projection": res})
+    return RecipeOutput(numbers={"converged_steps": runs, "threshold": 0.1, "width": width, "max_steps": steps,
+                                 "null_lookup_table_times": null},
+                        checks=checks, figure=fig, results={"projection": res}, controls=controls)
 
 
-def _filtering_projection_recipe(ctx, x, y, model, fit_kwargs, paper_delta, title, output_transform=None,
-                                 every=1, dataset_note=""):
+def _filtering_recipe(ctx, x, y, make_model, fit_kwargs, paper_delta, title, output_transform=None,
+                      dataset_note=""):
+    """Spec A3 filtering method on a trained network, gated at the paper's δ; the automatic δ is reported.
+    The spec's "e_low < 0.2 before e_high < 0.2" criterion belongs to its synthetic stand-in; on real data the
+    first-below times are reported (``metrics``), not gated.
+
+    Nulls measured with the same checks: the network before training (never trained) and the frequency-blind
+    lookup table trained by full-batch gradient descent with the same loss."""
     auto = round(choose_delta(x, y, seed=ctx.seed), 4)
-    if abs(auto / paper_delta - 1) < 0.25:  # the paper's δ already splits the labels well: use it alone
-        auto = float(paper_delta)
-    deltas = sorted({float(paper_delta), auto})
-    filt = FilteringTracker(x, y, deltas, every=every, output_transform=output_transform)
-    proj = ProjectionTracker(x, y, every=every, output_transform=output_transform, min_relative_height=0.05)
+    deltas = sorted({float(paper_delta), float(auto)})
+    filt = FilteringTracker(x, y, deltas, every=1, output_transform=output_transform)
+    proj = ProjectionTracker(x, y, every=1, output_transform=output_transform, min_relative_height=0.05)
+    model = make_model()
+    untrained = filt.measure(model)
     fit(model, (x, y), callbacks=[filt, proj], seed=ctx.seed, progress=ctx.progress, device=ctx.device, **fit_kwargs)
     fr, pr = filt.result(), proj.result()
-    i = deltas.index(auto)
-    e_low, e_high = np.asarray(fr.e_low)[:, i], np.asarray(fr.e_high)[:, i]
-    half = max(2, len(e_low) // 2)
-    gap = float(np.mean(e_high[1:half] - e_low[1:half]))
-    drop_low = float(1 - e_low[-1] / e_low[0])
-    drop_high = float(1 - e_high[-1] / e_high[0])
-    checks = [
-        Check.greater("mean(e_high − e_low) over the first half of training", gap, 0.1,
-                      f"δ = {auto:.4g} (high-frequency fraction {fr.high_fraction[i]:.2f})"),
-        Check.greater("relative drop of e_low − relative drop of e_high", drop_low - drop_high, 0.0),
-    ]
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.3), constrained_layout=True)
-    plot_filtering_curves(fr, ax=axes[0])
-    plot_projection_heatmap(pr, ax=axes[1], unit="κ (cycles per unit along PC1)")
-    axes[1].set_title("Projection method: Δ_F at label-spectrum peaks")
-    fig.suptitle(title)
+    m = {d: filtering_order(fr, d) for d in deltas}
+    # untrained network: its errors stay at their initial values for the whole run
+    i0 = deltas.index(float(paper_delta))
+    lo0, hi0 = untrained["e_low"][i0], untrained["e_high"][i0]
+    null_untrained = {"gap": hi0 - lo0, "gap_normalized": 0.0}
+    # frequency-blind table, full-batch GD with the same loss; as many records as the network
+    n_out = filt.targets.shape[1]
+    table, opt = _gd_table(x, n_out, x.shape[0])
+    tfilt = FilteringTracker(x, y, [float(paper_delta)], every=1, output_transform=output_transform)
+    loss = fit_kwargs.get("loss", "mse")
+    fit(table, (x, y), len(fr.epochs) - 1, optimizer=opt, loss=loss, callbacks=[tfilt], seed=ctx.seed,
+        progress=False, device=ctx.device)
+    null_table = filtering_order(tfilt.result(), float(paper_delta))
+    p = m[float(paper_delta)]
+    c_gap = Check.greater(f"mean(e_high − e_low) over the first half of training, δ = {paper_delta:g}", p["gap"], 0.1,
+                          f"spec A3.4; high-frequency fraction {fr.high_fraction[i0]:.2f}")
+    c_norm = Check.greater(f"mean(e_high/e_high(0) − e_low/e_low(0)) over the first half, δ = {paper_delta:g}",
+                           p["gap_normalized"], 0.1, "what training changed, independent of where the outputs start")
+    checks = [c_gap, c_norm]
+    controls = [c_gap.control("untrained network", null_untrained["gap"]),
+                c_gap.control(NULL_TABLE, null_table["gap"]),
+                c_norm.control(NULL_TABLE, null_table["gap_normalized"])]
+    deviations = [Deviation("normalised gap e/e(0)", "not in the spec", "added as a third gate",
+                            "an untrained network already scores near the spec's gap gate (its outputs start close to "
+                            "the smoothed labels); the normalised gap measures what training changed", "after")]
+    fig, _ = plot_filtering_and_projection(fr, pr, title)
     numbers = {"deltas": deltas, "auto_delta": auto, "paper_delta": paper_delta, "high_fraction": fr.high_fraction,
-               "e_low_final": np.asarray(fr.e_low)[-1].tolist(), "e_high_final": np.asarray(fr.e_high)[-1].tolist(),
-               "gap_first_half": gap, "projection_peaks": pr.peak_freqs,
+               "metrics": {f"{d:g}": v for d, v in m.items()}, "null_untrained": null_untrained,
+               "null_lookup_table": null_table, "e_low_final": np.asarray(fr.e_low)[-1].tolist(),
+               "e_high_final": np.asarray(fr.e_high)[-1].tolist(), "projection_peaks": pr.peak_freqs,
                "projection_converged_epoch_0.2": pr.converged_epochs(0.2), "note": dataset_note}
-    return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"filtering": fr, "projection": pr})
+    return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"filtering": fr, "projection": pr},
+                        controls=controls, deviations=deviations)
 
 
 @recipe("fprinciple-mnist1d", paper=PAPER_FP,
-        finding="on MNIST-1D the low-frequency part of the labels (filtering method) is fitted before the high part",
+        finding="on MNIST-1D a tanh MLP fits the low-frequency part of the labels (filtering method, δ = 3) before "
+                "the high part, unlike a frequency-blind lookup table and the untrained network",
         paper_value="Fig. 3/4 (MNIST, CIFAR-10): e_low decays markedly before e_high")
 def fprinciple_mnist1d(ctx: RecipeContext) -> RecipeOutput:
     n, epochs = (1000, 30) if ctx.quick else (4000, 60)
     xtr, ytr, _, _ = load_mnist1d(seed=ctx.seed)
     x, y = xtr[:n], ytr[:n]
-    torch.manual_seed(ctx.seed)
-    model = MLP(40, 10, widths=[200, 100], activation="tanh")
-    return _filtering_projection_recipe(
-        ctx, x, y, model, {"epochs": epochs, "batch_size": 100, "lr": 1e-3}, paper_delta=3.0,
-        title=f"F-Principle on MNIST-1D ({n} samples, tanh 40-200-100-10, MSE)",
-        dataset_note="MNIST-1D generated in memory by mnist1d")
+
+    def make():
+        torch.manual_seed(ctx.seed)
+        return MLP(40, 10, widths=[200, 100], activation="tanh")
+
+    return _filtering_recipe(ctx, x, y, make, {"epochs": epochs, "batch_size": 100, "lr": 1e-3}, paper_delta=3.0,
+                             title=f"F-Principle on MNIST-1D ({n} samples, tanh 40-200-100-10, MSE)",
+                             dataset_note="MNIST-1D generated in memory by mnist1d")
+
+
+def _projection_synthetic(ctx) -> dict:
+    """Spec A2.4: the projection method on the synthetic case, network and frequency-blind table."""
+    if ctx.quick:
+        n, dim, steps, seeds = 500, 16, 1500, [ctx.seed]
+    else:
+        n, dim, steps, seeds = 2000, 64, 3000, [ctx.seed, ctx.seed + 1]
+    out = {"n": n, "dim": dim, "steps": steps, "runs": {}, "null": {}}
+    for seed in seeds:
+        x, y = gaussian_projection_data(n, dim, seed=seed)
+        torch.manual_seed(seed)
+        net = MLP(dim, 1, widths=[200, 100], activation="tanh")
+        tr = ProjectionTracker(x, y, direction=torch.eye(dim)[0], peaks=[0.2, 0.6, 1.0], every=10)
+        fit(net, (x, y), steps, lr=1e-3, callbacks=[tr], seed=seed, progress=False, device=ctx.device)
+        out["runs"][seed] = _times(tr.result(), 0.2, cap=float("inf"))
+        table, opt = _gd_table(x, 1, n)
+        tt = ProjectionTracker(x, y, direction=torch.eye(dim)[0], peaks=[0.2, 0.6, 1.0], every=1)
+        fit(table, (x, y), 300, optimizer=opt, callbacks=[tt], seed=seed, progress=False, device=ctx.device)
+        out["null"][seed] = _times(tt.result(), 0.2, cap=float("inf"))
+        out["result"] = tr.result()
+    return out
 
 
 @recipe("fprinciple-mnist", paper=PAPER_FP, data="mnist",
-        finding="a tanh 784-400-200-10 network fits the low-frequency part of MNIST labels first",
+        finding="the projection method (gated on the spec's synthetic case) and the filtering method (δ = 3) show a "
+                "tanh network fitting low frequencies first, unlike a frequency-blind lookup table; on MNIST a "
+                "tanh 784-400-200-10 net fits the low-frequency part of the labels first",
         paper_value="Fig. 3 (MNIST, δ = 3): e_low converges before e_high")
 def fprinciple_mnist(ctx: RecipeContext) -> RecipeOutput:
     n, epochs = (2000, 10) if ctx.quick else (5000, 50)
     x, y, _, _ = image_data(ctx, "mnist", n, 0, ctx.seed)
-    torch.manual_seed(ctx.seed)
-    model = MLP(784, 10, widths=[400, 200], activation="tanh")
-    return _filtering_projection_recipe(
-        ctx, x.flatten(1), y, model, {"epochs": epochs, "batch_size": 128, "lr": 1e-4}, paper_delta=3.0,
-        title=f"F-Principle on MNIST ({n} images, tanh 784-400-200-10, MSE, Adam 1e-4)")
+
+    def make():
+        torch.manual_seed(ctx.seed)
+        return MLP(784, 10, widths=[400, 200], activation="tanh")
+
+    out = _filtering_recipe(ctx, x.flatten(1), y, make, {"epochs": epochs, "batch_size": 128, "lr": 1e-4},
+                            paper_delta=3.0,
+                            title=f"F-Principle on MNIST ({n} images, tanh 784-400-200-10, MSE, Adam 1e-4)")
+    syn = _projection_synthetic(ctx)
+    if ctx.quick:
+        ok = sum(t[0] < t[2] for t in syn["runs"].values())
+        null_ok = sum(t[0] < t[2] for t in syn["null"].values())
+        metric = "synthetic projection runs with t(0.2) < t(1.0), Δ_F < 0.2"
+    else:
+        ok = sum(t[0] < t[1] <= t[2] for t in syn["runs"].values())
+        null_ok = sum(t[0] < t[1] <= t[2] for t in syn["null"].values())
+        metric = "synthetic projection runs with t(0.2) < t(0.6) ≤ t(1.0), Δ_F < 0.2"
+    c_proj = Check.greater_equal(metric, ok, len(syn["runs"]), f"spec A2.4, n = {syn['n']}, d = {syn['dim']}")
+    out.checks.append(c_proj)
+    out.controls.append(c_proj.control(NULL_TABLE, null_ok, f"times {syn['null']}"))
+    out.numbers["projection_synthetic"] = {"n": syn["n"], "dim": syn["dim"], "steps": syn["steps"],
+                                           "times_network": syn["runs"], "times_lookup_table": syn["null"]}
+    out.numbers["mnist_projection_reported_not_gated"] = out.numbers.pop("projection_converged_epoch_0.2")
+    return out
 
 
 @recipe("fprinciple-cifar10", paper=PAPER_FP, data="cifar10",
-        finding="a CNN fits the low-frequency part of CIFAR-10 labels first (filtering method)",
+        finding="a CNN fits the low-frequency part of CIFAR-10 labels first (filtering method, δ = 7), beyond what "
+                "the untrained network and a frequency-blind lookup table score",
         paper_value="Fig. 4 (CIFAR-10, δ = 7): e_low converges before e_high")
 def fprinciple_cifar10(ctx: RecipeContext) -> RecipeOutput:
-    n, epochs = (1000, 15) if ctx.quick else (5000, 40)
+    n, epochs = (500, 3) if ctx.quick else (5000, 40)
     x, y, _, _ = image_data(ctx, "cifar10", n, 0, ctx.seed)
-    torch.manual_seed(ctx.seed)
-    model = SmallCNN(3, 10, 32)
+
+    def make():
+        torch.manual_seed(ctx.seed)
+        return SmallCNN(3, 10, 32)
+
     fit_kwargs = {"epochs": epochs, "batch_size": 50, "loss": "cross_entropy",
                   "optimizer": lambda p: torch.optim.SGD(p, lr=1e-2, momentum=0.9, nesterov=True)}
-    return _filtering_projection_recipe(
-        ctx, x, y, model, fit_kwargs, paper_delta=7.0, output_transform="softmax",
+    out = _filtering_recipe(
+        ctx, x, y, make, fit_kwargs, paper_delta=7.0, output_transform="softmax",
         title=f"F-Principle on CIFAR-10 ({n} images, CNN of the official code, softmax outputs vs one-hot labels)")
+    out.deviations.append(Deviation("size", "5000 images, 100 epochs", f"{n} images, {epochs} epochs",
+                                    "CPU budget", "before"))
+    if ctx.quick:
+        out.smoke = ("at a CPU-quick size the CNN barely trains (1000 images × 8 epochs lowered e_low by 10 %, "
+                     "normalised gap 0.008, untrained 0.053 vs trained 0.061): the premise, a network that fits "
+                     "the labels, is not realised; run the full size")
+    return out
 
 
 @recipe("fprinciple-init-scale", paper="Xu et al.; Zhang et al. 'small initialization' (arXiv 1808.04295)",
-        finding="with small initial weights low frequencies converge far earlier than high ones; large ones lose the order",
+        finding="with small initial weights (σ = 0.05) frequency 5 converges ≥ 5× (full: 10×) later than frequency 1; "
+                "at σ = 1 the ratio is ≤ 3",
         paper_value="spec A5 calibration: t5/t1 ≥ 10 at σ = 0.05, ≤ 3 at σ = 1 and 2")
 def fprinciple_init_scale(ctx: RecipeContext) -> RecipeOutput:
     sigmas = [0.05, 1.0] if ctx.quick else [0.05, 0.5, 1.0, 2.0, 4.0]
     seeds = [ctx.seed] if ctx.quick else [ctx.seed, ctx.seed + 1]
     steps = 6000
-    ratios, times, results = {}, {}, {}
+    ratios, times, panels = {}, {}, {}
+    dense = torch.linspace(-math.pi, math.pi, 800)[:, None]
     for sigma in sigmas:
         rs = []
         for seed in seeds:
@@ -175,155 +278,110 @@ def fprinciple_init_scale(ctx: RecipeContext) -> RecipeOutput:
             t1, t3, t5 = _times(res, cap=steps + 1)
             times[f"sigma={sigma},seed={seed}"] = [t1, t3, t5]
             rs.append(t5 / max(t1, 1))
-            results[sigma] = (model, res)
+            with torch.no_grad():
+                panels[sigma] = (res, model.cpu()(dense).squeeze(1))
         ratios[sigma] = float(np.mean(rs))
     small_thr = 5.0 if ctx.quick else 10.0
-    checks = [Check.greater_equal("t5/t1 at σ = 0.05", ratios[0.05], small_thr),
-              Check.less_equal("t5/t1 at σ = 1", ratios[1.0], 3.0)]
+    head = Check.greater_equal("t5/t1 at σ = 0.05", ratios[0.05], small_thr)
+    checks = [head, Check.less_equal("t5/t1 at σ = 1", ratios[1.0], 3.0)]
+    controls = [head.control("large initialisation σ = 1 (the other regime)", ratios[1.0])]
     if not ctx.quick:
         checks.append(Check.less_equal("t5/t1 at σ = 2", ratios[2.0], 3.0))
-    fig, axes = plt.subplots(2, len(sigmas), figsize=(4.2 * len(sigmas), 7), constrained_layout=True, squeeze=False)
-    dense = torch.linspace(-math.pi, math.pi, 800)[:, None]
+        controls.append(head.control("large initialisation σ = 2", ratios[2.0]))
     data = sinusoid_target_1d(200)
-    for j, sigma in enumerate(sigmas):
-        model, res = results[sigma]
-        plot_projection_heatmap(res, ax=axes[0, j], unit="(cycles per unit x)", xlabel="training step (full batch)")
-        axes[0, j].set_title(f"Δ_F, init std σ = {sigma}")
-        with torch.no_grad():
-            out = model.cpu()(dense).squeeze(1)
-        axes[1, j].plot(dense.squeeze(1), out, "r", lw=1, label="network (dense grid)")
-        axes[1, j].plot(data.x.squeeze(1), data.y.squeeze(1), "k.", ms=3, label="training points")
-        axes[1, j].set_xlabel("x")
-        axes[1, j].set_ylabel("y")
-        axes[1, j].set_title(f"output at the end, σ = {sigma}")
-        axes[1, j].legend(fontsize=7)
-    fig.suptitle("Initialisation scale and the F-Principle (tanh 1-200-200-1, all weights N(0, σ²))")
+    fig, _ = plot_init_scale(panels, data.x, data.y, dense)
     return RecipeOutput(numbers={"t5_over_t1": {str(k): v for k, v in ratios.items()}, "times": times},
-                        checks=checks, figure=fig)
-
-
-class _ModeErrorTracker(Callback):
-    def __init__(self, grid_inputs, u_ref, modes, basis, every):
-        self.x, self.u_ref, self.modes, self.basis, self.every = grid_inputs, u_ref, modes, basis, every
-        self.steps: list[int] = []
-        self.errors: list[list[float]] = []
-
-    def record(self, model, step):
-        with torch.no_grad():
-            h = model(self.x.to(next(model.parameters()).device)).double().cpu().squeeze(1)[1:-1]
-        self.steps.append(step)
-        self.errors.append(poisson.mode_errors(h, self.u_ref, self.modes, self.basis).tolist())
-
-    def on_train_begin(self, state):
-        if not self.steps:
-            self.record(state.model, 0)
-
-    def on_epoch_end(self, state):
-        if state.epoch % self.every == 0:
-            self.record(state.model, state.epoch)
-
-
-def ritz_loss(g: torch.Tensor, dx: float, beta: float = 100.0):
-    """Discrete Ritz energy Σ (½|D⁺h|² − g h) Δx + β (h(−1)² + h(1)²) for outputs on the full grid (n + 1, 1)."""
-    def loss(out, _target):
-        h = out.squeeze(1)
-        dplus = (h[1:] - h[:-1]) / dx
-        interior = h[1:-1]
-        return (0.5 * (dplus ** 2).sum() - (g.to(h) * interior).sum()) * dx + beta * (h[0] ** 2 + h[-1] ** 2)
-    return loss
+                        checks=checks, figure=fig, controls=controls)
 
 
 @recipe("fprinciple-jacobi", paper=PAPER_FP,
-        finding="Jacobi iteration on −u'' = g converges high frequencies first; a network converges low first",
+        finding="a tanh network trained with the Ritz loss on −u'' = g reduces the error of sine mode 2 before mode "
+                "16; Jacobi iteration, run beside it, does the opposite",
         paper_value="Fig. 6: the DNN and Jacobi converge in opposite frequency orders")
 def fprinciple_jacobi(ctx: RecipeContext) -> RecipeOutput:
     n = 100
     modes = [2, 16]
     x = poisson.poisson_grid(n)
     g = poisson.default_source(x)
-    a = poisson.poisson_matrix(n)
-    u_ref = torch.linalg.solve(a, g)
+    u_ref = torch.linalg.solve(poisson.poisson_matrix(n), g)
     basis = poisson.sine_modes(n)
-    jac_steps = list(range(0, 2001, 10))
+    width, depth, steps = (100, 1, 2000) if ctx.quick else (200, 2, 5000)
+    jac_steps = list(range(0, steps + 1, 10))
     _, snaps = poisson.jacobi_poisson_1d(g, n, max(jac_steps), record=jac_steps)
     jac_err = np.array([poisson.mode_errors(snaps[t], u_ref, modes, basis).numpy() for t in jac_steps])
-    # Jacobi mode law: e_j(t) = cos(jπ/n)^t e_j(0)
-    e0 = basis @ (torch.zeros_like(u_ref) - u_ref)
-    law = max(float(((basis @ (snaps[t] - u_ref)) - torch.cos(math.pi * torch.arange(1, n, dtype=torch.float64) / n) ** t * e0).abs().max()
-                    / e0.abs().max()) for t in (10, 100, 1000))
-    jac_order = bool(np.all(jac_err[1:, 1] < jac_err[1:, 0]))
-    # network with the Ritz loss
-    width, depth, steps = (100, 1, 2000) if ctx.quick else (200, 2, 5000)
     full = torch.linspace(-1, 1, n + 1, dtype=torch.float64).float()[:, None]
     torch.manual_seed(ctx.seed)
     model = MLP(1, 1, width=width, depth=depth, activation="tanh")
-    tracker = _ModeErrorTracker(full, u_ref, modes, basis, every=10)
-    fit(model, (full, torch.zeros(n + 1, 1)), steps, lr=1e-3, loss=ritz_loss(g.float(), 2.0 / n), callbacks=[tracker],
-        seed=ctx.seed, progress=ctx.progress, device=ctx.device)
+    tracker = ModeErrorTracker(full, u_ref, modes, basis, every=10)
+    fit(model, (full, torch.zeros(n + 1, 1)), steps, lr=1e-3, loss=poisson.ritz_loss(g.float(), 2.0 / n),
+        callbacks=[tracker], seed=ctx.seed, progress=ctx.progress, device=ctx.device)
     net_err = np.array(tracker.errors)
-    at = tracker.steps.index(500)
-    checks = [Check.less("Jacobi mode-law deviation", law, 1e-10),
-              Check.greater_equal("Jacobi: E_16 < E_2 at every t ≥ 10 (1 = yes)", float(jac_order), 1.0),
-              Check.less("network: E_2 − E_16 at step 500", float(net_err[at, 0] - net_err[at, 1]), 0.0)]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), constrained_layout=True)
-    for k, (mode, c) in enumerate(zip(modes, ("tab:blue", "tab:red"))):
-        axes[0].semilogy(jac_steps, jac_err[:, k], color=c, label=f"mode j = {mode}")
-        axes[1].semilogy(tracker.steps, net_err[:, k], color=c, label=f"mode j = {mode}")
-    axes[0].set_title("Jacobi iteration: high mode converges first")
-    axes[1].set_title("tanh network, Ritz loss: low mode converges first")
-    for ax, xl in zip(axes, ("Jacobi iteration", "training step (Adam)")):
-        ax.set_xlabel(xl)
-        ax.set_ylabel("relative error E_j in sine mode j")
-        ax.legend()
-    fig.suptitle("−u'' = sin x + 4 sin 4x − 8 sin 8x + 16 sin 24x on (−1, 1), n = 100")
-    return RecipeOutput(numbers={"mode_law_deviation": law, "modes": modes,
-                                 "jacobi_errors_at_100": jac_err[jac_steps.index(100)].tolist(),
-                                 "network_errors_at_500": net_err[at].tolist(),
-                                 "network_errors_final": net_err[-1].tolist()},
-                        checks=checks, figure=fig)
-
-
-@recipe("fprinciple-theorem", paper="Xu, Zhang, Xiao: Training behavior of DNNs in the frequency domain (ICONIP 2019)",
-        finding="for small tanh-network weights the low-frequency loss dominates every parameter gradient",
-        paper_value="spec B1 calibration: P(δ=0.5) = 1.000, P(δ=8) = 0.286 for (k1, k2) = (1, 2)")
-def fprinciple_theorem(ctx: RecipeContext) -> RecipeOutput:
+    numbers = {"modes": modes, "jacobi_errors_at_100": jac_err[jac_steps.index(100)].tolist(),
+               "network_errors_final": net_err[-1].tolist()}
     if ctx.quick:
-        pairs, radii, samples = [(1, 3)], [4.0, 0.5], 500
+        at = tracker.steps.index(500)
+        head = Check.less("E_2 − E_16 at step 500", float(net_err[at, 0] - net_err[at, 1]), 0.0,
+                          "spec A4 quick criterion")
+        null_value = float(jac_err[jac_steps.index(500), 0] - jac_err[jac_steps.index(500), 1])
+        numbers["network_errors_at_500"] = net_err[at].tolist()
     else:
-        pairs, radii, samples = [(1, 2), (1, 3)], [16, 8, 4, 2, 1, 0.5, 0.25], 3000
-    fractions = {f"{k1},{k2}": [gradients.low_frequency_dominance(k1, k2, r, samples=samples, seed=ctx.seed)
-                                for r in radii] for k1, k2 in pairs}
-    checks = []
-    for key, ps in fractions.items():
-        small = ps[radii.index(0.5)]
-        checks.append(Check.greater_equal(f"P(δ = 0.5) for (k1, k2) = ({key})", small, 0.99))
-        big = ps[0]
-        checks.append(Check.less(f"P(δ = {radii[0]}) for ({key})", big, small))
-        if not ctx.quick:
-            mono = all(ps[i + 1] >= ps[i] - 0.03 for i in range(len(ps) - 1))
-            checks.append(Check.greater_equal(f"P non-decreasing as δ shrinks ({key}), 1 = yes", float(mono), 1.0))
-    slopes = {}
-    for s in ((0.1, 0.2) if not ctx.quick else (0.1,)):
-        measured, predicted = gradients.gradient_decay_slope(s, seed=ctx.seed)
-        slopes[str(s)] = {"measured": measured, "predicted": predicted}
-        checks.append(Check.less(f"|slope/predicted − 1| at init std {s}", abs(measured / predicted - 1), 0.10))
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), constrained_layout=True)
-    for key, ps in fractions.items():
-        axes[0].semilogx(radii, ps, "o-", label=f"(k1, k2) = ({key})")
-    axes[0].set_xlabel("radius δ of the parameter ball")
-    axes[0].set_ylabel("fraction where |∂L(k1)/∂θ| > |∂L(k2)/∂θ| for all θ")
-    axes[0].set_title("Low-frequency gradient dominance (m = 10 tanh neurons)")
-    axes[0].legend()
-    ks = np.arange(1, 11)
-    gen = torch.Generator().manual_seed(ctx.seed)
-    a, w, b = (torch.randn(1, 20, generator=gen, dtype=torch.float64) * 0.1 for _ in range(3))
-    logs = [float(torch.logsumexp(2 * gradients.tanh_loss_gradients(float(k), a, w, b).flatten(), 0) / 2) for k in ks]
-    axes[1].plot(ks, logs, "o-", label="log ‖∇θ L(k)‖ (init std 0.1)")
-    pred = -math.pi / (2 * float(w.abs().max()))
-    axes[1].plot(ks, logs[4] + pred * (ks - 5), "k--", label=f"slope −π/(2 max|w|) = {pred:.2f}")
-    axes[1].set_xlabel("frequency k (radians per unit x)")
-    axes[1].set_ylabel("log gradient norm")
-    axes[1].set_title("Gradient of the frequency-k loss decays exponentially in k")
-    axes[1].legend()
-    return RecipeOutput(numbers={"radii": radii, "fractions": fractions, "samples": samples, "decay_slopes": slopes},
-                        checks=checks, figure=fig)
+        def first(steps_, err, k):
+            hit = np.nonzero(err[:, k] < 0.1)[0]
+            return float(steps_[hit[0]]) if hit.size else float("inf")
+
+        t2, t16 = first(tracker.steps, net_err, 0), first(tracker.steps, net_err, 1)
+        head = Check.less("converged time (E < 0.1) of mode 2 − mode 16 (inf − inf = never)",
+                          t2 - t16 if math.isfinite(t2) else float("inf"), 0.0, "spec A4 full criterion")
+        j2, j16 = first(jac_steps, jac_err, 0), first(jac_steps, jac_err, 1)
+        null_value = j2 - j16 if math.isfinite(j2) else float("inf")
+        numbers["converged_time_network"] = [t2, t16]
+        numbers["converged_time_jacobi"] = [j2, j16]
+    controls = [head.control("Jacobi iteration on the same problem (the other regime)", null_value)]
+    fig, _ = plot_jacobi_vs_network(jac_steps, jac_err, tracker.steps, net_err, modes)
+    return RecipeOutput(numbers=numbers, checks=[head], figure=fig, controls=controls,
+                        notes="The Jacobi mode law e_j(t) = cos(jπ/n)^t e_j(0) is an identity; it is a unit test "
+                              "(tests/theory/test_poisson.py), not a gate.")
+
+
+@recipe("fprinciple-theorem", paper="Luo, Ma, Xu, Zhang 2019 (arXiv 1906.09235); Xu, Zhang, Xiao (ICONIP 2019)",
+        finding="at initialisation with small weights (σ = 0.05) the gradient of a real tanh network's "
+                "high-frequency loss is < 0.1 of the low-frequency loss's gradient (autograd, target with equal "
+                "energy in both bands), and smaller than at σ = 0.3; a frequency-blind model gives ≈ 1",
+        paper_value="spec B2: R(0.05) < 0.1 and R(0.05) < R(0.3) for tanh")
+def fprinciple_theorem(ctx: RecipeContext) -> RecipeOutput:
+    seeds = list(range(ctx.seed, ctx.seed + 10))
+    n, cutoff = 256, 10
+    ratios: dict[str, list[float]] = {}
+    plain: dict[str, list[float]] = {}
+    for act, s in (("tanh", 0.05), ("tanh", 0.3), ("relu", 0.05)):
+        key = f"{act}, σ = {s:g}"
+        ratios[key], plain[key] = [], []
+        for seed in seeds:
+            x, f = gradients.two_band_target(n, seed=seed)
+            torch.manual_seed(seed)
+            net = MLP(1, 1, width=100, depth=2, activation=act, init_scale=s).double()
+            ratios[key].append(gradients.band_gradient_ratio(net, x, f, cutoff))
+            plain[key].append(gradients.band_gradient_ratio(net, x, f, cutoff, window=None))
+    table_r = []
+    for seed in seeds:
+        x, f = gradients.two_band_target(n, seed=seed)
+        table_r.append(gradients.band_gradient_ratio(LookupTable(x, 1).double(), x, f, cutoff))
+    ratios["lookup table"] = table_r
+    med = {k: float(np.median(v)) for k, v in ratios.items()}
+    head = Check.less("median R = ‖∇L⁺‖/‖∇L⁻‖, tanh 1-100-100-1, σ = 0.05", med["tanh, σ = 0.05"], 0.1,
+                      f"{len(seeds)} seeds, cut-off bin {cutoff}, Hann-windowed residual")
+    trend = Check.less("median R(σ = 0.05) / median R(σ = 0.3), tanh", med["tanh, σ = 0.05"] / med["tanh, σ = 0.3"], 1.0)
+    controls = [head.control("frequency-blind lookup table (free output per grid point)", med["lookup table"])]
+    deviations = [Deviation("residual window", "plain DFT of the residual", "Hann-windowed residual",
+                            "the network output is not periodic on [−π, π); its boundary jump leaks a k⁻¹ tail that "
+                            "made R ≈ 0.03 for every activation and scale (reported as 'unwindowed')", "after")]
+    fig, _ = plot_band_gradient_ratios(ratios, threshold=0.1)
+    numbers = {"n": n, "cutoff_bin": cutoff, "seeds": len(seeds), "median_ratio": med,
+               "median_ratio_unwindowed": {k: float(np.median(v)) for k, v in plain.items()}}
+    return RecipeOutput(numbers=numbers, checks=[head, trend], figure=fig, controls=controls,
+                        deviations=deviations,
+                        notes="The 0.1 gate also holds for a ReLU network (median R reported), whose high-band "
+                              "gradient decays polynomially, not exponentially: the gate tests that network "
+                              "gradients are dominated by the low band, not the tanh-specific rate. "
+                              "The closed-form one-hidden-layer statements (P(δ) → 1, slope −π/(2 max|w|)) are "
+                              "identities of the formulas; they are unit tests in tests/theory/test_gradients.py.")

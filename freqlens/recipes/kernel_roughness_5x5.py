@@ -8,12 +8,16 @@ different criterion (HFC-K3) on a different network; ``kernel-smoothing`` keeps 
 """
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 
-from freqlens.interventions.conv_kernels import first_conv, conv_kernel_roughness, smooth_conv_kernels
+from freqlens.interventions.conv_kernels import conv_kernel_roughness, first_conv, smooth_conv_kernels
 from freqlens.models import ConvNet
+from freqlens.probes.kernel_robustness import per_kernel_roughness
+from freqlens.probes.nulls import sign_flip_z
 from freqlens.recipes._trained import image_data, trained_classifier
-from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
+from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
 from freqlens.inference import accuracy
 
@@ -29,11 +33,19 @@ def sizes(ctx: RecipeContext) -> dict[str, int]:
     return {"n_train": 3000, "epochs": 5, "n_test": 500} if ctx.quick else {"n_train": 10000, "epochs": 15, "n_test": 1000}
 
 
+Z_MARGIN = 2.0  # the effect must exceed 2 standard deviations of its sign-flip null
+
+
 def roughness_5x5_models(ctx: RecipeContext) -> dict[str, torch.nn.Module]:
-    """The natural and adversarially trained (FGSM with random start, ε = 8/255) convnet-small with 5×5 first-layer kernels, cached."""
+    """The natural and adversarially trained (FGSM with random start, ε = 8/255) convnet-small with 5×5 first-layer
+    kernels, and the natural one at seed + 1 (the seed null), cached."""
     s = sizes(ctx)
-    return {v: trained_classifier(ctx, "cifar10", ARCH, v, n_train=s["n_train"], epochs=s["epochs"],
-                                  arch_kwargs=dict(ARCH_KWARGS)) for v in VARIANTS}
+    models = {v: trained_classifier(ctx, "cifar10", ARCH, v, n_train=s["n_train"], epochs=s["epochs"],
+                                    arch_kwargs=dict(ARCH_KWARGS)) for v in VARIANTS}
+    other = dataclasses.replace(ctx, seed=ctx.seed + 1)
+    models["natural seed+1"] = trained_classifier(other, "cifar10", ARCH, "natural", n_train=s["n_train"],
+                                                  epochs=s["epochs"], arch_kwargs=dict(ARCH_KWARGS))
+    return models
 
 
 def _initial_weight(ctx: RecipeContext) -> torch.Tensor:
@@ -44,7 +56,8 @@ def _initial_weight(ctx: RecipeContext) -> torch.Tensor:
 
 @recipe("kernel-roughness-5x5", paper=PAPER, data="cifar10",
         finding="adversarially trained 5×5 first-layer kernels are smoother (lower adjacent-weight roughness) than "
-                "naturally trained ones, and Eq. 3 smoothing (ρ = 1) lowers the roughness of both (Fig. 7, appendix)",
+                "naturally trained ones, by more than 2 standard deviations of a per-kernel sign-flip null (HFC-K3, "
+                "Fig. 7 and appendix)",
         paper_value="Fig. 7 and appendix (pictures only; the roughness number is the spec's proposed companion)")
 def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
     s = sizes(ctx)
@@ -57,35 +70,55 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
         weights[name], weights[f"{name} ρ=1"] = before, after
         rough[name], rough_after[name] = conv_kernel_roughness(before), conv_kernel_roughness(after)
         clean[name] = accuracy(model, xte, yte)
+    per = {k: per_kernel_roughness(weights[k]) for k in models}
+    # paired by (filter, channel): natural and adversarial start from the same initialisation
+    z = sign_flip_z(per["natural"] - per["adversarial"])
+    z_seed = abs(sign_flip_z(per["natural"] - per["natural seed+1"]))
     w0 = _initial_weight(ctx)
     init = conv_kernel_roughness(w0)
-    # what training added to the initial kernels (both models start from w0): a sharper view at small sizes
-    update = {k: conv_kernel_roughness(weights[k].cpu() - w0) for k in models}
+    update = {k: conv_kernel_roughness(weights[k].cpu() - w0) for k in VARIANTS}
 
     import matplotlib.pyplot as plt
 
     from freqlens.plot.conv_kernels import plot_conv_kernel_mosaic
 
+    shown = ["natural", "adversarial", "natural ρ=1", "adversarial ρ=1"]
     fig, axes = plt.subplots(4, 1, figsize=(9, 7.5), constrained_layout=True)
-    for ax, (label, w) in zip(axes, weights.items()):
+    for ax, label in zip(axes, shown):
         base = label.split()[0]
         r = rough_after[base] if "ρ" in label else rough[base]
         what = "after Eq. 3 smoothing, ρ = 1" if "ρ" in label else f"trained, clean acc {clean[base]:.2f}"
-        plot_conv_kernel_mosaic(w, ax, title=f"{base} ({what}): roughness {r:.2f}")
+        plot_conv_kernel_mosaic(weights[label], ax, title=f"{base} ({what}): roughness {r:.2f}")
     fig.suptitle(f"First-layer 5×5 kernels, CIFAR-10 convnet-small ({s['n_train']} images × {s['epochs']} epochs); "
                  f"roughness at init {init:.2f}, i.i.d. Gaussian {GAUSSIAN_5X5:.1f}; lower = smoother", fontsize=9)
     numbers = {"roughness": rough, "roughness_after_rho1": rough_after, "roughness_init": init,
-               "roughness_of_update_from_init": update,
+               "roughness_of_update_from_init": update, "sign_flip_z_natural_minus_adversarial": z,
+               "sign_flip_z_natural_seed_pair": z_seed,
                "roughness_gaussian_reference": GAUSSIAN_5X5, "clean_accuracy": clean, "kernel_size": 5,
                "model": f"{ARCH} (BatchNorm, first conv 5×5, 16 filters), SGD, crop/flip; adversarial: FGSM with random start, ε=8/255",
                **s}
     checks = [
+        Check.greater("sign-flip z of per-kernel roughness, natural − adversarial (5×5 first layer)", z, Z_MARGIN,
+                      "HFC-K3 against a paired null"),
         Check.less("roughness adversarial − natural (5×5 first layer)", rough["adversarial"] - rough["natural"], 0,
-                   "HFC-K3"),
-        Check.less("max over models of roughness after ρ=1 − before",
-                   max(rough_after[k] - rough[k] for k in models), 0, "HFC-K3"),
+                   "HFC-K3 (spec)"),
     ]
-    return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
+    controls = [checks[0].control("natural model at another seed in place of the adversarial one (|z|)", z_seed)]
+    deviations = [
+        Deviation("HFC-K3 gate", "roughness(adversarial) < roughness(natural) (threshold 0)",
+                  "also: the paired per-kernel difference exceeds 2 sign-flip standard deviations, and a natural "
+                  "seed pair must not", "a threshold of 0 on a small effect is met by seed noise (issue 14)", "after"),
+        Deviation("HFC-K3 second part", "roughness after ρ=1 smoothing < before, both models",
+                  "reported (roughness_after_rho1), not gated: it holds for any kernel (A5.1 is a low-pass "
+                  "operator); tests/interventions/test_kernels.py checks it", "an identity is not a finding", "after"),
+        Deviation("models", "ResNet-style network, PGD-10 adversarial training", "convnet-small with a 5×5 first "
+                  "layer, FGSM with random start (A8)", "CPU budget"),
+    ]
+    if ctx.quick:
+        deviations.append(Deviation("size", "CIFAR subset 10k × 15 epochs (A8)",
+                                    f"{s['n_train']} × {s['epochs']} epochs", "CPU budget"))
+    return RecipeOutput(numbers=numbers, checks=checks, figure=fig, controls=controls, deviations=deviations,
                         notes="Roughness = Σ over 4-neighbour pairs (w_a − w_b)² / Σ w², mean over (filter, channel) "
-                              "kernels (spec A4.7). Each picture cell is min–max scaled on its own. Both models start "
-                              "from the same initialisation (same seed). Not the paper's ResNet.")
+                              "kernels (spec A4.7). Each picture cell is min–max scaled on its own. Natural and "
+                              "adversarial start from the same initialisation (same seed), so kernels are paired by "
+                              "index; the seed pair is paired the same way. Not the paper's ResNet.")

@@ -10,10 +10,10 @@ from scipy.interpolate import CubicSpline
 from scipy.stats import spearmanr
 from torch import nn
 
-from freqlens.recipes.base import Check, RecipeContext, RecipeOutput, recipe
+from freqlens.plot.lfp import plot_lfp_1d, plot_lfp_generalization, plot_xor
+from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.theory.lfp import (
     empirical_relu_ntk,
-    fp_generalization_bound,
     lfp_dynamics,
     min_fp_norm_closed_form,
     min_fp_norm_interpolation,
@@ -78,11 +78,12 @@ def _rel(u, v) -> float:
     return float(np.linalg.norm(np.asarray(u) - np.asarray(v)) / np.linalg.norm(v))
 
 
-def _ntk_vs_lfp(x, y, xt, m: int, a_std: float, seed: int, d: int = 1) -> dict:
-    """Empirical NTK interpolant (m random neurons, w ~ N(0, I), b ~ U(−4, 4)) vs LFP closed form (spec C1)."""
+def _ntk_vs_lfp(x, y, xt, m: int, a_std: float, seed: int, d: int = 1, bias: str = "wide") -> dict:
+    """Empirical NTK interpolant (m random neurons, w ~ N(0, I), b ~ U(−4, 4), or N(0, 1) with ``bias="narrow"``)
+    vs the LFP closed form (spec C1; the narrow bias breaks the translation invariance LFP assumes)."""
     rng = np.random.default_rng(seed)
     w = rng.normal(size=(m, d))
-    b = rng.uniform(-4, 4, m)
+    b = rng.uniform(-4, 4, m) if bias == "wide" else rng.normal(size=m)
     a = rng.normal(0, a_std, m)
     r = np.linalg.norm(w, axis=1)
     a3, a1 = float(np.mean(r ** 3)), float(np.mean(a ** 2 * r))
@@ -97,82 +98,91 @@ def _ntk_vs_lfp(x, y, xt, m: int, a_std: float, seed: int, d: int = 1) -> dict:
 
 
 @recipe("lfp-1d", paper=PAPER,
-        finding="the LFP model (min FP-norm interpolant, γ² from the initial parameters) predicts what a wide "
-                "two-layer ReLU net learns, and the match tightens as width grows",
+        finding="a wide two-layer ReLU net (s_a = 1) trained on 6 points lies within 15 % of the LFP prediction, "
+                "nearer than the trivial interpolants; nets with s_a = 0.01 / 10 lie nearer their LFP prediction "
+                "than the other regime's interpolant; the match tightens with width",
         paper_value="LFP 'accurately predicts the learning results of two-layer ReLU networks of large widths'; "
                     "spec C1 NTK-limit calibration: 1.1 % (s_a = 0.01), 6.6 % (s_a = 1)")
 def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
-
     xt = np.linspace(-1, 1, 401)
     m_ntk = 20_000 if ctx.quick else 200_000
     thr = {"small": 0.05, "one": 0.15, "ab": 0.06} if ctx.quick else {"small": 0.03, "one": 0.12, "ab": 0.04}
     ntk_small = _ntk_vs_lfp(X1, Y1, xt, m_ntk, 0.01, ctx.seed)
     ntk_one = _ntk_vs_lfp(X1, Y1, xt, m_ntk, 1.0, ctx.seed)
+    ntk_narrow = _ntk_vs_lfp(X1, Y1, xt, m_ntk, 0.01, ctx.seed, bias="narrow")
     widths = [100, 1000, 10_000] if ctx.quick else [100, 1000, 10_000, 100_000]
-    a3, a1 = relu_init_moments(1.0, 1.0, 1)
-    lfp = min_fp_norm_closed_form(X1, Y1, xt, a3, a1)
-    trained, diffs = {}, []
-    xtr, ytr = torch.tensor(X1)[:, None], torch.tensor(Y1)
-    for m in widths:
-        net = ASIReLUNet(m, 1, a_std=1.0, seed=ctx.seed)
-        mse = train_lbfgs(net, xtr, ytr)
-        with torch.no_grad():
-            trained[m] = net(torch.tensor(xt)[:, None]).numpy()
-        diffs.append({"width": m, "train_mse": mse, "rel_diff_to_lfp": _rel(trained[m], lfp)})
-    rel = [d["rel_diff_to_lfp"] for d in diffs]
-    last_thr = 0.25 if ctx.quick else 0.2
-    checks = [Check.less("NTK(m) vs LFP, s_a = 0.01 (relative ℓ2)", ntk_small["rel_full"], thr["small"]),
-              Check.less("NTK(m) vs LFP, s_a = 1", ntk_one["rel_full"], thr["one"]),
-              Check.less("(a,b)-only NTK vs LFP, max over s_a", max(ntk_small["rel_ab"], ntk_one["rel_ab"]), thr["ab"]),
-              Check.less(f"trained net (width {widths[-1]}) vs LFP, s_a = 1", rel[-1], last_thr),
-              Check.less("match tightens: rel. diff at largest / smallest width", rel[-1] / rel[0], 0.6)]
     spline = CubicSpline(X1, Y1, bc_type="natural")(xt)
     linear = np.interp(xt, X1, Y1)
+    xtr, ytr = torch.tensor(X1)[:, None], torch.tensor(Y1)
+
+    def trained(m: int, a_std: float) -> tuple[np.ndarray, float]:
+        net = ASIReLUNet(m, 1, a_std=a_std, seed=ctx.seed)
+        mse = train_lbfgs(net, xtr, ytr)
+        with torch.no_grad():
+            return net(torch.tensor(xt)[:, None]).numpy(), mse
+
+    lfps = {sa: min_fp_norm_closed_form(X1, Y1, xt, *relu_init_moments(1.0, sa, 1)) for sa in (0.01, 1.0, 10.0)}
+    a3, a1 = relu_init_moments(1.0, 1.0, 1)
+    lfp = lfps[1.0]
+    nets, diffs = {}, []
+    for m in widths:
+        nets[m], mse = trained(m, 1.0)
+        diffs.append({"width": m, "train_mse": mse, "rel_diff_to_lfp": _rel(nets[m], lfp)})
+    rel = [d["rel_diff_to_lfp"] for d in diffs]
+    h_small, _ = trained(widths[-1], 0.01)
+    h_large, _ = trained(widths[-1], 10.0)
+    c_small = Check.less("NTK(m) vs LFP, s_a = 0.01 (relative ℓ2)", ntk_small["rel_full"], thr["small"])
+    c_net = Check.less(f"trained net (width 2×{widths[-1]}) vs LFP, s_a = 1", rel[-1], 0.15, "spec C4")
+    # regime test (spec C4): each trained net is closer to its own LFP prediction than to the other regime's
+    # interpolant (s_a → 0: natural cubic spline; s_a → ∞: piecewise linear)
+    c_reg_small = Check.less("s_a = 0.01 net: rel(net, LFP) − rel(net, linear interpolant)",
+                             _rel(h_small, lfps[0.01]) - _rel(h_small, linear), 0.0)
+    c_reg_large = Check.less("s_a = 10 net: rel(net, LFP) − rel(net, natural cubic spline)",
+                             _rel(h_large, lfps[10.0]) - _rel(h_large, spline), 0.0)
+    checks = [c_net, c_reg_small, c_reg_large, c_small,
+              Check.less("NTK(m) vs LFP, s_a = 1", ntk_one["rel_full"], thr["one"]),
+              Check.less("(a,b)-only NTK vs LFP, max over s_a", max(ntk_small["rel_ab"], ntk_one["rel_ab"]), thr["ab"]),
+              Check.less("match tightens: rel. diff at largest / smallest width", rel[-1] / rel[0], 0.6)]
+    controls = [c_net.control("natural cubic spline in place of the net", _rel(spline, lfp)),
+                c_net.control("piecewise-linear interpolant in place of the net", _rel(linear, lfp)),
+                c_reg_small.control("the s_a = 10 net in place of the s_a = 0.01 net",
+                                    _rel(h_large, lfps[0.01]) - _rel(h_large, linear)),
+                c_reg_large.control("the s_a = 0.01 net in place of the s_a = 10 net",
+                                    _rel(h_small, lfps[10.0]) - _rel(h_small, spline)),
+                c_small.control("NTK with narrow biases b ~ N(0, 1) (not translation invariant)", ntk_narrow["rel_full"])]
+    deviations = [Deviation("training", "full-batch GD, lr = 1/λ_max, m = 5000, ≤ 2·10⁵ steps (quick: NTK only)",
+                            "L-BFGS (float64) at widths " + ", ".join(map(str, widths)),
+                            "same lazy-regime interpolant in ~50 iterations", "before")]
     numbers = {"ntk_neurons": m_ntk, "ntk_vs_lfp": {"s_a=0.01": {"full": ntk_small["rel_full"], "ab": ntk_small["rel_ab"]},
-                                                     "s_a=1": {"full": ntk_one["rel_full"], "ab": ntk_one["rel_ab"]}},
-               "trained": diffs, "lfp_vs_cubic_spline_s_a=0.01": _rel(ntk_small["lfp"], spline),
-               "lfp_vs_linear_s_a=1": _rel(lfp, linear), "A3": a3, "A1": a1}
+                                                     "s_a=1": {"full": ntk_one["rel_full"], "ab": ntk_one["rel_ab"]},
+                                                     "s_a=0.01, narrow bias": ntk_narrow["rel_full"]},
+               "trained": diffs, "lfp_vs_cubic_spline_s_a=0.01": _rel(lfps[0.01], spline),
+               "lfp_vs_linear_s_a=1": _rel(lfp, linear), "lfp_vs_cubic_spline_s_a=1": _rel(lfp, spline),
+               "net_s_a=1_vs_cubic_spline": _rel(nets[widths[-1]], spline),
+               "net_s_a=1_vs_linear": _rel(nets[widths[-1]], linear),
+               "net_s_a=0.01": {"vs_lfp": _rel(h_small, lfps[0.01]), "vs_spline": _rel(h_small, spline),
+                                "vs_linear": _rel(h_small, linear)},
+               "net_s_a=10": {"vs_lfp": _rel(h_large, lfps[10.0]), "vs_spline": _rel(h_large, spline),
+                              "vs_linear": _rel(h_large, linear)}, "A3": a3, "A1": a1}
+    trained = nets
     g2 = lambda k: a3 / (16 * math.pi ** 4 * k ** 4) + a1 / (4 * math.pi ** 2 * k ** 2)  # noqa: E731
     lam = np.sort(np.linalg.eigvalsh(_fourier_gram(X1, g2)))[::-1]
     times = np.geomspace(len(X1) / lam[1], 3 * len(X1) / lam[-1], 5)  # after the (instant) constant mode
     dyn = lfp_dynamics(X1, Y1, g2, times=times, x_test=xt, n_freq=400, period=8.0)
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.5), constrained_layout=True)
-    ax = axes[0]
-    ax.plot(xt, lfp, "k", lw=2, label="LFP min FP-norm (s_a = 1)")
-    for m in widths:
-        ax.plot(xt, trained[m], lw=1, label=f"trained ASI net, width 2×{m}")
-    ax.plot(xt, spline, ":", c="tab:gray", label="natural cubic spline (s_a → 0 limit)")
-    ax.plot(xt, linear, "--", c="tab:gray", lw=0.8, label="piecewise linear (s_a → ∞ limit)")
-    ax.scatter(X1, Y1, c="k", zorder=4)
-    ax.set_xlabel("x")
-    ax.set_ylabel("h(x)")
-    ax.set_title("Trained two-layer ReLU nets vs the LFP prediction")
-    ax.set_ylim(-1.5, 1.0)
-    ax.legend(fontsize=7, loc="lower center", ncol=2)
-    axes[1].loglog(widths, rel, "o-", label="trained net vs LFP (s_a = 1)")
-    axes[1].axhline(ntk_one["rel_full"], ls=":", c="k", label=f"empirical NTK (m = {m_ntk}) vs LFP")
-    axes[1].set_xlabel("neurons per half m")
-    axes[1].set_ylabel("relative ℓ2 difference on [−1, 1]")
-    axes[1].set_title("The match tightens as width grows")
-    axes[1].legend(fontsize=7)
-    from freqlens.plot.lfp import plot_lfp_dynamics
-
-    plot_lfp_dynamics(dyn, ax=axes[2], title="LFP dynamics h(x, t) (low frequencies first)")
-    axes[2].scatter(X1, Y1, c="k", zorder=4)
+    curves = {f"trained ASI net, width 2×{m}": trained[m] for m in widths}
+    curves.update({"trained ASI net, s_a = 0.01": h_small, "trained ASI net, s_a = 10": h_large})
+    fig, _ = plot_lfp_1d(X1, Y1, xt, lfp, curves, spline, linear, widths, rel, ntk_one["rel_full"], m_ntk, dyn)
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"lfp_dynamics": dyn},
-                        notes="Trained nets use L-BFGS in float64 (same lazy-regime interpolant as GD, far fewer "
-                              "steps). The trained-net threshold is ours: the spec's 15 % is uncalibrated [PD].")
+                        controls=controls, deviations=deviations,
+                        notes="Trained nets use L-BFGS in float64. The trained-net gate is the spec's 15 % (C4).")
 
 
 @recipe("lfp-xor", paper=PAPER,
-        finding="on the 2-D XOR data the min-FP-norm (LFP) solution is a smooth saddle that a wide two-layer ReLU "
-                "net reproduces on a 40 × 40 test grid",
+        finding="on the 2-D XOR data a wide two-layer ReLU net trained on the 4 points lies within 30 % (relative "
+                "ℓ2, 40 × 40 grid) of the LFP min-FP-norm solution, and the empirical NTK within 6 % / 15 %",
         paper_value="XOR example: LFP and DNN outputs agree; spec C5 calibration h(0.5, 0.5) = 0.295 (s_a = 1), "
                     "NTK vs LFP 0.8 % / 5.8 %")
 def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
-
     x = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     y = x[:, 0] * x[:, 1]
     g = np.linspace(-1, 1, 40)
@@ -196,77 +206,84 @@ def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
     rel_net = _rel(h_net, lfp)
     sign_net = float(np.mean(np.sign(h_net[off_axis]) == np.sign(lfp[off_axis])))
     centre = float(min_fp_norm_closed_form(x, y, np.array([[0.5, 0.5]]), a3, a1)[0])
-    checks = [Check.less("NTK vs LFP on the 40×40 grid, s_a = 0.01", res[0.01]["rel_full"], thr[0]),
+    narrow = _ntk_vs_lfp(x, y, xt, m_ntk, 0.01, ctx.seed, d=2, bias="narrow")
+    bilinear = xt[:, 0] * xt[:, 1]  # the exact saddle through the 4 points (quadratic null space)
+    c_net = Check.less("trained net vs LFP (relative ℓ2)", rel_net, 0.3)
+    c_ntk = Check.less("NTK vs LFP on the 40×40 grid, s_a = 0.01", res[0.01]["rel_full"], thr[0])
+    checks = [c_net, c_ntk,
               Check.less("NTK vs LFP, s_a = 1", res[1.0]["rel_full"], thr[1]),
               Check.greater_equal("sign agreement NTK vs LFP, |x₁|,|x₂| > 0.1 (min over s_a)", min(sign.values()), thr[2]),
-              Check.greater_equal(f"sign agreement trained net (width 2×{m_net}) vs LFP, |x₁|,|x₂| > 0.1", sign_net, 0.95),
-              Check.less("trained net vs LFP (relative ℓ2)", rel_net, 0.3),
-              Check.less("truncated-Fourier solver (L = 16, J = 64) vs closed form (d = 2)", rel_solvers, 0.04)]
+              Check.greater_equal(f"sign agreement trained net (width 2×{m_net}) vs LFP, |x₁|,|x₂| > 0.1", sign_net, 0.95)]
+    controls = [c_net.control("bilinear interpolant x₁·x₂ in place of the net", _rel(bilinear, lfp)),
+                c_ntk.control("NTK with narrow biases b ~ N(0, 1)", narrow["rel_full"])]
+    deviations = [Deviation("trained-net gate", "none in the spec (C5 gates the NTK only)", "relative ℓ2 < 0.3",
+                            "set when the recipe was written; the bilinear control shows what it separates", "after")]
     numbers = {"ntk_neurons": m_ntk, "ntk_vs_lfp": {str(s): res[s]["rel_full"] for s in res},
                "ntk_ab_vs_lfp": {str(s): res[s]["rel_ab"] for s in res}, "sign_agreement_ntk": {str(s): sign[s] for s in sign},
                "trained_width": m_net, "trained_train_mse": mse, "trained_vs_lfp": rel_net, "trained_sign_agreement": sign_net,
-               "lfp_h(0.5,0.5)": centre, "fourier_vs_closed_form": rel_solvers}
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), constrained_layout=True)
-    vmax = float(np.abs(lfp).max())
-    for ax, v, ttl in [(axes[0], lfp, "LFP min FP-norm solution (s_a = 1)"),
-                       (axes[1], h_net, f"Trained ASI ReLU net, width 2×{m_net}"),
-                       (axes[2], h_net - lfp, "Difference net − LFP")]:
-        lim = vmax if ax is not axes[2] else float(np.abs(h_net - lfp).max())
-        im = ax.imshow(v.reshape(40, 40), origin="lower", extent=(-1, 1, -1, 1), cmap="RdBu_r", vmin=-lim, vmax=lim)
-        fig.colorbar(im, ax=ax, label="output")
-        ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=80, vmin=-1, vmax=1, clip_on=False, zorder=5)
-        ax.set_xlabel("x₁")
-        ax.set_ylabel("x₂")
-        ax.set_title(ttl)
-    fig.suptitle("XOR: 4 training points, 40 × 40 test grid")
-    return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"min_fp_norm_fourier": fourier})
+               "lfp_h(0.5,0.5)": centre, "fourier_vs_closed_form_reported": rel_solvers,
+               "bilinear_vs_lfp": _rel(bilinear, lfp), "ntk_narrow_bias_vs_lfp": narrow["rel_full"],
+               "net_vs_bilinear": _rel(h_net, bilinear)}
+    fig, _ = plot_xor(x, y, lfp, h_net, m_net, grid=40)
+    return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"min_fp_norm_fourier": fourier},
+                        controls=controls, deviations=deviations,
+                        notes="The truncated-Fourier solver's agreement with the closed form is a unit test "
+                              "(tests/theory/test_lfp.py), reported here.")
 
 
 @recipe("lfp-generalization", paper=PAPER,
-        finding="at equal sample size, the target with the larger FP-norm generalizes worse (a-priori estimate "
-                "controlled by ‖f‖_γ)",
+        finding="a wide two-layer ReLU net trained on n = 32 random points of √2 sin(2πkx) lies within 15 % "
+                "(relative ℓ2) of the LFP min-FP-norm interpolant, nearer than linear interpolation and a natural "
+                "cubic spline; its test MSE rises with the target's FP-norm",
         paper_value="a-priori generalization bound ∝ ‖f‖_γ·sqrt(Σγ²)/√n (spec C3, constants unverified)")
 def lfp_generalization(ctx: RecipeContext) -> RecipeOutput:
-    import matplotlib.pyplot as plt
-
-    ks = [1, 4, 16] if ctx.quick else [1, 2, 4, 8, 16]
-    draws = 5 if ctx.quick else 20
-    n, n_freq = 32, 256
+    ks = [1, 2, 4] if ctx.quick else [1, 2, 4, 8]
+    draws = 2 if ctx.quick else 10
+    n, width, a_std = 32, (1000 if ctx.quick else 10_000), 0.1
+    a3, a1 = relu_init_moments(1.0, a_std, 1)
 
     def gamma2(k):
-        return 1.0 / k ** 4 + 0.1 / k ** 2
+        return a3 / (16 * math.pi ** 4 * k ** 4) + a1 / (4 * math.pi ** 2 * k ** 2)
 
-    g2_sum = 2 * float(np.sum(gamma2(np.arange(1, n_freq + 1, dtype=float))))
-    xt = np.arange(2048) / 2048
+    xt = np.linspace(0, 1, 2048)
     rng = np.random.default_rng(ctx.seed)
-    mse = {k: [] for k in ks}
-    for _ in range(draws):
-        xs = rng.uniform(0, 1, n)
+    mse = {name: {k: [] for k in ks} for name in ("net", "lfp", "linear", "spline")}
+    rel = {name: [] for name in ("lfp", "linear", "spline")}
+    for d in range(draws):
+        xs = np.sort(rng.uniform(0, 1, n))
         for k in ks:
-            f = lambda z: math.sqrt(2) * np.sin(2 * math.pi * k * z)  # unit L2 norm on [0, 1)
-            sol = min_fp_norm_interpolation(xs, f(xs), gamma2, n_freq=n_freq, period=1.0)
-            mse[k].append(float(np.mean((sol(xt) - f(xt)) ** 2)))
-    # ‖f_k‖_γ² = Σ_{±k} |f̂|²/γ² = 2 · (1/2) / γ(k)² for √2 sin(2πkx)
+            f = lambda z: math.sqrt(2) * np.sin(2 * math.pi * k * z)  # noqa: E731  (unit L2 norm on [0, 1))
+            net = ASIReLUNet(width, 1, a_std=a_std, seed=ctx.seed + d)
+            train_lbfgs(net, torch.tensor(xs)[:, None], torch.tensor(f(xs)))
+            with torch.no_grad():
+                h = net(torch.tensor(xt)[:, None]).numpy()
+            preds = {"lfp": min_fp_norm_closed_form(xs, f(xs), xt, a3, a1), "linear": np.interp(xt, xs, f(xs)),
+                     "spline": CubicSpline(xs, f(xs), bc_type="natural")(xt)}
+            mse["net"][k].append(float(np.mean((h - f(xt)) ** 2)))
+            for name, p_ in preds.items():
+                mse[name][k].append(float(np.mean((p_ - f(xt)) ** 2)))
+                rel[name].append(_rel(h, p_))
     norms = {k: math.sqrt(1.0 / gamma2(float(k))) for k in ks}
-    mean_mse = {k: float(np.mean(mse[k])) for k in ks}
-    rho = float(spearmanr([norms[k] for k in ks], [mean_mse[k] for k in ks])[0])
-    bound = {k: norms[k] ** 2 * g2_sum / n * 4 for k in ks}
-    rademacher = {k: fp_generalization_bound(norms[k], g2_sum, n) for k in ks}
-    slack = min(bound[k] - mean_mse[k] for k in ks)
-    checks = [Check.greater_equal("Spearman ρ(‖f_k‖_γ, mean test MSE)", rho, 1.0),
-              Check.greater_equal("min over k of 4‖f_k‖_γ²Σγ²/n − test MSE", slack, 0.0)]
-    numbers = {"n": n, "draws": draws, "k": ks, "fp_norm": {str(k): norms[k] for k in ks},
-               "mean_test_mse": {str(k): mean_mse[k] for k in ks}, "bound_4_norm2_sum_over_n": {str(k): bound[k] for k in ks},
-               "rademacher_form": {str(k): rademacher[k] for k in ks}, "spearman": rho}
-    fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
-    nn_ = [norms[k] for k in ks]
-    ax.loglog(nn_, [mean_mse[k] for k in ks], "o-", label=f"mean test MSE of the min FP-norm interpolant (n = {n})")
-    for k in ks:
-        ax.scatter([norms[k]] * draws, mse[k], s=8, c="tab:blue", alpha=0.3)
-        ax.annotate(f"k = {k}", (norms[k], mean_mse[k]), textcoords="offset points", xytext=(5, -12), fontsize=8)
-    ax.loglog(nn_, [bound[k] for k in ks], "k--", label="4‖f‖_γ² Σγ² / n")
-    ax.set_xlabel("FP-norm ‖f_k‖_γ of the target √2 sin(2πkx)")
-    ax.set_ylabel("test MSE on 2048 grid points")
-    ax.set_title("Higher FP-norm, worse generalization (γ² = 1/k⁴ + 0.1/k², torus)")
-    ax.legend(fontsize=7)
-    return RecipeOutput(numbers=numbers, checks=checks, figure=fig)
+    mean_mse = {name: {k: float(np.mean(v[k])) for k in ks} for name, v in mse.items()}
+    rho = {name: float(spearmanr([norms[k] for k in ks], [mean_mse[name][k] for k in ks])[0]) for name in mse}
+    mean_rel = {name: float(np.mean(v)) for name, v in rel.items()}
+    head = Check.less("mean relative ℓ2 difference, trained net vs LFP interpolant", mean_rel["lfp"], 0.15,
+                      f"{len(ks)} targets × {draws} draws, width 2×{width}, s_a = {a_std}")
+    rank = Check.greater_equal("Spearman ρ(‖f_k‖_γ, mean test MSE of the trained net)", rho["net"], 1.0)
+    controls = [head.control("linear interpolation in place of the LFP prediction", mean_rel["linear"]),
+                head.control("natural cubic spline in place of the LFP prediction", mean_rel["spline"])]
+    deviations = [Deviation("setting", "torus, γ² = 1/k⁴ + 0.1/k², min-FP-norm interpolant only, k ∈ {1,…,16}",
+                            f"trained ASI ReLU nets on [0, 1] with the γ² of their initialisation (s_a = {a_std}), "
+                            f"k ∈ {ks}", "the spec's check has no network, and any interpolant (linear "
+                            "interpolation included) ranks the targets the same way", "after"),
+                  Deviation("bound check", "test MSE ≤ 4‖f‖_γ²Σγ²/n", "not gated",
+                            "Σγ² diverges at ξ → 0 for the non-periodic ReLU γ²", "after")]
+    numbers = {"n": n, "draws": draws, "k": ks, "width": width, "s_a": a_std,
+               "fp_norm": {str(k): norms[k] for k in ks},
+               "mean_test_mse": {name: {str(k): v[k] for k in ks} for name, v in mean_mse.items()},
+               "spearman_norm_mse": rho, "mean_rel_diff_net_vs": mean_rel}
+    fig, _ = plot_lfp_generalization(norms, mean_mse, mean_rel, n)
+    return RecipeOutput(numbers=numbers, checks=[head, rank], figure=fig, controls=controls, deviations=deviations,
+                        notes="The ranking by FP-norm also holds for linear interpolation (numbers: "
+                              "spearman_norm_mse), so it is a check of the net, not evidence for LFP; the LFP "
+                              "evidence is the headline.")

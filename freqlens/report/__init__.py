@@ -28,7 +28,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
-from freqlens.errors import ConfigError, FreqlensError
+from freqlens.errors import CheckpointError, ConfigError, FreqlensError
 from freqlens.inference import NormalizeArg, OutputSelector, accuracy, as_normalize, forward_logits, gather
 from freqlens.validation import check_images, check_labels_fit
 from freqlens.report import readings  # noqa: F401 - sections read through freqlens.report.readings
@@ -69,17 +69,37 @@ def _save_fig(fig, path: Path) -> str:
     return path.name
 
 
-def _saved(path: Path, result_name: str, compute):
-    """The probe result saved at ``path`` (an interrupted report resumes from it), else compute and save it."""
-    if path.exists():
-        res = load(path)
-        if type(res).__name__ != result_name:
-            raise ConfigError(f"{path} holds a {type(res).__name__}, not the {result_name} this section writes; "
-                              "delete it to recompute")
-        return res
-    res = compute()
-    res.save(path)
-    return res
+def _saved(path: Path, result_name: str, compute, fingerprint: dict | None = None,
+           stale_files: tuple = ()) -> tuple[Result, str | None]:
+    """The probe result saved at ``path`` when it was made by the same model, data, settings and freqlens version
+    (:func:`freqlens.report.reuse.reuse_or_compute`), else compute and save it; returns ``(result, note)`` with a
+    note saying why a saved result was recomputed."""
+    from freqlens.report.reuse import reuse_or_compute
+    from freqlens.results import result_class
+
+    if fingerprint is None:  # no fingerprint: the plain resume of an earlier freqlens
+        if path.exists():
+            res = load(path)
+            if type(res).__name__ != result_name:
+                raise ConfigError(f"{path} holds a {type(res).__name__}, not the {result_name} this section writes; "
+                                  "delete it to recompute")
+            return res, None
+        res = compute()
+        res.save(path)
+        return res, None
+    return reuse_or_compute(path, result_class(result_name), compute, fingerprint, stale_files)
+
+
+def section_fingerprint(section: _sections.Section, ctx: _sections.SectionContext) -> dict:
+    """What a section's numbers depend on: the model weights, the images and labels, the normalisation, bounds,
+    seed, output selector, amp, the section's own flags and the freqlens version
+    (:func:`freqlens.fingerprint.fingerprint`)."""
+    from freqlens.fingerprint import fingerprint
+
+    own = {f.dest: ctx.options.get(f.dest) for f in section.flags}
+    return fingerprint(ctx.model, ctx.images, ctx.labels, probe=section.name, normalize=ctx.normalize,
+                       bounds=list(ctx.bounds) if ctx.bounds is not None else None, seed=int(ctx.seed),
+                       output=ctx.output, amp=bool(ctx.amp), **own)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -95,8 +115,24 @@ def _run_section(section: _sections.Section, ctx: _sections.SectionContext) -> d
     """
     start = time.perf_counter()
     entry = {"name": section.name, "title": section.title, "caption": section.caption}
+    note, notes = None, []
+    ckpt = ctx.probe_path(section.name, ".ckpt")
+
+    def compute():
+        try:
+            return section.run(ctx)
+        except CheckpointError as exc:  # an interrupted run of another model, data or setting left it
+            if not ckpt.exists():
+                raise
+            notes.append(f"recomputed from scratch: {str(exc).split(';')[0]}")
+            ckpt.unlink()
+            return section.run(ctx)
+
     try:
-        res = _saved(ctx.probe_path(section.name), section.result, lambda: section.run(ctx))
+        # reused only when made by the same model, data and settings; a stale one is recomputed with a note
+        res, note = _saved(ctx.probe_path(section.name), section.result, compute, section_fingerprint(section, ctx),
+                           stale_files=(ckpt,))
+        note = note or (notes[0] if notes else None)
         reading, numbers = section.reading(res, ctx)
         figure = _save_fig(section.figure(res), ctx.out / "figures" / f"{section.name}.png")
     except FreqlensError as exc:
@@ -105,8 +141,12 @@ def _run_section(section: _sections.Section, ctx: _sections.SectionContext) -> d
         return {**entry, "skipped": _one_line(exc)}
     except Exception as exc:  # noqa: BLE001 - a broken section must not lose the others
         return {**entry, "failed": _one_line(exc)}
-    return {**entry, "reading": reading, "numbers": numbers, "figure": f"figures/{figure}",
-            "seconds": round(time.perf_counter() - start, 2)}
+    entry = {**entry, "reading": reading, "numbers": numbers, "figure": f"figures/{figure}",
+             "seconds": round(time.perf_counter() - start, 2)}
+    if note:
+        entry["note"] = note
+        tqdm.write(f"freqlens report: {section.name}: {note}", file=sys.stderr)
+    return entry
 
 
 def report(model: nn.Module, images, labels=None, out: str | Path = "report", probes: Sequence[str] = DEFAULT_PROBES,
@@ -144,7 +184,9 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     Source:
         freqlens.
 
-    A section's result is saved under ``<out>/probes/`` when done; rerunning resumes (delete the folder to recompute).
+    A section's result is saved under ``<out>/probes/`` when done, with a fingerprint of the model weights, the
+    images, the settings and the freqlens version; a rerun reuses it only when the fingerprint matches, and
+    otherwise recomputes it and notes why in the section (and on stderr).
     """
     known = [s.name for s in _sections.sections()]
     unknown = [p for p in probes if p not in known]
@@ -174,7 +216,13 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
                                    max_batch=max_batch, progress=progress, out=out, chance=chance, options=options,
                                    output=output, amp=amp)
     sections = [_run_section(_sections.get(name), ctx) for name in tqdm(probes, desc="report", disable=not progress)]
-    meta = {"model": _model_name(model), "clean accuracy": f"{100 * clean:.1f} %", "images": int(x.shape[0]), "heat-map images": int(min(heatmap_images, len(x))),
+    clean_text = f"{100 * clean:.1f} % on {int(x.shape[0])} images"
+    heat = next((s for s in sections if s["name"] == "heatmap" and "numbers" in s), None)
+    if heat is not None and min(heatmap_images, len(x)) < len(x):
+        # the heat map runs on a subset: say its own clean accuracy beside the header's, never a silent mismatch
+        clean_text += (f" (heat map: {100 - heat['numbers']['clean_error']:.1f} % on its first "
+                       f"{min(heatmap_images, len(x))})")
+    meta = {"model": _model_name(model), "clean accuracy": clean_text, "images": int(x.shape[0]), "heat-map images": int(min(heatmap_images, len(x))),
             "image size": "×".join(map(str, x.shape[1:])), "bounds": list(bounds), "eps (heat map)": eps,
             "seed": seed, "device": str(dev), "freqlens": __import__("freqlens").__version__}
     if clean < 1.5 * chance:

@@ -58,7 +58,8 @@ def _png(fig) -> str:
 
 
 def _shared_heatmaps(folders: dict[str, Path]) -> dict[str, str]:
-    """Every model's heat map redrawn with one colour range (0–100 % for error maps, the common min–max else)."""
+    """Every model's heat map redrawn with one colour range: the common min–max over all models (error maps in
+    error-rate units, as :func:`freqlens.plot.heatmap.plot_heatmap` draws them)."""
     from freqlens.results import load
 
     maps = {}
@@ -70,7 +71,9 @@ def _shared_heatmaps(folders: dict[str, Path]) -> dict[str, str]:
         return {}
     values = np.concatenate([np.asarray(m.error)[np.isfinite(m.error)] for m in maps.values()])
     error = all(getattr(m, "quantity", "error") == "error" for m in maps.values())
-    lo, hi = (0.0, 100.0) if error or values.size == 0 else (float(values.min()), float(values.max()))
+    lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 100.0)
+    if error:                                   # plot_heatmap takes error maps' bounds as rates in [0, 1]
+        lo, hi = lo / 100.0, hi / 100.0
     return {label: _png(m.plot(vmin=lo, vmax=hi, title=label)[0]) for label, m in maps.items()}
 
 

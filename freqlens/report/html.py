@@ -21,6 +21,7 @@ nav.toc h2 { font-size: 1.1em; margin: 0.4em 0; }
 nav.toc .status { color: #777; font-size: 0.85em; }
 figure { margin: 0.8em 0; }
 figcaption { color: #444; font-style: italic; font-size: 0.92em; }
+.note { color: #8a5a00; font-style: italic; }
 .failed { color: #b00020; }
 """
 
@@ -58,6 +59,8 @@ def render_report(title: str, meta: dict, sections: list[dict], folder: Path) ->
         elif s.get("skipped"):
             parts.append(f'<p class="skipped">Skipped: {html.escape(s["skipped"])}</p>')
         else:
+            if s.get("note"):
+                parts.append(f'<p class="note">{html.escape(s["note"][0].upper() + s["note"][1:])}.</p>')
             parts.append(f'<p class="reading">{html.escape(s["reading"])}</p>')
             if s.get("figure"):
                 caption = s.get("caption") or s["title"]

@@ -8,14 +8,18 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
-def read_heatmap(res) -> tuple[str, dict]:
-    """Where the error under Fourier-basis perturbations rises, in Chebyshev radius ρ = max(|f_u|, |f_v|)."""
+def read_heatmap(res, chance: float | None = None) -> tuple[str, dict]:
+    """Where the error under Fourier-basis perturbations rises, in Chebyshev radius ρ = max(|f_u|, |f_v|).
+    Nothing is read into the map when the model is at chance on the clean images (``chance`` = 1 / classes)."""
     profile = res.ring_means()
     top = profile.size - 1
     base, peak = float(res.clean_error), float(np.nanmax(profile))
     numbers = {"error_by_radius": profile.tolist(), "clean_error": base, "max_error": peak,
                "low_band_error": float(np.nanmean(profile[: max(2, top // 4 + 1)])),
                "high_band_error": float(np.nanmean(profile[top // 2:]))}
+    if chance is not None and base >= 100 * (1 - chance) - 5:
+        return (f"The model is at chance on these {res.n_images} clean images ({base:.0f} % error), so the map "
+                "says nothing about its frequency sensitivity.", numbers)
     if peak - base < 5:
         return (f"Perturbations of norm {res.eps:g} barely change the error at any frequency (at most "
                 f"{peak:.0f} % vs {base:.0f} % clean): the model is robust to single-frequency perturbations of "
@@ -58,8 +62,9 @@ def read_filtering(res, chance: float = 0.1) -> tuple[str, dict]:
     return reading, numbers
 
 
-def read_noise(res) -> tuple[str, dict]:
-    """Low-band vs high-band Gaussian noise of the same ℓ2 norm."""
+def read_noise(res, chance: float = 0.1) -> tuple[str, dict]:
+    """Low-band vs high-band Gaussian noise of the same ℓ2 norm. Which band "hurts most" is said only when the
+    two errors differ by more than 5 points and the smaller one is still clearly below chance-level error."""
     bw = list(res.bandwidths)
     low = np.asarray(res.error.get("low", []), dtype=float)
     high = np.asarray(res.error.get("high", []), dtype=float)
@@ -69,10 +74,18 @@ def read_noise(res) -> tuple[str, dict]:
     reading = (f"Noise of norm {res.norm:g}: {low[i]:.0f} % error when confined to the {bw[i]}×{bw[i]} lowest "
                f"frequencies, {high[i]:.0f} % when confined to the rest, {float(res.full_error):.0f} % unfiltered "
                f"(clean {float(res.clean_error):.0f} %).")
-    if high[i] > low[i] + 5:
+    at_chance = 100 * (1 - chance) - 5          # error at or above this: no better than guessing
+    if float(res.clean_error) >= at_chance:
+        reading += " The model is at chance on clean images, so the bands cannot be compared."
+    elif min(low[i], high[i]) >= at_chance:
+        reading += (f" Both bands leave the model at chance ({100 * (1 - chance):.0f} % error): this norm is too "
+                    "large to tell which band hurts more.")
+    elif high[i] > low[i] + 5:
         reading += " High-frequency noise hurts most."
     elif low[i] > high[i] + 5:
         reading += " Low-frequency noise hurts most."
+    else:
+        reading += " Both bands hurt about equally (within 5 points)."
     return reading, numbers
 
 
@@ -95,22 +108,31 @@ def read_hfc(res, chance: float = 0.1) -> tuple[str, dict]:
     return reading, numbers
 
 
+LOW_PASS, HIGH_PASS = 0.8, 1.25   # gain ratio thresholds: below attenuates high frequencies, above amplifies
+
+
 def read_layers(res) -> tuple[str, dict]:
-    """Per-layer high/low band energy-gain ratio."""
+    """Per-layer high/low band energy-gain ratio (cumulative from the input). A layer is called low-pass only when
+    its ratio is below 0.8 — the same threshold for the first layer and for the strongest one."""
     h, w = res.image_size[-2:]
     high = max(h, w) * 3 / 8
     ratios = res.band_ratio(low=max(h, w) / 8, high=high)
     numbers = {"layers": list(res.layer_names), "high_over_low_gain": [float(r) for r in ratios],
-               "bands": {"low": f"0 < r ≤ {max(h, w) / 8:g}", "high": f"r > {high:g}"}}
+               "bands": {"low": f"0 < r ≤ {max(h, w) / 8:g}", "high": f"r > {high:g}"},
+               "skipped_layers": list(getattr(res, "skipped_layers", []) or [])}
     first = float(ratios[0])
-    verb = "attenuates" if first < 0.8 else "amplifies" if first > 1.25 else "passes about equally"
+    verb = "attenuates" if first < LOW_PASS else "amplifies" if first > HIGH_PASS else "passes about equally"
     reading = (f"The first layer ({res.layer_names[0]}) {verb} high frequencies relative to low ones "
                f"(gain ratio {first:.2f}); ")
     k = int(np.argmin(ratios))
-    if float(ratios[k]) < 1:
-        reading += f"the strongest low-pass layer is {res.layer_names[k]} (ratio {float(ratios[k]):.2f})."
+    if float(ratios[k]) < LOW_PASS:
+        reading += (f"the strongest low-pass point is {res.layer_names[k]} (ratio {float(ratios[k]):.2f}, "
+                    "cumulative from the input).")
     else:
-        reading += f"no layer attenuates high frequencies (smallest ratio {float(ratios[k]):.2f}, {res.layer_names[k]})."
+        reading += (f"no layer attenuates high frequencies by more than {100 * (1 - LOW_PASS):.0f} % "
+                    f"(smallest ratio {float(ratios[k]):.2f}, {res.layer_names[k]}).")
+    if numbers["skipped_layers"]:
+        reading += f" {len(numbers['skipped_layers'])} layer(s) the model never calls were left out."
     return reading, numbers
 
 

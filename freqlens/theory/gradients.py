@@ -12,6 +12,7 @@ reports a spurious fall of the dominance fraction as the ball shrinks).
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import torch
 
@@ -95,3 +96,91 @@ def gradient_decay_slope(scale: float, neurons: int = 20, ks=range(1, 11), fit_f
     vv = torch.tensor([s[1] for s in sel], dtype=torch.float64)
     slope = float(((kk - kk.mean()) * (vv - vv.mean())).sum() / ((kk - kk.mean()) ** 2).sum())
     return slope, -math.pi / (2 * float(w.abs().max()))
+
+
+def two_band_target(n: int = 256, low_bins: Sequence[int] = (1, 2, 3, 4), high_bins: Sequence[int] = tuple(range(20, 41)),
+                    seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Spec B2 target on the periodic grid x_i = −π + 2πi/n: cosines at DFT bins ``low_bins`` (amplitude 1) and
+    ``high_bins`` (one common amplitude giving the high band the same energy as the low band), random phases.
+
+    Args:
+        n: grid size; low_bins, high_bins: DFT bins (angular frequency j on [−π, π)), all < n/2.
+        seed: seed of the phases.
+
+    Returns:
+        ``(x, f)``: x of shape (n, 1) and f of shape (n,), float64.
+
+    Raises:
+        InputError: on an empty band or a bin ≥ n/2.
+
+    Source:
+        Luo, Ma, Xu, Zhang 2019 (arXiv 1906.09235), spec fprinciple_lfp.md §B2 (protocol [PD]).
+
+    Example:
+        >>> x, f = two_band_target(64, (1, 2), (10, 11), seed=0)
+        >>> x.shape, f.shape
+        (torch.Size([64, 1]), torch.Size([64]))
+    """
+    if not low_bins or not high_bins or max(*low_bins, *high_bins) >= n / 2 or min(*low_bins, *high_bins) < 1:
+        raise InputError(f"bands must be non-empty with bins in [1, n/2) for n = {n}, got {low_bins}, {high_bins}")
+    g = torch.Generator().manual_seed(seed)
+    x = (-math.pi + 2 * math.pi * torch.arange(n, dtype=torch.float64) / n)[:, None]
+    amp_high = math.sqrt(len(low_bins) / len(high_bins))
+    f = torch.zeros(n, dtype=torch.float64)
+    for bins, amp in ((low_bins, 1.0), (high_bins, amp_high)):
+        for j in bins:
+            phase = 2 * math.pi * float(torch.rand(1, generator=g, dtype=torch.float64))
+            f = f + amp * torch.cos(j * x[:, 0] + phase)
+    return x, f
+
+
+def band_gradient_ratio(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor, cutoff: int = 10,
+                        window: str | None = "hann") -> float:
+    """‖∇_θ L⁺‖ / ‖∇_θ L⁻‖ for a real network, by autograd: L⁻ and L⁺ are the energies of the DFT of the
+    residual h(x) − f(x) at bins |j| ≤ ``cutoff`` and above (Parseval: L⁻ + L⁺ = mean squared residual).
+
+    With ``window="hann"`` the residual is multiplied by sin²(πi/n) first: a network's output is not periodic on
+    the grid, and without a window its jump at the boundary leaks a k⁻¹ tail into every bin.
+
+    Args:
+        model: maps (n, 1) inputs to (n, 1) outputs; every parameter with ``requires_grad`` counts.
+        x: (n, 1) uniform grid; target: (n,) values f(x).
+        cutoff: last DFT bin of the low band.
+        window: "hann" or None.
+
+    Returns:
+        The ratio (a float ≥ 0); small means the low-frequency loss dominates the gradient.
+
+    Raises:
+        InputError: on mismatched shapes, an unknown window or a zero low-band gradient.
+
+    Source:
+        Luo, Ma, Xu, Zhang 2019 (arXiv 1906.09235), initial stage; spec fprinciple_lfp.md §B2.
+
+    Example:
+        >>> from freqlens.models import MLP
+        >>> _ = torch.manual_seed(0)
+        >>> x, f = two_band_target(64, (1, 2), (10, 11))
+        >>> band_gradient_ratio(MLP(1, 1, width=8, depth=1, activation="tanh", init_scale=0.05).double(),
+        ...                     x, f, cutoff=5) < 1e-3
+        True
+    """
+    n = x.shape[0]
+    if target.shape != (n,):
+        raise InputError(f"target must have shape ({n},) like x's first axis, got {tuple(target.shape)}")
+    if window not in ("hann", None):
+        raise InputError(f"window must be 'hann' or None, got {window!r}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    r = model(x).reshape(n) - target.to(x)
+    if window == "hann":
+        r = r * torch.sin(math.pi * torch.arange(n, dtype=r.dtype, device=r.device) / n) ** 2
+    power = (torch.fft.fft(r) / n).abs() ** 2
+    bins = torch.fft.fftfreq(n, d=1.0 / n, device=r.device).abs()
+    low, high = power[bins <= cutoff].sum(), power[bins > cutoff].sum()
+    g_low = torch.autograd.grad(low, params, retain_graph=True)
+    g_high = torch.autograd.grad(high, params)
+    n_low = torch.sqrt(sum((g ** 2).sum() for g in g_low))
+    n_high = torch.sqrt(sum((g ** 2).sum() for g in g_high))
+    if float(n_low) == 0.0:
+        raise InputError("the low-band gradient is zero; the ratio is undefined")
+    return float(n_high / n_low)

@@ -63,3 +63,33 @@ def mode_errors(u: torch.Tensor, u_ref: torch.Tensor, modes: list[int], basis: t
     """E_j = |⟨s_j, u − u_ref⟩| / |⟨s_j, u_ref⟩| for the given mode numbers j (1-based). Shape (len(modes),)."""
     idx = torch.tensor([m - 1 for m in modes])
     return (basis[idx] @ (u - u_ref)).abs() / (basis[idx] @ u_ref).abs()
+
+
+def ritz_loss(g: torch.Tensor, dx: float, beta: float = 100.0):
+    """The discrete Ritz energy of −u'' = g with a boundary penalty, as a ``fit`` loss.
+
+    Args:
+        g: (n − 1,) source at the interior grid points.
+        dx: grid step (2/n on (−1, 1)).
+        beta: weight of the boundary penalty h(−1)² + h(1)².
+
+    Returns:
+        ``loss(out, _target)`` where ``out`` is the network on the full grid, shape (n + 1, 1); the value is
+        Σ (½|D⁺h|² − g h) Δx + β (h(−1)² + h(1)²) (the target is ignored).
+
+    Raises:
+        Nothing here; shapes are checked by the arithmetic.
+
+    Source:
+        Xu et al., Frequency Principle (arXiv 1901.06523), Poisson example; spec fprinciple_lfp.md §A4.
+
+    Example:
+        >>> x = torch.linspace(-1, 1, 5, dtype=torch.float64)[:, None]
+        >>> float(ritz_loss(torch.zeros(3, dtype=torch.float64), 0.5)(torch.zeros_like(x), None))
+        0.0
+    """
+    def loss(out: torch.Tensor, _target) -> torch.Tensor:
+        h = out.squeeze(1)
+        dplus = (h[1:] - h[:-1]) / dx
+        return (0.5 * (dplus ** 2).sum() - (g.to(h) * h[1:-1]).sum()) * dx + beta * (h[0] ** 2 + h[-1] ** 2)
+    return loss

@@ -55,3 +55,36 @@ def test_attack_bad_inputs():
         fourier_basis_attack(model, x, y, eps=0, progress=False)
     with pytest.raises(ModelOutputError, match="classes"):
         fourier_basis_attack(model, x, y + 3, progress=False)
+
+
+def test_attack_skipping_fooled_images_gives_the_exhaustive_answer():
+    """Images already fooled in a candidate list are not evaluated again; the outcome must equal an exhaustive
+    evaluation of every candidate on every image (computed here directly)."""
+    torch.manual_seed(0)
+    h = w = 8
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * h * w, 3)).eval()
+    x = torch.rand(10, 3, h, w) * 0.6 + 0.2
+    with torch.no_grad():
+        y = model(x).argmax(1)
+    res = fourier_basis_attack(model, x, y, eps=1.5, low=1, high=3, sign_patterns=2, progress=False, max_batch=16)
+    pos = unique_positions(h, w)
+    rho = torch.maximum((pos[:, 0] - h // 2).abs(), (pos[:, 1] - w // 2).abs())
+    order = torch.argsort(rho, stable=True)
+    pats = torch.stack([torch.ones(3), -torch.ones(3)])
+    fooled = torch.zeros(len(order), 2, 10, dtype=torch.bool)
+    with torch.no_grad():
+        for i, k in enumerate(order):
+            u = fourier_basis(h, w, pos[k:k + 1])[0] * 1.5
+            for j, p in enumerate(pats):
+                fooled[i, j] = model((x + p[:, None, None] * u).clamp(0, 1)).argmax(1) != y
+    r = rho[order]
+    low = fooled[r <= 1].flatten(0, 1).any(0)
+    high = fooled[r >= 3].flatten(0, 1).any(0)
+    flat = fooled.flatten(0, 1)
+    first = torch.where(flat.any(0), flat.float().argmax(0) + 1, torch.full((10,), -1))
+    assert res.stats["success_low"] == pytest.approx(float(low.float().mean()))
+    assert res.stats["success_high"] == pytest.approx(float(high.float().mean()))
+    diff = low.double() - high.double()
+    assert res.stats["low_minus_high"] == pytest.approx(float(diff.mean()))
+    assert res.stats["low_minus_high_se"] == pytest.approx(float(diff.std() / 10 ** 0.5))
+    assert torch.equal(torch.as_tensor(res.queries), first)

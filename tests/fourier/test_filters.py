@@ -114,3 +114,21 @@ def test_apply_mask_with_a_precomputed_spectrum_equals_a_fresh_fft():
     x = torch.rand(3, 2, 9, 9, generator=torch.Generator().manual_seed(0))
     mask = lowpass_mask(9, 9, 5)
     assert torch.equal(apply_mask(x, mask, image_spectrum(x)), apply_mask(x, mask))
+
+
+def test_gaussian_blur_periodic_is_the_gaussian_transfer_function():
+    import math
+
+    import pytest
+    import torch
+
+    from freqlens.errors import InputError
+    from freqlens.fourier.filters import gaussian_blur_periodic
+
+    x = torch.rand(2, 3, 16, 16, dtype=torch.float64)
+    y = gaussian_blur_periodic(x, 1.5)
+    ratio = torch.fft.fft2(y)[..., 0, 3] / torch.fft.fft2(x)[..., 0, 3]
+    assert torch.allclose(ratio.real, torch.full_like(ratio.real, math.exp(-2 * math.pi ** 2 * 1.5 ** 2 * (3 / 16) ** 2)))
+    assert torch.allclose(y.mean(dim=(-2, -1)), x.mean(dim=(-2, -1)))     # DC kept
+    with pytest.raises(InputError, match="sigma"):
+        gaussian_blur_periodic(x, 0.0)

@@ -141,3 +141,15 @@ def test_regularizer_lowers_trained_roughness_monotonically_in_lambda():
     rough = [_tiny_5x5_run(lam) for lam in (0.0, 1e-2, 1e-1, 1.0)]
     assert all(b < a for a, b in zip(rough, rough[1:])), rough   # strictly smoother with every larger λ
     assert rough[0] > 2.5 and rough[-1] < 0.5 * rough[0], rough     # λ = 0 stays near the random 3.2; λ = 1 is smooth
+
+
+def test_first_conv_skips_a_frozen_whitening_layer():
+    from freqlens.interventions.conv_kernels import smooth_conv_kernels
+    from freqlens.models import FastCifarNet
+
+    net = FastCifarNet(widths=(8, 8, 8))
+    assert first_conv(net) is net.layers[0].conv1 if hasattr(net, "layers") else first_conv(net) is not net.whiten
+    assert first_conv(net, learned=False) is net.whiten
+    smoothed = smooth_conv_kernels(net, rho=1.0)
+    assert torch.equal(smoothed.whiten.weight, net.whiten.weight)          # the fixed whitening is left alone
+    assert not torch.equal(first_conv(smoothed).weight, first_conv(net).weight)

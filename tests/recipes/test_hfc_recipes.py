@@ -4,9 +4,9 @@ import torch
 
 from freqlens.dynamics.hfc import HFCTracker
 from freqlens.recipes import get_recipe, run_recipe
-from freqlens.recipes.base import RecipeContext
+from freqlens.recipes.base import RecipeContext, recipe_status
 from freqlens.recipes.hfc import A8CNN, _train_tracked
-from freqlens.recipes.kernel_smoothing import fgsm_sweep_accuracy
+from freqlens.probes.kernel_robustness import fgsm_sweep_accuracy
 
 NAMES = ["hfc-examples", "hfc-labels", "hfc-one-component", "hfc-batch-size", "hfc-heuristics", "hfc-batchnorm",
          "kernel-smoothing", "kernel-roughness-5x5", "kernel-regularizer", "layer-response"]
@@ -70,7 +70,8 @@ def _tiny_patch(monkeypatch, module):
 
     def fake_data(ctx, dataset, n_train, n_test, seed=0):
         g = torch.Generator().manual_seed(0)
-        return None, None, torch.rand(12, 3, 32, 32, generator=g), torch.randint(0, 10, (12,), generator=g)
+        x, y = torch.rand(12, 3, 32, 32, generator=g), torch.randint(0, 10, (12,), generator=g)
+        return x, y, x, y
 
     monkeypatch.setattr(module, "shared_classifier", fake_classifier)
     monkeypatch.setattr(module, "image_data", fake_data)
@@ -93,11 +94,17 @@ def test_kernel_smoothing_recipe_path_on_tiny_models(monkeypatch, tmp_path):
     _tiny_patch(monkeypatch, ks)
     out = ks.kernel_smoothing(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
     t = out.numbers["table"]
-    assert len(t) == 10 and (tmp_path / "kernels.png").exists()
+    assert len(t) == 11 and (tmp_path / "kernels.png").exists()
     for v in t.values():
         accs = list(v["fgsm_min_eps"].values())
         assert all(b <= a for a, b in zip(accs, accs[1:]))  # minimal-ε semantics: monotone in ε
     assert t["natural ρ=1"]["roughness"] < t["natural ρ=0"]["roughness"]
+    # the "scale only" null: with BatchNorm after the first conv and its statistics re-estimated, ×9 changes
+    # nothing, so the null fails both the clean-drop and the robustness-rise checks
+    scaled = t["natural ×9 (scale only)"]
+    assert scaled["clean"] == pytest.approx(t["natural ρ=0"]["clean"], abs=1 / 12 + 1e-9)
+    assert len(out.controls) == 2 and not any(c.passed for c in out.controls)
+    assert _assert_status_contract(out) in ("PASS", "FAIL")
 
 
 def _synthetic_cifar(ctx, dataset, n_train, n_test, seed=0):
@@ -131,6 +138,10 @@ def test_kernel_roughness_5x5_recipe_path_on_tiny_models(monkeypatch, tmp_path):
     assert all(after[k] < r[k] for k in r)
     assert len(out.figure.axes) == 8   # 4 kernel mosaics, each with its colour bar
     assert out.numbers["roughness_of_update_from_init"]["natural"] == 0
+    # the seed null: two random initialisations differ by chance only, well inside 2 sign-flip SDs
+    seed_ctl = out.controls[0]
+    assert seed_ctl.value < kr.Z_MARGIN and not seed_ctl.passed
+    assert _assert_status_contract(out) == "PASS"
 
 
 def test_kernel_regularizer_recipe_path_trains_and_caches_one_model_per_lambda(monkeypatch, tmp_path):
@@ -146,6 +157,97 @@ def test_kernel_regularizer_recipe_path_trains_and_caches_one_model_per_lambda(m
     rough = out.numbers["roughness"]
     assert len(rough) == 4 and len(out.numbers["clean_accuracy"]) == 4 and len(out.numbers["fgsm_accuracy"]) == 4
     assert rough[-1] < rough[0]                           # λ = 0.1 already smooths in 3 SGD steps
-    assert len(list(ctx.cache_dir.glob("cifar10-convnet-small-natural-smoothreg-*.pt"))) == 4
+    assert len(list(ctx.cache_dir.glob("cifar10-convnet-small-natural-smoothreg-*.pt"))) == 5  # + λ = 0 seed 1
+    assert out.checks[0].metric.startswith("sign-flip z of FGSM") and out.controls[0].metric == out.checks[0].metric
+    _assert_status_contract(out)
     again = kreg.kernel_regularizer(ctx)                  # second run loads the cached models
     assert again.numbers["roughness"] == rough
+
+
+# ------------------------------------------------------------------------------------------ controls at tiny size
+def _quadrant_cifar(ctx, dataset, n_train, n_test, seed=0):
+    """Stand-in for image_data: 32×32 images whose class (of 4) is a bright quadrant: learnable from the LFC."""
+    g = torch.Generator().manual_seed(seed)
+    n = 40
+    y = torch.arange(n) % 4
+    x = 0.3 * torch.rand(n, 3, 32, 32, generator=g)
+    for c in range(4):
+        x[y == c, :, (c // 2) * 16:(c // 2) * 16 + 16, (c % 2) * 16:(c % 2) * 16 + 16] += 0.6
+    return x, y, x[:24].clone(), y[:24].clone()
+
+
+def _assert_status_contract(out):
+    """Every control measured with its check's own comparison; the status follows base.recipe_status."""
+    assert out.controls, "a recipe must measure at least one null"
+    by_metric = {c.metric: c for c in out.checks}
+    for ctl in out.controls:
+        assert ctl.metric in by_metric
+        assert ctl.passed == by_metric[ctl.metric].holds_for(ctl.value)
+    return recipe_status(out.checks, out.controls, out.smoke)
+
+
+@pytest.fixture
+def tiny_hfc(monkeypatch):
+    import freqlens.recipes.hfc as hfc
+    from freqlens.models import ConvNet, with_normalization
+
+    def fake_classifier(ctx, variant="natural", *a, **kw):
+        torch.manual_seed(0)
+        return with_normalization(ConvNet(3, 10, widths=(4, 4, 4)), (0.5,) * 3, (0.25,) * 3).eval()
+
+    monkeypatch.setattr(hfc, "image_data", _quadrant_cifar)
+    monkeypatch.setattr(hfc, "shared_classifier", fake_classifier)
+    monkeypatch.setattr(hfc, "shared_config", lambda ctx: {"arch": "fake"})
+    train = hfc._train_tracked
+
+    def short(ctx, name, config, data, epochs, trackers, **kw):   # at most 4 epochs: the code path, fast
+        return train(ctx, name, config, data, min(epochs, 4), trackers, **kw)
+
+    monkeypatch.setattr(hfc, "_train_tracked", short)
+    return hfc
+
+
+def test_hfc_examples_untrained_control_fails_its_gate(tiny_hfc, tmp_path):
+    out = tiny_hfc.hfc_examples_recipe(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    _assert_status_contract(out)
+    untrained = out.controls[0]
+    # an untrained network's HFC predictions carry no label information: no excess over its permutation null
+    assert untrained.value <= 0 and not untrained.passed
+    assert out.checks[0].metric.startswith("Fig. 2 count")
+
+
+def test_hfc_labels_controls_on_tiny_data(tiny_hfc, tmp_path):
+    out = tiny_hfc.hfc_labels(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    _assert_status_contract(out)
+    # the null in place of the shuffled model is the natural-label model (NaN if it never reached 0.5 train
+    # accuracy in the capped epochs): either way it does not pass "≤ 0.2"
+    assert out.controls[1].value == out.numbers["L4_train_at_that_epoch"]["natural"] or \
+        np.isnan(out.controls[1].value)
+    assert not out.controls[1].passed
+
+
+def test_hfc_one_component_shuffled_labels_control_fails(tiny_hfc, tmp_path):
+    out = tiny_hfc.hfc_one_component(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    _assert_status_contract(out)
+    assert out.controls[0].name.startswith("shuffled test labels")
+
+
+def test_hfc_batch_size_is_smoke_at_quick_size(tiny_hfc, tmp_path):
+    out = tiny_hfc.hfc_batch_size(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    assert _assert_status_contract(out) == "SMOKE" and "optimiser steps" in out.smoke
+    untrained = out.controls[1]
+    assert untrained.value < tiny_hfc.BATCH_PREMISE and not untrained.passed
+
+
+def test_hfc_heuristics_gates_v2_with_an_hfc_null(tiny_hfc, tmp_path):
+    out = tiny_hfc.hfc_heuristics(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    _assert_status_contract(out)
+    assert any(c.detail == "HFC-V2" for c in out.checks)
+    assert {c.metric for c in out.controls} <= {c.metric for c in out.checks[:3]}
+
+
+def test_hfc_batchnorm_seed_spread_control(tiny_hfc, tmp_path):
+    out = tiny_hfc.hfc_batchnorm(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    _assert_status_contract(out)
+    assert out.controls[0].value == pytest.approx(out.numbers["noBN_epoch1_train_seed_spread"])
+    assert "test" not in out.checks[0].metric  # test-accuracy differences are reported, not gated

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -31,3 +33,57 @@ def test_balanced_training_subset_and_unknown_dataset(mnist_root, tmp_path):
     assert xte.shape[0] == 0
     with pytest.raises(ConfigError, match="dataset"):
         image_data(ctx, "svhn", 10, 10)
+
+
+def _tiny_shared(monkeypatch):
+    """Shrink the quick fast-training preset and feed synthetic CIFAR-size data to the shared-model path."""
+    import freqlens.recipes._trained as trained
+    from freqlens.train_fast import FastTrainConfig
+
+    def fake_cifar(root=None, train=True, limit=None, **kw):
+        g = torch.Generator().manual_seed(0 if train else 1)
+        n = 64 if train else 16
+        return torch.rand(n, 3, 32, 32, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+    monkeypatch.setitem(trained.FAST_PRESETS, "quick",
+                        {"widths": (4, 8, 8), "train": FastTrainConfig(epochs=1, batch_size=32)})
+    monkeypatch.setattr(trained, "load_cifar10", fake_cifar)
+    monkeypatch.setattr(trained, "cifar_train_batches", lambda root=None: (1,))
+    return trained
+
+
+def test_shared_models_are_cached_with_their_settings_and_accuracy_record(monkeypatch, tmp_path):
+    from freqlens.recipes.base import _shared_models_section
+
+    trained = _tiny_shared(monkeypatch)
+    ctx = RecipeContext(quick=True, out_dir=tmp_path / "recipe", progress=False)
+    model = trained.shared_classifier(ctx, "gaussian")
+    assert not model.training and model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+    [weights] = list(ctx.cache_dir.glob("cifar10-fastnet-quick-gaussian-*.pt"))
+    again = trained.shared_classifier(ctx, "gaussian")                 # loaded from the cache, same weights
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
+    rows = trained.shared_model_summary(ctx.cache_dir)
+    assert [r["variant"] for r in rows] == ["gaussian"] and 0 <= rows[0]["clean_accuracy"] <= 1
+    assert rows[0]["setting"]["sigma_max"] == 0.1
+    assert "| gaussian | quick |" in _shared_models_section(ctx.cache_dir)
+    # every setting keys the cache: another epoch count is another model file
+    monkeypatch.setitem(trained.FAST_PRESETS, "quick", {"widths": (4, 8, 8),
+                        "train": trained.FastTrainConfig(epochs=2, batch_size=32)})
+    trained.shared_classifier(ctx, "gaussian")
+    assert len(list(ctx.cache_dir.glob("cifar10-fastnet-quick-gaussian-*.pt"))) == 2 and weights.exists()
+
+
+def test_shared_config_names_every_setting_and_labels_single_step_training():
+    from freqlens.recipes._trained import SHARED_VERSION, shared_classifier, shared_config
+
+    quick = shared_config(RecipeContext(quick=True, out_dir=Path("runs/x")))
+    full = shared_config(RecipeContext(quick=False, out_dir=Path("runs/x")))
+    assert quick["adversarial"]["method"] == "fgsm-rs" and quick["adversarial"]["steps"] == 1
+    assert full["adversarial"]["method"] == "pgd" and full["adversarial"]["steps"] >= 3   # multi-step at full size
+    assert quick["version"] == full["version"] == SHARED_VERSION >= 3
+    assert {"epochs", "lr", "batch_size", "label_smoothing", "ema", "translate"} <= set(quick["train"])
+    assert quick["widths"] != full["widths"]
+    with pytest.raises(ConfigError, match="tag"):
+        shared_classifier(RecipeContext(quick=True, out_dir=Path("runs/x")), transform=lambda m, x, y: (x, y))
+    with pytest.raises(ConfigError, match="variant"):
+        shared_classifier(RecipeContext(quick=True, out_dir=Path("runs/x")), "mixup")

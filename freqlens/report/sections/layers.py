@@ -15,7 +15,7 @@ def _run(ctx: SectionContext):
 def _figure(res):
     from freqlens.plot.layers import plot_layer_response
 
-    return plot_layer_response(res, max_layers=6)[0]
+    return plot_layer_response(res)[0]  # every layer, one shared colour scale, ratio against depth
 
 
 SECTION = Section(
