@@ -35,8 +35,14 @@ _MODULE_NAMES: dict[str, list[str]] = {
     "freqlens.dynamics.hfc": ["HFCTracker", "HFCCurves"],
     "freqlens.dynamics.spectral_bias": ["SpectrumTracker", "SpectrumHistory", "SpectralNormTracker",
                                         "SpectralNormHistory", "perturbation_robustness", "PerturbationRobustness"],
+    # loggers (TensorBoard / MLflow adapters need their optional extras)
+    "freqlens.loggers.protocol": ["Logger", "MemoryLogger", "log_result"],
+    "freqlens.loggers.tensorboard": ["TensorBoardLogger"],
+    "freqlens.loggers.mlflow_store": ["MLflowLogger"],
     # probes of a trained model
     "freqlens.probes.heatmap": ["fourier_heatmap", "HeatmapResult"],
+    "freqlens.probes.feature_spectra": ["feature_spectra", "FeatureSpectra"],
+    "freqlens.report.compare": ["compare", "ComparisonResult"],
     "freqlens.probes.filtering": ["filtered_accuracy", "filter_images", "FilteredAccuracy"],
     "freqlens.probes.hfc": ["lfc_hfc_accuracy", "HFCAccuracy", "hfc_examples", "HFCExamples"],
     "freqlens.probes.layers": ["layer_frequency_response", "LayerResponse", "kernel_spectra", "KernelSpectra"],

@@ -67,9 +67,22 @@ class Callback:
     def load_state_dict(self, state: dict) -> None:
         pass
 
+    log_prefix: str = ""
+    """Namespace of this callback's keys in a logger (``fprinciple`` → ``fprinciple/e_low/delta=3``); default the
+    class name in lower case."""
+
     def latest_scalars(self) -> dict[str, float]:
         """The newest recorded numbers as ``{name: value}`` (for loggers, e.g. the Lightning adapter)."""
         return {}
+
+    def latest_images(self) -> dict[str, object]:
+        """The newest recorded images as ``{name: (H, W) array}`` (for loggers); none by default."""
+        return {}
+
+    def logged_scalars(self) -> dict[str, float]:
+        """:meth:`latest_scalars` under this callback's namespace (flat, slash-separated keys)."""
+        prefix = self.log_prefix or type(self).__name__.lower()
+        return {f"{prefix}/{k}": float(v) for k, v in self.latest_scalars().items()}
 
 
 class PeriodicTracker(Callback):
@@ -103,6 +116,40 @@ class PeriodicTracker(Callback):
     def on_step_end(self, state: TrainState) -> None:
         if self.unit == "step" and state.step % self.every == 0:
             self.record(state.model, state.step)
+
+
+@dataclass
+class _LogRelay:
+    """Sends what the callbacks record to a :class:`freqlens.loggers.Logger`: a periodic tracker's numbers once
+    per new record, at the time it recorded (epoch or optimiser step, its ``unit``); other callbacks' numbers and
+    the training loss (``train/loss``) at every epoch end, at step = epoch."""
+
+    def __init__(self, logger, callbacks: Sequence[Callback]):
+        self.logger, self.callbacks = logger, list(callbacks)
+        self.seen = [len(cb.recorded()) if isinstance(cb, PeriodicTracker) else 0 for cb in self.callbacks]
+
+    def _send(self, cb: Callback, step: int) -> None:
+        scalars = cb.logged_scalars()
+        if scalars:
+            self.logger.log_scalars(scalars, step=int(step))
+        prefix = cb.log_prefix or type(cb).__name__.lower()
+        for key, image in cb.latest_images().items():
+            self.logger.log_image(f"{prefix}/{key}", image, step=int(step))
+
+    def periodic(self) -> None:
+        for i, cb in enumerate(self.callbacks):
+            if isinstance(cb, PeriodicTracker):
+                times = cb.recorded()
+                if len(times) > self.seen[i]:
+                    self.seen[i] = len(times)
+                    self._send(cb, times[-1])
+
+    def epoch_end(self, state: TrainState) -> None:
+        self.periodic()
+        for cb in self.callbacks:
+            if not isinstance(cb, PeriodicTracker):
+                self._send(cb, state.epoch)
+        self.logger.log_scalars({"train/loss": float(state.epoch_loss)}, step=int(state.epoch))
 
 
 @dataclass
@@ -250,7 +297,7 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
         checkpoint_every: int = 1, scheduler: Callable | None = None,
         batch_transform: Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
         regularizer: Callable[[nn.Module], torch.Tensor] | None = None, output: OutputSelector = None,
-        amp: bool = False) -> FitHistory:
+        amp: bool = False, logger=None) -> FitHistory:
     """Train ``model`` in place for ``epochs`` epochs and return the per-epoch loss history.
 
     Args:
@@ -270,7 +317,31 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
         output: picks the tensor the loss sees from the model's output (:func:`freqlens.inference.select_output`:
             a dict key, a tuple index or a callable; default the tensor itself, else ``logits``, else the first).
         amp: run forward passes under :func:`torch.autocast` for the training device.
+        logger: a :class:`freqlens.loggers.Logger` (TensorBoard, MLflow, ...). Every tracker's numbers go to it
+            under ``<tracker>/<name>`` (``fprinciple/e_low/delta=3``) each time the tracker records (so sparse,
+            expensive trackers stay sparse: set their ``every=``), at the epoch or step it recorded; the mean
+            training loss goes as ``train/loss`` at every epoch.
+
+    Returns:
+        :class:`FitHistory`: the mean loss per epoch, the wall time (s), epochs and optimiser steps done.
+
+    Raises:
+        InputError: bad data, or the loss becomes non-finite. CheckpointError: a checkpoint of another run.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import torch
+        >>> from freqlens.loggers import MemoryLogger
+        >>> x = torch.linspace(-1, 1, 16)[:, None]; log = MemoryLogger()
+        >>> hist = fit(torch.nn.Linear(1, 1), (x, 2 * x), epochs=3, lr=0.1, progress=False, logger=log)
+        >>> [s for s, k, _ in log.scalars if k == "train/loss"]
+        [1, 2, 3]
     """
+    if logger is not None and not (hasattr(logger, "log_scalars") and hasattr(logger, "log_image")):
+        raise InputError(f"logger must have log_scalars(values, step) and log_image(key, array, step); "
+                         f"got {type(logger).__name__}")
     epochs = check_integer(epochs, "epochs", minimum=0)
     checkpoint_every = check_integer(checkpoint_every, "checkpoint_every")
     dev = torch.device(device) if device is not None else model_device(model)
@@ -335,6 +406,10 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
                 torch.cuda.set_rng_state(resume_rng["cuda"].cpu(), dev)
         for cb in callbacks:
             cb.on_train_begin(state)
+        relay = _LogRelay(logger, callbacks) if logger is not None else None
+        if relay is not None and not state.resumed:
+            relay.seen = [0] * len(relay.seen)
+            relay.periodic()
         bar = tqdm(total=int(epochs), initial=state.epoch, desc="fit", unit="epoch", disable=not progress,
                    leave=False, dynamic_ncols=True)
         try:
@@ -365,6 +440,8 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
                     count += xb.shape[0]
                     for cb in callbacks:
                         cb.on_step_end(state)
+                    if relay is not None:
+                        relay.periodic()
                 if sched is not None:
                     sched.step()
                 state.epoch += 1
@@ -372,6 +449,8 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
                 state.losses.append(state.epoch_loss)
                 for cb in callbacks:
                     cb.on_epoch_end(state)
+                if relay is not None:
+                    relay.epoch_end(state)
                 if state.epoch % checkpoint_every == 0 or state.epoch == epochs or state.stop_training:
                     write_checkpoint()
                 bar.update(1)

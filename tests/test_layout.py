@@ -56,6 +56,12 @@ MISSING_MIRRORS = {
     "freqlens/probes/kernel_robustness.py",
     "freqlens/probes/post_averaging_spectrum.py",
     "freqlens/report/reuse.py",
+    "freqlens/fourier/feature_spectrum.py",
+    "freqlens/loggers/mlflow_store.py",
+    "freqlens/loggers/protocol.py",
+    "freqlens/loggers/tensorboard.py",
+    "freqlens/plot/feature_spectra.py",
+    "freqlens/report/compare.py",
 }
 
 

@@ -167,6 +167,8 @@ class ProjectionTracker(PeriodicTracker):
         amp: run the model under :func:`torch.autocast`.
     """
 
+    log_prefix = "fprinciple"
+
     def __init__(self, inputs, targets, direction=None, freqs=None, n_freqs: int = 200, peaks=None,
                  max_peaks: int = 4, min_relative_height: float = 0.1, mode: str = "complex",
                  convention: str = "ordinary", every: int = 1, output_transform: OutputTransform = "auto",
@@ -343,6 +345,8 @@ class FilteringTracker(PeriodicTracker):
         >>> tr = FilteringTracker(x, y, deltas=[3.0])
         >>> tr(model)        # {"e_low": [...], "e_high": [...]} for the model now
     """
+
+    log_prefix = "fprinciple"
 
     def __init__(self, inputs, targets, deltas: Sequence[float], every: int = 1,
                  output_transform: OutputTransform = "auto", dtype: torch.dtype = torch.float32,

@@ -62,6 +62,8 @@ class HFCTracker(PeriodicTracker):
     (mean, std) pair.
     """
 
+    log_prefix = "hfc"
+
     def __init__(self, train=None, test=None, radii: Sequence[float] = (4, 8, 12, 16), rescale: str = "max",
                  every: int = 1, at_start: bool = False, normalize: NormalizeArg = None, bn_eval: str = "running",
                  max_batch: int = 100, components: Sequence[str] = ("lfc", "hfc"), bounds=(0.0, 1.0),

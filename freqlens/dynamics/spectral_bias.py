@@ -199,6 +199,8 @@ class SpectrumTracker(PeriodicTracker):
 
     unit = "step"
 
+    log_prefix = "spectral_bias"
+
     def __init__(self, inputs, frequencies: Sequence[int], amplitudes: Sequence[float] | None = None,
                  coordinate=None, every: int = 100, output_index: int | None = None, max_batch: int = 8192,
                  label: str = "", output: OutputSelector = None, amp: bool = False):
@@ -351,6 +353,8 @@ class SpectralNormTracker(PeriodicTracker):
     """
 
     unit = "step"
+
+    log_prefix = "spectral_norm"
 
     def __init__(self, every: int = 100, method: str = "power", layers: Sequence[str] | None = None,
                  tol: float = 1e-7, max_iter: int = 300):

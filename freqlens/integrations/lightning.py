@@ -9,7 +9,9 @@ Example::
     >>> tracker.result().plot()      # same result as with freqlens.train.fit; scalars also go to the logger
 
 Each tracker sees the same hooks as under :func:`freqlens.train.fit` (train begin, every optimiser step, epoch end
-with the number of completed epochs); its ``latest_scalars()`` are logged as ``freqlens/<name>`` after every epoch.
+with the number of completed epochs); its numbers are logged through the same :class:`freqlens.loggers.Logger`
+protocol as under ``fit(..., logger=...)``: pass ``logger=`` (e.g. a ``TensorBoardLogger``) or, by default, they
+go to Lightning's own logger (``pl_module.log_dict``) as ``freqlens/<tracker>/<name>`` after every epoch.
 """
 from __future__ import annotations
 
@@ -36,11 +38,12 @@ def _base():
 class FreqlensCallback(_base() if pl is not None else object):  # type: ignore[misc]
     """A Lightning callback that drives freqlens trackers (any :class:`freqlens.train.Callback`)."""
 
-    def __init__(self, trackers: Sequence[Callback], prefix: str = "freqlens/"):
+    def __init__(self, trackers: Sequence[Callback], prefix: str = "freqlens/", logger=None):
         _base()
         super().__init__()
         self.trackers = list(trackers)
         self.prefix = prefix
+        self.logger = logger
 
     def _state(self, trainer, pl_module, epoch: int) -> TrainState:
         optimizer = trainer.optimizers[0] if trainer.optimizers else None
@@ -59,14 +62,32 @@ class FreqlensCallback(_base() if pl is not None else object):  # type: ignore[m
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:
         state = self._state(trainer, pl_module, trainer.current_epoch + 1)
-        scalars = {}
         for t in self.trackers:
             t.on_epoch_end(state)
-            scalars.update({f"{self.prefix}{k}": v for k, v in t.latest_scalars().items()})
-        if scalars:
-            pl_module.log_dict(scalars, on_epoch=True, on_step=False)
+        logger = self.logger if self.logger is not None else _LightningModuleLogger(pl_module)
+        for t in self.trackers:
+            scalars = {f"{self.prefix}{k}": v for k, v in t.logged_scalars().items()}
+            if scalars:
+                logger.log_scalars(scalars, step=state.epoch)
+            prefix = t.log_prefix or type(t).__name__.lower()
+            for key, image in t.latest_images().items():
+                logger.log_image(f"{self.prefix}{prefix}/{key}", image, step=state.epoch)
 
     def on_train_end(self, trainer, pl_module) -> None:
         state = self._state(trainer, pl_module, trainer.current_epoch)
         for t in self.trackers:
             t.on_train_end(state)
+
+
+class _LightningModuleLogger:
+    """The :class:`freqlens.loggers.Logger` protocol on top of ``LightningModule.log_dict`` (Lightning keeps its
+    own step; images are not supported by ``log_dict`` and are dropped)."""
+
+    def __init__(self, pl_module):
+        self.pl_module = pl_module
+
+    def log_scalars(self, values: dict[str, float], step: int) -> None:
+        self.pl_module.log_dict(dict(values), on_epoch=True, on_step=False)
+
+    def log_image(self, key: str, array, step: int) -> None:
+        return None

@@ -114,7 +114,7 @@ def _run_section(section: _sections.Section, ctx: _sections.SectionContext) -> d
     input errors are the user's; any other exception marks it failed with a one-line reason.
     """
     start = time.perf_counter()
-    entry = {"name": section.name, "title": section.title}
+    entry = {"name": section.name, "title": section.title, "caption": section.caption}
     note, notes = None, []
     ckpt = ctx.probe_path(section.name, ".ckpt")
 

@@ -16,6 +16,11 @@ img { max-width: 100%; height: auto; display: block; margin: 0.8em 0; }
 table { border-collapse: collapse; font-size: 0.9em; }
 td, th { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
 .skipped { color: #8a5a00; }
+nav.toc { background: #fafafa; border: 1px solid #e3e3e3; padding: 0.4em 1.2em; margin: 1em 0; }
+nav.toc h2 { font-size: 1.1em; margin: 0.4em 0; }
+nav.toc .status { color: #777; font-size: 0.85em; }
+figure { margin: 0.8em 0; }
+figcaption { color: #444; font-style: italic; font-size: 0.92em; }
 .note { color: #8a5a00; font-style: italic; }
 .failed { color: #b00020; }
 """
@@ -24,6 +29,16 @@ td, th { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; }
 def _img(path: Path, alt: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
+def _toc(sections: list[dict]) -> str:
+    """The table of contents: one numbered link per section, with skipped/failed marked."""
+    items = []
+    for s in sections:
+        status = " <span class=\"status\">(failed)</span>" if s.get("failed") else (
+            " <span class=\"status\">(skipped)</span>" if s.get("skipped") else "")
+        items.append(f'<li><a href="#{html.escape(s["name"])}">{html.escape(s["title"])}</a>{status}</li>')
+    return f'<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>{"".join(items)}</ol></nav>'
 
 
 def render_report(title: str, meta: dict, sections: list[dict], folder: Path) -> str:
@@ -35,8 +50,7 @@ def render_report(title: str, meta: dict, sections: list[dict], folder: Path) ->
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
         f"<h1>{html.escape(title)}</h1>", f'<table class="meta">{rows}</table>',
-        "<nav><ul>" + "".join(f'<li><a href="#{s["name"]}">{html.escape(s["title"])}</a></li>' for s in sections)
-        + "</ul></nav>",
+        _toc(sections),
     ]
     for s in sections:
         parts.append(f'<section id="{s["name"]}"><h2>{html.escape(s["title"])}</h2>')
@@ -49,7 +63,9 @@ def render_report(title: str, meta: dict, sections: list[dict], folder: Path) ->
                 parts.append(f'<p class="note">{html.escape(s["note"][0].upper() + s["note"][1:])}.</p>')
             parts.append(f'<p class="reading">{html.escape(s["reading"])}</p>')
             if s.get("figure"):
-                parts.append(_img(folder / s["figure"], s["title"]))
+                caption = s.get("caption") or s["title"]
+                parts.append(f"<figure>{_img(folder / s['figure'], caption)}"
+                             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
             parts.append(f'<p class="meta">{s.get("seconds", 0):.1f} s · numbers in report.json → '
                          f'sections.{html.escape(s["name"])}</p>')
         parts.append("</section>")

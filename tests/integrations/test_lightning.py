@@ -38,7 +38,7 @@ def test_tracker_runs_inside_trainer_fit_and_logs_scalars(tmp_path):
     trainer.fit(_Regressor(), loader)
     res = tracker.result()
     assert res.epochs[0] == 0 and res.epochs[-1] == 300 and len(res.epochs) == 301
-    keys = [k for k in trainer.callback_metrics if k.startswith("freqlens/delta_f")]
+    keys = [k for k in trainer.callback_metrics if k.startswith("freqlens/fprinciple/delta_f")]
     assert len(keys) == 2
     t_low, t_high = res.converged_epochs(0.2)
     assert t_low is not None and (t_high is None or t_low < t_high)  # the F-Principle, seen through Lightning
@@ -75,9 +75,9 @@ def test_spectral_norm_and_hfc_trackers_log_through_the_adapter(tmp_path):
                          default_root_dir=tmp_path, accelerator="cpu")
     trainer.fit(Tiny(), loader)
     keys = set(trainer.callback_metrics)
-    assert any(k.startswith("freqlens/sigma_max/") for k in keys)
-    assert {"freqlens/lfc_acc/test/r=2", "freqlens/hfc_acc/test/r=3", "freqlens/clean_acc/test"} <= keys
+    assert any(k.startswith("freqlens/spectral_norm/sigma_max/") for k in keys)
+    assert {"freqlens/hfc/lfc_acc/test/r=2", "freqlens/hfc/hfc_acc/test/r=3", "freqlens/hfc/clean_acc/test"} <= keys
     # σ_max logged is the true largest singular value of the layer's weight
     w = trainer.lightning_module.net[4].weight.detach()
-    assert abs(float(trainer.callback_metrics["freqlens/sigma_max/net.4.weight"]) -
+    assert abs(float(trainer.callback_metrics["freqlens/spectral_norm/sigma_max/net.4.weight"]) -
                float(torch.linalg.matrix_norm(w, 2))) < 1e-4

@@ -80,6 +80,8 @@ def test_report_numbers_readings_and_self_contained_html(trained, tmp_path):
     parser = _Images()
     parser.feed((tmp_path / "report.html").read_text())
     assert len(parser.sources) == 5 and parser.scripts == 0 and not parser.links
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("<figcaption>") == 5 and '<nav class="toc"' in page
     for src in parser.sources:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -131,9 +133,21 @@ def test_page_loads_in_a_real_browser_without_console_errors(trained, tmp_path):
         page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
         page.goto(Path(tmp_path / "report.html").as_uri())
         rendered = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 100)")
+        toc = page.evaluate("Array.from(document.querySelectorAll('nav.toc a')).map(a => a.getAttribute('href'))")
+        targets = page.evaluate("Array.from(document.querySelectorAll('nav.toc a'))"
+                                ".map(a => !!document.getElementById(a.getAttribute('href').slice(1)))")
+        captions = page.evaluate("Array.from(document.images).map(i => { const f = i.closest('figure'); "
+                                 "const c = f && f.querySelector('figcaption'); "
+                                 "return c ? c.innerText.trim() : ''; })")
+        page.click("nav.toc a[href='#hfc']")
+        scrolled = page.evaluate("window.scrollY")
         browser.close()
     assert errors == [] and requests == []
     assert rendered == [True] * 5
+    assert toc == ["#heatmap", "#filtering", "#noise", "#hfc", "#layers"] and all(targets)
+    # every figure has a one-line caption telling the reader what to look for
+    assert len(captions) == 5 and all(len(c) > 40 and "\n" not in c for c in captions)
+    assert scrolled > 0                                # the contents link jumps down to its section
 
 
 def test_post_averaging_section_runs_the_model_on_normalised_images(trained, tmp_path):
@@ -150,3 +164,15 @@ def test_post_averaging_section_runs_the_model_on_normalised_images(trained, tmp
     saved = RadiusTradeoff.load(tmp_path / "r" / "probes" / "post_averaging.json")
     assert saved.base_accuracy == pytest.approx(accuracy(trained, x, y))
     assert accuracy(inner, x, y) != pytest.approx(accuracy(trained, x, y))  # the section would differ without it
+
+
+def test_feature_spectra_section_reads_the_layers_by_depth(trained, tmp_path):
+    r = freqlens.report(trained, *_images(8), out=tmp_path, probes=("feature_spectra",), progress=False,
+                        spectra_layers="conv")
+    (sec,) = r.sections
+    page = (tmp_path / "report.html").read_text()
+    assert "Feature-map spectra by depth" in page and "nepers" in page
+    res = freqlens.load(tmp_path / "probes" / "feature_spectra.json")
+    assert res.layers == ["conv"]
+    assert sec["numbers"]["high_frequency_amplitude"]["conv"] == pytest.approx(
+        res.high_frequency_amplitude["conv"], abs=1e-3)

@@ -106,6 +106,8 @@ class Section:
     default: bool = False
     order: int = 100
     input_errors_stop_the_report: bool = False
+    caption: str = ""
+    """One line under the figure saying what a reader should see in it."""
 
 
 _REGISTRY: dict[str, Section] = {}

@@ -18,6 +18,8 @@ def _run(ctx: SectionContext):
 SECTION = Section(
     name="heatmap",
     title="Fourier heat map: error under single-frequency perturbations",
+    caption=('Each cell is one frequency (DC in the centre): blue (high-error) cells far from the centre mean the model '
+             'is fragile to high-frequency noise.'),
     run=_run,
     result="HeatmapResult",
     figure=lambda res: res.plot()[0],

@@ -22,6 +22,7 @@ def _figure(res):
 SECTION = Section(
     name="layers",
     title="Per-layer frequency response",
+    caption='Curves above 1 at high radius mean the layer amplifies high frequencies; below 1, it smooths them.',
     run=_run,
     result="LayerResponse",
     figure=_figure,

@@ -114,6 +114,7 @@ def test_a_section_that_raises_is_marked_failed_and_the_rest_is_written(extra_se
 
 def test_the_built_in_sections_are_registered_in_order_with_their_flags():
     names = [s.name for s in registry.sections()]
-    assert names == ["heatmap", "filtering", "noise", "hfc", "layers", "corruptions", "post_averaging"]
+    assert names == ["heatmap", "filtering", "noise", "hfc", "layers", "feature_spectra", "corruptions",
+                     "post_averaging"]
     assert [s.name for s in registry.sections() if s.default] == list(freqlens.report.DEFAULT_PROBES)
     assert {f.dest for f in registry.all_flags()} >= {"eps", "heatmap_images"}
