@@ -157,8 +157,12 @@ def bytes_per_image(model: nn.Module | Callable, sample: torch.Tensor, input_cop
                 total[0] += t.numel() * t.element_size()
 
     handles = []
-    if isinstance(model, nn.Module):
+    if isinstance(model, nn.Module) and not isinstance(model, torch.jit.ScriptModule):
         handles = [m.register_forward_hook(hook) for m in model.modules()]
+    else:
+        # TorchScript modules take no Python hooks: assume activations of 32 input-sized tensors (conservative
+        # for the small and mid-size CNNs that are usually scripted)
+        total[0] = 32 * sample[:1].numel() * sample.element_size()
     try:
         with torch.inference_mode():
             (run or model)(sample[:1])

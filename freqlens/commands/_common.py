@@ -77,7 +77,7 @@ def add_speed_arguments(p: argparse.ArgumentParser, window: bool = True) -> None
     p.add_argument("--compile", action="store_true", help="wrap the model with torch.compile (long runs only)")
     if window:
         p.add_argument("--window", type=int, default=None,
-                       help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: the ImageNet 63×63 map)")
+                       help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: the ImageNet 63×63 map; default: all)")
 
 
 def output_selector(args: argparse.Namespace):

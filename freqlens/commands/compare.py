@@ -77,9 +77,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser("compare", help="several models through the same report, side by side in one HTML page")
-    p.add_argument("--model", action="append", help="factory package.module:function (repeat, one per model)")
-    p.add_argument("--weights", action="append", help="state dict of the model at the same position (repeat)")
-    p.add_argument("--label", action="append", help="name of the model at the same position (repeat)")
+    p.add_argument("--model", action="append",
+                   help="factory package.module:function (repeat, one per model; default: none, give at least two "
+                        "or --models-file)")
+    p.add_argument("--weights", action="append",
+                   help="state dict of the model at the same position (repeat; default: none, untrained)")
+    p.add_argument("--label", action="append",
+                   help="name of the model at the same position (repeat; default: the factory's name)")
     p.add_argument("--models-file", default=None, help="text file: one 'factory [weights] [label]' per line")
     p.add_argument("--output", default=None, metavar="KEY", help="which part of the models' output holds the scores")
     p.add_argument("--amp", action="store_true", help="run the models under torch.autocast")

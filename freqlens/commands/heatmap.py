@@ -88,7 +88,7 @@ def register(sub) -> None:
                    help="input-space bounds to clip perturbed images to")
     p.add_argument("--no-clip", action="store_true", help="do not clip perturbed images")
     p.add_argument("--max-batch", type=int, default=None,
-                   help="perturbed images per forward pass (default: from --memory-budget and measured speed)")
+                   help="perturbed images per forward pass (default: from the memory budget and measured speed)")
     add_speed_arguments(p)
     p.add_argument("--label", default="", help="model name for the figure title")
     p.add_argument("--vmin", type=float, default=None,

@@ -62,6 +62,6 @@ def register(sub) -> None:
     p.add_argument("--low", type=float, default=4.0, help="low band: 0 < radius ≤ LOW cycles/image (default 4)")
     p.add_argument("--high", type=float, default=12.0, help="high band: radius > HIGH cycles/image (default 12)")
     p.add_argument("--max-batch", type=int, default=None,
-                   help="basis images per forward pass (default: from --memory-budget)")
+                   help="basis images per forward pass (default: from the memory budget)")
     add_speed_arguments(p)
     p.set_defaults(func=_layers)

@@ -56,7 +56,8 @@ def nudft_direct(points, values, freqs, convention: str = "ordinary", normalize:
     Example::
 
         >>> x = torch.arange(8) / 8; y = torch.cos(2 * math.pi * 2 * x)
-        >>> nudft_direct(x, y, torch.tensor([2.0])).real  # 0.5
+        >>> nudft_direct(x, y, torch.tensor([2.0])).real
+        tensor([0.5000], dtype=torch.float64)
     """
     x, y, k = _prepare(points, values, freqs)
     s = _scale(convention)

@@ -202,7 +202,7 @@ def test_normalized_space_needs_a_std():
     assert PostAveraged(bare, 1.0, input_std=(0.5, 0.5, 0.5)).radius_pixel == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize("out_shape", [(), (4, 2, 2), (1,)])
+@pytest.mark.parametrize("out_shape", [(4, 2, 2)])
 def test_model_output_not_logits_over_classes(out_shape):
     wrapper = PostAveraged(NotLogits(out_shape), 1.0, radius_space="input")
     with pytest.raises(ModelOutputError, match="logits") as info:
@@ -216,3 +216,10 @@ def test_inputs_outside_bounds_or_wrong_shape(bad):
     with pytest.raises(InputError) as info:
         PostAveraged(tiny_model(), 6.0)(bad)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("out_shape", [(), (1,)])
+def test_single_logit_outputs_are_binary_classifiers(out_shape):
+    # (N,) and (N, 1) outputs are one binary logit (> 0 means class 1) everywhere in freqlens (inference.class_logits)
+    wrapper = PostAveraged(NotLogits(out_shape), 1.0, radius_space="input")
+    assert wrapper(torch.rand(2, 1, 2, 2)).shape == (2, 2)

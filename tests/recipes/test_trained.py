@@ -46,7 +46,7 @@ def _tiny_shared(monkeypatch):
         return torch.rand(n, 3, 32, 32, generator=g), torch.randint(0, 10, (n,), generator=g)
 
     monkeypatch.setitem(trained.FAST_PRESETS, "quick",
-                        {"widths": (4, 8, 8), "train": FastTrainConfig(epochs=1, batch_size=32)})
+                        {"widths": (4, 8, 8), "whiten_eps": 0.1, "train": FastTrainConfig(epochs=1, batch_size=32)})
     monkeypatch.setattr(trained, "load_cifar10", fake_cifar)
     monkeypatch.setattr(trained, "cifar_train_batches", lambda root=None: (1,))
     return trained
@@ -67,7 +67,7 @@ def test_shared_models_are_cached_with_their_settings_and_accuracy_record(monkey
     assert rows[0]["setting"]["sigma_max"] == 0.1
     assert "| gaussian | quick |" in _shared_models_section(ctx.cache_dir)
     # every setting keys the cache: another epoch count is another model file
-    monkeypatch.setitem(trained.FAST_PRESETS, "quick", {"widths": (4, 8, 8),
+    monkeypatch.setitem(trained.FAST_PRESETS, "quick", {"widths": (4, 8, 8), "whiten_eps": 0.1,
                         "train": trained.FastTrainConfig(epochs=2, batch_size=32)})
     trained.shared_classifier(ctx, "gaussian")
     assert len(list(ctx.cache_dir.glob("cifar10-fastnet-quick-gaussian-*.pt"))) == 2 and weights.exists()

@@ -13,7 +13,7 @@ def _run(ctx: SectionContext):
     from freqlens.probes.feature_spectra import feature_spectra
 
     return feature_spectra(ctx.model, ctx.images, layers=_layers(ctx), normalize=ctx.normalize,
-                           batch_size=ctx.max_batch, progress=ctx.progress, **ctx.model_options)
+                           batch_size=ctx.max_batch or 64, progress=ctx.progress, **ctx.model_options)
 
 
 def _reading(res, ctx: SectionContext) -> tuple[str, dict]:
