@@ -33,8 +33,10 @@ ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
 }
 
 
-# The fast-training presets of the shared CIFAR-10 classifiers (issue 15). Quick: quarter width, 10 epochs on
-# the 50 000 training images, bf16 autocast (fast on CPUs with native bf16; 2-core CPU budget 5 min). Full: the
+# The fast-training presets of the shared CIFAR-10 classifiers (issue 15). Quick: quarter width, 16 epochs on
+# the 50 000 training images, bf16 autocast (fast on CPUs with native bf16; 2-core CPU budget 5 min). Measured on
+# the idle 2-core EPYC from a cold start: 10 epochs 85.2 % in 164 s, 16 epochs 86.4 % in 252 s (target 86 %
+# within 300 s); the epoch count was raised after the 10-epoch run missed, inside the same time budget. Full: the
 # width (128, 384, 384), 18 epochs (one-GPU budget 60 s; ≈ 90 TFLOP per epoch).
 # whiten_eps = 0.1 (the weakest 2×2 patch direction gains at most ≈ 3×, not 45× as at 5e-4): with 5e-4,
 # FGSM-RS training at ε = 8/255 does not learn (4 000 images × 6 epochs, (8, 16, 32): clean 0.20, PGD 0.00;
@@ -42,7 +44,7 @@ ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
 # one architecture.
 FAST_PRESETS: dict[str, dict[str, Any]] = {
     "quick": {"widths": (16, 64, 64), "whiten_eps": 0.1,
-              "train": FastTrainConfig(epochs=10, batch_size=512, amp=True)},
+              "train": FastTrainConfig(epochs=16, batch_size=512, amp=True)},
     "full": {"widths": (128, 384, 384), "whiten_eps": 0.1,
              "train": FastTrainConfig(epochs=18, batch_size=512, amp=True)},
 }
@@ -272,7 +274,7 @@ def shared_config(ctx: RecipeContext) -> dict[str, Any]:
     """Architecture and training settings of the classifiers shared by the CIFAR-10 recipes, in one place so every
     recipe family reuses the same cached models (JSON-serialisable; recipes copy it into their numbers).
 
-    Quick: FastCifarNet at quarter width (16, 64, 64), 10 epochs on the 50 000 training images (2-core CPU,
+    Quick: FastCifarNet at quarter width (16, 64, 64), 16 epochs on the 50 000 training images (2-core CPU,
     ≈ 5 min); full: (128, 384, 384), 18 epochs (one GPU, ≤ 60 s). Both with the fast trainer
     (:func:`freqlens.train_fast.train_fast`): whitening layer, flip + 2-px translate, label smoothing 0.2,
     Nesterov SGD with warm-up and linear decay, EMA weights. The adversarial variant uses
