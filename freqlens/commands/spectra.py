@@ -16,8 +16,9 @@ import io
 from freqlens.commands._common import (
     add_common_arguments,
     add_model_arguments,
-    load_eval_data,
-    load_user_model,
+    data_from_args,
+    model_from_args,
+    normalize_from_args,
     output_selector,
     prepare_out_dir,
 )
@@ -41,11 +42,12 @@ def _run(args: argparse.Namespace) -> int:
     from freqlens.probes.feature_spectra import feature_spectra
 
     out = prepare_out_dir(args.out)
-    model = load_user_model(args.model, args.weights, resolve_device(args.device))
-    x, _ = load_eval_data(args.data, args.data_root, args.limit, args.seed)
+    normalize = normalize_from_args(args)
+    model = model_from_args(args, resolve_device(args.device))
+    x, _ = data_from_args(args, model=model)
     layers = [t.strip() for t in (args.layers or "").split(",") if t.strip()] or None
-    res = feature_spectra(model, x, layers=layers, batch_size=args.max_batch, progress=not args.no_progress,
-                          output=output_selector(args), amp=args.amp, label=args.label)
+    res = feature_spectra(model, x, layers=layers, normalize=normalize, batch_size=args.max_batch,
+                          progress=not args.no_progress, output=output_selector(args), amp=args.amp, label=args.label)
     res.save(out / "feature_spectra.json")
     write_csv(res, out / "feature_spectra.csv")
     save_figure(res.plot()[0], out / "feature_spectra.png")
