@@ -36,6 +36,18 @@ from freqlens.train import Callback, fit
 PAPER = "Rahaman et al. 2019, On the Spectral Bias of Neural Networks"
 
 
+SIZES: dict[str, dict[str, tuple[int, ...]]] = {
+    # (points, frequency step, width, iterations)
+    "spectral-bias-manifold": {"quick": (400, 8, 128, 2000), "full": (1000, 20, 256, 4000)},
+    # (points, k, width, iterations); quick cannot realise the premise and is SMOKE
+    "spectral-bias-binary": {"quick": (400, 80, 128, 500), "full": (1000, 200, 256, 10000)},
+    # (images, width, iterations)
+    "spectral-bias-mnist-noise": {"quick": (1000, 128, 600), "full": (4000, 256, 3000)},
+    "spectral-bias-kernel-eigvecs": {"quick": (400, 128, 600), "full": (1000, 256, 1500)},
+}
+"""Sizes per recipe and mode, fixed before any run (the tests swap in tiny ones to run the nulls)."""
+
+
 @contextmanager
 def _seeded(seed: int):
     """Build models from a fixed seed without touching the caller's global RNG state."""
@@ -193,10 +205,7 @@ def spectral_bias_perturbation(ctx: RecipeContext) -> RecipeOutput:
                 "manifold is more complex (more petals L)",
         paper_value="manifold figure (L recalled as 0, 4, 10, 16): high frequencies learned faster for larger L")
 def spectral_bias_manifold(ctx: RecipeContext) -> RecipeOutput:
-    if ctx.quick:
-        n, kstep, width, iters = 400, 8, 128, 2000
-    else:
-        n, kstep, width, iters = 1000, 20, 256, 4000
+    n, kstep, width, iters = SIZES["spectral-bias-manifold"]["quick" if ctx.quick else "full"]
     ks = list(range(kstep, 11 * kstep, kstep))
     petals = [0, 4, 10, 16]
     z, y = sinusoid_problem(n, ks, [1.0] * 10, ctx.seed)
@@ -244,10 +253,7 @@ def spectral_bias_manifold(ctx: RecipeContext) -> RecipeOutput:
                 "but not on the circle γ_0",
         paper_value="Fig. 7 notebook: training accuracy ≈ 0.6 → 0.96 by 10k iterations on γ_20")
 def spectral_bias_binary(ctx: RecipeContext) -> RecipeOutput:
-    if ctx.quick:
-        n, k, width, iters = 400, 80, 128, 500  # SMOKE: runs the code path only (see below)
-    else:
-        n, k, width, iters = 1000, 200, 256, 10000
+    n, k, width, iters = SIZES["spectral-bias-binary"]["quick" if ctx.quick else "full"]  # quick is SMOKE (below)
     lr, slack = 3e-4, 0.1
     g = torch.Generator().manual_seed(ctx.seed)
     phase = float(torch.rand(1, generator=g))
@@ -317,7 +323,7 @@ def _binary_digits(ctx: RecipeContext, n_total: int):
         paper_value="notebook: k = 1 dips to ≈ 0.07 near iteration 200 then rises to ≈ 0.55; k = 0.05 stays ≈ 0.2, "
                     "no dip (MNIST 3 vs 8, β = 1)")
 def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
-    n_total, width, iters = (1000, 128, 600) if ctx.quick else (4000, 256, 3000)
+    n_total, width, iters = SIZES["spectral-bias-mnist-noise"]["quick" if ctx.quick else "full"]
     x, t, source = _binary_digits(ctx, n_total)
     n_tr = int(0.8 * x.shape[0])
     xtr, ttr, xva, tva = x[:n_tr], t[:n_tr], x[n_tr:], t[n_tr:]
@@ -392,7 +398,7 @@ def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
     n_wrong = int(np.sum(changes != valid))
     monotone = bool(np.all(np.diff(bins) >= 0))
     # A6: RBF eigenbasis of MNIST 3/8 (kernel σ = median distance / √2 on the subset), white-noise target
-    n, width, iters = (400, 128, 600) if ctx.quick else (1000, 256, 1500)
+    n, width, iters = SIZES["spectral-bias-kernel-eigvecs"]["quick" if ctx.quick else "full"]
     x, t, source = _binary_digits(ctx, n)
     d = torch.cdist(x, x)
     sigma = float(d[d > 0].median() / math.sqrt(2))

@@ -59,3 +59,19 @@ def test_kernel_regimes_quick_passes_and_the_gaussian_null_fails(tmp_path):
     assert r["k_star"] == pytest.approx(2 ** 0.5 / 0.5)
     assert times[1] > times[2]             # below k*: reversed
     assert times[3] < times[5] < times[8]  # above k*: F-Principle
+
+
+def test_lfp_generalization_interpolant_nulls_at_tiny_size(monkeypatch, tmp_path):
+    import freqlens.recipes.lfp as lfp
+
+    monkeypatch.setitem(lfp.GENERALIZATION_SIZES, "quick", {"k": (1, 4), "draws": 1, "width": 200})
+    payload = run_recipe("lfp-generalization", quick=True, out=tmp_path, progress=False)
+    head = payload["checks"][0]
+    linear, spline = payload["controls"]
+    assert linear["metric"] == spline["metric"] == head["metric"]
+    rel = payload["numbers"]["mean_rel_diff_net_vs"]
+    assert linear["value"] == pytest.approx(rel["linear"]) and spline["value"] == pytest.approx(rel["spline"])
+    # at width 200 the nets are not near the LFP interpolant: the head fails and the recipe with it
+    assert not head["passed"] and payload["status"] == "FAIL"
+    # the FP-norm ranking of two targets is exact (ρ = 1 within float error counts as 1)
+    assert payload["checks"][1]["passed"]
