@@ -123,3 +123,25 @@ def test_report_header_names_the_heat_map_subset(tmp_path):
     heat = r.sections[0]["numbers"]["clean_error"]
     filt = r.sections[1]["numbers"]["clean_accuracy"]
     assert r.meta["clean accuracy"] == f"{100 * filt:.1f} % on 8 images (heat map: {100 - heat:.1f} % on its first 4)"
+
+
+def test_every_section_reports_the_headers_clean_accuracy(tmp_path):
+    """One clean-accuracy subset per report: every section that states a clean accuracy measures it on the same
+    images as the header (the heat map's own subset is named in the header, see above)."""
+    import freqlens
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(2),
+                              torch.nn.Flatten(), torch.nn.Linear(16, 3))
+    x = torch.rand(12, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        y = net(x).argmax(1)
+    y[:3] = (y[:3] + 1) % 3          # 9 of 12 right: 75 %
+    r = freqlens.report(net, x, y, out=tmp_path, probes=("filtering", "hfc", "noise", "post_averaging"),
+                        progress=False)
+    assert r.meta["clean accuracy"] == "75.0 % on 12 images"
+    numbers = {s["name"]: s["numbers"] for s in r.sections}
+    assert numbers["filtering"]["clean_accuracy"] == pytest.approx(0.75)
+    assert numbers["hfc"]["clean_accuracy"] == pytest.approx(0.75)
+    assert numbers["noise"]["clean_error"] == pytest.approx(25.0)
+    assert numbers["post_averaging"]["base_accuracy"] == pytest.approx(0.75)
