@@ -36,13 +36,59 @@ from freqlens.validation import check_positive
 
 
 def write_csv(result, path) -> None:
-    """The heat map in long format, one row per computed cell: ``error_pct`` for an error map, ``value`` (in the
-    quantity's units) for the others; the last column names the quantity."""
+    """The heat map in long format, one row per computed cell.
+
+    Args:
+        result: a :class:`~freqlens.probes.heatmap.HeatmapResult`.
+        path: the CSV file to write (atomically).
+
+    Returns:
+        None. Columns: p, q (full-grid position), f_u, f_v (cycles/image), ``error_pct`` for an error map or
+        ``value`` (the quantity's units) for the others, n_images, eps, clip, seed, basis, quantity.
+
+    Raises:
+        OSError: the file cannot be written.
+
+    Source: freqlens.
+
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> from freqlens.probes.heatmap import HeatmapResult
+        >>> res = HeatmapResult(error=np.zeros((3, 3)), eps=1.0, n_images=2, clean_error=0.0, bounds=None, seed=0,
+        ...                     quantity="loss")
+        >>> path = os.path.join(tempfile.mkdtemp(), "hm.csv")
+        >>> write_csv(res, path)
+        >>> open(path).readline().strip()
+        'p,q,f_u,f_v,value,n_images,eps,clip,seed,basis,quantity'
+    """
     _write_rows(result, path, [(None, result.error)])
 
 
 def write_per_class_csv(result, path) -> None:
-    """The per-class maps in long format: one row per class × computed cell (first column ``class``)."""
+    """The per-class maps of a heat map in long format: one row per class × computed cell.
+
+    Args:
+        result: a :class:`~freqlens.probes.heatmap.HeatmapResult` computed with ``per_class=True``.
+        path: the CSV file to write (atomically).
+
+    Returns:
+        None. Columns: class, then those of :func:`write_csv` (n_images is the class's number of images).
+
+    Raises:
+        OSError: the file cannot be written.
+
+    Source: freqlens.
+
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> from freqlens.probes.heatmap import HeatmapResult
+        >>> res = HeatmapResult(error=np.zeros((1, 1)), eps=1.0, n_images=2, clean_error=0.0, bounds=None, seed=0,
+        ...                     per_class=np.ones((2, 1, 1)), class_counts=[1, 1])
+        >>> path = os.path.join(tempfile.mkdtemp(), "pc.csv")
+        >>> write_per_class_csv(res, path)
+        >>> [line.split(",")[:6] for line in open(path).read().splitlines()[1:]]
+        [['0', '0', '0', '0', '0', '1.0000'], ['1', '0', '0', '0', '0', '1.0000']]
+    """
     _write_rows(result, path, list(enumerate(result.per_class)))
 
 

@@ -28,7 +28,25 @@ _LABELS = {"error": "error rate", "loss": "cross-entropy loss", "logit_change": 
 
 @dataclass(frozen=True)
 class Quantity:
-    """A parsed ``quantity=``: ``kind`` (one of :data:`KINDS`) and, for feature_change, the module ``layer``."""
+    """A parsed ``quantity=`` (build it with :func:`parse_quantity`).
+
+    Args:
+        kind: one of :data:`KINDS`.
+        layer: the module name for feature_change, else None.
+
+    Returns:
+        A frozen value with ``name``, ``label`` (colour bar) and ``log_key`` (logger key).
+
+    Raises:
+        Nothing itself; :func:`parse_quantity` checks the text.
+
+    Source: freqlens.
+
+    Example:
+        >>> q = Quantity("feature_change", "layer2")
+        >>> q.name, q.label, q.log_key
+        ('feature_change:layer2', '‖Δ features‖₂ at layer2', 'feature_change/layer2')
+    """
 
     kind: str
     layer: str | None = None
@@ -128,6 +146,19 @@ class FeatureCapture:
 
     Use as a context manager (the hook is removed on exit); :meth:`take` returns the output of the forward pass
     just run and checks that the module ran exactly once on a batch of the expected size.
+
+    Args:
+        model: the network.
+        layer: a name of ``model.named_modules()``.
+
+    Returns:
+        The capture; ``take(batch)`` gives the module's output (batch, ...).
+
+    Raises:
+        InputError: no module of that name (a few valid names listed). ``take`` raises ModelOutputError when the
+            module did not run once on a batch-first output.
+
+    Source: freqlens.
 
     Example:
         >>> net = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
