@@ -225,11 +225,11 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     ctx = _sections.SectionContext(model=model, images=x, labels=y, normalize=normalize, bounds=bounds, seed=seed,
                                    max_batch=max_batch, progress=progress, out=out, chance=chance, options=options,
                                    output=output, amp=amp)
-    for name in probes:                       # a section's bad flag stops the report before anything runs
-        check = _sections.get(name).check
-        if check is not None:
-            check(ctx)
     try:
+        for name in probes:                   # a section's bad flag stops the report before anything runs
+            check = _sections.get(name).check
+            if check is not None:
+                check(ctx)
         sections = [_run_section(_sections.get(name), ctx)
                     for name in tqdm(probes, desc="report", disable=not progress or rank != 0)]
     finally:
