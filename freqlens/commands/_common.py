@@ -50,7 +50,7 @@ def _kwarg(text: str) -> tuple[str, object]:
 def add_model_arguments(p: argparse.ArgumentParser, repeat: bool = False) -> None:
     """``--model --weights --model-kwargs --mean --std --output --amp``; with ``repeat`` ``--model`` and
     ``--weights`` may be given once per model (lists, ``freqlens compare``)."""
-    what = " (repeat once per model)" if repeat else ""
+    what = " (repeat once per model; default: none, give at least two or --models-file)" if repeat else ""
     p.add_argument("--model", required=not repeat, action="append" if repeat else "store",
                    help="the model: package.module:factory, path/to/file.py:factory, or a TorchScript (.pt) or "
                         f"torch.export (.pt2) file{what}")
