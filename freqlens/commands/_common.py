@@ -47,14 +47,17 @@ def _kwarg(text: str) -> tuple[str, object]:
         return key.strip(), value
 
 
-def add_model_arguments(p: argparse.ArgumentParser) -> None:
-    """``--model --weights --model-kwargs --mean --std``."""
-    p.add_argument("--model", required=True,
+def add_model_arguments(p: argparse.ArgumentParser, repeat: bool = False) -> None:
+    """``--model --weights --model-kwargs --mean --std --output --amp``; with ``repeat`` ``--model`` and
+    ``--weights`` may be given once per model (lists, ``freqlens compare``)."""
+    what = " (repeat once per model; default: none, give at least two or --models-file)" if repeat else ""
+    p.add_argument("--model", required=not repeat, action="append" if repeat else "store",
                    help="the model: package.module:factory, path/to/file.py:factory, or a TorchScript (.pt) or "
-                        "torch.export (.pt2) file")
-    p.add_argument("--weights", default=None,
+                        f"torch.export (.pt2) file{what}")
+    p.add_argument("--weights", default=None, action="append" if repeat else "store",
                    help="state dict (.pt/.pth), a {'state_dict': ...} or {'model': ...} checkpoint, or a Lightning "
-                        ".ckpt; 'model.'/'module.' prefixes are stripped")
+                        ".ckpt; 'model.'/'module.' prefixes are stripped"
+                        + (" (repeat: one per --model, in the same order; default: none, untrained)" if repeat else ""))
     p.add_argument("--model-kwargs", nargs="*", default=[], metavar="KEY=VALUE",
                    help="keyword arguments of the factory, e.g. num_classes=10")
     p.add_argument("--mean", type=float, nargs="+", default=None,

@@ -5,8 +5,13 @@ Example::
     freqlens compare --model m:resnet --weights a.pt --model m:resnet --weights b.pt --label base --label mixup \\
         --data cifar10 --probes heatmap,hfc --out runs/cmp
     freqlens compare --models-file models.txt ...     # one "factory [weights] [label]" per line
+    freqlens compare --model a.py:build --model b.py:build --data images/ --img-size 64 --mean 0.5 --std 0.25 \
+        --quantity loss --window 8 --out runs/cmp
 
-Every other flag is the one ``freqlens report`` has. Writes ``<out>/<label>/`` (each model's report),
+Every other flag is the one ``freqlens report`` has, read by the same helpers (``model_from_args``,
+``data_from_args``, ``normalize_from_args``): --model-kwargs and --seed apply to every factory, --mean/--std,
+--output and --amp to every model, and the data (an image folder included, sized by --img-size/--crop-pct or by
+the first model's pretrained_cfg) is loaded once for all. Writes ``<out>/<label>/`` (each model's report),
 ``compare.html`` and ``compare.csv`` (model, probe, parameter, value).
 """
 from __future__ import annotations
@@ -16,8 +21,10 @@ from pathlib import Path
 
 from freqlens.commands._common import (
     add_common_arguments,
-    load_eval_data,
-    load_user_model,
+    add_model_arguments,
+    data_from_args,
+    model_from_args,
+    normalize_from_args,
     output_selector,
     prepare_out_dir,
 )
@@ -62,31 +69,27 @@ def _run(args: argparse.Namespace) -> int:
     from freqlens.report.sections import all_flags
 
     specs = model_specs(args)
+    normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)
     dev = resolve_device(args.device)
-    models = {label: load_user_model(factory, w, dev) for label, factory, w in specs}
-    images, labels = load_eval_data(args.data, args.data_root, args.limit, args.seed)
+    models = {label: model_from_args(argparse.Namespace(**{**vars(args), "model": factory, "weights": w}), dev)
+              for label, factory, w in specs}
+    images, labels = data_from_args(args, model=next(iter(models.values())))
     probes = [p.strip().replace("-", "_") for p in args.probes.split(",") if p.strip()]
     options = {f.dest: getattr(args, f.dest) for f in all_flags()}
     res = compare(models, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,
                   max_batch=args.max_batch, progress=not args.no_progress, output=output_selector(args),
-                  amp=args.amp, **options)
+                  amp=args.amp, normalize=normalize, **options)
     print(f"{len(res.labels)} models, {len(res.rows)} numbers -> {res.html_path}")
     return 0
 
 
 def register(sub) -> None:
     p = sub.add_parser("compare", help="several models through the same report, side by side in one HTML page")
-    p.add_argument("--model", action="append",
-                   help="factory package.module:function (repeat, one per model; default: none, give at least two "
-                        "or --models-file)")
-    p.add_argument("--weights", action="append",
-                   help="state dict of the model at the same position (repeat; default: none, untrained)")
+    add_model_arguments(p, repeat=True)
     p.add_argument("--label", action="append",
-                   help="name of the model at the same position (repeat; default: the factory's name)")
+                   help="name of the model at the same position (repeat; default: model1, model2, ...)")
     p.add_argument("--models-file", default=None, help="text file: one 'factory [weights] [label]' per line")
-    p.add_argument("--output", default=None, metavar="KEY", help="which part of the models' output holds the scores")
-    p.add_argument("--amp", action="store_true", help="run the models under torch.autocast")
     add_common_arguments(p)
     from freqlens.report.sections import all_flags, sections
 
@@ -95,5 +98,7 @@ def register(sub) -> None:
                    help=f"comma-separated sections: {', '.join(names)}")
     for flag in all_flags():
         p.add_argument(flag.option, dest=flag.dest, type=flag.type, default=flag.default, help=flag.help)
-    p.add_argument("--max-batch", type=int, default=1024, help="images per forward pass")
+    p.add_argument("--max-batch", type=int, default=None,
+                   help="images per forward pass (default: from the memory budget in the heat map, noise and "
+                        "filtering; 1024 elsewhere)")
     p.set_defaults(func=_run)

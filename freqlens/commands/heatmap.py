@@ -5,9 +5,12 @@ Example::
 
     freqlens heatmap --model mypkg.models:build --weights model.pt --data cifar10 --eps 4 --out runs/hm
     torchrun --nproc-per-node 4 -m freqlens.cli heatmap --model ... --out runs/hm     # sharded over 4 processes
+    freqlens heatmap --model ... --quantity feature_change:layer2 --per-class --out runs/hm_feat
 
 Writes ``heatmap.json`` + ``heatmap.npz`` (the result), ``heatmap.csv`` (long format: p, q, f_u, f_v,
-error_pct, n_images, eps, clip, seed, basis), ``heatmap.png`` and a resumable ``heatmap.ckpt``.
+error_pct — or ``value`` for another ``--quantity`` —, n_images, eps, clip, seed, basis, quantity),
+``heatmap.png`` and a resumable ``heatmap.ckpt``; with ``--per-class`` also ``heatmap_per_class.csv`` (one row
+per class × cell) and ``heatmap_per_class.png``.
 """
 from __future__ import annotations
 
@@ -33,20 +36,83 @@ from freqlens.validation import check_positive
 
 
 def write_csv(result, path) -> None:
-    """The heat map in long format, one row per computed cell."""
+    """The heat map in long format, one row per computed cell.
+
+    Args:
+        result: a :class:`~freqlens.probes.heatmap.HeatmapResult`.
+        path: the CSV file to write (atomically).
+
+    Returns:
+        None. Columns: p, q (full-grid position), f_u, f_v (cycles/image), ``error_pct`` for an error map or
+        ``value`` (the quantity's units) for the others, n_images, eps, clip, seed, basis, quantity.
+
+    Raises:
+        OSError: the file cannot be written.
+
+    Source: freqlens.
+
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> from freqlens.probes.heatmap import HeatmapResult
+        >>> res = HeatmapResult(error=np.zeros((3, 3)), eps=1.0, n_images=2, clean_error=0.0, bounds=None, seed=0,
+        ...                     quantity="loss")
+        >>> path = os.path.join(tempfile.mkdtemp(), "hm.csv")
+        >>> write_csv(res, path)
+        >>> open(path).readline().strip()
+        'p,q,f_u,f_v,value,n_images,eps,clip,seed,basis,quantity'
+    """
+    _write_rows(result, path, [(None, result.error)])
+
+
+def write_per_class_csv(result, path) -> None:
+    """The per-class maps of a heat map in long format: one row per class × computed cell.
+
+    Args:
+        result: a :class:`~freqlens.probes.heatmap.HeatmapResult` computed with ``per_class=True``.
+        path: the CSV file to write (atomically).
+
+    Returns:
+        None. Columns: class, then those of :func:`write_csv` (n_images is the class's number of images).
+
+    Raises:
+        OSError: the file cannot be written.
+
+    Source: freqlens.
+
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> from freqlens.probes.heatmap import HeatmapResult
+        >>> res = HeatmapResult(error=np.zeros((1, 1)), eps=1.0, n_images=2, clean_error=0.0, bounds=None, seed=0,
+        ...                     per_class=np.ones((2, 1, 1)), class_counts=[1, 1])
+        >>> path = os.path.join(tempfile.mkdtemp(), "pc.csv")
+        >>> write_per_class_csv(res, path)
+        >>> [line.split(",")[:6] for line in open(path).read().splitlines()[1:]]
+        [['0', '0', '0', '0', '0', '1.0000'], ['1', '0', '0', '0', '0', '1.0000']]
+    """
+    _write_rows(result, path, list(enumerate(result.per_class)))
+
+
+def _write_rows(result, path, maps) -> None:
+    quantity = getattr(result, "quantity", "error") or "error"
     buf = io.StringIO()
     wr = csv.writer(buf)
-    wr.writerow(["p", "q", "f_u", "f_v", "error_pct", "n_images", "eps", "clip", "seed", "basis"])
+    per_class = maps[0][0] is not None
+    wr.writerow((["class"] if per_class else []) + ["p", "q", "f_u", "f_v",
+                                                    "error_pct" if quantity == "error" else "value", "n_images", "eps",
+                                                    "clip", "seed", "basis", "quantity"])
     h, w = result.error.shape
     full_h, full_w = result.image_size or (h, w)          # p, q: positions on the full centred grid
     dp, dq = full_h // 2 - h // 2, full_w // 2 - w // 2
     clip = "none" if result.bounds is None else f"{result.bounds[0]:g}..{result.bounds[1]:g}"
-    for p in range(h):
-        for q in range(w):
-            v = float(result.error[p, q])
-            if v == v:
-                wr.writerow([p + dp, q + dq, p - h // 2, q - w // 2, f"{v:.4f}", result.n_images, result.eps, clip, result.seed,
-                             result.basis])
+    for k, values in maps:
+        n = result.n_images if k is None else (result.class_counts or [""] * (k + 1))[k]
+        for p in range(h):
+            for q in range(w):
+                v = float(values[p, q])
+                if v == v:
+                    text = f"{v:.4f}" if quantity == "error" else f"{v:.6g}"
+                    wr.writerow(([k] if per_class else []) + [p + dp, q + dq, p - h // 2, q - w // 2, text, n,
+                                                              result.eps, clip, result.seed, result.basis, quantity])
     atomic_write_bytes(path, buf.getvalue().encode())
 
 
@@ -54,7 +120,9 @@ def _run(args: argparse.Namespace) -> int:
     from freqlens.device import resolve_device
     from freqlens.plot.style import save_figure
     from freqlens.probes.heatmap import fourier_heatmap
+    from freqlens.probes.heatmap_quantities import parse_quantity
 
+    quantity = parse_quantity(args.quantity)          # a bad --quantity fails before any loading
     device = resolve_device(args.device)
     if device.type == "cuda" and "LOCAL_RANK" in os.environ:
         device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
@@ -63,19 +131,26 @@ def _run(args: argparse.Namespace) -> int:
     normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)
     model = model_from_args(args, device)
+    parse_quantity(args.quantity, model)              # its layer must be one of the model's modules
     x, y = data_from_args(args, model=model)
     res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
                           checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
                           label=args.label, normalize=normalize, output=output_selector(args), amp=args.amp,
-                          memory_budget=args.memory_budget, channels_last=args.channels_last, compile=args.compile)
+                          memory_budget=args.memory_budget, channels_last=args.channels_last, compile=args.compile,
+                          quantity=args.quantity, per_class=args.per_class)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     res.save(out / "heatmap.json")
     write_csv(res, out / "heatmap.csv")
     fig, _ = res.plot(vmin=args.vmin, vmax=args.vmax)
     save_figure(fig, out / "heatmap.png")
+    if res.per_class is not None:
+        write_per_class_csv(res, out / "heatmap_per_class.csv")
+        save_figure(res.plot_per_class(vmin=args.vmin, vmax=args.vmax)[0], out / "heatmap_per_class.png")
+    mean = float(torch.as_tensor(res.error).nanmean())
+    what = f"mean error {mean:.1f} %" if quantity.kind == "error" else f"mean {quantity.label} {mean:.4g}"
     print(f"heat map of {res.n_images} images, eps {res.eps:g}: clean error {res.clean_error:.1f} %, "
-          f"mean error {float(torch.as_tensor(res.error).nanmean()):.1f} % -> {out}/heatmap.png")
+          f"{what} -> {out}/heatmap.png")
     return 0
 
 
@@ -91,10 +166,16 @@ def register(sub) -> None:
                    help="perturbed images per forward pass (default: from the memory budget and measured speed)")
     add_speed_arguments(p)
     p.add_argument("--label", default="", help="model name for the figure title")
+    p.add_argument("--quantity", default="error",
+                   help="what each cell measures: error (rate, default), loss (cross-entropy), logit_change "
+                        "(‖Δ logits‖₂) or feature_change:<layer> (‖Δ‖₂ of the output of that module, a name from "
+                        "model.named_modules())")
+    p.add_argument("--per-class", action="store_true",
+                   help="also one map per true class (heatmap_per_class.csv/.png; default: off)")
     p.add_argument("--vmin", type=float, default=None,
-                   help="lower end of the colour scale, as an error rate in [0, 1] (the paper: 0.1); "
-                        "default: the map's minimum")
+                   help="lower end of the colour scale, as an error rate in [0, 1] (the paper: 0.1), or in the "
+                        "--quantity's units; default: the map's minimum")
     p.add_argument("--vmax", type=float, default=None,
-                   help="upper end of the colour scale, as an error rate in [0, 1] (the paper: 1); "
-                        "default: the map's maximum")
+                   help="upper end of the colour scale, as an error rate in [0, 1] (the paper: 1), or in the "
+                        "--quantity's units; default: the map's maximum")
     p.set_defaults(func=_run)

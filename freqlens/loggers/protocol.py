@@ -76,7 +76,10 @@ def log_result(logger: Logger, result, step: int = 0, prefix: str = "") -> None:
     Args:
         logger: any :class:`Logger`.
         result: a :class:`freqlens.results.Result` (e.g. a :class:`~freqlens.probes.heatmap.HeatmapResult`:
-            ``error`` (H, W) becomes the image ``<prefix>error``, ``clean_error`` a scalar).
+            its map (H, W) becomes the image ``<prefix><quantity>`` — ``heatmap/error``, ``heatmap/loss``,
+            ``heatmap/feature_change/<layer>``, per-class maps ``.../class<k>`` — and ``clean_error`` a scalar).
+            A result with a ``logged_arrays()`` method names its own images; otherwise every 2-D array field is
+            one image named after the field.
         step: the step both are logged at.
         prefix: prepended to every key (e.g. ``"heatmap/"``).
 
@@ -100,13 +103,17 @@ def log_result(logger: Logger, result, step: int = 0, prefix: str = "") -> None:
     if not dataclasses.is_dataclass(result):
         raise InputError(f"log_result needs a freqlens Result (a dataclass), got {type(result).__name__}")
     scalars = {}
+    own = getattr(result, "logged_arrays", None)      # a result may name its maps (a heat map: by quantity)
     for f in dataclasses.fields(result):
         value = getattr(result, f.name)
         if isinstance(value, bool):
             continue
         if isinstance(value, (int, float)) and math.isfinite(float(value)):
             scalars[prefix + f.name] = float(value)
-        elif isinstance(value, np.ndarray) and value.ndim == 2 and value.size > 1:
+        elif own is None and isinstance(value, np.ndarray) and value.ndim == 2 and value.size > 1:
             logger.log_image(prefix + f.name, value, step)
+    if own is not None:
+        for key, value in own().items():
+            logger.log_image(prefix + key, value, step)
     if scalars:
         logger.log_scalars(scalars, step)

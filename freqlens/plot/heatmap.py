@@ -4,6 +4,10 @@ Fourier heat maps are drawn in the authors' convention (the official code's figu
 [0, 1] on a **linear** colour scale with the ``RdBu`` map, so **small error is red and large error is blue**.
 The paper's figures use the range [0.1, 1]; the recipes pass ``vmin=0.1, vmax=1``. Without a range the
 colour scale follows the data (finite minimum and maximum).
+
+Maps of other quantities (loss, logit change, feature change; :mod:`freqlens.probes.heatmap_quantities`) are
+drawn in their own units with ``viridis`` and a colour bar named after the quantity; their colour range is the
+data's unless given (in those units): the authors' RdBu 0.1–1 convention applies to error maps only.
 """
 from __future__ import annotations
 
@@ -19,6 +23,21 @@ HEATMAP_CMAP = "RdBu"
 
 PAPER_RANGE = (0.1, 1.0)
 """The colour range of the paper's heat maps (error rate)."""
+
+QUANTITY_CMAP = "viridis"
+"""Colour map of heat maps of other quantities than error (low: dark, high: bright)."""
+
+
+def _quantity(result):
+    from freqlens.probes.heatmap_quantities import parse_quantity
+
+    return parse_quantity(getattr(result, "quantity", "error") or "error")
+
+
+def _drawn(result, values=None) -> np.ndarray:
+    """The values as drawn: error maps as a rate in [0, 1], other quantities as they are."""
+    arr = np.asarray(result.error if values is None else values, dtype=float)
+    return arr / 100.0 if _quantity(result).kind == "error" else arr
 
 
 def plot_centred_map(values, ax=None, title: str = "", colorbar_label: str = "", vmin=None, vmax=None,
@@ -60,11 +79,13 @@ def plot_centred_map(values, ax=None, title: str = "", colorbar_label: str = "",
 
 
 def heatmap_range(result, vmin: float | None = None, vmax: float | None = None) -> tuple[float, float]:
-    """The colour range of a heat map in error-rate units [0, 1]: the given bounds, else the finite data range.
+    """The colour range of a heat map as drawn: the given bounds, else the finite data range; error maps in
+    error-rate units [0, 1], other quantities in their own units.
 
     Args:
-        result: a :class:`~freqlens.probes.heatmap.HeatmapResult` (``error`` in percent).
-        vmin, vmax: fixed bounds (error rate, e.g. the paper's 0.1 and 1), or None for the data's.
+        result: a :class:`~freqlens.probes.heatmap.HeatmapResult` (``error`` in percent, or the mean quantity).
+        vmin, vmax: fixed bounds (error rate, e.g. the paper's 0.1 and 1; or the quantity's units), or None for
+            the data's.
 
     Returns:
         ``(vmin, vmax)`` with vmin < vmax.
@@ -78,7 +99,7 @@ def heatmap_range(result, vmin: float | None = None, vmax: float | None = None) 
         >>> heatmap_range(SimpleNamespace(error=np.array([[20.0, 60.0]])), 0.1, 1.0)
         (0.1, 1.0)
     """
-    err = np.asarray(result.error, dtype=float) / 100.0
+    err = _drawn(result)
     finite = err[np.isfinite(err)]
     lo = float(vmin) if vmin is not None else (float(finite.min()) if finite.size else 0.0)
     hi = float(vmax) if vmax is not None else (float(finite.max()) if finite.size else 1.0)
@@ -88,14 +109,16 @@ def heatmap_range(result, vmin: float | None = None, vmax: float | None = None) 
 
 
 def plot_heatmap(result, ax=None, vmin: float | None = None, vmax: float | None = None, title: str | None = None):
-    """A :class:`~freqlens.probes.heatmap.HeatmapResult` as an image in the authors' convention: error rate,
-    linear ``RdBu`` scale, small error red, large error blue.
+    """A :class:`~freqlens.probes.heatmap.HeatmapResult` as an image. Error maps in the authors' convention:
+    error rate, linear ``RdBu`` scale, small error red, large error blue. Other quantities in their own units
+    (``viridis``, colour bar "cross-entropy loss", "‖Δ logits‖₂" or "‖Δ features‖₂ at <layer>").
 
     Args:
-        result: the heat map (``error`` in percent; drawn as a rate in [0, 1]).
+        result: the heat map (``error`` in percent, drawn as a rate in [0, 1]; or the mean quantity).
         ax: axes to draw on (a new figure when None).
-        vmin, vmax: colour range in error-rate units (the paper: 0.1 and 1); None: the data's range.
-        title: figure title (default: label, ε, N and clean error).
+        vmin, vmax: colour range in error-rate units (the paper: 0.1 and 1), or in the quantity's units;
+            None: the data's range.
+        title: figure title (default: label, quantity, ε, N and clean error).
 
     Returns:
         ``(fig, ax)``.
@@ -110,11 +133,19 @@ def plot_heatmap(result, ax=None, vmin: float | None = None, vmax: float | None 
         ('RdBu', (0.1, 1.0))
     """
     name = f"{result.label}: " if result.label else ""
-    title = title or (f"{name}error rate under Fourier-basis noise, ℓ2 = {result.eps:g}/channel\n"
-                      f"N = {result.n_images}, clean error {result.clean_error / 100:.2f} (red: small, blue: large)")
+    q = _quantity(result)
     lo, hi = heatmap_range(result, vmin, vmax)
-    return plot_centred_map(np.asarray(result.error, dtype=float) / 100.0, ax=ax, title=title,
-                            colorbar_label="error rate", vmin=lo, vmax=hi, cmap=HEATMAP_CMAP)
+    if q.kind == "error":
+        title = title or (f"{name}error rate under Fourier-basis noise, ℓ2 = {result.eps:g}/channel\n"
+                          f"N = {result.n_images}, clean error {result.clean_error / 100:.2f} (red: small, blue: large)")
+        return plot_centred_map(_drawn(result), ax=ax, title=title, colorbar_label="error rate", vmin=lo, vmax=hi,
+                                cmap=HEATMAP_CMAP)
+    clean = getattr(result, "clean_value", None)
+    clean_text = f", clean {clean:.3g}" if q.kind == "loss" and clean is not None else ""
+    title = title or (f"{name}{q.label} under Fourier-basis noise, ℓ2 = {result.eps:g}/channel\n"
+                      f"N = {result.n_images}{clean_text}, clean error {result.clean_error / 100:.2f}")
+    return plot_centred_map(_drawn(result), ax=ax, title=title, colorbar_label=q.label, vmin=lo, vmax=hi,
+                            cmap=QUANTITY_CMAP)
 
 
 def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: float | None = None,
@@ -125,10 +156,13 @@ def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: 
     Args:
         results: heat maps to draw.
         titles: one title per map (default: each map's own).
-        vmin, vmax: shared colour range in error-rate units (the paper: 0.1 and 1).
+        vmin, vmax: shared colour range in error-rate units (the paper: 0.1 and 1), or in the quantity's units.
 
     Returns:
         ``(fig, axes)``.
+
+    Raises:
+        InputError: maps of different quantities (they have no common scale).
 
     Source: Yin et al. 2019, Fig. 2 (colour convention of the official code).
 
@@ -141,11 +175,17 @@ def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: 
         [0.8, 0.8]
     """
     k = len(results)
+    kinds = sorted({_quantity(r).name for r in results})
+    if len(kinds) > 1:
+        from freqlens.errors import InputError
+
+        raise InputError(f"heat maps of different quantities ({', '.join(kinds)}) share no colour scale; "
+                         "draw each on its own")
     if vmin is None or vmax is None:
         from types import SimpleNamespace
 
         every = np.concatenate([np.asarray(r.error, dtype=float).ravel() for r in results])
-        vmin, vmax = heatmap_range(SimpleNamespace(error=every), vmin, vmax)
+        vmin, vmax = heatmap_range(SimpleNamespace(error=every, quantity=kinds[0]), vmin, vmax)
     fig, axes = plt.subplots(1, k, figsize=(4.4 * k, 3.9), constrained_layout=True, squeeze=False)
     for i, (res, ax) in enumerate(zip(results, axes[0])):
         t = titles[i] if titles else None
@@ -153,4 +193,70 @@ def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: 
     return fig, axes[0]
 
 
-__all__ = ["HEATMAP_CMAP", "PAPER_RANGE", "plot_centred_map", "heatmap_range", "plot_heatmap", "plot_heatmaps"]
+def plot_per_class_heatmaps(result, class_names: Sequence[str] | None = None, vmin: float | None = None,
+                            vmax: float | None = None, ncols: int | None = None):
+    """The per-class maps of a heat map (``fourier_heatmap(..., per_class=True)``) as a small grid with one
+    shared colour bar, each titled by its class name (or index) and its number of images.
+
+    Args:
+        result: a :class:`~freqlens.probes.heatmap.HeatmapResult` with ``per_class`` (K, H, W).
+        class_names: K names (default: "class 0", "class 1", ...).
+        vmin, vmax: shared colour range (error-rate units for error maps, else the quantity's); None: the
+            range of all classes together.
+        ncols: maps per row (default: up to 5).
+
+    Returns:
+        ``(fig, axes)``: axes (K,), one per class.
+
+    Raises:
+        InputError: the result has no per-class maps, or ``class_names`` has the wrong length.
+
+    Source: freqlens (per-class maps); Yin et al. 2019 (colour convention of error maps).
+
+    Example:
+        >>> from freqlens.probes.heatmap import HeatmapResult
+        >>> res = HeatmapResult(error=np.full((3, 3), 2.0), eps=1.0, n_images=4, clean_error=0.0, bounds=None,
+        ...                     seed=0, quantity="loss", per_class=np.stack([np.ones((3, 3)), 3 * np.ones((3, 3))]),
+        ...                     class_counts=[2, 2])
+        >>> fig, axes = plot_per_class_heatmaps(res, class_names=["cat", "dog"])
+        >>> [a.get_title() for a in axes], axes[0].images[0].get_clim()
+        (['cat (2 images)', 'dog (2 images)'], (1.0, 3.0))
+    """
+    from freqlens.errors import InputError
+
+    maps = getattr(result, "per_class", None)
+    if maps is None:
+        raise InputError("this heat map has no per-class maps; compute it with per_class=True (--per-class)")
+    maps = np.asarray(maps, dtype=float)
+    k = maps.shape[0]
+    if class_names is not None and len(class_names) != k:
+        raise InputError(f"{len(class_names)} class names for {k} per-class maps; give one name per class")
+    q = _quantity(result)
+    drawn = _drawn(result, maps)
+    from types import SimpleNamespace
+
+    lo, hi = heatmap_range(SimpleNamespace(error=maps, quantity=q.name), vmin, vmax)
+    ncols = int(ncols or min(k, 5))
+    nrows = -(-k // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols + 0.8, 2.3 * nrows + 0.5), squeeze=False,
+                             constrained_layout=True)
+    counts = getattr(result, "class_counts", None) or [None] * k
+    cmap = HEATMAP_CMAP if q.kind == "error" else QUANTITY_CMAP
+    im = None
+    for i, ax in enumerate(axes.ravel()):
+        if i >= k:
+            ax.set_visible(False)
+            continue
+        im = ax.imshow(drawn[i], extent=centred_extent(drawn[i].shape), cmap=cmap, vmin=lo, vmax=hi,
+                       interpolation="nearest")
+        name = class_names[i] if class_names is not None else f"class {i}"
+        ax.set_title(name if counts[i] is None else f"{name} ({counts[i]} images)", fontsize=8)
+        ax.tick_params(labelsize=6)
+    fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8).set_label("error rate" if q.kind == "error" else q.label)
+    fig.suptitle(f"{result.label + ': ' if result.label else ''}{q.label} per true class, "
+                 f"ℓ2 = {result.eps:g}/channel", fontsize=9)
+    return fig, axes.ravel()[:k]
+
+
+__all__ = ["HEATMAP_CMAP", "PAPER_RANGE", "QUANTITY_CMAP", "plot_centred_map", "heatmap_range", "plot_heatmap",
+           "plot_heatmaps", "plot_per_class_heatmaps"]

@@ -41,11 +41,12 @@ from freqlens.fingerprint import model_digest, tensor_digest, value_digest
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
 from freqlens.fourier.grid import centered_frequencies, chebyshev_radius, window_slices
 from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
+from freqlens.probes.heatmap_quantities import FeatureCapture, Quantity, parse_quantity, per_image_values
 from freqlens.results import Result, atomic_write_bytes
 from freqlens.validation import check_images, check_integer, check_labels_fit, check_positive
 
 BASIS_NAME = "google-research (cos θ − sin θ)/√(HW), unit ℓ2 norm"
-_CHECKPOINT_VERSION = 2  # 2: fingerprints from freqlens.fingerprint, incl. normalize and the freqlens version
+_CHECKPOINT_VERSION = 3  # 3: sums per (frequency, class group) of any quantity; quantity and per_class in the meta
 
 
 @dataclass
@@ -54,7 +55,13 @@ class HeatmapResult(Result):
     frequency (f_u, f_v) = (p − ⌊H/2⌋, q − ⌊W/2⌋); DC in the middle; for even sizes row/column 0 hold the
     Nyquist frequency −H/2 (or −W/2). With a ``window`` the map is stored at the window's size
     ((2·window + 1) per axis that the window cuts, e.g. 63 × 63 with axes −31 … 31 for window 31 on 224 × 224);
-    ``image_size`` keeps the (H, W) of the images."""
+    ``image_size`` keeps the (H, W) of the images.
+
+    With another ``quantity`` (``"loss"``, ``"logit_change"``, ``"feature_change:<layer>"``, see
+    :mod:`freqlens.probes.heatmap_quantities`) ``error`` holds the mean of that quantity over the images instead,
+    in its own units (nats, logit units, feature units; also readable as :attr:`values`), and ``clean_value`` its
+    mean on the clean images. ``per_class`` (K, H, W): the same map averaged over the images of each true class
+    (NaN for a class without images), ``class_counts`` (K,) the number of images of each class."""
 
     error: np.ndarray
     eps: float
@@ -66,6 +73,25 @@ class HeatmapResult(Result):
     basis: str = BASIS_NAME
     label: str = ""
     image_size: list[int] | None = None
+    quantity: str = "error"
+    clean_value: float | None = None
+    per_class: np.ndarray | None = None
+    class_counts: list[int] | None = None
+
+    @property
+    def values(self) -> np.ndarray:
+        """The map of :attr:`quantity` (the same array as ``error``; percent for error maps)."""
+        return self.error
+
+    def logged_arrays(self) -> dict[str, np.ndarray]:
+        """The 2-D maps a logger records (:func:`freqlens.loggers.log_result`), keyed by quantity: ``error``,
+        ``loss``, ``logit_change`` or ``feature_change/<layer>``, and ``<key>/class<k>`` per class."""
+        key = parse_quantity(self.quantity).log_key
+        out = {key: np.asarray(self.error)}
+        if self.per_class is not None:
+            for k, m in enumerate(np.asarray(self.per_class)):
+                out[f"{key}/class{k}"] = m
+        return out
 
     @property
     def frequencies(self) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +104,7 @@ class HeatmapResult(Result):
         return chebyshev_radius(*self.error.shape, centered=True).numpy()
 
     def ring_means(self) -> np.ndarray:
-        """Mean error (%) on every ring ρ = max(|f_u|, |f_v|) = 0, 1, …, max: (max ρ + 1,), NaN where no cell of
+        """Mean error (%, or mean quantity) on every ring ρ = max(|f_u|, |f_v|) = 0, 1, …, max: (max ρ + 1,), NaN where no cell of
         the ring was computed (e.g. outside a ``window``)."""
         rho = self.chebyshev_radius()
         err = np.asarray(self.error, dtype=float)
@@ -90,7 +116,7 @@ class HeatmapResult(Result):
         return out
 
     def band_mean(self, low: float, high: float) -> float:
-        """Mean error (%) over the cells with ``low ≤ max(|f_u|, |f_v|) ≤ high`` (NaN cells ignored)."""
+        """Mean error (%, or mean quantity) over the cells with ``low ≤ max(|f_u|, |f_v|) ≤ high`` (NaN cells ignored)."""
         rho = self.chebyshev_radius()
         vals = np.asarray(self.error)[(rho >= low) & (rho <= high)]
         vals = vals[np.isfinite(vals)]
@@ -99,11 +125,19 @@ class HeatmapResult(Result):
         return float(vals.mean())
 
     def plot(self, ax=None, vmin: float | None = None, vmax: float | None = None, title: str | None = None):
-        """Draw the map in the authors' convention (error rate, linear RdBu: small error red, large blue);
-        ``vmin``/``vmax`` in error-rate units (the paper: 0.1, 1), None: the data's range. Returns (fig, ax)."""
+        """Draw the map: an error map in the authors' convention (error rate, linear RdBu: small error red, large
+        blue; ``vmin``/``vmax`` in error-rate units, the paper: 0.1, 1), any other quantity in its own units
+        with a colour bar named after it; None: the data's range. Returns (fig, ax)."""
         from freqlens.plot.heatmap import plot_heatmap
 
         return plot_heatmap(self, ax=ax, vmin=vmin, vmax=vmax, title=title)
+
+    def plot_per_class(self, class_names=None, vmin: float | None = None, vmax: float | None = None):
+        """The per-class maps as a small grid with one shared colour bar
+        (:func:`freqlens.plot.heatmap.plot_per_class_heatmaps`). Returns (fig, axes)."""
+        from freqlens.plot.heatmap import plot_per_class_heatmaps
+
+        return plot_per_class_heatmaps(self, class_names=class_names, vmin=vmin, vmax=vmax)
 
 
 def _basis_seed(seed: int, index: int) -> int:
@@ -167,7 +201,8 @@ def _shard_path(checkpoint: Path, rank: int, world: int) -> Path:
     return checkpoint if world == 1 else checkpoint.with_name(f"{checkpoint.name}.rank{rank}of{world}")
 
 
-def _load_checkpoint(path: Path, meta: dict, m: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+def _load_checkpoint(path: Path, meta: dict, shape: tuple[int, int],
+                     dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor] | None:
     if not path.exists():
         return None
     try:
@@ -182,9 +217,9 @@ def _load_checkpoint(path: Path, meta: dict, m: int) -> tuple[torch.Tensor, torc
             raise CheckpointError(f"heat-map checkpoint {path} was written for a different configuration ({key}: "
                                   f"{old.get(key)!r} there, {meta[key]!r} now); refusing to resume — delete it or "
                                   f"pass another checkpoint path")
-    if counts.shape != (m,) or done.shape != (m,):
-        raise CheckpointError(f"heat-map checkpoint {path} holds {tuple(counts.shape)} counts; expected ({m},)")
-    return counts.long(), done.bool()
+    if tuple(counts.shape) != tuple(shape) or tuple(done.shape) != (shape[0],):
+        raise CheckpointError(f"heat-map checkpoint {path} holds {tuple(counts.shape)} sums; expected {tuple(shape)}")
+    return counts.to(dtype), done.bool()
 
 
 def _save_checkpoint(path: Path, meta: dict, counts: torch.Tensor, done: torch.Tensor) -> None:
@@ -223,6 +258,14 @@ def prepare_model(model: nn.Module, channels_last: bool = False, compile: bool =
     return model
 
 
+def _clean_features_fit(feature_bytes_per_image: int, n: int, dev: torch.device,
+                        memory_budget: str | int | None) -> bool:
+    """Whether the clean images' features (kept for feature_change) fit in a quarter of the memory budget."""
+    from freqlens.batching import memory_budget as budget_bytes
+
+    return feature_bytes_per_image * n <= budget_bytes(dev, memory_budget) // 4
+
+
 def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None, eps: float = 4.0,
                     bounds: tuple[float, float] | None = (0.0, 1.0), normalize: NormalizeArg = None,
                     max_batch: int | None = None, seed: int = 0, checkpoint: str | os.PathLike | None = None,
@@ -230,8 +273,9 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
                     checkpoint_interval: float = 30.0, distributed: bool | str = "auto",
                     label: str = "", output: OutputSelector = None, amp: bool | str = False,
                     memory_budget: str | int | None = None, channels_last: bool = False,
-                    compile: bool = False) -> HeatmapResult:
-    """Error rate (%) of ``model`` under Fourier-basis perturbations of ℓ2 norm ``eps`` per channel.
+                    compile: bool = False, quantity: str = "error", per_class: bool = False) -> HeatmapResult:
+    """Error rate (%) — or the mean loss, logit change or feature change — of ``model`` under Fourier-basis
+    perturbations of ℓ2 norm ``eps`` per channel, one cell per frequency.
 
     Args:
         images: (N, C, H, W) in input space within ``bounds`` (any C, any H × W), or a DataLoader of
@@ -250,20 +294,32 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         channels_last: run in channels-last memory format. compile: wrap the model with ``torch.compile``.
         seed: signs of basis k come from a generator seeded by (seed, k).
         checkpoint: file for partial results (written atomically every ``checkpoint_interval`` seconds, on
-            interruption and at the end); an existing file of the same configuration is resumed.
+            interruption and at the end); an existing file of the same configuration (quantity and per_class
+            included) is resumed.
         window: only frequencies with max(|f_u|, |f_v|) ≤ ``window`` (e.g. 31 → the 63 × 63 ImageNet window);
             the result is then stored at the window's size.
         distributed: "auto" shards frequencies over the ``torchrun`` processes (or an initialised process
             group); False never does. Every rank returns the full map.
+        quantity: what a cell measures, averaged over the images (:mod:`freqlens.probes.heatmap_quantities`):
+            ``"error"`` (percent, the default), ``"loss"`` (cross-entropy in nats; BCE-with-logits for a single
+            binary logit), ``"logit_change"`` (‖f(x + δ) − f(x)‖₂ in logit units, clean logits computed once) or
+            ``"feature_change:<layer>"`` (‖φ(x + δ) − φ(x)‖₂ of the output φ of the module of that name, read by
+            a forward hook; the clean outputs are kept when they fit a quarter of the memory budget, else
+            recomputed per chunk). Only running sums are kept: memory does not grow with N or the frequencies.
+        per_class: also return the map averaged per true class (``result.per_class``, (K, H, W)).
 
     Returns:
-        :class:`HeatmapResult` with ``error`` (H, W) — or (2·window + 1)² with a window — centred, in percent.
+        :class:`HeatmapResult` with ``error`` (H, W) — or (2·window + 1)² with a window — centred: the error in
+        percent, or the mean ``quantity``; ``per_class`` (K, H, W) and ``class_counts`` (K,) with ``per_class``.
 
     Raises:
-        InputError: bad images, labels, eps, window or batch settings (one line).
-        CheckpointError: the checkpoint belongs to another configuration.
+        InputError: bad images, labels, eps, window, batch settings or quantity (one line; an unknown layer
+            lists a few valid module names).
+        ModelOutputError: the chosen layer does not run once per forward pass on a batch-first output.
+        CheckpointError: the checkpoint belongs to another configuration (e.g. another quantity).
 
-    Source: Yin et al. 2019, "A Fourier perspective on model robustness", Sec. 3 (Fourier heat map).
+    Source: Yin et al. 2019, "A Fourier perspective on model robustness", Sec. 3 (Fourier heat map); the other
+        quantities: freqlens.
 
     Example:
         >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 2))
@@ -271,6 +327,9 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         ...                       progress=False)
         >>> res.error.shape, res.frequencies[0].tolist()
         ((5, 5), [-2, -1, 0, 1, 2])
+        >>> fourier_heatmap(net, torch.rand(4, 3, 8, 8), torch.tensor([0, 1, 0, 1]), eps=2.0, window=1,
+        ...                 quantity="logit_change", per_class=True, progress=False).per_class.shape
+        (2, 3, 3)
     """
     from freqlens.batching import BatchTuner, default_max_batch, describe_run, halve_on_oom, timed
 
@@ -283,12 +342,17 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
     check_images(x, y, bounds)
     if window is not None:
         window = check_integer(window, "window", minimum=0)
+    q: Quantity = parse_quantity(quantity, model)
+    per_class = bool(per_class)
     dev = model_device(model)
     n, c, h, w = x.shape
     x_dev = x.to(dev, dtype=torch.float32)
     if channels_last:
         x_dev = x_dev.contiguous(memory_format=torch.channels_last)
     y_dev = y.to(dev)
+    integer = q.kind == "error"                  # error: exact integer counts; the others: float sums
+    acc_dtype = torch.long if integer else (torch.float32 if dev.type == "mps" else torch.float64)
+    val_dtype = torch.float32 if dev.type == "mps" else torch.float64
 
     positions = unique_positions(h, w)          # global index k of a pair = its row here (keys the signs)
     m = positions.shape[0]
@@ -303,107 +367,154 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
             "bounds": None if bounds is None else [float(bounds[0]), float(bounds[1])], "shape": [n, c, h, w],
             "window": None if window is None else int(window), "images": tensor_digest(x), "labels": tensor_digest(y),
             "model": model_digest(model), "normalize": value_digest(normalize), "basis": BASIS_NAME, "rank": rank,
-            "world_size": world, "freqlens": __version__, "output": _output_tag(output), "amp": bool(amp)}
-    counts = torch.zeros(m, dtype=torch.long)
-    done = torch.zeros(m, dtype=torch.bool)
+            "world_size": world, "freqlens": __version__, "output": _output_tag(output), "amp": bool(amp),
+            "quantity": q.name, "per_class": per_class}
     ckpt_path = _shard_path(Path(checkpoint), rank, world) if checkpoint is not None else None
-    if ckpt_path is not None:
-        loaded = _load_checkpoint(ckpt_path, meta, m)
-        if loaded is not None:
-            counts, done = loaded
 
     net = prepare_model(model, channels_last=channels_last, compile=compile)
     lo, hi = (bounds if bounds is not None else (None, None))
-    todo = mine[~done[mine]]
-    already = int(done[mine].sum())
     talk = progress and rank == 0
-    with eval_mode(model), torch.inference_mode():
-        first = min(n, 8)
-        t_check = time.perf_counter()
-        clean_wrong = int((_check_model_input(net, x_dev[:first], y_dev, normalize, output, amp).argmax(1)
-                           != y_dev[:first]).sum())
-        t_check = time.perf_counter() - t_check
-        budget_cap = max_batch or default_max_batch(
-            net, x_dev[:1], memory_budget,
-            run=lambda t: forward_logits(net, t, normalize, output=output, amp=amp))
-        tuner = BatchTuner(budget_cap, fixed=max_batch)
-        clean_bs = max_batch or budget_cap
-        start = time.perf_counter()
+    capture = FeatureCapture(model, q.layer) if q.kind == "feature_change" else None
+    try:
+        with eval_mode(model), torch.inference_mode():
+            first = min(n, 8)
+            t_check = time.perf_counter()
+            check_logits = _check_model_input(net, x_dev[:first], y_dev, normalize, output, amp)
+            check_feats = capture.take(first) if capture is not None else None
+            clean_wrong = int((check_logits.argmax(1) != y_dev[:first]).sum())
+            t_check = time.perf_counter() - t_check
+            groups = int(check_logits.shape[1]) if per_class else 1
+            meta["groups"] = groups
+            counts = torch.zeros(m, groups, dtype=acc_dtype)
+            done = torch.zeros(m, dtype=torch.bool)
+            if ckpt_path is not None:
+                loaded = _load_checkpoint(ckpt_path, meta, (m, groups), acc_dtype)
+                if loaded is not None:
+                    counts, done = loaded
+            todo = mine[~done[mine]]
+            already = int(done[mine].sum())
+            keep_logits = not integer            # (N, K): small next to the images already on the device
+            keep_feats = capture is not None and _clean_features_fit(
+                check_feats[0].numel() * check_feats.element_size(), n, dev, memory_budget)
+            budget_cap = max_batch or default_max_batch(
+                net, x_dev[:1], memory_budget,
+                run=lambda t: forward_logits(net, t, normalize, output=output, amp=amp))
+            if capture is not None:
+                capture.reset()                  # drop what sizing the batch left in the hook
+            tuner = BatchTuner(budget_cap, fixed=max_batch)
+            clean_bs = max_batch or budget_cap
+            start = time.perf_counter()
 
-        def clean_pass(bs: int) -> int:
-            wrong = 0
-            for i0 in range(first, n, bs):
-                pred = forward_logits(net, x_dev[i0:i0 + bs], normalize, output=output, amp=amp).argmax(1)
-                wrong += int((pred != y_dev[i0:i0 + bs]).sum())
-            return wrong
+            def clean_pass(bs: int):
+                wrong, logit_parts, feat_parts = 0, [check_logits], [check_feats]
+                for i0 in range(first, n, bs):
+                    logits = forward_logits(net, x_dev[i0:i0 + bs], normalize, output=output, amp=amp)
+                    wrong += int((logits.argmax(1) != y_dev[i0:i0 + bs]).sum())
+                    if keep_logits:
+                        logit_parts.append(logits)
+                    if capture is not None:
+                        feats = capture.take(logits.shape[0])
+                        if keep_feats:
+                            feat_parts.append(feats)
+                return wrong, logit_parts, feat_parts
 
-        clean_wrong += halve_on_oom(clean_pass, clean_bs)[0]
-        rate = n / max(time.perf_counter() - start + t_check, 1e-9)
-        if talk and todo.numel():
-            print("fourier heat map: " + describe_run(int(todo.numel()) * n, rate, done=already,
-                                                      total=int(mine.numel()), what="perturbed images"),
-                  file=sys.stderr, flush=True)
-        last_save = time.monotonic()
-        bar = tqdm(total=int(todo.numel()), desc="fourier heat map", unit="freq", disable=not talk, leave=False)
-        # Counts stay on the device until a checkpoint or the end: no host sync per chunk (except while the
-        # batch size is being timed), so on a GPU the host prepares the next chunk while the device works.
-        # Host-to-device copies go through pinned memory without blocking. Perturbed batches are built one
-        # forward pass at a time: memory is bounded by the batch size, never by the number of frequencies.
-        counts_dev = counts.to(dev)
-        todo_dev = todo.to(dev)
+            (more_wrong, logit_parts, feat_parts), _ = halve_on_oom(clean_pass, clean_bs)
+            clean_wrong += more_wrong
+            clean_logits = torch.cat(logit_parts).float() if keep_logits else None
+            clean_feats = torch.cat(feat_parts) if keep_feats else None
+            del logit_parts, feat_parts
+            if q.kind == "error":
+                clean_value = 100.0 * clean_wrong / n
+            elif q.kind == "loss":
+                clean_value = float(nn.functional.cross_entropy(clean_logits.to(val_dtype), y_dev).item())
+            else:
+                clean_value = 0.0
+            rate = n / max(time.perf_counter() - start + t_check, 1e-9)
+            if talk and todo.numel():
+                print("fourier heat map: " + describe_run(int(todo.numel()) * n, rate, done=already,
+                                                          total=int(mine.numel()), what="perturbed images"),
+                      file=sys.stderr, flush=True)
+            last_save = time.monotonic()
+            bar = tqdm(total=int(todo.numel()), desc="fourier heat map", unit="freq", disable=not talk, leave=False)
+            # Sums stay on the device until a checkpoint or the end: no host sync per chunk (except while the
+            # batch size is being timed), so on a GPU the host prepares the next chunk while the device works.
+            # Host-to-device copies go through pinned memory without blocking. Perturbed batches are built one
+            # forward pass at a time and each image's quantity is added to a running sum per (frequency, class
+            # group) at once: memory is bounded by the batch size, never by N or the number of frequencies.
+            counts_dev = counts.to(dev)
+            todo_dev = todo.to(dev)
 
-        def run_group(idx: torch.Tensor, size: int) -> torch.Tensor:
-            nb = min(n, size)
-            per = max(1, size // nb)
-            wrong = torch.zeros(idx.numel(), dtype=torch.long, device=dev)
-            for j0 in range(0, idx.numel(), per):
-                sub = idx[j0:j0 + per]
-                basis = _to_device(fourier_basis(h, w, positions[sub]) * float(eps), dev)         # (b, H, W)
-                signs = _to_device(torch.stack([basis_signs(seed, int(k), n, c) for k in sub]).float(), dev)
-                for i0 in range(0, n, nb):
-                    xb = x_dev[i0:i0 + nb]
-                    pert = (xb[None] + signs[:, i0:i0 + nb, :, None, None] * basis[:, None, None]).view(-1, c, h, w)
-                    if lo is not None:
-                        pert = pert.clamp_(lo, hi)
-                    if channels_last:
-                        pert = pert.contiguous(memory_format=torch.channels_last)
-                    logits = forward_logits(net, pert, normalize, output=output, amp=amp)
-                    miss = logits.argmax(1).view(sub.numel(), -1) != y_dev[i0:i0 + nb][None]
-                    wrong[j0:j0 + sub.numel()] += miss.sum(1)
-                    del pert, logits, miss
-            return wrong
+            def clean_features(i0: int, xb: torch.Tensor) -> torch.Tensor | None:
+                if capture is None:
+                    return None
+                if clean_feats is not None:
+                    return clean_feats[i0:i0 + xb.shape[0]]
+                forward_logits(net, xb, normalize, output=output, amp=amp)
+                return capture.take(xb.shape[0])
 
-        try:
-            k0 = 0
-            total = int(todo.numel())
-            while k0 < total:
-                size = tuner.size()
-                group = max(1, size // n) if size >= n else 1
-                idx = todo[k0:k0 + group]
-                tuning = tuner.tuning
-                if tuning:
-                    (wrong, used), secs = timed(lambda idx=idx, size=size: halve_on_oom(lambda b: run_group(idx, b), size,
-                                                                     tuner.shrink))
-                    if used == size:
-                        tuner.record(size, idx.numel() * n, secs)
-                else:
-                    wrong, _ = halve_on_oom(lambda b, idx=idx: run_group(idx, b), size, tuner.shrink)
-                counts_dev[todo_dev[k0:k0 + idx.numel()]] = wrong
-                done[idx] = True
-                k0 += idx.numel()
-                bar.update(int(idx.numel()))
-                if ckpt_path is not None and time.monotonic() - last_save > checkpoint_interval:
+            def run_group(idx: torch.Tensor, size: int) -> torch.Tensor:
+                nb = min(n, size)
+                per = max(1, size // nb)
+                sums = torch.zeros(idx.numel(), groups, dtype=acc_dtype, device=dev)
+                for j0 in range(0, idx.numel(), per):
+                    sub = idx[j0:j0 + per]
+                    basis = _to_device(fourier_basis(h, w, positions[sub]) * float(eps), dev)         # (b, H, W)
+                    signs = _to_device(torch.stack([basis_signs(seed, int(k), n, c) for k in sub]).float(), dev)
+                    for i0 in range(0, n, nb):
+                        xb = x_dev[i0:i0 + nb]
+                        yb = y_dev[i0:i0 + nb]
+                        feats0 = clean_features(i0, xb)
+                        pert = (xb[None] + signs[:, i0:i0 + nb, :, None, None] * basis[:, None, None]).view(-1, c, h, w)
+                        if lo is not None:
+                            pert = pert.clamp_(lo, hi)
+                        if channels_last:
+                            pert = pert.contiguous(memory_format=torch.channels_last)
+                        logits = forward_logits(net, pert, normalize, output=output, amp=amp)
+                        feats = capture.take(pert.shape[0]) if capture is not None else None
+                        vals = per_image_values(q, logits.view(sub.numel(), xb.shape[0], -1), yb,
+                                                None if clean_logits is None else clean_logits[i0:i0 + nb],
+                                                feats, feats0, dtype=val_dtype)                 # (b, nb)
+                        if groups == 1:
+                            sums[j0:j0 + sub.numel(), 0] += vals.sum(1).to(acc_dtype)
+                        else:
+                            sums[j0:j0 + sub.numel()].index_add_(1, yb, vals.to(acc_dtype))
+                        del pert, logits, feats, vals
+                return sums
+
+            try:
+                k0 = 0
+                total = int(todo.numel())
+                while k0 < total:
+                    size = tuner.size()
+                    group = max(1, size // n) if size >= n else 1
+                    idx = todo[k0:k0 + group]
+                    tuning = tuner.tuning
+                    if tuning:
+                        (sums, used), secs = timed(lambda idx=idx, size=size: halve_on_oom(
+                            lambda b: run_group(idx, b), size, tuner.shrink))
+                        if used == size:
+                            tuner.record(size, idx.numel() * n, secs)
+                    else:
+                        sums, _ = halve_on_oom(lambda b, idx=idx: run_group(idx, b), size, tuner.shrink)
+                    counts_dev[todo_dev[k0:k0 + idx.numel()]] = sums
+                    done[idx] = True
+                    k0 += idx.numel()
+                    bar.update(int(idx.numel()))
+                    if ckpt_path is not None and time.monotonic() - last_save > checkpoint_interval:
+                        counts = counts_dev.cpu()
+                        _save_checkpoint(ckpt_path, meta, counts, done)
+                        last_save = time.monotonic()
+            except BaseException:
+                if ckpt_path is not None:
                     counts = counts_dev.cpu()
                     _save_checkpoint(ckpt_path, meta, counts, done)
-                    last_save = time.monotonic()
-        except BaseException:
-            if ckpt_path is not None:
-                counts = counts_dev.cpu()
-                _save_checkpoint(ckpt_path, meta, counts, done)
-            raise
-        finally:
-            bar.close()
-        counts = counts_dev.cpu()
+                raise
+            finally:
+                bar.close()
+            counts = counts_dev.cpu()
+    finally:
+        if capture is not None:
+            capture.remove()
     if ckpt_path is not None:
         _save_checkpoint(ckpt_path, meta, counts, done)
 
@@ -411,7 +522,7 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         import torch.distributed as dist
 
         comm_dev = dev if dev.type == "cuda" else torch.device("cpu")
-        own = torch.zeros(m, dtype=torch.long)
+        own = torch.zeros_like(counts)
         own[mine] = counts[mine]
         total_counts = own.to(comm_dev)
         dist.all_reduce(total_counts, op=dist.ReduceOp.SUM)
@@ -420,13 +531,25 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
             dist.barrier()
             dist.destroy_process_group()
 
-    per_pair = torch.full((m,), float("nan"), dtype=torch.float64)
-    per_pair[wanted] = counts[wanted].double() * 100.0 / n
+    scale = 100.0 if integer else 1.0           # error: percent of the images
     rows, cols = window_slices(h, w, window)
-    full = per_pair[position_grid(h, w)[rows, cols]]   # each pair written to both of its cells; window-sized
+    grid = position_grid(h, w)[rows, cols]      # each pair written to both of its cells; window-sized
+    per_pair = torch.full((m,), float("nan"), dtype=torch.float64)
+    per_pair[wanted] = counts[wanted].sum(1).double() * scale / n
+    full = per_pair[grid]
+    class_maps = class_counts = None
+    if per_class:
+        sizes = torch.bincount(y.cpu().long(), minlength=groups)[:groups]
+        per_cls = torch.full((m, groups), float("nan"), dtype=torch.float64)
+        per_cls[wanted] = counts[wanted].double() * scale / sizes.clamp_min(1).double()
+        per_cls[:, sizes == 0] = float("nan")
+        class_maps = per_cls[grid].permute(2, 0, 1).numpy()
+        class_counts = sizes.tolist()
     return HeatmapResult(error=full.numpy(), eps=float(eps), n_images=n, clean_error=100.0 * clean_wrong / n,
                          bounds=None if bounds is None else [float(bounds[0]), float(bounds[1])], seed=int(seed),
-                         window=None if window is None else int(window), label=label, image_size=[h, w])
+                         window=None if window is None else int(window), label=label, image_size=[h, w],
+                         quantity=q.name, clean_value=float(clean_value), per_class=class_maps,
+                         class_counts=class_counts)
 
 
 __all__ = ["HeatmapResult", "fourier_heatmap", "basis_signs", "prepare_model"]

@@ -114,7 +114,7 @@ def _run_section(section: _sections.Section, ctx: _sections.SectionContext) -> d
     input errors are the user's; any other exception marks it failed with a one-line reason.
     """
     start = time.perf_counter()
-    entry = {"name": section.name, "title": section.title, "caption": section.caption}
+    entry = {"name": section.name, "title": section.title, "caption": section.caption_for(ctx)}
     note, notes = None, []
     ckpt = ctx.probe_path(section.name, ".ckpt")
 
@@ -226,6 +226,10 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
                                    max_batch=max_batch, progress=progress, out=out, chance=chance, options=options,
                                    output=output, amp=amp)
     try:
+        for name in probes:                   # a section's bad flag stops the report before anything runs
+            check = _sections.get(name).check
+            if check is not None:
+                check(ctx)
         sections = [_run_section(_sections.get(name), ctx)
                     for name in tqdm(probes, desc="report", disable=not progress or rank != 0)]
     finally:

@@ -9,8 +9,11 @@ def _pct(x: float) -> str:
 
 
 def read_heatmap(res, chance: float | None = None) -> tuple[str, dict]:
-    """Where the error under Fourier-basis perturbations rises, in Chebyshev radius ρ = max(|f_u|, |f_v|).
-    Nothing is read into the map when the model is at chance on the clean images (``chance`` = 1 / classes)."""
+    """Where the error (or another quantity) under Fourier-basis perturbations rises, in Chebyshev radius
+    ρ = max(|f_u|, |f_v|). Nothing is read into the map when the model is at chance on the clean images
+    (``chance`` = 1 / classes)."""
+    if (getattr(res, "quantity", "error") or "error") != "error":
+        return _read_quantity_map(res, chance)
     profile = res.ring_means()
     top = profile.size - 1
     base, peak = float(res.clean_error), float(np.nanmax(profile))
@@ -36,6 +39,31 @@ def read_heatmap(res, chance: float | None = None) -> tuple[str, dict]:
     elif numbers["low_band_error"] > numbers["high_band_error"] + 5:
         reading += (f" It is most fragile at {where}-to-low frequencies and robust at high ones, as after "
                     "Gaussian augmentation or adversarial training.")
+    return reading, numbers
+
+
+def _read_quantity_map(res, chance: float | None = None) -> tuple[str, dict]:
+    """A loss, logit-change or feature-change map: its mean in the low band against the high band."""
+    from freqlens.probes.heatmap_quantities import parse_quantity
+
+    q = parse_quantity(res.quantity)
+    profile = res.ring_means()
+    top = profile.size - 1
+    low = float(np.nanmean(profile[: max(2, top // 4 + 1)]))
+    high = float(np.nanmean(profile[top // 2:]))
+    numbers = {"quantity": q.name, "value_by_radius": profile.tolist(), "clean_error": float(res.clean_error),
+               "clean_value": res.clean_value, "max_value": float(np.nanmax(profile)), "low_band_value": low,
+               "high_band_value": high, "peak_radius": int(np.nanargmax(profile))}
+    if chance is not None and res.clean_error >= 100 * (1 - chance) - 5:
+        return (f"The model is at chance on these {res.n_images} clean images ({res.clean_error:.0f} % error), so "
+                f"the map of {q.label} says nothing about its frequency sensitivity.", numbers)
+    clean = f" (clean images: {res.clean_value:.3g})" if q.kind == "loss" and res.clean_value is not None else ""
+    reading = (f"Mean {q.label} under perturbations of norm {res.eps:g}: {low:.3g} in the low band vs {high:.3g} "
+               f"in the high band{clean}; largest on ring {numbers['peak_radius']} of {top}.")
+    if high > 1.25 * low:
+        reading += " High-frequency perturbations move the model more than low-frequency ones."
+    elif low > 1.25 * high:
+        reading += " Low-frequency perturbations move the model more than high-frequency ones."
     return reading, numbers
 
 

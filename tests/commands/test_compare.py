@@ -4,6 +4,7 @@ import importlib
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from freqlens.cli import main
@@ -53,3 +54,92 @@ def test_compare_needs_two_models_and_paired_weights(tmp_path, capsys):
                  "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err.strip()
     assert code == 2 and "one --weights per --model" in err and "\n" not in err
+
+
+MODEL_FILE = '''
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, width, depth):
+        super().__init__()
+        layers = [nn.Conv2d(3, width, 3, padding=1), nn.ReLU()]
+        for _ in range(depth - 1):
+            layers += [nn.Conv2d(width, width, 3, padding=1), nn.ReLU()]
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(width, 2)
+
+    def forward(self, x):
+        f = self.body(x).mean((2, 3))
+        return f, self.head(f)            # (features, logits): --output 1 picks the logits
+
+
+def build(width=4):
+    return Net(width, DEPTH)
+'''
+
+
+def _image_folder(root):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for cls in ("cat", "dog"):
+        (root / cls).mkdir(parents=True)
+        for i in range(3):
+            Image.fromarray(rng.integers(0, 256, (14, 11, 3), dtype=np.uint8)).save(root / cls / f"{i}.png")
+    return root
+
+
+@pytest.mark.filterwarnings("ignore:no --weights")
+def test_compare_loads_user_model_files_weights_folder_and_every_report_flag_like_report(tmp_path, capsys):
+    from freqlens.commands._common import load_user_model
+    from freqlens.data.folder import load_image_folder
+    from freqlens.probes.heatmap import HeatmapResult, fourier_heatmap
+
+    specs, models = [], {}
+    for name, depth in (("net_a", 1), ("net_b", 2)):
+        (tmp_path / f"{name}.py").write_text(MODEL_FILE.replace("DEPTH", str(depth)))
+        model = load_user_model(f"{tmp_path / name}.py:build", kwargs={"width": 3}, seed=7)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(0.05 * depth)
+        torch.save(model.state_dict(), tmp_path / f"{name}.pt")
+        models[name] = model
+        specs += ["--model", f"{tmp_path / name}.py:build", "--weights", str(tmp_path / f"{name}.pt")]
+    folder = _image_folder(tmp_path / "imgs")
+    out = tmp_path / "cmp"
+    code = main(["compare", *specs, "--label", "a", "--label", "b", "--model-kwargs", "width=3", "--seed", "3",
+                 "--data", str(folder), "--img-size", "8", "--crop-pct", "0.8", "--mean", "0.5", "0.4", "0.3",
+                 "--std", "0.2", "0.25", "0.3", "--output", "1", "--window", "2", "--quantity", "loss",
+                 "--probes", "heatmap", "--heatmap-images", "4", "--amp", "bf16", "--out", str(out), "--no-progress",
+                 "--device", "cpu"])
+    assert code == 0, capsys.readouterr().err
+    x, y, _ = load_image_folder(folder, img_size=8, crop_pct=0.8)
+    for label, name in (("a", "net_a"), ("b", "net_b")):
+        got = HeatmapResult.load(out / label / "probes" / "heatmap.json")
+        ref = fourier_heatmap(models[name], x[:4], y[:4], eps=4.0, seed=3, window=2, quantity="loss", output=1,
+                              normalize=((0.5, 0.4, 0.3), (0.2, 0.25, 0.3)), amp="bf16", progress=False)
+        assert got.quantity == "loss" and got.error.shape == (5, 5) and got.image_size == [8, 8]
+        np.testing.assert_allclose(got.error, ref.error, atol=1e-6)
+    with open(out / "compare.csv") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["parameter"] == "quantity"]
+    assert {(r["model"], r["value"]) for r in rows} == {("a", "loss"), ("b", "loss")}
+    assert "cross-entropy loss" in (out / "compare.html").read_text()
+
+
+@pytest.mark.filterwarnings("ignore:no --weights")
+def test_compare_weights_count_must_match_the_models(tmp_path, capsys):
+    (tmp_path / "net_c.py").write_text(MODEL_FILE.replace("DEPTH", "1"))
+    spec = f"{tmp_path / 'net_c'}.py:build"
+    torch.save(load_user_model_state(spec), tmp_path / "w.pt")
+    code = main(["compare", "--model", spec, "--model", spec, "--model", spec, "--weights", str(tmp_path / "w.pt"),
+                 "--weights", str(tmp_path / "w.pt"), "--data", "digits", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "3 --model but 2 --weights; give one --weights per --model" in err and "\n" not in err
+
+
+def load_user_model_state(spec):
+    from freqlens.commands._common import load_user_model
+
+    return load_user_model(spec, seed=0).state_dict()

@@ -121,3 +121,29 @@ def test_cli_window_budget_and_bf16_write_a_window_sized_map(user_setup, capsys)
     code = main(["heatmap", "--model", "usermodels_hm:build", "--data", "data.npz", "--out", "out2", "--no-progress",
                  "--memory-budget", "lots"])
     assert code == 2 and "memory budget must be a positive size" in capsys.readouterr().err
+
+
+def test_cli_quantity_and_per_class_write_the_maps_and_their_tables(user_setup, capsys):
+    tmp, model, x, y = user_setup
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--weights", "model.pt", "--data", "data.npz",
+                 "--eps", "2", "--out", "out", "--no-progress", "--device", "cpu", "--window", "1",
+                 "--quantity", "feature_change:2", "--per-class"])
+    assert code == 0, capsys.readouterr().err
+    assert "mean ‖Δ features‖₂ at 2" in capsys.readouterr().out
+    res = HeatmapResult.load(tmp / "out" / "heatmap.json")
+    ref = fourier_heatmap(model, x, y, eps=2.0, window=1, quantity="feature_change:2", per_class=True, progress=False)
+    np.testing.assert_allclose(res.error, ref.error, atol=1e-9)
+    rows = list(csv.DictReader(open(tmp / "out" / "heatmap.csv")))
+    assert len(rows) == 9 and {r["quantity"] for r in rows} == {"feature_change:2"} and "value" in rows[0]
+    per = list(csv.DictReader(open(tmp / "out" / "heatmap_per_class.csv")))
+    assert len(per) == 9 * sum(c > 0 for c in res.class_counts) and {"class", "value"} <= set(per[0])
+    assert (tmp / "out" / "heatmap_per_class.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("quantity,message", [("accuracy", "unknown quantity 'accuracy'"),
+                                              ("feature_change:layer9", "no module named 'layer9'")])
+def test_cli_bad_quantity_exits_2_with_one_line(user_setup, capsys, quantity, message):
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--data", "data.npz", "--out", "out", "--no-progress",
+                 "--quantity", quantity])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and message in err and "\n" not in err

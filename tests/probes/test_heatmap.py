@@ -196,6 +196,10 @@ DIST_SCRIPT = textwrap.dedent('''
     res = fourier_heatmap(model, x, y, eps=2.0, max_batch=50, progress=False, checkpoint=sys.argv[2])
     import os
     np.save(sys.argv[1] + f".rank{os.environ.get('RANK', '0')}.npy", res.error)
+    loss = fourier_heatmap(model, x, y, eps=2.0, max_batch=50, progress=False, quantity="loss", per_class=True,
+                           window=2)
+    np.save(sys.argv[1] + f".loss.rank{os.environ.get('RANK', '0')}.npy", np.concatenate([loss.error[None],
+                                                                                          loss.per_class]))
 ''')
 
 
@@ -221,6 +225,11 @@ def test_torchrun_two_cpu_processes_equal_single_process_exactly(tmp_path):
     np.testing.assert_array_equal(r1, single)
     assert (tmp_path / "ckpt.rank0of2").exists() and (tmp_path / "ckpt.rank1of2").exists()
     assert single.std() > 0  # a non-trivial map
+    # a per-class loss map in a window: float sums per frequency, each computed on one rank, so also exact
+    loss = np.load(out + "-single.loss.rank0.npy")
+    for rank in (0, 1):
+        np.testing.assert_array_equal(np.load(out + f".loss.rank{rank}.npy"), loss)
+    assert loss.shape == (5, 5, 5) and np.nanstd(loss[0]) > 0
 
 
 def test_ring_means_average_each_chebyshev_ring_and_mark_uncomputed_rings():

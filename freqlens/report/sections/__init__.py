@@ -94,6 +94,10 @@ class Section:
         input_errors_stop_the_report: a ``FreqlensError`` in this section means the user's input is wrong
             (the probe applies to every image classifier), so it stops the report; otherwise it marks the
             section skipped with its reason. Any other exception marks the section failed.
+        caption: one line under the figure saying what a reader should see, or ``caption(ctx) -> str`` when it
+            depends on the section's flags.
+        check: ``check(ctx)``: validates the section's flags before any section runs (raises a one-line
+            ``FreqlensError``), so a bad flag stops the report at once.
     """
 
     name: str
@@ -106,8 +110,13 @@ class Section:
     default: bool = False
     order: int = 100
     input_errors_stop_the_report: bool = False
-    caption: str = ""
+    caption: str | Callable[[SectionContext], str] = ""
     """One line under the figure saying what a reader should see in it."""
+    check: Callable[[SectionContext], None] | None = None
+
+    def caption_for(self, ctx: SectionContext) -> str:
+        """The caption with this context's flags applied."""
+        return self.caption(ctx) if callable(self.caption) else self.caption
 
 
 _REGISTRY: dict[str, Section] = {}
