@@ -34,11 +34,13 @@ def extra_sections(tmp_path):
     registry.__path__.remove(str(folder))
     registry._REGISTRY.clear()
     registry._REGISTRY.update(before)
-    results._REGISTRY.clear()
-    results._REGISTRY.update(result_types)
-    for name in set(sys.modules) - modules:
-        if name.startswith("freqlens.report.sections."):
-            del sys.modules[name]
+    dummies = {name for name in set(sys.modules) - modules if name.startswith("freqlens.report.sections.")}
+    # drop only the dummy sections' result types: real ones first imported during the test stay registered
+    for key, cls in list(results._REGISTRY.items()):
+        if key not in result_types and getattr(cls, "__module__", "") in dummies:
+            del results._REGISTRY[key]
+    for name in dummies:
+        del sys.modules[name]
 
 
 DUMMY = '''
