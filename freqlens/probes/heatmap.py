@@ -35,6 +35,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from freqlens import __version__
+from freqlens.acceleration import accelerated
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import CheckpointError, InputError, ModelOutputError
 from freqlens.fingerprint import model_digest, tensor_digest, value_digest
@@ -193,36 +194,6 @@ def _save_checkpoint(path: Path, meta: dict, counts: torch.Tensor, done: torch.T
     atomic_write_bytes(path, buf.getvalue())
 
 
-def prepare_model(model: nn.Module, channels_last: bool = False, compile: bool = False):
-    """The module to call in a probe: ``model`` itself, in channels-last memory format (in place, for conv nets
-    on GPU or oneDNN CPUs) and/or wrapped by :func:`torch.compile`.
-
-    Args:
-        model: the network.
-        channels_last: convert its 4-D weights to ``torch.channels_last``.
-        compile: wrap it with ``torch.compile`` (first call compiles: worth it for long runs only).
-
-    Returns:
-        A callable module with the same outputs.
-
-    Raises:
-        InputError: ``torch.compile`` is not usable in this PyTorch build.
-
-    Source: freqlens.
-
-    Example:
-        >>> prepare_model(nn.Conv2d(3, 4, 3), channels_last=True).weight.is_contiguous(memory_format=torch.channels_last)
-        True
-    """
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    if compile:
-        if not hasattr(torch, "compile"):
-            raise InputError("compile=True needs torch.compile (PyTorch ≥ 2.0); drop --compile")
-        model = torch.compile(model, dynamic=False)
-    return model
-
-
 def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None, eps: float = 4.0,
                     bounds: tuple[float, float] | None = (0.0, 1.0), normalize: NormalizeArg = None,
                     max_batch: int | None = None, seed: int = 0, checkpoint: str | os.PathLike | None = None,
@@ -312,20 +283,19 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         if loaded is not None:
             counts, done = loaded
 
-    net = prepare_model(model, channels_last=channels_last, compile=compile)
     lo, hi = (bounds if bounds is not None else (None, None))
     todo = mine[~done[mine]]
     already = int(done[mine].sum())
     talk = progress and rank == 0
-    with eval_mode(model), torch.inference_mode():
+    with eval_mode(model), accelerated(model, channels_last, compile) as net, torch.inference_mode():
         first = min(n, 8)
         t_check = time.perf_counter()
         clean_wrong = int((_check_model_input(net, x_dev[:first], y_dev, normalize, output, amp).argmax(1)
                            != y_dev[:first]).sum())
         t_check = time.perf_counter() - t_check
         budget_cap = max_batch or default_max_batch(
-            net, x_dev[:1], memory_budget,
-            run=lambda t: forward_logits(net, t, normalize, output=output, amp=amp))
+            model, x_dev[:1], memory_budget,
+            run=lambda t: forward_logits(model, t, normalize, output=output, amp=amp))
         tuner = BatchTuner(budget_cap, fixed=max_batch)
         clean_bs = max_batch or budget_cap
         start = time.perf_counter()
@@ -429,4 +399,4 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
                          window=None if window is None else int(window), label=label, image_size=[h, w])
 
 
-__all__ = ["HeatmapResult", "fourier_heatmap", "basis_signs", "prepare_model"]
+__all__ = ["HeatmapResult", "fourier_heatmap", "basis_signs"]
