@@ -12,11 +12,12 @@ def _run(ctx: SectionContext):
     return fourier_heatmap(ctx.model, ctx.images[:n], ctx.labels[:n], eps=ctx.options["eps"], bounds=ctx.bounds,
                            max_batch=ctx.max_batch, seed=ctx.seed, checkpoint=ctx.probe_path("heatmap", ".ckpt"),
                            normalize=ctx.normalize, progress=ctx.progress, window=ctx.options.get("window"),
-                           **ctx.model_options)
+                           **ctx.model_options, **ctx.speed_options)
 
 
 SECTION = Section(
     name="heatmap",
+    sharded=True,
     title="Fourier heat map: error under single-frequency perturbations",
     caption=('Each cell is one frequency (DC in the centre): blue (high-error) cells far from the centre mean the model '
              'is fragile to high-frequency noise.'),
