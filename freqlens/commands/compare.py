@@ -16,10 +16,12 @@ from pathlib import Path
 
 from freqlens.commands._common import (
     add_common_arguments,
+    add_speed_arguments,
     load_eval_data,
     load_user_model,
     output_selector,
     prepare_out_dir,
+    speed_options,
 )
 from freqlens.errors import InputError
 
@@ -70,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     options = {f.dest: getattr(args, f.dest) for f in all_flags()}
     res = compare(models, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,
                   max_batch=args.max_batch, progress=not args.no_progress, output=output_selector(args),
-                  amp=args.amp, **options)
+                  amp=args.amp, **speed_options(args), **options)
     print(f"{len(res.labels)} models, {len(res.rows)} numbers -> {res.html_path}")
     return 0
 
@@ -86,7 +88,6 @@ def register(sub) -> None:
                    help="name of the model at the same position (repeat; default: the factory's name)")
     p.add_argument("--models-file", default=None, help="text file: one 'factory [weights] [label]' per line")
     p.add_argument("--output", default=None, metavar="KEY", help="which part of the models' output holds the scores")
-    p.add_argument("--amp", action="store_true", help="run the models under torch.autocast")
     add_common_arguments(p)
     from freqlens.report.sections import all_flags, sections
 
@@ -95,5 +96,5 @@ def register(sub) -> None:
                    help=f"comma-separated sections: {', '.join(names)}")
     for flag in all_flags():
         p.add_argument(flag.option, dest=flag.dest, type=flag.type, default=flag.default, help=flag.help)
-    p.add_argument("--max-batch", type=int, default=1024, help="images per forward pass")
+    add_speed_arguments(p, window=False, max_batch_help="images per forward pass in every probe", amp=True)
     p.set_defaults(func=_run)
