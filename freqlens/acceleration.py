@@ -90,7 +90,8 @@ class CompiledModel(nn.Module):
 
     Args:
         model: the module to compile.
-        dynamic: passed to :func:`torch.compile` (False: one graph per input shape).
+        dynamic: passed to :func:`torch.compile` (None: a static graph for the first batch size, one graph with a
+            dynamic batch size once a second size is seen; False: one graph per size).
 
     Source: freqlens.
 
@@ -100,7 +101,7 @@ class CompiledModel(nn.Module):
         8
     """
 
-    def __init__(self, model: nn.Module, dynamic: bool = False):
+    def __init__(self, model: nn.Module, dynamic: bool | None = None):
         super().__init__()
         self.model = model
         self.fallback_reason: str | None = None
