@@ -93,6 +93,12 @@ class CompiledModel(nn.Module):
         dynamic: passed to :func:`torch.compile` (None: a static graph for the first batch size, one graph with a
             dynamic batch size once a second size is seen; False: one graph per size).
 
+    Attributes:
+        fallback_reason: None while compiled calls work; the compiler's one-line error once it fell back.
+
+    Raises:
+        InputError: a PyTorch without ``torch.compile``. A call raises what the eager model raises.
+
     Source: freqlens.
 
     Example:

@@ -372,6 +372,14 @@ class RunAnnouncer:
         name: the probe, e.g. ``"band-limited noise"``.
         forward_passes: images the whole run sends through the model.
         enabled: print at all (the probe's ``progress`` flag, and rank 0 only).
+        file: where to print (default stderr).
+
+    Attributes:
+        line: the sentence once said (also when ``enabled`` is False), else None.
+        passes_done: forward passes recorded so far.
+
+    Raises:
+        Nothing.
 
     Source: freqlens.
 

@@ -418,7 +418,8 @@ def radius_tradeoff(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
     Raises:
         InputError: bad images or labels; ConfigError: an unknown mode.
 
-    Source: Lin, Kasra Ahmadi, Jiang 2019 (clean accuracy against the radius; spec B8.2).
+    Source: Lin, Kasra Ahmadi, Jiang 2019, "Bandlimiting neural networks against adversarial attacks" (clean
+    accuracy against the averaging radius).
 
     Example:
         >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
