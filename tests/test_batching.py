@@ -136,3 +136,24 @@ def test_run_chunked_halves_on_oom_and_commits_each_item_once():
 
     tuner = run_chunked(10, work, lambda s, c, v: done.extend(v), limit=16)
     assert done == list(range(10)) and tuner.size() <= 4
+
+
+class _OOMAbove(nn.Module):
+    """Raises CUDA's out-of-memory error on batches larger than ``limit`` (a device that is too small)."""
+
+    def __init__(self, inner, limit):
+        super().__init__()
+        self.inner, self.limit = inner, limit
+
+    def forward(self, x):
+        if x.shape[0] > self.limit:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        return self.inner(x)
+
+
+@pytest.mark.parametrize("name", list(_runs()))
+def test_every_probe_halves_its_batch_on_out_of_memory_and_keeps_its_numbers(name):
+    run, _, numbers = _runs()[name]
+    net, x, y = _tiny()
+    ref = run(net, x, y, 8, False)
+    assert numbers(run(_OOMAbove(net, 20), x, y, 64, False)) == numbers(ref)
