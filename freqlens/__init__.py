@@ -74,6 +74,7 @@ _MODULE_NAMES: dict[str, list[str]] = {
     "freqlens.models": ["MLP", "SmallCNN", "ConvNet", "with_normalization"],
     "freqlens.models.imagenet_resnet": ["resnet50"],
     "freqlens.batching": ["memory_budget", "default_max_batch", "parse_memory"],
+    "freqlens.acceleration": ["accelerated"],
     "freqlens.data": ["load_dataset"],
     "freqlens.recipes": ["run_recipe", "list_recipes"],
     # inference helpers

@@ -334,8 +334,20 @@ def halve_on_oom(step: Callable[[int], T], size: int, on_shrink: Callable[[int],
 
 
 def describe_run(forward_passes: int, images_per_second: float | None = None, done: int = 0, total: int = 0,
-                 what: str = "forward passes") -> str:
+                 what: str = "forward passes", remaining: int | None = None) -> str:
     """One line before a long run: the number of forward passes, an ETA, and how much a resume already did.
+
+    Args:
+        forward_passes: images the run sends through the model.
+        images_per_second: measured throughput (None: no ETA).
+        done, total: units (frequencies) a resumed run already has, of ``total``.
+        what: what is counted.
+        remaining: passes still to run, for the ETA (default ``forward_passes``).
+
+    Returns:
+        The sentence, without the probe's name.
+
+    Source: freqlens.
 
     Example:
         >>> describe_run(26_000, 1000.0, done=514, total=1028, what="perturbed images")
@@ -344,10 +356,115 @@ def describe_run(forward_passes: int, images_per_second: float | None = None, do
     head = f"resuming: {done} of {total} frequencies already done; " if done else ""
     eta = ""
     if images_per_second:
-        secs = forward_passes / images_per_second
+        secs = (forward_passes if remaining is None else remaining) / images_per_second
         eta = f", ETA {secs:.0f} s" if secs < 120 else (f", ETA {secs / 60:.1f} min" if secs < 7200
                                                          else f", ETA {secs / 3600:.1f} h")
     return f"{head}{forward_passes:,} {what} to run{eta}"
+
+
+class RunAnnouncer:
+    """Says once, after the first timed chunk of a run, how many forward passes it has and when it will end.
+
+    Every probe that runs many forward passes prints this line (on stderr, through ``tqdm.write`` so progress
+    bars stay intact) with the ETA measured on its own first chunk; a run done in one chunk says nothing.
+
+    Args:
+        name: the probe, e.g. ``"band-limited noise"``.
+        forward_passes: images the whole run sends through the model.
+        enabled: print at all (the probe's ``progress`` flag, and rank 0 only).
+        file: where to print (default stderr).
+
+    Attributes:
+        line: the sentence once said (also when ``enabled`` is False), else None.
+        passes_done: forward passes recorded so far.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> import io
+        >>> buf = io.StringIO()
+        >>> a = RunAnnouncer("noise", 3000, file=buf)
+        >>> a.record(1000, 2.0); a.record(1000, 2.0)
+        >>> buf.getvalue().strip()
+        'noise: 3,000 forward passes to run, ETA 4 s'
+    """
+
+    def __init__(self, name: str, forward_passes: int, enabled: bool = True, file=None):
+        self.name, self.forward_passes, self.enabled = name, int(forward_passes), bool(enabled)
+        self.file = file
+        self.passes_done = 0
+        self.line: str | None = None
+
+    def record(self, passes: int, seconds: float) -> None:
+        """A chunk of ``passes`` forward passes took ``seconds``; the first call prints the line."""
+        self.passes_done += int(passes)
+        if self.line is not None or passes <= 0 or self.passes_done >= self.forward_passes:
+            return  # said already, or the first chunk was the whole run
+        rate = passes / max(seconds, 1e-9)
+        self.line = f"{self.name}: " + describe_run(self.forward_passes, rate,
+                                                    remaining=max(0, self.forward_passes - self.passes_done))
+        if self.enabled:
+            import sys
+
+            from tqdm.auto import tqdm
+
+            tqdm.write(self.line, file=self.file or sys.stderr)
+
+
+def run_chunked(total: int, work: Callable[[int, int], tuple[int, T]], commit: Callable[[int, int, T], None],
+                limit: int, fixed: int | None = None, passes_per_item: int = 1,
+                announcer: RunAnnouncer | None = None, tuner: BatchTuner | None = None) -> BatchTuner:
+    """Process items ``0 … total − 1`` in chunks whose size is measured, not guessed.
+
+    The chunk size comes from a :class:`BatchTuner` (``fixed``: the user's ``max_batch``; else the candidates
+    below ``limit``, timed on the first chunks, then the fastest). ``work(start, size)`` does the chunk that
+    starts at ``start`` with batch ``size`` and returns ``(items it covered, value)``; it must not change any
+    shared state, so that on CUDA out-of-memory it can be rerun at half the size (:func:`halve_on_oom`).
+    ``commit(start, count, value)`` then records the value. The first chunk's time gives the ETA line.
+
+    Args:
+        total: number of items (images, frequencies).
+        work: computes one chunk; see above.
+        commit: stores one chunk's value.
+        limit: the largest batch (from the memory budget).
+        fixed: a user-given batch size (no tuning).
+        passes_per_item: forward passes per item (for the timing per pass and the ETA).
+        announcer: prints the forward-pass count and ETA after the first chunk.
+        tuner: reuse a tuner across several runs (its ``limit``/``fixed`` win).
+
+    Returns:
+        The tuner (its ``size()`` is the batch it settled on).
+
+    Raises:
+        Whatever ``work`` raises; the out-of-memory error when even one item does not fit.
+
+    Source: freqlens.
+
+    Example:
+        >>> sums = []
+        >>> _ = run_chunked(10, lambda s, b: (min(b, 10 - s), sum(range(s, min(s + b, 10)))),
+        ...                 lambda s, c, v: sums.append(v), limit=4, fixed=4)
+        >>> sums, sum(sums)
+        ([6, 22, 17], 45)
+    """
+    tuner = tuner or BatchTuner(limit, fixed=fixed)
+    start = 0
+    while start < total:
+        size = tuner.size()
+        tuning = tuner.tuning
+        (result, used), secs = timed(lambda start=start, size=size: halve_on_oom(
+            lambda b: work(start, b), size, tuner.shrink))
+        count, value = result
+        commit(start, count, value)
+        if tuning and used == size:
+            tuner.record(size, count * passes_per_item, secs)
+        if announcer is not None:
+            announcer.record(count * passes_per_item, secs)
+        start += max(1, int(count))
+    return tuner
 
 
 def timed(fn: Callable[[], T]) -> tuple[T, float]:
@@ -360,4 +477,5 @@ def timed(fn: Callable[[], T]) -> tuple[T, float]:
 
 
 __all__ = ["parse_memory", "free_memory", "memory_budget", "bytes_per_image", "budget_batch", "default_max_batch",
-           "tuning_candidates", "BatchTuner", "is_oom", "halve_on_oom", "describe_run", "timed"]
+           "tuning_candidates", "BatchTuner", "is_oom", "halve_on_oom", "describe_run", "RunAnnouncer", "run_chunked",
+           "timed"]

@@ -1,4 +1,5 @@
 """freqlens.batching: the memory budget, the per-image cost, the throughput tuner and OOM halving."""
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -11,6 +12,7 @@ from freqlens.batching import (
     halve_on_oom,
     memory_budget,
     parse_memory,
+    run_chunked,
 )
 from freqlens.errors import InputError
 
@@ -74,3 +76,84 @@ def test_oom_halves_until_it_fits_and_other_errors_pass_through():
 
     with pytest.raises(ValueError):
         halve_on_oom(broken, 64)
+
+
+def _tiny():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+                        nn.Linear(16, 3))
+    g = torch.Generator().manual_seed(1)
+    return net, torch.rand(140, 3, 8, 8, generator=g), torch.randint(0, 3, (140,), generator=g)
+
+
+def _runs():
+    from freqlens.interventions.post_averaging import PostAveraged, averaged_predictions
+    from freqlens.probes.filtering import filtered_accuracy
+    from freqlens.probes.hfc import lfc_hfc_accuracy
+    from freqlens.probes.layers import layer_frequency_response
+    from freqlens.probes.noise import bandlimited_noise_error
+
+    return {
+        # name: (run with a given max_batch, forward passes of the whole run, the numbers to compare)
+        "band-limited noise": (lambda m, x, y, b, p: bandlimited_noise_error(m, x, y, bandwidths=[1, 3], norm=1.0,
+                                                                             max_batch=b, progress=p),
+                               140 * (1 + 5), lambda r: (r.error, r.clean_error, r.full_error)),
+        "filtered accuracy": (lambda m, x, y, b, p: filtered_accuracy(m, x, y, bandwidths=[1, 3], max_batch=b,
+                                                                      progress=p),
+                              140 * (1 + 4), lambda r: (r.accuracy, r.clean_accuracy)),
+        "LFC/HFC accuracy": (lambda m, x, y, b, p: lfc_hfc_accuracy(m, x, y, radii=[2, 3], max_batch=b, progress=p),
+                             140 * (1 + 4), lambda r: (r.lfc_accuracy.tolist(), r.hfc_accuracy.tolist())),
+        "layer response (basis)": (lambda m, x, y, b, p: layer_frequency_response(
+            m, image_size=(3, 8, 8), max_batch=b, progress=p, distributed=False), 34,
+            lambda r: np.round(r.gain_pairs, 10).tolist()),
+        "post-averaged inference": (lambda m, x, y, b, p: averaged_predictions(
+            PostAveraged(m, 0.5, n_directions=2, radius_space="input", max_batch=b), x, progress=p, chunk_images=8),
+            140 * 13, lambda r: r.tolist()),
+    }
+
+
+@pytest.mark.parametrize("name", list(_runs()))
+def test_every_probe_announces_its_forward_passes_with_an_eta_and_its_numbers_do_not_depend_on_the_batch(name, capsys):
+    """Issue 18: before a long run, the number of forward passes and an ETA measured on the first chunk — one line
+    from the shared RunAnnouncer; and max_batch=None (budget + timed candidates) gives the numbers of a fixed batch."""
+    run, passes, numbers = _runs()[name]   # 140 images: the noise probe works in whole blocks of 64
+    net, x, y = _tiny()
+    small = run(net, x, y, 8, True)
+    err = capsys.readouterr().err
+    assert f"{name}: {passes:,} forward passes to run, ETA" in err
+    auto = run(net, x, y, None, False)
+    assert numbers(auto) == numbers(small)
+    assert "forward passes to run" not in capsys.readouterr().err      # progress=False: silent
+
+
+def test_run_chunked_halves_on_oom_and_commits_each_item_once():
+    done = []
+
+    def work(start, size):
+        if size > 4:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+        return min(size, 10 - start), list(range(start, min(start + size, 10)))
+
+    tuner = run_chunked(10, work, lambda s, c, v: done.extend(v), limit=16)
+    assert done == list(range(10)) and tuner.size() <= 4
+
+
+class _OOMAbove(nn.Module):
+    """Raises CUDA's out-of-memory error on batches larger than ``limit`` (a device that is too small)."""
+
+    def __init__(self, inner, limit):
+        super().__init__()
+        self.inner, self.limit = inner, limit
+
+    def forward(self, x):
+        if x.shape[0] > self.limit:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        return self.inner(x)
+
+
+@pytest.mark.parametrize("name", list(_runs()))
+def test_every_probe_halves_its_batch_on_out_of_memory_and_keeps_its_numbers(name):
+    run, _, numbers = _runs()[name]
+    net, x, y = _tiny()
+    ref = run(net, x, y, 8, False)
+    assert numbers(run(_OOMAbove(net, 20), x, y, 64, False)) == numbers(ref)

@@ -68,19 +68,81 @@ def add_model_arguments(p: argparse.ArgumentParser, repeat: bool = False) -> Non
                    help="which part of the model's output holds the class scores: a dict key (e.g. logits) or an "
                         "integer tuple index (e.g. 0) (default: the tensor itself, else 'logits', else the first tensor)")
     p.add_argument("--amp", nargs="?", const=True, default=False, choices=(True, "bf16", "fp16"), metavar="bf16|fp16",
-                   help="run the model under torch.autocast (bare --amp: bfloat16 on CPU, float16 on CUDA)")
+                   help="run the model under torch.autocast (bare --amp: bfloat16 on CPU, float16 on CUDA; "
+                        "default: off, float32)")
 
 
-def add_speed_arguments(p: argparse.ArgumentParser, window: bool = True) -> None:
-    """``--memory-budget --channels-last --compile`` (and ``--window``) for probes that build perturbed batches."""
+def add_speed_arguments(p: argparse.ArgumentParser, window: bool = True,
+                        max_batch_help: str = "images per forward pass", max_batch_default: int | None = None,
+                        amp: bool = False) -> None:
+    """The speed flags of every command that runs many forward passes, in one place: ``--max-batch``,
+    ``--memory-budget``, ``--channels-last``, ``--compile`` (and ``--window``; ``--amp`` for commands without
+    :func:`add_model_arguments`, which has it).
+
+    Args:
+        p: the subcommand's parser.
+        window: add ``--window`` (heat map, layers).
+        max_batch_help: what one unit of ``--max-batch`` is (images, perturbed images, basis images, samples).
+        max_batch_default: the flag's default (None: from the memory budget and the measured throughput).
+        amp: add ``--amp`` too.
+
+    Returns:
+        None.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> parser = argparse.ArgumentParser()
+        >>> add_speed_arguments(parser, window=False, amp=True)
+        >>> a = parser.parse_args(["--channels-last", "--amp", "bf16", "--memory-budget", "2G"])
+        >>> a.channels_last, a.compile, a.amp, a.memory_budget, a.max_batch
+        (True, False, 'bf16', '2G', None)
+    """
+    default_text = ("default: from the memory budget, then the fastest of a few sizes timed on the first chunks"
+                    if max_batch_default is None else f"default: {max_batch_default}")
+    p.add_argument("--max-batch", type=int, default=max_batch_default, help=f"{max_batch_help} ({default_text})")
     p.add_argument("--memory-budget", default=None, metavar="SIZE",
                    help="memory one batch may use, e.g. 2G (default: a quarter of the free RAM, at most 2G on CPU, "
-                        "or of the free GPU memory)")
-    p.add_argument("--channels-last", action="store_true", help="run the model in channels-last memory format")
-    p.add_argument("--compile", action="store_true", help="wrap the model with torch.compile (long runs only)")
+                        "or of the free GPU memory; $FREQLENS_MEMORY_BUDGET sets it too)")
+    p.add_argument("--channels-last", action="store_true",
+                   help="run the model with channels-last weights and inputs; the model is restored afterwards "
+                        "(default: off)")
+    p.add_argument("--compile", action="store_true",
+                   help="call the model through torch.compile: the first batch compiles (seconds to a minute), "
+                        "worth it for long runs; falls back to eager with a note when compiling fails (default: off)")
+    if amp:
+        p.add_argument("--amp", nargs="?", const=True, default=False, choices=(True, "bf16", "fp16"),
+                       metavar="bf16|fp16",
+                       help="run the model under torch.autocast (bare --amp: bfloat16 on CPU, float16 on CUDA; "
+                            "default: off, float32)")
     if window:
         p.add_argument("--window", type=int, default=None,
                        help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: the ImageNet 63×63 map; default: all)")
+
+
+def speed_options(args: argparse.Namespace) -> dict:
+    """``memory_budget``, ``channels_last`` and ``compile`` from :func:`add_speed_arguments`' flags, as keywords.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        A dict for the probes' keywords.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> speed_options(argparse.Namespace(memory_budget="1G", channels_last=True, compile=False))
+        {'memory_budget': '1G', 'channels_last': True, 'compile': False}
+    """
+    return {"memory_budget": getattr(args, "memory_budget", None),
+            "channels_last": bool(getattr(args, "channels_last", False)), "compile": bool(getattr(args, "compile", False))}
 
 
 def output_selector(args: argparse.Namespace):

@@ -22,11 +22,13 @@ from pathlib import Path
 from freqlens.commands._common import (
     add_common_arguments,
     add_model_arguments,
+    add_speed_arguments,
     data_from_args,
     model_from_args,
     normalize_from_args,
     output_selector,
     prepare_out_dir,
+    speed_options,
 )
 from freqlens.errors import InputError
 
@@ -79,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
     options = {f.dest: getattr(args, f.dest) for f in all_flags()}
     res = compare(models, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,
                   max_batch=args.max_batch, progress=not args.no_progress, output=output_selector(args),
-                  amp=args.amp, normalize=normalize, **options)
+                  amp=args.amp, normalize=normalize, **speed_options(args), **options)
     print(f"{len(res.labels)} models, {len(res.rows)} numbers -> {res.html_path}")
     return 0
 
@@ -98,7 +100,5 @@ def register(sub) -> None:
                    help=f"comma-separated sections: {', '.join(names)}")
     for flag in all_flags():
         p.add_argument(flag.option, dest=flag.dest, type=flag.type, default=flag.default, help=flag.help)
-    p.add_argument("--max-batch", type=int, default=None,
-                   help="images per forward pass (default: from the memory budget in the heat map, noise and "
-                        "filtering; 1024 elsewhere)")
+    add_speed_arguments(p, window=False, max_batch_help="images per forward pass in every probe")
     p.set_defaults(func=_run)

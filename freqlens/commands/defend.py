@@ -13,11 +13,13 @@ import argparse
 from freqlens.commands._common import (
     add_common_arguments,
     add_model_arguments,
+    add_speed_arguments,
     data_from_args,
     model_from_args,
     normalize_from_args,
     output_selector,
     prepare_out_dir,
+    speed_options,
 )
 from freqlens.errors import InputError
 from freqlens.results import atomic_write_json
@@ -53,7 +55,8 @@ def _defend(args: argparse.Namespace) -> int:
     model = with_input_transform(model_from_args(args, device), normalize_from_args(args)).eval()
     defended = PostAveraged(model, args.radius, n_directions=args.directions, mode=args.mode, seed=args.seed + 1,
                             radius_space=args.radius_space, input_std=_floats(args.input_std, "--input-std"),
-                            max_batch=args.max_batch, output=output_selector(args), amp=args.amp)
+                            max_batch=args.max_batch, output=output_selector(args), amp=args.amp,
+                            **speed_options(args))
     x, y = data_from_args(args, model=model)
     progress = not args.no_progress
     evaluations = {}
@@ -120,6 +123,6 @@ def register(sub) -> None:
     p.add_argument("--square-queries", type=int, default=0,
                    help="adaptive eval: add the score-based Square Attack (L∞ 8/255) on the defended model with this "
                         "query budget per image")
-    p.add_argument("--max-batch", type=int, default=None, help="samples per forward pass")
+    add_speed_arguments(p, window=False, max_batch_help="sample points of the averaged model per forward pass")
     add_common_arguments(p)
     p.set_defaults(func=_defend)

@@ -30,6 +30,7 @@ from freqlens.commands._common import (
     normalize_from_args,
     output_selector,
     prepare_out_dir,
+    speed_options,
 )
 from freqlens.results import atomic_write_bytes
 from freqlens.validation import check_positive
@@ -136,8 +137,7 @@ def _run(args: argparse.Namespace) -> int:
     res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
                           checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
                           label=args.label, normalize=normalize, output=output_selector(args), amp=args.amp,
-                          memory_budget=args.memory_budget, channels_last=args.channels_last, compile=args.compile,
-                          quantity=args.quantity, per_class=args.per_class)
+                          quantity=args.quantity, per_class=args.per_class, **speed_options(args))
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     res.save(out / "heatmap.json")
@@ -162,9 +162,7 @@ def register(sub) -> None:
     p.add_argument("--bounds", type=float, nargs=2, default=(0.0, 1.0), metavar=("LOW", "HIGH"),
                    help="input-space bounds to clip perturbed images to")
     p.add_argument("--no-clip", action="store_true", help="do not clip perturbed images")
-    p.add_argument("--max-batch", type=int, default=None,
-                   help="perturbed images per forward pass (default: from the memory budget and measured speed)")
-    add_speed_arguments(p)
+    add_speed_arguments(p, max_batch_help="perturbed images per forward pass")
     p.add_argument("--label", default="", help="model name for the figure title")
     p.add_argument("--quantity", default="error",
                    help="what each cell measures: error (rate, default), loss (cross-entropy), logit_change "

@@ -11,6 +11,7 @@ from freqlens.commands._common import (
     model_from_args,
     normalize_from_args,
     prepare_out_dir,
+    speed_options,
 )
 from freqlens.results import atomic_write_json
 
@@ -30,9 +31,8 @@ def _layers(args: argparse.Namespace) -> int:
     for mode in modes:
         resp = layer_frequency_response(model, image_size=tuple(x.shape[1:]), images=x if mode == "perturbation" else None,
                                         mode=mode, eps=args.eps, n_images=args.images, progress=not args.no_progress,
-                                        normalize=normalize, amp=args.amp, window=args.window, memory_budget=args.memory_budget,
-                                        max_batch=args.max_batch, channels_last=args.channels_last,
-                                        compile=args.compile)
+                                        normalize=normalize, amp=args.amp, window=args.window,
+                                        max_batch=args.max_batch, **speed_options(args))
         if int(__import__("os").environ.get("RANK", "0")) != 0:
             continue
         resp.save(out / f"layer_response_{mode}.json")
@@ -61,7 +61,5 @@ def register(sub) -> None:
     p.add_argument("--images", type=int, default=4, help="natural images averaged in perturbation mode (default 4)")
     p.add_argument("--low", type=float, default=4.0, help="low band: 0 < radius ≤ LOW cycles/image (default 4)")
     p.add_argument("--high", type=float, default=12.0, help="high band: radius > HIGH cycles/image (default 12)")
-    p.add_argument("--max-batch", type=int, default=None,
-                   help="basis images per forward pass (default: from the memory budget)")
-    add_speed_arguments(p)
+    add_speed_arguments(p, max_batch_help="basis images per forward pass")
     p.set_defaults(func=_layers)

@@ -10,11 +10,13 @@ import argparse
 from freqlens.commands._common import (
     add_common_arguments,
     add_model_arguments,
+    add_speed_arguments,
     data_from_args,
     model_from_args,
     normalize_from_args,
     output_selector,
     prepare_out_dir,
+    speed_options,
 )
 
 
@@ -33,7 +35,7 @@ def _run(args: argparse.Namespace) -> int:
     options = {f.dest: getattr(args, f.dest) for f in all_flags()}
     result = report(model, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,
                     max_batch=args.max_batch, progress=not args.no_progress, output=output_selector(args),
-                    amp=args.amp, normalize=normalize, **options)
+                    amp=args.amp, normalize=normalize, **speed_options(args), **options)
     for s in result.sections:
         status = s.get("reading") or (f"FAILED: {s['failed']}" if s.get("failed") else f"skipped: {s['skipped']}")
         note = f" ({s['note']})" if s.get("note") else ""
@@ -53,7 +55,5 @@ def register(sub) -> None:
                    help=f"comma-separated sections: {', '.join(names)}")
     for flag in all_flags():  # each section's own settings
         p.add_argument(flag.option, dest=flag.dest, type=flag.type, default=flag.default, help=flag.help)
-    p.add_argument("--max-batch", type=int, default=None,
-                   help="images per forward pass (default: from the memory budget in the heat map, noise and "
-                        "filtering; 1024 elsewhere)")
+    add_speed_arguments(p, window=False, max_batch_help="images per forward pass in every probe")
     p.set_defaults(func=_run)

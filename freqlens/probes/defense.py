@@ -393,11 +393,40 @@ def radius_tradeoff(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
                     modes: dict[str, Sequence[float]] | None = None, n_directions: int = 15, seed: int = 0,
                     radius_space: str = "normalized", input_std: Sequence[float] | None = None,
                     max_batch: int | None = None, progress: bool = False, default_radius: float | None = None,
-                    output: OutputSelector = None, amp: bool = False) -> RadiusTradeoff:
-    """Clean accuracy (images (N, C, H, W), labels (N,)) of ``PostAveraged(model, r)`` for every r in ``radii``
-    with random directions; ``modes`` adds ``{"ball": [radii...], "approx": [radii...]}`` (approx uses
-    K = min(n_directions, classes)). Example: ``radius_tradeoff(model, x, y, [3, 6, 12]).accuracy["random"]``.
-    ``output`` picks the class scores from the model's output; ``amp`` runs it under autocast.
+                    output: OutputSelector = None, amp: bool | str = False, memory_budget: str | int | None = None,
+                    channels_last: bool = False, compile: bool = False) -> RadiusTradeoff:
+    """Clean accuracy of ``PostAveraged(model, r)`` for every r in ``radii`` with random directions.
+
+    Args:
+        model: the base classifier (logits (N, classes)).
+        images: (N, C, H, W) inside the defense's bounds; labels: (N,) int64.
+        radii: averaging radii, in ``radius_space`` units.
+        modes: extra sampling modes, ``{"ball": [radii...], "approx": [radii...]}`` (approx uses
+            K = min(n_directions, classes)).
+        n_directions: K directions per image. seed: seeds every wrapper's generator.
+        radius_space, input_std: as in :class:`~freqlens.interventions.post_averaging.PostAveraged`.
+        max_batch: sample points per forward pass; None: from ``memory_budget`` and the measured throughput.
+        progress: progress bars and the forward-pass count with an ETA.
+        default_radius: the radius marked in the figure (default: the middle of ``radii``).
+        output: picks the class scores from the model's output.
+        amp: run the model under autocast; bf16 accuracies agree with float32 within 1 point (tested).
+        memory_budget, channels_last, compile: passed to every wrapper (:class:`PostAveraged`).
+
+    Returns:
+        :class:`RadiusTradeoff`: accuracies in [0, 1] per mode and radius, and the base model's.
+
+    Raises:
+        InputError: bad images or labels; ConfigError: an unknown mode.
+
+    Source: Lin, Kasra Ahmadi, Jiang 2019, "Bandlimiting neural networks against adversarial attacks" (clean
+    accuracy against the averaging radius).
+
+    Example:
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+        >>> res = radius_tradeoff(net, torch.rand(4, 1, 2, 2), torch.tensor([0, 1, 0, 1]), [0.1, 0.2],
+        ...                       n_directions=2, radius_space="input")
+        >>> len(res.accuracy["random"])
+        2
     """
     check_images(images, labels)
     base = accuracy(model, images, labels, output=output, amp=amp)
@@ -408,7 +437,7 @@ def radius_tradeoff(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
         acc[mode] = []
         for r in rs:
             kw = dict(seed=seed, radius_space=radius_space, input_std=input_std, max_batch=max_batch, output=output,
-                      amp=amp)
+                      amp=amp, memory_budget=memory_budget, channels_last=channels_last, compile=compile)
             if mode == "approx":
                 layer = last_linear(model)
                 k = min(n_directions, layer.out_features if layer is not None else n_directions)

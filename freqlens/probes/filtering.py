@@ -18,7 +18,7 @@ from freqlens.device import eval_mode, model_device
 from freqlens.fourier.filters import apply_mask, filter_mask, image_spectrum
 from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
 from freqlens.results import Result
-from freqlens.validation import check_images, check_labels_fit, check_nonempty, check_rank
+from freqlens.validation import check_images, check_integer, check_labels_fit, check_nonempty, check_rank
 
 
 @dataclass
@@ -71,8 +71,13 @@ def filtered_accuracy(model: nn.Module, images, labels: torch.Tensor | None = No
         output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
             :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where it is > 0.
         amp: run the model under :func:`torch.autocast` (True, "bf16", "fp16").
-        max_batch: images per forward pass; default from ``memory_budget`` (:mod:`freqlens.batching`).
-        memory_budget, channels_last, compile: as in :func:`freqlens.fourier_heatmap`.
+        max_batch: images per forward pass; default (None): the largest that fits ``memory_budget``, then the
+            fastest of a few sizes timed on the first chunks (:func:`freqlens.batching.run_chunked`); halved on
+            CUDA out-of-memory. The accuracies do not depend on it.
+        memory_budget: bytes (or "2G") one batch may use; default a fraction of the free RAM / GPU memory.
+        channels_last: run with channels-last weights and inputs (the user's model is restored afterwards).
+        compile: call the model through ``torch.compile`` (eager fallback with a notice when it fails).
+        progress: a progress bar, and the forward-pass count with an ETA after the first chunk.
 
     Returns:
         :class:`FilteredAccuracy`: one accuracy in [0, 1] per kind and bandwidth, and the clean accuracy.
@@ -89,39 +94,49 @@ def filtered_accuracy(model: nn.Module, images, labels: torch.Tensor | None = No
         >>> len(res.accuracy["low"]), res.n_images
         (2, 6)
     """
-    from freqlens.batching import default_max_batch
-    from freqlens.probes.heatmap import prepare_model
+    from freqlens.acceleration import accelerated, as_input_format
+    from freqlens.batching import RunAnnouncer, default_max_batch, run_chunked
 
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     bandwidths = check_nonempty(bandwidths, "bandwidths", "(3, 7, 15, 31)")
+    if max_batch is not None:
+        max_batch = check_integer(max_batch, "max_batch")
     dev = model_device(model)
-    net = prepare_model(model, channels_last=channels_last, compile=compile)
     jobs = [(k, int(b)) for k in kinds for b in bandwidths]
     n = x.shape[0]
     correct = {job: 0 for job in jobs}
     clean = 0
 
-    def hits(batch: torch.Tensor, yb: torch.Tensor) -> int:
-        if channels_last:
-            batch = batch.contiguous(memory_format=torch.channels_last)
-        return int((forward_logits(net, batch, normalize, output=output, amp=amp).argmax(1) == yb).sum())
+    with eval_mode(model), accelerated(model, channels_last, compile) as net, torch.inference_mode():
+        def hits(batch: torch.Tensor, yb: torch.Tensor) -> int:
+            batch = as_input_format(batch, channels_last)
+            return int((forward_logits(net, batch, normalize, output=output, amp=amp).argmax(1) == yb).sum())
 
-    with eval_mode(model), torch.inference_mode():
-        check_labels_fit(forward_logits(net, x[:2].to(dev), normalize, output=output, amp=amp), y)
-        if max_batch is None:
-            # the batch, its complex spectrum (2 floats per value) and a filtered copy
-            max_batch = default_max_batch(net, x[:1].to(dev), memory_budget, input_copies=6,
-                                          run=lambda t: forward_logits(net, t, normalize, output=output, amp=amp))
+        check_labels_fit(forward_logits(model, x[:2].to(dev), normalize, output=output, amp=amp), y)
+        # the batch, its complex spectrum (2 floats per value) and a filtered copy
+        limit_batch = max_batch or default_max_batch(model, x[:1].to(dev), memory_budget, input_copies=6,
+                                                     run=lambda t: forward_logits(model, t, normalize, output=output,
+                                                                                  amp=amp))
         bar = tqdm(total=len(jobs) * n, desc="filtered accuracy", disable=not progress, leave=False)
-        for s in range(0, n, max_batch):
-            xb, yb = x[s:s + max_batch].to(dev), y[s:s + max_batch].to(dev)
-            clean += hits(xb, yb)
+
+        def work(start: int, size: int):
+            xb, yb = x[start:start + size].to(dev), y[start:start + size].to(dev)
+            got = {"clean": hits(xb, yb)}
             spectrum = image_spectrum(xb)  # one FFT for every kind and bandwidth
             for job in jobs:
-                correct[job] += hits(filter_images(xb, job[0], job[1], spectrum), yb)
-                bar.update(xb.shape[0])
-            del spectrum
+                got[job] = hits(filter_images(xb, job[0], job[1], spectrum), yb)
+            return xb.shape[0], got
+
+        def commit(start: int, count: int, got: dict) -> None:
+            nonlocal clean
+            clean += got.pop("clean")
+            for job, v in got.items():
+                correct[job] += v
+            bar.update(count * len(jobs))
+
+        run_chunked(n, work, commit, limit_batch, fixed=max_batch, passes_per_item=1 + len(jobs),
+                    announcer=RunAnnouncer("filtered accuracy", n * (1 + len(jobs)), enabled=progress))
         bar.close()
     acc: dict[str, list[float]] = {}
     for kind, b in jobs:

@@ -35,6 +35,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from freqlens import __version__
+from freqlens.acceleration import accelerated
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import CheckpointError, InputError, ModelOutputError
 from freqlens.fingerprint import model_digest, tensor_digest, value_digest
@@ -228,36 +229,6 @@ def _save_checkpoint(path: Path, meta: dict, counts: torch.Tensor, done: torch.T
     atomic_write_bytes(path, buf.getvalue())
 
 
-def prepare_model(model: nn.Module, channels_last: bool = False, compile: bool = False):
-    """The module to call in a probe: ``model`` itself, in channels-last memory format (in place, for conv nets
-    on GPU or oneDNN CPUs) and/or wrapped by :func:`torch.compile`.
-
-    Args:
-        model: the network.
-        channels_last: convert its 4-D weights to ``torch.channels_last``.
-        compile: wrap it with ``torch.compile`` (first call compiles: worth it for long runs only).
-
-    Returns:
-        A callable module with the same outputs.
-
-    Raises:
-        InputError: ``torch.compile`` is not usable in this PyTorch build.
-
-    Source: freqlens.
-
-    Example:
-        >>> prepare_model(nn.Conv2d(3, 4, 3), channels_last=True).weight.is_contiguous(memory_format=torch.channels_last)
-        True
-    """
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    if compile:
-        if not hasattr(torch, "compile"):
-            raise InputError("compile=True needs torch.compile (PyTorch ≥ 2.0); drop --compile")
-        model = torch.compile(model, dynamic=False)
-    return model
-
-
 def _clean_features_fit(feature_bytes_per_image: int, n: int, dev: torch.device,
                         memory_budget: str | int | None) -> bool:
     """Whether the clean images' features (kept for feature_change) fit in a quarter of the memory budget."""
@@ -371,12 +342,11 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
             "quantity": q.name, "per_class": per_class}
     ckpt_path = _shard_path(Path(checkpoint), rank, world) if checkpoint is not None else None
 
-    net = prepare_model(model, channels_last=channels_last, compile=compile)
     lo, hi = (bounds if bounds is not None else (None, None))
     talk = progress and rank == 0
     capture = FeatureCapture(model, q.layer) if q.kind == "feature_change" else None
     try:
-        with eval_mode(model), torch.inference_mode():
+        with eval_mode(model), accelerated(model, channels_last, compile) as net, torch.inference_mode():
             first = min(n, 8)
             t_check = time.perf_counter()
             check_logits = _check_model_input(net, x_dev[:first], y_dev, normalize, output, amp)
@@ -397,8 +367,8 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
             keep_feats = capture is not None and _clean_features_fit(
                 check_feats[0].numel() * check_feats.element_size(), n, dev, memory_budget)
             budget_cap = max_batch or default_max_batch(
-                net, x_dev[:1], memory_budget,
-                run=lambda t: forward_logits(net, t, normalize, output=output, amp=amp))
+                model, x_dev[:1], memory_budget,
+                run=lambda t: forward_logits(model, t, normalize, output=output, amp=amp))
             if capture is not None:
                 capture.reset()                  # drop what sizing the batch left in the hook
             tuner = BatchTuner(budget_cap, fixed=max_batch)
@@ -552,4 +522,4 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
                          class_counts=class_counts)
 
 
-__all__ = ["HeatmapResult", "fourier_heatmap", "basis_signs", "prepare_model"]
+__all__ = ["HeatmapResult", "fourier_heatmap", "basis_signs"]

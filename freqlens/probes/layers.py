@@ -182,12 +182,17 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
         positions: centred positions (M, 2) to probe (default: every unique conjugate pair).
         layers: names of Conv/Linear layers (default: all of them).
         normalize: a callable or a (mean, std) pair applied right before the model.
-        max_batch: basis images per forward pass; default from ``memory_budget`` (the recorded layer outputs
-            count) — basis images are built one batch at a time, never all at once.
+        max_batch: basis images per forward pass; default (None): the largest that fits ``memory_budget`` (the
+            recorded layer outputs count), then the fastest of a few sizes timed on the first chunks; halved on
+            CUDA out-of-memory. Basis images are built one batch at a time, never all at once.
         window: only frequencies with max(|f_u|, |f_v|) ≤ ``window``; ``gain`` is then stored at the window's size.
         amp: run the model under :func:`torch.autocast` (True, "bf16", "fp16"). The model's final output is not
             used, so any output structure (tensor, dict, tuple, object) works.
-        memory_budget, channels_last, compile: as in :func:`freqlens.fourier_heatmap`.
+        memory_budget: bytes (or "2G") one batch may use; default a fraction of the free RAM / GPU memory.
+        channels_last: run with channels-last weights and inputs (the user's model is restored afterwards).
+        compile: call the model through ``torch.compile`` (eager fallback with a notice when it fails). The layer
+            hooks make the compiler break the graph at every probed layer, so the gain is small here.
+        progress: a progress bar, and the forward-pass count with an ETA after the first chunk.
         distributed: "auto" shards the frequencies over ``torchrun`` processes and sums the gains with
             ``all_reduce`` (every rank returns the full result); False never does.
 
@@ -205,9 +210,10 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
         >>> resp.gain.shape
         (2, 5, 5)
     """
-    from freqlens.batching import default_max_batch, halve_on_oom
+    from freqlens.acceleration import accelerated, as_input_format
+    from freqlens.batching import BatchTuner, RunAnnouncer, default_max_batch, run_chunked
     from freqlens.fourier.grid import window_slices
-    from freqlens.probes.heatmap import _distributed_context, prepare_model
+    from freqlens.probes.heatmap import _distributed_context
     from freqlens.validation import check_integer
 
     check_choice(mode, "mode", ("basis", "perturbation"))
@@ -237,51 +243,50 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
     mine = wanted[rank::world]
     m = pos.shape[0]
     lo, hi = bounds
-    net = prepare_model(model, channels_last=channels_last, compile=compile)
     gains = torch.zeros(len(chosen), m, dtype=torch.float64)
     seen = [True] * len(chosen)
-    with eval_mode(model), torch.inference_mode(), _Recorder(chosen) as rec:
-        if max_batch is None:
-            # recorded outputs are kept in float64: twice the float32 activations, plus their differences
-            per = default_max_batch(net, refs[:1], memory_budget, input_copies=6,
-                                    run=lambda t: forward(net, t, normalize=normalize, amp=amp, output=_ignore_output))
-            max_batch = max(1, per // 4)
-        bar = tqdm(total=refs.shape[0] * int(mine.numel()), desc=f"layer response ({mode})",
-                   disable=not progress or rank != 0, leave=False)
+    with eval_mode(model), accelerated(model, channels_last, compile) as net, torch.inference_mode(), \
+            _Recorder(chosen) as rec:
+        # recorded outputs are kept in float64: twice the float32 activations, plus their differences
+        limit = max_batch or max(1, default_max_batch(
+            model, refs[:1], memory_budget, input_copies=6,
+            run=lambda t: forward(model, t, normalize=normalize, amp=amp, output=_ignore_output)) // 4)
+        tuner = BatchTuner(limit, fixed=max_batch)
+        total = refs.shape[0] * int(mine.numel())
+        bar = tqdm(total=total, desc=f"layer response ({mode})", disable=not progress or rank != 0, leave=False)
+        announcer = RunAnnouncer(f"layer response ({mode})", total, enabled=progress and rank == 0)
         for ref in refs:
-            forward(net, ref[None], normalize=normalize, amp=amp, output=_ignore_output)
+            forward(net, as_input_format(ref[None], channels_last), normalize=normalize, amp=amp,
+                    output=_ignore_output)
             base = rec.take(1)
             if not base:
                 raise InputError(f"none of the {len(chosen)} probed layers of {type(model).__name__} produced a "
                                  "per-image tensor output; pass layers=[...] naming layers the model calls")
 
-            def run_chunk(sel: torch.Tensor, size: int, ref=ref, base=base) -> None:
-                local = torch.zeros(len(chosen), sel.numel(), dtype=torch.float64)   # committed only when whole
+            def work(start: int, size: int, ref=ref, base=base):
+                part = mine[start:start + size]
+                local = torch.zeros(len(chosen), part.numel(), dtype=torch.float64)
                 called = [True] * len(chosen)
-                for j0 in range(0, sel.numel(), size):
-                    part = sel[j0:j0 + size]
-                    u = fourier_basis(h, w, pos[part], dtype=dtype, device=dev)        # (b, H, W), built lazily
-                    x = (ref[None] + eps * u[:, None]).clamp(lo, hi)
-                    din = (x - ref[None]).flatten(1).double().norm(dim=1).clamp_min(1e-12)
-                    if channels_last:
-                        x = x.contiguous(memory_format=torch.channels_last)
-                    forward(net, x, normalize=normalize, amp=amp, output=_ignore_output)
-                    outs = rec.take(x.shape[0])
-                    for li, (name, _) in enumerate(chosen):
-                        if name in base and name in outs and outs[name].shape[1] == base[name].shape[1]:
-                            dout = (outs[name] - base[name]).norm(dim=1)
-                            local[li, j0:j0 + part.numel()] = (dout / din).cpu()
-                        else:
-                            called[li] = False
-                    del u, x, outs
-                gains[:, sel] += local
+                u = fourier_basis(h, w, pos[part], dtype=dtype, device=dev)        # (b, H, W), built lazily
+                x = (ref[None] + eps * u[:, None]).clamp(lo, hi)
+                din = (x - ref[None]).flatten(1).double().norm(dim=1).clamp_min(1e-12)
+                forward(net, as_input_format(x, channels_last), normalize=normalize, amp=amp, output=_ignore_output)
+                outs = rec.take(x.shape[0])
+                for li, (name, _) in enumerate(chosen):
+                    if name in base and name in outs and outs[name].shape[1] == base[name].shape[1]:
+                        local[li] = ((outs[name] - base[name]).norm(dim=1) / din).cpu()
+                    else:
+                        called[li] = False
+                return int(part.numel()), (part, local, called)
+
+            def commit(start: int, count: int, value) -> None:
+                part, local, called = value
+                gains[:, part] += local
                 for li, ok in enumerate(called):
                     seen[li] = seen[li] and ok
+                bar.update(count)
 
-            for start in range(0, int(mine.numel()), max_batch):
-                sel = mine[start:start + max_batch]
-                _, max_batch = halve_on_oom(lambda b, sel=sel: run_chunk(sel, b), max_batch)
-                bar.update(int(sel.numel()))
+            run_chunked(int(mine.numel()), work, commit, limit, passes_per_item=1, announcer=announcer, tuner=tuner)
         bar.close()
     gains /= refs.shape[0]
     if world > 1:

@@ -19,7 +19,7 @@ from freqlens.device import eval_mode, model_device
 from freqlens.fourier.filters import filtered_noise
 from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
 from freqlens.results import Result
-from freqlens.validation import check_images, check_labels_fit, check_nonempty, check_positive
+from freqlens.validation import check_images, check_integer, check_labels_fit, check_nonempty, check_positive
 
 _KIND_CODE = {"low": 1, "high": 2, "full": 3}
 
@@ -91,8 +91,13 @@ def bandlimited_noise_error(model: nn.Module, images, labels: torch.Tensor | Non
         output: picks the class scores from the model's output (a dict key, a tuple index or a callable;
             :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where it is > 0.
         amp: run the model under :func:`torch.autocast` (True, "bf16", "fp16").
-        max_batch: images per forward pass, rounded down to whole noise blocks when ≥ 64; default from
-            ``memory_budget``. memory_budget, channels_last, compile: as in :func:`freqlens.fourier_heatmap`.
+        max_batch: images per forward pass; default (None): the largest that fits ``memory_budget``, then the
+            fastest of a few sizes timed on the first chunks (:func:`freqlens.batching.run_chunked`); halved on
+            CUDA out-of-memory. Noise is drawn per whole block, so the errors do not depend on it.
+        memory_budget: bytes (or "2G") one batch may use; default a fraction of the free RAM / GPU memory.
+        channels_last: run with channels-last weights and inputs (the user's model is restored afterwards).
+        compile: call the model through ``torch.compile`` (eager fallback with a notice when it fails).
+        progress: a progress bar, and the forward-pass count with an ETA after the first chunk.
 
     Returns:
         :class:`BandNoiseResult` (errors in percent per kind and bandwidth).
@@ -109,44 +114,54 @@ def bandlimited_noise_error(model: nn.Module, images, labels: torch.Tensor | Non
         >>> len(res.error["high"]), res.n_images
         (2, 6)
     """
-    from freqlens.batching import default_max_batch
-    from freqlens.probes.heatmap import prepare_model
+    from freqlens.acceleration import accelerated, as_input_format
+    from freqlens.batching import RunAnnouncer, default_max_batch, run_chunked
 
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     check_positive(norm, "norm")
     bandwidths = check_nonempty(bandwidths, "bandwidths", "(1, 3, 7, 15, 31)")
+    if max_batch is not None:
+        max_batch = check_integer(max_batch, "max_batch")
     dev = model_device(model)
-    net = prepare_model(model, channels_last=channels_last, compile=compile)
     n = x.shape[0]
     jobs = [(k, int(b)) for k in kinds for b in bandwidths] + [("full", 0)]
     wrong = {job: 0 for job in jobs}
     clean = 0
 
-    def misses(batch: torch.Tensor, yb: torch.Tensor) -> int:
-        if channels_last:
-            batch = batch.contiguous(memory_format=torch.channels_last)
-        return int((forward_logits(net, batch, normalize, output=output, amp=amp).argmax(1) != yb).sum())
+    with eval_mode(model), accelerated(model, channels_last, compile) as net, torch.inference_mode():
+        def misses(batch: torch.Tensor, yb: torch.Tensor) -> int:
+            batch = as_input_format(batch, channels_last)
+            return int((forward_logits(net, batch, normalize, output=output, amp=amp).argmax(1) != yb).sum())
 
-    with eval_mode(model), torch.inference_mode():
-        check_labels_fit(forward_logits(net, x[:2].to(dev), normalize, output=output, amp=amp), y)
-        if max_batch is None:
-            max_batch = default_max_batch(net, x[:1].to(dev), memory_budget, input_copies=8,
-                                          run=lambda t: forward_logits(net, t, normalize, output=output, amp=amp))
-        step = max(NOISE_BLOCK, max_batch // NOISE_BLOCK * NOISE_BLOCK)
+        check_labels_fit(forward_logits(model, x[:2].to(dev), normalize, output=output, amp=amp), y)
+        limit_batch = max_batch or default_max_batch(model, x[:1].to(dev), memory_budget, input_copies=8,
+                                                     run=lambda t: forward_logits(model, t, normalize, output=output,
+                                                                                  amp=amp))
         bar = tqdm(total=len(jobs) * n, desc="band-limited noise", disable=not progress, leave=False)
-        for s in range(0, n, step):
-            xb, yb = x[s:s + step].to(dev), y[s:s + step].to(dev)
-            for j0 in range(0, xb.shape[0], max_batch):
-                clean += misses(xb[j0:j0 + max_batch], yb[j0:j0 + max_batch])
+
+        def work(start: int, size: int):
+            # whole noise blocks per chunk (the noise of an image does not depend on the batch size)
+            step = max(NOISE_BLOCK, size // NOISE_BLOCK * NOISE_BLOCK)
+            xb, yb = x[start:start + step].to(dev), y[start:start + step].to(dev)
+            got = {"clean": sum(misses(xb[j:j + size], yb[j:j + size]) for j in range(0, xb.shape[0], size))}
             for kind, b in jobs:
-                xn = xb + _block_noise(tuple(x.shape), kind, b, norm, per_channel, seed, s, xb.shape[0], dev)
+                xn = xb + _block_noise(tuple(x.shape), kind, b, norm, per_channel, seed, start, xb.shape[0], dev)
                 if bounds is not None:
                     xn = xn.clamp_(*bounds)
-                for j0 in range(0, xn.shape[0], max_batch):
-                    wrong[(kind, b)] += misses(xn[j0:j0 + max_batch], yb[j0:j0 + max_batch])
-                bar.update(xb.shape[0])
+                got[(kind, b)] = sum(misses(xn[j:j + size], yb[j:j + size]) for j in range(0, xn.shape[0], size))
                 del xn
+            return xb.shape[0], got
+
+        def commit(start: int, count: int, got: dict) -> None:
+            nonlocal clean
+            clean += got.pop("clean")
+            for job, v in got.items():
+                wrong[job] += v
+            bar.update(count * len(jobs))
+
+        run_chunked(n, work, commit, limit_batch, fixed=max_batch, passes_per_item=1 + len(jobs),
+                    announcer=RunAnnouncer("band-limited noise", n * (1 + len(jobs)), enabled=progress))
         bar.close()
     out: dict[str, list[float]] = {}
     for kind, b in jobs:

@@ -133,6 +133,8 @@ def _run_section(section: _sections.Section, ctx: _sections.SectionContext) -> d
         res, note = _saved(ctx.probe_path(section.name), section.result, compute, section_fingerprint(section, ctx),
                            stale_files=(ckpt,))
         note = note or (notes[0] if notes else None)
+        if ctx.rank != 0:  # a helper rank of a sharded section: rank 0 writes the reading and the figure
+            return {**entry, "seconds": round(time.perf_counter() - start, 2)}
         reading, numbers = section.reading(res, ctx)
         figure = _save_fig(section.figure(res), ctx.out / "figures" / f"{section.name}.png")
     except FreqlensError as exc:
@@ -149,11 +151,32 @@ def _run_section(section: _sections.Section, ctx: _sections.SectionContext) -> d
     return entry
 
 
+#: how long a helper rank waits for rank 0 at a collective: rank 0 alone runs the sections that are not sharded
+GROUP_TIMEOUT_HOURS = 48
+
+
+def _init_report_group(dev: torch.device) -> bool:
+    """Under ``torchrun`` (WORLD_SIZE > 1, no process group yet): start one whose collectives wait up to
+    :data:`GROUP_TIMEOUT_HOURS` (the other ranks idle while rank 0 runs the unsharded sections). True when this
+    call started it (the caller then destroys it)."""
+    import datetime
+    import os
+
+    import torch.distributed as dist
+
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not dist.is_available() or dist.is_initialized():
+        return False
+    dist.init_process_group("nccl" if dev.type == "cuda" else "gloo",
+                            timeout=datetime.timedelta(hours=GROUP_TIMEOUT_HOURS))
+    return True
+
+
 def report(model: nn.Module, images, labels=None, out: str | Path = "report", probes: Sequence[str] = DEFAULT_PROBES,
            normalize: NormalizeArg = None, bounds: tuple[float, float] = (0.0, 1.0),
            eps: float = 4.0, heatmap_images: int = 200, limit: int | None = 1000, seed: int = 0,
            max_batch: int | None = None, progress: bool = True, title: str | None = None, output: OutputSelector = None,
-           amp: bool = False, **options) -> ReportResult:
+           amp: bool | str = False, memory_budget: str | int | None = None, channels_last: bool = False,
+           compile: bool = False, **options) -> ReportResult:
     """Run the frequency probes that apply to an image classifier and write ``<out>/report.html`` and
     ``report.json``.
 
@@ -170,7 +193,12 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         normalize: a callable or a (mean, std) pair applied right before the model.
         output: picks the class scores from the model's output in every probe (a dict key, a tuple index or a
             callable; :func:`freqlens.inference.select_output`). A single binary logit predicts class 1 where > 0.
-        amp: run the model under :func:`torch.autocast` in every probe.
+        amp: run the model under :func:`torch.autocast` in every probe (True, "bf16", "fp16").
+        max_batch: images per forward pass in every probe; None: each probe sizes its batches from
+            ``memory_budget`` and the measured throughput.
+        memory_budget: bytes (or "2G") one batch may use; default a fraction of the free RAM / GPU memory.
+        channels_last: run the probes with channels-last weights and inputs (the model is restored after each).
+        compile: call the model through ``torch.compile`` in the probes (eager fallback with a notice).
         options: the flags other sections declare (``Section.flags``), by keyword.
 
     Returns:
@@ -187,8 +215,9 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     A section's result is saved under ``<out>/probes/`` when done, with a fingerprint of the model weights, the
     images, the settings and the freqlens version; a rerun reuses it only when the fingerprint matches, and
     otherwise recomputes it and notes why in the section (and on stderr).
-    Launched with ``torchrun``, the heat-map and layers sections shard their frequencies over the processes
-    (counts all-reduced: the same numbers as one process); rank 0 writes the report.
+    Launched with ``torchrun``, the sharded sections (heat map, layers) split their frequencies over the processes
+    (counts all-reduced: the same numbers as one process); every other section runs on rank 0 only, and only
+    rank 0 writes the report. The other ranks return a :class:`ReportResult` without ``html_path``.
     """
     known = [s.name for s in _sections.sections()]
     unknown = [p for p in probes if p not in known]
@@ -206,25 +235,31 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     with eval_mode(model), torch.inference_mode():
         logits = forward_logits(model, x[:2].to(dev), normalize, output=output, amp=amp)
     check_labels_fit(logits, y)
-    clean = accuracy(model, x, y, normalize=normalize, batch_size=max_batch, output=output, amp=amp)
     chance = 1.0 / logits.shape[1]
     out = Path(out)
     from freqlens.probes.heatmap import _distributed_context
 
-    rank, world, own_group = _distributed_context("auto", dev)
+    own_group = _init_report_group(dev)
+    rank, world, _ = _distributed_context("auto", dev)
     if rank != 0:
-        # under torchrun the heat map and layers sections shard their frequencies and all-reduce the counts
-        # (every rank gets the full result); the other sections repeat the same deterministic work. Only rank 0
-        # writes the report; the other ranks keep their files (checkpoints, results) in a folder of their own.
+        # under torchrun the sharded sections (heat map, layers) split their frequencies and all-reduce the counts
+        # (every rank gets the full result); every other section runs on rank 0 alone. Only rank 0 writes the
+        # report; the other ranks keep their shard files (checkpoints, results) in a folder of their own.
         out = out / ".ranks" / f"rank{rank}of{world}"
+        probes = [p for p in probes if _sections.get(p).sharded]
+        clean = float("nan")
+    else:
+        clean = accuracy(model, x, y, normalize=normalize, batch_size=max_batch, output=output, amp=amp)
     try:
         (out / "probes").mkdir(parents=True, exist_ok=True)
-        (out / "figures").mkdir(exist_ok=True)
+        if rank == 0:
+            (out / "figures").mkdir(exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"output folder {out} is not writable: {exc.strerror}") from exc
     ctx = _sections.SectionContext(model=model, images=x, labels=y, normalize=normalize, bounds=bounds, seed=seed,
-                                   max_batch=max_batch, progress=progress, out=out, chance=chance, options=options,
-                                   output=output, amp=amp)
+                                   max_batch=max_batch, progress=progress and rank == 0, out=out, chance=chance,
+                                   options=options, output=output, amp=amp, memory_budget=memory_budget,
+                                   channels_last=channels_last, compile=compile, rank=rank, world_size=world)
     try:
         for name in probes:                   # a section's bad flag stops the report before anything runs
             check = _sections.get(name).check
@@ -238,6 +273,8 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
 
             dist.barrier()
             dist.destroy_process_group()
+    if rank != 0:
+        return ReportResult(title=title or "", meta={"rank": rank, "world_size": world}, sections=sections)
     clean_text = f"{100 * clean:.1f} % on {int(x.shape[0])} images"
     heat = next((s for s in sections if s["name"] == "heatmap" and "numbers" in s), None)
     if heat is not None and min(heatmap_images, len(x)) < len(x):

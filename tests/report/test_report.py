@@ -176,3 +176,27 @@ def test_feature_spectra_section_reads_the_layers_by_depth(trained, tmp_path):
     assert res.layers == ["conv"]
     assert sec["numbers"]["high_frequency_amplitude"]["conv"] == pytest.approx(
         res.high_frequency_amplitude["conv"], abs=1e-3)
+
+
+def test_speed_options_reach_the_sections_and_leave_the_model_as_it_was(tmp_path):
+    """channels_last in the report: the same numbers as without, and the user's weights keep their memory format."""
+    import torch
+    from torch import nn
+
+    from freqlens.report import report
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+                          nn.Linear(16, 3))
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.rand(16, 3, 32, 32, generator=g), torch.randint(0, 3, (16,), generator=g)   # corruptions: ≥ 32
+    strides = [p.stride() for p in model.parameters()]
+    kw = dict(probes=["filtering", "corruptions"], progress=False)
+    plain = report(model, x, y, out=tmp_path / "plain", **kw)
+    fast = report(model, x, y, out=tmp_path / "fast", channels_last=True, memory_budget="64M", **kw)
+    assert [p.stride() for p in model.parameters()] == strides
+    assert all("numbers" in s for s in plain.sections), plain.sections
+    import json
+
+    as_text = lambda res: json.dumps([s["numbers"] for s in res.sections], sort_keys=True)  # NaN == NaN as text
+    assert as_text(fast) == as_text(plain)

@@ -57,8 +57,18 @@ class SectionContext:
     options: dict = field(default_factory=dict)
     output: Any = None
     """The ``output=`` selector (:func:`freqlens.inference.select_output`) every section applies to the model."""
-    amp: bool = False
+    amp: bool | str = False
     """Run the model under :func:`torch.autocast` in every section."""
+    memory_budget: str | int | None = None
+    """Bytes (or "2G") one batch may use where ``max_batch`` is None (:mod:`freqlens.batching`)."""
+    channels_last: bool = False
+    """Run the probes with channels-last weights and inputs (the model is restored after each)."""
+    compile: bool = False
+    """Call the model through ``torch.compile`` in the probes that run many forward passes."""
+    rank: int = 0
+    """This process's rank under ``torchrun`` (0 alone)."""
+    world_size: int = 1
+    """Number of processes under ``torchrun`` (1 alone)."""
 
     @property
     def batch(self) -> int:
@@ -69,6 +79,11 @@ class SectionContext:
     def model_options(self) -> dict:
         """``output`` and ``amp`` as keywords for the probes."""
         return {"output": self.output, "amp": self.amp}
+
+    @property
+    def speed_options(self) -> dict:
+        """``memory_budget``, ``channels_last`` and ``compile`` as keywords for the probes that take them."""
+        return {"memory_budget": self.memory_budget, "channels_last": self.channels_last, "compile": self.compile}
 
     def probe_path(self, name: str, suffix: str = ".json") -> Path:
         """Where section ``name`` saves its result (``<out>/probes/<name>.json``) or checkpoint."""
@@ -112,6 +127,9 @@ class Section:
     input_errors_stop_the_report: bool = False
     caption: str | Callable[[SectionContext], str] = ""
     """One line under the figure saying what a reader should see in it."""
+    sharded: bool = False
+    """Under ``torchrun`` the section splits its work over the processes (every rank runs it and takes part in
+    the collective); a section that is not sharded runs on rank 0 only."""
     check: Callable[[SectionContext], None] | None = None
 
     def caption_for(self, ctx: SectionContext) -> str:

@@ -31,17 +31,21 @@ class CorruptionRows(Result):
 
 
 def _run(ctx: SectionContext) -> CorruptionRows:
+    from freqlens.acceleration import accelerated
+    from freqlens.device import eval_mode
     from freqlens.fourier.spectrum import high_frequency_fraction
     from freqlens.inference import accuracy
     from freqlens.probes.corruptions import corrupt, corruption_names
 
     x = ctx.images.cpu()
     rows, cutoff = [], max(x.shape[-2:]) / 4 - 1
-    for cname in tqdm(corruption_names(), desc="corruptions", disable=not ctx.progress, leave=False):
-        xc = corrupt(x, cname, severity=3, seed=ctx.seed)
-        rows.append({"name": cname, "hf_fraction": high_frequency_fraction(xc - x, cutoff=cutoff),
-                     "accuracy": accuracy(ctx.model, xc, ctx.labels, normalize=ctx.normalize,
-                                          batch_size=ctx.batch, **ctx.model_options)})
+    # one channels-last conversion / compiled module for all corruptions (the model is restored afterwards)
+    with eval_mode(ctx.model), accelerated(ctx.model, ctx.channels_last, ctx.compile) as net:
+        for cname in tqdm(corruption_names(), desc="corruptions", disable=not ctx.progress, leave=False):
+            xc = corrupt(x, cname, severity=3, seed=ctx.seed)
+            rows.append({"name": cname, "hf_fraction": high_frequency_fraction(xc - x, cutoff=cutoff),
+                         "accuracy": accuracy(net, xc, ctx.labels, normalize=ctx.normalize,
+                                              batch_size=ctx.batch, **ctx.model_options)})
     return CorruptionRows(rows)
 
 

@@ -19,7 +19,7 @@ def _run(ctx: SectionContext):
     return fourier_heatmap(ctx.model, ctx.images[:n], ctx.labels[:n], eps=ctx.options["eps"], bounds=ctx.bounds,
                            max_batch=ctx.max_batch, seed=ctx.seed, checkpoint=ctx.probe_path("heatmap", ".ckpt"),
                            normalize=ctx.normalize, progress=ctx.progress, window=ctx.options.get("window"),
-                           quantity=_quantity(ctx).name, **ctx.model_options)
+                           quantity=_quantity(ctx).name, **ctx.model_options, **ctx.speed_options)
 
 
 def _caption(ctx: SectionContext) -> str:
@@ -36,6 +36,7 @@ def _caption(ctx: SectionContext) -> str:
 
 SECTION = Section(
     name="heatmap",
+    sharded=True,
     title="Fourier heat map: the model under single-frequency perturbations",
     caption=_caption,
     check=_quantity,

@@ -11,7 +11,8 @@ def _run(ctx: SectionContext):
     h, w = ctx.images.shape[-2:]
     radii = [round(r * max(h, w) / 32, 2) for r in (4, 8, 12, 16)]
     return lfc_hfc_accuracy(ctx.model, ctx.images, ctx.labels, radii=radii, bounds=ctx.bounds,
-                            max_batch=ctx.batch, normalize=ctx.normalize, progress=ctx.progress, **ctx.model_options)
+                            max_batch=ctx.max_batch, normalize=ctx.normalize, progress=ctx.progress,
+                            **ctx.model_options, **ctx.speed_options)
 
 
 SECTION = Section(

@@ -10,7 +10,7 @@ def _run(ctx: SectionContext):
 
     return layer_frequency_response(ctx.model, image_size=tuple(ctx.images.shape[1:]), bounds=ctx.bounds,
                                     normalize=ctx.normalize, progress=ctx.progress, amp=ctx.amp,
-                                    window=ctx.options.get("window"))
+                                    window=ctx.options.get("window"), max_batch=ctx.max_batch, **ctx.speed_options)
 
 
 def _figure(res):
@@ -21,6 +21,7 @@ def _figure(res):
 
 SECTION = Section(
     name="layers",
+    sharded=True,
     title="Per-layer frequency response",
     caption='Curves above 1 at high radius mean the layer amplifies high frequencies; below 1, it smooths them.',
     run=_run,

@@ -11,7 +11,8 @@ def _run(ctx: SectionContext):
     h, w = ctx.images.shape[-2:]
     return bandlimited_noise_error(ctx.model, ctx.images, ctx.labels, bandwidths=tuple(range(1, max(h, w), 4)),
                                    bounds=ctx.bounds, seed=ctx.seed, max_batch=ctx.max_batch,
-                                   normalize=ctx.normalize, progress=ctx.progress, **ctx.model_options)
+                                   normalize=ctx.normalize, progress=ctx.progress, **ctx.model_options,
+                                   **ctx.speed_options)
 
 
 def _figure(res):

@@ -14,8 +14,8 @@ def _run(ctx: SectionContext):
     scale = (ctx.images[0].numel() / 3072) ** 0.5
     return radius_tradeoff(with_input_transform(ctx.model, ctx.normalize), ctx.images, ctx.labels,
                            radii=[round(r * scale, 3) for r in (0.375, 0.75, 1.5, 3.0, 6.0)], radius_space="input",
-                           seed=ctx.seed, max_batch=ctx.batch, progress=ctx.progress,
-                           **ctx.model_options)
+                           seed=ctx.seed, max_batch=ctx.max_batch, progress=ctx.progress,
+                           **ctx.model_options, **ctx.speed_options)
 
 
 SECTION = Section(
