@@ -19,8 +19,6 @@ DOCTEST_DEBT = [
     "freqlens/dynamics/spectral_bias.py",
     "freqlens/fourier/ball_average.py",
     "freqlens/fourier/basis.py",
-    "freqlens/fourier/filters.py",
-    "freqlens/fourier/spectrum.py",
     "freqlens/integrations/lightning.py",
     "freqlens/interventions/augment.py",
     "freqlens/interventions/conv_kernels.py",

@@ -188,23 +188,6 @@ def disk_average_2d(values: torch.Tensor, radius: float) -> torch.Tensor:
     return out.to(values.dtype)
 
 
-def radial_profile(spectrum: torch.Tensor, bins: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of an (H, W) unshifted spectrum over rings of the radial frequency ‖k‖ (cycles per grid).
-
-    Returns (bin centres in cycles per grid, mean per bin); empty bins are NaN.
-    """
-    h, w = spectrum.shape[-2:]
-    k = radial_frequency(h, w).flatten().numpy()
-    v = spectrum.detach().cpu().double().flatten().numpy()
-    edges = np.linspace(0, k.max() + 1e-9, bins + 1)
-    idx = np.digitize(k, edges) - 1
-    sums = np.bincount(idx, weights=v, minlength=bins)[:bins]
-    counts = np.bincount(idx, minlength=bins)[:bins]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prof = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    return (edges[:-1] + edges[1:]) / 2, prof
-
-
 # ------------------------------------------------------------------------------------------- result object
 from dataclasses import dataclass, field  # noqa: E402
 
