@@ -17,8 +17,6 @@ DOCTEST_DEBT = [
     "freqlens/dynamics/fprinciple.py",
     "freqlens/dynamics/hfc.py",
     "freqlens/dynamics/spectral_bias.py",
-    "freqlens/fourier/ball_average.py",
-    "freqlens/fourier/basis.py",
     "freqlens/integrations/lightning.py",
     "freqlens/interventions/augment.py",
     "freqlens/interventions/conv_kernels.py",
