@@ -448,7 +448,7 @@ def filtering_errors(model: nn.Module, inputs, targets, deltas: Sequence[float],
 
 def choose_delta(inputs, targets, target_fraction: tuple[float, float] = (0.2, 0.5),
                  grid: Sequence[float] | None = None, sample: int = 1000, seed: int = 0) -> float:
-    """A filtering δ for which ‖y^{high,δ}‖/‖y‖ lies in ``target_fraction`` (spec A3.4: search a log grid).
+    """A filtering δ for which ‖y^{high,δ}‖/‖y‖ lies in ``target_fraction`` (searched on a log grid).
 
     The grid defaults to 40 log-spaced values around the median squared distance between inputs; the
     fraction is estimated on a random subset of ``sample`` points. Returns the δ whose fraction is closest
@@ -522,7 +522,7 @@ class ModeErrorTracker(PeriodicTracker):
         InputError: on ``every`` < 1.
 
     Source:
-        spec fprinciple_lfp.md §A4 (per-frequency error E_j).
+        Xu et al. 2019 (arXiv 1901.06523), Poisson example (per-frequency error E_j).
 
     Example:
         >>> from freqlens.theory import poisson
@@ -572,7 +572,8 @@ def filtering_order(result: FilteringHistory, delta: float, threshold: float = 0
         InputError: if ``delta`` is not one of the result's δ or fewer than 2 records exist.
 
     Source:
-        spec fprinciple_lfp.md §A3.4 (gap and first-below times); the normalised gap is freqlens's.
+        Xu et al. 2019 (arXiv 1901.06523), filtering method (gap and first-below times); the normalised gap is
+        freqlens's.
 
     Example:
         >>> r = FilteringHistory([0, 1, 2, 3], [3.0], np.array([[1.0], [0.3], [0.1], [0.05]]),

@@ -43,7 +43,7 @@ def circle_feature(phi: torch.Tensor, h: float, feature: str = "dgauss", n_image
         InputError: on h ≤ 0 or an unknown feature.
 
     Source:
-        freqlens (construction for E, Ma, Wu's eigenvalue shape; spec fprinciple_lfp.md Part D).
+        freqlens (construction for E, Ma, Wu's eigenvalue shape).
 
     Example:
         >>> round(float(circle_feature(torch.tensor([0.0]), 0.5)), 6)
@@ -161,7 +161,8 @@ def train_random_features(modes: Sequence[int], h: float, n: int = 128, n_featur
         InputError: on modes outside [1, N/2).
 
     Source:
-        E, Ma, Wu 2019/2020 (random-feature view of the F-Principle); spec fprinciple_lfp.md Part D.
+        E, Ma, Wu 2019/2020 (random-feature view of the F-Principle); which of their papers states the
+        eigenvalue shape is unconfirmed (perhaps "Machine learning from a continuous viewpoint", arXiv 1912.12777).
 
     Example:
         >>> r = train_random_features([1, 2, 3, 5], h=0.5, n=64, n_features=500, steps=200)

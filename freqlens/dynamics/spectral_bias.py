@@ -522,7 +522,7 @@ def perturbation_robustness(model: nn.Module, inputs, frequencies: Sequence[int]
 
 
 def fourier_decay(model: nn.Module, n: int = 2 ** 16, detrend: str = "slopes") -> dict:
-    """Decay of the Fourier coefficients of a 1-D network on [0, 1) (spec A8), and the d = 1 bound terms.
+    """Decay of the Fourier coefficients of a 1-D network on [0, 1), and the d = 1 bound terms.
 
     The network is sampled at x = i/n (float64); a polynomial is removed so that the periodic extension is
     continuous (``detrend="values"``: the line (f(1) − f(0))·x, the spec's identity check) or also has a
@@ -543,7 +543,7 @@ def fourier_decay(model: nn.Module, n: int = 2 ** 16, detrend: str = "slopes") -
         InputError: on an unknown ``detrend`` or n < 256.
 
     Source:
-        Rahaman et al. 2019, Theorem 1 (d = 1 form derived in spec_bias spec A8); slope matching is freqlens's.
+        Rahaman et al. 2019, Theorem 1 (its d = 1 form); slope matching is freqlens's.
 
     Example:
         >>> import torch
