@@ -34,7 +34,6 @@ DOCTEST_DEBT = [
     "freqlens/probes/layers.py",
     "freqlens/probes/noise.py",
     "freqlens/report/__init__.py",
-    "freqlens/train.py",
 ]
 
 collect_ignore = list(DOCTEST_DEBT)
