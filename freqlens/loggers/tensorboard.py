@@ -15,6 +15,10 @@ class TensorBoardLogger:
     Args:
         log_dir: folder of the event files (created).
 
+    Attributes:
+        log_dir: as given (a string); writer: the ``SummaryWriter``. ``log_scalars``/``log_image`` record,
+        ``flush()`` writes, ``close()`` (or leaving ``with``) closes the files.
+
     Raises:
         MissingDependencyError: the ``tensorboard`` package is not installed.
 
