@@ -15,7 +15,6 @@ DOCTEST_DEBT = [
     "freqlens/dynamics/fprinciple.py",
     "freqlens/dynamics/hfc.py",
     "freqlens/dynamics/spectral_bias.py",
-    "freqlens/integrations/lightning.py",
     "freqlens/interventions/augment.py",
     "freqlens/interventions/conv_kernels.py",
     "freqlens/interventions/mixup.py",
