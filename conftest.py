@@ -14,7 +14,6 @@ _EXTRAS = {"freqlens/integrations/lightning.py": "lightning"}
 DOCTEST_DEBT = [
     "freqlens/dynamics/fprinciple.py",
     "freqlens/dynamics/hfc.py",
-    "freqlens/dynamics/spectral_bias.py",
     "freqlens/interventions/augment.py",
     "freqlens/interventions/conv_kernels.py",
     "freqlens/interventions/mixup.py",
