@@ -13,7 +13,6 @@ _EXTRAS = {"freqlens/integrations/lightning.py": "lightning"}
 # examples. Remove a line once the module's examples build their own tiny inputs and run in well under a second.
 DOCTEST_DEBT = [
     "freqlens/dynamics/fprinciple.py",
-    "freqlens/dynamics/hfc.py",
     "freqlens/interventions/augment.py",
     "freqlens/interventions/conv_kernels.py",
     "freqlens/interventions/mixup.py",
