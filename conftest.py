@@ -12,7 +12,6 @@ _EXTRAS = {"freqlens/integrations/lightning.py": "lightning"}
 # Modules whose `>>>` examples still use names they never define (model, x, images...): they are illustrations, not
 # examples. Remove a line once the module's examples build their own tiny inputs and run in well under a second.
 DOCTEST_DEBT = [
-    "freqlens/dynamics/fprinciple.py",
     "freqlens/interventions/augment.py",
     "freqlens/interventions/conv_kernels.py",
     "freqlens/interventions/mixup.py",
