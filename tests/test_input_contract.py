@@ -61,29 +61,6 @@ def _write_folder(root, sizes=((20, 12), (12, 20)), mode="RGB"):
     return root
 
 
-def test_image_folder_resize_and_centre_crop_like_timm(tmp_path):
-    from PIL import Image
-
-    from freqlens.data.folder import load_image_folder
-
-    root = _write_folder(tmp_path / "imgs")
-    x, y, classes = load_image_folder(root, img_size=8, crop_pct=0.8)
-    assert classes == ["cat", "dog"] and x.shape == (4, 3, 8, 8) and y.tolist() == [0, 1, 0, 1]  # round-robin
-    assert 0 <= float(x.min()) and float(x.max()) <= 1
-    # the rule: shorter side → floor(8 / 0.8) = 10 (bicubic), longer side 20·10/12 → 16, centre 8 × 8
-    im = Image.open(root / "cat" / "0.png").convert("RGB").resize((16, 10), Image.BICUBIC).crop((4, 1, 12, 9))
-    np.testing.assert_allclose(x[0].permute(1, 2, 0).numpy(), np.asarray(im) / 255.0, atol=1e-6)
-    # grayscale folders give one channel; files of different sizes without img_size are refused with the fix
-    g = _write_folder(tmp_path / "gray", sizes=((8, 8),), mode="L")
-    assert load_image_folder(g)[0].shape == (2, 1, 8, 8)
-    with pytest.raises(DataError, match=r"different sizes .*pass --img-size N"):
-        load_image_folder(root)
-    with pytest.raises(DataError, match="no class sub-folders"):
-        load_image_folder(tmp_path / "gray" / "cat")
-    with pytest.raises(InputError, match="crop_pct must be in"):
-        load_image_folder(root, img_size=8, crop_pct=1.5)
-
-
 def test_cli_report_on_image_folder_with_file_model_and_kwargs(tmp_path, model_file, capsys):
     root = _write_folder(tmp_path / "imgs")
     out = tmp_path / "out"
