@@ -19,7 +19,6 @@ PACKAGE = ROOT / "freqlens"
 MISSING_MIRRORS = {
     "freqlens/commands/report.py",
     "freqlens/interventions/adversarial_training.py",
-    "freqlens/models/cache.py",
     "freqlens/plot/attacks.py",
     "freqlens/plot/integral_kernels.py",
     "freqlens/plot/fprinciple.py",
@@ -39,10 +38,6 @@ MISSING_MIRRORS = {
     "freqlens/report/sections/corruptions.py",
     "freqlens/report/readings.py",
     "freqlens/interventions/batchnorm.py",
-    "freqlens/models/fast_cifar.py",
-    "freqlens/models/files.py",
-    "freqlens/models/imagenet_resnet.py",
-    "freqlens/models/lookup.py",
     "freqlens/normalization.py",
     "freqlens/plot/conv_kernel_tables.py",
     "freqlens/plot/random_features.py",
