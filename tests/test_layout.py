@@ -44,7 +44,6 @@ MISSING_MIRRORS = {
     "freqlens/probes/kernel_robustness.py",
     "freqlens/probes/post_averaging_spectrum.py",
     "freqlens/report/reuse.py",
-    "freqlens/fourier/feature_spectrum.py",
     "freqlens/plot/feature_spectra.py",
     "freqlens/report/compare.py",
 }
