@@ -38,7 +38,6 @@ MISSING_MIRRORS = {
     "freqlens/report/sections/corruptions.py",
     "freqlens/report/readings.py",
     "freqlens/interventions/batchnorm.py",
-    "freqlens/normalization.py",
     "freqlens/plot/conv_kernel_tables.py",
     "freqlens/plot/random_features.py",
     "freqlens/probes/kernel_robustness.py",
