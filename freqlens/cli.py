@@ -21,7 +21,8 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "default" in text.lower() or action.default in (None, False) and not isinstance(action, argparse._StoreAction):
+        store = isinstance(action, argparse._StoreAction)
+        if "default" in text.lower() or action.default in (None, False) and not store:
             return text
         if action.default is None:
             return text + " (default: none)"

@@ -279,6 +279,7 @@ class FitHistory(Result):
 
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+BatchTransform = Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
 def _mse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -454,7 +455,8 @@ def load_checkpoint(path: str | os.PathLike, map_location=None) -> dict:
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt files
-        raise CheckpointError(f"checkpoint {path} is corrupt or not a freqlens checkpoint: {str(exc).splitlines()[0]}") from exc
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a freqlens checkpoint: {first}") from exc
 
 
 def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | Callable | None = None,
@@ -462,7 +464,7 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
         resume: bool = False, seed: int = 0, batch_size: int | None = None, lr: float = 1e-3,
         device: str | torch.device | None = None, shuffle: bool = True, progress: bool = True,
         checkpoint_every: int = 1, scheduler: Callable | None = None,
-        batch_transform: Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
+        batch_transform: BatchTransform | None = None,
         regularizer: Callable[[nn.Module], torch.Tensor] | None = None, output: OutputSelector = None,
         amp: bool = False, logger=None) -> FitHistory:
     """Train ``model`` in place for ``epochs`` epochs and return the per-epoch loss history.
@@ -470,7 +472,8 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
     Args:
         data: ``(inputs, targets)`` tensors (full batch unless ``batch_size``), a ``Dataset`` or a ``DataLoader``.
             Inputs (N, ...) ; targets (N,) class labels or (N, out) regression targets.
-        optimizer: an optimizer over ``model.parameters()``, a factory ``params -> optimizer``, or ``None`` (Adam, ``lr``).
+        optimizer: an optimizer over ``model.parameters()``, a factory ``params -> optimizer``, or ``None`` (Adam,
+            ``lr``).
         loss: "mse" (class labels are one-hot encoded), "cross_entropy", or ``(output, target) -> scalar``.
         callbacks: :class:`Callback` objects (trackers); called at train begin, each step end, each epoch end.
         checkpoint: file written atomically every ``checkpoint_every`` epochs (model, optimizer, scheduler,

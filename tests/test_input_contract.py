@@ -106,7 +106,8 @@ def test_every_probe_takes_any_dataset_or_loader(kind):
         res = filtered_accuracy(model, *args, bandwidths=[3], progress=False)
         assert res.accuracy == ref.accuracy and res.clean_accuracy == ref.clean_accuracy
         assert fourier_heatmap(model, *args, progress=False).error.shape == (8, 8)
-        assert lfc_hfc_accuracy(model, *args, radii=[2], progress=False).clean_accuracy == pytest.approx(ref.clean_accuracy)
+        acc = lfc_hfc_accuracy(model, *args, radii=[2], progress=False).clean_accuracy
+        assert acc == pytest.approx(ref.clean_accuracy)
         assert bandlimited_noise_error(model, *args, bandwidths=[1, 5], progress=False).n_images == 6
     notes = [str(m.message) for m in w if issubclass(m.category, FreqlensNotice)]
     assert (kind == "uint8") == any("uint8" in n for n in notes)
@@ -134,7 +135,8 @@ def test_npz_uint8_nhwc_converted_with_notice_and_npy_refused_with_fix(tmp_path)
     with pytest.raises(DataError, match=r"np\.savez\('data\.npz', images=images, labels=labels\)"):
         load_dataset(str(tmp_path / "d.npy"))
     np.savez(tmp_path / "bad.npz", foo=imgs)
-    with pytest.raises(DataError, match=r"lacks array\(s\) \['images', 'labels'\] \(it holds \['foo'\]\); expected 'images'"):
+    expected = r"lacks array\(s\) \['images', 'labels'\] \(it holds \['foo'\]\); expected 'images'"
+    with pytest.raises(DataError, match=expected):
         load_npz_images(tmp_path / "bad.npz")
 
 

@@ -136,7 +136,8 @@ def grid_spectrum(values: torch.Tensor) -> torch.Tensor:
     return torch.fft.fft(values.double(), dim=-1).abs()[..., : (n + 1) // 2] / n
 
 
-def normalized_amplitudes(values: torch.Tensor, frequencies: Sequence[int], amplitudes: Sequence[float]) -> torch.Tensor:
+def normalized_amplitudes(values: torch.Tensor, frequencies: Sequence[int],
+                          amplitudes: Sequence[float]) -> torch.Tensor:
     """a_i = 2 |ŷ_{k_i}| / A_i: 1 for a perfect fit of A_i sin(2πk_i z + φ_i).
 
     Args:

@@ -1,4 +1,5 @@
-"""The real Fourier basis U_{p,q} of H × W images (Yin et al. 2019, its Fourier basis), with unique half-plane enumeration.
+"""The real Fourier basis U_{p,q} of H × W images (Yin et al. 2019, its Fourier basis), with unique half-plane
+enumeration.
 
 Frequencies are indexed by *centred* positions (p, q) of the fft-shifted spectrum: position (p, q) holds
 frequency (f_u, f_v) = (p − ⌊H/2⌋, q − ⌊W/2⌋) in cycles per image. The conjugate partner ("mirror") of (p, q)
@@ -143,13 +144,14 @@ def fourier_basis(height: int, width: int, positions: torch.Tensor | None = None
     positions = torch.as_tensor(positions, dtype=torch.long)
     if positions.ndim != 2 or positions.shape[1] != 2:
         raise InputError(f"positions has shape {tuple(positions.shape)}; expected (M, 2)")
-    if positions.numel() and (positions.min() < 0 or (positions[:, 0] >= height).any() or (positions[:, 1] >= width).any()):
+    outside = (positions[:, 0] >= height).any() or (positions[:, 1] >= width).any()
+    if positions.numel() and (positions.min() < 0 or outside):
         raise InputError(f"positions must lie in [0, {height}) × [0, {width})")
     mirrors = mirror_positions(positions, height, width)
     self_conj = (mirrors == positions).all(1)
     # The official construction stores the pattern of the pair member first in row-major order.
-    first = torch.where(((positions[:, 0] * width + positions[:, 1]) <= (mirrors[:, 0] * width + mirrors[:, 1]))[:, None],
-                        positions, mirrors)
+    position_first = (positions[:, 0] * width + positions[:, 1]) <= (mirrors[:, 0] * width + mirrors[:, 1])
+    first = torch.where(position_first[:, None], positions, mirrors)
     fu = centered_frequencies(height, device=first.device, dtype=torch.float64)[first[:, 0]]
     fv = centered_frequencies(width, device=first.device, dtype=torch.float64)[first[:, 1]]
     m = torch.arange(height, dtype=torch.float64)

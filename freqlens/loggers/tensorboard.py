@@ -35,7 +35,8 @@ class TensorBoardLogger:
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError as exc:
-            raise MissingDependencyError("TensorBoardLogger needs tensorboard: pip install 'freqlens[tensorboard]'") from exc
+            raise MissingDependencyError("TensorBoardLogger needs tensorboard: "
+                                         "pip install 'freqlens[tensorboard]'") from exc
         self.log_dir = str(log_dir)
         self.writer = SummaryWriter(log_dir=self.log_dir)
 

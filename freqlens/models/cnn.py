@@ -44,7 +44,8 @@ class SmallCNN(nn.Module):
             nn.MaxPool2d(2),
         )
         flat = 64 * ((h - 4) // 2) * ((w - 4) // 2)
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU(), nn.Linear(hidden, num_classes))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU(),
+                                        nn.Linear(hidden, num_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))

@@ -198,7 +198,8 @@ def gradient_decay_slope(scale: float, neurons: int = 20, ks=range(1, 11), fit_f
     return slope, -math.pi / (2 * float(w.abs().max()))
 
 
-def two_band_target(n: int = 256, low_bins: Sequence[int] = (1, 2, 3, 4), high_bins: Sequence[int] = tuple(range(20, 41)),
+def two_band_target(n: int = 256, low_bins: Sequence[int] = (1, 2, 3, 4),
+                    high_bins: Sequence[int] = tuple(range(20, 41)),
                     seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Spec B2 target on the periodic grid x_i = −π + 2πi/n: cosines at DFT bins ``low_bins`` (amplitude 1) and
     ``high_bins`` (one common amplitude giving the high band the same energy as the low band), random phases.

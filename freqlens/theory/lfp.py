@@ -172,7 +172,8 @@ def _tanh_term(k: float, w: np.ndarray, a2) -> np.ndarray:
         return np.full_like(w, np.inf)
     z = math.pi ** 2 * k / np.maximum(w, 1e-300)
     csch2 = np.where(z < 300, 1.0 / np.sinh(np.minimum(z, 300)) ** 2, 0.0)
-    return (math.pi ** 2 * csch2 + a2 * (2 * math.pi ** 2 * k / np.maximum(w, 1e-300)) ** 2 * csch2) / np.maximum(w, 1e-300)
+    w = np.maximum(w, 1e-300)
+    return (math.pi ** 2 * csch2 + a2 * (2 * math.pi ** 2 * k / w) ** 2 * csch2) / w
 
 
 def check_gamma2(values: np.ndarray, freqs: np.ndarray | None = None) -> np.ndarray:

@@ -38,7 +38,8 @@ def test_weights_that_do_not_fit_are_refused_naming_the_keys(tmp_path):
     with pytest.raises(CheckpointError, match=expected) as info:
         load_weights(nn.Linear(2, 4), p)
     assert "\n" not in str(info.value)
-    with pytest.raises(CheckpointError, match="missing keys: 0.bias, 0.weight, 1.bias, 1.weight; unexpected keys: bias, weight"):
+    expected = "missing keys: 0.bias, 0.weight, 1.bias, 1.weight; unexpected keys: bias, weight"
+    with pytest.raises(CheckpointError, match=expected):
         load_weights(nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1)), p)
     with pytest.raises(CheckpointError, match="does not exist"):
         load_weights(nn.Linear(2, 3), tmp_path / "none.pt")
