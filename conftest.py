@@ -12,24 +12,10 @@ _EXTRAS = {"freqlens/integrations/lightning.py": "lightning"}
 # Modules whose `>>>` examples still use names they never define (model, x, images...): they are illustrations, not
 # examples. Remove a line once the module's examples build their own tiny inputs and run in well under a second.
 DOCTEST_DEBT = [
-    "freqlens/data/synthetic.py",
-    "freqlens/data/vision.py",
-    "freqlens/dynamics/fprinciple.py",
-    "freqlens/dynamics/hfc.py",
-    "freqlens/dynamics/spectral_bias.py",
-    "freqlens/fourier/ball_average.py",
-    "freqlens/fourier/basis.py",
-    "freqlens/fourier/filters.py",
-    "freqlens/fourier/spectrum.py",
-    "freqlens/integrations/lightning.py",
     "freqlens/interventions/augment.py",
     "freqlens/interventions/conv_kernels.py",
     "freqlens/interventions/mixup.py",
     "freqlens/interventions/post_averaging.py",
-    "freqlens/models/cnn.py",
-    "freqlens/models/mlp.py",
-    "freqlens/models/resnet.py",
-    "freqlens/models/wrappers.py",
     "freqlens/probes/corruptions.py",
     "freqlens/probes/defense.py",
     "freqlens/probes/filtering.py",
@@ -38,10 +24,6 @@ DOCTEST_DEBT = [
     "freqlens/probes/layers.py",
     "freqlens/probes/noise.py",
     "freqlens/report/__init__.py",
-    "freqlens/theory/gradients.py",
-    "freqlens/theory/integral_kernels.py",
-    "freqlens/theory/lfp.py",
-    "freqlens/train.py",
 ]
 
 collect_ignore = list(DOCTEST_DEBT)

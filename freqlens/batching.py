@@ -79,6 +79,9 @@ def free_memory(device: torch.device | str = "cpu") -> int:
     Returns:
         Bytes currently available.
 
+    Raises:
+        Nothing on the CPU (unreadable /proc/meminfo gives 4 GiB); torch's CUDA errors on a bad CUDA device.
+
     Source: freqlens.
 
     Example:
@@ -143,6 +146,9 @@ def bytes_per_image(model: nn.Module | Callable, sample: torch.Tensor, input_cop
     Returns:
         Bytes per image (≥ 1).
 
+    Raises:
+        Whatever the model raises on ``sample`` (hooks are removed first).
+
     Source: freqlens.
 
     Example:
@@ -183,6 +189,9 @@ def budget_batch(per_image: int, budget: int, cap: int = 1024) -> int:
     Returns:
         Images per forward pass.
 
+    Raises:
+        Nothing: sizes below 1 are treated as 1.
+
     Source: freqlens.
 
     Example:
@@ -207,6 +216,9 @@ def default_max_batch(model: nn.Module | Callable, sample: torch.Tensor, budget:
     Returns:
         Images per forward pass (power of two, ≤ 1024 on CPU, ≤ 8192 on CUDA).
 
+    Raises:
+        InputError: an unreadable ``budget``; anything the model raises on ``sample``.
+
     Source: freqlens.
 
     Example:
@@ -220,6 +232,19 @@ def default_max_batch(model: nn.Module | Callable, sample: torch.Tensor, budget:
 
 def tuning_candidates(limit: int, floor: int = 16, count: int = 4) -> list[int]:
     """Batch sizes to time: ``limit`` and up to ``count − 1`` halvings of it, none below ``floor``.
+
+    Args:
+        limit: the largest batch (always the first candidate, even below ``floor``).
+        floor: no halving goes below it.
+        count: at most this many candidates.
+
+    Returns:
+        The candidates, largest first.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
 
     Example:
         >>> tuning_candidates(1024), tuning_candidates(8)
@@ -242,6 +267,15 @@ class BatchTuner:
         limit: the largest batch allowed (the memory budget's).
         fixed: a user-given batch size (no tuning).
         floor: the smallest candidate.
+
+    Attributes:
+        candidates: the batch sizes still to time, largest first.
+        timings: seconds per image measured for each timed size.
+        tuning: True while candidates are still being timed.
+        size(), record(size, images, seconds), shrink(size): hand out, report and drop (on out-of-memory) sizes.
+
+    Raises:
+        Nothing.
 
     Source: freqlens.
 
@@ -291,7 +325,23 @@ class BatchTuner:
 
 
 def is_oom(exc: BaseException) -> bool:
-    """True for a CUDA (or MPS) out-of-memory error."""
+    """True for a CUDA (or MPS) out-of-memory error.
+
+    Args:
+        exc: any exception.
+
+    Returns:
+        True for ``torch.cuda.OutOfMemoryError`` or a ``RuntimeError`` whose message says "out of memory".
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> is_oom(RuntimeError("MPS backend out of memory")), is_oom(ValueError("out of memory"))
+        (True, False)
+    """
     return isinstance(exc, torch.cuda.OutOfMemoryError) or (
         isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower())
 
@@ -345,7 +395,10 @@ def describe_run(forward_passes: int, images_per_second: float | None = None, do
         remaining: passes still to run, for the ETA (default ``forward_passes``).
 
     Returns:
-        The sentence, without the probe's name.
+        The sentence, without the probe's name (seconds below 2 min, minutes below 2 h, else hours).
+
+    Raises:
+        Nothing.
 
     Source: freqlens.
 
@@ -468,7 +521,24 @@ def run_chunked(total: int, work: Callable[[int, int], tuple[int, T]], commit: C
 
 
 def timed(fn: Callable[[], T]) -> tuple[T, float]:
-    """``(fn(), seconds)`` with a CUDA synchronise when CUDA is in use."""
+    """Run ``fn`` and time it, synchronising CUDA (when initialised) so queued kernels are counted.
+
+    Args:
+        fn: a callable without arguments.
+
+    Returns:
+        ``(fn(), seconds)``, wall-clock seconds from ``time.perf_counter``.
+
+    Raises:
+        Whatever ``fn`` raises.
+
+    Source: freqlens.
+
+    Example:
+        >>> out, seconds = timed(lambda: 2 + 2)
+        >>> out, seconds >= 0
+        (4, True)
+    """
     start = time.perf_counter()
     out = fn()
     if torch.cuda.is_available() and torch.cuda.is_initialized():

@@ -21,7 +21,8 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "default" in text.lower() or action.default in (None, False) and not isinstance(action, argparse._StoreAction):
+        store = isinstance(action, argparse._StoreAction)
+        if "default" in text.lower() or action.default in (None, False) and not store:
             return text
         if action.default is None:
             return text + " (default: none)"
@@ -40,7 +41,27 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every command module's subcommand registered."""
+    """The argument parser with every command module's subcommand registered.
+
+    Every public module of :mod:`freqlens.commands` registers its subcommand(s); usage errors print one line
+    and exit with status 2, and ``--help`` shows every option's default.
+
+    Args:
+        None.
+
+    Returns:
+        The ``argparse.ArgumentParser`` of ``freqlens``; a parsed namespace carries ``func``, the command to run.
+
+    Raises:
+        ImportError: a command module fails to import (a bug, not a user error).
+
+    Source: freqlens.
+
+    Example:
+        >>> parser = build_parser()
+        >>> parser.prog, parser.parse_args(["list"]).command
+        ('freqlens', 'list')
+    """
     import freqlens.commands as commands
 
     parser = _Parser(prog="freqlens", description="Explain neural networks from the frequency domain.")
@@ -65,7 +86,30 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``freqlens`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit status.
 
     Notices (conversions, assumptions such as an untrained model) are printed as ``freqlens: note:`` lines after
-    a successful run; a failed run's stderr is its one error line."""
+    a successful run; a failed run's stderr is its one error line. A run that fails before writing anything
+    into a new ``--out`` folder removes that folder.
+
+    Args:
+        argv: the command-line words after ``freqlens``, e.g. ``["heatmap", "--model", "pkg.mod:make"]``.
+
+    Returns:
+        The exit status: 0 success (``reproduce``: the finding was reproduced), 1 a recipe's check failed,
+        2 bad input (a :class:`~freqlens.errors.FreqlensError`, printed as ``freqlens: error: ...``), 130
+        interrupted.
+
+    Raises:
+        SystemExit: from argparse, for ``--help``/``--version`` (status 0) and usage errors (status 2, one line).
+
+    Source: freqlens.
+
+    Example:
+        >>> try:
+        ...     main(["--version"])
+        ... except SystemExit as exc:
+        ...     print("exit status", exc.code)
+        freqlens ...
+        exit status 0
+    """
     import warnings
 
     from freqlens.notices import FreqlensNotice, one_line_notices

@@ -9,7 +9,23 @@ from torch import nn
 
 
 def model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter or buffer (CPU for a parameter-free module)."""
+    """The device of the model's first parameter or buffer (CPU for a module with neither).
+
+    Args:
+        model: any ``nn.Module``.
+
+    Returns:
+        A ``torch.device``.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> model_device(torch.nn.Linear(2, 2)), model_device(torch.nn.ReLU())
+        (device(type='cpu'), device(type='cpu'))
+    """
     for t in model.parameters():
         return t.device
     for t in model.buffers():
@@ -18,7 +34,23 @@ def model_device(model: nn.Module) -> torch.device:
 
 
 def model_dtype(model: nn.Module) -> torch.dtype:
-    """The floating dtype of the model's first floating parameter (float32 if none)."""
+    """The floating dtype of the model's first floating parameter (float32 if it has none).
+
+    Args:
+        model: any ``nn.Module``.
+
+    Returns:
+        A floating ``torch.dtype``.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> model_dtype(torch.nn.Linear(2, 2).double()), model_dtype(torch.nn.ReLU())
+        (torch.float64, torch.float32)
+    """
     for t in model.parameters():
         if t.is_floating_point():
             return t.dtype
@@ -26,8 +58,28 @@ def model_dtype(model: nn.Module) -> torch.dtype:
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``None``/"auto" → CUDA when available, else CPU; anything else is passed to ``torch.device``, and a device
-    this machine lacks (``cuda`` without CUDA, ``cuda:3`` with one GPU) is a one-line :class:`ConfigError`."""
+    """The device to run on: ``None``/"auto" → CUDA when available, else CPU; anything else as ``torch.device``.
+
+    Args:
+        device: None, "auto", a device string ("cpu", "cuda", "cuda:1", "mps") or a ``torch.device``.
+
+    Returns:
+        A ``torch.device`` this machine has.
+
+    Raises:
+        ConfigError: an unknown device string, or a device this machine lacks (``cuda`` without CUDA, ``cuda:3``
+            with one GPU, ``mps`` without MPS), in one line.
+
+    Source: freqlens.
+
+    Example:
+        >>> resolve_device("cpu")
+        device(type='cpu')
+        >>> resolve_device("tpu")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.ConfigError: unknown device 'tpu'; expected cpu, cuda, cuda:N or mps
+    """
     from freqlens.errors import ConfigError
 
     if device is None or device == "auto":
@@ -50,7 +102,29 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 @contextlib.contextmanager
 def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
-    """Put ``model`` in eval mode and restore every submodule's own ``training`` flag afterwards."""
+    """Context manager: put ``model`` in eval mode and restore every submodule's own ``training`` flag afterwards.
+
+    Args:
+        model: any ``nn.Module``.
+
+    Returns:
+        A context manager yielding ``model``.
+
+    Raises:
+        Nothing of its own; exceptions inside the block propagate after the flags are restored.
+
+    Source: freqlens.
+
+    Example:
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout())
+        >>> net[1].eval()
+        Dropout(p=0.5, inplace=False)
+        >>> with eval_mode(net):
+        ...     net.training
+        False
+        >>> net.training, net[1].training
+        (True, False)
+    """
     flags = [(m, m.training) for m in model.modules()]
     model.eval()
     try:

@@ -184,8 +184,14 @@ class MeanStd:
     """``(x − mean) / std`` per channel of (N, C, H, W) images, on the images' device and dtype.
 
     Args:
-        mean: per-channel means (or one value for all channels).
+        mean: per-channel means (or one value for all channels), in input units (e.g. [0, 1] pixels).
         std: per-channel standard deviations > 0.
+
+    Attributes:
+        mean, std: the values as lists of floats. Calling the object maps (N, C, ...) images to the same shape.
+
+    Raises:
+        Nothing at construction; a channel count that matches neither C nor 1 fails in torch's broadcasting.
 
     Source: freqlens.
 
@@ -640,6 +646,14 @@ class ClassifierView(nn.Module):
         output: the ``output=`` selector.
         normalize: a callable or (mean, std) applied right before the model.
         amp: run under :func:`torch.autocast`.
+
+    Attributes:
+        model, output, amp, normalize: as given (``normalize`` resolved to a callable or None). Calling the
+        view maps x to (N, C ≥ 2) logits.
+
+    Raises:
+        ModelOutputError: on a call, when the selected output is not (N, classes) logits (see
+            :func:`class_logits`).
 
     Source: freqlens.
 

@@ -4,7 +4,7 @@ A result is a ``@dataclass`` deriving from :class:`Result`. Fields holding NumPy
 ``<path>.npz`` (written beside the JSON); every other field must be JSON-serialisable (numbers, strings,
 lists, dicts). ``plot()`` is delegated to a function in :mod:`freqlens.plot`.
 
-Example::
+Example (see :class:`Result` for one that runs)::
 
     @dataclass
     class MyResult(Result):
@@ -45,7 +45,29 @@ def _to_jsonable(value: Any) -> Any:
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then ``os.replace``)."""
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, fsync, then ``os.replace``.
+
+    A reader never sees a half-written file; the parent folder is created; the file gets the usual permissions
+    (0666 minus the umask).
+
+    Args:
+        path: destination file.
+        data: the bytes.
+
+    Returns:
+        None.
+
+    Raises:
+        OSError: the folder cannot be created or written (the temporary file is removed).
+
+    Source: freqlens.
+
+    Example:
+        >>> import tempfile, os
+        >>> p = os.path.join(tempfile.mkdtemp(), "sub", "x.bin")
+        >>> atomic_write_bytes(p, b"abc"); open(p, "rb").read()
+        b'abc'
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -65,7 +87,27 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
-    """Write ``obj`` as indented JSON atomically."""
+    """Write ``obj`` as indented JSON atomically (NumPy scalars become numbers, NaN becomes null, ±inf "inf"/"-inf").
+
+    Args:
+        path: destination file.
+        obj: JSON-serialisable data (dicts, lists, numbers, strings; NumPy scalars allowed).
+
+    Returns:
+        None.
+
+    Raises:
+        TypeError: ``obj`` holds something JSON cannot encode.
+        OSError: as :func:`atomic_write_bytes`.
+
+    Source: freqlens.
+
+    Example:
+        >>> import tempfile, os, json
+        >>> p = os.path.join(tempfile.mkdtemp(), "x.json")
+        >>> atomic_write_json(p, {"a": np.float32(0.5), "b": float("nan")}); json.load(open(p))
+        {'a': 0.5, 'b': None}
+    """
     atomic_write_bytes(path, (json.dumps(_to_jsonable(obj), indent=2) + "\n").encode())
 
 
@@ -145,8 +187,31 @@ def _saved_type(payload: dict, path: Path) -> str:
 class Result:
     """Mixin for result dataclasses: JSON for numbers, NPZ beside it for arrays, and a ``plot`` hook.
 
-    Each subclass is registered under its class name (the type tag its files carry), so
-    :func:`freqlens.load` can return the right class; two subclasses with the same name are refused.
+    Each subclass is registered under its class name (the type tag its files carry), so :func:`freqlens.load` can
+    return the right class; two subclasses with the same name are refused.
+
+    Args:
+        (none of its own): a subclass is a ``@dataclass`` whose fields are its arguments.
+
+    Attributes:
+        to_dict(): plain-Python view (arrays become lists).
+        save(path, fingerprint=None): writes ``path`` (JSON) and ``path.npz`` (arrays); returns the JSON path.
+        load(path): classmethod reading a file written by ``save`` of the same class.
+        plot(ax=None): draws the result (subclasses delegate to :mod:`freqlens.plot`).
+
+    Raises:
+        TypeError: at class creation, when another Result subclass already has the same name.
+        CheckpointError: from ``load``, on a missing, corrupt or other-type file.
+
+    Source: freqlens.
+
+    Example:
+        >>> import tempfile, os
+    >>> from freqlens.theory.lfp import LFPDynamics            # a Result subclass
+    >>> r = LFPDynamics(np.zeros(2), np.zeros((3, 1)), np.zeros((2, 3)), np.ones(2), np.zeros(3))
+    >>> path = r.save(os.path.join(tempfile.mkdtemp(), "r.json"))
+    >>> sorted(os.listdir(path.parent)), LFPDynamics.load(path).predictions.shape
+    (['r.json', 'r.npz'], (2, 3))
     """
 
     def __init_subclass__(cls, **kwargs):

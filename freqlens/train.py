@@ -4,11 +4,16 @@ Determinism: training runs inside ``torch.random.fork_rng`` seeded with ``seed``
 state is left untouched); shuffling uses a local generator. Checkpoints store both RNG states, so shuffling,
 dropout and augmentation after a resume are those of an uninterrupted run: resuming reproduces it bit for bit.
 
-Example::
-
+Example:
     >>> from freqlens.train import fit
-    >>> history = fit(model, (x, y), epochs=100, lr=1e-3)                      # full batch, MSE
-    >>> history = fit(model, loader, epochs=5, loss="cross_entropy", checkpoint="run/ckpt.pt", resume=True)
+    >>> model, x, y = nn.Linear(2, 1), torch.rand(8, 2), torch.rand(8, 1)
+    >>> history = fit(model, (x, y), epochs=5, lr=1e-2, progress=False)           # full batch, MSE
+    >>> history.epochs, history.steps
+    (5, 5)
+
+With a data loader, cross-entropy and a resumable checkpoint::
+
+    history = fit(model, loader, epochs=5, loss="cross_entropy", checkpoint="run/ckpt.pt", resume=True)
 """
 from __future__ import annotations
 
@@ -33,7 +38,36 @@ from freqlens.validation import check_finite, check_integer, check_same_length
 
 @dataclass
 class TrainState:
-    """What callbacks see. ``epoch`` counts completed epochs (0 before training); ``step`` counts optimiser steps."""
+    """What callbacks see during :func:`fit`.
+
+    Args:
+        model: the model being trained.
+        optimizer: its optimiser.
+        device: the training device.
+        epoch: completed epochs (0 before training).
+        step: optimiser steps so far.
+        loss: the last batch's loss.
+        epoch_loss: the last epoch's mean loss.
+        epochs: the number of epochs asked for.
+        resumed: True when training resumed from a checkpoint.
+        losses: mean loss of every completed epoch.
+        stop_training: a callback sets it to end training after the current epoch.
+        loss_name: "mse", "cross_entropy" or "custom" (trackers pick their output transform from it).
+
+    Attributes:
+        Those of Args.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> net = nn.Linear(1, 1)
+        >>> s = TrainState(net, torch.optim.SGD(net.parameters(), lr=0.1), torch.device("cpu"))
+        >>> s.epoch, s.step, s.stop_training
+        (0, 0, False)
+    """
 
     model: nn.Module
     optimizer: torch.optim.Optimizer
@@ -50,8 +84,34 @@ class TrainState:
 
 
 class Callback:
-    """Base class of ``fit`` callbacks. Trackers override the hooks they need and expose ``state_dict`` /
-    ``load_state_dict`` (tensors, numbers, lists, dicts only) so their history survives a resume."""
+    """Base class of :func:`fit` callbacks: hooks called before training, after every step and epoch, and at the end.
+
+    Trackers override the hooks they need and expose ``state_dict`` / ``load_state_dict`` (tensors, numbers,
+    lists, dicts only) so their history survives a resume; ``latest_scalars`` / ``latest_images`` feed loggers.
+
+    Args:
+        (none): subclasses define their own constructors.
+
+    Attributes:
+        log_prefix: namespace of this callback's keys in a logger (default the class name in lower case).
+        on_train_begin, on_step_end, on_epoch_end, on_train_end: hooks taking a :class:`TrainState`.
+        state_dict(), load_state_dict(state): what survives a resume.
+        latest_scalars(), latest_images(), logged_scalars(): the newest numbers and images, for loggers.
+
+    Raises:
+        Nothing by itself.
+
+    Source: freqlens.
+
+    Example:
+        >>> class Stop(Callback):
+        ...     def on_epoch_end(self, state):
+        ...         state.stop_training = state.epoch >= 2
+        >>> h = fit(nn.Linear(1, 1), (torch.zeros(4, 1), torch.zeros(4, 1)), epochs=10, callbacks=[Stop()],
+        ...         progress=False)
+        >>> h.epochs
+        2
+    """
 
     def on_train_begin(self, state: TrainState) -> None: ...
 
@@ -86,9 +146,39 @@ class Callback:
 
 
 class PeriodicTracker(Callback):
-    """A callback that calls :meth:`record` before training and every ``every`` epochs (``unit = "epoch"``,
-    also at the last epoch) or optimiser steps (``unit = "step"``). Subclasses implement ``record(model, time)``
-    and ``recorded()`` (the times recorded so far, restored by ``load_state_dict`` on resume)."""
+    """A callback that calls :meth:`record` before training and every ``every`` epochs or optimiser steps.
+
+    With ``unit = "epoch"`` it also records at the last epoch; with ``unit = "step"`` every ``every`` steps.
+    Subclasses implement ``record(model, time)`` and ``recorded()`` (the times recorded so far, restored by
+    ``load_state_dict`` on resume).
+
+    Args:
+        (none): subclasses set ``every``, ``unit`` and ``record_at_start`` in their constructors.
+
+    Attributes:
+        every: the period (≥ 1).
+        unit: "epoch" or "step".
+        record_at_start: record before the first step (not on resume).
+
+    Raises:
+        NotImplementedError: ``record`` or ``recorded`` not implemented by the subclass.
+
+    Source: freqlens.
+
+    Example:
+        >>> class Times(PeriodicTracker):
+        ...     every = 2
+        ...     def __init__(self):
+        ...         self.times = []
+        ...     def record(self, model, time):
+        ...         self.times.append(time)
+        ...     def recorded(self):
+        ...         return self.times
+        >>> t = Times()
+        >>> _ = fit(nn.Linear(1, 1), (torch.zeros(4, 1), torch.zeros(4, 1)), epochs=5, callbacks=[t], progress=False)
+        >>> t.times
+        [0, 2, 4, 5]
+    """
 
     every: int = 1
     unit: str = "epoch"
@@ -154,7 +244,28 @@ class _LogRelay:
 
 @dataclass
 class FitHistory(Result):
-    """Mean training loss per epoch (``losses[e]`` is epoch e + 1) and the wall time of this call."""
+    """What :func:`fit` returns: mean training loss per epoch and the wall time of the call.
+
+    Args:
+        losses: mean training loss of every epoch (``losses[e]`` is epoch e + 1), including epochs of an earlier
+            run this one resumed.
+        seconds: wall-clock seconds of this call.
+        epochs: completed epochs.
+        steps: optimiser steps.
+
+    Attributes:
+        Those of Args; ``plot(ax)`` draws the loss curve.
+
+    Raises:
+        Nothing at construction.
+
+    Source: freqlens.
+
+    Example:
+        >>> h = fit(nn.Linear(1, 1), (torch.zeros(4, 1), torch.ones(4, 1)), epochs=3, progress=False)
+        >>> h.epochs, h.steps, len(h.losses), bool(h.losses[-1] < h.losses[0])
+        (3, 3, 3, True)
+    """
 
     losses: list[float]
     seconds: float
@@ -168,6 +279,7 @@ class FitHistory(Result):
 
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+BatchTransform = Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
 def _mse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -193,7 +305,25 @@ def _cross_entropy(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def resolve_loss(loss: str | LossFn) -> LossFn:
-    """"mse" (class labels become one-hot), "cross_entropy", or any callable ``(output, target) -> scalar``."""
+    """The loss function of a name: "mse" (class labels become one-hot), "cross_entropy" ("ce"), or a callable.
+
+    Args:
+        loss: "mse", "cross_entropy", "ce", or any callable ``(output, target) -> scalar tensor``.
+
+    Returns:
+        A callable ``(output, target) -> scalar``; a callable argument is returned unchanged. The built-in losses
+        raise :class:`ModelOutputError` when outputs and targets do not fit.
+
+    Raises:
+        ConfigError: an unknown name.
+
+    Source: freqlens (one-hot MSE as in the F-Principle papers, Xu et al. 2019).
+
+    Example:
+        >>> mse = resolve_loss("mse")
+        >>> float(mse(torch.zeros(2, 3), torch.tensor([0, 2])))       # one-hot targets: 2 ones in 6 entries
+        0.3333333432674408
+    """
     if callable(loss):
         return loss
     table = {"mse": _mse, "cross_entropy": _cross_entropy, "ce": _cross_entropy}
@@ -273,21 +403,60 @@ def _fingerprint(model: nn.Module, batches, batch_size, seed, loss=None, lr=None
 
 
 def save_checkpoint(path: str | os.PathLike, payload: dict) -> None:
-    """Atomically write a checkpoint (plain dicts of tensors and numbers, loadable with ``weights_only=True``)."""
+    """Atomically write a checkpoint: plain dicts of tensors and numbers, loadable with ``weights_only=True``.
+
+    Args:
+        path: destination file.
+        payload: a dict of tensors, numbers, strings, lists and dicts.
+
+    Returns:
+        None.
+
+    Raises:
+        OSError: the folder cannot be written.
+
+    Source: freqlens.
+
+    Example:
+        >>> import tempfile, os
+        >>> p = os.path.join(tempfile.mkdtemp(), "c.pt")
+        >>> save_checkpoint(p, {"epoch": 3, "w": torch.ones(2)}); load_checkpoint(p)["epoch"]
+        3
+    """
     buf = io.BytesIO()
     torch.save(payload, buf)
     atomic_write_bytes(path, buf.getvalue())
 
 
 def load_checkpoint(path: str | os.PathLike, map_location=None) -> dict:
-    """Load a checkpoint with ``weights_only=True``; :class:`CheckpointError` if missing or corrupt."""
+    """Load a checkpoint with ``torch.load(..., weights_only=True)``.
+
+    Args:
+        path: the checkpoint file.
+        map_location: passed to ``torch.load`` (e.g. "cpu").
+
+    Returns:
+        The saved dict.
+
+    Raises:
+        CheckpointError: the file is missing, corrupt, or holds more than tensors and plain data.
+
+    Source: freqlens.
+
+    Example:
+        >>> load_checkpoint("no/such/file.pt")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.CheckpointError: checkpoint no/such/file.pt does not exist
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt files
-        raise CheckpointError(f"checkpoint {path} is corrupt or not a freqlens checkpoint: {str(exc).splitlines()[0]}") from exc
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a freqlens checkpoint: {first}") from exc
 
 
 def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | Callable | None = None,
@@ -295,7 +464,7 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
         resume: bool = False, seed: int = 0, batch_size: int | None = None, lr: float = 1e-3,
         device: str | torch.device | None = None, shuffle: bool = True, progress: bool = True,
         checkpoint_every: int = 1, scheduler: Callable | None = None,
-        batch_transform: Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
+        batch_transform: BatchTransform | None = None,
         regularizer: Callable[[nn.Module], torch.Tensor] | None = None, output: OutputSelector = None,
         amp: bool = False, logger=None) -> FitHistory:
     """Train ``model`` in place for ``epochs`` epochs and return the per-epoch loss history.
@@ -303,7 +472,8 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
     Args:
         data: ``(inputs, targets)`` tensors (full batch unless ``batch_size``), a ``Dataset`` or a ``DataLoader``.
             Inputs (N, ...) ; targets (N,) class labels or (N, out) regression targets.
-        optimizer: an optimizer over ``model.parameters()``, a factory ``params -> optimizer``, or ``None`` (Adam, ``lr``).
+        optimizer: an optimizer over ``model.parameters()``, a factory ``params -> optimizer``, or ``None`` (Adam,
+            ``lr``).
         loss: "mse" (class labels are one-hot encoded), "cross_entropy", or ``(output, target) -> scalar``.
         callbacks: :class:`Callback` objects (trackers); called at train begin, each step end, each epoch end.
         checkpoint: file written atomically every ``checkpoint_every`` epochs (model, optimizer, scheduler,

@@ -10,7 +10,26 @@ from freqlens.errors import InputError
 
 
 def as_tensor(value, name: str, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """Convert ``value`` (tensor, array, list) to a tensor, refusing non-numeric input with an :class:`InputError`."""
+    """Convert ``value`` (tensor, array, list) to a tensor, refusing non-numeric input with an :class:`InputError`.
+
+    Args:
+        value: a tensor (returned as is, no copy), a NumPy array or a (nested) list of numbers, any shape.
+        name: the value's name in the message.
+        dtype: if given, the result is cast to it.
+
+    Returns:
+        A tensor of the same shape as ``value``.
+
+    Raises:
+        InputError: ``value`` cannot be read as an array of numbers (e.g. a string or a dict).
+
+    Source: freqlens.
+
+    Example:
+        >>> as_tensor([[1, 2], [3, 4]], "x", torch.float32)
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
     if isinstance(value, torch.Tensor):
         out = value
     else:
@@ -24,7 +43,26 @@ def as_tensor(value, name: str, dtype: torch.dtype | None = None) -> torch.Tenso
 
 
 def check_finite(t: torch.Tensor, name: str) -> torch.Tensor:
-    """Raise if ``t`` holds NaN or infinite values."""
+    """Raise if ``t`` holds NaN or infinite values (integer tensors always pass).
+
+    Args:
+        t: any tensor, any shape.
+        name: its name in the message.
+
+    Returns:
+        ``t`` unchanged.
+
+    Raises:
+        InputError: counting the NaN or infinite entries.
+
+    Source: freqlens.
+
+    Example:
+        >>> check_finite(torch.tensor([float("nan"), 1.0]), "x")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.InputError: x contains 1 NaN or infinite value(s); expected finite numbers
+    """
     if t.is_floating_point() or t.is_complex():
         bad = ~torch.isfinite(t)
         if bool(bad.any()):
@@ -33,7 +71,28 @@ def check_finite(t: torch.Tensor, name: str) -> torch.Tensor:
 
 
 def check_rank(t: torch.Tensor, name: str, ranks: int | Sequence[int], shape_doc: str) -> torch.Tensor:
-    """Raise unless ``t.ndim`` is one of ``ranks``; ``shape_doc`` says what was expected, e.g. ``"(N, C, H, W)"``."""
+    """Raise unless ``t.ndim`` is one of ``ranks``.
+
+    Args:
+        t: any tensor.
+        name: its name in the message.
+        ranks: the allowed number(s) of dimensions.
+        shape_doc: what was expected, for the message, e.g. ``"(N, C, H, W)"``.
+
+    Returns:
+        ``t`` unchanged.
+
+    Raises:
+        InputError: giving the shape found and ``shape_doc``.
+
+    Source: freqlens.
+
+    Example:
+        >>> check_rank(torch.zeros(2, 3), "images", 4, "(N, C, H, W)")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.InputError: images has shape (2, 3) (rank 2); expected (N, C, H, W)
+    """
     allowed = (ranks,) if isinstance(ranks, int) else tuple(ranks)
     if t.ndim not in allowed:
         raise InputError(f"{name} has shape {tuple(t.shape)} (rank {t.ndim}); expected {shape_doc}")
@@ -41,7 +100,28 @@ def check_rank(t: torch.Tensor, name: str, ranks: int | Sequence[int], shape_doc
 
 
 def check_same_length(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
-    """Raise unless ``a`` and ``b`` have the same first dimension."""
+    """Raise unless ``a`` and ``b`` have the same first dimension (number of samples).
+
+    Args:
+        a: (N, ...) tensor.
+        b: (M, ...) tensor.
+        name_a: ``a``'s name in the message.
+        name_b: ``b``'s name in the message.
+
+    Returns:
+        None.
+
+    Raises:
+        InputError: N ≠ M.
+
+    Source: freqlens.
+
+    Example:
+        >>> check_same_length(torch.zeros(3, 2), torch.zeros(4), "images", "labels")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.InputError: images has 3 samples but labels has 4; they must match
+    """
     if a.shape[0] != b.shape[0]:
         raise InputError(f"{name_a} has {a.shape[0]} samples but {name_b} has {b.shape[0]}; they must match")
 
@@ -49,7 +129,29 @@ def check_same_length(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str
 def check_number(value, name: str, minimum: float = 0.0, strict: bool = True, hint: str = "") -> float:
     """Raise unless ``value`` is a finite number above ``minimum`` (``strict``) or at least ``minimum``.
 
-    ``hint`` (e.g. ``"an ℓ2 norm per channel, e.g. 4"``) is added to the message in parentheses."""
+    Args:
+        value: anything ``float()`` accepts (int, float, 0-d tensor, numeric string).
+        name: its name in the message.
+        minimum: the lower limit.
+        strict: True requires ``value > minimum``, False ``value ≥ minimum``.
+        hint: added to the message in parentheses, e.g. ``"an ℓ2 norm per channel, e.g. 4"``.
+
+    Returns:
+        ``float(value)``.
+
+    Raises:
+        InputError: not a number, NaN/infinite, or below the limit.
+
+    Source: freqlens.
+
+    Example:
+        >>> check_number(0.5, "eps")
+        0.5
+        >>> check_number(-1, "eps", hint="in [0, 1] pixel units")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.InputError: eps must be > 0 (in [0, 1] pixel units), got -1
+    """
     try:
         v = float(value)
     except (TypeError, ValueError) as exc:
@@ -61,12 +163,52 @@ def check_number(value, name: str, minimum: float = 0.0, strict: bool = True, hi
 
 
 def check_positive(value: float, name: str, hint: str = "") -> float:
-    """Raise unless ``value`` is a finite number > 0 (``hint`` is added to the message)."""
+    """Raise unless ``value`` is a finite number > 0.
+
+    Args:
+        value: the number to check.
+        name: its name in the message.
+        hint: added to the message in parentheses.
+
+    Returns:
+        ``float(value)``.
+
+    Raises:
+        InputError: not a finite number > 0.
+
+    Source: freqlens.
+
+    Example:
+        >>> check_positive(3, "radius")
+        3.0
+    """
     return check_number(value, name, 0.0, strict=True, hint=hint)
 
 
 def check_integer(value, name: str, minimum: int = 1) -> int:
-    """Raise unless ``value`` is a whole number (not a bool) ≥ ``minimum``; returns it as an ``int``."""
+    """Raise unless ``value`` is a whole number (not a bool) ≥ ``minimum``.
+
+    Args:
+        value: an int, a NumPy integer or a float with no fractional part.
+        name: its name in the message.
+        minimum: the smallest allowed value.
+
+    Returns:
+        ``int(value)``.
+
+    Raises:
+        InputError: a bool, a non-number, a fractional number or a value below ``minimum``.
+
+    Source: freqlens.
+
+    Example:
+        >>> check_integer(4.0, "steps")
+        4
+        >>> check_integer(0, "steps")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.InputError: steps must be an integer ≥ 1, got 0
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer)) or int(value) != value \
             or value < minimum:
         raise InputError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
@@ -74,7 +216,30 @@ def check_integer(value, name: str, minimum: int = 1) -> int:
 
 
 def check_bounds(images: torch.Tensor, bounds: tuple[float, float], name: str = "images", tol: float = 1e-6) -> None:
-    """Raise if ``images`` leave ``bounds`` (the input space before normalisation, e.g. (0, 1))."""
+    """Raise if ``images`` leave ``bounds`` (the input space before normalisation, e.g. (0, 1)).
+
+    Args:
+        images: any tensor of pixel values, any shape.
+        bounds: (low, high) with low < high, in pixel units.
+        name: its name in the message.
+        tol: values up to ``tol`` outside the bounds are accepted (rounding).
+
+    Returns:
+        None.
+
+    Raises:
+        InputError: low ≥ high, or the images' range leaves the bounds (the message suggests passing images
+            before normalisation).
+
+    Source: freqlens.
+
+    Example:
+        >>> check_bounds(torch.rand(2, 1, 4, 4), (0.0, 1.0))
+        >>> check_bounds(torch.full((1, 4), 2.0), (0.0, 1.0))
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.InputError: images range [2, 2] is outside bounds (0.0, 1.0); ...
+    """
     lo, hi = bounds
     if lo >= hi:
         raise InputError(f"bounds must be (low, high) with low < high, got {bounds}")

@@ -109,7 +109,7 @@ def _run(probe: str, model, data, tmp: Path):
         r = bandlimited_noise_error(model, *data, bandwidths=[1, 5], max_batch=4, **kw)
         return 1 - r.clean_error / 100
     if probe == "layers":
-        from freqlens.probes.common import gather
+        from freqlens.inference import gather
         from freqlens.probes.layers import layer_frequency_response
 
         x, _ = gather(*data)

@@ -157,7 +157,8 @@ def test_no_reference_to_a_spec_outside_the_repository():
                        f"{grown}; cite the paper instead")
 
 
-if __name__ == "__main__":  # print the current debt list (after a merge renames callables): python tests/test_docstrings.py
+# print the current debt list (after a merge renames callables): python tests/test_docstrings.py
+if __name__ == "__main__":
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

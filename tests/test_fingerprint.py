@@ -146,8 +146,9 @@ def test_model_cache_refuses_replaced_weights_and_keys_on_architecture(tmp_path)
     cached_model(Wider, train, config, tmp_path)
     assert len(calls) == 2
     # someone overwrote the cached weights: retrained with a warning, not silently used
-    pt = next(p for p in tmp_path.glob("t-*.pt") if json.loads(p.with_suffix(".json").read_text())["fingerprint"]
-              ["architecture"] == json.loads(next(tmp_path.glob("t-*.json")).read_text())["fingerprint"]["architecture"])
+    first_arch = json.loads(next(tmp_path.glob("t-*.json")).read_text())["fingerprint"]["architecture"]
+    pt = next(p for p in tmp_path.glob("t-*.pt")
+              if json.loads(p.with_suffix(".json").read_text())["fingerprint"]["architecture"] == first_arch)
     save_weights(_Net(7), pt)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")

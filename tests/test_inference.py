@@ -340,7 +340,8 @@ def test_normalize_accepts_mean_std_pairs_and_callables():
     by_callable = predict(net, x, normalize=lambda t: (t - torch.tensor(mean).view(1, 3, 1, 1))
                           / torch.tensor(std).view(1, 3, 1, 1))
     assert torch.allclose(by_pair, by_callable, atol=1e-6)
-    assert torch.allclose(fn(x), (x - 0.5 * 0 - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1))
+    m, s = torch.tensor(mean).view(1, 3, 1, 1), torch.tensor(std).view(1, 3, 1, 1)
+    assert torch.allclose(fn(x), (x - 0.5 * 0 - m) / s)
     for bad in ((mean, (0.0, 1.0, 1.0)), "imagenet", (1, 2, 3)):
         with pytest.raises(InputError, match="normalize"):
             as_normalize(bad)

@@ -102,7 +102,8 @@ def fourier_basis_attack(model: nn.Module, images: torch.Tensor, labels: torch.T
         fooled_low = torch.zeros(nc, dtype=torch.bool)
         fooled_high = torch.zeros(nc, dtype=torch.bool)
         per = max(1, max_batch // max(nc, 1))                              # bases per forward pass
-        bar = tqdm(total=int(order.numel()), desc="Fourier-basis attack", unit="freq", disable=not progress, leave=False)
+        bar = tqdm(total=int(order.numel()), desc="Fourier-basis attack", unit="freq", disable=not progress,
+                   leave=False)
         for b0 in range(0, int(order.numel()), per):
             idx = order[b0:b0 + per]
             qidx = b0 * sign_patterns + torch.arange(idx.numel() * sign_patterns)

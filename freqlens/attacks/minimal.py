@@ -1,7 +1,8 @@
 """Minimal-perturbation L2 attacks: DeepFool (Moosavi-Dezfooli et al. 2016) and Carlini & Wagner L2 (2017).
 
 Both search for the *smallest* L2 perturbation that changes a classifier's decision, the attacks the
-post-averaging paper (Lin, Kasra Ahmadi, Jiang) transfers from the base model (Foolbox defaults, as in its evaluation code).
+post-averaging paper (Lin, Kasra Ahmadi, Jiang) transfers from the base model (Foolbox defaults, as in its evaluation
+code).
 Written here on plain autograd: batched over images (no per-image Python loop), device-agnostic (tensors are
 built on the model's device), inputs in input space before normalisation (``bounds``, default [0, 1]), any
 classifier returning logits (N, classes). The model runs in eval mode (modes restored) and its parameters'

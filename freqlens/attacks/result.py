@@ -18,25 +18,41 @@ _TENSOR_FIELDS = ("adversarial", "perturbation", "labels", "success", "clean_pre
 class AttackResult(Result):
     """Outcome of one attack on N images, the same record for every attack of :mod:`freqlens.attacks`.
 
-    Fields (per-example tensors on the images' device, or ``None`` where an attack does not produce them):
+    Args:
+        attack: the attack's name (``"pgd"``, ``"fgsm"``, ``"deepfool"``, ...).
+        adversarial: (N, C, H, W) the returned points, in input space (before normalisation); where an attack
+            failed, minimal attacks return the clean image.
+        perturbation: (N, C, H, W) ``adversarial − images`` in input units.
+        labels: (N,) int64 true classes attacked.
+        success: (N,) bool, the model misclassified the returned point (for a randomised model: on the
+            attacker's draw). An image the model already got wrong counts as a success.
+        linf: (N,) ``‖perturbation‖∞`` per image, input units.
+        l2: (N,) ``‖perturbation‖₂`` per image, input units.
+        clean_pred: (N,) int64 predictions on the clean images (None when run with ``predict=False``).
+        adv_pred: (N,) int64 predictions on the adversarial images (None likewise).
+        distance: (N,) the attack's own per-example size where meaningful: the smallest successful ε of a
+            minimal attack (``inf`` where none succeeded); None otherwise.
+        queries: (N,) int64 model evaluations per image for query-based attacks (Square, Fourier basis).
+        basis_radius: (N,) int64, Fourier-basis attack only: ρ = max(|f_u|, |f_v|) of the fooling basis
+            (−1: not fooled or not attacked).
+        params: the attack's parameters (JSON-serialisable: ``eps``, ``steps``, ``norm``, ``seed``, ...).
+        stats: attack-specific scalar summaries (e.g. ``median_queries``, ``success_low``).
+        label: a free-form name for plots.
 
-    - ``attack``: the attack's name (``"pgd"``, ``"fgsm"``, ``"deepfool"``, ...); ``params``: its parameters
-      (JSON-serialisable dict: ``eps``, ``steps``, ``norm``, ``seed``, ...).
-    - ``adversarial`` (N, C, H, W): the returned points, in input space (before normalisation); where an attack
-      failed, minimal attacks return the clean image.
-    - ``perturbation`` (N, C, H, W): ``adversarial − images`` in input units.
-    - ``labels`` (N,) int64: the true classes attacked.
-    - ``success`` (N,) bool: the model misclassified the returned point (for a randomised model: on the
-      attacker's draw). An image the model already got wrong counts as a success.
-    - ``clean_pred`` / ``adv_pred`` (N,) int64: predictions on the clean and adversarial images (``None`` when
-      the attack was run with ``predict=False``).
-    - ``linf`` / ``l2`` (N,) float: ``‖perturbation‖∞`` and ``‖perturbation‖₂`` per image, in input units.
-    - ``distance`` (N,) float: the attack's own per-example size where meaningful — the smallest successful ε
-      of a minimal attack (``inf`` where none succeeded); ``None`` otherwise.
-    - ``queries`` (N,) int64: model evaluations per image for query-based attacks (Square, Fourier basis).
-    - ``basis_radius`` (N,) int64: Fourier-basis attack only, ρ = max(|f_u|, |f_v|) of the fooling basis
-      (−1: not fooled or not attacked).
-    - ``stats``: attack-specific scalar summaries (e.g. ``median_queries``, ``success_low``).
+    Per-example tensors live on the images' device (arrays loaded from a file become tensors).
+
+    Attributes:
+        images: the adversarial images (alias of ``adversarial``).
+        n_images: N.
+        success_rate: fraction of the clean-correct images that the attack fooled (all images when clean
+            predictions are unknown); NaN when there are none.
+        adversarial_accuracy: accuracy on the adversarial images, in [0, 1].
+
+    Raises:
+        Nothing at construction; ``load`` raises :class:`~freqlens.errors.CheckpointError` on a bad file.
+
+    Source: freqlens (one record for the attacks of Madry et al. 2018, Moosavi-Dezfooli et al. 2016, Carlini &
+        Wagner 2017, Andriushchenko et al. 2020, Athalye et al. 2018 and Yin et al. 2019).
 
     Example:
         >>> import torch

@@ -38,8 +38,20 @@ def load_npz_images(path: str | os.PathLike):
     """Images and labels from an ``.npz`` holding an image array and a label array.
 
     Keys: images under ``images`` (or image, x, X, pixel_values, inputs, data), labels under ``labels`` (or label,
-    targets, y, Y). Images (N, C, H, W) float in [0, 1]; uint8 (0..255), channels-last (N, H, W, C) and (N, H, W)
-    arrays are converted with a one-line notice. A ``.npy`` (one array, no labels) is refused with the fix.
+    targets, y, Y). uint8 (0..255), channels-last (N, H, W, C) and (N, H, W) arrays are converted, one-hot labels
+    are read by argmax, each with a one-line notice.
+
+    Args:
+        path: the ``.npz`` file.
+
+    Returns:
+        ``(images, labels)``: (N, C, H, W) float32 in [0, 1] and (N,) int64.
+
+    Raises:
+        DataError: a missing file, a ``.npy`` (one array, no labels; the message gives the fix), missing keys, an
+            unreadable file, or labels of the wrong shape or dtype.
+
+    Source: freqlens.
 
     Example:
         >>> import numpy as np, tempfile, warnings
@@ -87,11 +99,36 @@ def load_dataset(name: str, root=None, train_limit: int | None = None, test_limi
                  img_size: int | None = None, crop_pct: float = 0.875):
     """``(x_train, y_train, x_test, y_test)`` for a named data set, an ``.npz`` file or an image folder.
 
-    Names: "mnist" and "cifar10" (from the data root), "mnist1d" and "digits" (embedded), a path to an
-    ``.npz`` with ``images``/``labels``, or a folder in the ImageFolder layout (``<class>/<image>.png``, read with
-    Pillow, resized and centre-cropped by ``img_size``/``crop_pct`` like timm). Files and folders come back as
-    the test split, with empty training tensors.
-    For CIFAR-10 a test request beyond the shared test file's length is refused rather than silently cut.
+    Files and folders come back as the test split, with empty training tensors. For CIFAR-10 a test request
+    beyond the shared test file's length is refused rather than silently cut.
+
+    Args:
+        name: "mnist" or "cifar10" (read from the data root), "mnist1d" or "digits" (embedded), a path to an
+            ``.npz`` with images/labels, or a folder in the ImageFolder layout (``<class>/<image>.png``).
+        root: the data root (see :func:`resolve_data_root`).
+        train_limit: keep the first ``train_limit`` training images.
+        test_limit: keep the first ``test_limit`` test images.
+        seed: seed of the embedded sets.
+        img_size: image folders: resize and centre-crop to this size (like timm).
+        crop_pct: image folders: centre-crop fraction.
+
+    Returns:
+        Four tensors: images (N, C, H, W) float32 in [0, 1] (MNIST-1D: (N, 40)) and labels (N,) int64.
+
+    Raises:
+        ConfigError: an unknown name.
+        DataError: missing or corrupt files.
+
+    Source: freqlens.
+
+    Example:
+        >>> xtr, ytr, xte, yte = load_dataset("digits", train_limit=100, test_limit=10)
+        >>> xtr.shape, xte.shape
+        (torch.Size([100, 1, 8, 8]), torch.Size([10, 1, 8, 8]))
+        >>> load_dataset("imagenet")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.ConfigError: unknown dataset 'imagenet'; expected one of mnist, cifar10, mnist1d, digits, ...
     """
     if Path(name).is_dir():
         from freqlens.data.folder import load_image_folder

@@ -11,13 +11,25 @@ from freqlens.errors import DataError
 
 
 def load_mnist1d(seed: int = 0, num_samples: int = 5000, train_split: float = 0.8):
-    """MNIST-1D generated in memory by ``mnist1d.make_dataset`` (40-point signals, 10 classes).
+    """MNIST-1D generated in memory by ``mnist1d.make_dataset`` (40-point signals, 10 classes), no download.
 
-    Returns ``(x_train, y_train, x_test, y_test)``: x (N, 40) float32, y (N,) long.
+    Args:
+        seed: the generator's seed.
+        num_samples: signals in total (train + test).
+        train_split: fraction used for training.
 
-    Example::
+    Returns:
+        ``(x_train, y_train, x_test, y_test)``: x (N, 40) float32, y (N,) int64 in 0 … 9.
 
-        >>> xtr, ytr, xte, yte = load_mnist1d(num_samples=1000)
+    Raises:
+        DataError: the ``mnist1d`` package is missing.
+
+    Source: Greydanus 2020, "Scaling down deep learning" (MNIST-1D).
+
+    Example:
+        >>> xtr, ytr, xte, yte = load_mnist1d(num_samples=100)
+        >>> xtr.shape, xte.shape, ytr.dtype
+        (torch.Size([80, 40]), torch.Size([20, 40]), torch.int64)
     """
     try:
         from mnist1d.data import get_dataset_args, make_dataset
@@ -36,7 +48,25 @@ def load_mnist1d(seed: int = 0, num_samples: int = 5000, train_split: float = 0.
 
 
 def load_digits_images(test_fraction: float = 0.2, seed: int = 0):
-    """scikit-learn's 8×8 digits as images in [0, 1]: ``(x_train, y_train, x_test, y_test)``, x (N, 1, 8, 8)."""
+    """scikit-learn's 8×8 digits (1797 images) as images in [0, 1], split at random into train and test.
+
+    Args:
+        test_fraction: fraction of the images in the test split.
+        seed: seed of the permutation.
+
+    Returns:
+        ``(x_train, y_train, x_test, y_test)``: x (N, 1, 8, 8) float32 in [0, 1] (pixel / 16), y (N,) int64.
+
+    Raises:
+        ImportError: scikit-learn is missing (a hard dependency).
+
+    Source: Alpaydin & Kaynak 1998 (UCI optical digits, as shipped by scikit-learn).
+
+    Example:
+        >>> xtr, ytr, xte, yte = load_digits_images()
+        >>> xtr.shape, xte.shape, float(xtr.max())
+        (torch.Size([1438, 1, 8, 8]), torch.Size([359, 1, 8, 8]), 1.0)
+    """
     from sklearn.datasets import load_digits
 
     d = load_digits()

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from freqlens.errors import ConfigError, DataError
+from freqlens.errors import ConfigError, DataError, MissingDependencyError
 
 try:  # NumPy 2
     from numpy._core import multiarray as _multiarray
@@ -53,7 +53,25 @@ _md5_cache: dict[tuple[str, float, int], str] = {}
 
 
 def resolve_data_root(root: str | os.PathLike | None = None) -> Path:
-    """``root`` if given, else ``$FREQLENS_DATA``; a one-line :class:`DataError` if neither names a folder."""
+    """The data folder: ``root`` if given, else ``$FREQLENS_DATA``.
+
+    Args:
+        root: a folder path, or None to use ``$FREQLENS_DATA`` (``~`` is expanded).
+
+    Returns:
+        The folder as a ``Path``.
+
+    Raises:
+        DataError: neither names a folder (one line saying how to give one).
+
+    Source: freqlens.
+
+    Example:
+        >>> resolve_data_root("/no/such/folder")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.DataError: data root /no/such/folder is not a folder
+    """
     value = root if root is not None else os.environ.get("FREQLENS_DATA")
     if not value:
         raise DataError("no data root: pass --data-root DIR (or data_root=...) or set FREQLENS_DATA")
@@ -111,11 +129,31 @@ def _read_idx_gz(path: Path, expected_md5: str, verify: bool) -> np.ndarray:
 
 
 def load_mnist(root=None, train: bool = True, limit: int | None = None, verify: bool = True):
-    """MNIST images (N, 1, 28, 28) in [0, 1] and labels (N,). ``limit`` keeps the first ``limit`` images.
+    """MNIST images and labels from the IDX files under ``<root>/MNIST/raw``, checked against the official MD5s.
 
-    Example::
+    Args:
+        root: the data root (see :func:`resolve_data_root`).
+        train: the 60 000 training images, else the 10 000 test images.
+        limit: keep the first ``limit`` images.
+        verify: check the MD5s (skip only for files you trust).
 
-        >>> x, y = load_mnist("../shared/data", train=False, limit=1000)
+    Returns:
+        ``(images, labels)``: (N, 1, 28, 28) float32 in [0, 1] and (N,) int64 in 0 … 9.
+
+    Raises:
+        DataError: no data root, a missing, truncated or wrongly shaped file, or a failed checksum.
+
+    Source: LeCun et al. 1998 (the MNIST data set); freqlens reader.
+
+    Example:
+        >>> load_mnist("/no/such/folder")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.DataError: data root /no/such/folder is not a folder
+
+    With the data (``FREQLENS_DATA`` set)::
+
+        x, y = load_mnist(train=False, limit=1000)          # (1000, 1, 28, 28), (1000,)
     """
     base = resolve_data_root(root) / "MNIST" / "raw"
     prefix = "train" if train else "t10k"
@@ -174,14 +212,37 @@ def _read_cifar_pickle(path: Path, expected: set[str], verify: bool) -> dict:
 
 def load_cifar10(root=None, train: bool = True, limit: int | None = None, batches: tuple[int, ...] | None = None,
                  verify: bool = True):
-    """CIFAR-10 images (N, 3, 32, 32) in [0, 1] and labels (N,).
+    """CIFAR-10 images and labels from the python pickles under ``<root>/cifar-10-batches-py``.
 
-    ``train=True`` reads ``data_batch_1..5`` (or those in ``batches``); ``train=False`` reads ``test_batch``,
-    which may hold fewer than 10 000 images (never assumed). ``limit`` keeps the first ``limit`` images.
+    Files are checked against the official MD5s (or those listed in ``<root>/MD5SUMS`` for rebuilt batches) and
+    read by a restricted unpickler that only rebuilds NumPy arrays.
 
-    Example::
+    Args:
+        root: the data root.
+        train: read ``data_batch_1..5`` (or those in ``batches``); else ``test_batch``, which may hold fewer than
+            10 000 images (never assumed).
+        limit: keep the first ``limit`` images (stops reading batches once reached).
+        batches: training batch numbers to read (1 … 5).
+        verify: check the MD5s.
 
-        >>> x, y = load_cifar10("../shared/data", train=False)   # (1000, 3, 32, 32) with the shared data
+    Returns:
+        ``(images, labels)``: (N, 3, 32, 32) float32 in [0, 1] and (N,) int64 in 0 … 9.
+
+    Raises:
+        DataError: no data root, a missing or malformed file, a failed checksum or a pickle that holds more than
+            arrays.
+
+    Source: Krizhevsky 2009 (the CIFAR-10 data set); freqlens reader.
+
+    Example:
+        >>> load_cifar10("/no/such/folder")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.DataError: data root /no/such/folder is not a folder
+
+    With the shared data (its test batch holds the first 1000 test images)::
+
+        x, y = load_cifar10(train=False)                     # (1000, 3, 32, 32)
     """
     base = resolve_data_root(root) / "cifar-10-batches-py"
     names = [f"data_batch_{b}" for b in (batches or (1, 2, 3, 4, 5))] if train else ["test_batch"]
@@ -210,11 +271,35 @@ def load_cifar10(root=None, train: bool = True, limit: int | None = None, batche
 
 
 def load_torchvision(name: str, root=None, train: bool = True):  # pragma: no cover - optional extra
-    """Any torchvision data set by class name (optional extra ``vision``), as (N, C, H, W) in [0, 1] and labels."""
+    """Any torchvision data set by class name (optional extra ``vision``), as images in [0, 1] and labels.
+
+    The set must already be on disk under the data root (``download=False``).
+
+    Args:
+        name: a class of ``torchvision.datasets`` (e.g. "FashionMNIST").
+        root: the data root.
+        train: the training split.
+
+    Returns:
+        ``(images, labels)``: (N, C, H, W) float32 in [0, 1] and (N,) int64.
+
+    Raises:
+        MissingDependencyError: torchvision is not installed.
+        ConfigError: torchvision has no such data set.
+        DataError: no data root.
+
+    Source: freqlens adapter around torchvision.
+
+    Example:
+        >>> try:
+        ...     load_torchvision("NoSuchSet", "/no/such/folder")
+        ... except (MissingDependencyError, ConfigError, DataError) as exc:
+        ...     print(type(exc).__name__)
+        MissingDependencyError
+    """
     try:
         import torchvision
     except ImportError as exc:
-        from freqlens.errors import MissingDependencyError
         raise MissingDependencyError("this data set needs torchvision: pip install 'freqlens[vision]'") from exc
     cls = getattr(torchvision.datasets, name, None)
     if cls is None:

@@ -12,12 +12,12 @@ Two ways to see it in high dimension, each a ``fit`` callback *and* a plain func
   e_low = ‖h^{low} − y^{low}‖ / ‖y^{low}‖ and e_high = ‖h^{high} − y^{high}‖ / ‖y^{high}‖ (Frobenius norms).
   The row-normalised kernels are built once (see :class:`freqlens.fourier.GaussianSmoother`).
 
-Example::
+Example (training tensors ``x_train, y_train``)::
 
-    >>> trackers = [ProjectionTracker(x_train, y_train), FilteringTracker(x_train, y_train, deltas=[3.0, 7.0])]
-    >>> fit(model, (x_train, y_train), epochs=50, callbacks=trackers)
-    >>> trackers[1].result().plot()
-    >>> trackers[0].result().save("fp.json")
+    trackers = [ProjectionTracker(x_train, y_train), FilteringTracker(x_train, y_train, deltas=[3.0, 7.0])]
+    fit(model, (x_train, y_train), epochs=50, callbacks=trackers)
+    trackers[1].result().plot()
+    trackers[0].result().save("fp.json")
 """
 from __future__ import annotations
 
@@ -95,10 +95,34 @@ def _auto_from_fit(how: OutputTransform, state) -> OutputTransform:
 def model_outputs(model: nn.Module, inputs: torch.Tensor, n_outputs: int, output_transform: OutputTransform = None,
                   max_batch: int = 4096, output: OutputSelector = None, amp: bool = False,
                   class_targets: bool = False) -> torch.Tensor:
-    """Outputs (n, n_outputs) float64 on the CPU, eval mode, batched on the model's device; checks the width.
+    """The model's outputs on ``inputs`` as (n, n_outputs) float64 on the CPU, in eval mode, batched on its device.
 
-    ``output`` picks the scores from the model's output (:func:`freqlens.inference.select_output`);
-    ``class_targets`` lets ``output_transform="auto"`` apply softmax to logits."""
+    Args:
+        model: any ``nn.Module``.
+        inputs: (n, ...) inputs.
+        n_outputs: the number of columns the targets have (checked).
+        output_transform: "auto", None, "softmax" or a callable applied to the (n, c) outputs ("auto": softmax
+            when ``class_targets`` and the outputs are logits, not already probabilities).
+        max_batch: inputs per forward pass.
+        output: picks the scores from the model's output (:func:`freqlens.inference.select_output`).
+        amp: run under :func:`torch.autocast`.
+        class_targets: whether the targets are class labels (for "auto").
+
+    Returns:
+        (n, n_outputs) float64 tensor.
+
+    Raises:
+        ModelOutputError: the outputs do not have ``n_outputs`` columns.
+        InputError: an unknown ``output_transform``.
+
+    Source: freqlens.
+
+    Example:
+        >>> net = nn.Linear(3, 2)
+        >>> out = model_outputs(net, torch.zeros(4, 3), 2, "softmax")
+        >>> out.shape, out.dtype, torch.allclose(out.sum(1), torch.ones(4, dtype=torch.float64))
+        (torch.Size([4, 2]), torch.float64, True)
+    """
     out = predict(model, inputs, batch_size=max_batch, dtype=torch.float64, output=output, amp=amp)
     out = _transform(out[:, None] if out.ndim == 1 else out.reshape(out.shape[0], -1), output_transform,
                      class_targets)
@@ -114,8 +138,33 @@ def model_outputs(model: nn.Module, inputs: torch.Tensor, n_outputs: int, output
 class ProjectionResult(Result):
     """Δ_F at the label spectrum's peaks over training (projection method).
 
-    ``deltas[t, p]`` is Δ_F at peak p (ascending frequency) at ``epochs[t]``; ``freqs`` is the κ grid of the
-    spectra, ``target_amplitude`` |ŷ(κ)| and ``output_amplitude`` |ĥ(κ)| at the last record.
+    Args:
+        epochs: (T,) recorded epochs.
+        peak_freqs: (P,) κ of the followed peaks, ascending.
+        deltas: (T, P) Δ_F at each peak and record.
+        freqs: (M,) the κ grid of the spectra.
+        target_amplitude: (M,) |ŷ(κ)| (ℓ2 norm over output components).
+        output_amplitude: (M,) |ĥ(κ)| at the last record.
+        direction: (d,) the projection direction p.
+        mode: "complex" (|ĥ − ŷ|/|ŷ|) or "amplitude" (||ĥ| − |ŷ||/|ŷ|).
+        convention: "ordinary" or "angular" frequency.
+        outputs: (T, n, c) outputs at every record, when stored.
+        projected: (n,) p·x_i, when outputs are stored.
+
+    Attributes:
+        Those of Args; ``converged_epochs(threshold)``: first epoch with Δ_F < threshold per peak (None if never).
+
+    Raises:
+        Nothing at construction.
+
+    Source: Xu et al. 2019, "Frequency Principle: Fourier analysis sheds light on deep neural networks"
+        (arXiv 1901.06523), projection method.
+
+    Example:
+        >>> r = ProjectionResult([0, 5, 10], [0.5, 1.0], np.array([[1.0, 1.0], [0.05, 0.8], [0.01, 0.09]]),
+        ...                      np.zeros(3), np.zeros(3), np.zeros(3), np.ones(2))
+        >>> r.converged_epochs(0.1)
+        [5, 10]
     """
 
     epochs: list[int]
@@ -146,25 +195,50 @@ class ProjectionResult(Result):
 
 
 class ProjectionTracker(PeriodicTracker):
-    """Projection-method F-Principle tracker (see module docstring).
+    """Projection-method F-Principle tracker (see the module docstring); also callable: ``tracker(model)`` is Δ_F now.
 
     Args:
-        inputs: (n, ...) training inputs (flattened for the projection); targets: (n,) class labels (one-hot
-            encoded), (n,) or (n, c) regression targets.
+        inputs: (n, ...) training inputs (flattened for the projection).
+        targets: (n,) class labels (one-hot encoded), (n,) or (n, c) regression targets.
         direction: (d,) projection direction; default the first principal component of the inputs.
-        freqs: the κ grid (cycles per unit of p·x, or radians with ``convention="angular"``); default
-            ``n_freqs`` points on [0, 4/std(p·x)].
-        peaks: κ values to follow; default the first ``max_peaks`` local maxima of |ŷ| higher than
-            ``min_relative_height`` × the largest.
+        freqs: the κ grid (cycles per unit of p·x, or radians with ``convention="angular"``); default ``n_freqs``
+            points on [0, 4/std(p·x)].
+        n_freqs: points of the default grid.
+        peaks: κ values to follow; default the first ``max_peaks`` local maxima of |ŷ| at least
+            ``min_relative_height`` × the largest interior peak.
+        max_peaks: see ``peaks``.
+        min_relative_height: see ``peaks``.
+        mode: "complex" or "amplitude" Δ_F.
+        convention: "ordinary" or "angular".
         every: record every ``every`` epochs (and before training).
         output_transform: "auto" (default: softmax probabilities when the targets are class labels and the model
-            outputs logits — right for cross-entropy classifiers; inside ``fit`` the loss decides: softmax for
-            cross-entropy, none for MSE), None (raw outputs, for MSE/one-hot regression), "softmax" or a callable.
+            outputs logits; inside ``fit`` the loss decides: softmax for cross-entropy, none for MSE), None (raw
+            outputs), "softmax" or a callable.
         store_outputs: keep the outputs at every record (for 1-D figures).
-        num_classes: number of classes for class-label targets (default: the largest label + 1); give it
-            when the labels may lack the last class.
+        max_batch: inputs per forward pass.
+        num_classes: number of classes for class-label targets (default: the largest label + 1).
         output: picks the scores from the model's output (a dict key, a tuple index or a callable).
         amp: run the model under :func:`torch.autocast`.
+
+    Attributes:
+        peak_freqs, direction, projected, freqs, epochs, history; ``measure(model)``, ``result(model=None)``.
+
+    Raises:
+        InputError: bad inputs/targets, a zero or mis-sized direction, no peak on the grid (the message suggests
+            peaks or a wider grid), or a zero target spectrum at a requested peak.
+        ModelOutputError: at a record, outputs whose width does not match the targets.
+
+    Source: Xu et al. 2019 (arXiv 1901.06523), projection method.
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x = torch.randn(60, 3, generator=g); y = torch.sin(3 * x[:, 0])
+        >>> tracker = ProjectionTracker(x, y, peaks=[0.45, 0.9])
+        >>> net = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1))
+        >>> tracker.record(net, 0)
+        >>> r = tracker.result()
+        >>> r.deltas.shape, r.peak_freqs
+        ((1, 2), [0.45, 0.9])
     """
 
     log_prefix = "fprinciple"
@@ -284,11 +358,26 @@ class ProjectionTracker(PeriodicTracker):
 
 
 def projection_errors(model: nn.Module, inputs, targets, **kwargs) -> dict[str, list[float]]:
-    """One-shot projection method: ``{"peak_freqs": [...], "delta_f": [...]}`` for ``model`` now.
+    """One-shot projection method: Δ_F at the label spectrum's peaks for ``model`` now.
 
-    Example::
+    Args:
+        model: any ``nn.Module``.
+        inputs: (n, ...) inputs.
+        targets: (n,) labels or (n, c) targets.
+        **kwargs: any argument of :class:`ProjectionTracker`.
 
-        >>> projection_errors(model, x_train, y_train)["delta_f"]   # Δ_F at the label spectrum's peaks
+    Returns:
+        ``{"peak_freqs": [...], "delta_f": [...]}``.
+
+    Raises:
+        InputError, ModelOutputError: as :class:`ProjectionTracker`.
+
+    Source: Xu et al. 2019 (arXiv 1901.06523), projection method.
+
+    Example:
+        >>> x = torch.linspace(-3, 3, 64)[:, None]
+        >>> projection_errors(nn.Linear(1, 1), x, torch.sin(3 * x[:, 0]), peaks=[0.5])["peak_freqs"]
+        [0.5]
     """
     tracker = ProjectionTracker(inputs, targets, **kwargs)
     return {"peak_freqs": [float(k) for k in tracker.peak_freqs], "delta_f": tracker.measure(model).tolist()}
@@ -298,8 +387,28 @@ def projection_errors(model: nn.Module, inputs, targets, **kwargs) -> dict[str, 
 
 @dataclass
 class FilteringHistory(Result):
-    """e_low / e_high over training for each δ. ``e_low[t, i]`` is at ``epochs[t]`` for ``deltas[i]``;
-    ``high_fraction[i]`` = ‖y^{high,δ}‖ / ‖y‖ tells how much of the target lies above the cut-off."""
+    """e_low / e_high over training for each δ (filtering method).
+
+    Args:
+        epochs: (T,) recorded epochs.
+        deltas: (D,) filter variances δ.
+        e_low: (T, D) relative error of the low-frequency part at ``epochs[t]`` for ``deltas[i]``.
+        e_high: (T, D) the same for the high-frequency part.
+        high_fraction: (D,) ‖y^{high,δ}‖ / ‖y‖: how much of the target lies above the cut-off.
+
+    Attributes:
+        Those of Args; ``first_below(threshold)``: first epoch with error < threshold, per part and δ.
+
+    Raises:
+        Nothing at construction.
+
+    Source: Xu et al. 2019 (arXiv 1901.06523), filtering method.
+
+    Example:
+        >>> h = FilteringHistory([0, 1, 2], [3.0], np.array([[0.9], [0.1], [0.05]]), np.array([[1.0], [0.9], [0.3]]))
+        >>> h.first_below(0.5)
+        {'low': [1], 'high': [2]}
+    """
 
     epochs: list[int]
     deltas: list[float]
@@ -324,26 +433,41 @@ class FilteringHistory(Result):
 
 
 class FilteringTracker(PeriodicTracker):
-    """Filtering-method F-Principle tracker (see module docstring).
+    """Filtering-method F-Principle tracker (see the module docstring); ``tracker(model)`` gives the errors now.
 
     Args:
-        inputs: (n, ...) inputs (flattened); targets: (n,) class labels (one-hot) or (n, c) values.
-        deltas: variances δ > 0 of the Gaussian in squared input units (paper: 3 for MNIST, 7 for CIFAR-10
-            with pixels in [0, 1]).
+        inputs: (n, ...) inputs (flattened).
+        targets: (n,) class labels (one-hot) or (n, c) values.
+        deltas: variances δ > 0 of the Gaussian in squared input units (paper: 3 for MNIST, 7 for CIFAR-10 with
+            pixels in [0, 1], as recalled).
         every: record every ``every`` epochs (and before training).
         output_transform: "auto" (default: softmax probabilities when the targets are class labels and the model
-            outputs logits, so a cross-entropy classifier is compared with one-hot labels on the same scale; inside
-            ``fit`` the loss decides: softmax for cross-entropy, none for MSE), None, "softmax" or a callable.
+            outputs logits; inside ``fit`` the loss decides: softmax for cross-entropy, none for MSE), None,
+            "softmax" or a callable.
         dtype: kernel precision (float32: n² · 4 bytes per δ).
         device: where kernels live (default: the model's device at the first record).
+        max_batch: inputs per forward pass.
+        block: rows per block when building the kernels.
         num_classes: number of classes for class-label targets (default: the largest label + 1).
         output: picks the scores from the model's output (a dict key, a tuple index or a callable).
         amp: run the model under :func:`torch.autocast`.
 
-    Example::
+    Attributes:
+        deltas, high_fraction, epochs, e_low, e_high; ``measure(model)``, ``result()``.
 
-        >>> tr = FilteringTracker(x, y, deltas=[3.0])
-        >>> tr(model)        # {"e_low": [...], "e_high": [...]} for the model now
+    Raises:
+        InputError: bad inputs/targets, no δ, or a δ at which the target has no low or no high part.
+        ModelOutputError: at a record, outputs whose width does not match the targets.
+
+    Source: Xu et al. 2019 (arXiv 1901.06523), filtering method (G^δ(x) = exp(−‖x‖²/(2δ)), as the authors' code).
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x = torch.randn(60, 3, generator=g); y = torch.sin(3 * x[:, 0])
+        >>> tr = FilteringTracker(x, y, deltas=[0.5])
+        >>> errors = tr(nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1)))
+        >>> sorted(errors), len(errors["e_low"]), 0 < tr.high_fraction[0] < 1
+        (['e_high', 'e_low'], 1, True)
     """
 
     log_prefix = "fprinciple"
@@ -442,17 +566,60 @@ class FilteringTracker(PeriodicTracker):
 
 
 def filtering_errors(model: nn.Module, inputs, targets, deltas: Sequence[float], **kwargs) -> dict[str, list[float]]:
-    """One-shot filtering method: ``{"e_low": [...], "e_high": [...]}`` per δ for ``model`` now."""
+    """One-shot filtering method: e_low and e_high per δ for ``model`` now.
+
+    Args:
+        model: any ``nn.Module``.
+        inputs: (n, ...) inputs.
+        targets: (n,) labels or (n, c) targets.
+        deltas: filter variances δ.
+        **kwargs: any other argument of :class:`FilteringTracker`.
+
+    Returns:
+        ``{"e_low": [...], "e_high": [...]}``, one value per δ.
+
+    Raises:
+        InputError, ModelOutputError: as :class:`FilteringTracker`.
+
+    Source: Xu et al. 2019 (arXiv 1901.06523), filtering method.
+
+    Example:
+        >>> x = torch.linspace(-3, 3, 64)[:, None]; y = torch.sin(3 * x)
+        >>> e = filtering_errors(nn.Linear(1, 1), x, y, [0.1])
+        >>> len(e["e_low"]), len(e["e_high"])
+        (1, 1)
+    """
     return FilteringTracker(inputs, targets, deltas, **kwargs).measure(model)
 
 
 def choose_delta(inputs, targets, target_fraction: tuple[float, float] = (0.2, 0.5),
                  grid: Sequence[float] | None = None, sample: int = 1000, seed: int = 0) -> float:
-    """A filtering δ for which ‖y^{high,δ}‖/‖y‖ lies in ``target_fraction`` (spec A3.4: search a log grid).
+    """A filtering δ for which ‖y^{high,δ}‖/‖y‖ lies in ``target_fraction`` (searched on a log grid).
 
-    The grid defaults to 40 log-spaced values around the median squared distance between inputs; the
-    fraction is estimated on a random subset of ``sample`` points. Returns the δ whose fraction is closest
-    to the middle of the interval.
+    The fraction is estimated on a random subset of ``sample`` points; the δ whose fraction is closest to the
+    middle of the interval is returned (it may lie outside the interval when no grid value reaches it).
+
+    Args:
+        inputs: (n, ...) inputs.
+        targets: (n,) labels or (n, c) targets.
+        target_fraction: (low, high) wanted share of the target above the cut-off.
+        grid: δ values to try; default 40 log-spaced values from 1/1000 to 10 × the median squared distance.
+        sample: points used for the estimate.
+        seed: seed of the subset.
+
+    Returns:
+        δ (a float, squared input units).
+
+    Raises:
+        InputError: bad inputs or targets.
+
+    Source: freqlens (a δ search for Xu et al. 2019's filtering method).
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> x = torch.randn(60, 3, generator=g)
+        >>> round(choose_delta(x, torch.sin(3 * x[:, 0])), 4)
+        0.1763
     """
     x, y = _prepare_xy(inputs, targets)
     g = torch.Generator().manual_seed(seed)
@@ -522,7 +689,7 @@ class ModeErrorTracker(PeriodicTracker):
         InputError: on ``every`` < 1.
 
     Source:
-        spec fprinciple_lfp.md §A4 (per-frequency error E_j).
+        Xu et al. 2019 (arXiv 1901.06523), Poisson example (per-frequency error E_j).
 
     Example:
         >>> from freqlens.theory import poisson
@@ -572,7 +739,8 @@ def filtering_order(result: FilteringHistory, delta: float, threshold: float = 0
         InputError: if ``delta`` is not one of the result's δ or fewer than 2 records exist.
 
     Source:
-        spec fprinciple_lfp.md §A3.4 (gap and first-below times); the normalised gap is freqlens's.
+        Xu et al. 2019 (arXiv 1901.06523), filtering method (gap and first-below times); the normalised gap is
+        freqlens's.
 
     Example:
         >>> r = FilteringHistory([0, 1, 2, 3], [3.0], np.array([[1.0], [0.3], [0.1], [0.05]]),

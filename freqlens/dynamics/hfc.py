@@ -1,11 +1,11 @@
 """LFC / HFC accuracy over training (Wang et al., Figs. 3–6) as a :func:`freqlens.train.fit` callback.
 
-Example::
+Example (CIFAR-10 tensors ``x_tr, y_tr, x_te, y_te``)::
 
-    >>> tracker = HFCTracker(train=(x_tr[:2000], y_tr[:2000]), test=(x_te, y_te), radii=(4, 8, 12, 16))
-    >>> fit(model, (x_tr, y_tr), epochs=15, loss="cross_entropy", batch_size=100, callbacks=[tracker])
-    >>> curves = tracker.result()          # HFCCurves: lfc_test (E, R), hfc_test (E, R), ...
-    >>> curves.plot()
+    tracker = HFCTracker(train=(x_tr[:2000], y_tr[:2000]), test=(x_te, y_te), radii=(4, 8, 12, 16))
+    fit(model, (x_tr, y_tr), epochs=15, loss="cross_entropy", batch_size=100, callbacks=[tracker])
+    curves = tracker.result()          # HFCCurves: lfc_test (E, R), hfc_test (E, R), ...
+    curves.plot()
 """
 from __future__ import annotations
 
@@ -27,8 +27,34 @@ from freqlens.validation import check_choice, check_images, check_integer, check
 class HFCCurves(Result):
     """Per evaluated epoch: clean accuracy and LFC / HFC accuracy per radius, on train and test subsets.
 
-    ``epochs`` (E,); ``clean_train``, ``clean_test`` (E,); ``lfc_train``, ``hfc_train``, ``lfc_test``, ``hfc_test``
-    (E, R) — NaN where a set was not given. ``seconds``: time spent evaluating (overhead of the tracker).
+    Args:
+        radii: (R,) radii in cycles per image.
+        epochs: (E,) evaluated epochs.
+        clean_train: (E,) clean accuracy in [0, 1] on the train subset (NaN where not given).
+        clean_test: (E,) the same on the test subset.
+        lfc_train: (E, R) accuracy on the low-frequency components, train subset.
+        hfc_train: (E, R) accuracy on the high-frequency components, train subset.
+        lfc_test: (E, R) LFC accuracy, test subset.
+        hfc_test: (E, R) HFC accuracy, test subset.
+        rescale: "none" or "max" (how the components were scaled).
+        bn_eval: how BatchNorm was evaluated ("running" statistics or the batch's).
+        seconds: time spent evaluating (the tracker's overhead).
+        label: a name for plots.
+
+    Attributes:
+        Those of Args; ``plot(ax, split)`` draws the curves of one split.
+
+    Raises:
+        Nothing at construction.
+
+    Source: Wang, Wu, Huang, Xing 2020, "High-frequency component helps explain the generalization of
+        convolutional neural networks", Figs. 3-6.
+
+    Example:
+        >>> c = HFCCurves([4.0], np.array([0, 1]), np.full(2, np.nan), np.array([0.1, 0.5]), np.full((2, 1), np.nan),
+        ...               np.full((2, 1), np.nan), np.array([[0.1], [0.3]]), np.array([[0.1], [0.2]]), "max", "running")
+        >>> c.hfc_test[:, 0].tolist()
+        [0.1, 0.2]
     """
 
     radii: list[float]
@@ -51,15 +77,47 @@ class HFCCurves(Result):
 
 
 class HFCTracker(PeriodicTracker):
-    """Evaluate clean, LFC and HFC accuracy (``radii``) on ``train`` and/or ``test`` = (images, labels) every
-    ``every`` epochs (and before training when ``at_start``). Components are computed per batch on the model's
-    device with one FFT shared by all radii. ``components`` may drop "hfc" or "lfc" to save time.
-    Its history is part of ``fit`` checkpoints (``state_dict``), so a resumed run keeps earlier epochs.
+    """``fit`` callback: clean, LFC and HFC accuracy at each radius on train and/or test data every ``every`` epochs.
 
-    Labels may have any integer dtype or be one-hot; ``num_classes`` (optional) bounds them, so a subset that
-    lacks the last class is fine. ``output`` picks the class scores from the model's output (a dict key, a tuple
-    index or a callable); ``amp`` runs the model under :func:`torch.autocast`. ``normalize`` is a callable or a
-    (mean, std) pair.
+    Components are computed per batch on the model's device with one FFT shared by all radii. Its history is part
+    of ``fit`` checkpoints (``state_dict``), so a resumed run keeps earlier epochs.
+
+    Args:
+        train: (images, labels) or a data loader: the train subset to evaluate (optional).
+        test: the same for the test subset (at least one of the two).
+        radii: radii in cycles per image (LFC: distance from DC < r).
+        rescale: "max" (each component image divided by its maximum, the paper's convention) or "none".
+        every: evaluation period in epochs.
+        at_start: also evaluate before training.
+        normalize: a callable or a (mean, std) pair applied before the model.
+        bn_eval: "running" (BatchNorm's running statistics) or another mode of
+            :func:`freqlens.probes.hfc.predict_components`.
+        max_batch: images per forward pass.
+        components: a non-empty subset of ("lfc", "hfc") (dropping one saves time).
+        bounds: the images' range, checked (None skips).
+        label: a name for plots.
+        num_classes: bounds the labels (any integer dtype or one-hot), so a subset lacking the last class is fine.
+        output: picks the class scores from the model's output (a dict key, a tuple index or a callable).
+        amp: run the model under :func:`torch.autocast`.
+
+    Attributes:
+        history: the records; ``result()`` returns an :class:`HFCCurves`; ``evaluate(model, epoch)`` records now.
+
+    Raises:
+        InputError: no data, bad images/labels/radii, an unknown rescale or bad components.
+        CheckpointError: resuming from a checkpoint of a tracker configured otherwise.
+
+    Source: Wang et al. 2020, Sec. 3 and Figs. 3-6 (LFC / HFC accuracy during training).
+
+    Example:
+        >>> import torch
+        >>> x, y = torch.rand(8, 1, 8, 8), torch.arange(8) % 2
+        >>> net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 2))
+        >>> t = HFCTracker(test=(x, y), radii=(2,), num_classes=2)
+        >>> t.evaluate(net, 0)
+        >>> c = t.result()
+        >>> c.lfc_test.shape, bool(np.isnan(c.clean_train[0]))
+        ((1, 1), True)
     """
 
     log_prefix = "hfc"

@@ -43,7 +43,7 @@ def circle_feature(phi: torch.Tensor, h: float, feature: str = "dgauss", n_image
         InputError: on h ≤ 0 or an unknown feature.
 
     Source:
-        freqlens (construction for E, Ma, Wu's eigenvalue shape; spec fprinciple_lfp.md Part D).
+        freqlens (construction for E, Ma, Wu's eigenvalue shape).
 
     Example:
         >>> round(float(circle_feature(torch.tensor([0.0]), 0.5)), 6)
@@ -105,9 +105,35 @@ class RandomFeatureCircle(nn.Module):
 class RandomFeatureTraining(Result):
     """Per-mode residuals of a trained :class:`RandomFeatureCircle` over gradient-descent steps.
 
-    ``residuals[t, i] = |r̂_{k_i}(steps[t])| / |r̂_{k_i}(0)|``; ``times[i]`` the first step at which it falls
-    below e^{−1} (inf if never); ``kernel_eigenvalues[i]`` the eigenvalue of the model's empirical tangent kernel
-    at mode k_i (Rayleigh quotient of cos(kθ)).
+    Args:
+        modes: (K,) target frequencies k_i.
+        steps: (T,) recorded steps.
+        residuals: (T, K) ``|r̂_{k_i}(steps[t])| / |r̂_{k_i}(0)|``.
+        times: (K,) first step at which each residual falls below e^{−1} (inf if never).
+        kernel_eigenvalues: (K,) eigenvalue of the model's empirical tangent kernel at mode k_i (Rayleigh quotient
+            of cos(kθ)).
+        h: feature width.
+        feature: "dgauss" or "gauss".
+        n_features: M.
+        lr: the gradient-descent step size.
+        extra: free-form additions.
+
+    Attributes:
+        peak: k* = √2/h, where k² e^{−h²k²/2} is largest.
+        regime_orders(): whether the times decrease in k below k* (reversed order) and increase above
+            (F-Principle order), each needing two modes on its side.
+
+    Raises:
+        Nothing at construction.
+
+    Source: E, Ma, Wu 2019/2020 (random-feature view of the F-Principle; which of their papers states the eigenvalue
+        shape is unconfirmed).
+
+    Example:
+        >>> r = RandomFeatureTraining([1, 2, 6, 8], np.arange(3), np.ones((3, 4)), np.array([30.0, 20.0, 10.0, 40.0]),
+        ...                           np.ones(4), h=0.25, feature="dgauss", n_features=10, lr=0.1)
+        >>> round(r.peak, 3), r.regime_orders()
+        (5.657, {'reversed_below': True, 'fprinciple_above': True})
     """
 
     modes: list[int]
@@ -161,7 +187,8 @@ def train_random_features(modes: Sequence[int], h: float, n: int = 128, n_featur
         InputError: on modes outside [1, N/2).
 
     Source:
-        E, Ma, Wu 2019/2020 (random-feature view of the F-Principle); spec fprinciple_lfp.md Part D.
+        E, Ma, Wu 2019/2020 (random-feature view of the F-Principle); which of their papers states the
+        eigenvalue shape is unconfirmed (perhaps "Machine learning from a continuous viewpoint", arXiv 1912.12777).
 
     Example:
         >>> r = train_random_features([1, 2, 3, 5], h=0.5, n=64, n_features=500, steps=200)

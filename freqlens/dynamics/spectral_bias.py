@@ -5,13 +5,13 @@ Frequency convention: on a uniform grid ``z_n = z_0 + nΔ`` (n < N) a frequency 
 ``k`` cycles per grid period ``NΔ`` (for the paper's grid ``z_n = n/N`` on [0, 1): cycles per unit length).
 Only ``0 ≤ k < N/2`` (below Nyquist) is accepted.
 
-Example::
+Example (``z`` a uniform grid on [0, 1), ``y`` the target on it)::
 
-    >>> from freqlens.train import fit
-    >>> spec = SpectrumTracker(z[:, None], frequencies=[5, 10, 50], amplitudes=[1, 1, 1], every=100)
-    >>> norms = SpectralNormTracker(every=100)
-    >>> fit(model, (z[:, None], y), epochs=5000, lr=3e-4, callbacks=[spec, norms])
-    >>> spec.result().plot(); norms.result().plot()
+    from freqlens.train import fit
+    spec = SpectrumTracker(z[:, None], frequencies=[5, 10, 50], amplitudes=[1, 1, 1], every=100)
+    norms = SpectralNormTracker(every=100)
+    fit(model, (z[:, None], y), epochs=5000, lr=3e-4, callbacks=[spec, norms])
+    spec.result().plot(); norms.result().plot()
 """
 from __future__ import annotations
 
@@ -38,11 +38,24 @@ __all__ = [
 
 # ----------------------------------------------------------------------------------------------- grids, spectra
 def check_uniform_grid(coordinate, name: str = "grid", rtol: float = 1e-4) -> tuple[float, float]:
-    """Check that ``coordinate`` (N,) is a uniform increasing grid ``z_0 + nΔ``; return ``(Δ, period NΔ)``.
+    """Check that ``coordinate`` is a uniform increasing grid z_0 + nΔ and return its spacing and period.
 
-    Raises :class:`InputError` naming the first irregular spacing. Example::
+    Args:
+        coordinate: (N,) grid coordinate, N ≥ 4.
+        name: its name in messages.
+        rtol: largest allowed deviation of a spacing from the mean spacing, relative to it.
 
-        >>> check_uniform_grid(torch.arange(200) / 200)      # (0.005, 1.0)
+    Returns:
+        ``(Δ, NΔ)``: the spacing and the grid period, floats.
+
+    Raises:
+        InputError: fewer than 4 points, NaN/infinite values, a decreasing grid, or an irregular spacing (named).
+
+    Source: freqlens.
+
+    Example:
+        >>> check_uniform_grid(torch.arange(200) / 200)
+        (0.005, 1.0)
     """
     z = as_tensor(coordinate, name).double().reshape(-1)
     check_finite(z, name)
@@ -61,7 +74,28 @@ def check_uniform_grid(coordinate, name: str = "grid", rtol: float = 1e-4) -> tu
 
 
 def check_frequencies(frequencies, n_points: int) -> list[int]:
-    """Frequencies as DFT bins: integers in ``[0, N/2)``; :class:`InputError` above Nyquist or non-integer."""
+    """Frequencies as DFT bins: integers in [0, N/2).
+
+    Args:
+        frequencies: bins k (cycles per grid period); floats with integer values are accepted.
+        n_points: N, the grid size.
+
+    Returns:
+        The bins as a list of ints.
+
+    Raises:
+        InputError: empty, negative, fractional or non-finite values, or a bin at or above Nyquist (N/2).
+
+    Source: freqlens.
+
+    Example:
+        >>> check_frequencies([5.0, 10], 200)
+        [5, 10]
+        >>> check_frequencies([100], 200)
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.InputError: frequency 100 is at or above the Nyquist limit N/2 = 100 of the 200-point grid
+    """
     out = []
     for k in list(np.asarray(frequencies, dtype=float).reshape(-1)):
         if not math.isfinite(k) or abs(k - round(k)) > 1e-9 or k < 0:
@@ -76,21 +110,54 @@ def check_frequencies(frequencies, n_points: int) -> list[int]:
 
 
 def grid_spectrum(values: torch.Tensor) -> torch.Tensor:
-    """One-sided amplitude spectrum ``|ŷ_k| = |Σ_n y_n e^{−2πikn/N}| / N`` for k = 0 … ⌈N/2⌉ − 1.
+    """One-sided amplitude spectrum |ŷ_k| = |Σ_n y_n e^{−2πikn/N}| / N for k = 0 … ⌈N/2⌉ − 1.
 
-    ``values``: (..., N) samples on a uniform grid (last axis). Returns (..., ⌈N/2⌉) magnitudes (a component
-    ``A sin(2πkz + φ)`` shows ``A/2`` at bin k). Example::
+    A component A sin(2πkz + φ) on the grid shows A/2 at bin k.
 
-        >>> grid_spectrum(torch.sin(2 * math.pi * 5 * torch.arange(200) / 200))[5]   # 0.5
+    Args:
+        values: (..., N) samples on a uniform grid (last axis).
+
+    Returns:
+        (..., ⌈N/2⌉) float64 magnitudes.
+
+    Raises:
+        Nothing of its own.
+
+    Source: Rahaman et al. 2019, "On the spectral bias of neural networks", Sec. 3 (spectrum of the network's
+        output on a grid).
+
+    Example:
+        >>> s = grid_spectrum(torch.sin(2 * math.pi * 5 * torch.arange(200) / 200))
+        >>> s.shape, round(float(s[5]), 6)
+        (torch.Size([100]), 0.5)
     """
     values = torch.as_tensor(values)
     n = values.shape[-1]
     return torch.fft.fft(values.double(), dim=-1).abs()[..., : (n + 1) // 2] / n
 
 
-def normalized_amplitudes(values: torch.Tensor, frequencies: Sequence[int], amplitudes: Sequence[float]) -> torch.Tensor:
-    """``a_i = 2 |ŷ_{k_i}| / A_i`` (Rahaman et al. 2019, the sinusoid-sum experiment): 1 for a perfect fit of ``A_i
-    sin(2πk_i z + φ_i)``. values (..., N)."""
+def normalized_amplitudes(values: torch.Tensor, frequencies: Sequence[int],
+                          amplitudes: Sequence[float]) -> torch.Tensor:
+    """a_i = 2 |ŷ_{k_i}| / A_i: 1 for a perfect fit of A_i sin(2πk_i z + φ_i).
+
+    Args:
+        values: (..., N) samples on a uniform grid.
+        frequencies: bins k_i (< N/2).
+        amplitudes: target amplitudes A_i.
+
+    Returns:
+        (..., K) float64 tensor.
+
+    Raises:
+        InputError: bad frequencies (see :func:`check_frequencies`).
+
+    Source: Rahaman et al. 2019, Sec. 3, Fig. 1 (normalised amplitudes of the sinusoid-sum experiment).
+
+    Example:
+        >>> z = torch.arange(64) / 64
+        >>> normalized_amplitudes(3 * torch.sin(2 * math.pi * 4 * z), [4, 8], [3.0, 1.0]).round(decimals=6).tolist()
+        [1.0, 0.0]
+    """
     spec = grid_spectrum(values)
     ks = check_frequencies(frequencies, values.shape[-1])
     amps = torch.as_tensor(list(amplitudes), dtype=torch.float64)
@@ -119,7 +186,25 @@ def _output_column(out: torch.Tensor, n: int, output_index: int | None) -> torch
 
 
 def first_reach(steps: Sequence[int], values: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """First recorded step at which each column of ``values`` (T, K) reaches ``threshold``; ``inf`` if never."""
+    """First recorded step at which each column of ``values`` reaches ``threshold``; ``inf`` if never.
+
+    Args:
+        steps: (T,) recorded steps.
+        values: (T, K) values per record and frequency.
+        threshold: the level to reach (≥).
+
+    Returns:
+        (K,) float array of steps.
+
+    Raises:
+        IndexError: from NumPy when ``values`` is not 2-D.
+
+    Source: freqlens.
+
+    Example:
+        >>> first_reach([0, 10, 20], np.array([[0.1, 0.0], [0.6, 0.2], [0.9, 0.4]])).tolist()
+        [10.0, inf]
+    """
     values = np.asarray(values)
     out = np.full(values.shape[1], np.inf)
     for j in range(values.shape[1]):
@@ -133,8 +218,27 @@ def first_reach(steps: Sequence[int], values: np.ndarray, threshold: float = 0.5
 class SpectrumHistory(Result):
     """Spectrum of a model's output on a uniform grid over training.
 
-    ``magnitudes[t, i] = |ŷ_{k_i}|`` at ``steps[t]`` (averaged over runs when merged by :meth:`average`);
-    ``amplitudes[i] = A_i`` of the target; ``normalized = 2·magnitudes / A`` (1 = component fitted).
+    Args:
+        steps: (T,) optimiser steps recorded.
+        frequencies: (K,) DFT bins k_i.
+        target_amplitudes: (K,) A_i of the target.
+        magnitudes: (T, K) ``|ŷ_{k_i}|`` at ``steps[t]`` (averaged over runs when merged by :meth:`average`).
+        runs: number of runs averaged.
+        label: a name for plots.
+
+    Attributes:
+        normalized: (T, K) ``2·magnitudes / A`` (1 = component fitted).
+        at(step), first_reach(threshold), average(histories): read and merge records.
+
+    Raises:
+        InputError: from ``at`` before the first record, from ``average`` on mismatched histories.
+
+    Source: Rahaman et al. 2019, Sec. 3, Fig. 1.
+
+    Example:
+        >>> h = SpectrumHistory([0, 100], [5, 10], [1.0, 2.0], np.array([[0.0, 0.0], [0.5, 0.2]]))
+        >>> h.normalized[-1].tolist(), h.first_reach(0.5).tolist()
+        ([1.0, 0.2], [100.0, inf])
     """
 
     steps: list[int]
@@ -182,19 +286,41 @@ class SpectrumHistory(Result):
 class SpectrumTracker(PeriodicTracker):
     """``fit`` callback: the spectrum of the model's output on a uniform grid every ``every`` optimiser steps.
 
+    Works with any ``nn.Module``; call :meth:`record` yourself outside ``fit``. ``state_dict`` /
+    ``load_state_dict`` keep the history across a resumed ``fit``.
+
     Args:
         inputs: (N, d) model inputs, one per grid point (for a 1-D grid ``z[:, None]``; for a manifold the
-            embedded points ``γ(z_n)``).
+            embedded points γ(z_n)).
         frequencies: DFT bins k_i (cycles per grid period), each < N/2.
         amplitudes: target amplitudes A_i used for normalisation (default 1).
         coordinate: (N,) uniform grid coordinate of the samples; default ``inputs[:, 0]`` for 1-D inputs.
         every: record period in optimiser steps; step 0 (the untrained model) is always recorded.
         output_index: which output column to analyse when the model has several.
+        max_batch: grid points per forward pass.
+        label: a name for plots.
         output: picks the tensor from the model's output (a dict key, a tuple index or a callable).
         amp: run the model under :func:`torch.autocast`.
 
-    Works with any ``nn.Module``; call :meth:`record` yourself outside ``fit``. ``state_dict`` /
-    ``load_state_dict`` keep the history across a resumed ``fit``.
+    Attributes:
+        steps, magnitudes: the records; ``result()`` returns them as a :class:`SpectrumHistory`.
+
+    Raises:
+        InputError: non-finite inputs, a coordinate that is missing, of the wrong length or not uniform, bad
+            frequencies, or amplitudes that do not match or are ≤ 0.
+        ModelOutputError: at a record, a model output of the wrong shape.
+
+    Source: Rahaman et al. 2019, Sec. 3 (spectrum of the output during training).
+
+    Example:
+        >>> z = torch.arange(64) / 64
+        >>> net = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+        >>> tracker = SpectrumTracker(z[:, None], frequencies=[1, 4], every=10)
+        >>> from freqlens.train import fit
+        >>> _ = fit(net, (z[:, None], torch.sin(2 * math.pi * z)[:, None]), epochs=20, callbacks=[tracker],
+        ...         progress=False)
+        >>> tracker.result().steps
+        [0, 10, 20]
     """
 
     unit = "step"
@@ -266,10 +392,25 @@ class SpectrumTracker(PeriodicTracker):
 
 # ------------------------------------------------------------------------------------------- spectral norms
 def weight_matrices(model: nn.Module) -> list[tuple[str, torch.Tensor]]:
-    """``(name, W)`` for every parameter called ``*weight`` with ≥ 2 dimensions, reshaped to (out, rest).
+    """``(name, W)`` for every parameter named ``*weight`` with ≥ 2 dimensions, reshaped to (out, rest).
 
     For ``nn.Linear`` that is the layer's matrix; for a convolution it is the reshaped kernel (its spectral norm
-    is not the convolution's operator norm — documented, not hidden).
+    is not the convolution's operator norm).
+
+    Args:
+        model: any ``nn.Module``.
+
+    Returns:
+        A list of (name, detached matrix) pairs.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> [(n, tuple(w.shape)) for n, w in weight_matrices(torch.nn.Conv2d(3, 8, 3))]
+        [('weight', (8, 27))]
     """
     out = []
     for name, p in model.named_parameters():
@@ -279,19 +420,51 @@ def weight_matrices(model: nn.Module) -> list[tuple[str, torch.Tensor]]:
 
 
 def spectral_norm(matrix: torch.Tensor) -> float:
-    """Largest singular value ``σ_max(W)`` = ``torch.linalg.matrix_norm(W, 2)`` of a (m, n) matrix."""
-    return float(torch.linalg.matrix_norm(matrix.double(), 2))
+    """Largest singular value σ_max(W) of a matrix, ``torch.linalg.matrix_norm(W, 2)`` in float64.
+
+    Args:
+        matrix: (m, n) tensor.
+
+    Returns:
+        σ_max (a float).
+
+    Raises:
+        RuntimeError: from torch for a tensor that is not 2-D.
+
+    Source: Rahaman et al. 2019, Sec. 3 (layer spectral norms grow during training).
+
+    Example:
+        >>> spectral_norm(torch.diag(torch.tensor([3.0, -4.0])))
+        4.0
+    """
+    return float(torch.linalg.matrix_norm(matrix.detach().double(), 2))
 
 
 def power_iteration_norm(matrix: torch.Tensor, v0: torch.Tensor | None = None, tol: float = 1e-7,
                          max_iter: int = 300) -> tuple[float, torch.Tensor, bool]:
-    """σ_max of ``matrix`` (m, n) by power iteration on WᵀW from ``v0`` (n,) (warm start).
+    """σ_max of a matrix by power iteration on WᵀW, warm-started from ``v0``.
 
-    Works in the matrix's own floating dtype (the tracker passes float64); the stopping tolerance is at least
-    20 machine epsilons of that dtype. Returns ``(sigma, v, converged)``; converged when the relative change of
-    σ over one iteration is below the tolerance. ``sigma = ‖Wᵀu‖`` with unit u is always a lower bound of σ_max. Example::
+    Works in the matrix's own floating dtype (the tracker passes float64); the stopping tolerance is at least 20
+    machine epsilons of that dtype. ``sigma = ‖Wv‖`` with unit v is always a lower bound of σ_max.
 
-        >>> s, v, ok = power_iteration_norm(torch.randn(64, 32))
+    Args:
+        matrix: (m, n) tensor.
+        v0: (n,) starting vector (default a seeded random one).
+        tol: relative change of σ over one iteration below which it has converged.
+        max_iter: iteration limit.
+
+    Returns:
+        ``(sigma, v, converged)``: the estimate, the (n,) unit right singular vector estimate and a bool.
+
+    Raises:
+        Nothing of its own.
+
+    Source: standard power iteration (Golub & Van Loan, Sec. 7.3).
+
+    Example:
+        >>> s, v, ok = power_iteration_norm(torch.diag(torch.tensor([3.0, 1.0], dtype=torch.float64)))
+        >>> round(s, 6), ok
+        (3.0, True)
     """
     w = matrix.detach()
     if not w.is_floating_point() or w.dtype in (torch.float16, torch.bfloat16):
@@ -321,7 +494,27 @@ def power_iteration_norm(matrix: torch.Tensor, v0: torch.Tensor | None = None, t
 
 @dataclass
 class SpectralNormHistory(Result):
-    """True spectral norms ``norms[t, l] = σ_max(W^(l))`` at ``steps[t]`` for the layers ``layers``."""
+    """Spectral norms ``norms[t, l] = σ_max(W^(l))`` at ``steps[t]`` for the layers ``layers``.
+
+    Args:
+        steps: (T,) optimiser steps recorded.
+        layers: (L,) parameter names.
+        norms: (T, L) spectral norms.
+
+    Attributes:
+        product: (T,) Π_l σ_max(W^(l)), an upper bound of the network's Lipschitz constant.
+        growth(): (L,) last / first norm of each layer.
+
+    Raises:
+        Nothing at construction.
+
+    Source: Rahaman et al. 2019, Sec. 3 (Fig. 1, spectral norms during training).
+
+    Example:
+        >>> h = SpectralNormHistory([0, 10], ["a.weight", "b.weight"], np.array([[1.0, 2.0], [2.0, 3.0]]))
+        >>> h.product.tolist(), h.growth().tolist()
+        ([2.0, 6.0], [2.0, 1.5])
+    """
 
     steps: list[int]
     layers: list[str]
@@ -346,10 +539,33 @@ class SpectralNormHistory(Result):
 class SpectralNormTracker(PeriodicTracker):
     """``fit`` callback: the largest singular value of every weight matrix every ``every`` optimiser steps.
 
-    ``method="power"`` (default): power iteration warm-started from the previous record's right singular
-    vector, with a full SVD fallback when it does not converge within ``max_iter`` (so the value always agrees
-    with ``torch.linalg.matrix_norm(W, 2)`` to ~1e-6 relative); ``method="svd"``: ``matrix_norm`` every time.
-    ``layers``: parameter names to track (default: every ``*weight`` with ≥ 2 dims, see :func:`weight_matrices`).
+    ``method="power"`` (default): power iteration warm-started from the previous record's right singular vector,
+    with a full SVD fallback when it does not converge within ``max_iter`` (so the value agrees with
+    ``torch.linalg.matrix_norm(W, 2)`` to ~1e-6 relative); ``method="svd"``: ``matrix_norm`` every time. Row or
+    column vectors use their Euclidean norm, exactly.
+
+    Args:
+        every: record period in optimiser steps.
+        method: "power" or "svd".
+        layers: parameter names to track (default: every ``*weight`` with ≥ 2 dims, see :func:`weight_matrices`).
+        tol: power-iteration tolerance.
+        max_iter: power-iteration limit.
+
+    Attributes:
+        steps, layers, norms: the records; fallbacks: SVD fallbacks so far; ``result()`` gives a
+        :class:`SpectralNormHistory`; ``measure(model)`` the norms now.
+
+    Raises:
+        InputError: an unknown method, layers that are not weight matrices, or a model without any.
+
+    Source: Rahaman et al. 2019, Sec. 3.
+
+    Example:
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+        >>> t = SpectralNormTracker(every=1)
+        >>> t.record(net, 0)
+        >>> t.layers, abs(t.norms[0][0] - spectral_norm(net[0].weight)) < 1e-6
+        (['0.weight', '2.weight'], True)
     """
 
     unit = "step"
@@ -437,10 +653,31 @@ class SpectralNormTracker(PeriodicTracker):
 class PerturbationRobustness(Result):
     """Robustness of each frequency of a trained model's output to random parameter perturbations.
 
-    ``ratio[j, i]`` = mean over directions of ``|ŷ_{k_i}(θ + δ_j u)|`` divided by ``|ŷ_{k_i}(θ)|`` (Rahaman et al.
-    2019, the parameter-perturbation experiment;
-    values > 1 at low k are real: perturbations add low-frequency energy). ``difference[j, i]`` = mean over
-    directions of ``|FFT(f(θ + δ_j u) − f(θ))_{k_i}|`` over the same denominator: the perturbation's own spectrum.
+    Args:
+        deltas: (D,) perturbation norms δ_j.
+        frequencies: (K,) DFT bins k_i.
+        ratio: (D, K) mean over directions of |ŷ_{k_i}(θ + δ_j u)| divided by |ŷ_{k_i}(θ)| (values > 1 at low k are
+            real: perturbations add low-frequency energy).
+        difference: (D, K) mean over directions of |FFT(f(θ + δ_j u) − f(θ))_{k_i}| over the same denominator: the
+            perturbation's own spectrum.
+        base_magnitudes: (K,) |ŷ_{k_i}(θ)|.
+        n_directions: directions per δ.
+        seed: generator seed.
+        extra: free-form additions.
+
+    Attributes:
+        Those of Args.
+
+    Raises:
+        Nothing at construction.
+
+    Source: Rahaman et al. 2019, Sec. 3 (Fig. 3, parameter perturbations destroy high frequencies first).
+
+    Example:
+        >>> r = PerturbationRobustness([0.5], [2, 8], np.array([[1.0, 0.4]]), np.array([[0.1, 0.7]]),
+        ...                            np.array([0.5, 0.5]), 10, 0)
+        >>> r.ratio.shape
+        (1, 2)
     """
 
     deltas: list[float]
@@ -462,17 +699,41 @@ def perturbation_robustness(model: nn.Module, inputs, frequencies: Sequence[int]
                             n_directions: int = 30, coordinate=None, seed: int = 0, output_index: int | None = None,
                             max_batch: int = 8192, progress: bool = False, output: OutputSelector = None,
                             amp: bool = False) -> PerturbationRobustness:
-    """Perturb all parameters (weights and biases) along isotropic Gaussian directions of unit *global* ℓ2 norm,
-    ``θ' = θ + δ u``, and measure the output spectrum on a uniform grid.
+    """Perturb all parameters along random directions θ' = θ + δu and measure the output spectrum on a grid.
+
+    The directions u are isotropic Gaussian of unit *global* ℓ2 norm over all weights and biases. The model's
+    parameters are restored exactly afterwards, even on error.
 
     Args:
-        inputs: (N, d) grid inputs; ``coordinate`` (N,) the uniform coordinate (default ``inputs[:, 0]``).
-        frequencies: DFT bins (< N/2). deltas: perturbation norms δ ≥ 0.
+        model: any ``nn.Module`` mapping (N, d) grid inputs to (N,) or (N, outputs).
+        inputs: (N, d) grid inputs.
+        frequencies: DFT bins (< N/2).
+        deltas: perturbation norms δ ≥ 0.
         n_directions: directions per δ, drawn from ``torch.Generator(seed)`` (CPU, then moved).
-    The model's parameters are restored exactly afterwards. Example::
+        coordinate: (N,) the uniform coordinate (default ``inputs[:, 0]``).
+        seed: generator seed.
+        output_index: output column for multi-output models.
+        max_batch: grid points per forward pass.
+        progress: show a progress bar.
+        output: picks the tensor from the model's output.
+        amp: run under :func:`torch.autocast`.
 
-        >>> r = perturbation_robustness(net, z[:, None], [5, 10, 50], deltas=[0.5, 1, 2], n_directions=30)
-        >>> r.ratio.shape        # (3, 3)
+    Returns:
+        A :class:`PerturbationRobustness`.
+
+    Raises:
+        InputError: bad grid or frequencies, negative δ, n_directions < 1 or a model without parameters.
+        ModelOutputError: an output of the wrong shape.
+
+    Source: Rahaman et al. 2019, Sec. 3 (Fig. 3).
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> net = torch.nn.Sequential(torch.nn.Linear(1, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+        >>> z = torch.arange(64) / 64
+        >>> r = perturbation_robustness(net, z[:, None], [1, 8], deltas=[0.0, 0.5], n_directions=3)
+        >>> r.ratio.shape, np.allclose(r.ratio[0], 1.0)
+        ((2, 2), True)
     """
     from tqdm.auto import tqdm
 
@@ -522,7 +783,7 @@ def perturbation_robustness(model: nn.Module, inputs, frequencies: Sequence[int]
 
 
 def fourier_decay(model: nn.Module, n: int = 2 ** 16, detrend: str = "slopes") -> dict:
-    """Decay of the Fourier coefficients of a 1-D network on [0, 1) (spec A8), and the d = 1 bound terms.
+    """Decay of the Fourier coefficients of a 1-D network on [0, 1), and the d = 1 bound terms.
 
     The network is sampled at x = i/n (float64); a polynomial is removed so that the periodic extension is
     continuous (``detrend="values"``: the line (f(1) − f(0))·x, the spec's identity check) or also has a
@@ -543,7 +804,7 @@ def fourier_decay(model: nn.Module, n: int = 2 ** 16, detrend: str = "slopes") -
         InputError: on an unknown ``detrend`` or n < 256.
 
     Source:
-        Rahaman et al. 2019, Theorem 1 (d = 1 form derived in spec_bias spec A8); slope matching is freqlens's.
+        Rahaman et al. 2019, Theorem 1 (its d = 1 form); slope matching is freqlens's.
 
     Example:
         >>> import torch

@@ -15,10 +15,9 @@ underflows, e.g. d = 3072) the same quantity is computed as the one-dimensional 
 ``E[cos(s t)]`` over the first coordinate ``t`` of a uniform ball/sphere point, by Gauss–Legendre quadrature
 (weight ``(1 − t²)^{(d−1)/2}`` for the ball, ``(1 − t²)^{(d−3)/2}`` for the sphere).
 
-Example::
-
-    >>> ball_average_response([0.0, 1.0], dim=2)          # [1, 2 J1(1)/1] = [1.0, 0.880]
-    >>> mean, se = monte_carlo_plane_wave_average([1.0], dim=10, samples=20000)
+Example:
+    >>> ball_average_response([0.0, 1.0], dim=2).round(3).tolist()       # [1, 2 J1(1)/1]
+    [1.0, 0.88]
 """
 from __future__ import annotations
 
@@ -79,9 +78,27 @@ def _first_coordinate_average(s: np.ndarray, alpha: float, nodes: int | None = N
 
 
 def ball_average_response(s, dim: int) -> np.ndarray:
-    """Transfer function ``H_d(s)`` of averaging over the d-ball, ``s = r‖ω‖``. Shape: same as ``s`` (1-D).
+    """Transfer function ``H_d(s) = Γ(d/2 + 1) (2/s)^{d/2} J_{d/2}(s)`` of averaging over the d-ball, ``s = r‖ω‖``.
 
-    ``H(0) = 1``; small s: ``1 − s²/(2(d+2))``. Example: ``ball_average_response([0, 3], dim=10)``.
+    ``H(0) = 1``; for small s, ``1 − s²/(2(d+2))``; d = 1: sin s / s; d = 2: 2 J₁(s)/s. Where ``J_{d/2}``
+    underflows (high d) the same quantity is computed by quadrature (module docstring).
+
+    Args:
+        s: scalar or 1-D array of r·‖ω‖ (radius times angular frequency, dimensionless); the sign is ignored.
+        dim: d, the input dimension (integer ≥ 1).
+
+    Returns:
+        (S,) float64 array.
+
+    Raises:
+        InputError: ``dim`` not a positive integer, or NaN/infinite ``s``.
+
+    Source: Lin, Ahmadi, Jiang 2019, "Bandlimiting neural networks against adversarial attacks", Sec. 3 (averaging
+        over a ball is a low-pass filter); the Bessel closed form is the standard Fourier transform of the ball.
+
+    Example:
+        >>> ball_average_response([0.0, 1.0], dim=2).round(4).tolist()        # [1, 2 J1(1)/1]
+        [1.0, 0.8801]
     """
     dim = _check_dim(dim)
     s = _as_s(s)
@@ -95,9 +112,26 @@ def ball_average_response(s, dim: int) -> np.ndarray:
 
 
 def sphere_average_response(s, dim: int) -> np.ndarray:
-    """Transfer function ``Ω_d(s)`` of averaging over the unit-radius-``r`` sphere (uniform directions).
+    """Transfer function ``Ω_d(s) = Γ(d/2) (2/s)^{d/2 − 1} J_{d/2 − 1}(s)`` of averaging over the sphere of radius r.
 
-    ``Ω_d(s) = E[cos(s v₁)]`` for v uniform on the sphere; d = 2: J₀(s); d = 3: sin s / s.
+    ``Ω_d(s) = E[cos(s v₁)]`` for v uniform on the unit sphere; d = 1: cos s; d = 2: J₀(s); d = 3: sin s / s.
+
+    Args:
+        s: scalar or 1-D array of r·‖ω‖ (dimensionless).
+        dim: d (integer ≥ 1).
+
+    Returns:
+        (S,) float64 array.
+
+    Raises:
+        InputError: ``dim`` not a positive integer, or NaN/infinite ``s``.
+
+    Source: Lin et al. 2019, Sec. 3 (sampling directions on the sphere); standard Fourier transform of the sphere.
+
+    Example:
+        >>> s = np.array([0.5, 2.0])
+        >>> np.allclose(sphere_average_response(s, 3), np.sin(s) / s)
+        True
     """
     dim = _check_dim(dim)
     s = _as_s(s)
@@ -112,11 +146,30 @@ def sphere_average_response(s, dim: int) -> np.ndarray:
 
 def paper_estimator_response(s, dim: int, n_directions: int = 15, scales: Sequence[float] = DEFAULT_SCALES,
                              include_original: bool = True) -> np.ndarray:
-    """Expected transfer function of the paper's sampled estimator (the original point plus
-    ``x ± c·r·v_k`` for every direction k and scale c), ``s = r‖ω‖``.
+    """Expected transfer function of the paper's sampled estimator (the original point plus ``x ± c·r·v_k``).
 
-    ``H_K(s) = [1 + 2K Σ_c Ω_d(c s)] / (1 + 2K·len(scales))``; its high-frequency floor is ``1/(1 + 2K·len(scales))``
-    (the original point). Example: ``paper_estimator_response([0, 50], dim=100)`` → ``[1, ≈1/91]``.
+    ``H_K(s) = [1 + 2K Σ_c Ω_d(c s)] / (1 + 2K·len(scales))``; its high-frequency floor is
+    ``1/(1 + 2K·len(scales))``, the weight of the original point, reached only once the smallest scale's
+Ω_d(c·s) has decayed (d = 100, K = 15, scales 1/3, 2/3, 1: 0.092 at s = 50, the floor 1/91 at s = 200).
+
+    Args:
+        s: scalar or 1-D array of r·‖ω‖.
+        dim: d (integer ≥ 1).
+        n_directions: K, random unit directions (integer ≥ 1).
+        scales: the scales c of the sampled points (fractions of r).
+        include_original: whether the original point is part of the average.
+
+    Returns:
+        (S,) float64 array.
+
+    Raises:
+        InputError: bad ``dim``, ``n_directions`` or ``s``.
+
+    Source: Lin et al. 2019, Sec. 4 (post-averaging with K random directions at several radii).
+
+    Example:
+        >>> paper_estimator_response([0.0, 50.0, 200.0], dim=100).round(3).tolist()   # floor 1/91 = 0.011
+        [1.0, 0.092, 0.011]
     """
     check_integer(n_directions, "n_directions")
     s = _as_s(s)
@@ -131,13 +184,35 @@ def paper_estimator_response(s, dim: int, n_directions: int = 15, scales: Sequen
 def monte_carlo_plane_wave_average(s, dim: int, samples: int = 20000, scheme: str = "ball", n_directions: int = 15,
                                    scales: Sequence[float] = DEFAULT_SCALES, seed: int = 0,
                                    chunk: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """Monte-Carlo measurement of what averaging does to ``f(x) = cos(ω·x)`` at x = 0 with ``r = 1``,
-    ``‖ω‖ = s`` (ω along a random direction, so nothing exploits axis alignment).
+    """Monte-Carlo measurement of what averaging does to ``f(x) = cos(ω·x)`` at x = 0, with r = 1 and ‖ω‖ = s.
 
-    ``scheme="ball"``: ``samples`` points uniform in the d-ball (direction ~ N(0, I)/‖·‖, radius U^{1/d}); the mean
-    estimates ``H_d(s)``. ``scheme="paper"``: ``samples`` independent draws of the paper's estimator (K random
-    unit directions, points ±c·v_k plus the origin); the mean estimates ``H_K(s)``. Returns (mean, standard error),
-    each of shape (len(s),).
+    ω points along one random direction, so nothing exploits axis alignment. ``scheme="ball"``: ``samples`` points
+    uniform in the d-ball (direction ~ N(0, I)/‖·‖, radius U^{1/d}); the mean estimates ``H_d(s)``.
+    ``scheme="paper"``: ``samples`` independent draws of the paper's estimator (K random unit directions, points
+    ±c·v_k plus the origin); the mean estimates ``H_K(s)``.
+
+    Args:
+        s: scalar or 1-D array of ‖ω‖ (radius 1).
+        dim: d (integer ≥ 1).
+        samples: number of Monte-Carlo draws (≥ 2).
+        scheme: "ball" or "paper".
+        n_directions: K for "paper".
+        scales: the scales c for "paper".
+        seed: seed of the torch generator (the result is deterministic).
+        chunk: draws per batch (memory bound).
+
+    Returns:
+        ``(mean, standard_error)``, each a (S,) float64 array.
+
+    Raises:
+        InputError: bad ``dim``, ``s``, ``samples`` < 2 or an unknown scheme.
+
+    Source: freqlens (a check of Lin et al. 2019's transfer function by sampling).
+
+    Example:
+        >>> mean, se = monte_carlo_plane_wave_average([0.0, 1.0], dim=2, samples=2000)
+        >>> float(mean[0]), bool(abs(mean[1] - ball_average_response([1.0], 2)[0]) < 4 * se[1])
+        (1.0, True)
     """
     dim = _check_dim(dim)
     s_arr = _as_s(s)
@@ -175,7 +250,25 @@ def monte_carlo_plane_wave_average(s, dim: int, samples: int = 20000, scheme: st
 def disk_average_2d(values: torch.Tensor, radius: float) -> torch.Tensor:
     """Average a periodic 2-D grid over the disk of ``radius`` grid cells (circular convolution via FFT).
 
-    Shapes: values (H, W) or (N, H, W) → same. The kernel is the normalised indicator of the disk on the grid.
+    The kernel is the normalised indicator of the cells at distance ≤ ``radius`` from (0, 0), wrapped around.
+
+    Args:
+        values: (H, W) or (N, H, W) real tensor.
+        radius: disk radius in grid cells (> 0).
+
+    Returns:
+        Tensor of the same shape and dtype.
+
+    Raises:
+        InputError: ``radius`` ≤ 0 or a rank other than 2 or 3.
+
+    Source: Lin et al. 2019, Sec. 3 (the 2-D picture of averaging over a disk); freqlens for the grid version.
+
+    Example:
+        >>> x = torch.zeros(8, 8); x[0, 0] = 5.0
+        >>> y = disk_average_2d(x, 1.0)
+        >>> round(float(y.sum()), 6), round(float(y[0, 1]), 6)     # mass kept, spread over the 5-cell cross
+        (5.0, 1.0)
     """
     check_positive(radius, "radius", hint="grid cells")
     if values.ndim not in (2, 3):
@@ -188,23 +281,6 @@ def disk_average_2d(values: torch.Tensor, radius: float) -> torch.Tensor:
     return out.to(values.dtype)
 
 
-def radial_profile(spectrum: torch.Tensor, bins: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of an (H, W) unshifted spectrum over rings of the radial frequency ‖k‖ (cycles per grid).
-
-    Returns (bin centres in cycles per grid, mean per bin); empty bins are NaN.
-    """
-    h, w = spectrum.shape[-2:]
-    k = radial_frequency(h, w).flatten().numpy()
-    v = spectrum.detach().cpu().double().flatten().numpy()
-    edges = np.linspace(0, k.max() + 1e-9, bins + 1)
-    idx = np.digitize(k, edges) - 1
-    sums = np.bincount(idx, weights=v, minlength=bins)[:bins]
-    counts = np.bincount(idx, minlength=bins)[:bins]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prof = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    return (edges[:-1] + edges[1:]) / 2, prof
-
-
 # ------------------------------------------------------------------------------------------- result object
 from dataclasses import dataclass, field  # noqa: E402
 
@@ -215,9 +291,26 @@ from freqlens.results import Result  # noqa: E402
 class TransferFunctionResult(Result):
     """Bessel-formula transfer functions next to their Monte-Carlo measurement, per dimension.
 
-    ``s``: (S,) values of r‖ω‖ (shared grid scaled per dimension: ``s_grid[d]``); per dimension (as str keys):
-    ``ball`` / ``paper`` (formulas), ``mc_ball`` / ``mc_paper`` (means) and ``se_ball`` / ``se_paper``.
-    ``disk2d``: optional radial profile of |FFT(f_C)|/|FFT(f)| for a 2-D function vs 2J₁(s)/s.
+    Args:
+        dims: the input dimensions d measured.
+        curves: per dimension (``str(d)`` key) a dict of lists: ``s`` (values of r‖ω‖), ``ball`` / ``paper``
+            (formulas), ``mc_ball`` / ``mc_paper`` (Monte-Carlo means) and ``se_ball`` / ``se_paper`` (their
+            standard errors).
+        n_directions: K of the paper's estimator.
+        disk2d: optional radial profile of |FFT(f_C)|/|FFT(f)| for a 2-D function vs 2J₁(s)/s.
+
+    Attributes:
+        Those of Args; ``plot(ax)`` draws formula and measurement per dimension.
+
+    Raises:
+        Nothing at construction.
+
+    Source: Lin et al. 2019, Sec. 3-4.
+
+    Example:
+        >>> r = TransferFunctionResult([2], {"2": {"s": [0.0], "ball": [1.0]}})
+        >>> r.dims, r.n_directions
+        ([2], 15)
     """
 
     dims: list[int]
@@ -234,8 +327,29 @@ class TransferFunctionResult(Result):
 def measure_transfer_functions(dims: Sequence[int] = (2, 10, 100), points: int = 13, samples_ball: int = 20000,
                                samples_paper: int = 3000, n_directions: int = 15, seed: int = 0
                                ) -> TransferFunctionResult:
-    """Formulas and Monte Carlo over ``s ∈ [0, 4√d]`` for every ``d`` in ``dims`` (the transfer-function check of Lin
-    et al. 2019)."""
+    """Formulas and Monte Carlo over ``s ∈ [0, 4√d]`` for every ``d`` in ``dims``.
+
+    Args:
+        dims: input dimensions d.
+        points: number of s values per dimension.
+        samples_ball: Monte-Carlo draws for the ball average.
+        samples_paper: Monte-Carlo draws for the paper's estimator.
+        n_directions: K of the paper's estimator.
+        seed: base seed (dimension i uses seeds seed + 2i and seed + 2i + 1).
+
+    Returns:
+        A :class:`TransferFunctionResult`.
+
+    Raises:
+        InputError: as :func:`monte_carlo_plane_wave_average`.
+
+    Source: Lin et al. 2019, Sec. 3-4 (the transfer-function check).
+
+    Example:
+        >>> r = measure_transfer_functions(dims=(2,), points=3, samples_ball=200, samples_paper=50)
+        >>> r.curves["2"]["ball"][0], len(r.curves["2"]["s"])
+        (1.0, 3)
+    """
     curves = {}
     for i, d in enumerate(dims):
         s = np.linspace(0, 4 * np.sqrt(d), points)

@@ -132,13 +132,17 @@ def window_slices(height: int, width: int, window: int | None) -> tuple[slice, s
     """Rows and columns of a centred (H, W) map that hold the frequencies with max(|f_u|, |f_v|) ≤ ``window``.
 
     Args:
-        height, width: size of the centred map (DC at (⌊H/2⌋, ⌊W/2⌋)).
+        height: H of the centred map (DC at (⌊H/2⌋, ⌊W/2⌋)).
+        width: W.
         window: the largest |frequency| kept (cycles per image); None keeps everything. An axis is cut only
             when the window fits in it symmetrically (−window … window); otherwise it stays whole.
 
     Returns:
         ``(rows, cols)`` slices; the cut map is (2·window + 1) wide on every cut axis, centred on DC, so
         :func:`centered_frequencies` of its size gives −window … window.
+
+    Raises:
+        Nothing: sizes and window are not checked (a window too large keeps the axis whole).
 
     Source: freqlens.
 

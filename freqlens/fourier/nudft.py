@@ -49,12 +49,28 @@ def _scale(convention: str) -> float:
 
 def nudft_direct(points, values, freqs, convention: str = "ordinary", normalize: bool = True,
                  block: int = 4096) -> torch.Tensor:
-    """Exact direct-sum NUDFT. Shapes: points (n,), values (n,) or (n, c), freqs (m,) → (m,) or (m, c) complex128.
+    """Exact direct-sum NUDFT ŷ(k) = (1/n) Σ_i y_i exp(−2πi k x_i), in float64/complex128.
 
     Memory is bounded by ``block`` points at a time (an (m, block) complex matrix).
 
-    Example::
+    Args:
+        points: (n,) sample positions x_i (any units).
+        values: (n,) or (n, c) samples y_i, real or complex.
+        freqs: (m,) frequencies k, cycles per unit of x ("ordinary") or radians per unit ("angular").
+        convention: "ordinary" (exp(−2πi k x)) or "angular" (exp(−i k x)).
+        normalize: divide by n.
+        block: points per block.
 
+    Returns:
+        (m,) or (m, c) complex128 tensor on the CPU.
+
+    Raises:
+        InputError: wrong ranks, NaN/infinite input, unequal lengths, no points or an unknown convention.
+
+    Source: Xu et al. 2019, "Frequency Principle: Fourier analysis sheds light on deep neural networks",
+        Sec. 4 (NUDFT of the training data and the network output).
+
+    Example:
         >>> x = torch.arange(8) / 8; y = torch.cos(2 * math.pi * 2 * x)
         >>> nudft_direct(x, y, torch.tensor([2.0])).real
         tensor([0.5000], dtype=torch.float64)
@@ -78,17 +94,34 @@ _DIRECT_MAX = 4_000_000  # points × freqs below which the exact sum is used by 
 
 def nudft(points, values, freqs, convention: str = "ordinary", normalize: bool = True,
           backend: str = "auto", eps: float = 1e-12) -> torch.Tensor:
-    """NUDFT of samples ``values`` at 1-D ``points`` for arbitrary real ``freqs``.
+    """NUDFT of samples ``values`` at 1-D ``points`` for arbitrary real ``freqs`` (see the module docstring).
 
-    Shapes: points (n,), values (n,) or (n, c), freqs (m,) → complex128 (m,) or (m, c).
     ``backend``: "finufft" (type-3 transform to relative tolerance ``eps``), "direct" (exact sum), or "auto"
     (the exact sum when points × freqs ≤ 4·10⁶, where it is faster than finufft's setup and its thread pool on a
-    busy CPU; finufft above that when installed). See the module docstring for the convention.
+    busy CPU; finufft above that when installed).
 
-    Example::
+    Args:
+        points: (n,) sample positions x_i.
+        values: (n,) or (n, c) samples, real or complex.
+        freqs: (m,) real frequencies (cycles per unit of x for "ordinary", radians per unit for "angular").
+        convention: "ordinary" or "angular".
+        normalize: divide by n.
+        backend: "auto", "finufft" or "direct".
+        eps: finufft's relative tolerance.
 
-        >>> x = torch.rand(1000) * 10; y = torch.sin(2 * math.pi * 0.5 * x)
-        >>> spec = nudft(x, y, torch.linspace(0, 2, 201)).abs()   # peaks near k = 0.5
+    Returns:
+        (m,) or (m, c) complex128 tensor on the CPU.
+
+    Raises:
+        InputError: bad input (as :func:`nudft_direct`), an unknown backend, or "finufft" when not installed.
+
+    Source: Xu et al. 2019, "Frequency Principle", Sec. 4 (NUDFT); Barnett et al. 2019 (finufft, type 3).
+
+    Example:
+        >>> x = torch.arange(64) / 64; y = torch.sin(2 * math.pi * 5 * x)
+        >>> spec = nudft(x, y, torch.arange(10.0)).abs()
+        >>> int(spec.argmax()), round(float(spec.max()), 6)
+        (5, 0.5)
     """
     check_choice(backend, "backend", ("auto", "finufft", "direct"))
     if backend == "auto" and _finufft is not None:
@@ -116,9 +149,26 @@ def nudft(points, values, freqs, convention: str = "ordinary", normalize: bool =
 
 
 def first_principal_component(inputs) -> torch.Tensor:
-    """Unit first principal direction of the centred inputs. Shape: inputs (n, d) (or (n, ...) flattened) → (d,).
+    """Unit first principal direction of the centred inputs.
 
     The sign is fixed so that the largest-magnitude entry is positive (deterministic across runs).
+
+    Args:
+        inputs: (n, d) samples (or (n, ...) flattened to (n, d)), n ≥ 2.
+
+    Returns:
+        (d,) float64 unit vector.
+
+    Raises:
+        InputError: fewer than 2 samples, a rank below 2, or NaN/infinite values.
+
+    Source: Xu et al. 2019, "Frequency Principle", Sec. 4 (high-dimensional data are projected on their first
+        principal direction before the NUDFT).
+
+    Example:
+        >>> x = torch.tensor([[0.0, 0.0], [1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+        >>> first_principal_component(x).mul(5 ** 0.5).round(decimals=6).tolist()
+        [1.0, 2.0]
     """
     x = as_tensor(inputs, "inputs", torch.float64)
     if x.ndim < 2:

@@ -1,12 +1,12 @@
 """Run any freqlens tracker inside PyTorch Lightning's ``Trainer.fit`` (optional extra ``lightning``).
 
-Example::
+Example (with your LightningModule ``module`` and data ``loader``)::
 
-    >>> from freqlens.integrations.lightning import FreqlensCallback
-    >>> tracker = FilteringTracker(x_train, y_train, deltas=[3.0])
-    >>> trainer = lightning.Trainer(max_epochs=20, callbacks=[FreqlensCallback([tracker])])
-    >>> trainer.fit(module, loader)
-    >>> tracker.result().plot()      # same result as with freqlens.train.fit; scalars also go to the logger
+    from freqlens.integrations.lightning import FreqlensCallback
+    tracker = FilteringTracker(x_train, y_train, deltas=[3.0])
+    trainer = lightning.Trainer(max_epochs=20, callbacks=[FreqlensCallback([tracker])])
+    trainer.fit(module, loader)
+    tracker.result().plot()      # same result as with freqlens.train.fit; scalars also go to the logger
 
 Each tracker sees the same hooks as under :func:`freqlens.train.fit` (train begin, every optimiser step, epoch end
 with the number of completed epochs); its numbers are logged through the same :class:`freqlens.loggers.Logger`
@@ -36,7 +36,31 @@ def _base():
 
 
 class FreqlensCallback(_base() if pl is not None else object):  # type: ignore[misc]
-    """A Lightning callback that drives freqlens trackers (any :class:`freqlens.train.Callback`)."""
+    """A Lightning callback that drives freqlens trackers (any :class:`freqlens.train.Callback`).
+
+    Each tracker gets the hooks it would get under :func:`freqlens.train.fit`: train begin, every optimiser step,
+    epoch end (with the number of completed epochs) and train end. After every epoch the trackers' newest
+    numbers and images go to ``logger``, or by default to Lightning's own logger (``pl_module.log_dict``).
+
+    Args:
+        trackers: freqlens callbacks (e.g. a ``FilteringTracker``).
+        prefix: prepended to every logged key.
+        logger: a :class:`freqlens.loggers.Logger`; None logs through the LightningModule.
+
+    Attributes:
+        trackers, prefix, logger: as given.
+
+    Raises:
+        MissingDependencyError: PyTorch Lightning is not installed.
+
+    Source: freqlens.
+
+    Example:
+        >>> from freqlens.loggers import MemoryLogger
+        >>> cb = FreqlensCallback([], logger=MemoryLogger())
+        >>> cb.prefix, cb.trackers
+        ('freqlens/', [])
+    """
 
     def __init__(self, trackers: Sequence[Callback], prefix: str = "freqlens/", logger=None):
         _base()

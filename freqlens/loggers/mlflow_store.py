@@ -22,6 +22,17 @@ _BAD = re.compile(r"[^A-Za-z0-9_\-. /]")
 def mlflow_key(key: str) -> str:
     """``key`` with the characters MLflow rejects replaced by ``_`` (``"e_low/delta=3"`` → ``"e_low/delta_3"``).
 
+    Args:
+        key: a freqlens key (slash-namespaced).
+
+    Returns:
+        The key with every character other than letters, digits and ``_ - . / space`` replaced by ``_``.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
     Example:
         >>> mlflow_key("fprinciple/e_low/delta=3")
         'fprinciple/e_low/delta_3'
@@ -38,6 +49,11 @@ class MLflowLogger:
             file stores.
         experiment: experiment name (created if absent).
         run_name: name of the run.
+
+    Attributes:
+        tracking_uri: the MLflow tracking URI used.
+        client: the ``MlflowClient``.
+        run_id: the run's id. ``log_scalars``/``log_image`` record; ``close()`` (or leaving ``with``) ends the run.
 
     Raises:
         MissingDependencyError: ``mlflow`` (``mlflow-skinny``) is not installed.

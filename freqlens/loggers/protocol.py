@@ -16,7 +16,26 @@ from freqlens.errors import InputError
 
 @runtime_checkable
 class Logger(Protocol):
-    """Anything with these two methods can receive freqlens diagnostics (TensorBoard, MLflow, your own)."""
+    """Anything with these two methods can receive freqlens diagnostics (TensorBoard, MLflow, your own).
+
+    A ``typing.Protocol`` checked at run time: ``isinstance(obj, Logger)`` is True when both methods exist.
+
+    Args:
+        (none): a protocol, not instantiated.
+
+    Attributes:
+        log_scalars(values, step): record ``{key: float}`` at ``step`` (keys slash-namespaced).
+        log_image(key, array, step): record (H, W) values (a heat map) or (H, W, 3) RGB in [0, 1].
+
+    Raises:
+        Nothing by itself.
+
+    Source: freqlens.
+
+    Example:
+        >>> isinstance(MemoryLogger(), Logger), isinstance(object(), Logger)
+        (True, False)
+    """
 
     def log_scalars(self, values: dict[str, float], step: int) -> None:
         """Record ``{key: value}`` at ``step`` (keys slash-namespaced, values plain floats)."""
@@ -26,7 +45,26 @@ class Logger(Protocol):
 
 
 def check_image_array(key: str, array) -> np.ndarray:
-    """``array`` as a float (H, W) or (H, W, 3) numpy array, or an :class:`InputError` naming ``key``."""
+    """``array`` as a float (H, W) or (H, W, 3) NumPy array (an (H, W, 1) array is accepted too).
+
+    Args:
+        key: the image's key, for the message.
+        array: array-like.
+
+    Returns:
+        The float64 array.
+
+    Raises:
+        InputError: another shape, naming ``key``.
+
+    Source: freqlens.
+
+    Example:
+        >>> check_image_array("heatmap/error", np.zeros(4))
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.InputError: image 'heatmap/error' has shape (4,); pass (H, W) values or (H, W, 3) RGB
+    """
     arr = np.asarray(array, dtype=float)
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 3)):
         raise InputError(f"image {key!r} has shape {arr.shape}; pass (H, W) values or (H, W, 3) RGB")
@@ -34,7 +72,23 @@ def check_image_array(key: str, array) -> np.ndarray:
 
 
 def to_unit_range(array: np.ndarray) -> np.ndarray:
-    """Values scaled to [0, 1] by their finite min and max (NaN cells become 0); constant maps become 0."""
+    """Values scaled to [0, 1] by their finite min and max; NaN/infinite cells and constant maps become 0.
+
+    Args:
+        array: array-like, any shape.
+
+    Returns:
+        float64 array of the same shape.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> to_unit_range([2.0, 4.0, float("nan"), 3.0]).tolist()
+        [0.0, 1.0, 0.0, 0.5]
+    """
     arr = np.asarray(array, dtype=float)
     finite = np.isfinite(arr)
     if not finite.any():
@@ -47,11 +101,24 @@ def to_unit_range(array: np.ndarray) -> np.ndarray:
 class MemoryLogger:
     """A :class:`Logger` that keeps everything in lists (for tests and notebooks).
 
+    Args:
+        (none).
+
+    Attributes:
+        scalars: ``[(step, key, value), ...]``.
+        images: ``[(step, key, array), ...]`` (arrays checked by :func:`check_image_array`).
+        series(key): ``[(step, value), ...]`` of one key.
+
+    Raises:
+        InputError: from ``log_image``, on an array that is not (H, W) or (H, W, 3).
+
+    Source: freqlens.
+
     Example:
         >>> log = MemoryLogger()
         >>> log.log_scalars({"fprinciple/e_low": 0.5}, step=3)
-        >>> log.scalars
-        [(3, 'fprinciple/e_low', 0.5)]
+        >>> log.scalars, log.series("fprinciple/e_low")
+        ([(3, 'fprinciple/e_low', 0.5)], [(3, 0.5)])
     """
 
     def __init__(self) -> None:

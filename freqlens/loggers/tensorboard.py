@@ -15,6 +15,10 @@ class TensorBoardLogger:
     Args:
         log_dir: folder of the event files (created).
 
+    Attributes:
+        log_dir: as given (a string); writer: the ``SummaryWriter``. ``log_scalars``/``log_image`` record,
+        ``flush()`` writes, ``close()`` (or leaving ``with``) closes the files.
+
     Raises:
         MissingDependencyError: the ``tensorboard`` package is not installed.
 
@@ -31,7 +35,8 @@ class TensorBoardLogger:
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError as exc:
-            raise MissingDependencyError("TensorBoardLogger needs tensorboard: pip install 'freqlens[tensorboard]'") from exc
+            raise MissingDependencyError("TensorBoardLogger needs tensorboard: "
+                                         "pip install 'freqlens[tensorboard]'") from exc
         self.log_dir = str(log_dir)
         self.writer = SummaryWriter(log_dir=self.log_dir)
 

@@ -27,7 +27,23 @@ from freqlens.results import atomic_write_bytes, atomic_write_json
 
 
 def config_key(config: dict[str, Any]) -> str:
-    """A short stable hash of a JSON-serialisable configuration."""
+    """A short stable hash of a JSON-serialisable configuration: 16 hex digits of SHA-256 of the sorted-key JSON.
+
+    Args:
+        config: a dict (non-JSON values are hashed through ``str``).
+
+    Returns:
+        16 lower-case hex characters; equal for dicts that differ only in key order.
+
+    Raises:
+        Nothing for ordinary configurations.
+
+    Source: freqlens.
+
+    Example:
+        >>> config_key({"a": 1, "b": 2}) == config_key({"b": 2, "a": 1}), len(config_key({}))
+        (True, 16)
+    """
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -157,7 +173,26 @@ def load_weights(model: nn.Module, path: str | os.PathLike, map_location=None) -
 
 
 def save_weights(model: nn.Module, path: str | os.PathLike) -> Path:
-    """Atomically save ``model.state_dict()`` to ``path``."""
+    """Atomically save ``model.state_dict()`` to ``path`` (loadable with ``weights_only=True``).
+
+    Args:
+        model: the model.
+        path: destination file (its folder is created).
+
+    Returns:
+        ``path`` as a ``Path``.
+
+    Raises:
+        OSError: the folder cannot be written.
+
+    Source: freqlens.
+
+    Example:
+        >>> import tempfile
+        >>> p = save_weights(nn.Linear(2, 2), tempfile.mkdtemp() + "/w.pt")
+        >>> type(load_weights(nn.Linear(2, 2), p)).__name__
+        'Linear'
+    """
     buf = io.BytesIO()
     torch.save(model.state_dict(), buf)
     atomic_write_bytes(path, buf.getvalue())
@@ -169,10 +204,38 @@ def cached_model(build: Callable[[], nn.Module], train: Callable[[nn.Module, Pat
     """Build a model and either load its cached trained weights or train it and cache them.
 
     ``config`` must describe everything that changes the trained weights (data, epochs, seed, augmentation).
-    The fingerprint — ``config``, the built model's architecture (class, parameter names, shapes, dtypes) and
-    the freqlens version — names the file ``<cache_dir>/<config['name']>-<hash>.pt``; the ``.json`` beside it
-    records the fingerprint and the trained weights' digest. Cached weights are reused only when both match;
-    otherwise (a replaced or foreign file) the model is retrained with a warning.
+    The fingerprint (``config``, the built model's architecture: class, parameter names, shapes, dtypes; and the
+    freqlens version) names the file ``<cache_dir>/<config['name']>-<hash>.pt``; the ``.json`` beside it records
+    the fingerprint and the trained weights' digest. Cached weights are reused only when both match; otherwise
+    (a replaced or foreign file) the model is retrained with a warning. ``train`` gets a checkpoint path so an
+    interrupted training resumes; the checkpoint is deleted once the weights are cached.
+
+    Args:
+        build: returns a freshly initialised model.
+        train: ``train(model, checkpoint_path)`` trains the model in place.
+        config: JSON-serialisable description of the training (``name`` names the file).
+        cache_dir: the cache folder.
+        device: where to put the model (None: where ``build`` puts it).
+
+    Returns:
+        The trained model.
+
+    Raises:
+        CheckpointError: a cached file that does not fit the built model.
+
+    Source: freqlens.
+
+    Example:
+        >>> import tempfile
+        >>> calls = []
+        >>> def train(model, ckpt):
+        ...     calls.append(ckpt.name)
+        ...     nn.init.zeros_(model.weight)
+        >>> d = tempfile.mkdtemp()
+        >>> m1 = cached_model(lambda: nn.Linear(2, 1), train, {"name": "tiny", "epochs": 1}, d)
+        >>> m2 = cached_model(lambda: nn.Linear(2, 1), train, {"name": "tiny", "epochs": 1}, d)
+        >>> len(calls), float(m2.weight.abs().sum())                # trained once, reused from the cache
+        (1, 0.0)
     """
     from freqlens import __version__
     from freqlens.fingerprint import model_digest

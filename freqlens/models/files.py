@@ -101,6 +101,12 @@ class FixedBatch(nn.Module):
         module: the fixed-batch module (e.g. ``ExportedProgram.module()``).
         batch: its batch size.
 
+    Attributes:
+        module, batch: as given; ``forward`` maps (N, ...) inputs to the module's outputs for those N inputs.
+
+    Raises:
+        Nothing at construction; the module's own errors on a call.
+
     Source: freqlens.
 
     Example:

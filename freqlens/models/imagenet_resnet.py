@@ -8,7 +8,30 @@ from torch import nn
 
 
 class Bottleneck(nn.Module):
-    """1×1 reduce → 3×3 (stride here) → 1×1 expand (×4), plus the identity or a 1×1 projection."""
+    """ImageNet ResNet bottleneck: 1×1 reduce → 3×3 (stride here) → 1×1 expand (×4), plus the identity or a 1×1
+    projection, then ReLU.
+
+    Args:
+        in_ch: input channels.
+        width: channels of the 3×3 convolution; the block outputs 4·width.
+        stride: stride of the 3×3 convolution.
+
+    Attributes:
+        expansion: 4.
+        conv1..conv3, bn1..bn3, relu, downsample: the layers; ``forward`` maps (N, in_ch, H, W) to
+        (N, 4·width, H/stride, W/stride).
+
+    Raises:
+        Nothing of its own.
+
+    Source: He et al. 2016, "Deep residual learning for image recognition", Sec. 4.1 (bottleneck, Fig. 5; stride
+        on the 3×3 conv as in torchvision's v1.5).
+
+    Example:
+        >>> import torch
+        >>> Bottleneck(8, 4, stride=2)(torch.zeros(1, 8, 8, 8)).shape
+        torch.Size([1, 16, 4, 4])
+    """
 
     expansion = 4
 
@@ -35,8 +58,30 @@ class Bottleneck(nn.Module):
 
 
 class ImageNetResNet(nn.Module):
-    """Stem (7×7/2 conv, 3×3/2 max-pool), four stages of bottlenecks, global average pool, linear classifier.
-    Input (N, 3, H, W) (224 × 224 for ImageNet); output logits (N, num_classes)."""
+    """ImageNet ResNet: stem (7×7/2 conv, 3×3/2 max-pool), four stages of bottlenecks, global average pool, linear.
+
+    Input (N, C, H, W) (224 × 224 for ImageNet); output logits (N, num_classes). Parameter names follow
+    torchvision's, so its checkpoints load.
+
+    Args:
+        blocks: bottlenecks per stage ((3, 4, 6, 3) for ResNet-50).
+        num_classes: outputs.
+        in_channels: C.
+        base: channels of the stem (stage i has base·2^i bottleneck width).
+
+    Attributes:
+        conv1, bn1, relu, maxpool, layer1..layer4, avgpool, fc: the layers.
+
+    Raises:
+        Nothing of its own.
+
+    Source: He et al. 2016, Table 1.
+
+    Example:
+        >>> import torch
+        >>> ImageNetResNet(blocks=(1, 1, 1, 1), num_classes=5, base=8)(torch.zeros(1, 3, 64, 64)).shape
+        torch.Size([1, 5])
+    """
 
     def __init__(self, blocks=(3, 4, 6, 3), num_classes: int = 1000, in_channels: int = 3, base: int = 64):
         super().__init__()
@@ -74,6 +119,9 @@ def resnet50(num_classes: int = 1000, in_channels: int = 3) -> ImageNetResNet:
 
     Returns:
         An :class:`ImageNetResNet` with blocks [3, 4, 6, 3], randomly initialised.
+
+    Raises:
+        Nothing.
 
     Source: He, Zhang, Ren, Sun, "Deep Residual Learning for Image Recognition", CVPR 2016, Table 1.
 

@@ -44,9 +44,10 @@ class LookupTable(nn.Module):
 
     def __init__(self, inputs: torch.Tensor, out_dim: int = 1, init: torch.Tensor | None = None):
         super().__init__()
-        keys = torch.as_tensor(inputs).reshape(len(inputs), -1).float()
-        if keys.shape[0] == 0:
+        inputs = torch.as_tensor(inputs)
+        if inputs.ndim == 0 or inputs.shape[0] == 0:
             raise InputError("LookupTable needs at least one training input, got 0")
+        keys = inputs.reshape(inputs.shape[0], -1).float()
         if out_dim < 1:
             raise InputError(f"LookupTable out_dim must be ≥ 1, got {out_dim}")
         if init is None:

@@ -10,7 +10,23 @@ ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "gelu": nn.GELU, "sigmoid": nn.
 
 
 def make_activation(name: str) -> nn.Module:
-    """An activation module by name (tanh, relu, gelu, sigmoid, softplus)."""
+    """An activation module by name.
+
+    Args:
+        name: "tanh", "relu", "gelu", "sigmoid" or "softplus".
+
+    Returns:
+        A new ``nn.Module``.
+
+    Raises:
+        ConfigError: an unknown name (the message lists the known ones).
+
+    Source: freqlens.
+
+    Example:
+        >>> make_activation("tanh")
+        Tanh()
+    """
     try:
         return ACTIVATIONS[name]()
     except KeyError:
@@ -18,16 +34,34 @@ def make_activation(name: str) -> nn.Module:
 
 
 class MLP(nn.Module):
-    """``in_dim → width → … → width → out_dim`` with ``depth`` hidden layers.
+    """Fully connected network ``in_dim → width → … → width → out_dim`` with ``depth`` hidden layers.
 
-    ``widths`` overrides ``width``/``depth`` with explicit hidden sizes (e.g. ``[400, 200]`` for the paper's
-    784-400-200-10 net). ``init_scale=σ`` draws every weight and bias from N(0, σ²) (the F-Principle code's
-    convention); ``None`` keeps PyTorch's default initialisation. Inputs of any shape (N, ...) are flattened.
+    Inputs of any shape (N, ...) are flattened to (N, in_dim); the output is (N, out_dim).
 
-    Example::
+    Args:
+        in_dim: input features (after flattening).
+        out_dim: outputs.
+        width: hidden width.
+        depth: hidden layers.
+        activation: see :func:`make_activation`.
+        init_scale: σ: every weight and bias from N(0, σ²) (the F-Principle code's convention); None keeps
+            PyTorch's default initialisation.
+        widths: explicit hidden sizes, overriding width/depth (e.g. ``[400, 200]`` for the 784-400-200-10 net).
 
-        >>> net = MLP(1, 1, width=200, depth=2, activation="tanh")   # 1-200-200-1
-        >>> net(torch.zeros(5, 1)).shape                               # (5, 1)
+    Attributes:
+        net: the ``nn.Sequential`` of layers.
+        in_dim, out_dim: as given.
+
+    Raises:
+        ConfigError: a non-positive size or an unknown activation.
+
+    Source: Xu et al. 2019, "Frequency Principle" (arXiv 1901.06523): tanh networks initialised with small
+        N(0, σ²) weights.
+
+    Example:
+        >>> net = MLP(1, 1, width=20, depth=2, activation="tanh")      # 1-20-20-1
+        >>> net(torch.zeros(5, 1)).shape, len(net.net)
+        (torch.Size([5, 1]), 5)
     """
 
     def __init__(self, in_dim: int, out_dim: int, width: int = 200, depth: int = 2, activation: str = "tanh",

@@ -14,7 +14,28 @@ from freqlens.errors import ConfigError
 
 
 class BasicBlock(nn.Module):
-    """conv3×3-BN-ReLU-conv3×3-BN + shortcut (1×1 conv + BN when the shape changes), then ReLU."""
+    """Residual basic block: conv3×3-BN-ReLU-conv3×3-BN plus the shortcut, then ReLU.
+
+    The shortcut is the identity, or a 1×1 conv + BN when the stride or the channel count changes.
+
+    Args:
+        cin: input channels.
+        cout: output channels.
+        stride: stride of the first convolution (2 halves H and W).
+
+    Attributes:
+        conv1, bn1, conv2, bn2, shortcut: the layers; ``forward`` maps (N, cin, H, W) to (N, cout, H/stride, W/stride).
+
+    Raises:
+        Nothing of its own (torch checks the sizes).
+
+    Source: He et al. 2016, "Deep residual learning for image recognition", Sec. 3-4 (basic block, option B
+        projection shortcut).
+
+    Example:
+        >>> BasicBlock(16, 32, stride=2)(torch.zeros(1, 16, 8, 8)).shape
+        torch.Size([1, 32, 4, 4])
+    """
 
     def __init__(self, cin: int, cout: int, stride: int = 1):
         super().__init__()
@@ -32,11 +53,26 @@ class BasicBlock(nn.Module):
 
 
 class CifarResNet(nn.Module):
-    """ResNet-(6n+2) for CIFAR-size images. Input (N, C, H, W) → logits (N, classes).
+    """ResNet-(6n+2) for CIFAR-size images: input (N, C, H, W), H, W ≥ 4 → logits (N, classes).
 
-    Example::
+    Args:
+        in_channels: C.
+        num_classes: outputs.
+        depth: 6n + 2 ≥ 8 (20, 32, 44, 56, 110).
+        widen: k; the stages have 16·k, 32·k, 64·k channels.
 
-        >>> CifarResNet(depth=20)(torch.zeros(2, 3, 32, 32)).shape   # (2, 10); 0.27 M parameters
+    Attributes:
+        stem, layers, pool, fc: the parts (convolutions Kaiming-normal initialised).
+
+    Raises:
+        ConfigError: a depth that is not 6n + 2 ≥ 8, or widen < 1.
+
+    Source: He et al. 2016, "Deep residual learning for image recognition", Sec. 4.2 (CIFAR-10 ResNets).
+
+    Example:
+        >>> net = CifarResNet(depth=8)
+        >>> net(torch.zeros(2, 3, 32, 32)).shape, len(net.layers)
+        (torch.Size([2, 10]), 3)
     """
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, depth: int = 20, widen: int = 1):
@@ -65,12 +101,46 @@ class CifarResNet(nn.Module):
 
 
 def resnet20(in_channels: int = 3, num_classes: int = 10) -> CifarResNet:
-    """ResNet-20 (0.27 M parameters)."""
+    """ResNet-20 for CIFAR-size images (0.27 M parameters for 3 channels and 10 classes).
+
+    Args:
+        in_channels: C.
+        num_classes: outputs.
+
+    Returns:
+        A :class:`CifarResNet` of depth 20.
+
+    Raises:
+        Nothing.
+
+    Source: He et al. 2016, Sec. 4.2.
+
+    Example:
+        >>> sum(p.numel() for p in resnet20().parameters())
+        272474
+    """
     return CifarResNet(in_channels, num_classes, 20)
 
 
 def resnet56(in_channels: int = 3, num_classes: int = 10) -> CifarResNet:
-    """ResNet-56 (0.85 M parameters), the network of the PyTorch heat-map tool's sample image."""
+    """ResNet-56 (0.85 M parameters), the network of the PyTorch Fourier heat-map tool's sample image.
+
+    Args:
+        in_channels: C.
+        num_classes: outputs.
+
+    Returns:
+        A :class:`CifarResNet` of depth 56.
+
+    Raises:
+        Nothing.
+
+    Source: He et al. 2016, Sec. 4.2.
+
+    Example:
+        >>> sum(p.numel() for p in resnet56().parameters())
+        855770
+    """
     return CifarResNet(in_channels, num_classes, 56)
 
 

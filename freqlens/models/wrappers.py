@@ -8,11 +8,24 @@ from torch import nn
 
 
 class Normalize(nn.Module):
-    """``(x − mean) / std`` per channel. Shapes: x (N, C, H, W); mean, std length C.
+    """``(x − mean) / std`` per channel, as a module, so a model can take images in [0, 1].
 
-    Example::
+    Args:
+        mean: C per-channel means (input units).
+        std: C per-channel standard deviations (> 0).
 
-        >>> model = nn.Sequential(Normalize(CIFAR10_MEAN, CIFAR10_STD), SmallCNN())
+    Attributes:
+        mean, std: (1, C, 1, 1) float32 buffers (moved with the model, cast to the input's dtype on use).
+        ``forward`` maps (N, C, H, W) to the same shape.
+
+    Raises:
+        Nothing at construction; mismatched channels fail in torch's broadcasting.
+
+    Source: freqlens.
+
+    Example:
+        >>> Normalize([0.5], [0.25])(torch.ones(1, 1, 2, 2)).flatten().tolist()
+        [2.0, 2.0, 2.0, 2.0]
     """
 
     def __init__(self, mean: Sequence[float], std: Sequence[float]):
@@ -25,12 +38,47 @@ class Normalize(nn.Module):
 
 
 def with_normalization(model: nn.Module, mean: Sequence[float], std: Sequence[float]) -> nn.Sequential:
-    """``nn.Sequential(Normalize(mean, std), model)``: a model that takes images in [0, 1]."""
+    """``nn.Sequential(Normalize(mean, std), model)``: a model that takes images in [0, 1].
+
+    Args:
+        model: a model expecting normalised inputs.
+        mean: C per-channel means.
+        std: C per-channel standard deviations.
+
+    Returns:
+        The wrapped model (``[0]`` is the :class:`Normalize`, ``[1]`` the model).
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> net = with_normalization(nn.Identity(), [0.5], [0.5])
+        >>> net(torch.zeros(1, 1, 1, 1)).item()
+        -1.0
+    """
     return nn.Sequential(Normalize(mean, std), model)
 
 
 class InputTransform(nn.Module):
-    """An ``nn.Module`` around a callable applied to the input (e.g. a user's ``normalize`` function)."""
+    """An ``nn.Module`` around a callable applied to the input (e.g. a user's ``normalize`` function).
+
+    Args:
+        transform: a callable tensor → tensor.
+
+    Attributes:
+        transform: the callable; ``forward(x)`` returns ``transform(x)``.
+
+    Raises:
+        Nothing at construction.
+
+    Source: freqlens.
+
+    Example:
+        >>> InputTransform(lambda x: 2 * x)(torch.ones(2)).tolist()
+        [2.0, 2.0]
+    """
 
     def __init__(self, transform):
         super().__init__()
@@ -41,10 +89,29 @@ class InputTransform(nn.Module):
 
 
 def with_input_transform(model: nn.Module, transform) -> nn.Module:
-    """``model`` applied after ``transform`` (a module or a callable); ``model`` itself when ``transform`` is None.
+    """``model`` applied after ``transform``; ``model`` itself when ``transform`` is None.
 
     For code that only takes a model, given a probe's ``normalize=`` argument:
-    ``with_input_transform(model, normalize)(x) == model(normalize(x))``."""
+    ``with_input_transform(model, normalize)(x) == model(normalize(x))``.
+
+    Args:
+        model: the network.
+        transform: None, a module, a callable, or a (mean, std) pair (resolved by
+            :func:`freqlens.normalization.resolve_normalize`).
+
+    Returns:
+        ``model`` or ``nn.Sequential(transform, model)``.
+
+    Raises:
+        InputError: a ``transform`` that cannot be resolved (see ``resolve_normalize``).
+
+    Source: freqlens.
+
+    Example:
+        >>> net = with_input_transform(nn.Identity(), lambda x: x + 1)
+        >>> net(torch.zeros(2)).tolist(), with_input_transform(nn.Identity(), None)
+        ([1.0, 1.0], Identity())
+    """
     from freqlens.normalization import resolve_normalize
 
     transform = resolve_normalize(transform, model)

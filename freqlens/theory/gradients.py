@@ -20,7 +20,27 @@ from freqlens.errors import InputError
 
 
 def log_inverse_sinh_scale(k: float, w: torch.Tensor) -> torch.Tensor:
-    """log(1 / (|w| sinh(πk/(2|w|)))) for k > 0, stable for tiny |w|. Shape: same as w."""
+    """log(1 / (|w| sinh(πk/(2|w|)))) for k > 0, stable for tiny |w| (where 1/sinh underflows).
+
+    Args:
+        k: angular frequency (> 0).
+        w: tensor of input weights, any shape.
+
+    Returns:
+        Tensor of the same shape; ≈ log 2 − log|w| − πk/(2|w|) for small |w|.
+
+    Raises:
+        InputError: k ≤ 0.
+
+    Source: Xu et al. 2019, "Training behavior of deep neural network in frequency domain" (arXiv 1807.01251),
+        idealised setting: the Fourier transform of tanh(w x + b) carries 1/sinh(πk/(2w)).
+
+    Example:
+        >>> w = torch.tensor([0.5, 1e-3], dtype=torch.float64)
+        >>> v = log_inverse_sinh_scale(1.0, w)
+        >>> round(float(v[0]), 6) == round(-math.log(0.5 * math.sinh(math.pi)), 6), bool(v[1] < -1500)
+        (True, True)
+    """
     if k <= 0:
         raise InputError(f"frequency k must be > 0, got {k}")
     aw = w.abs().clamp_min(1e-300)
@@ -30,10 +50,31 @@ def log_inverse_sinh_scale(k: float, w: torch.Tensor) -> torch.Tensor:
 
 def tanh_loss_gradients(k: float, a: torch.Tensor, w: torch.Tensor, b: torch.Tensor, f_hat: complex = 1.0
                         ) -> torch.Tensor:
-    """log |∂L(k)/∂θ| for every parameter θ ∈ {a_j, w_j, b_j} of h = Σ a_j tanh(w_j x + b_j).
+    """log |∂L(k)/∂θ| for every parameter θ ∈ {a_j, w_j, b_j} of h(x) = Σ_j a_j tanh(w_j x + b_j).
 
-    Shapes: a, w, b (S, m) float64 (S parameter samples of m neurons) → (S, 3, m): rows a, w, b.
-    ``f_hat`` is the target's Fourier coefficient at k. A gradient that is exactly zero gives −inf.
+    L(k) = |ĥ(k) − f̂(k)|² is the loss at angular frequency k (module docstring).
+
+    Args:
+        k: angular frequency (> 0).
+        a: (S, m) output weights (S parameter samples of m neurons).
+        w: (S, m) input weights (non-zero).
+        b: (S, m) biases.
+        f_hat: the target's Fourier coefficient at k.
+
+    Returns:
+        (S, 3, m) float64 tensor, rows a, w, b; an exactly zero gradient gives −inf.
+
+    Raises:
+        InputError: k ≤ 0.
+
+    Source: Xu et al. 2019 (arXiv 1807.01251 / 1901.06523), idealised setting: every gradient of L(k) carries the
+        factor 1/|sinh(πk/(2w))|.
+
+    Example:
+        >>> a = w = b = torch.full((1, 2), 0.1, dtype=torch.float64)
+        >>> g1, g3 = tanh_loss_gradients(1.0, a, w, b), tanh_loss_gradients(3.0, a, w, b)
+        >>> g1.shape, bool((g1 > g3).all())                # the low frequency dominates for small weights
+        (torch.Size([1, 3, 2]), True)
     """
     a, w, b = (t.to(torch.float64) for t in (a, w, b))
     log_m = log_inverse_sinh_scale(k, w)                         # log(1/(|w| sinh(πk/2|w|)))
@@ -55,7 +96,27 @@ def tanh_loss_gradients(k: float, a: torch.Tensor, w: torch.Tensor, b: torch.Ten
 
 
 def sample_ball(samples: int, dim: int, radius: float, generator: torch.Generator) -> torch.Tensor:
-    """Uniform samples (samples, dim) in the Euclidean ball of ``radius`` around 0."""
+    """Uniform samples in the Euclidean ball of ``radius`` around 0 (direction ~ N(0, I)/‖·‖, radius ~ U^{1/dim}).
+
+    Args:
+        samples: number of points.
+        dim: dimension.
+        radius: ball radius (> 0).
+        generator: torch random generator.
+
+    Returns:
+        (samples, dim) float64 tensor.
+
+    Raises:
+        Nothing: arguments are not checked.
+
+    Source: standard; used for Xu et al. 2019's small-ball statement (arXiv 1807.01251).
+
+    Example:
+        >>> x = sample_ball(100, 3, 0.5, torch.Generator().manual_seed(0))
+        >>> x.shape, bool(x.norm(dim=1).max() <= 0.5)
+        (torch.Size([100, 3]), True)
+    """
     d = torch.randn(samples, dim, generator=generator, dtype=torch.float64)
     d = d / d.norm(dim=1, keepdim=True)
     r = radius * torch.rand(samples, 1, generator=generator, dtype=torch.float64) ** (1.0 / dim)
@@ -64,12 +125,31 @@ def sample_ball(samples: int, dim: int, radius: float, generator: torch.Generato
 
 def low_frequency_dominance(k_low: float, k_high: float, radius: float, neurons: int = 10, samples: int = 3000,
                             seed: int = 0) -> float:
-    """Fraction of parameters θ uniform in the ball B_radius ⊂ R^{3m} for which *every* partial derivative
-    satisfies |∂L(k_low)/∂θ| > |∂L(k_high)/∂θ| (f̂ = 1 at both frequencies). The theorem says → 1 as radius → 0.
+    """Fraction of parameters θ uniform in the ball B_radius ⊂ R^{3m} where the low frequency dominates every gradient.
 
-    Example::
+    Dominance means |∂L(k_low)/∂θ_i| > |∂L(k_high)/∂θ_i| for *every* coordinate i (f̂ = 1 at both frequencies).
+    The theorem says the fraction → 1 as radius → 0.
 
-        >>> low_frequency_dominance(1, 3, radius=0.5)   # ≈ 1.0
+    Args:
+        k_low: the low angular frequency (> 0).
+        k_high: the high angular frequency (> k_low).
+        radius: radius of the parameter ball (> 0).
+        neurons: m, hidden neurons.
+        samples: Monte-Carlo samples of θ.
+        seed: generator seed (deterministic result).
+
+    Returns:
+        A fraction in [0, 1].
+
+    Raises:
+        InputError: unless 0 < k_low < k_high and radius > 0.
+
+    Source: Xu et al. 2019, "Training behavior of deep neural network in frequency domain" (arXiv 1807.01251),
+        the idealised-setting theorem.
+
+    Example:
+        >>> low_frequency_dominance(1, 3, radius=0.05, samples=200)
+        1.0
     """
     if not 0 < k_low < k_high:
         raise InputError(f"need 0 < k_low < k_high, got {k_low}, {k_high}")
@@ -85,8 +165,28 @@ def low_frequency_dominance(k_low: float, k_high: float, radius: float, neurons:
 
 def gradient_decay_slope(scale: float, neurons: int = 20, ks=range(1, 11), fit_from: int = 5, seed: int = 0
                          ) -> tuple[float, float]:
-    """(measured, predicted) slope of log ‖∇_θ L(k)‖ against k for a, w, b ~ N(0, scale²); fitted on
-    k ≥ ``fit_from``; predicted −π/(2 max_j |w_j|)."""
+    """Measured and predicted slope of log ‖∇_θ L(k)‖ against k for a, w, b ~ N(0, scale²).
+
+    Args:
+        scale: standard deviation of every parameter.
+        neurons: m.
+        ks: angular frequencies k.
+        fit_from: the slope is fitted on k ≥ ``fit_from``.
+        seed: generator seed.
+
+    Returns:
+        ``(measured, predicted)``; predicted = −π/(2 max_j |w_j|), from the factor e^{−πk/(2|w|)}.
+
+    Raises:
+        ZeroDivisionError: fewer than two frequencies ≥ ``fit_from``.
+
+    Source: Xu et al. 2019 (arXiv 1807.01251), idealised setting (exponential decay of the gradient in k).
+
+    Example:
+        >>> measured, predicted = gradient_decay_slope(0.1)
+        >>> bool(abs(measured / predicted - 1) < 0.1)
+        True
+    """
     g = torch.Generator().manual_seed(seed)
     a, w, b = (torch.randn(1, neurons, generator=g, dtype=torch.float64) * scale for _ in range(3))
     ks = [float(k) for k in ks]
@@ -98,7 +198,8 @@ def gradient_decay_slope(scale: float, neurons: int = 20, ks=range(1, 11), fit_f
     return slope, -math.pi / (2 * float(w.abs().max()))
 
 
-def two_band_target(n: int = 256, low_bins: Sequence[int] = (1, 2, 3, 4), high_bins: Sequence[int] = tuple(range(20, 41)),
+def two_band_target(n: int = 256, low_bins: Sequence[int] = (1, 2, 3, 4),
+                    high_bins: Sequence[int] = tuple(range(20, 41)),
                     seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Spec B2 target on the periodic grid x_i = −π + 2πi/n: cosines at DFT bins ``low_bins`` (amplitude 1) and
     ``high_bins`` (one common amplitude giving the high band the same energy as the low band), random phases.
@@ -114,7 +215,8 @@ def two_band_target(n: int = 256, low_bins: Sequence[int] = (1, 2, 3, 4), high_b
         InputError: on an empty band or a bin ≥ n/2.
 
     Source:
-        Luo, Ma, Xu, Zhang 2019 (arXiv 1906.09235), spec fprinciple_lfp.md §B2 (protocol [PD]).
+        Luo, Ma, Xu, Zhang 2019, "Theory of the frequency principle for general deep neural networks"
+        (arXiv 1906.09235); the two-band protocol is freqlens's.
 
     Example:
         >>> x, f = two_band_target(64, (1, 2), (10, 11), seed=0)
@@ -155,7 +257,7 @@ def band_gradient_ratio(model: torch.nn.Module, x: torch.Tensor, target: torch.T
         InputError: on mismatched shapes, an unknown window or a zero low-band gradient.
 
     Source:
-        Luo, Ma, Xu, Zhang 2019 (arXiv 1906.09235), initial stage; spec fprinciple_lfp.md §B2.
+        Luo, Ma, Xu, Zhang 2019 (arXiv 1906.09235), initial stage of training (low-frequency loss dominates).
 
     Example:
         >>> from freqlens.models import MLP

@@ -7,11 +7,14 @@ constants). The LFP dynamics ``∂_t ĥ(ξ, t) = −γ(ξ)² (u·ρ)^(ξ)``, ``u
 gradient flow on ``(1/2n) Σ_i (h(x_i) − y_i)²`` with the initial parameter distribution frozen (NTK regime).
 
 For ReLU, ``γ(ξ)² = E[r³]/(16π⁴‖ξ‖^{d+3}) + E[a² r]/(4π²‖ξ‖^{d+1})``, ``r = ‖w‖`` (the dimension constant C_d is set
-to 1: it cancels in the interpolant). Example::
+to 1: it cancels in the interpolant).
 
-    >>> g2 = gamma_squared(np.array([0.5, 1.0, 2.0]), w_std=1.0, a_std=0.01)         # closed form
-    >>> sol = min_fp_norm_interpolation(x, y, g2_fn, n_freq=400)                       # truncated Fourier basis
-    >>> yt = min_fp_norm_closed_form(x, y, x_test, a3=1.0, a1=0.0)                     # = natural cubic spline
+Example:
+    >>> x, y = np.array([-1.0, -0.2, 0.4, 1.0]), np.array([0.2, -0.5, 0.8, -0.1])
+    >>> spline = min_fp_norm_closed_form(x, y, np.linspace(-1, 1, 5), a3=1.0, a1=0.0)   # natural cubic spline
+    >>> from scipy.interpolate import CubicSpline
+    >>> bool(np.allclose(spline, CubicSpline(x, y, bc_type="natural")(np.linspace(-1, 1, 5))))
+    True
 """
 from __future__ import annotations
 
@@ -45,15 +48,34 @@ def relu_init_moments(w_std: float = 1.0, a_std: float = 1.0, d: int = 1, method
                       n_samples: int = 200_000, seed: int = 0) -> tuple[float, float]:
     """``(A3, A1) = (E[r³], E[a² r])`` for w ~ N(0, w_std² I_d), a ~ N(0, a_std²), r = ‖w‖.
 
-    ``method="closed"``: chi moments; ``"monte_carlo"``: sample means over ``n_samples`` draws (NumPy generator
-    ``seed``). Example: ``relu_init_moments(1, 1, d=1)`` → ``(2√(2/π), √(2/π))``.
+    Args:
+        w_std: standard deviation of each input-weight coordinate (> 0).
+        a_std: standard deviation of the output weight (≥ 0).
+        d: input dimension (≥ 1).
+        method: "closed" (chi moments) or "monte_carlo" (sample means).
+        n_samples: draws for "monte_carlo".
+        seed: NumPy generator seed for "monte_carlo".
+
+    Returns:
+        ``(A3, A1)``, two floats.
+
+    Raises:
+        InputError: a negative/zero std, d < 1 or an unknown method.
+
+    Source: Zhang, Xu, Luo, Ma 2019, "Explicitizing an implicit bias of the frequency principle in two-layer
+        neural networks" (arXiv 1905.10264), the coefficients of γ(ξ)².
+
+    Example:
+        >>> a3, a1 = relu_init_moments(1, 1, d=1)                     # (2√(2/π), √(2/π))
+        >>> round(a3, 6), round(a1, 6)
+        (1.595769, 0.797885)
     """
     _check_std(w_std, "w_std")
     _check_std(a_std, "a_std", allow_zero=True)
     if int(d) < 1:
         raise InputError(f"dimension d must be ≥ 1, got {d}")
     if method == "closed":
-        return (w_std ** 3 * _chi_moment(d, 3), a_std ** 2 * w_std * _chi_moment(d, 1))
+        return float(w_std ** 3 * _chi_moment(d, 3)), float(a_std ** 2 * w_std * _chi_moment(d, 1))
     if method == "monte_carlo":
         rng = np.random.default_rng(seed)
         r = np.linalg.norm(rng.normal(0.0, w_std, size=(int(n_samples), int(d))), axis=1)
@@ -77,16 +99,40 @@ def _freq_norm(xi) -> np.ndarray:
 def gamma_squared(xi, a3: float | None = None, a1: float | None = None, *, d: int = 1, activation: str = "relu",
                   w_std: float = 1.0, a_std: float = 1.0, method: str = "closed", n_samples: int = 200_000,
                   seed: int = 0, convention: str = "ordinary") -> np.ndarray:
-    """γ(ξ)² of a wide two-layer network at frequencies ``xi`` ((M,) norms or (M, d) vectors; ordinary frequency).
+    """γ(ξ)² of a wide two-layer network at frequencies ``xi`` (ordinary frequency); γ(0)² = ∞.
 
-    ReLU: ``A3/(16π⁴‖ξ‖^{d+3}) + A1/(4π²‖ξ‖^{d+1})`` with ``(A3, A1)`` given or from :func:`relu_init_moments`
-    (``method`` "closed" or "monte_carlo"). Tanh (d = 1 only; derived with the same wide-bias argument, no closed
-    form): ``E_w,a[ π² csch²(π²ξ/|w|)/|w| + a² (2π²ξ/w)² csch²(π²ξ/|w|)/|w| ]``, estimated by Monte Carlo
-    (``method="monte_carlo"``) or Gauss–Hermite quadrature over w (``method="closed"``). ``γ(0)² = ∞``.
+    ReLU: ``A3/(16π⁴‖ξ‖^{d+3}) + A1/(4π²‖ξ‖^{d+1})`` with ``(A3, A1)`` given or from :func:`relu_init_moments`.
+    Tanh (d = 1 only; derived with the same wide-bias argument, no closed form):
+    ``E_w,a[π² csch²(π²ξ/|w|)/|w| + a² (2π²ξ/w)² csch²(π²ξ/|w|)/|w|]``, by Monte Carlo (``method="monte_carlo"``)
+    or Gauss–Hermite quadrature over w (``method="closed"``).
 
-    Example::
+    Args:
+        xi: (M,) frequency norms or (M, d) frequency vectors, cycles per unit of x.
+        a3: A3 = E[r³] (ReLU); computed from the stds when None.
+        a1: A1 = E[a² r] (ReLU); computed when None.
+        d: input dimension.
+        activation: "relu" or "tanh".
+        w_std: input-weight std.
+        a_std: output-weight std.
+        method: "closed" or "monte_carlo".
+        n_samples: Monte-Carlo draws.
+        seed: Monte-Carlo seed.
+        convention: only "ordinary" is accepted.
 
-        >>> gamma_squared([0.5, 1.0], w_std=1.0, a_std=0.01)
+    Returns:
+        (M,) float64 array (inf at ξ = 0).
+
+    Raises:
+        InputError: another convention, non-finite frequencies, invalid A3/A1, tanh with d ≠ 1, an unknown
+            activation or method.
+
+    Source: Zhang, Xu, Luo, Ma 2019 (arXiv 1905.10264) and Zhang, Luo, Ma, Xu 2021 (arXiv 2102.00200), the LFP
+        coefficient γ(ξ)² (the dimension constant C_d is set to 1).
+
+    Example:
+        >>> g2 = gamma_squared([0.5, 1.0], a3=1.0, a1=0.0)             # 1/(16π⁴ξ⁴): ratio 16 between ξ = 0.5 and 1
+        >>> round(float(g2[0] / g2[1]), 6)
+        16.0
     """
     if convention != "ordinary":
         raise InputError(f"LFP functions use the ordinary-frequency convention; got convention={convention!r}")
@@ -126,11 +172,31 @@ def _tanh_term(k: float, w: np.ndarray, a2) -> np.ndarray:
         return np.full_like(w, np.inf)
     z = math.pi ** 2 * k / np.maximum(w, 1e-300)
     csch2 = np.where(z < 300, 1.0 / np.sinh(np.minimum(z, 300)) ** 2, 0.0)
-    return (math.pi ** 2 * csch2 + a2 * (2 * math.pi ** 2 * k / np.maximum(w, 1e-300)) ** 2 * csch2) / np.maximum(w, 1e-300)
+    w = np.maximum(w, 1e-300)
+    return (math.pi ** 2 * csch2 + a2 * (2 * math.pi ** 2 * k / w) ** 2 * csch2) / w
 
 
 def check_gamma2(values: np.ndarray, freqs: np.ndarray | None = None) -> np.ndarray:
-    """Raise :class:`InputError` unless every γ² value is finite and > 0 (the FP-norm divides by it)."""
+    """Raise unless every γ² value is finite and > 0 (the FP-norm divides by it).
+
+    Args:
+        values: γ² values, any shape.
+        freqs: the matching frequencies, for the message (optional).
+
+    Returns:
+        ``values`` as a float64 array.
+
+    Raises:
+        InputError: naming the first bad value and its frequency (or index).
+
+    Source: freqlens.
+
+    Example:
+        >>> check_gamma2([1.0, 0.0], freqs=[0.5, 1.0])
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.InputError: γ² must be finite and > 0 at every frequency; got 0 at ξ = 1
+    """
     values = np.asarray(values, dtype=float)
     bad = ~(np.isfinite(values) & (values > 0))
     if bad.any():
@@ -142,9 +208,30 @@ def check_gamma2(values: np.ndarray, freqs: np.ndarray | None = None) -> np.ndar
 
 # ------------------------------------------------------------------------------------ closed-form interpolant
 def lfp_green(r, a3: float, a1: float, d: int = 1) -> np.ndarray:
-    """Green's function G with Ĝ = γ² (ReLU, ordinary convention, modulo polynomials of degree ≤ 1):
+    """Green's function G with Ĝ = γ² (ReLU, ordinary convention), modulo polynomials of degree ≤ 1.
+
     d = 1: ``A3|r|³/12 − A1|r|/2``; d = 2: ``(A3/9)‖r‖³ − A1‖r‖``; general d from
-    ``F[‖x‖^α] = π^{−α−d/2} Γ((α+d)/2)/Γ(−α/2) ‖ξ‖^{−α−d}``. ``r``: distances (any shape)."""
+    ``F[‖x‖^α] = π^{−α−d/2} Γ((α+d)/2)/Γ(−α/2) ‖ξ‖^{−α−d}``.
+
+    Args:
+        r: distances, any shape.
+        a3: A3 = E[r³].
+        a1: A1 = E[a² r].
+        d: dimension.
+
+    Returns:
+        float64 array shaped like ``r``.
+
+    Raises:
+        Nothing of its own.
+
+    Source: Zhang et al. 2019 (arXiv 1905.10264); freqlens derivation of the constants from the Fourier transform
+        of ‖x‖^α.
+
+    Example:
+        >>> lfp_green([0.0, 2.0], a3=1.0, a1=1.0).round(6).tolist()   # 8/12 − 2/2
+        [0.0, -0.333333]
+    """
     r = np.abs(np.asarray(r, dtype=float))
 
     def c(alpha: float) -> float:
@@ -156,8 +243,26 @@ def lfp_green(r, a3: float, a1: float, d: int = 1) -> np.ndarray:
 
 
 def check_interpolation_data(x, y, rtol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` as (n, d) and ``y`` as (n,) float64, duplicates with equal labels merged; :class:`InputError` if
-    two points coincide with different labels (no function interpolates them) or shapes disagree."""
+    """Interpolation data as ``x`` (n, d) and ``y`` (n,) float64, with duplicate points of equal labels merged.
+
+    Args:
+        x: (n,) or (n, d) points.
+        y: (n,) labels.
+        rtol: points closer than ``rtol·max(1, max|x|)`` in every coordinate are the same point.
+
+    Returns:
+        ``(x, y)`` of shapes (n', d) and (n',), n' ≤ n.
+
+    Raises:
+        InputError: mismatched shapes, empty or non-finite data, or two coinciding points with different labels.
+
+    Source: freqlens.
+
+    Example:
+        >>> x, y = check_interpolation_data([0.0, 1.0, 1.0], [1.0, 2.0, 2.0])
+        >>> x.shape, y.tolist()
+        ((2, 1), [1.0, 2.0])
+    """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float).reshape(-1)
     if x.ndim == 1:
@@ -183,13 +288,30 @@ def check_interpolation_data(x, y, rtol: float = 1e-12) -> tuple[np.ndarray, np.
 
 
 def min_fp_norm_closed_form(x, y, x_test, a3: float, a1: float) -> np.ndarray:
-    """The minimum-FP-norm interpolant of ReLU LFP (any d) by the representer theorem:
-    ``h(x) = Σ_i λ_i G(x − x_i) + c_0 + c·x`` with ``[G P; Pᵀ 0][λ; c] = [y; 0]``, ``P = [1, x_i]``.
+    """The minimum-FP-norm interpolant of ReLU LFP (any d) by the representer theorem.
 
-    x (n,) or (n, d); y (n,); x_test (M,) or (M, d). Returns (M,). Limits: ``a1 = 0`` gives the natural cubic
-    spline (d = 1); ``a3 = 0`` gives piecewise-linear interpolation inside the data hull. Example::
+    ``h(x) = Σ_i λ_i G(x − x_i) + c_0 + c·x`` with ``[G P; Pᵀ 0][λ; c] = [y; 0]``, ``P = [1, x_i]``. Limits:
+    ``a1 = 0`` gives the natural cubic spline (d = 1); ``a3 = 0`` gives piecewise-linear interpolation inside
+    the data hull.
 
-        >>> min_fp_norm_closed_form([-1, 0, 1], [0, 1, 0], np.linspace(-1, 1, 5), a3=1, a1=0)
+    Args:
+        x: (n,) or (n, d) training points (n ≥ d + 1 distinct).
+        y: (n,) labels.
+        x_test: (M,) or (M, d) evaluation points.
+        a3: A3 ≥ 0.
+        a1: A1 ≥ 0 (not both 0).
+
+    Returns:
+        (M,) float64 values.
+
+    Raises:
+        InputError: bad data (:func:`check_interpolation_data`), dimension mismatch, invalid A3/A1 or too few points.
+
+    Source: Zhang et al. 2019 (arXiv 1905.10264), minimum-FP-norm interpolation; the representer form is freqlens's.
+
+    Example:
+        >>> min_fp_norm_closed_form([-1, 0, 1], [0, 1, 0], np.linspace(-1, 1, 5), a3=0, a1=1).round(6).tolist()
+        [0.0, 0.5, 1.0, 0.5, 0.0]
     """
     x, y = check_interpolation_data(x, y)
     n, d = x.shape
@@ -238,17 +360,61 @@ def _gamma2_values(gamma2, xi: np.ndarray, d: int) -> np.ndarray:
 
 
 def fourier_kernel(x1: np.ndarray, x2: np.ndarray, xi: np.ndarray, g2: np.ndarray, dc_weight: float) -> np.ndarray:
-    """``K(x, x') = γ0² + 2 Σ_ξ γ(ξ)² cos(2π ξ·(x − x'))`` over half-space frequencies ``xi`` (M, d)."""
+    """K(x, x') = γ0² + 2 Σ_ξ γ(ξ)² cos(2π ξ·(x − x')) over half-space frequencies ξ.
+
+    Args:
+        x1: (n1, d) points.
+        x2: (n2, d) points.
+        xi: (M, d) frequencies, one of each ±ξ pair (cycles per unit of x).
+        g2: (M,) γ² values.
+        dc_weight: γ0², the weight of the constant.
+
+    Returns:
+        (n1, n2) float64 kernel matrix.
+
+    Raises:
+        ValueError: from NumPy on mismatched shapes.
+
+    Source: freqlens (the truncated Fourier-basis form of the LFP kernel).
+
+    Example:
+        >>> fourier_kernel(np.zeros((1, 1)), np.array([[0.0], [0.5]]), np.array([[1.0]]), np.array([1.0]), 0.0)
+        array([[ 2., -2.]])
+    """
     p1, p2 = 2 * math.pi * x1 @ xi.T, 2 * math.pi * x2 @ xi.T
     return dc_weight + 2 * ((np.cos(p1) * g2) @ np.cos(p2).T + (np.sin(p1) * g2) @ np.sin(p2).T)
 
 
 @dataclass
 class MinFPNormSolution(Result):
-    """Minimum-FP-norm interpolant in a truncated Fourier basis on the periodic box ``[c − L/2, c + L/2)^d``.
+    """Minimum-FP-norm interpolant in a truncated Fourier basis on the periodic box [c − L/2, c + L/2)^d.
 
-    ``h(x) = c0 + Σ_ξ [cos_coef_ξ cos(2πξ·x) + sin_coef_ξ sin(2πξ·x)]`` over ``frequencies`` (M, d) (ordinary,
-    cycles per unit of x); ``fp_norm = sqrt(Σ_{ξ≠0} |ĥ(ξ)|²/γ(ξ)²)`` over both ±ξ.
+    ``h(x) = c0 + Σ_ξ [cos_coef_ξ cos(2πξ·x) + sin_coef_ξ sin(2πξ·x)]``; calling the object evaluates h.
+
+    Args:
+        frequencies: (M, d) frequencies ξ (ordinary, cycles per unit of x), one per ±ξ pair.
+        cos_coef: (M,) cosine coefficients.
+        sin_coef: (M,) sine coefficients.
+        c0: the constant.
+        gamma2: (M,) γ² values.
+        period: box side L.
+        fp_norm: sqrt(Σ_{ξ≠0} |ĥ(ξ)|²/γ(ξ)²) over both ±ξ.
+        x_train: (n, d) training points.
+        y_train: (n,) labels.
+
+    Attributes:
+        Those of Args; ``__call__(x_test)`` returns (M,) values at (M,) or (M, d) points.
+
+    Raises:
+        Nothing at construction.
+
+    Source: Zhang et al. 2019 (arXiv 1905.10264), minimum-FP-norm interpolation.
+
+    Example:
+        >>> sol = MinFPNormSolution(np.array([[1.0]]), np.array([2.0]), np.array([0.0]), 1.0, np.array([1.0]),
+        ...                         1.0, 1.0, np.zeros((1, 1)), np.zeros(1))
+        >>> sol([0.0, 0.5]).tolist()                         # 1 + 2 cos(2πx)
+        [3.0, -1.0]
     """
 
     frequencies: np.ndarray
@@ -277,18 +443,33 @@ class MinFPNormSolution(Result):
 
 def min_fp_norm_interpolation(x, y, gamma2, n_freq: int = 400, period: float | None = None,
                               dc_weight: float | None = None) -> MinFPNormSolution:
-    """Minimum FP-norm function through ``(x_i, y_i)``: min Σ_ξ |ĥ(ξ)|²/γ(ξ)² s.t. h(x_i) = y_i, solved in the
-    truncated Fourier basis ξ = j/L, 0 < ‖j‖_∞ ≤ ``n_freq`` (d = 1 or 2), as ``ĥ = ΓΦᴴ(ΦΓΦᴴ)⁻¹y``.
+    """Minimum FP-norm function through the data, in a truncated Fourier basis.
+
+    Solves min Σ_ξ |ĥ(ξ)|²/γ(ξ)² s.t. h(x_i) = y_i over ξ = j/L, 0 < ‖j‖_∞ ≤ ``n_freq`` (d = 1 or 2), as
+    ``ĥ = ΓΦᴴ(ΦΓΦᴴ)⁻¹y`` (Cholesky solve, least squares if ill-conditioned).
 
     Args:
-        x: (n,) or (n, d) points; y: (n,) labels (coincident points must share their label).
+        x: (n,) or (n, d) points.
+        y: (n,) labels (coincident points must share their label).
         gamma2: callable ``‖ξ‖ -> γ²`` (ordinary frequency) or an array of values for the half-space frequencies.
-        period: box side L (default 4 × the data's extent, centred on the data; must contain the data).
+        n_freq: J, the largest |j| per axis.
+        period: box side L (default 4 × the data's extent; must exceed the extent).
         dc_weight: γ0² for the constant (γ(0) = ∞: the constant is nearly free); default 1e6·γ(1/L)².
-    Example::
 
-        >>> sol = min_fp_norm_interpolation(x, y, lambda k: gamma_squared(k, 1.0, 0.0), n_freq=400, period=8)
-        >>> sol(np.linspace(-1, 1, 201))
+    Returns:
+        A :class:`MinFPNormSolution`.
+
+    Raises:
+        InputError: bad data, n_freq < 1, a period not larger than the data's extent, d > 2, or γ² values that
+            are not finite and positive.
+
+    Source: Zhang et al. 2019 (arXiv 1905.10264), minimum-FP-norm interpolation.
+
+    Example:
+        >>> x, y = np.array([-1.0, 0.0, 1.0]), np.array([0.0, 1.0, 0.0])
+        >>> sol = min_fp_norm_interpolation(x, y, lambda k: gamma_squared(k, 0.0, 1.0), n_freq=100, period=8)
+        >>> bool(np.abs(sol(x) - y).max() < 1e-6), round(float(sol([0.5])[0]), 2)        # ≈ piecewise linear
+        (True, 0.5)
     """
     x, y = check_interpolation_data(x, y)
     d = x.shape[1]
@@ -319,7 +500,24 @@ def min_fp_norm_interpolation(x, y, gamma2, n_freq: int = 400, period: float | N
 
 # ------------------------------------------------------------------------------------------------ FP-norm
 def fp_norm(coefficients, gamma2) -> float:
-    """``‖h‖_γ = sqrt(Σ_ξ γ(ξ)^{−2} |ĥ(ξ)|²)`` from complex Fourier coefficients (K,) and γ² values (K,)."""
+    """The FP-norm ‖h‖_γ = sqrt(Σ_ξ γ(ξ)^{−2} |ĥ(ξ)|²) from Fourier coefficients and γ² values.
+
+    Args:
+        coefficients: (K,) complex (or real) Fourier coefficients ĥ(ξ).
+        gamma2: (K,) γ² values at the same frequencies.
+
+    Returns:
+        The norm (a float ≥ 0).
+
+    Raises:
+        InputError: γ² not finite and positive, or different lengths.
+
+    Source: Zhang et al. 2019 (arXiv 1905.10264), the FP-norm.
+
+    Example:
+        >>> fp_norm([3j, 4.0], [1.0, 4.0])                   # sqrt(9/1 + 16/4)
+        3.605551275463989
+    """
     c = np.asarray(coefficients)
     g2 = check_gamma2(np.asarray(gamma2, dtype=float).reshape(-1))
     if c.reshape(-1).shape != g2.shape:
@@ -328,12 +526,28 @@ def fp_norm(coefficients, gamma2) -> float:
 
 
 def fp_norm_of_samples(values, gamma2: Gamma2, coordinate=None, period: float | None = None) -> float:
-    """FP-norm of a periodic function sampled on a uniform grid ``x_n = x_0 + nL/N`` (1-D; constant excluded).
+    """FP-norm of a periodic function sampled on a uniform 1-D grid x_n = x_0 + nL/N (the constant excluded).
 
-    ``values`` (N,); ``coordinate`` (N,) must be uniform (checked) — its spacing gives ``L`` unless ``period`` is
-    given. ``ĥ_j = DFT/N`` at ξ = j/L for 0 < |j| < N/2 (ordinary frequency). Example::
+    ``ĥ_j = DFT/N`` at ξ = j/L for 0 < |j| < N/2 (ordinary frequency).
 
-        >>> fp_norm_of_samples(np.sin(2 * np.pi * 3 * t), lambda k: 1 / k**4, coordinate=t)   # t = arange(N)/N
+    Args:
+        values: (N,) samples.
+        gamma2: callable ``|ξ| -> γ²``.
+        coordinate: (N,) uniform grid (checked); its spacing gives L unless ``period`` is given.
+        period: L.
+
+    Returns:
+        The norm (a float).
+
+    Raises:
+        InputError: neither coordinate nor period, a non-uniform or mismatched coordinate, or bad γ² values.
+
+    Source: Zhang et al. 2019 (arXiv 1905.10264), the FP-norm; freqlens for the sampled form.
+
+    Example:
+        >>> t = np.arange(64) / 64
+        >>> round(fp_norm_of_samples(np.sin(2 * np.pi * 3 * t), lambda k: 1 / k ** 4, coordinate=t), 6)  # √2·(1/2)·9
+        6.363961
     """
     from freqlens.dynamics.spectral_bias import check_uniform_grid
 
@@ -357,8 +571,28 @@ def fp_norm_of_samples(values, gamma2: Gamma2, coordinate=None, period: float | 
 # ----------------------------------------------------------------------------------------------- dynamics
 @dataclass
 class LFPDynamics(Result):
-    """LFP-predicted outputs ``predictions[t, m]`` at ``x_test[m]`` and times ``times[t]`` (gradient-flow time of
-    ``(1/2n)Σ(h − y)²``), from h ≡ 0; ``train_residual[t] = ‖h(X, t) − y‖/‖y‖``."""
+    """LFP-predicted outputs over gradient-flow time of (1/2n)Σ(h − y)², from h ≡ 0.
+
+    Args:
+        times: (T,) gradient-flow times.
+        x_test: (M, d) evaluation points.
+        predictions: (T, M) predicted outputs ``predictions[t, m]`` at ``x_test[m]`` and ``times[t]``.
+        train_residual: (T,) ``‖h(X, t) − y‖/‖y‖``.
+        limit: (M,) the t → ∞ limit (the minimum-FP-norm interpolant).
+
+    Attributes:
+        Those of Args.
+
+    Raises:
+        Nothing at construction.
+
+    Source: Zhang et al. 2019 (arXiv 1905.10264), the LFP dynamics.
+
+    Example:
+        >>> dyn = LFPDynamics(np.zeros(1), np.zeros((2, 1)), np.zeros((1, 2)), np.ones(1), np.zeros(2))
+        >>> dyn.predictions.shape
+        (1, 2)
+    """
 
     times: np.ndarray
     x_test: np.ndarray
@@ -374,11 +608,34 @@ class LFPDynamics(Result):
 
 def lfp_dynamics(x, y, gamma2, times: Sequence[float], x_test=None, n_freq: int = 400, period: float | None = None,
                  dc_weight: float | None = None) -> LFPDynamics:
-    """Solve the LFP dynamics exactly in the truncated Fourier basis: ``h_X(t) = y − e^{−tK/n} y`` and
-    ``h(x, t) = K(x, X) K⁻¹ (I − e^{−tK/n}) y`` (eigendecomposition of K). As t → ∞ it tends to the
-    minimum-FP-norm interpolant. x (n,) or (n, d); x_test (M,) or (M, d), default the training points. Example::
+    """Solve the LFP dynamics exactly in the truncated Fourier basis.
 
-        >>> dyn = lfp_dynamics(x, y, g2, times=[0, 10, 1e3], x_test=np.linspace(-1, 1, 101))
+    ``h_X(t) = y − e^{−tK/n} y`` and ``h(x, t) = K(x, X) K⁻¹ (I − e^{−tK/n}) y`` (eigendecomposition of K); as
+    t → ∞ it tends to the minimum-FP-norm interpolant.
+
+    Args:
+        x: (n,) or (n, d) training points (d = 1 or 2).
+        y: (n,) labels.
+        gamma2: callable ``‖ξ‖ -> γ²`` or values at the half-space frequencies.
+        times: gradient-flow times (finite, ≥ 0).
+        x_test: (M,) or (M, d) evaluation points (default the training points).
+        n_freq: J of the truncated basis.
+        period: box side L (default 4 × the data's extent).
+        dc_weight: γ0² (default 1e6·γ(1/L)²).
+
+    Returns:
+        An :class:`LFPDynamics`.
+
+    Raises:
+        InputError: bad data, negative or non-finite times, d > 2 or bad γ² values.
+
+    Source: Zhang et al. 2019 (arXiv 1905.10264), the LFP dynamics ∂_t ĥ = −γ² (u·ρ)^.
+
+    Example:
+        >>> x, y = np.array([-1.0, 0.0, 1.0]), np.array([0.0, 1.0, 0.0])
+        >>> dyn = lfp_dynamics(x, y, lambda k: gamma_squared(k, 1.0, 1.0), times=[0.0, 1e9], n_freq=50)
+        >>> dyn.train_residual.round(6).tolist()
+        [1.0, 0.0]
     """
     x, y = check_interpolation_data(x, y)
     d = x.shape[1]
@@ -410,8 +667,31 @@ def lfp_dynamics(x, y, gamma2, times: Sequence[float], x_test=None, n_freq: int 
 
 def fp_generalization_bound(fp_norm_target: float, gamma2_sum: float, n: int, delta: float = 0.05,
                             c: float = 1.0, c_prime: float = 1.0) -> float:
-    """A-priori estimate of the generalisation error of the min-FP-norm interpolant (RKHS-ball Rademacher form,
-    Zhang, Xu, Luo & Ma 2019 — constants unverified): ``c‖f‖_γ sqrt(Σ_ξ γ²)/√n + c' sqrt(log(1/δ)/n)``."""
+    """A-priori estimate of the generalisation error of the min-FP-norm interpolant.
+
+    RKHS-ball Rademacher form ``c‖f‖_γ sqrt(Σ_ξ γ²)/√n + c' sqrt(log(1/δ)/n)``; the constants c, c' of the paper are
+    not verified (default 1).
+
+    Args:
+        fp_norm_target: ‖f‖_γ of the target.
+        gamma2_sum: Σ_ξ γ(ξ)² (> 0).
+        n: sample size (≥ 1).
+        delta: failure probability in (0, 1).
+        c: constant of the first term.
+        c_prime: constant of the second term.
+
+    Returns:
+        The bound (a float).
+
+    Raises:
+        InputError: n < 1, δ outside (0, 1) or Σ γ² ≤ 0.
+
+    Source: Zhang, Xu, Luo, Ma 2019 (arXiv 1905.10264), a-priori generalisation estimate (constants unverified).
+
+    Example:
+        >>> round(fp_generalization_bound(1.0, 4.0, 100, delta=math.exp(-1)), 6)      # 2/10 + 1/10
+        0.3
+    """
     if n < 1:
         raise InputError(f"sample size n must be ≥ 1, got {n}")
     if not (0 < delta < 1):
@@ -424,10 +704,32 @@ def fp_generalization_bound(fp_norm_target: float, gamma2_sum: float, n: int, de
 # --------------------------------------------------------------------------------------------- empirical NTK
 def empirical_relu_ntk(x1, x2, w: np.ndarray, b: np.ndarray, a: np.ndarray, terms: str = "full",
                        chunk: int = 20_000) -> np.ndarray:
-    """Empirical NTK of ``h(x) = (1/√m) Σ_j a_j ReLU(w_j·x + b_j)``: ``(1/m) Σ_j [σσ' + a_j²(1 + x·x')HH']``
-    (``terms="full"``) or without the w-gradient's ``x·x'`` part (``terms="ab"``, what LFP keeps).
+    """Empirical NTK of h(x) = (1/√m) Σ_j a_j ReLU(w_j·x + b_j).
 
-    x1 (n1, d), x2 (n2, d); w (m, d), b (m,), a (m,). Features are processed ``chunk`` neurons at a time.
+    ``terms="full"``: (1/m) Σ_j [σσ' + a_j²(1 + x·x')HH'] (σ the ReLU, H its derivative); ``terms="ab"`` drops the
+    w-gradient's x·x' part (what LFP keeps). Features are processed ``chunk`` neurons at a time.
+
+    Args:
+        x1: (n1,) or (n1, d) points.
+        x2: (n2,) or (n2, d) points.
+        w: (m, d) input weights.
+        b: (m,) biases.
+        a: (m,) output weights.
+        terms: "full" or "ab".
+        chunk: neurons per block.
+
+    Returns:
+        (n1, n2) float64 kernel matrix.
+
+    Raises:
+        InputError: unknown ``terms``.
+
+    Source: Jacot et al. 2018 (neural tangent kernel); Zhang et al. 2019 (arXiv 1905.10264) for the LFP part.
+
+    Example:
+        >>> w, b, a = np.array([[1.0]]), np.array([0.0]), np.array([2.0])
+        >>> empirical_relu_ntk([1.0], [1.0, -1.0], w, b, a).tolist()      # 1·1 + 4·(1 + 1)·1 at x = x' = 1
+        [[9.0, 0.0]]
     """
     if terms not in ("full", "ab"):
         raise InputError(f"terms must be 'full' or 'ab', got {terms!r}")

@@ -15,19 +15,70 @@ from freqlens.errors import InputError
 
 
 def poisson_grid(n: int) -> torch.Tensor:
-    """Interior points x_1..x_{n−1} of the uniform grid on [−1, 1] with n intervals. Shape (n − 1,)."""
+    """Interior points x_1 … x_{n−1} of the uniform grid on [−1, 1] with n intervals (Δx = 2/n).
+
+    Args:
+        n: number of intervals (≥ 3).
+
+    Returns:
+        (n − 1,) float64 tensor.
+
+    Raises:
+        InputError: n < 3.
+
+    Source: Xu et al. 2019, "Frequency Principle: Fourier analysis sheds light on deep neural networks"
+        (arXiv 1901.06523), Poisson example (Jacobi vs DNN).
+
+    Example:
+        >>> poisson_grid(4).tolist()
+        [-0.5, 0.0, 0.5]
+    """
     if n < 3:
         raise InputError(f"grid needs n ≥ 3 intervals, got {n}")
     return -1 + torch.arange(1, n, dtype=torch.float64) * (2.0 / n)
 
 
 def default_source(x: torch.Tensor) -> torch.Tensor:
-    """g(x) = sin x + 4 sin 4x − 8 sin 8x + 16 sin 24x (Xu et al.'s Poisson example, as recalled; unchecked)."""
+    """The source g(x) = sin x + 4 sin 4x − 8 sin 8x + 16 sin 24x of the Poisson example.
+
+    The coefficients are as recalled from Xu et al.'s Poisson example and not checked against the paper.
+
+    Args:
+        x: points, any shape.
+
+    Returns:
+        g(x), same shape and dtype.
+
+    Raises:
+        Nothing.
+
+    Source: Xu et al. 2019 (arXiv 1901.06523), Poisson example (coefficients recalled, unchecked).
+
+    Example:
+        >>> default_source(torch.zeros(2)).tolist()
+        [0.0, 0.0]
+    """
     return torch.sin(x) + 4 * torch.sin(4 * x) - 8 * torch.sin(8 * x) + 16 * torch.sin(24 * x)
 
 
 def poisson_matrix(n: int) -> torch.Tensor:
-    """A = tridiag(−1, 2, −1)/Δx² of size (n − 1, n − 1)."""
+    """The finite-difference matrix A = tridiag(−1, 2, −1)/Δx² of −u'' on the interior grid, Δx = 2/n.
+
+    Args:
+        n: number of intervals (the matrix is (n − 1) × (n − 1)).
+
+    Returns:
+        (n − 1, n − 1) float64 tensor.
+
+    Raises:
+        RuntimeError: from torch for n < 2 (use :func:`poisson_grid`'s n ≥ 3).
+
+    Source: standard second-order finite differences; Xu et al. 2019 (arXiv 1901.06523), Poisson example.
+
+    Example:
+        >>> poisson_matrix(4).tolist()          # Δx = 0.5: entries / 0.25
+        [[8.0, -4.0, 0.0], [-4.0, 8.0, -4.0], [0.0, -4.0, 8.0]]
+    """
     dx = 2.0 / n
     a = 2 * torch.eye(n - 1, dtype=torch.float64) - torch.diag(torch.ones(n - 2, dtype=torch.float64), 1) \
         - torch.diag(torch.ones(n - 2, dtype=torch.float64), -1)
@@ -35,7 +86,26 @@ def poisson_matrix(n: int) -> torch.Tensor:
 
 
 def sine_modes(n: int) -> torch.Tensor:
-    """Orthonormal sine modes S (n − 1, n − 1): row j − 1 is s_j on the interior grid, normalised."""
+    """Orthonormal sine modes on the interior grid: row j − 1 is s_j(x_i) = sin(jπ i/n), normalised.
+
+    These are the eigenvectors of :func:`poisson_matrix` and of the Jacobi iteration matrix (eigenvalue cos(jπ/n)).
+
+    Args:
+        n: number of intervals.
+
+    Returns:
+        (n − 1, n − 1) float64 tensor S with S Sᵀ = I.
+
+    Raises:
+        Nothing of its own.
+
+    Source: standard (DST-I basis); Xu et al. 2019 (arXiv 1901.06523), Poisson example.
+
+    Example:
+        >>> S = sine_modes(6)
+        >>> torch.allclose(S @ S.T, torch.eye(5, dtype=torch.float64))
+        True
+    """
     i = torch.arange(1, n, dtype=torch.float64)
     j = torch.arange(1, n, dtype=torch.float64)
     s = torch.sin(math.pi * j[:, None] * i[None, :] / n)
@@ -43,7 +113,30 @@ def sine_modes(n: int) -> torch.Tensor:
 
 
 def jacobi_poisson_1d(g: torch.Tensor, n: int, steps: int, record: list[int] | None = None):
-    """Run ``steps`` Jacobi iterations from u = 0. Returns (u_final (n−1,), {t: u_t} for t in ``record``)."""
+    """Run ``steps`` Jacobi iterations u ← (Δx² g + u_left + u_right)/2 from u = 0 (zero boundary values).
+
+    The error in sine mode j decays exactly like cos(jπ/n)^t: high modes (j < n/2) converge first.
+
+    Args:
+        g: (n − 1,) float64 source at the interior points.
+        n: number of intervals.
+        steps: number of iterations.
+        record: iteration numbers t whose iterate is kept (0 is the initial zero vector).
+
+    Returns:
+        ``(u, snapshots)``: the final (n − 1,) iterate and a dict {t: (n − 1,) iterate} for t in ``record``.
+
+    Raises:
+        RuntimeError: from torch when ``g`` does not have n − 1 entries.
+
+    Source: Xu et al. 2019 (arXiv 1901.06523), Poisson example (Jacobi converges high frequencies first).
+
+    Example:
+        >>> n = 8; x = poisson_grid(n); g = default_source(x)
+        >>> u, snaps = jacobi_poisson_1d(g, n, 2000, record=[0, 10])
+        >>> sorted(snaps), torch.allclose(poisson_matrix(n) @ u, g)
+        ([0, 10], True)
+    """
     dx = 2.0 / n
     u = torch.zeros(n - 1, dtype=torch.float64)
     snaps = {}
@@ -60,7 +153,27 @@ def jacobi_poisson_1d(g: torch.Tensor, n: int, steps: int, record: list[int] | N
 
 
 def mode_errors(u: torch.Tensor, u_ref: torch.Tensor, modes: list[int], basis: torch.Tensor) -> torch.Tensor:
-    """E_j = |⟨s_j, u − u_ref⟩| / |⟨s_j, u_ref⟩| for the given mode numbers j (1-based). Shape (len(modes),)."""
+    """Relative error per sine mode, E_j = |⟨s_j, u − u_ref⟩| / |⟨s_j, u_ref⟩|.
+
+    Args:
+        u: (n − 1,) iterate.
+        u_ref: (n − 1,) reference solution (A⁻¹ g).
+        modes: mode numbers j (1-based).
+        basis: (n − 1, n − 1) :func:`sine_modes`.
+
+    Returns:
+        (len(modes),) float64 tensor (inf where u_ref has no component in a mode).
+
+    Raises:
+        IndexError: from torch for a mode outside 1 … n − 1.
+
+    Source: freqlens (per-mode error of the Jacobi iterate); Xu et al. 2019, Poisson example.
+
+    Example:
+        >>> n = 8; S = sine_modes(n); u_ref = S[0] + S[2]
+        >>> mode_errors(0.5 * u_ref, u_ref, [1, 3], S).round(decimals=6).tolist()
+        [0.5, 0.5]
+    """
     idx = torch.tensor([m - 1 for m in modes])
     return (basis[idx] @ (u - u_ref)).abs() / (basis[idx] @ u_ref).abs()
 
@@ -81,7 +194,7 @@ def ritz_loss(g: torch.Tensor, dx: float, beta: float = 100.0):
         Nothing here; shapes are checked by the arithmetic.
 
     Source:
-        Xu et al., Frequency Principle (arXiv 1901.06523), Poisson example; spec fprinciple_lfp.md §A4.
+        Xu et al. 2019, "Frequency Principle" (arXiv 1901.06523), Poisson example (DNN trained with the Ritz energy).
 
     Example:
         >>> x = torch.linspace(-1, 1, 5, dtype=torch.float64)[:, None]

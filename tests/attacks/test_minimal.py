@@ -70,7 +70,8 @@ def test_deepfool_candidates_restrict_the_classes_it_linearises():
     z = model(x).detach()
     runner_up = z.topk(2, dim=1).indices[:, 1]
     w = model[1].weight.detach()
-    expected = (z.gather(1, y[:, None]) - z.gather(1, runner_up[:, None])).squeeze(1) / (w[runner_up] - w[y]).norm(dim=1)
+    margin = (z.gather(1, y[:, None]) - z.gather(1, runner_up[:, None])).squeeze(1)
+    expected = margin / (w[runner_up] - w[y]).norm(dim=1)
     torch.testing.assert_close(d, expected + DEEPFOOL_STEP_PAST, rtol=1e-4, atol=2e-5)
 
 
@@ -80,7 +81,8 @@ def test_carlini_wagner_finds_the_analytic_minimum_on_a_linear_model(classes, st
     x = images(12, seed=2)
     y = model(x).argmax(1)
     exact = analytic_l2(model, x, y)
-    adv, ok = _adv_ok(carlini_wagner_l2(model, x, y, steps=steps))        # Foolbox defaults: 5 constants × 1000 Adam steps
+    # Foolbox defaults: 5 constants × 1000 Adam steps
+    adv, ok = _adv_ok(carlini_wagner_l2(model, x, y, steps=steps))
     assert ok.all() and torch.all(model(adv).argmax(1) != y)
     d = l2(adv, x)
     assert torch.all(d <= 1.05 * exact), (d / exact).max()

@@ -44,7 +44,8 @@ def test_mnist_wrong_checksum_and_truncated_gz(mnist_root, tmp_path):
     f.write_bytes(bytes(data))
     with pytest.raises(DataError, match="checksum"):
         load_mnist(tmp_path, train=False)
-    f.write_bytes(gzip.compress(gzip.decompress((mnist_root / "MNIST/raw/t10k-labels-idx1-ubyte.gz").read_bytes())[:500]))
+    labels = (mnist_root / "MNIST/raw/t10k-labels-idx1-ubyte.gz").read_bytes()
+    f.write_bytes(gzip.compress(gzip.decompress(labels)[:500]))
     with pytest.raises(DataError, match="truncated|header"):
         load_mnist(tmp_path, train=False, verify=False)
     g = raw / "t10k-images-idx3-ubyte.gz"

@@ -29,7 +29,8 @@ def test_low_peak_converges_before_high_peak_on_1d_target(tmp_path):
 
 
 def test_projection_on_high_dimensional_stand_in():
-    # the synthetic stand-in, quick size: n = 500, d = 16, peaks near κ = 0.2, 0.6, 1.0 along the first principal direction
+    # the synthetic stand-in, quick size: n = 500, d = 16, peaks near κ = 0.2, 0.6, 1.0 along the first principal
+    # direction
     x, y = gaussian_projection_data(n=500, dim=16, seed=0)
     torch.manual_seed(0)
     model = MLP(16, 1, widths=[200, 100], activation="tanh")

@@ -53,5 +53,6 @@ def test_projection_tracker_finds_peaks_on_5000_mnist_images(mnist):
 def test_projection_tracker_without_a_peak_says_exactly_what_to_pass():
     x = torch.linspace(0, 1, 200)[:, None]
     y = (x[:, 0] > 0.5).long()                                   # a step: |ŷ| only decreases on a short grid
-    with pytest.raises(InputError, match=r"pass peaks=\[[0-9.e-]+(, [0-9.e-]+)?\] .*or a wider grid freqs=torch\.linspace"):
+    expected = r"pass peaks=\[[0-9.e-]+(, [0-9.e-]+)?\] .*or a wider grid freqs=torch\.linspace"
+    with pytest.raises(InputError, match=expected):
         ProjectionTracker(x, y, freqs=torch.linspace(0, 0.5, 50))

@@ -1,6 +1,7 @@
-"""Spec B4/B6: spectra, radial profiles and the high-frequency energy fraction."""
+"""Spectra, radial profiles and the high-frequency energy fraction (Yin et al. 2019, Sec. 4)."""
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -54,3 +55,27 @@ def test_radial_profile_and_power_law_slope():
     assert prof_c[1] > prof_c[10]
     with pytest.raises(InputError, match="metric"):
         radial_profile(spec, metric="manhattan")
+
+
+def test_binned_radial_profile_bins_the_continuous_radius_and_agrees_with_the_ring_profile():
+    from freqlens.fourier.spectrum import binned_radial_profile
+
+    n = 32
+    centres, prof = binned_radial_profile(torch.ones(n, n), bins=8)
+    assert len(centres) == 8 and np.allclose(prof, 1.0)
+    assert centres[-1] == pytest.approx(7.5 / 8 * math.hypot(16, 16), rel=1e-6)   # bins reach the grid's corner
+    # a map equal to its own radius: each bin's mean lies inside the bin
+    r = torch.sqrt(torch.fft.fftfreq(n, 1 / n)[:, None] ** 2 + torch.fft.fftfreq(n, 1 / n)[None, :] ** 2)
+    centres, prof = binned_radial_profile(r, bins=8)
+    width = centres[1] - centres[0]
+    assert np.all(np.abs(prof - centres) <= width / 2 + 1e-9)
+    # centred layout: same numbers as the unshifted map
+    c2, p2 = binned_radial_profile(torch.fft.fftshift(r), bins=8, centred=True)
+    assert np.allclose(p2, prof)
+    # many bins: empty bins are NaN
+    _, sparse = binned_radial_profile(torch.ones(4, 4), bins=50)
+    assert np.isnan(sparse).any() and np.allclose(sparse[np.isfinite(sparse)], 1.0)
+    with pytest.raises(InputError, match="bins"):
+        binned_radial_profile(torch.ones(4, 4), bins=0)
+    with pytest.raises(InputError, match="expected"):
+        binned_radial_profile(torch.ones(4), bins=2)

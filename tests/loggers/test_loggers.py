@@ -1,4 +1,4 @@
-"""Loggers: the protocol, fit(logger=), and the TensorBoard / MLflow adapters read back from disk."""
+"""The loggers package: fit(logger=) sends every tracker record, through TensorBoard and MLflow too (read back)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import torch
 
 from freqlens.dynamics.fprinciple import FilteringTracker
 from freqlens.errors import InputError
-from freqlens.loggers import Logger, MemoryLogger, log_result
+from freqlens.loggers import Logger, MemoryLogger
 from freqlens.train import fit
 
 
@@ -40,18 +40,6 @@ def test_fit_rejects_a_non_logger_in_one_line():
     x, y = _data()
     with pytest.raises(InputError, match="log_scalars"):
         fit(torch.nn.Linear(1, 1), (x, y), epochs=1, progress=False, logger=object())
-
-
-def test_log_result_sends_heatmaps_as_arrays():
-    from freqlens.probes.heatmap import HeatmapResult
-
-    err = np.arange(16, dtype=float).reshape(4, 4)
-    log = MemoryLogger()
-    log_result(log, HeatmapResult(error=err, eps=4.0, n_images=2, clean_error=5.0, bounds=None, seed=0), step=7,
-               prefix="heatmap/")
-    (step, key, arr), = log.images
-    assert (step, key) == (7, "heatmap/error") and np.array_equal(arr, err)
-    assert (7, "heatmap/clean_error", 5.0) in log.scalars
 
 
 def test_tensorboard_event_files_read_back(tmp_path):

@@ -10,7 +10,6 @@ from freqlens.errors import InputError
 from freqlens.fourier.feature_spectrum import (
     log_amplitude_profile,
     mean_amplitude_sum,
-    tokens_to_grid,
 )
 from freqlens.probes.feature_spectra import FeatureSpectra, feature_spectra
 
@@ -41,16 +40,6 @@ def test_behind_a_blur_the_spectrum_is_the_input_spectrum_times_the_transfer_fun
     # and the identity: the per-frequency ratio out / in is exactly |H|
     out = net(x).detach()
     assert torch.allclose(mean_amplitude_sum(out), mean_amplitude_sum(x) * transfer, rtol=1e-9, atol=1e-9)
-
-
-def test_vit_tokens_reshape_to_their_grid_with_the_class_token_dropped():
-    maps = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32).reshape(2, 3, 4, 4)
-    tokens = maps.flatten(2).transpose(1, 2)                      # (N, 16, D)
-    with_cls = torch.cat([torch.full((2, 1, 3), 99.0), tokens], 1)
-    assert torch.equal(tokens_to_grid(with_cls), maps)
-    assert torch.equal(tokens_to_grid(tokens), maps)
-    with pytest.raises(InputError, match="square grid"):
-        tokens_to_grid(torch.zeros(1, 7, 3))
 
 
 class _TinyViT(nn.Module):

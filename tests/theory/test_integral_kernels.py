@@ -90,3 +90,12 @@ def test_binned_abs():
     np.testing.assert_allclose(binned_abs(np.array([1.0, -3.0, 2.0, -2.0, 9.0]), 2), [2.0, 2.0])
     with pytest.raises(InputError):
         binned_abs(np.ones(3), 5)
+
+
+def test_arccos_spectrum_vanishes_at_odd_k_and_decays_like_k_to_the_minus_4():
+    # the docstring's promise: odd k ≥ 3 give 0, even k decay like k⁻⁴ (λ_0 = 4/π, λ_1 = π/4 in closed form)
+    ev = relu_arccos_eigenvalues(np.arange(0, 33))
+    assert ev[0] == pytest.approx(4 / np.pi, rel=1e-10) and ev[1] == pytest.approx(np.pi / 4, rel=1e-10)
+    assert np.abs(ev[3::2]).max() < 1e-12
+    slope = np.polyfit(np.log([8, 16, 32]), np.log(ev[[8, 16, 32]]), 1)[0]
+    assert slope == pytest.approx(-4.0, abs=0.1)
