@@ -20,9 +20,13 @@ def plot_projection_heatmap(result, ax=None, vmin: float | None = None, vmax: fl
         unit, xlabel: axis labels.
 
     Returns:
-        ``(fig, ax)``.
+        ``(fig, ax)``; a colour bar labelled with Δ_F.
 
-    Source: Xu et al. 2019/2020, Δ_F figures (colour convention of the authors' code).
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Xu et al. 2019/2020 ("Frequency Principle"), Δ_F figures (colour convention of the authors' code).
 
     Example:
         >>> from types import SimpleNamespace

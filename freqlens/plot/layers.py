@@ -71,7 +71,7 @@ def plot_layer_response(resp, max_layers: int | None = None, log: bool = True, l
         short = name if len(name) <= 24 else "…" + name[-23:]
         a.set_title(f"{i + 1}. {short}\n({resp.layer_types[i]})", fontsize=6)
         a.set_xlabel("f_v (cycles/image)", fontsize=6)
-        a.set_ylabel("f_u", fontsize=6)
+        a.set_ylabel("f_u (cycles/image)", fontsize=6)
         a.tick_params(labelsize=5)
         axes.append(a)
     if im is not None:
@@ -130,7 +130,7 @@ def plot_kernel_spectra(spec, max_layers: int | None = None):
         k = "×".join(str(s) for s in spec.kernel_sizes[i])
         a.set_title(f"{name} ({k} kernels)", fontsize=8)
         a.set_xlabel("f_v (cycles/image)", fontsize=7)
-        a.set_ylabel("f_u", fontsize=7)
+        a.set_ylabel("f_u (cycles/image)", fontsize=7)
         a.tick_params(labelsize=6)
         fig.colorbar(im, ax=a, shrink=0.8).set_label("mean |DFT|", fontsize=7)
     fig.suptitle(f"Kernel DFT magnitude, mean over channels (padded to {spec.size}×{spec.size})", fontsize=10)
@@ -183,7 +183,7 @@ def plot_layer_response_comparison(basis: dict, perturbation: dict, kernels: dic
             im = a.imshow(np.log10(np.maximum(basis[k].gain[i], 1e-12)), cmap="magma", extent=centred_extent((h, w)))
             a.set_title(f"{k}: layer {names[i]} energy gain (basis mode)", fontsize=9)
             a.set_xlabel("f_v (cycles/image)")
-            a.set_ylabel("f_u")
+            a.set_ylabel("f_u (cycles/image)")
             fig.colorbar(im, ax=a, shrink=0.8).set_label("log10 ‖Δout‖/‖Δin‖")
     ax = axes[0, -1]
     x = np.arange(len(convs))
