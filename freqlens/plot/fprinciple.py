@@ -41,9 +41,13 @@ def plot_projection_heatmap(result, ax=None, vmin: float | None = None, vmax: fl
     lo = float(vmin) if vmin is not None else (float(finite.min()) if finite.size else 0.0)
     hi = float(vmax) if vmax is not None else (float(finite.max()) if finite.size else 1.0)
     hi = hi if hi > lo else lo + 1e-6
-    epochs = np.asarray(result.epochs)
+    epochs = np.asarray(result.epochs, dtype=float)
+    step = (epochs[-1] - epochs[0]) / (len(epochs) - 1) if len(epochs) > 1 else 1.0
+    step = step if step > 0 else 1.0
+    # cell centres on the recorded epochs (records are evenly spaced; uneven ones are drawn at even spacing)
     im = ax.imshow(np.clip(d, lo, hi), aspect="auto", origin="lower", cmap="RdBu", vmin=lo, vmax=hi,
-                   extent=(epochs[0], epochs[-1], -0.5, d.shape[0] - 0.5), interpolation="nearest")
+                   extent=(epochs[0] - step / 2, epochs[-1] + step / 2, -0.5, d.shape[0] - 0.5),
+                   interpolation="nearest")
     ax.set_yticks(range(d.shape[0]))
     ax.set_yticklabels([f"{k:.3g}" for k in result.peak_freqs])
     ax.set_xlabel(xlabel)
@@ -323,6 +327,7 @@ def plot_band_gradient_ratios(ratios: dict, threshold: float | None = None, ax=N
     ax.set_yscale("log")
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=20, fontsize=8)
+    ax.set_xlabel("model (one dot per seed)")
     ax.set_ylabel("‖∇θ L⁺‖ / ‖∇θ L⁻‖ at initialisation")
-    ax.set_title("Gradient of the high-band loss relative to the low band (black: median)")
+    ax.set_title("Gradient of the high-band loss relative to the low band (black: median)", fontsize=9)
     return fig, ax

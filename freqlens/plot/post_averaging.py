@@ -174,6 +174,7 @@ def plot_defense_evaluation(ev, ax=None):
         if a.get("n_images", ev.n_images) != ev.n_images:                  # e.g. Square Attack on a subset
             labels[i] += f"\n({a['n_images']} images)"
     ax.set_xticks(x, labels, fontsize=7)
+    ax.set_xlabel("evaluated set", fontsize=8)
     ax.set_ylabel("accuracy (%)\n(attacked set: the counted adversarial, else the clean image)", fontsize=8)
     ax.set_ylim(0, 105)
     ax.set_title(f"{ev.protocol} evaluation, L∞ ≤ {ev.linf_budget * 255:.0f}/255, r = {ev.radius:.3g} "

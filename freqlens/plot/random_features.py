@@ -33,13 +33,13 @@ def plot_random_feature_training(result, ax=None, title: str | None = None):
         ...     h=0.5, feature="dgauss", n_features=10, lr=0.1)
         >>> fig, ax = plot_random_feature_training(res)
         >>> [t.get_text() for t in ax.get_legend().get_texts()]
-        ['k = 1 (< k*)', 'k = 5 (≥ k*)']
+        ['k = 1 (< k*)', 'k = 5 (≥ k*)', 'e⁻¹ (converged below)']
     """
     fig, ax = new_axes(ax)
     for i, k in enumerate(result.modes):
         side = "< k*" if k < result.peak else "≥ k*"
         ax.semilogy(result.steps, np.maximum(result.residuals[:, i], 1e-12), label=f"k = {k} ({side})")
-    ax.axhline(np.exp(-1), ls=":", c="grey")
+    ax.axhline(np.exp(-1), ls=":", c="grey", label="e⁻¹ (converged below)")
     ax.set_xscale("symlog", linthresh=10)
     ax.set_xlabel("gradient-descent step")
     ax.set_ylabel("|r̂_k(t)| / |r̂_k(0)|")
