@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import importlib.util
 
+# Import the report package (and with it its section registry) before any doctest module is collected: pytest's
+# importlib mode re-executes a package __init__ collected before its parent is imported, and a second copy of
+# freqlens.report.sections would hold an empty registry (its Section class differs from the sections' own).
+import freqlens.report  # noqa: E402,F401
+
 # Optional extras: their modules are not imported (nor their examples run) when the extra is absent.
 _EXTRAS = {"freqlens/integrations/lightning.py": "lightning"}
 
@@ -37,7 +42,6 @@ DOCTEST_DEBT = [
     "freqlens/probes/hfc.py",
     "freqlens/probes/layers.py",
     "freqlens/probes/noise.py",
-    "freqlens/report/__init__.py",
     "freqlens/theory/gradients.py",
     "freqlens/theory/integral_kernels.py",
     "freqlens/theory/lfp.py",
