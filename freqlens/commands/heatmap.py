@@ -33,7 +33,38 @@ from freqlens.validation import check_positive
 
 
 def write_csv(result, path) -> None:
-    """The heat map in long format, one row per computed cell."""
+    """Write a heat map in long format: one row per computed cell (cells outside a ``window`` are NaN and left out).
+
+    Columns: ``p``, ``q`` (row and column on the full centred grid of the image size), ``f_u``, ``f_v``
+    (signed frequencies in cycles per image, DC = 0), ``error_pct`` (error in %, 4 decimals), ``n_images``, ``eps``
+    (ℓ2 norm per channel), ``clip`` (``"low..high"`` or ``"none"``), ``seed`` and ``basis``.
+
+    Args:
+        result: a :class:`~freqlens.probes.heatmap.HeatmapResult`.
+        path: the CSV file to write (atomically).
+
+    Returns:
+        None.
+
+    Raises:
+        OSError: the file cannot be written.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import csv, tempfile
+        >>> import numpy as np
+        >>> from pathlib import Path
+        >>> from freqlens.probes.heatmap import HeatmapResult
+        >>> res = HeatmapResult(error=np.array([[10.0, 20.0], [30.0, np.nan]]), eps=4.0, n_images=2, clean_error=0.0,
+        ...                     bounds=(0.0, 1.0), seed=0)
+        >>> path = Path(tempfile.mkdtemp()) / "heatmap.csv"
+        >>> write_csv(res, path)
+        >>> rows = list(csv.DictReader(path.open()))
+        >>> len(rows), [(r["f_u"], r["f_v"], r["error_pct"], r["clip"]) for r in rows][0]
+        (3, ('-1', '-1', '10.0000', '0..1'))
+    """
     buf = io.StringIO()
     wr = csv.writer(buf)
     wr.writerow(["p", "q", "f_u", "f_v", "error_pct", "n_images", "eps", "clip", "seed", "basis"])
@@ -80,6 +111,29 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    """Add the ``freqlens heatmap`` subcommand to ``sub``: the Fourier heat map of a user's model (error per
+    Fourier-basis perturbation, Yin et al. 2019), written as figure, CSV and JSON.
+
+    Args:
+        sub: the subparsers object of the ``freqlens`` parser (``parser.add_subparsers()``).
+
+    Returns:
+        None; the subcommand's parser sets ``func`` to the function that runs it (returning the exit status).
+
+    Raises:
+        argparse.ArgumentError: ``sub`` already has a ``heatmap`` subcommand.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import argparse
+        >>> sub = argparse.ArgumentParser(prog="freqlens").add_subparsers(dest="command")
+        >>> register(sub)
+        >>> args = sub.choices["heatmap"].parse_args(["--model", "pkg.mod:make"])
+        >>> args.eps, args.max_batch
+        (4.0, None)
+    """
     p = sub.add_parser("heatmap", help="Fourier heat map of your model: error per frequency (Yin et al. 2019)")
     add_model_arguments(p)
     add_common_arguments(p)
