@@ -28,7 +28,6 @@ DOCTEST_DEBT = [
     "freqlens/fourier/spectrum.py",
     "freqlens/integrations/lightning.py",
     "freqlens/interventions/augment.py",
-    "freqlens/interventions/conv_kernels.py",
     "freqlens/interventions/mixup.py",
     "freqlens/interventions/post_averaging.py",
     "freqlens/models/cnn.py",
