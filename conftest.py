@@ -27,7 +27,6 @@ DOCTEST_DEBT = [
     "freqlens/fourier/filters.py",
     "freqlens/fourier/spectrum.py",
     "freqlens/integrations/lightning.py",
-    "freqlens/interventions/post_averaging.py",
     "freqlens/models/cnn.py",
     "freqlens/models/mlp.py",
     "freqlens/models/resnet.py",
