@@ -226,7 +226,7 @@ def plot_line_attenuation(results, ax=None):
 
     Args:
         results: :class:`~freqlens.probes.post_averaging_spectrum.LineAttenuation` objects (``frequency`` in cycles
-            per pixel along the line; ``radius_pixel`` in pixels).
+            per unit of input-space L2 distance along the line; ``radius_pixel`` in the same units).
         ax: matplotlib axes to draw into (default: a new figure).
 
     Returns:

@@ -107,6 +107,34 @@ class DefenseEvaluation(Result):
     adversarials), and for transfer attacks ``median_l2``. Attack names: ``fgsm_sweep``, ``pgd_minimal``,
     ``deepfool``, ``cw``, ``pgd_fixed`` (transfer) and ``eot_pgd``, ``square`` (adaptive; every image attacked,
     ``defended_accuracy`` = robust accuracy; ``square`` may run on the first ``n_images`` only).
+
+    Args:
+        protocol: "paper" (defense-unaware, transferred) or "adaptive".
+        radius: averaging radius, in ``radius_space`` units; radius_space: "normalized" or "input".
+        radius_pixel: the radius in input (pixel) units.
+        n_directions: K directions; n_samples: forward passes per image.
+        n_images: images evaluated.
+        clean_accuracy_base, clean_accuracy_defended: clean accuracies in [0, 1].
+        linf_budget: L∞ budget of the attacks, input units (8/255).
+        attacks: per attack, the entries above.
+        notes: free text.
+
+    Attributes:
+        The arguments; :meth:`robust_accuracy` and :meth:`plot` (:func:`~freqlens.plot.post_averaging.plot_defense_evaluation`).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), defense evaluation; adaptive attacks: freqlens.
+
+    Example:
+        >>> ev = DefenseEvaluation(protocol="paper", radius=6.0, radius_space="normalized", radius_pixel=1.5,
+        ...                        n_directions=15, n_samples=91, n_images=10, clean_accuracy_base=0.9,
+        ...                        clean_accuracy_defended=0.88, linf_budget=8 / 255,
+        ...                        attacks={"pgd_fixed": {"base_accuracy": 0.0, "defended_accuracy": 0.4}})
+        >>> ev.attacks["pgd_fixed"]["defended_accuracy"], round(ev.linf_budget * 255)
+        (0.4, 8)
     """
 
     protocol: str
@@ -370,9 +398,33 @@ def _square_on_defense(model, defended, x, y, base_clean, def_clean, eps, n_quer
 # ------------------------------------------------------------------------------------- clean accuracy vs r
 @dataclass
 class RadiusTradeoff(Result):
-    """Clean accuracy of the post-averaged model for several radii and sampling modes (spec B8.2).
+    """Clean accuracy of the post-averaged model for several radii and sampling modes.
 
     ``accuracy[mode]`` and ``radii[mode]`` are lists of the same length; modes are ``random``, ``ball``, ``approx``.
+
+    Args:
+        base_accuracy: clean accuracy of the base model, in [0, 1].
+        default_radius: the default radius, in ``radius_space`` units.
+        radius_space: "normalized" or "input".
+        n_directions: K directions per image.
+        n_images: images evaluated.
+        radii: mode → radii.
+        accuracy: mode → clean accuracy of the averaged model per radius.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.post_averaging.plot_radius_tradeoff`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), clean accuracy against radius.
+
+    Example:
+        >>> r = RadiusTradeoff(base_accuracy=0.9, default_radius=6.0, radius_space="normalized", n_directions=15,
+        ...                    n_images=10, radii={"random": [3.0, 6.0]}, accuracy={"random": [0.9, 0.89]})
+        >>> r.accuracy["random"][r.radii["random"].index(r.default_radius)]
+        0.89
     """
 
     base_accuracy: float

@@ -23,7 +23,29 @@ from freqlens.validation import check_images, check_labels_fit, check_nonempty, 
 
 @dataclass
 class FilteredAccuracy(Result):
-    """Accuracy (fraction in [0, 1]) on filtered test images per bandwidth, one list per filter kind."""
+    """Accuracy on low- and high-pass filtered test images per bandwidth, one list per filter kind.
+
+    Args:
+        bandwidths: bandwidths B (frequencies kept per axis).
+        accuracy: kind ("low", "high") → accuracy in [0, 1] per bandwidth.
+        clean_accuracy: accuracy on the unfiltered images.
+        n_images: images evaluated.
+        label: model name for plots.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.robustness.plot_filtering`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Sec. 3.
+
+    Example:
+        >>> r = FilteredAccuracy(bandwidths=[3, 31], accuracy={"low": [0.2, 0.9]}, clean_accuracy=0.9, n_images=8)
+        >>> r.accuracy["low"][-1] == r.clean_accuracy
+        True
+    """
 
     bandwidths: list
     accuracy: dict = field(default_factory=dict)   # kind -> [accuracy per bandwidth]

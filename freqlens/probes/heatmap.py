@@ -54,7 +54,37 @@ class HeatmapResult(Result):
     frequency (f_u, f_v) = (p − ⌊H/2⌋, q − ⌊W/2⌋); DC in the middle; for even sizes row/column 0 hold the
     Nyquist frequency −H/2 (or −W/2). With a ``window`` the map is stored at the window's size
     ((2·window + 1) per axis that the window cuts, e.g. 63 × 63 with axes −31 … 31 for window 31 on 224 × 224);
-    ``image_size`` keeps the (H, W) of the images."""
+    ``image_size`` keeps the (H, W) of the images.
+
+    Args:
+        error: (H, W) error in % (NaN outside a window).
+        eps: ℓ2 norm of the basis perturbation per channel (input units).
+        n_images: images evaluated.
+        clean_error: error (%) on the clean images.
+        bounds: (low, high) the perturbed images were clipped to, or None.
+        seed: seed of the random signs.
+        window: half-width of the computed window (None: every frequency).
+        basis: the Fourier-basis convention, in words.
+        label: model name for plots.
+        image_size: (H, W) of the images (None: the map's size).
+
+    Attributes:
+        The arguments; :meth:`frequencies`, :meth:`chebyshev_radius`, :meth:`ring_means`, :meth:`band_mean` and
+        :meth:`plot` (:func:`~freqlens.plot.heatmap.plot_heatmap`).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fourier heat map (Sec. 2).
+
+    Example:
+        >>> import numpy as np
+        >>> r = HeatmapResult(error=np.arange(9.0).reshape(3, 3), eps=4.0, n_images=1, clean_error=0.0, bounds=None,
+        ...                   seed=0)
+        >>> float(r.error[1, 1]), r.ring_means().tolist()
+        (4.0, [4.0, 4.0])
+    """
 
     error: np.ndarray
     eps: float

@@ -141,7 +141,35 @@ def predict_components(model: nn.Module, images: torch.Tensor, labels: torch.Ten
 
 @dataclass
 class HFCAccuracy(Result):
-    """Accuracy on clean images and on their LFC / HFC per radius. ``lfc_accuracy``, ``hfc_accuracy``: (R,)."""
+    """Accuracy on clean images and on their low-frequency (LFC) and high-frequency (HFC) components per radius.
+
+    Args:
+        radii: cut-off radii r (cycles per image; the disk convention in ``convention``).
+        clean_accuracy: accuracy on the images, in [0, 1].
+        lfc_accuracy, hfc_accuracy: (R,) accuracies on the components.
+        n_images: images evaluated.
+        rescale: how the components were rescaled for the model ("none", "max", ...).
+        bn_eval: BatchNorm statistics used ("eval" or "batch").
+        image_size: (C, H, W) of the images.
+        convention: the LFC/HFC split in words.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.hfc.plot_hfc_accuracy`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Wang et al. 2020 (CVPR), Sec. 3.
+
+    Example:
+        >>> import numpy as np
+        >>> r = HFCAccuracy(radii=[4, 8], clean_accuracy=0.9, lfc_accuracy=np.array([0.3, 0.7]),
+        ...                 hfc_accuracy=np.array([0.4, 0.2]), n_images=10, rescale="none", bn_eval="eval",
+        ...                 image_size=[3, 32, 32])
+        >>> r.convention.split(":")[0]
+        'disk around DC'
+    """
 
     radii: list[float]
     clean_accuracy: float
@@ -199,10 +227,36 @@ def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[floa
 
 @dataclass
 class HFCExamples(Result):
-    """Images the model classifies correctly from their HFC but not from their LFC (Fig. 2 of the paper).
+    """Images the model classifies correctly from the image and from its HFC but not from its LFC.
 
-    ``indices`` (K,) into the evaluated images; ``images``, ``lfc``, ``hfc`` (K, C, H, W); ``probs_*`` (K, classes)
-    softmax outputs; ``count`` of such images among ``n_evaluated``; ``n_correct`` clean-correct images.
+    Args:
+        radius: the cut-off radius r (cycles per image).
+        indices: (K,) indices into the evaluated images.
+        labels: (K,) labels.
+        images, lfc, hfc: (K, C, H, W) images and components.
+        probs_image, probs_lfc, probs_hfc: (K, classes) softmax outputs.
+        count: such images among ``n_evaluated``.
+        n_evaluated: images evaluated.
+        n_correct: images classified correctly.
+        rescale: how the components were rescaled for the model.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.hfc.plot_hfc_examples`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 2.
+
+    Example:
+        >>> import numpy as np
+        >>> z = np.zeros((0, 1, 4, 4))
+        >>> ex = HFCExamples(radius=4.0, indices=np.zeros(0, int), labels=np.zeros(0, int), images=z, lfc=z, hfc=z,
+        ...                  probs_image=np.zeros((0, 2)), probs_lfc=np.zeros((0, 2)), probs_hfc=np.zeros((0, 2)),
+        ...                  count=0, n_evaluated=10, n_correct=8, rescale="none")
+        >>> ex.count / ex.n_evaluated
+        0.0
     """
 
     radius: float
@@ -278,6 +332,27 @@ class HFCExampleNull(Result):
     ``count``: images with pred(x) = y, pred(HFC) = y, pred(LFC) ≠ y; ``null_counts`` (P,): the same count after
     permuting the HFC predictions among the images (the HFC prediction no longer depends on the image's label, every
     other prediction and every label is kept); ``threshold``: the null's ``quantile``; ``excess`` = count − threshold.
+
+    Args:
+        radius: the cut-off radius r (cycles per image).
+        count, null_counts, quantile, threshold, excess: as above.
+        n_evaluated: images evaluated.
+
+    Attributes:
+        The arguments.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens (a null for Wang et al. 2020's Fig. 2).
+
+    Example:
+        >>> import numpy as np
+        >>> r = HFCExampleNull(radius=12.0, count=9, null_counts=np.array([2, 3, 4]), quantile=0.99, threshold=4.0,
+        ...                    excess=5.0, n_evaluated=100)
+        >>> r.count - r.threshold == r.excess
+        True
     """
 
     radius: float

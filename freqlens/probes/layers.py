@@ -124,9 +124,39 @@ class _Recorder:
 
 @dataclass
 class LayerResponse(Result):
-    """Energy gain per layer and frequency. ``gain`` (L, H, W), centred layout (DC at (H//2, W//2)), or
-    (L, 2·window + 1, 2·window + 1) with a ``window`` (axes −window … window);
-    ``gain_pairs`` (L, M) per unique conjugate pair (``positions`` (M, 2)); ``layer_names`` (L,)."""
+    """Energy gain per layer and frequency: ``gain[l, p, q]`` = ‖Δ(layer l output)‖/‖Δ input‖ for the Fourier basis of
+    frequency (p − H//2, q − W//2), cumulative from the input.
+
+    ``gain`` (L, H, W) in the centred layout (DC at (H//2, W//2)), or (L, 2·window + 1, 2·window + 1) with a
+    ``window`` (axes −window … window); ``gain_pairs`` (L, M) per unique conjugate pair (``positions`` (M, 2)).
+
+    Args:
+        layer_names: (L,) layer names; layer_types: their class names.
+        gain, gain_pairs, positions: as above.
+        mode: "basis" (basis images alone) or "perturbation" (natural image + basis perturbation).
+        eps: ℓ2 norm of the basis perturbation per channel.
+        n_images: natural images averaged (perturbation mode).
+        image_size: (C, H, W) of the input.
+        skipped_layers: layers the model never called.
+        window: half-width of the computed window (None: every frequency).
+
+    Attributes:
+        The arguments; :meth:`band_ratio` and :meth:`plot` (:func:`~freqlens.plot.layers.plot_layer_response`).
+
+    Raises:
+        InputError: from :meth:`band_ratio` when no computed frequency is above ``high``.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import numpy as np
+        >>> r = LayerResponse(layer_names=["conv"], layer_types=["Conv2d"], gain=np.ones((1, 8, 8)),
+        ...                   gain_pairs=np.ones((1, 2)), positions=np.zeros((2, 2)), mode="basis", eps=1.0, n_images=1,
+        ...                   image_size=[1, 8, 8])
+        >>> r.band_ratio(low=1, high=3).tolist()
+        [1.0]
+    """
 
     layer_names: list[str]
     layer_types: list[str]
@@ -326,7 +356,29 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
 @dataclass
 class KernelSpectra(Result):
     """|DFT| of each conv layer's kernels, zero-padded to ``size`` × ``size``, mean over (out, in) channels;
-    ``spectra`` (L, size, size) centred (DC in the middle)."""
+    ``spectra`` (L, size, size) centred (DC in the middle).
+
+    Args:
+        layer_names: conv layer names (L,).
+        kernel_sizes: (kh, kw) per layer.
+        spectra: (L, size, size) mean |DFT| (weight units).
+        size: the padded size.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.layers.plot_kernel_spectra`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import numpy as np
+        >>> s = KernelSpectra(layer_names=["conv1"], kernel_sizes=[[3, 3]], spectra=np.ones((1, 8, 8)), size=8)
+        >>> s.spectra.shape[-1] == s.size
+        True
+    """
 
     layer_names: list[str]
     kernel_sizes: list[list[int]]
