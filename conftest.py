@@ -31,7 +31,6 @@ DOCTEST_DEBT = [
     "freqlens/models/mlp.py",
     "freqlens/models/resnet.py",
     "freqlens/models/wrappers.py",
-    "freqlens/probes/defense.py",
     "freqlens/probes/filtering.py",
     "freqlens/probes/heatmap.py",
     "freqlens/probes/hfc.py",

@@ -10,9 +10,15 @@ radius (B8.2).
 
 Example::
 
-    >>> defended = PostAveraged(model, radius=6.0).eval()
-    >>> paper = evaluate_paper_protocol(model, defended, images, labels)
-    >>> adaptive = evaluate_adaptive(model, defended, images, labels, square_queries=1000)
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 3))
+    >>> images, labels = torch.rand(6, 3, 8, 8), torch.arange(6) % 3
+    >>> defended = PostAveraged(model, radius=0.5, n_directions=2, radius_space="input").eval()
+    >>> paper = evaluate_paper_protocol(model, defended, images, labels, attacks="fgsm,pgd-fixed")
+    >>> adaptive = evaluate_adaptive(model, defended, images, labels, steps=2, attacker_directions=2)
+    >>> paper.protocol, adaptive.protocol
+    ('paper', 'adaptive')
 """
 from __future__ import annotations
 
@@ -242,10 +248,24 @@ ATTACK_ALIASES = {"fgsm": "fgsm_sweep", "pgd": "pgd_minimal", "pgd-fixed": "pgd_
 
 
 def resolve_attack_names(attacks: Sequence[str] | str) -> tuple[str, ...]:
-    """Canonical attack names (aliases such as ``fgsm``, ``pgd``, ``pgd-fixed`` resolved, duplicates dropped);
-    a comma-separated string is split. Raises ConfigError for unknown names or an empty list.
+    """Canonical attack names of the paper protocol: aliases such as ``fgsm``, ``pgd``, ``pgd-fixed`` resolved,
+    duplicates dropped, a comma-separated string split.
 
-    Example: ``resolve_attack_names("fgsm,pgd,deepfool,cw")`` → ``("fgsm_sweep", "pgd_minimal", "deepfool", "cw")``.
+    Args:
+        attacks: names, or one comma-separated string.
+
+    Returns:
+        A tuple of names among ``fgsm_sweep``, ``pgd_minimal``, ``deepfool``, ``cw`` and ``pgd_fixed``.
+
+    Raises:
+        ConfigError: an unknown name, or an empty list.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> resolve_attack_names("fgsm,pgd,deepfool,cw,pgd")
+        ('fgsm_sweep', 'pgd_minimal', 'deepfool', 'cw')
     """
     if isinstance(attacks, str):
         attacks = [a for a in (t.strip() for t in attacks.split(",")) if a]
@@ -281,10 +301,37 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
     ``null_defense`` (optional, e.g. two random points at radius r instead of the 91-point average) is shown the
     same counted adversarials; its rate is ``defense_rate_null`` — the null of the defense rate.
 
-    Example::
+    Args:
+        model: the base classifier.
+        defended: its :class:`~freqlens.interventions.post_averaging.PostAveraged` wrapper.
+        images: (N, C, H, W) in ``defended.bounds``; labels: (N,).
+        attacks: attack names or aliases (:func:`resolve_attack_names`).
+        linf_budget: L∞ budget (input units, 8/255).
+        seed: attack seed.
+        max_batch: images per attack batch.
+        progress: show progress bars.
+        minimal_pgd_steps, deepfool_steps, cw_steps, cw_binary_search_steps: attack sizes (see above).
+        output, amp: the output selector and autocast.
+        null_defense: a null defense shown the same adversarials.
 
-        >>> ev = evaluate_paper_protocol(model, PostAveraged(model, 6.0), x, y)
-        >>> ev.attacks["pgd_minimal"]["defense_rate"]
+    Returns:
+        :class:`DefenseEvaluation` with protocol "paper".
+
+    Raises:
+        InputError: images or labels of the wrong shape or outside the bounds.
+        ConfigError: an unknown attack name.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), the evaluation protocol of its code.
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 3))
+        >>> defended = PostAveraged(net, 0.5, n_directions=2, radius_space="input")
+        >>> ev = evaluate_paper_protocol(net, defended, torch.rand(6, 3, 8, 8), torch.arange(6) % 3,
+        ...                              attacks="fgsm,pgd-fixed")
+        >>> sorted(ev.attacks), ev.attacks["pgd_fixed"]["threat"]
+        (['fgsm_sweep', 'pgd_fixed'], 'transfer')
     """
     model = as_classifier(model, output, amp=amp)
     _check_eval_inputs(model, defended, images, labels)
@@ -327,10 +374,43 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
     Images (N, C, H, W), labels (N,). ``output`` picks the base model's class scores (a dict key, a tuple index
     or a callable) and ``amp`` runs it under autocast; build ``defended`` with the same ``output=``.
 
-    Example::
+    Args:
+        model: the base classifier.
+        defended: its :class:`~freqlens.interventions.post_averaging.PostAveraged` wrapper.
+        images: (N, C, H, W) in ``defended.bounds``; labels: (N,).
+        eps: L∞ budget (input units, 8/255).
+        steps: EOT-PGD steps.
+        attacker_directions: directions of the attacker's copy of the defense.
+        eot_draws: expectation-over-transformation draws per step.
+        seed: attack seed.
+        max_batch: images per attack batch.
+        progress: show progress bars.
+        include_paper_pgd: add the paper's minimal transfer PGD on the same images.
+        square_queries: Square Attack query budget (0: no Square Attack).
+        square_p_init: Square Attack's initial square fraction.
+        square_directions: directions of the Square attacker's defense copy (default: the defense's K).
+        square_images: run Square Attack on the first images only.
+        output, amp: the output selector and autocast.
 
-        >>> ev = evaluate_adaptive(model, defended, x, y, square_queries=1000)
-        >>> ev.robust_accuracy("eot_pgd"), ev.robust_accuracy("square")
+    Returns:
+        :class:`DefenseEvaluation` with protocol "adaptive"; ``attacks`` has ``eot_pgd`` (and ``pgd_minimal``,
+        ``square`` when asked).
+
+    Raises:
+        InputError: images or labels of the wrong shape or outside the bounds; an invalid budget or setting.
+
+    Source:
+        Athalye, Carlini and Wagner 2018 (EOT); Andriushchenko et al. 2020 (Square Attack), applied to Lin et al.
+        2019's post-averaging.
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 3))
+        >>> defended = PostAveraged(net, 0.5, n_directions=2, radius_space="input")
+        >>> ev = evaluate_adaptive(net, defended, torch.rand(6, 3, 8, 8), torch.arange(6) % 3, steps=2,
+        ...                        attacker_directions=2, include_paper_pgd=False)
+        >>> ev.protocol, sorted(ev.attacks), 0.0 <= ev.robust_accuracy("eot_pgd") <= 1.0
+        ('adaptive', ['eot_pgd'], True)
     """
     model = as_classifier(model, output, amp=amp)
     _check_eval_inputs(model, defended, images, labels)
@@ -446,10 +526,41 @@ def radius_tradeoff(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
                     radius_space: str = "normalized", input_std: Sequence[float] | None = None,
                     max_batch: int | None = None, progress: bool = False, default_radius: float | None = None,
                     output: OutputSelector = None, amp: bool = False) -> RadiusTradeoff:
-    """Clean accuracy (images (N, C, H, W), labels (N,)) of ``PostAveraged(model, r)`` for every r in ``radii``
-    with random directions; ``modes`` adds ``{"ball": [radii...], "approx": [radii...]}`` (approx uses
-    K = min(n_directions, classes)). Example: ``radius_tradeoff(model, x, y, [3, 6, 12]).accuracy["random"]``.
-    ``output`` picks the class scores from the model's output; ``amp`` runs it under autocast.
+    """Clean accuracy of ``PostAveraged(model, r)`` for every r in ``radii`` with random directions, and optionally
+    for other sampling modes.
+
+    Args:
+        model: the base classifier.
+        images: (N, C, H, W) images in [0, 1]; labels: (N,) class indices.
+        radii: radii for the "random" mode, in ``radius_space`` units.
+        modes: extra modes, ``{"ball": [radii...], "approx": [radii...]}`` (approx uses K = min(n_directions,
+            classes)).
+        n_directions: K directions per image.
+        seed: seed of the directions.
+        radius_space: "normalized" or "input" (see :class:`~freqlens.interventions.post_averaging.PostAveraged`).
+        input_std: per-channel std for a normalised radius (default: read from the model).
+        max_batch: samples per forward pass.
+        progress: show progress bars.
+        default_radius: the radius to mark (default: the middle of ``radii``).
+        output, amp: the output selector and autocast, as in every probe.
+
+    Returns:
+        :class:`RadiusTradeoff` with the base model's accuracy.
+
+    Raises:
+        InputError: images or labels of the wrong shape; invalid radii or settings.
+        ConfigError: a normalised radius without a known std; an unknown mode.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), clean accuracy against radius.
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 3))
+        >>> x, y = torch.rand(6, 3, 8, 8), torch.arange(6) % 3
+        >>> r = radius_tradeoff(net, x, y, [0.1, 0.5], radius_space="input", n_directions=2)
+        >>> r.radii["random"], len(r.accuracy["random"])
+        ([0.1, 0.5], 2)
     """
     check_images(images, labels)
     base = accuracy(model, images, labels, output=output, amp=amp)
