@@ -33,7 +33,6 @@ DOCTEST_DEBT = [
     "freqlens/models/wrappers.py",
     "freqlens/probes/filtering.py",
     "freqlens/probes/heatmap.py",
-    "freqlens/probes/hfc.py",
     "freqlens/probes/layers.py",
     "freqlens/probes/noise.py",
     "freqlens/theory/gradients.py",
