@@ -109,7 +109,19 @@ def _as_maps(name: str, out) -> torch.Tensor:
 
 
 def default_layers(model: nn.Module) -> list[str]:
-    """The model's direct children (whole blocks), by name.
+    """The layers :func:`feature_spectra` analyses by default: the model's direct children (whole blocks), by name.
+
+    Args:
+        model: any ``nn.Module``.
+
+    Returns:
+        The children's names, in registration order (empty for a leaf module).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
 
     Example:
         >>> default_layers(nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU()))

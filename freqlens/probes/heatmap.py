@@ -141,7 +141,29 @@ def _basis_seed(seed: int, index: int) -> int:
 
 
 def basis_signs(seed: int, index: int, n_images: int, channels: int) -> torch.Tensor:
-    """The ±1 signs (n_images, channels) used for basis ``index`` (CPU generator seeded by (seed, index))."""
+    """The random ±1 signs of every image and channel for Fourier basis ``index`` of the heat map, drawn from a CPU
+    generator seeded by (seed, index), so a cell's perturbations do not depend on batching, device or resumption.
+
+    Args:
+        seed: the heat map's seed.
+        index: the basis index (position in the map).
+        n_images: images.
+        channels: channels per image.
+
+    Returns:
+        (n_images, channels) int8 tensor of ±1.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), random sign per channel of the Fourier-basis perturbation.
+
+    Example:
+        >>> s = basis_signs(0, 5, 2, 3)
+        >>> s.dtype, set(s.flatten().tolist()) <= {-1, 1}, torch.equal(s, basis_signs(0, 5, 2, 3))
+        (torch.int8, True, True)
+    """
     g = torch.Generator().manual_seed(_basis_seed(seed, index))
     return torch.randint(0, 2, (n_images, channels), generator=g, dtype=torch.int8) * 2 - 1
 
