@@ -162,8 +162,9 @@ def fourier_heatmap_recipe(ctx: RecipeContext) -> RecipeOutput:
 
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
-        check: outer-ring (ρ ≥ 12) error minus centre-3×3 error ≥ 10 points. Controls: the same difference on null
-        models (e.g. the frequency-blind model that sees only a low-passed copy of its input).
+        check: outer-ring (ρ ≥ 12) error minus centre-3×3 error ≥ 10 points. Controls: the same difference for an
+        untrained network of the same architecture and for the frequency-blind model that sees only a low-passed
+        copy of its input.
 
     Raises:
         DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).

@@ -354,7 +354,7 @@ def hfc_batch_size(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``hfc-batch-size``: after the same epochs, the generalisation gap (train − test) is smaller at batch 512
     than at batch 32 (HFC-B1, Fig. 4), every batch size reaching train accuracy ≥ 0.4.
 
-    Trains the CNN with batch sizes 32 to 512 for the same epochs and tracks train/test and LFC/HFC accuracy (500
+    Trains the CNN with batch sizes 32, 128 and 512 for the same epochs and tracks train/test and LFC/HFC accuracy (500
     images and 2 epochs quick, a SMOKE run; 10000 and 15 full).
 
     Args:

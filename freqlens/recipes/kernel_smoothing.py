@@ -40,8 +40,8 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``kernel-smoothing``: smoothing first-layer kernels (Eq. 3, ρ up to 1) lowers clean accuracy by > 5
     points, non-increasing in ρ, and raises minimal-ε FGSM accuracy at the two largest ε (HFC-K2, Table 2).
 
-    Smooths the first-layer kernels of trained models (Eq. 3, ρ from 0 to 1) and measures clean accuracy and
-    minimal-ε FGSM/PGD accuracy (300 (quick) or 1000 test images).
+    Smooths the first-layer kernels of the natural and the adversarially trained shared classifiers (Eq. 3, ρ from 0
+    to 1) and measures clean accuracy and minimal-ε FGSM/PGD accuracy (300 (quick) or 1000 test images).
 
     Args:
         ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
