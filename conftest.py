@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import importlib.util
 
+# Import the report package (and with it its section registry) before any doctest module is collected: pytest's
+# importlib mode re-executes a package __init__ collected before its parent is imported, and a second copy of
+# freqlens.report.sections would hold an empty registry (its Section class differs from the sections' own).
+import freqlens.report  # noqa: E402,F401
+
 # Optional extras: their modules are not imported (nor their examples run) when the extra is absent.
 _EXTRAS = {"freqlens/integrations/lightning.py": "lightning"}
 
 # Modules whose `>>>` examples still use names they never define (model, x, images...): they are illustrations, not
 # examples. Remove a line once the module's examples build their own tiny inputs and run in well under a second.
 DOCTEST_DEBT = [
-    "freqlens/interventions/augment.py",
-    "freqlens/interventions/conv_kernels.py",
-    "freqlens/interventions/mixup.py",
-    "freqlens/interventions/post_averaging.py",
-    "freqlens/probes/corruptions.py",
-    "freqlens/probes/defense.py",
-    "freqlens/probes/filtering.py",
-    "freqlens/probes/heatmap.py",
-    "freqlens/probes/hfc.py",
-    "freqlens/probes/layers.py",
-    "freqlens/probes/noise.py",
-    "freqlens/report/__init__.py",
 ]
 
 collect_ignore = list(DOCTEST_DEBT)

@@ -34,7 +34,29 @@ from freqlens.errors import InputError
 
 
 def model_specs(args: argparse.Namespace) -> list[tuple[str, str, str | None]]:
-    """``(label, factory, weights)`` of every model from the repeated flags or the list file."""
+    """``(label, factory, weights)`` of every model to compare: the lines of ``--models-file`` (``factory [weights]
+    [label]``, ``#`` comments) first, then the repeated ``--model`` / ``--weights`` flags; ``--label`` names them in
+    that order, else a file's label or ``model1``, ``model2``, …
+
+    Args:
+        args: the parsed ``freqlens compare`` arguments (``models_file``, ``model``, ``weights``, ``label``).
+
+    Returns:
+        A list of ``(label, factory, weights or None)``, at least two, labels unique.
+
+    Raises:
+        InputError: the models file does not exist; the numbers of ``--weights`` or ``--label`` do not match the
+            models; fewer than two models; repeated labels.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import argparse
+        >>> args = argparse.Namespace(models_file=None, model=["a.m:make", "b.m:make"], weights=None, label=None)
+        >>> model_specs(args)
+        [('model1', 'a.m:make', None), ('model2', 'b.m:make', None)]
+    """
     specs = []
     if args.models_file:
         path = Path(args.models_file)
@@ -87,6 +109,29 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    """Add the ``freqlens compare`` subcommand to ``sub``: several models through the same report, side by side in one
+    HTML page and one CSV.
+
+    Args:
+        sub: the subparsers object of the ``freqlens`` parser (``parser.add_subparsers()``).
+
+    Returns:
+        None; the subcommand's parser sets ``func`` to the function that runs it (returning the exit status).
+
+    Raises:
+        argparse.ArgumentError: ``sub`` already has a ``compare`` subcommand.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import argparse
+        >>> sub = argparse.ArgumentParser(prog="freqlens").add_subparsers(dest="command")
+        >>> register(sub)
+        >>> args = sub.choices["compare"].parse_args(["--model", "a:make", "--model", "b:make"])
+        >>> args.model, args.probes.split(",")[0]
+        (['a:make', 'b:make'], 'heatmap')
+    """
     p = sub.add_parser("compare", help="several models through the same report, side by side in one HTML page")
     add_model_arguments(p, repeat=True)
     p.add_argument("--label", action="append",

@@ -101,6 +101,29 @@ def _defend(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    """Add the ``freqlens defend`` subcommand to ``sub``: the post-averaging defense of a user's model (Lin et al.
+    2019), with the paper's transfer evaluation and the adaptive one.
+
+    Args:
+        sub: the subparsers object of the ``freqlens`` parser (``parser.add_subparsers()``).
+
+    Returns:
+        None; the subcommand's parser sets ``func`` to the function that runs it (returning the exit status).
+
+    Raises:
+        argparse.ArgumentError: ``sub`` already has a ``defend`` subcommand.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import argparse
+        >>> sub = argparse.ArgumentParser(prog="freqlens").add_subparsers(dest="command")
+        >>> register(sub)
+        >>> args = sub.choices["defend"].parse_args(["--model", "pkg.mod:make", "--radius", "0.5"])
+        >>> args.radius, args.directions, args.eval
+        (0.5, 15, 'both')
+    """
     p = sub.add_parser("defend", help="post-averaging defense of your model: paper-style and adaptive evaluation")
     add_model_arguments(p)
     p.add_argument("--radius", type=float, required=True,

@@ -155,6 +155,29 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    """Add the ``freqlens heatmap`` subcommand to ``sub``: the Fourier heat map of a user's model (error per
+    Fourier-basis perturbation, Yin et al. 2019), written as figure, CSV and JSON.
+
+    Args:
+        sub: the subparsers object of the ``freqlens`` parser (``parser.add_subparsers()``).
+
+    Returns:
+        None; the subcommand's parser sets ``func`` to the function that runs it (returning the exit status).
+
+    Raises:
+        argparse.ArgumentError: ``sub`` already has a ``heatmap`` subcommand.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import argparse
+        >>> sub = argparse.ArgumentParser(prog="freqlens").add_subparsers(dest="command")
+        >>> register(sub)
+        >>> args = sub.choices["heatmap"].parse_args(["--model", "pkg.mod:make"])
+        >>> args.eps, args.max_batch
+        (4.0, None)
+    """
     p = sub.add_parser("heatmap", help="Fourier heat map of your model: error per frequency (Yin et al. 2019)")
     add_model_arguments(p)
     add_common_arguments(p)

@@ -52,6 +52,29 @@ def _layers(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    """Add the ``freqlens layers`` subcommand to ``sub``: the per-layer frequency response (energy gain per Fourier
+    basis) of a user's CNN.
+
+    Args:
+        sub: the subparsers object of the ``freqlens`` parser (``parser.add_subparsers()``).
+
+    Returns:
+        None; the subcommand's parser sets ``func`` to the function that runs it (returning the exit status).
+
+    Raises:
+        argparse.ArgumentError: ``sub`` already has a ``layers`` subcommand.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import argparse
+        >>> sub = argparse.ArgumentParser(prog="freqlens").add_subparsers(dest="command")
+        >>> register(sub)
+        >>> args = sub.choices["layers"].parse_args(["--model", "pkg.mod:make"])
+        >>> args.mode, args.low, args.high
+        ('both', 4.0, 12.0)
+    """
     p = sub.add_parser("layers", help="per-layer frequency response (energy gain per Fourier basis) of a CNN")
     add_model_arguments(p)
     add_common_arguments(p)

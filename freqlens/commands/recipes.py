@@ -65,6 +65,29 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    """Add the ``freqlens list`` (every recipe: name, paper, finding, data) and ``freqlens reproduce`` (run a paper's
+    experiment, write figure and result.json, check the finding) subcommands to ``sub``.
+
+    Args:
+        sub: the subparsers object of the ``freqlens`` parser (``parser.add_subparsers()``).
+
+    Returns:
+        None; each subcommand's parser sets ``func`` to the function that runs it (returning the exit status).
+
+    Raises:
+        argparse.ArgumentError: ``sub`` already has a ``list`` or ``reproduce`` subcommand.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import argparse
+        >>> sub = argparse.ArgumentParser(prog="freqlens").add_subparsers(dest="command")
+        >>> register(sub)
+        >>> args = sub.choices["reproduce"].parse_args(["fprinciple-1d", "--quick"])
+        >>> sorted(sub.choices), args.name, args.quick, args.full
+        (['list', 'reproduce'], 'fprinciple-1d', True, False)
+    """
     p = sub.add_parser("list", help="list every recipe: name, paper, finding, data it needs")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_list)

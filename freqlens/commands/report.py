@@ -45,6 +45,29 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    """Add the ``freqlens report`` subcommand to ``sub``: every registered report section on a user's model, with each
+    section's own flags (:func:`freqlens.report.sections.all_flags`).
+
+    Args:
+        sub: the subparsers object of the ``freqlens`` parser (``parser.add_subparsers()``).
+
+    Returns:
+        None; the subcommand's parser sets ``func`` to the function that runs it (returning the exit status).
+
+    Raises:
+        argparse.ArgumentError: ``sub`` already has a ``report`` subcommand.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import argparse
+        >>> sub = argparse.ArgumentParser(prog="freqlens").add_subparsers(dest="command")
+        >>> register(sub)
+        >>> args = sub.choices["report"].parse_args(["--model", "pkg.mod:make"])
+        >>> args.probes.split(","), args.heatmap_images
+        (['heatmap', 'filtering', 'noise', 'hfc', 'layers'], 200)
+    """
     p = sub.add_parser("report", help="run every frequency probe on your model and write report.html + report.json")
     add_model_arguments(p)
     add_common_arguments(p)

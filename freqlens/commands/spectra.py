@@ -26,7 +26,38 @@ from freqlens.results import atomic_write_bytes
 
 
 def write_csv(res, path) -> None:
-    """One row per layer × radius."""
+    """Write feature spectra in long format: one row per layer × radial frequency bin.
+
+    Columns: ``layer``, ``depth`` (position in ``res.layers``), ``frequency_over_nyquist`` (4 decimals),
+    ``log_amplitude`` and ``high_frequency_amplitude`` (the layer's Δ log amplitude at π, in nepers; 6 decimals).
+
+    Args:
+        res: a :class:`~freqlens.probes.feature_spectra.FeatureSpectra`.
+        path: the CSV file to write (atomically).
+
+    Returns:
+        None.
+
+    Raises:
+        KeyError: a layer of ``res.layers`` has no spectrum.
+        OSError: the file cannot be written.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import csv, tempfile
+        >>> from pathlib import Path
+        >>> from freqlens.probes.feature_spectra import FeatureSpectra
+        >>> res = FeatureSpectra(layers=["conv1"], frequency={"conv1": [0.0, 0.5, 1.0]},
+        ...                      log_amplitude={"conv1": [0.0, -1.0, -2.0]}, high_frequency_amplitude={"conv1": -2.0},
+        ...                      shapes={"conv1": [8, 16, 16]}, n_images=4)
+        >>> path = Path(tempfile.mkdtemp()) / "spectra.csv"
+        >>> write_csv(res, path)
+        >>> rows = list(csv.DictReader(path.open()))
+        >>> len(rows), rows[1]["frequency_over_nyquist"], rows[1]["log_amplitude"]
+        (3, '0.5000', '-1.000000')
+    """
     buf = io.StringIO()
     wr = csv.writer(buf)
     wr.writerow(["layer", "depth", "frequency_over_nyquist", "log_amplitude", "high_frequency_amplitude"])
@@ -59,6 +90,29 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    """Add the ``freqlens spectra`` subcommand to ``sub``: log-amplitude spectra of the feature maps of chosen layers
+    (CNN maps, ViT tokens).
+
+    Args:
+        sub: the subparsers object of the ``freqlens`` parser (``parser.add_subparsers()``).
+
+    Returns:
+        None; the subcommand's parser sets ``func`` to the function that runs it (returning the exit status).
+
+    Raises:
+        argparse.ArgumentError: ``sub`` already has a ``spectra`` subcommand.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import argparse
+        >>> sub = argparse.ArgumentParser(prog="freqlens").add_subparsers(dest="command")
+        >>> register(sub)
+        >>> args = sub.choices["spectra"].parse_args(["--model", "pkg.mod:make", "--layers", "conv1,conv2"])
+        >>> args.layers, args.max_batch
+        ('conv1,conv2', 256)
+    """
     p = sub.add_parser("spectra", help="log-amplitude spectra of feature maps of any layers (CNN maps, ViT tokens)")
     add_model_arguments(p)
     add_common_arguments(p)

@@ -10,7 +10,35 @@ from freqlens.attacks.pgd import pgd_attack
 
 
 class AdversarialExamples:
-    """``(model, x, y) -> (pgd(x), y)``; examples are generated in eval mode (BatchNorm statistics untouched)."""
+    """Adversarial training as a batch transform: each batch is replaced by its PGD adversarials (random start, in eval
+    mode so BatchNorm statistics stay untouched); the random start comes from the RNG ``fit`` seeds per epoch, so
+    resumed runs stay identical.
+
+    Args:
+        eps: perturbation budget (L∞ or L2, input units; 8/255 by default).
+        steps: PGD steps.
+        step_size: step size (None: the attack's default).
+        norm: "linf" or "l2".
+        bounds: valid input range.
+        normalize: normalisation applied before the model (a callable or (mean, std)).
+
+    Attributes:
+        The arguments; calling ``(model, x, y)`` returns ``(adversarial x, y)``.
+
+    Raises:
+        InputError: from :func:`~freqlens.attacks.pgd_attack` on an invalid setting (when called).
+
+    Source:
+        Madry et al. 2018 (PGD adversarial training).
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+        >>> x = torch.rand(3, 1, 2, 2)
+        >>> adv, _ = AdversarialExamples(eps=0.1, steps=2, step_size=0.05)(model, x, torch.tensor([0, 1, 0]))
+        >>> bool((adv - x).abs().max() <= 0.1 + 1e-6)
+        True
+    """
 
     def __init__(self, eps: float = 8 / 255, steps: int = 3, step_size: float | None = 3 / 255, norm: str = "linf",
                  bounds: tuple[float, float] = (0.0, 1.0), normalize=None):

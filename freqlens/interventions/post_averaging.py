@@ -19,8 +19,11 @@ lives in :mod:`freqlens.probes.defense`.
 
 Example::
 
+    >>> model = nn.Sequential(Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25)), nn.Flatten(), nn.Linear(12, 4))
     >>> defended = PostAveraged(model, radius=6.0).eval()      # model takes [0, 1] images, Normalize inside
-    >>> probs = defended(images)                               # (N, classes) averaged softmax, rows sum to 1
+    >>> probs = defended(torch.rand(2, 3, 2, 2))               # (N, classes) averaged softmax, rows sum to 1
+    >>> probs.shape
+    torch.Size([2, 4])
 """
 from __future__ import annotations
 
@@ -53,21 +56,76 @@ def _std_tensor(std) -> torch.Tensor:
 
 
 def normalized_to_pixel_radius(radius: float, std: Sequence[float]) -> float:
-    """L2 radius in input (e.g. [0, 1] pixel) units of a radius in normalised units: ``r · rms(std)``.
+    """L2 radius in input units (e.g. [0, 1] pixels) of a radius in normalised units: ``r · rms(std)``.
 
     Exact in expectation over random directions (``E‖std⊙v‖² = mean(std²)`` for v uniform on the sphere).
-    Example: ``normalized_to_pixel_radius(6, CIFAR10_STD)`` → 1.50.
+
+    Args:
+        radius: r in normalised units ((x − mean)/std).
+        std: per-channel std of the model's normalisation.
+
+    Returns:
+        The radius in input units.
+
+    Raises:
+        InputError: ``std`` is empty, not finite or not positive.
+
+    Source:
+        freqlens (conversion for Lin et al. 2019's radius, given in normalised units).
+
+    Example:
+        >>> from freqlens.data.vision import CIFAR10_STD
+        >>> round(normalized_to_pixel_radius(6, CIFAR10_STD), 2)
+        1.5
     """
     return float(radius) * float(_std_tensor(std).pow(2).mean().sqrt())
 
 
 def pixel_to_normalized_radius(radius_pixel: float, std: Sequence[float]) -> float:
-    """Inverse of :func:`normalized_to_pixel_radius`. Example: ``pixel_to_normalized_radius(1.1, CIFAR10_STD)`` → 4.4."""
+    """Inverse of :func:`normalized_to_pixel_radius`: ``r_pixel / rms(std)``.
+
+    Args:
+        radius_pixel: radius in input units.
+        std: per-channel std of the model's normalisation.
+
+    Returns:
+        The radius in normalised units.
+
+    Raises:
+        InputError: ``std`` is empty, not finite or not positive.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from freqlens.data.vision import CIFAR10_STD
+        >>> round(pixel_to_normalized_radius(1.1, CIFAR10_STD), 1)
+        4.4
+    """
     return float(radius_pixel) / float(_std_tensor(std).pow(2).mean().sqrt())
 
 
 def find_input_std(model: nn.Module) -> torch.Tensor | None:
-    """The per-channel std of a :class:`~freqlens.models.Normalize` that is the model's first module, else None."""
+    """The per-channel std of the model's normalisation: from a leading :class:`~freqlens.models.Normalize` (or an input
+    transform with a mean/std), else from the model's input configuration (e.g. timm's ``pretrained_cfg``), else None.
+
+    Args:
+        model: any ``nn.Module``; nested leading ``nn.Sequential`` containers are entered.
+
+    Returns:
+        (C,) float64 tensor, or None when the model declares no normalisation.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> model = nn.Sequential(Normalize((0.5, 0.5, 0.5), (0.25, 0.5, 1.0)), nn.Flatten())
+        >>> find_input_std(model).tolist(), find_input_std(nn.Flatten())
+        ([0.25, 0.5, 1.0], None)
+    """
     first = model
     while isinstance(first, nn.Sequential) and len(first) > 0:
         first = first[0]
@@ -86,7 +144,24 @@ def find_input_std(model: nn.Module) -> torch.Tensor | None:
 
 
 def last_linear(model: nn.Module) -> nn.Linear | None:
-    """The model's last ``nn.Linear`` (the logit layer used by ``mode="approx"``), or ``None`` if it has none."""
+    """The model's last ``nn.Linear`` in module order (the logit layer used by ``mode="approx"``), or None.
+
+    Args:
+        model: any ``nn.Module``.
+
+    Returns:
+        The ``nn.Linear``, or None when the model has none.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> last_linear(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))).out_features, last_linear(nn.ReLU())
+        (3, None)
+    """
     last = None
     for m in model.modules():
         if isinstance(m, nn.Linear):
@@ -137,11 +212,28 @@ class PostAveraged(nn.Module):
     Shapes: input (N, C, H, W) → output (N, classes), rows sum to 1. Differentiable (for adaptive attacks);
     call ``.eval()`` first and wrap inference in ``torch.inference_mode()`` for speed.
 
-    Example::
+    Attributes:
+        model, radius, n_directions, scales, mode, seed, max_batch, radius_space, input_std, bounds, clip, sampling,
+        include_original: the settings; ``n_samples`` (forward passes per image) and ``radius_pixel`` (the radius
+        in input units) are derived.
 
+    Raises:
+        InputError: ``model`` is not an ``nn.Module``, a non-positive radius, bad scales or bounds, K larger than the
+            logit layer in approx mode; at call time images of the wrong shape or outside ``bounds``.
+        ConfigError: an unknown mode, sampling or radius space; ``sampling="ball"`` with approx mode; approx mode
+            without an ``nn.Linear``; a normalised radius without a known std.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), post-averaging and the sampling estimator of its code.
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> model = nn.Sequential(Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25)), nn.Flatten(), nn.Linear(12, 4))
         >>> defended = PostAveraged(model, radius=6.0, n_directions=15, seed=0).eval()
         >>> with torch.inference_mode():
-        ...     pred = defended(x).argmax(1)
+        ...     probs = defended(torch.rand(2, 3, 2, 2))
+        >>> probs.shape, torch.allclose(probs.sum(1), torch.ones(2)), defended.n_samples, defended.radius_pixel
+        (torch.Size([2, 4]), True, 91, 1.5)
     """
 
     def __init__(self, model: nn.Module, radius: float, n_directions: int = 15,

@@ -8,8 +8,32 @@ from freqlens.errors import InputError
 
 
 def plot_conv_kernel_grid(weights: dict, max_filters: int = 16, title: str | None = None):
-    """``weights``: label -> first-layer weight (C_out, C_in, k, k). Each cell is min–max scaled on its own
-    (stated in the title); viridis, with a colour bar for the scaled value. Returns (fig, axes)."""
+    """First-layer kernels of several models as a grid of small pictures (Wang et al. 2020, Fig. 7 layout).
+
+    Columns are output filters (the first ``max_filters``), rows are input channels, one block of rows per model.
+    Each k × k cell is min–max scaled on its own (so only its shape, not its size, is comparable), drawn in viridis
+    on [0, 1] with one colour bar for the scaled value.
+
+    Args:
+        weights: model label → first-layer weight (C_out, C_in, k, k), a tensor or array (weight units).
+        max_filters: how many output filters to show.
+        title: figure title (default: the layout and the scaling).
+
+    Returns:
+        ``(fig, axes)``: the (len(weights)·C_in, F) array of cell axes.
+
+    Raises:
+        IndexError: a weight is not 4-D.
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 7.
+
+    Example:
+        >>> import torch
+        >>> fig, axes = plot_conv_kernel_grid({"natural": torch.randn(4, 3, 3, 3), "adv": torch.randn(4, 3, 3, 3)})
+        >>> axes.shape, fig.axes[-1].get_ylabel()
+        ((6, 4), 'weight (min–max per cell)')
+    """
     labels = list(weights)
     blocks = [np.asarray(weights[k].detach().cpu() if hasattr(weights[k], "detach") else weights[k], dtype=float)
               for k in labels]
@@ -43,9 +67,31 @@ def plot_conv_kernel_grid(weights: dict, max_filters: int = 16, title: str | Non
 
 
 def conv_kernel_mosaic(weight, max_filters: int = 16, gap: int = 1) -> np.ndarray:
-    """First-layer weight (C_out, C_in, k, k) → one 2-D picture: a row of cells per input channel, a column per
-    output filter (first ``max_filters``), each k×k cell min–max scaled to [0, 1] on its own, NaN gaps between.
-    Shape: (C_in·(k + gap) − gap, F·(k + gap) − gap)."""
+    """First-layer weight (C_out, C_in, k, k) as one 2-D picture for ``imshow``.
+
+    A row of cells per input channel and a column per output filter (the first ``max_filters``); each k × k cell is
+    min–max scaled to [0, 1] on its own, with NaN gaps between cells.
+
+    Args:
+        weight: (C_out, C_in, k, k) tensor or array.
+        max_filters: how many output filters to lay out.
+        gap: NaN cells between neighbouring kernels.
+
+    Returns:
+        (C_in·(k + gap) − gap, F·(k + gap) − gap) float array, F = min(max_filters, C_out).
+
+    Raises:
+        InputError: ``weight`` is not 4-D.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import numpy as np
+        >>> m = conv_kernel_mosaic(np.arange(2 * 1 * 2 * 2.0).reshape(2, 1, 2, 2))
+        >>> m.shape, float(m[0, 0]), float(m[1, 1]), bool(np.isnan(m[0, 2]))
+        ((2, 5), 0.0, 1.0, True)
+    """
     w = np.asarray(weight.detach().cpu() if hasattr(weight, "detach") else weight, dtype=float)
     if w.ndim != 4:
         raise InputError(f"kernel weight must be (C_out, C_in, k, k), got shape {w.shape}")
@@ -60,8 +106,30 @@ def conv_kernel_mosaic(weight, max_filters: int = 16, gap: int = 1) -> np.ndarra
 
 
 def plot_conv_kernel_mosaic(weight, ax=None, title: str = "", max_filters: int = 16):
-    """Draw :func:`conv_kernel_mosaic` on ``ax`` (viridis, white gaps, colour bar of the per-cell scaled value), with
-    filters along x and input channels along y. Returns (fig, ax)."""
+    """Draw :func:`conv_kernel_mosaic` on one axes: viridis on [0, 1], white gaps, a colour bar for the per-cell
+    scaled value, output filters along x and input channels along y.
+
+    Args:
+        weight: (C_out, C_in, k, k) tensor or array.
+        ax: matplotlib axes to draw into (default: a new 8 × 2.2 in figure).
+        title: axes title (none when empty).
+        max_filters: how many output filters to show.
+
+    Returns:
+        ``(fig, ax)``.
+
+    Raises:
+        InputError: ``weight`` is not 4-D.
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 7 (layout).
+
+    Example:
+        >>> import torch
+        >>> fig, ax = plot_conv_kernel_mosaic(torch.randn(8, 3, 3, 3), title="conv1")
+        >>> ax.get_xlabel(), len(ax.get_yticks()), fig.axes[-1].get_ylabel()
+        ('output filter', 3, 'weight, min–max per cell')
+    """
     from freqlens.plot.style import new_axes
 
     fig, ax = new_axes(ax, figsize=(8, 2.2))

@@ -5,7 +5,30 @@ from freqlens.plot.style import new_axes
 
 
 def plot_feature_spectra(res, ax=None):
-    """Relative log amplitude of the high-frequency part (log A(1.0π) − log A(0)) of every layer, in depth order."""
+    """High-frequency content of every layer's feature maps against depth: ``log A(π) − log A(0)`` per layer.
+
+    Args:
+        res: a :class:`~freqlens.probes.feature_spectra.FeatureSpectra` (``high_frequency_amplitude[layer]``: the
+            log amplitude at 1.0π radians per pixel minus that at DC, in nepers).
+        ax: matplotlib axes to draw into (default: a new figure).
+
+    Returns:
+        ``(fig, ax)``; a dotted line marks 0 (as much content at π as at DC).
+
+    Raises:
+        KeyError: a name of ``res.layers`` has no entry in ``res.high_frequency_amplitude``.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from freqlens.probes.feature_spectra import FeatureSpectra
+        >>> res = FeatureSpectra(layers=["conv1", "conv2"], frequency={}, log_amplitude={},
+        ...                      high_frequency_amplitude={"conv1": -1.0, "conv2": -3.0}, shapes={}, n_images=2)
+        >>> fig, ax = plot_feature_spectra(res)
+        >>> ax.get_ylabel(), [t.get_text() for t in ax.get_xticklabels()]
+        ('Δ log amplitude at 1.0π (nepers)', ['conv1', 'conv2'])
+    """
     fig, ax = new_axes(ax)
     values = [res.high_frequency_amplitude[n] for n in res.layers]
     ax.plot(range(len(values)), values, "o-", label=res.label or None)

@@ -20,9 +20,13 @@ def plot_projection_heatmap(result, ax=None, vmin: float | None = None, vmax: fl
         unit, xlabel: axis labels.
 
     Returns:
-        ``(fig, ax)``.
+        ``(fig, ax)``; a colour bar labelled with Δ_F.
 
-    Source: Xu et al. 2019/2020, Δ_F figures (colour convention of the authors' code).
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Xu et al. 2019/2020 ("Frequency Principle"), Δ_F figures (colour convention of the authors' code).
 
     Example:
         >>> from types import SimpleNamespace
@@ -37,9 +41,13 @@ def plot_projection_heatmap(result, ax=None, vmin: float | None = None, vmax: fl
     lo = float(vmin) if vmin is not None else (float(finite.min()) if finite.size else 0.0)
     hi = float(vmax) if vmax is not None else (float(finite.max()) if finite.size else 1.0)
     hi = hi if hi > lo else lo + 1e-6
-    epochs = np.asarray(result.epochs)
+    epochs = np.asarray(result.epochs, dtype=float)
+    step = (epochs[-1] - epochs[0]) / (len(epochs) - 1) if len(epochs) > 1 else 1.0
+    step = step if step > 0 else 1.0
+    # cell centres on the recorded epochs (records are evenly spaced; uneven ones are drawn at even spacing)
     im = ax.imshow(np.clip(d, lo, hi), aspect="auto", origin="lower", cmap="RdBu", vmin=lo, vmax=hi,
-                   extent=(epochs[0], epochs[-1], -0.5, d.shape[0] - 0.5), interpolation="nearest")
+                   extent=(epochs[0] - step / 2, epochs[-1] + step / 2, -0.5, d.shape[0] - 0.5),
+                   interpolation="nearest")
     ax.set_yticks(range(d.shape[0]))
     ax.set_yticklabels([f"{k:.3g}" for k in result.peak_freqs])
     ax.set_xlabel(xlabel)
@@ -50,7 +58,31 @@ def plot_projection_heatmap(result, ax=None, vmin: float | None = None, vmax: fl
 
 
 def plot_filtering_curves(result, ax=None):
-    """e_low (solid) and e_high (dashed) against epoch, one colour per δ."""
+    """Filtering-method errors over training: e_low (solid) and e_high (dashed) against epoch, one colour per δ.
+
+    Args:
+        result: a :class:`~freqlens.dynamics.fprinciple.FilteringHistory` (``e_low``, ``e_high``: (T, len(deltas))
+            relative errors, dimensionless; ``deltas``: Gaussian filter widths in input-space units).
+        ax: matplotlib axes to draw into (default: a new figure).
+
+    Returns:
+        ``(fig, ax)``; y on a log scale.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Xu et al. 2019/2020 ("Frequency Principle"), filtering method on high-dimensional data.
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.dynamics.fprinciple import FilteringHistory
+        >>> h = FilteringHistory(epochs=[0, 1, 2], deltas=[1.0, 3.0], e_low=np.array([[1, 1], [.3, .4], [.1, .2]]),
+        ...                      e_high=np.array([[1, 1], [.9, .8], [.6, .5]]))
+        >>> fig, ax = plot_filtering_curves(h)
+        >>> len(ax.get_lines()), ax.get_ylabel(), ax.get_yscale()
+        (4, 'relative error', 'log')
+    """
     fig, ax = new_axes(ax)
     e_low, e_high = np.asarray(result.e_low), np.asarray(result.e_high)
     colors = plt.cm.viridis(np.linspace(0, 0.85, len(result.deltas)))
@@ -66,8 +98,39 @@ def plot_filtering_curves(result, ax=None):
 
 
 def plot_fprinciple_1d(result, x, y, title: str = "F-Principle on a 1-D target"):
-    """The 1-D figure: (a) target and output at several records, (b) |DFT| of target and final output with
-    peaks, (c) Δ_F heat map. ``result`` must hold stored outputs (``store_outputs=True``)."""
+    """The three-panel 1-D F-Principle figure.
+
+    (a) the target and the network output at up to five records spaced geometrically in time, (b) |DFT| of the
+    target and of the last recorded output with the target's peaks dotted, (c) the Δ_F heat map at the peaks on the
+    fixed range [0.1, 1] (red = learned).
+
+    Args:
+        result: a :class:`~freqlens.dynamics.fprinciple.ProjectionResult` of a 1-D run; ``outputs`` (records, n, 1)
+            are drawn when stored (``store_outputs=True``), panel (a) shows only the target otherwise.
+        x: (n,) or (n, 1) training inputs.
+        y: (n,) or (n, 1) targets.
+        title: figure title.
+
+    Returns:
+        ``(fig, axes)``: three axes.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Xu et al. 2019/2020 ("Frequency Principle"), the 1-D synthetic examples.
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.dynamics.fprinciple import ProjectionResult
+        >>> x = np.linspace(-1, 1, 8)
+        >>> r = ProjectionResult(epochs=[0, 1, 2], peak_freqs=[0.5, 1.5], deltas=np.array([[1, 1], [.2, .9], [.05, .3]]),
+        ...                      freqs=np.linspace(0, 3, 7), target_amplitude=np.ones(7), output_amplitude=np.ones(7),
+        ...                      direction=np.ones(1), outputs=np.zeros((3, 8, 1)))
+        >>> fig, axes = plot_fprinciple_1d(r, x, np.sin(3 * x))
+        >>> len(axes), axes[2].get_xlabel()
+        (3, 'training step (full batch)')
+    """
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.3), constrained_layout=True)
     x = np.asarray(x).ravel()
     y = np.asarray(y).ravel()
@@ -103,7 +166,34 @@ def plot_fprinciple_1d(result, x, y, title: str = "F-Principle on a 1-D target")
 
 
 def plot_filtering_and_projection(filtering, projection, title: str = ""):
-    """Two panels: e_low/e_high curves of the trained network, and its projection-method Δ_F heat map."""
+    """Two panels for a trained network: e_low/e_high curves (filtering method) and the projection-method Δ_F heat
+    map on the fixed range [0.1, 1].
+
+    Args:
+        filtering: a :class:`~freqlens.dynamics.fprinciple.FilteringHistory`.
+        projection: a :class:`~freqlens.dynamics.fprinciple.ProjectionResult` along the first principal component
+            (peak frequencies κ in cycles per unit along PC1).
+        title: figure title.
+
+    Returns:
+        ``(fig, axes)``: two axes.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Xu et al. 2019/2020 ("Frequency Principle"), projection and filtering methods.
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.dynamics.fprinciple import FilteringHistory, ProjectionResult
+        >>> f = FilteringHistory(epochs=[0, 1], deltas=[2.0], e_low=np.array([[1.0], [0.2]]), e_high=np.ones((2, 1)))
+        >>> p = ProjectionResult(epochs=[0, 1], peak_freqs=[0.1], deltas=np.array([[1.0], [0.2]]), freqs=np.ones(1),
+        ...                      target_amplitude=np.ones(1), output_amplitude=np.ones(1), direction=np.ones(4))
+        >>> fig, axes = plot_filtering_and_projection(f, p, "MNIST")
+        >>> axes[1].get_ylabel()
+        'peak frequency κ (cycles per unit along PC1)'
+    """
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.3), constrained_layout=True)
     plot_filtering_curves(filtering, ax=axes[0])
     plot_projection_heatmap(projection, ax=axes[1], vmin=0.1, vmax=1.0, unit="κ (cycles per unit along PC1)")
@@ -113,8 +203,35 @@ def plot_filtering_and_projection(filtering, projection, title: str = ""):
 
 
 def plot_init_scale(panels, data_x, data_y, dense_x):
-    """One column per init std σ: Δ_F heat map (top) and the output on a dense grid at the end (bottom).
-    ``panels`` maps σ to ``(projection_result, dense_output)``."""
+    """Initialisation scale and the F-Principle: one column per init std σ, the Δ_F heat map on the fixed range
+    [0.1, 1] (top) and the final output on a dense grid over the training points (bottom).
+
+    Args:
+        panels: σ → ``(ProjectionResult, dense output)``, the output an (m,) or (m, 1) array on ``dense_x``.
+        data_x: (n,) or (n, 1) training inputs.
+        data_y: (n,) or (n, 1) targets.
+        dense_x: (m,) or (m, 1) evaluation grid.
+
+    Returns:
+        ``(fig, axes)``: a (2, len(panels)) axes array.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Xu et al. 2019/2020 ("Frequency Principle"), initialisation-scale experiment (small init: F-Principle and
+        smooth interpolation; large init: neither).
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.dynamics.fprinciple import ProjectionResult
+        >>> p = ProjectionResult(epochs=[0, 1], peak_freqs=[1.0], deltas=np.array([[1.0], [0.2]]), freqs=np.ones(1),
+        ...                      target_amplitude=np.ones(1), output_amplitude=np.ones(1), direction=np.ones(1))
+        >>> x = np.linspace(-1, 1, 5)
+        >>> fig, axes = plot_init_scale({0.1: (p, np.zeros(9)), 1.0: (p, np.ones(9))}, x, x, np.linspace(-1, 1, 9))
+        >>> axes.shape, axes[1, 0].get_xlabel()
+        ((2, 2), 'x')
+    """
     sigmas = list(panels)
     fig, axes = plt.subplots(2, len(sigmas), figsize=(4.2 * len(sigmas), 7), constrained_layout=True, squeeze=False)
     for j, sigma in enumerate(sigmas):
@@ -133,7 +250,31 @@ def plot_init_scale(panels, data_x, data_y, dense_x):
 
 
 def plot_jacobi_vs_network(jac_steps, jac_err, net_steps, net_err, modes):
-    """Sine-mode errors E_j over iterations: Jacobi (left) and the network with the Ritz loss (right)."""
+    """Error in each sine mode over iterations for the 1-D Poisson problem: the Jacobi method (left) converges high
+    modes first, a tanh network trained with the Ritz loss (right) converges low modes first.
+
+    Args:
+        jac_steps: (T1,) Jacobi iteration numbers.
+        jac_err: (T1, len(modes)) relative error E_j in sine mode j (dimensionless).
+        net_steps: (T2,) training steps.
+        net_err: (T2, len(modes)) relative error E_j of the network.
+        modes: the sine modes j (at most four are coloured distinctly).
+
+    Returns:
+        ``(fig, axes)``: two axes, log y.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Xu et al. 2019/2020 ("Frequency Principle"), Jacobi vs DNN on −u'' = g on (−1, 1).
+
+    Example:
+        >>> import numpy as np
+        >>> fig, axes = plot_jacobi_vs_network([0, 1], np.ones((2, 2)), [0, 1], np.ones((2, 2)), [1, 4])
+        >>> axes[0].get_ylabel(), axes[1].get_xlabel()
+        ('relative error E_j in sine mode j', 'training step (Adam)')
+    """
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), constrained_layout=True)
     jac_err, net_err = np.asarray(jac_err), np.asarray(net_err)
     for k, (mode, c) in enumerate(zip(modes, ("tab:blue", "tab:red", "tab:green", "tab:purple"))):
@@ -150,7 +291,30 @@ def plot_jacobi_vs_network(jac_steps, jac_err, net_steps, net_err, modes):
 
 
 def plot_band_gradient_ratios(ratios: dict, threshold: float | None = None, ax=None):
-    """‖∇L⁺‖/‖∇L⁻‖ per model (one box of seeds each, log scale). ``ratios`` maps a label to a list of values."""
+    """‖∇θ L⁺‖/‖∇θ L⁻‖ at initialisation per model: one dot per seed and a black bar at the median, log y.
+
+    L⁺ is the loss restricted to frequencies above the cut-off and L⁻ the loss below it; a ratio below 1 means the
+    low-frequency loss dominates the gradient.
+
+    Args:
+        ratios: model label → list of ratios (one per seed, dimensionless).
+        threshold: draw this gate as a dashed line (None: no line).
+        ax: matplotlib axes to draw into (default: a new figure).
+
+    Returns:
+        ``(fig, ax)``.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Luo, Ma, Xu and Zhang 2019 ("Theory of the frequency principle for general deep neural networks").
+
+    Example:
+        >>> fig, ax = plot_band_gradient_ratios({"tanh": [0.1, 0.2], "relu": [0.3]}, threshold=1.0)
+        >>> ax.get_yscale(), [t.get_text() for t in ax.get_xticklabels()]
+        ('log', ['tanh', 'relu'])
+    """
     fig, ax = new_axes(ax)
     labels = list(ratios)
     for i, lab in enumerate(labels):
@@ -163,6 +327,7 @@ def plot_band_gradient_ratios(ratios: dict, threshold: float | None = None, ax=N
     ax.set_yscale("log")
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=20, fontsize=8)
+    ax.set_xlabel("model (one dot per seed)")
     ax.set_ylabel("‖∇θ L⁺‖ / ‖∇θ L⁻‖ at initialisation")
-    ax.set_title("Gradient of the high-band loss relative to the low band (black: median)")
+    ax.set_title("Gradient of the high-band loss relative to the low band (black: median)", fontsize=9)
     return fig, ax

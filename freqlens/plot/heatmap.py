@@ -53,9 +53,13 @@ def plot_centred_map(values, ax=None, title: str = "", colorbar_label: str = "",
         log: logarithmic colour scale.
 
     Returns:
-        ``(fig, ax)``.
+        ``(fig, ax)``; a colour bar labelled ``colorbar_label`` is added next to ``ax``.
 
-    Source: freqlens.
+    Raises:
+        ValueError: ``values`` is not 2-D, or ``log`` with a non-positive ``vmin``.
+
+    Source:
+        freqlens.
 
     Example:
         >>> import numpy as np
@@ -88,9 +92,13 @@ def heatmap_range(result, vmin: float | None = None, vmax: float | None = None) 
             the data's.
 
     Returns:
-        ``(vmin, vmax)`` with vmin < vmax.
+        ``(vmin, vmax)`` with vmin < vmax (vmax is nudged up by 1e-6 when they meet); (0, 1) without finite data.
 
-    Source: freqlens.
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
 
     Example:
         >>> from types import SimpleNamespace
@@ -123,7 +131,11 @@ def plot_heatmap(result, ax=None, vmin: float | None = None, vmax: float | None 
     Returns:
         ``(fig, ax)``.
 
-    Source: Yin et al. 2019, Fig. 1/2 (colour convention of the official code).
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fig. 1 and 2 (colour convention of the official code).
 
     Example:
         >>> from freqlens.probes.heatmap import HeatmapResult
@@ -150,8 +162,8 @@ def plot_heatmap(result, ax=None, vmin: float | None = None, vmax: float | None 
 
 def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: float | None = None,
                   vmax: float | None = None):
-    """Several heat maps side by side with one shared colour range (spec D18): the given bounds, else the range
-    of all maps together. Returns ``(fig, axes)``.
+    """Several heat maps side by side with one shared colour range: the given bounds, else the range of all maps
+    together, so that equal colours mean equal error rates across the panels.
 
     Args:
         results: heat maps to draw.
@@ -159,7 +171,7 @@ def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: 
         vmin, vmax: shared colour range in error-rate units (the paper: 0.1 and 1), or in the quantity's units.
 
     Returns:
-        ``(fig, axes)``.
+        ``(fig, axes)``: one axes per map.
 
     Raises:
         InputError: maps of different quantities (they have no common scale).

@@ -26,13 +26,30 @@ def plot_layer_response(resp, max_layers: int | None = None, log: bool = True, l
     The gain is cumulative from the input: layer l's map describes the network from the input up to layer l.
 
     Args:
-        resp: a :class:`~freqlens.probes.layers.LayerResponse`.
+        resp: a :class:`~freqlens.probes.layers.LayerResponse` (``gain``: (layers, H, W) ratios ‖Δout‖/‖Δin‖,
+            dimensionless; frequency axes in cycles per image).
         max_layers: show only the first ``max_layers`` maps (default: every layer); the ratio line always has all.
         log: colour by log10 gain.
         low, high: the bands of the ratio, in cycles/image (default: max(H, W)/8 and 3·max(H, W)/8).
 
     Returns:
         ``(fig, axes)``: the maps' axes (grid) and, last, the ratio axis.
+
+    Raises:
+        InputError: no computed frequency lies above ``high`` (from :meth:`LayerResponse.band_ratio`).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.probes.layers import LayerResponse
+        >>> r = LayerResponse(layer_names=["conv", "relu"], layer_types=["Conv2d", "ReLU"], gain=np.ones((2, 8, 8)),
+        ...                   gain_pairs=np.ones((2, 2)), positions=np.zeros((2, 2)), mode="basis", eps=1.0,
+        ...                   n_images=1, image_size=[1, 8, 8])
+        >>> fig, axes = plot_layer_response(r)
+        >>> len(axes), axes[0].get_xlabel(), fig.axes[2].get_ylabel()
+        (3, 'f_v (cycles/image)', 'log10 gain ‖Δout‖/‖Δin‖ (shared scale)')
     """
     from matplotlib.colors import Normalize
 
@@ -54,7 +71,7 @@ def plot_layer_response(resp, max_layers: int | None = None, log: bool = True, l
         short = name if len(name) <= 24 else "…" + name[-23:]
         a.set_title(f"{i + 1}. {short}\n({resp.layer_types[i]})", fontsize=6)
         a.set_xlabel("f_v (cycles/image)", fontsize=6)
-        a.set_ylabel("f_u", fontsize=6)
+        a.set_ylabel("f_u (cycles/image)", fontsize=6)
         a.tick_params(labelsize=5)
         axes.append(a)
     if im is not None:
@@ -81,7 +98,30 @@ def plot_layer_response(resp, max_layers: int | None = None, log: bool = True, l
 
 
 def plot_kernel_spectra(spec, max_layers: int | None = None):
-    """One heat map per conv layer: mean |DFT| of its kernels (zero-padded), centred."""
+    """One heat map per conv layer: the mean |DFT| of its kernels, zero-padded to ``spec.size`` and centred, each with
+    its own colour bar.
+
+    Args:
+        spec: a :class:`~freqlens.probes.layers.KernelSpectra` (``spectra``: (layers, size, size), weight units).
+        max_layers: show only the first ``max_layers`` layers (default: all).
+
+    Returns:
+        ``(fig, axes)``: the (rows, ≤ 4) axes grid; unused cells are hidden.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.probes.layers import KernelSpectra
+        >>> s = KernelSpectra(layer_names=["conv1"], kernel_sizes=[[3, 3]], spectra=np.ones((1, 8, 8)), size=8)
+        >>> fig, axes = plot_kernel_spectra(s)
+        >>> axes[0, 0].get_title(), fig.axes[-1].get_ylabel()
+        ('conv1 (3×3 kernels)', 'mean |DFT|')
+    """
     names = spec.layer_names[:max_layers] if max_layers else spec.layer_names
     fig, axes = _grid(len(names))
     for i, name in enumerate(names):
@@ -90,7 +130,7 @@ def plot_kernel_spectra(spec, max_layers: int | None = None):
         k = "×".join(str(s) for s in spec.kernel_sizes[i])
         a.set_title(f"{name} ({k} kernels)", fontsize=8)
         a.set_xlabel("f_v (cycles/image)", fontsize=7)
-        a.set_ylabel("f_u", fontsize=7)
+        a.set_ylabel("f_u (cycles/image)", fontsize=7)
         a.tick_params(labelsize=6)
         fig.colorbar(im, ax=a, shrink=0.8).set_label("mean |DFT|", fontsize=7)
     fig.suptitle(f"Kernel DFT magnitude, mean over channels (padded to {spec.size}×{spec.size})", fontsize=10)
@@ -111,9 +151,13 @@ def plot_layer_response_comparison(basis: dict, perturbation: dict, kernels: dic
         show_layers: conv layers whose gain maps are drawn.
 
     Returns:
-        ``(fig, axes)``.
+        ``(fig, axes)``: a (max(models, 2), show_layers + 1) axes array.
 
-    Source: freqlens.
+    Raises:
+        InputError: no computed frequency lies above ``high``.
+
+    Source:
+        freqlens.
 
     Example:
         >>> from freqlens.probes.layers import LayerResponse
@@ -139,7 +183,7 @@ def plot_layer_response_comparison(basis: dict, perturbation: dict, kernels: dic
             im = a.imshow(np.log10(np.maximum(basis[k].gain[i], 1e-12)), cmap="magma", extent=centred_extent((h, w)))
             a.set_title(f"{k}: layer {names[i]} energy gain (basis mode)", fontsize=9)
             a.set_xlabel("f_v (cycles/image)")
-            a.set_ylabel("f_u")
+            a.set_ylabel("f_u (cycles/image)")
             fig.colorbar(im, ax=a, shrink=0.8).set_label("log10 ‖Δout‖/‖Δin‖")
     ax = axes[0, -1]
     x = np.arange(len(convs))

@@ -7,8 +7,34 @@ from freqlens.plot.style import new_axes
 
 
 def plot_min_fp_norm(solution, ax=None, title: str | None = None):
-    """1-D: the min-FP-norm interpolant over the data range (± 25 %) with the data points.
-    2-D: the interpolant as an image over the data's bounding box with a colour bar, data points on top."""
+    """The minimum-FP-norm interpolant with its data.
+
+    1-D: the interpolant on 400 points over the data range widened by 25 % on each side, with the data points.
+    2-D: the interpolant on an 80 × 80 grid over the widened bounding box as an image (``RdBu_r``, colour bar
+    "h(x)"), data points on top coloured by their labels.
+
+    Args:
+        solution: a :class:`~freqlens.theory.lfp.MinFPNormSolution` (d = 1 or 2).
+        ax: matplotlib axes to draw into (default: a new figure).
+        title: axes title.
+
+    Returns:
+        ``(fig, ax)``.
+
+    Raises:
+        Nothing of its own (only the first two input dimensions are drawn).
+
+    Source:
+        Zhang, Xu, Luo and Ma 2019 (arXiv 1905.10264), the LFP model's minimum-FP-norm interpolant.
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.theory.lfp import min_fp_norm_interpolation
+        >>> sol = min_fp_norm_interpolation([-1.0, 0.0, 1.0], [0.0, 1.0, 0.0], lambda k: 1 / (1 + k ** 4), n_freq=20)
+        >>> fig, ax = plot_min_fp_norm(sol)
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('x', 'h(x)')
+    """
     fig, ax = new_axes(ax)
     x, y = np.asarray(solution.x_train), np.asarray(solution.y_train)
     lo, hi = x.min(axis=0), x.max(axis=0)
@@ -35,7 +61,33 @@ def plot_min_fp_norm(solution, ax=None, title: str | None = None):
 
 
 def plot_lfp_dynamics(dynamics, ax=None, title: str | None = None):
-    """1-D LFP-predicted output h(x, t) at each recorded time (colour = time, log-spaced colour map)."""
+    """The LFP-predicted output h(x, t) of a 1-D problem at each recorded time (viridis: early → late) and the t → ∞
+    limit (the minimum-FP-norm interpolant, dashed).
+
+    Args:
+        dynamics: a :class:`~freqlens.theory.lfp.LFPDynamics` (``predictions``: (T, M) on ``x_test`` (M, 1);
+            ``times`` in gradient-flow time units).
+        ax: matplotlib axes to draw into (default: a new figure).
+        title: axes title.
+
+    Returns:
+        ``(fig, ax)``.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Zhang, Xu, Luo and Ma 2019 (arXiv 1905.10264), LFP dynamics.
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.theory.lfp import lfp_dynamics
+        >>> dyn = lfp_dynamics([-1.0, 0.0, 1.0], [0.0, 1.0, 0.0], lambda k: 1 / (1 + k ** 4), times=[0, 1, 100],
+        ...                    x_test=np.linspace(-1, 1, 11), n_freq=20)
+        >>> fig, ax = plot_lfp_dynamics(dyn)
+        >>> len(ax.get_lines()), ax.get_ylabel()
+        (4, 'h(x, t)')
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = new_axes(ax)
@@ -53,8 +105,31 @@ def plot_lfp_dynamics(dynamics, ax=None, title: str | None = None):
 
 
 def plot_lfp_generalization(norms: dict, mean_mse: dict, mean_rel: dict, n: int):
-    """Left: mean test MSE against the target's FP-norm for the trained net, the LFP interpolant, linear
-    interpolation and a natural cubic spline. Right: how far the trained net is from each prediction."""
+    """Generalisation against the target's FP-norm. Left (log-log): mean test MSE of the trained net, the LFP
+    interpolant, linear interpolation and a natural cubic spline against ‖f_k‖_γ of the targets √2 sin(2πkx).
+    Right: mean relative ℓ2 distance of the trained net from each prediction, with the gate 0.15 dashed.
+
+    Args:
+        norms: frequency k → FP-norm of its target.
+        mean_mse: method ("net", "lfp", "linear", "spline") → {k: mean test MSE}.
+        mean_rel: prediction name → mean relative ℓ2 distance from the trained net (dimensionless).
+        n: number of training points (for the axis label).
+
+    Returns:
+        ``(fig, axes)``: two axes.
+
+    Raises:
+        KeyError: ``mean_mse`` lacks one of the four methods or a k of ``norms``.
+
+    Source:
+        Zhang, Xu, Luo and Ma 2019 (arXiv 1905.10264), the a-priori generalisation bound in the FP-norm.
+
+    Example:
+        >>> m = {name: {1: 0.01, 4: 0.3} for name in ("net", "lfp", "linear", "spline")}
+        >>> fig, axes = plot_lfp_generalization({1: 5.0, 4: 80.0}, m, {"lfp": 0.05, "linear": 0.4}, n=10)
+        >>> axes[0].get_ylabel(), axes[0].get_xscale()
+        ('mean test MSE (n = 10 training points)', 'log')
+    """
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
@@ -80,8 +155,39 @@ def plot_lfp_generalization(norms: dict, mean_mse: dict, mean_rel: dict, n: int)
 
 def plot_lfp_1d(x, y, x_test, lfp, nets: dict, spline, linear, widths, rel, ntk_rel: float, ntk_neurons: int,
                 dynamics):
-    """C1/C4 figure: trained nets against the LFP prediction and the two limit interpolants; relative difference
-    against width; the LFP dynamics h(x, t)."""
+    """The 1-D LFP figure: trained two-layer ReLU nets against the LFP prediction and its two limit interpolants; the
+    relative difference from the LFP prediction against width; the LFP dynamics h(x, t).
+
+    Args:
+        x: (n,) training inputs; y: (n,) targets.
+        x_test: (M,) evaluation points.
+        lfp: (M,) LFP minimum-FP-norm prediction on ``x_test``.
+        nets: label → (M,) trained-net output on ``x_test``.
+        spline: (M,) natural cubic spline (the small-init limit).
+        linear: (M,) piecewise-linear interpolant (the large-init limit).
+        widths: neurons per half m of the trained nets; rel: their relative ℓ2 difference from the LFP prediction.
+        ntk_rel: relative difference of the empirical-NTK interpolant (dotted line); ntk_neurons: its width.
+        dynamics: a :class:`~freqlens.theory.lfp.LFPDynamics` for the third panel.
+
+    Returns:
+        ``(fig, axes)``: three axes.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Zhang, Xu, Luo and Ma 2019 (arXiv 1905.10264): LFP prediction vs wide two-layer ReLU training.
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.theory.lfp import lfp_dynamics
+        >>> x, y, xt = np.array([-1.0, 0.0, 1.0]), np.array([0.0, 0.5, 0.0]), np.linspace(-1, 1, 11)
+        >>> dyn = lfp_dynamics(x, y, lambda k: 1 / (1 + k ** 4), times=[0, 10], x_test=xt, n_freq=20)
+        >>> fig, axes = plot_lfp_1d(x, y, xt, dyn.limit, {"m = 100": dyn.limit}, dyn.limit, dyn.limit, [100, 1000],
+        ...                         [0.2, 0.05], 0.01, 1000, dyn)
+        >>> len(axes), axes[1].get_xlabel()
+        (3, 'neurons per half m')
+    """
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(17, 4.5), constrained_layout=True)
@@ -99,7 +205,7 @@ def plot_lfp_1d(x, y, x_test, lfp, nets: dict, spline, linear, widths, rel, ntk_
     ax.legend(fontsize=6, loc="lower center", ncol=2)
     axes[1].loglog(widths, rel, "o-", label="trained net vs LFP (s_a = 1)")
     axes[1].axhline(ntk_rel, ls=":", c="k", label=f"empirical NTK (m = {ntk_neurons}) vs LFP")
-    axes[1].axhline(0.15, ls="--", c="tab:red", lw=0.8, label="gate 0.15 (spec C4)")
+    axes[1].axhline(0.15, ls="--", c="tab:red", lw=0.8, label="gate 0.15")
     axes[1].set_xlabel("neurons per half m")
     axes[1].set_ylabel("relative ℓ2 difference on [−1, 1]")
     axes[1].set_title("Trained net vs LFP against width")
@@ -110,7 +216,34 @@ def plot_lfp_1d(x, y, x_test, lfp, nets: dict, spline, linear, widths, rel, ntk_
 
 
 def plot_xor(x, y, lfp, net, width: int, grid: int = 40):
-    """C5 figure: the LFP solution, the trained net and their difference on the grid × grid test points."""
+    """The XOR figure: the LFP solution, the trained net and their difference on a grid × grid test grid over [−1, 1]²,
+    each with a symmetric ``RdBu_r`` colour scale and a colour bar; the four training points on top.
+
+    Args:
+        x: (4, 2) training points; y: (4,) labels ±1.
+        lfp: (grid², ) LFP prediction on the test grid (row-major, x₁ fastest).
+        net: (grid², ) trained-net output on the same grid.
+        width: neurons per half of the trained net (for the title).
+        grid: points per axis of the test grid.
+
+    Returns:
+        ``(fig, axes)``: three axes.
+
+    Raises:
+        ValueError: ``lfp`` or ``net`` does not hold grid² values.
+
+    Source:
+        Zhang, Xu, Luo and Ma 2019 (arXiv 1905.10264), XOR example.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.array([[-1.0, -1], [-1, 1], [1, -1], [1, 1]])
+        >>> g = np.linspace(-1, 1, 4)
+        >>> h = np.outer(g, g).ravel()
+        >>> fig, axes = plot_xor(x, x[:, 0] * x[:, 1], h, 0.9 * h, width=10, grid=4)
+        >>> [a.get_title() for a in axes][2], len(fig.axes)
+        ('Difference net − LFP', 6)
+    """
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), constrained_layout=True)

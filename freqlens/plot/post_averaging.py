@@ -12,9 +12,35 @@ _LABELS = {"fgsm_sweep": "FGSM sweep\n(transfer)", "pgd_minimal": "minimal PGD\n
 
 
 def plot_transfer_function(result, ax=None):
-    """Formulas (lines) and Monte Carlo (points ± 2 SE) of the ball average and the paper's estimator vs s = r‖ω‖.
+    """Gain of a plane wave cos(ω·x) after averaging over a ball of radius r, against r‖ω‖/√d: the Bessel formulas of
+    the exact ball average (solid) and of the paper's direction-and-scale estimator (dashed), their Monte-Carlo
+    measurements (circles and squares, ± 2 standard errors) per dimension d, and the floor 1/(6K+1) of K directions.
 
-    With ``ax=None`` and a 2-D disk profile present, a second panel shows |FFT(f_C)|/|FFT(f)| vs 2J₁(s)/s.
+    With ``ax=None`` and a 2-D disk profile in the result, a second panel compares the measured radial ratio
+    |FFT(f_C)|/|FFT(f)| of a random ReLU network with 2J₁(s)/s.
+
+    Args:
+        result: a :class:`~freqlens.fourier.ball_average.TransferFunctionResult`.
+        ax: matplotlib axes to draw into (default: a new figure, with the 2-D panel when available).
+
+    Returns:
+        ``(fig, ax)``: ``ax`` is the first panel.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), post-averaging as a low-pass filter.
+
+    Example:
+        >>> from freqlens.fourier.ball_average import ball_average_response, paper_estimator_response
+        >>> from freqlens.fourier.ball_average import TransferFunctionResult
+        >>> s = [0.0, 1.0, 2.0]
+        >>> c = {"s": s, "ball": ball_average_response(s, 2).tolist(), "paper": paper_estimator_response(s, 2).tolist(),
+        ...      "mc_ball": [1, .8, .4], "se_ball": [0, 0, 0], "mc_paper": [1, .8, .4], "se_paper": [0, 0, 0]}
+        >>> fig, ax = plot_transfer_function(TransferFunctionResult(dims=[2], curves={"2": c}))
+        >>> ax.get_xlabel(), len(fig.axes)
+        ('r‖ω‖ / √d', 1)
     """
     has2d = bool(result.disk2d) and ax is None
     if ax is None:
@@ -52,7 +78,31 @@ def plot_transfer_function(result, ax=None):
 
 
 def plot_radius_tradeoff(result, ax=None):
-    """Clean accuracy of the post-averaged model vs radius, one line per sampling mode, base accuracy dashed."""
+    """Clean accuracy of the post-averaged model against the averaging radius, one line per sampling mode, with the
+    base model's accuracy dashed and the default radius dotted.
+
+    Args:
+        result: a :class:`~freqlens.probes.defense.RadiusTradeoff` (radii in ``radius_space`` input units,
+            accuracies in [0, 1], drawn in %).
+        ax: matplotlib axes to draw into (default: a new figure).
+
+    Returns:
+        ``(fig, ax)``.
+
+    Raises:
+        KeyError: a mode of ``result.accuracy`` has no radii.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), clean accuracy against radius.
+
+    Example:
+        >>> from freqlens.probes.defense import RadiusTradeoff
+        >>> r = RadiusTradeoff(base_accuracy=0.9, default_radius=0.5, radius_space="pixel", n_directions=15,
+        ...                    n_images=10, radii={"paper": [0.25, 0.5, 1.0]}, accuracy={"paper": [0.9, 0.85, 0.6]})
+        >>> fig, ax = plot_radius_tradeoff(r)
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('radius r (pixel input units)', 'clean test accuracy (%)')
+    """
     fig, ax = new_axes(ax)
     for mode, accs in result.accuracy.items():
         radii = result.radii[mode]
@@ -68,7 +118,38 @@ def plot_radius_tradeoff(result, ax=None):
 
 
 def plot_defense_evaluation(ev, ax=None):
-    """Bars: accuracy of base and post-averaged model on clean images and on each attack's attacked set."""
+    """Accuracy of the base and the post-averaged model, in %, on clean images and on each attack's attacked set
+    (grey: base, blue: post-averaged, with the defended value printed above its bar).
+
+    Transfer attacks show how many adversarials passed the L∞ filter; an attack evaluated on fewer images than
+    the rest (e.g. Square Attack) shows its image count and a dashed line at the defended clean accuracy of that
+    subset.
+
+    Args:
+        ev: a :class:`~freqlens.probes.defense.DefenseEvaluation` (accuracies in [0, 1]; ``linf_budget`` in input
+            units of [0, 1] images, shown in /255).
+        ax: matplotlib axes to draw into (default: a new figure sized to the number of attacks).
+
+    Returns:
+        ``(fig, ax)``.
+
+    Raises:
+        KeyError: an attack entry lacks ``base_accuracy`` or ``defended_accuracy`` (or a transfer attack its
+            ``n_counted`` / ``n_attacked``).
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), defense evaluation; adaptive attacks: freqlens.
+
+    Example:
+        >>> from freqlens.probes.defense import DefenseEvaluation
+        >>> ev = DefenseEvaluation(protocol="paper", radius=0.5, radius_space="pixel", radius_pixel=0.5,
+        ...                        n_directions=15, n_samples=1, n_images=10, clean_accuracy_base=0.9,
+        ...                        clean_accuracy_defended=0.85, linf_budget=8 / 255,
+        ...                        attacks={"pgd_fixed": {"base_accuracy": 0.0, "defended_accuracy": 0.6}})
+        >>> fig, ax = plot_defense_evaluation(ev)
+        >>> len(ax.patches), ax.get_ylabel().splitlines()[0]
+        (4, 'accuracy (%)')
+    """
     fig, ax = new_axes(ax, figsize=(max(7.0, 1.3 * (len(ev.attacks) + 1)), 4))
     names = ["clean"] + list(ev.attacks)
     base = [ev.clean_accuracy_base] + [a["base_accuracy"] for a in ev.attacks.values()]
@@ -93,6 +174,7 @@ def plot_defense_evaluation(ev, ax=None):
         if a.get("n_images", ev.n_images) != ev.n_images:                  # e.g. Square Attack on a subset
             labels[i] += f"\n({a['n_images']} images)"
     ax.set_xticks(x, labels, fontsize=7)
+    ax.set_xlabel("evaluated set", fontsize=8)
     ax.set_ylabel("accuracy (%)\n(attacked set: the counted adversarial, else the clean image)", fontsize=8)
     ax.set_ylim(0, 105)
     ax.set_title(f"{ev.protocol} evaluation, L∞ ≤ {ev.linf_budget * 255:.0f}/255, r = {ev.radius:.3g} "
@@ -102,7 +184,31 @@ def plot_defense_evaluation(ev, ax=None):
 
 
 def plot_side_by_side(paper_ev, adaptive_ev):
-    """Two panels: the paper's defense-unaware evaluation and the adaptive (EOT) one, same model and radius."""
+    """Two panels sharing the accuracy axis: the paper's defense-unaware evaluation (attacks on the base model,
+    transferred) and the adaptive one (PGD through the averaged model with EOT, and Square Attack when present).
+
+    Args:
+        paper_ev: the :class:`~freqlens.probes.defense.DefenseEvaluation` of the paper protocol.
+        adaptive_ev: the adaptive evaluation of the same model and radius.
+
+    Returns:
+        ``(fig, axes)``: two axes.
+
+    Raises:
+        KeyError: as :func:`plot_defense_evaluation`.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797); adaptive evaluation: freqlens (Athalye et al. 2018, EOT).
+
+    Example:
+        >>> from freqlens.probes.defense import DefenseEvaluation
+        >>> ev = DefenseEvaluation(protocol="paper", radius=0.5, radius_space="pixel", radius_pixel=0.5,
+        ...                        n_directions=15, n_samples=1, n_images=10, clean_accuracy_base=0.9,
+        ...                        clean_accuracy_defended=0.85, linf_budget=8 / 255)
+        >>> fig, axes = plot_side_by_side(ev, ev)
+        >>> axes[0].get_title().splitlines()[0]
+        'paper protocol: attacks on the base model, transferred'
+    """
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), constrained_layout=True, sharey=True)
     plot_defense_evaluation(paper_ev, ax=axes[0])
     plot_defense_evaluation(adaptive_ev, ax=axes[1])
@@ -115,7 +221,34 @@ def plot_side_by_side(paper_ev, adaptive_ev):
 
 
 def plot_line_attenuation(results, ax=None):
-    """Measured attenuation ⟨|G_C(k)|²⟩/⟨|G(k)|²⟩ against line frequency × radius, one curve per LineAttenuation."""
+    """Measured attenuation ⟨|G_C(k)|²⟩/⟨|G(k)|²⟩ of post-averaging along random lines through test images, against
+    line frequency × radius (cycles per radius), one curve per model, log y; the DC bin is left out.
+
+    Args:
+        results: :class:`~freqlens.probes.post_averaging_spectrum.LineAttenuation` objects (``frequency`` in cycles
+            per unit of input-space L2 distance along the line; ``radius_pixel`` in the same units).
+        ax: matplotlib axes to draw into (default: a new figure).
+
+    Returns:
+        ``(fig, ax)``.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens (a measurement of Lin et al. 2019's low-pass claim on a trained model).
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.probes.post_averaging_spectrum import LineAttenuation
+        >>> f = np.array([0.0, 0.1, 0.2])
+        >>> r = LineAttenuation(frequency=f, power_base=np.ones(3), power_averaged=np.array([1, .5, .1]),
+        ...                     attenuation=np.array([1, .5, .1]), low_band=[0, .1], high_band=[.2, .5], selectivity=0.2,
+        ...                     radius_pixel=2.0, span_radii=4.0, n_points=64, n_lines=8, label="resnet")
+        >>> fig, ax = plot_line_attenuation([r])
+        >>> ax.get_xlabel(), len(ax.get_lines())
+        ('line frequency × r (cycles per radius)', 2)
+    """
     import numpy as np
 
     fig, ax = new_axes(ax)

@@ -12,7 +12,31 @@ from freqlens.plot.style import new_axes
 
 
 def plot_filtering(result, ax=None):
-    """Accuracy (%) vs bandwidth, one line per filter kind, clean accuracy dashed."""
+    """Accuracy (%) on low-pass and high-pass filtered test images against the bandwidth, one line per filter kind,
+    with the unfiltered accuracy dashed and chance for 10 classes dotted.
+
+    Args:
+        result: a :class:`~freqlens.probes.filtering.FilteredAccuracy` (``bandwidths``: frequencies kept per axis;
+            accuracies in [0, 1], drawn in %).
+        ax: matplotlib axes to draw into (default: a new figure).
+
+    Returns:
+        ``(fig, ax)``; y fixed to [0, 100].
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Sec. 3 (low-pass and high-pass filtered test images).
+
+    Example:
+        >>> from freqlens.probes.filtering import FilteredAccuracy
+        >>> r = FilteredAccuracy(bandwidths=[3, 15, 31], accuracy={"low": [0.2, 0.6, 0.9], "high": [0.1, 0.1, 0.8]},
+        ...                      clean_accuracy=0.9, n_images=10)
+        >>> fig, ax = plot_filtering(r)
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('bandwidth B (frequencies kept per axis)', 'test accuracy (%)')
+    """
     fig, ax = new_axes(ax)
     for kind, acc in result.accuracy.items():
         ax.plot(result.bandwidths, 100 * np.asarray(acc), "o-", label=f"{kind}-pass filtered")
@@ -28,7 +52,30 @@ def plot_filtering(result, ax=None):
 
 
 def plot_band_noise(results: Sequence, ax=None):
-    """Error (%) vs bandwidth of low-pass (solid) and high-pass (dashed) noise, one colour per model."""
+    """Test error (%) under band-limited Gaussian noise against the noise bandwidth: low-pass noise solid, high-pass
+    noise dashed, one colour per model, each model's clean error dotted.
+
+    Args:
+        results: :class:`~freqlens.probes.noise.BandNoiseResult` objects (``error[kind]``: errors in % per
+            bandwidth; the title uses the first one's ℓ2 norm and normalisation).
+        ax: matplotlib axes to draw into (default: a new figure).
+
+    Returns:
+        ``(fig, ax)``; y fixed to [0, 100].
+
+    Raises:
+        IndexError: ``results`` is empty.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Sec. 3 (band-limited noise).
+
+    Example:
+        >>> from freqlens.probes.noise import BandNoiseResult
+        >>> r = BandNoiseResult(bandwidths=[4, 16], error={"low": [30.0, 50.0], "high": [10.0, 20.0]}, clean_error=5.0)
+        >>> fig, ax = plot_band_noise([r])
+        >>> len(ax.get_lines()), ax.get_ylabel()
+        (3, 'test error (%)')
+    """
     fig, ax = new_axes(ax)
     for i, res in enumerate(results):
         col = f"C{i}"
@@ -48,7 +95,31 @@ def plot_band_noise(results: Sequence, ax=None):
 
 
 def plot_perturbation_spectrum(result, ax=None):
-    """Mean |F(δ)| of adversarial perturbations, log colour scale."""
+    """Mean |F(δ)| of adversarial perturbations as a centred map on a log colour scale (magma) over the positive
+    values, with the low-frequency energy share in the title.
+
+    Args:
+        result: a :class:`~freqlens.probes.perturbation_spectra.PerturbationSpectrumResult` (``spectrum``: (H, W),
+            centred, in input units × pixels).
+        ax: matplotlib axes to draw into (default: a new figure).
+
+    Returns:
+        ``(fig, ax)``; a colour bar labelled "mean |F(δ)|".
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fourier spectrum of adversarial perturbations.
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.probes.perturbation_spectra import PerturbationSpectrumResult
+        >>> r = PerturbationSpectrumResult(spectrum=np.arange(1.0, 17.0).reshape(4, 4), low_energy_fraction=0.5)
+        >>> fig, ax = plot_perturbation_spectrum(r)
+        >>> fig.axes[-1].get_ylabel(), ax.get_xlabel()
+        ('mean |F(δ)|', 'horizontal frequency f_v (cycles/image)')
+    """
     s = np.asarray(result.spectrum)
     pos = s[s > 0]
     return plot_centred_map(s, ax=ax, log=True, vmin=float(pos.min()) if pos.size else None,
@@ -59,7 +130,30 @@ def plot_perturbation_spectrum(result, ax=None):
 
 
 def plot_spectra_grid(spectra: dict, ncols: int = 5, log: bool = True, suptitle: str = ""):
-    """Several centred spectra (name → (H, W)), each with its own colour scale. Returns (fig, axes)."""
+    """Several centred spectra in a grid, each with its own colour scale and colour bar (magma; log over the positive
+    values when ``log`` and any value is positive); axes in cycles per image.
+
+    Args:
+        spectra: name → (H, W) centred map (e.g. mean |FFT| of a corruption).
+        ncols: panels per row.
+        log: logarithmic colour scales.
+        suptitle: figure title (none when empty).
+
+    Returns:
+        ``(fig, axes)``: the (rows, ncols) axes array; unused cells are hidden.
+
+    Raises:
+        ValueError: a map is not 2-D.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fourier spectra of natural images and corruptions.
+
+    Example:
+        >>> import numpy as np
+        >>> fig, axes = plot_spectra_grid({"fog": np.ones((4, 4)), "noise": np.full((4, 4), 2.0)}, ncols=3)
+        >>> axes.shape, axes[0, 1].get_title(), axes[0, 0].get_xlabel()
+        ((1, 3), 'noise', 'f_v (cycles/image)')
+    """
     names = list(spectra)
     nrows = int(np.ceil(len(names) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.7 * nrows), constrained_layout=True,
@@ -72,15 +166,41 @@ def plot_spectra_grid(spectra: dict, ncols: int = 5, log: bool = True, suptitle:
         plot_centred_map(s, ax=ax, log=log and pos.size > 0, vmin=float(pos.min()) if pos.size else None,
                          vmax=float(pos.max()) if pos.size else None, cmap="magma", title=name,
                          colorbar_label="mean |FFT|")
-        ax.set_xlabel("f_v")
-        ax.set_ylabel("f_u")
+        ax.set_xlabel("f_v (cycles/image)")
+        ax.set_ylabel("f_u (cycles/image)")
     if suptitle:
         fig.suptitle(suptitle, fontsize=10)
     return fig, axes
 
 
 def plot_scatter(ax, x, y, names, slope: float, intercept: float, r: float, rms: float, title: str):
-    """Robustness change vs HF fraction with the OLS line and its slope k, Pearson r and RMS residual."""
+    """Accuracy change of a model against the high-frequency energy fraction of each corruption, with the OLS line,
+    its slope k, Pearson r and RMS residual in the title; draws on the given axes.
+
+    Args:
+        ax: matplotlib axes to draw into.
+        x: (P,) fraction of the corruption's energy at high frequency, in [0, 1].
+        y: (P,) accuracy change against the natural model, in percentage points.
+        names: P corruption names (annotations).
+        slope, intercept: the fitted line y = slope·x + intercept.
+        r: Pearson correlation; rms: RMS residual (points).
+        title: first title line.
+
+    Returns:
+        ``ax``.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), robustness change against high-frequency energy of corruptions.
+
+    Example:
+        >>> fig, ax = plt.subplots()
+        >>> ax = plot_scatter(ax, [0.1, 0.9], [-1.0, 5.0], ["fog", "noise"], 7.5, -1.75, 1.0, 0.0, "GA − natural")
+        >>> ax.get_xlabel(), ax.get_title().splitlines()[1]
+        ('fraction of high-frequency energy of the corruption', 'k = 7.5, Pearson r = 1.00, RMS residual = 0.0')
+    """
     x, y = np.asarray(x), np.asarray(y)
     ax.scatter(x, y, s=18)
     for xi, yi, n in zip(x, y, names):
@@ -95,9 +215,35 @@ def plot_scatter(ax, x, y, names, slope: float, intercept: float, r: float, rms:
 
 
 def plot_attack(results: Sequence, ax=None):
-    """Success rate of the Fourier-basis attack (:class:`~freqlens.attacks.result.AttackResult` of
-    :func:`~freqlens.attacks.fourier_basis.fourier_basis_attack`, one per model): all / low-frequency-only /
-    high-frequency-only candidates."""
+    """Success rate (%) of the Fourier-basis attack for all candidate bases, low-frequency bases only and
+    high-frequency bases only, one bar group per model.
+
+    Args:
+        results: :class:`~freqlens.attacks.result.AttackResult` objects of
+            :func:`~freqlens.attacks.fourier_basis.fourier_basis_attack` (``stats["success_low"]``,
+            ``stats["success_high"]`` and ``params["low"/"high"/"eps"]``, ρ in cycles per image).
+        ax: matplotlib axes to draw into (default: a new figure).
+
+    Returns:
+        ``(fig, ax)``; y fixed to [0, 100].
+
+    Raises:
+        KeyError: a result is not a Fourier-basis attack (no low/high statistics).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fourier-basis black-box attack.
+
+    Example:
+        >>> import torch
+        >>> from freqlens.attacks.fourier_basis import fourier_basis_attack
+        >>> _ = torch.manual_seed(0)
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 2))
+        >>> res = fourier_basis_attack(model, torch.rand(4, 3, 8, 8), torch.tensor([0, 1, 0, 1]), eps=2.0, low=1,
+        ...                            high=3, progress=False)
+        >>> fig, ax = plot_attack([res])
+        >>> [t.get_text() for t in ax.get_xticklabels()]
+        ['all bases', 'low (ρ ≤ 1)', 'high (ρ ≥ 3)']
+    """
     fig, ax = new_axes(ax)
     labels = ["all bases", "low only", "high only"]
     width = 0.8 / max(len(results), 1)
@@ -115,7 +261,7 @@ def plot_attack(results: Sequence, ax=None):
 
 
 def plot_filtering_figure(natural, images, trained_points: dict, examples: Sequence[tuple[str, int]], filter_fn):
-    """Three panels (spec B3): accuracy vs bandwidth of the natural model with the accuracies of models trained
+    """Filtering figure: accuracy vs bandwidth of the natural model with the accuracies of models trained
     and tested on filtered images as stars, then example images (top: original, bottom: filtered).
 
     Args:
@@ -126,9 +272,13 @@ def plot_filtering_figure(natural, images, trained_points: dict, examples: Seque
         filter_fn: ``filter_fn(images, kind, bandwidth)`` (e.g. :func:`freqlens.probes.filtering.filter_images`).
 
     Returns:
-        ``(fig, axes)``.
+        ``(fig, axes)``: 1 + len(examples) axes.
 
-    Source: Yin et al. 2019, Sec. 3 (spec B3).
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Sec. 3 (training and testing on filtered images).
 
     Example:
         >>> import torch
@@ -163,7 +313,7 @@ def plot_filtering_figure(natural, images, trained_points: dict, examples: Seque
 
 
 def plot_scatter_panels(panels: dict, names: Sequence[str]):
-    """One robustness-vs-HF-energy scatter per panel (spec B6).
+    """One robustness-vs-HF-energy scatter per panel, side by side.
 
     Args:
         panels: title → dict with ``x`` (HF fractions), ``y`` (accuracy change, points) and the fit
@@ -171,9 +321,13 @@ def plot_scatter_panels(panels: dict, names: Sequence[str]):
         names: the corruption of every point.
 
     Returns:
-        ``(fig, axes)``.
+        ``(fig, axes)``: one axes per panel.
 
-    Source: Yin et al. 2019, Fig. 5 (spec B6).
+    Raises:
+        KeyError: a panel lacks one of the keys above.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), robustness change against high-frequency energy of corruptions.
 
     Example:
         >>> p = {"GA − natural": dict(x=[0.1, 0.9], y=[-1.0, 5.0], slope=7.5, intercept=-1.75, pearson_r=1.0,
@@ -190,15 +344,19 @@ def plot_scatter_panels(panels: dict, names: Sequence[str]):
 
 
 def plot_perturbation_spectra(results: Sequence):
-    """Mean |FFT| of adversarial perturbations, one panel per model, each with its own colour scale (spec B7).
+    """Mean |FFT| of adversarial perturbations, one panel per model, each with its own colour scale.
 
     Args:
         results: :class:`~freqlens.probes.perturbation_spectra.PerturbationSpectrumResult` objects.
 
     Returns:
-        ``(fig, axes)``.
+        ``(fig, axes)``: one axes per result.
 
-    Source: Yin et al. 2019, Fig. 6 (spec B7).
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fourier spectrum of adversarial perturbations.
 
     Example:
         >>> from freqlens.probes.perturbation_spectra import PerturbationSpectrumResult

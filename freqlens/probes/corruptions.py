@@ -20,7 +20,11 @@ Install the optional extra with ``pip install 'freqlens[corruptions]'``.
 
 Example::
 
-    >>> xc = corrupt(x_test[:100], "fog", severity=3, seed=0)     # (N, 3, 32, 32) in [0, 1]
+    >>> import torch
+    >>> x_test = torch.rand(4, 3, 32, 32)
+    >>> xc = corrupt(x_test, "fog", severity=3, seed=0, backend="builtin")     # (N, 3, 32, 32) in [0, 1]
+    >>> xc.shape, bool(xc.min() >= 0 and xc.max() <= 1)
+    (torch.Size([4, 3, 32, 32]), True)
 """
 from __future__ import annotations
 
@@ -47,7 +51,24 @@ _PACKAGE = None
 
 
 def imagecorruptions_available() -> bool:
-    """Whether the optional ``imagecorruptions`` package can be imported."""
+    """Whether the optional ``imagecorruptions`` package is installed (found on the import path; it is not imported).
+
+    Args:
+        None.
+
+    Returns:
+        True when the package can be found.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> isinstance(imagecorruptions_available(), bool)
+        True
+    """
     return importlib.util.find_spec("imagecorruptions") is not None
 
 
@@ -196,7 +217,25 @@ def _check_name(name: str, backend: str) -> None:
 
 
 def resolve_backend(backend: str = "auto") -> str:
-    """"imagecorruptions" when installed (or asked for), else "builtin" for ``backend="auto"``."""
+    """The corruption backend to use: for "auto", "imagecorruptions" when that package is installed, else "builtin";
+    an explicit backend is returned as given.
+
+    Args:
+        backend: "auto", "imagecorruptions" or "builtin".
+
+    Returns:
+        "imagecorruptions" or "builtin".
+
+    Raises:
+        ConfigError: an unknown backend.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> resolve_backend("builtin"), resolve_backend("auto") in ("imagecorruptions", "builtin")
+        ('builtin', True)
+    """
     if backend == "auto":
         return "imagecorruptions" if imagecorruptions_available() else "builtin"
     if backend not in ("imagecorruptions", "builtin"):
@@ -206,17 +245,39 @@ def resolve_backend(backend: str = "auto") -> str:
 
 def corrupt(images: torch.Tensor, name: str, severity: int = 3, seed: int = 0, backend: str = "auto",
             progress: bool = False) -> torch.Tensor:
-    """Corrupt images (N, C, H, W) in [0, 1] (C = 1 or 3, H, W ≥ 32 for the package) → same shape in [0, 1].
+    """Corrupt images (N, C, H, W) in [0, 1] → the same shape in [0, 1].
 
-    ``backend``: "imagecorruptions" (the optional extra; MissingDependencyError naming it when absent),
-    "builtin" (seven torch approximations: gaussian/shot/impulse noise, gaussian blur, contrast, brightness,
-    fog as 1/f² noise), or "auto" (the package when installed). Image n is corrupted with randomness seeded by
-    (seed, n): results do not depend on batching and leave the caller's global RNG state untouched.
+    ``backend``: "imagecorruptions" (the optional extra; MissingDependencyError naming it when absent; images of at
+    least 32 × 32), "builtin" (seven torch approximations: gaussian/shot/impulse noise, gaussian blur, contrast,
+    brightness, fog as 1/f² noise), or "auto" (the package when installed). Image n is corrupted with randomness
+    seeded by (seed, n): results do not depend on batching and leave the caller's global RNG state untouched.
 
-    Example::
+    Args:
+        images: (N, C, H, W) with C = 1 or 3, values in [0, 1].
+        name: a corruption of :func:`corruption_names` for the backend.
+        severity: 1 … 5.
+        seed: base seed of the per-image randomness.
+        backend: "auto", "imagecorruptions" or "builtin".
+        progress: show a progress bar (package backend).
 
-        >>> xc = corrupt(x, "gaussian_noise", severity=3)
-        >>> high_frequency_fraction(xc - x)   # noise: most energy at high frequencies
+    Returns:
+        (N, C, H, W) corrupted images in [0, 1], on the input's device and dtype.
+
+    Raises:
+        InputError: images of the wrong rank, channels or range; a severity outside 1..5; images smaller than 32 × 32
+            with the package.
+        ConfigError: an unknown backend or corruption name.
+        MissingDependencyError: the package backend without ``imagecorruptions`` installed.
+
+    Source:
+        Hendrycks and Dietterich 2019 (ICLR), CIFAR-10-C; the builtin approximations are freqlens's.
+
+    Example:
+        >>> from freqlens.fourier.spectrum import high_frequency_fraction
+        >>> x = torch.full((2, 3, 32, 32), 0.5)
+        >>> xc = corrupt(x, "gaussian_noise", severity=3, backend="builtin")
+        >>> xc.shape, high_frequency_fraction(xc - x) > 0.5          # noise: most energy at high frequencies
+        (torch.Size([2, 3, 32, 32]), True)
     """
     backend = resolve_backend(backend)
     _check_name(name, backend)
@@ -259,7 +320,28 @@ def corrupt(images: torch.Tensor, name: str, severity: int = 3, seed: int = 0, b
 
 
 def corruption_names(backend: str = "auto", subset: str = "common") -> tuple[str, ...]:
-    """Names available with ``backend``: "common" (15 CIFAR-10-C corruptions) or "all" (+ 4 extras)."""
+    """The corruption names available with a backend: for the package, the 15 common CIFAR-10-C corruptions ("common")
+    or those and the 4 extras ("all"); for "builtin", its seven approximations (``subset`` is ignored).
+
+    Args:
+        backend: "auto", "imagecorruptions" or "builtin".
+        subset: "common" or "all".
+
+    Returns:
+        A tuple of names.
+
+    Raises:
+        ConfigError: an unknown backend or subset.
+
+    Source:
+        Hendrycks and Dietterich 2019 (ICLR), CIFAR-10-C corruptions.
+
+    Example:
+        >>> corruption_names("builtin")
+        ('gaussian_noise', 'shot_noise', 'impulse_noise', 'gaussian_blur', 'contrast', 'brightness', 'fog')
+        >>> len(corruption_names("imagecorruptions")), len(corruption_names("imagecorruptions", "all"))
+        (15, 19)
+    """
     if resolve_backend(backend) == "builtin":
         return BUILTIN_CORRUPTIONS
     if subset == "common":

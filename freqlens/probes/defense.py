@@ -10,9 +10,15 @@ radius (B8.2).
 
 Example::
 
-    >>> defended = PostAveraged(model, radius=6.0).eval()
-    >>> paper = evaluate_paper_protocol(model, defended, images, labels)
-    >>> adaptive = evaluate_adaptive(model, defended, images, labels, square_queries=1000)
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 3))
+    >>> images, labels = torch.rand(6, 3, 8, 8), torch.arange(6) % 3
+    >>> defended = PostAveraged(model, radius=0.5, n_directions=2, radius_space="input").eval()
+    >>> paper = evaluate_paper_protocol(model, defended, images, labels, attacks="fgsm,pgd-fixed")
+    >>> adaptive = evaluate_adaptive(model, defended, images, labels, steps=2, attacker_directions=2)
+    >>> paper.protocol, adaptive.protocol
+    ('paper', 'adaptive')
 """
 from __future__ import annotations
 
@@ -107,6 +113,34 @@ class DefenseEvaluation(Result):
     adversarials), and for transfer attacks ``median_l2``. Attack names: ``fgsm_sweep``, ``pgd_minimal``,
     ``deepfool``, ``cw``, ``pgd_fixed`` (transfer) and ``eot_pgd``, ``square`` (adaptive; every image attacked,
     ``defended_accuracy`` = robust accuracy; ``square`` may run on the first ``n_images`` only).
+
+    Args:
+        protocol: "paper" (defense-unaware, transferred) or "adaptive".
+        radius: averaging radius, in ``radius_space`` units; radius_space: "normalized" or "input".
+        radius_pixel: the radius in input (pixel) units.
+        n_directions: K directions; n_samples: forward passes per image.
+        n_images: images evaluated.
+        clean_accuracy_base, clean_accuracy_defended: clean accuracies in [0, 1].
+        linf_budget: L∞ budget of the attacks, input units (8/255).
+        attacks: per attack, the entries above.
+        notes: free text.
+
+    Attributes:
+        The arguments; :meth:`robust_accuracy` and :meth:`plot` (:func:`~freqlens.plot.post_averaging.plot_defense_evaluation`).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), defense evaluation; adaptive attacks: freqlens.
+
+    Example:
+        >>> ev = DefenseEvaluation(protocol="paper", radius=6.0, radius_space="normalized", radius_pixel=1.5,
+        ...                        n_directions=15, n_samples=91, n_images=10, clean_accuracy_base=0.9,
+        ...                        clean_accuracy_defended=0.88, linf_budget=8 / 255,
+        ...                        attacks={"pgd_fixed": {"base_accuracy": 0.0, "defended_accuracy": 0.4}})
+        >>> ev.attacks["pgd_fixed"]["defended_accuracy"], round(ev.linf_budget * 255)
+        (0.4, 8)
     """
 
     protocol: str
@@ -214,10 +248,24 @@ ATTACK_ALIASES = {"fgsm": "fgsm_sweep", "pgd": "pgd_minimal", "pgd-fixed": "pgd_
 
 
 def resolve_attack_names(attacks: Sequence[str] | str) -> tuple[str, ...]:
-    """Canonical attack names (aliases such as ``fgsm``, ``pgd``, ``pgd-fixed`` resolved, duplicates dropped);
-    a comma-separated string is split. Raises ConfigError for unknown names or an empty list.
+    """Canonical attack names of the paper protocol: aliases such as ``fgsm``, ``pgd``, ``pgd-fixed`` resolved,
+    duplicates dropped, a comma-separated string split.
 
-    Example: ``resolve_attack_names("fgsm,pgd,deepfool,cw")`` → ``("fgsm_sweep", "pgd_minimal", "deepfool", "cw")``.
+    Args:
+        attacks: names, or one comma-separated string.
+
+    Returns:
+        A tuple of names among ``fgsm_sweep``, ``pgd_minimal``, ``deepfool``, ``cw`` and ``pgd_fixed``.
+
+    Raises:
+        ConfigError: an unknown name, or an empty list.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> resolve_attack_names("fgsm,pgd,deepfool,cw,pgd")
+        ('fgsm_sweep', 'pgd_minimal', 'deepfool', 'cw')
     """
     if isinstance(attacks, str):
         attacks = [a for a in (t.strip() for t in attacks.split(",")) if a]
@@ -253,10 +301,37 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
     ``null_defense`` (optional, e.g. two random points at radius r instead of the 91-point average) is shown the
     same counted adversarials; its rate is ``defense_rate_null`` — the null of the defense rate.
 
-    Example::
+    Args:
+        model: the base classifier.
+        defended: its :class:`~freqlens.interventions.post_averaging.PostAveraged` wrapper.
+        images: (N, C, H, W) in ``defended.bounds``; labels: (N,).
+        attacks: attack names or aliases (:func:`resolve_attack_names`).
+        linf_budget: L∞ budget (input units, 8/255).
+        seed: attack seed.
+        max_batch: images per attack batch.
+        progress: show progress bars.
+        minimal_pgd_steps, deepfool_steps, cw_steps, cw_binary_search_steps: attack sizes (see above).
+        output, amp: the output selector and autocast.
+        null_defense: a null defense shown the same adversarials.
 
-        >>> ev = evaluate_paper_protocol(model, PostAveraged(model, 6.0), x, y)
-        >>> ev.attacks["pgd_minimal"]["defense_rate"]
+    Returns:
+        :class:`DefenseEvaluation` with protocol "paper".
+
+    Raises:
+        InputError: images or labels of the wrong shape or outside the bounds.
+        ConfigError: an unknown attack name.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), the evaluation protocol of its code.
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 3))
+        >>> defended = PostAveraged(net, 0.5, n_directions=2, radius_space="input")
+        >>> ev = evaluate_paper_protocol(net, defended, torch.rand(6, 3, 8, 8), torch.arange(6) % 3,
+        ...                              attacks="fgsm,pgd-fixed")
+        >>> sorted(ev.attacks), ev.attacks["pgd_fixed"]["threat"]
+        (['fgsm_sweep', 'pgd_fixed'], 'transfer')
     """
     model = as_classifier(model, output, amp=amp)
     _check_eval_inputs(model, defended, images, labels)
@@ -299,10 +374,43 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
     Images (N, C, H, W), labels (N,). ``output`` picks the base model's class scores (a dict key, a tuple index
     or a callable) and ``amp`` runs it under autocast; build ``defended`` with the same ``output=``.
 
-    Example::
+    Args:
+        model: the base classifier.
+        defended: its :class:`~freqlens.interventions.post_averaging.PostAveraged` wrapper.
+        images: (N, C, H, W) in ``defended.bounds``; labels: (N,).
+        eps: L∞ budget (input units, 8/255).
+        steps: EOT-PGD steps.
+        attacker_directions: directions of the attacker's copy of the defense.
+        eot_draws: expectation-over-transformation draws per step.
+        seed: attack seed.
+        max_batch: images per attack batch.
+        progress: show progress bars.
+        include_paper_pgd: add the paper's minimal transfer PGD on the same images.
+        square_queries: Square Attack query budget (0: no Square Attack).
+        square_p_init: Square Attack's initial square fraction.
+        square_directions: directions of the Square attacker's defense copy (default: the defense's K).
+        square_images: run Square Attack on the first images only.
+        output, amp: the output selector and autocast.
 
-        >>> ev = evaluate_adaptive(model, defended, x, y, square_queries=1000)
-        >>> ev.robust_accuracy("eot_pgd"), ev.robust_accuracy("square")
+    Returns:
+        :class:`DefenseEvaluation` with protocol "adaptive"; ``attacks`` has ``eot_pgd`` (and ``pgd_minimal``,
+        ``square`` when asked).
+
+    Raises:
+        InputError: images or labels of the wrong shape or outside the bounds; an invalid budget or setting.
+
+    Source:
+        Athalye, Carlini and Wagner 2018 (EOT); Andriushchenko et al. 2020 (Square Attack), applied to Lin et al.
+        2019's post-averaging.
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 3))
+        >>> defended = PostAveraged(net, 0.5, n_directions=2, radius_space="input")
+        >>> ev = evaluate_adaptive(net, defended, torch.rand(6, 3, 8, 8), torch.arange(6) % 3, steps=2,
+        ...                        attacker_directions=2, include_paper_pgd=False)
+        >>> ev.protocol, sorted(ev.attacks), 0.0 <= ev.robust_accuracy("eot_pgd") <= 1.0
+        ('adaptive', ['eot_pgd'], True)
     """
     model = as_classifier(model, output, amp=amp)
     _check_eval_inputs(model, defended, images, labels)
@@ -370,9 +478,33 @@ def _square_on_defense(model, defended, x, y, base_clean, def_clean, eps, n_quer
 # ------------------------------------------------------------------------------------- clean accuracy vs r
 @dataclass
 class RadiusTradeoff(Result):
-    """Clean accuracy of the post-averaged model for several radii and sampling modes (spec B8.2).
+    """Clean accuracy of the post-averaged model for several radii and sampling modes.
 
     ``accuracy[mode]`` and ``radii[mode]`` are lists of the same length; modes are ``random``, ``ball``, ``approx``.
+
+    Args:
+        base_accuracy: clean accuracy of the base model, in [0, 1].
+        default_radius: the default radius, in ``radius_space`` units.
+        radius_space: "normalized" or "input".
+        n_directions: K directions per image.
+        n_images: images evaluated.
+        radii: mode → radii.
+        accuracy: mode → clean accuracy of the averaged model per radius.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.post_averaging.plot_radius_tradeoff`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), clean accuracy against radius.
+
+    Example:
+        >>> r = RadiusTradeoff(base_accuracy=0.9, default_radius=6.0, radius_space="normalized", n_directions=15,
+        ...                    n_images=10, radii={"random": [3.0, 6.0]}, accuracy={"random": [0.9, 0.89]})
+        >>> r.accuracy["random"][r.radii["random"].index(r.default_radius)]
+        0.89
     """
 
     base_accuracy: float

@@ -41,7 +41,30 @@ class FeatureSpectra(Result):
 
     ``frequency[name]`` are the radii scaled to [0, 1] (1 = Nyquist), ``log_amplitude[name]`` the natural log of
     the mean amplitude on each ring, ``high_frequency_amplitude[name]`` = log A(1.0π) − log A(0) (Park & Kim's
-    Δ log amplitude; higher = relatively more high-frequency content), ``shapes[name]`` = (C, H, W) analysed."""
+    Δ log amplitude; higher = relatively more high-frequency content), ``shapes[name]`` = (C, H, W) analysed.
+
+    Args:
+        layers: layer names in forward order.
+        frequency, log_amplitude, high_frequency_amplitude, shapes: per layer, as above.
+        n_images: images averaged.
+        label: model name for plots.
+        extra: anything else (JSON-serialisable).
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.feature_spectra.plot_feature_spectra`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Park and Kim 2022 (ICLR, "How do vision transformers work?"), Δ log amplitude of feature maps.
+
+    Example:
+        >>> r = FeatureSpectra(layers=["conv1"], frequency={"conv1": [0.0, 1.0]}, log_amplitude={"conv1": [0.0, -2.0]},
+        ...                    high_frequency_amplitude={"conv1": -2.0}, shapes={"conv1": [8, 16, 16]}, n_images=4)
+        >>> r.high_frequency_amplitude["conv1"] == r.log_amplitude["conv1"][-1] - r.log_amplitude["conv1"][0]
+        True
+    """
 
     layers: list[str]
     frequency: dict[str, list[float]]
@@ -86,7 +109,19 @@ def _as_maps(name: str, out) -> torch.Tensor:
 
 
 def default_layers(model: nn.Module) -> list[str]:
-    """The model's direct children (whole blocks), by name.
+    """The layers :func:`feature_spectra` analyses by default: the model's direct children (whole blocks), by name.
+
+    Args:
+        model: any ``nn.Module``.
+
+    Returns:
+        The children's names, in registration order (empty for a leaf module).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
 
     Example:
         >>> default_layers(nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU()))

@@ -62,7 +62,37 @@ class HeatmapResult(Result):
     :mod:`freqlens.probes.heatmap_quantities`) ``error`` holds the mean of that quantity over the images instead,
     in its own units (nats, logit units, feature units; also readable as :attr:`values`), and ``clean_value`` its
     mean on the clean images. ``per_class`` (K, H, W): the same map averaged over the images of each true class
-    (NaN for a class without images), ``class_counts`` (K,) the number of images of each class."""
+    (NaN for a class without images), ``class_counts`` (K,) the number of images of each class.
+
+    Args:
+        error: (H, W) error in % (NaN outside a window).
+        eps: ℓ2 norm of the basis perturbation per channel (input units).
+        n_images: images evaluated.
+        clean_error: error (%) on the clean images.
+        bounds: (low, high) the perturbed images were clipped to, or None.
+        seed: seed of the random signs.
+        window: half-width of the computed window (None: every frequency).
+        basis: the Fourier-basis convention, in words.
+        label: model name for plots.
+        image_size: (H, W) of the images (None: the map's size).
+
+    Attributes:
+        The arguments; :meth:`frequencies`, :meth:`chebyshev_radius`, :meth:`ring_means`, :meth:`band_mean` and
+        :meth:`plot` (:func:`~freqlens.plot.heatmap.plot_heatmap`).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fourier heat map (Sec. 2).
+
+    Example:
+        >>> import numpy as np
+        >>> r = HeatmapResult(error=np.arange(9.0).reshape(3, 3), eps=4.0, n_images=1, clean_error=0.0, bounds=None,
+        ...                   seed=0)
+        >>> float(r.error[1, 1]), r.ring_means().tolist()
+        (4.0, [4.0, 4.0])
+    """
 
     error: np.ndarray
     eps: float
@@ -146,7 +176,29 @@ def _basis_seed(seed: int, index: int) -> int:
 
 
 def basis_signs(seed: int, index: int, n_images: int, channels: int) -> torch.Tensor:
-    """The ±1 signs (n_images, channels) used for basis ``index`` (CPU generator seeded by (seed, index))."""
+    """The random ±1 signs of every image and channel for Fourier basis ``index`` of the heat map, drawn from a CPU
+    generator seeded by (seed, index), so a cell's perturbations do not depend on batching, device or resumption.
+
+    Args:
+        seed: the heat map's seed.
+        index: the basis index (position in the map).
+        n_images: images.
+        channels: channels per image.
+
+    Returns:
+        (n_images, channels) int8 tensor of ±1.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), random sign per channel of the Fourier-basis perturbation.
+
+    Example:
+        >>> s = basis_signs(0, 5, 2, 3)
+        >>> s.dtype, set(s.flatten().tolist()) <= {-1, 1}, torch.equal(s, basis_signs(0, 5, 2, 3))
+        (torch.int8, True, True)
+    """
     g = torch.Generator().manual_seed(_basis_seed(seed, index))
     return torch.randint(0, 2, (n_images, channels), generator=g, dtype=torch.int8) * 2 - 1
 

@@ -13,8 +13,13 @@ or with the statistics of each homogeneous evaluation batch (``bn_eval="batch"``
 
 Example::
 
-    >>> res = lfc_hfc_accuracy(model, images, labels, radii=(4, 8, 12, 16))
-    >>> res.lfc_accuracy, res.hfc_accuracy        # (4,) each
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 32 * 32, 10))
+    >>> images, labels = torch.rand(8, 3, 32, 32), torch.arange(8)
+    >>> res = lfc_hfc_accuracy(model, images, labels, radii=(4, 8, 12, 16), progress=False)
+    >>> res.lfc_accuracy.shape, res.hfc_accuracy.shape        # (4,) each
+    ((4,), (4,))
 """
 from __future__ import annotations
 
@@ -40,9 +45,26 @@ CENTRE_CONVENTION = ("disk around DC: sqrt(f_u² + f_v²) < r with f_u, f_v in c
 
 
 def check_radii(radii: Sequence[float], height: int, width: int) -> list[float]:
-    """Radii as floats; each must be > 0 and at most the half-diagonal sqrt((H/2)² + (W/2)²) of the spectrum.
+    """The LFC/HFC radii as floats, each > 0 and at most the half-diagonal sqrt((H/2)² + (W/2)²) of the spectrum.
 
     Non-square sizes are allowed: a :class:`UserWarning` states the centre convention (:data:`CENTRE_CONVENTION`).
+
+    Args:
+        radii: one radius or a sequence (cycles per image).
+        height, width: image size in pixels.
+
+    Returns:
+        The radii as a list of floats.
+
+    Raises:
+        InputError: an empty list, a radius ≤ 0 or beyond the half-diagonal.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> check_radii(4, 32, 32), check_radii((4, 8), 32, 32)
+        ([4.0], [4.0, 8.0])
     """
     out = []
     if isinstance(radii, (int, float)):
@@ -62,8 +84,30 @@ def check_radii(radii: Sequence[float], height: int, width: int) -> list[float]:
 
 @contextlib.contextmanager
 def batchnorm_mode(model: nn.Module, bn_eval: str = "running") -> Iterator[nn.Module]:
-    """Eval mode; with ``bn_eval="batch"`` BatchNorm layers normalise with each batch's own statistics (the
-    official HFC code) while their running statistics are left untouched. Every mode and buffer is restored."""
+    """Context manager: the model in eval mode; with ``bn_eval="batch"`` its BatchNorm layers normalise with each
+    batch's own statistics (the official HFC code) while their running statistics are left untouched. Every mode
+    and buffer is restored on exit.
+
+    Args:
+        model: any ``nn.Module``.
+        bn_eval: "running" (standard eval mode) or "batch".
+
+    Returns:
+        A context manager yielding ``model``.
+
+    Raises:
+        InputError: an unknown ``bn_eval``.
+
+    Source:
+        Wang et al. 2020 (CVPR), evaluation with batch statistics as in the official code.
+
+    Example:
+        >>> bn = nn.BatchNorm2d(1)
+        >>> with batchnorm_mode(nn.Sequential(bn), "batch"), torch.no_grad():
+        ...     out = bn(torch.arange(8.0).reshape(2, 1, 2, 2))
+        >>> round(float(out.mean()), 6), bn.running_mean.item(), bn.training
+        (0.0, 0.0, True)
+    """
     check_choice(bn_eval, "bn_eval", ("running", "batch"))
     with eval_mode(model):
         saved = []
@@ -174,7 +218,35 @@ def predict_components(model: nn.Module, images: torch.Tensor, labels: torch.Ten
 
 @dataclass
 class HFCAccuracy(Result):
-    """Accuracy on clean images and on their LFC / HFC per radius. ``lfc_accuracy``, ``hfc_accuracy``: (R,)."""
+    """Accuracy on clean images and on their low-frequency (LFC) and high-frequency (HFC) components per radius.
+
+    Args:
+        radii: cut-off radii r (cycles per image; the disk convention in ``convention``).
+        clean_accuracy: accuracy on the images, in [0, 1].
+        lfc_accuracy, hfc_accuracy: (R,) accuracies on the components.
+        n_images: images evaluated.
+        rescale: how the components were rescaled for the model ("none", "max", ...).
+        bn_eval: BatchNorm statistics used ("eval" or "batch").
+        image_size: (C, H, W) of the images.
+        convention: the LFC/HFC split in words.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.hfc.plot_hfc_accuracy`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Wang et al. 2020 (CVPR), Sec. 3.
+
+    Example:
+        >>> import numpy as np
+        >>> r = HFCAccuracy(radii=[4, 8], clean_accuracy=0.9, lfc_accuracy=np.array([0.3, 0.7]),
+        ...                 hfc_accuracy=np.array([0.4, 0.2]), n_images=10, rescale="none", bn_eval="eval",
+        ...                 image_size=[3, 32, 32])
+        >>> r.convention.split(":")[0]
+        'disk around DC'
+    """
 
     radii: list[float]
     clean_accuracy: float
@@ -254,10 +326,36 @@ def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[floa
 
 @dataclass
 class HFCExamples(Result):
-    """Images the model classifies correctly from their HFC but not from their LFC (Fig. 2 of the paper).
+    """Images the model classifies correctly from the image and from its HFC but not from its LFC.
 
-    ``indices`` (K,) into the evaluated images; ``images``, ``lfc``, ``hfc`` (K, C, H, W); ``probs_*`` (K, classes)
-    softmax outputs; ``count`` of such images among ``n_evaluated``; ``n_correct`` clean-correct images.
+    Args:
+        radius: the cut-off radius r (cycles per image).
+        indices: (K,) indices into the evaluated images.
+        labels: (K,) labels.
+        images, lfc, hfc: (K, C, H, W) images and components.
+        probs_image, probs_lfc, probs_hfc: (K, classes) softmax outputs.
+        count: such images among ``n_evaluated``.
+        n_evaluated: images evaluated.
+        n_correct: images classified correctly.
+        rescale: how the components were rescaled for the model.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.hfc.plot_hfc_examples`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 2.
+
+    Example:
+        >>> import numpy as np
+        >>> z = np.zeros((0, 1, 4, 4))
+        >>> ex = HFCExamples(radius=4.0, indices=np.zeros(0, int), labels=np.zeros(0, int), images=z, lfc=z, hfc=z,
+        ...                  probs_image=np.zeros((0, 2)), probs_lfc=np.zeros((0, 2)), probs_hfc=np.zeros((0, 2)),
+        ...                  count=0, n_evaluated=10, n_correct=8, rescale="none")
+        >>> ex.count / ex.n_evaluated
+        0.0
     """
 
     radius: float
@@ -286,13 +384,34 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
                  amp: bool = False) -> HFCExamples:
     """Find images with pred(x) = y, pred(HFC(x)) = y and pred(LFC(x)) ≠ y at ``radius`` (keeps up to ``keep``).
 
-    Shapes: images (N, C, H, W) in ``bounds``; labels (N,). Returns :class:`HFCExamples` (count over all N).
-    ``output`` picks the class scores from the model's output; ``amp`` runs it under autocast.
+    Args:
+        model: the classifier.
+        images: (N, C, H, W) in ``bounds``, or a DataLoader of (x, y); labels: (N,).
+        radius: the cut-off radius r (cycles per image).
+        rescale: "max" (each component divided by its own maximum, as the paper) or "none".
+        normalize: a callable or (mean, std) applied before the model.
+        max_batch: images per forward pass.
+        limit: use the first ``limit`` images.
+        keep: keep at most this many examples (the count is over all N).
+        bounds: valid pixel range.
+        progress: show a progress bar.
+        output, amp: the output selector and autocast.
 
-    Example::
+    Returns:
+        :class:`HFCExamples`.
 
-        >>> ex = hfc_examples(model, x_test, y_test, radius=12)
-        >>> ex.count, ex.n_evaluated
+    Raises:
+        InputError: images or labels of the wrong shape or outside ``bounds``; an invalid radius.
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 2.
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 3))
+        >>> ex = hfc_examples(net, torch.rand(6, 3, 8, 8), torch.arange(6) % 3, radius=2, progress=False)
+        >>> ex.n_evaluated, ex.images.shape[1:], ex.count == len(ex.indices)
+        (6, (3, 8, 8), True)
     """
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
@@ -333,6 +452,27 @@ class HFCExampleNull(Result):
     ``count``: images with pred(x) = y, pred(HFC) = y, pred(LFC) ≠ y; ``null_counts`` (P,): the same count after
     permuting the HFC predictions among the images (the HFC prediction no longer depends on the image's label, every
     other prediction and every label is kept); ``threshold``: the null's ``quantile``; ``excess`` = count − threshold.
+
+    Args:
+        radius: the cut-off radius r (cycles per image).
+        count, null_counts, quantile, threshold, excess: as above.
+        n_evaluated: images evaluated.
+
+    Attributes:
+        The arguments.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens (a null for Wang et al. 2020's Fig. 2).
+
+    Example:
+        >>> import numpy as np
+        >>> r = HFCExampleNull(radius=12.0, count=9, null_counts=np.array([2, 3, 4]), quantile=0.99, threshold=4.0,
+        ...                    excess=5.0, n_evaluated=100)
+        >>> r.count - r.threshold == r.excess
+        True
     """
 
     radius: float

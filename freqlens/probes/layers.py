@@ -16,9 +16,15 @@ averaged over output and input channels): the layer as a linear filter.
 
 Example::
 
-    >>> resp = layer_frequency_response(model, image_size=(3, 32, 32), mode="basis")
-    >>> resp.gain.shape            # (layers, 32, 32)
-    >>> resp.band_ratio(low=4, high=12)   # per layer: mean gain at radius > 12 / at 0 < radius ≤ 4
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+    ...                             torch.nn.Linear(4 * 8 * 8, 3))
+    >>> resp = layer_frequency_response(model, image_size=(3, 8, 8), mode="basis", progress=False)
+    >>> resp.gain.shape            # (layers, 8, 8)
+    (2, 8, 8)
+    >>> resp.band_ratio(low=1, high=3).shape   # per layer: mean gain at radius > 3 / at 0 < radius ≤ 1
+    (2,)
 """
 from __future__ import annotations
 
@@ -45,8 +51,27 @@ LAYER_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear, nn.MultiheadAttention
 def probed_layers(model: nn.Module, layers: Sequence[str] | None = None) -> list[tuple[str, nn.Module]]:
     """``(name, module)`` of the layers to probe: every Conv/Linear/attention/transformer layer (default) or the named
     ones. A model without any conv layer is an error (the probe is about convolutional filter banks; a ViT's patch
-    embedding counts). Layers that the model never calls (e.g. ``nn.MultiheadAttention.out_proj``, whose weights
-    are used directly) are dropped when probed, see :func:`layer_frequency_response`."""
+    embedding counts). Layers that the model never calls (e.g. ``nn.MultiheadAttention.out_proj``, whose weights are
+    used directly) are dropped when probed, see :func:`layer_frequency_response`.
+
+    Args:
+        model: any ``nn.Module``.
+        layers: names as in ``model.named_modules()`` (None: every probed type).
+
+    Returns:
+        A list of ``(name, module)`` in module order (or in the order of ``layers``).
+
+    Raises:
+        InputError: the model has no convolutional layer, or a name is not a probed layer.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 8 * 8, 3))
+        >>> [n for n, _ in probed_layers(net)], [n for n, _ in probed_layers(net, ["3"])]
+        (['0', '3'], ['3'])
+    """
     found = [(n, m) for n, m in model.named_modules() if isinstance(m, LAYER_TYPES)]
     if not any(isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)) for _, m in found):
         raise InputError(f"{type(model).__name__} has no convolutional layer (nn.Conv1d/2d/3d); the layer "
@@ -124,9 +149,39 @@ class _Recorder:
 
 @dataclass
 class LayerResponse(Result):
-    """Energy gain per layer and frequency. ``gain`` (L, H, W), centred layout (DC at (H//2, W//2)), or
-    (L, 2·window + 1, 2·window + 1) with a ``window`` (axes −window … window);
-    ``gain_pairs`` (L, M) per unique conjugate pair (``positions`` (M, 2)); ``layer_names`` (L,)."""
+    """Energy gain per layer and frequency: ``gain[l, p, q]`` = ‖Δ(layer l output)‖/‖Δ input‖ for the Fourier basis of
+    frequency (p − H//2, q − W//2), cumulative from the input.
+
+    ``gain`` (L, H, W) in the centred layout (DC at (H//2, W//2)), or (L, 2·window + 1, 2·window + 1) with a
+    ``window`` (axes −window … window); ``gain_pairs`` (L, M) per unique conjugate pair (``positions`` (M, 2)).
+
+    Args:
+        layer_names: (L,) layer names; layer_types: their class names.
+        gain, gain_pairs, positions: as above.
+        mode: "basis" (basis images alone) or "perturbation" (natural image + basis perturbation).
+        eps: ℓ2 norm of the basis perturbation per channel.
+        n_images: natural images averaged (perturbation mode).
+        image_size: (C, H, W) of the input.
+        skipped_layers: layers the model never called.
+        window: half-width of the computed window (None: every frequency).
+
+    Attributes:
+        The arguments; :meth:`band_ratio` and :meth:`plot` (:func:`~freqlens.plot.layers.plot_layer_response`).
+
+    Raises:
+        InputError: from :meth:`band_ratio` when no computed frequency is above ``high``.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import numpy as np
+        >>> r = LayerResponse(layer_names=["conv"], layer_types=["Conv2d"], gain=np.ones((1, 8, 8)),
+        ...                   gain_pairs=np.ones((1, 2)), positions=np.zeros((2, 2)), mode="basis", eps=1.0, n_images=1,
+        ...                   image_size=[1, 8, 8])
+        >>> r.band_ratio(low=1, high=3).tolist()
+        [1.0]
+    """
 
     layer_names: list[str]
     layer_types: list[str]
@@ -331,7 +386,29 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
 @dataclass
 class KernelSpectra(Result):
     """|DFT| of each conv layer's kernels, zero-padded to ``size`` × ``size``, mean over (out, in) channels;
-    ``spectra`` (L, size, size) centred (DC in the middle)."""
+    ``spectra`` (L, size, size) centred (DC in the middle).
+
+    Args:
+        layer_names: conv layer names (L,).
+        kernel_sizes: (kh, kw) per layer.
+        spectra: (L, size, size) mean |DFT| (weight units).
+        size: the padded size.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.layers.plot_kernel_spectra`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import numpy as np
+        >>> s = KernelSpectra(layer_names=["conv1"], kernel_sizes=[[3, 3]], spectra=np.ones((1, 8, 8)), size=8)
+        >>> s.spectra.shape[-1] == s.size
+        True
+    """
 
     layer_names: list[str]
     kernel_sizes: list[list[int]]
@@ -345,11 +422,27 @@ class KernelSpectra(Result):
 
 
 def kernel_spectra(model: nn.Module, size: int = 32) -> KernelSpectra:
-    """2-D DFT magnitude of every ``nn.Conv2d`` kernel, averaged over output and input channels.
+    """2-D DFT magnitude of every ``nn.Conv2d`` kernel, zero-padded to ``size`` × ``size``, centred, averaged over output
+    and input channels: each conv layer as a linear filter.
 
-    Shapes: each weight (C_out, C_in, k, k) → one (size, size) centred map. Example::
+    Args:
+        model: a model with ``nn.Conv2d`` layers.
+        size: the padded DFT size (≥ every kernel size).
 
-        >>> spec = kernel_spectra(model, size=32); spec.spectra.shape     # (conv layers, 32, 32)
+    Returns:
+        :class:`KernelSpectra` with ``spectra`` (conv layers, size, size).
+
+    Raises:
+        InputError: the model has no ``nn.Conv2d``, or ``size`` is smaller than a kernel.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 5))
+        >>> spec = kernel_spectra(net, size=8)
+        >>> spec.spectra.shape, spec.kernel_sizes
+        ((2, 8, 8), [[3, 3], [5, 5]])
     """
     convs = [(n, mo) for n, mo in model.named_modules() if isinstance(mo, nn.Conv2d)]
     if not convs:

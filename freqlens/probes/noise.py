@@ -26,7 +26,33 @@ _KIND_CODE = {"low": 1, "high": 2, "full": 3}
 
 @dataclass
 class BandNoiseResult(Result):
-    """Error rate (%) under band-limited noise: ``error[kind][i]`` for ``bandwidths[i]``; "full" is unfiltered."""
+    """Error rate (%) under band-limited Gaussian noise: ``error[kind][i]`` for ``bandwidths[i]``, kind "low" or "high".
+
+    Args:
+        bandwidths: noise bandwidths B (frequencies per axis).
+        error: kind → error (%) per bandwidth.
+        full_error: error (%) under unfiltered noise of the same norm.
+        clean_error: error (%) on the clean images.
+        norm: ℓ2 norm of the noise (input units), per channel or per image.
+        per_channel: whether ``norm`` is per channel (else per image).
+        n_images: images evaluated.
+        seed: noise seed.
+        label: model name for plots.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.robustness.plot_band_noise`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Sec. 4 (band-limited noise).
+
+    Example:
+        >>> r = BandNoiseResult(bandwidths=[3, 7], error={"low": [40.0, 60.0], "high": [20.0, 30.0]}, clean_error=5.0)
+        >>> r.error["high"][1], r.norm, r.per_channel
+        (30.0, 8.0, True)
+    """
 
     bandwidths: list
     error: dict = field(default_factory=dict)

@@ -41,10 +41,14 @@ class InputFilter(nn.Module):
         kind: "low" or "high" (see :func:`freqlens.fourier.filters.filter_mask`).
         bandwidth: frequencies kept per axis (odd, e.g. 7 keeps ρ ≤ 3).
 
+    Attributes:
+        model, kind, bandwidth: as given; ``forward(x)`` returns ``model(filter(x))``.
+
     Raises:
         InputError: an unknown ``kind`` or a bandwidth < 1 (at the first forward pass, where H and W are known).
 
-    Source: freqlens (null model for Yin et al. 2019, spec B2/B5/B8).
+    Source:
+        freqlens (a null model for Yin et al. 2019's frequency-sensitivity findings).
 
     Example:
         >>> import torch
@@ -251,6 +255,13 @@ class WhiteNoiseClassifier(nn.Module):
         seed: seeds W and b.
 
     Shapes: (N, C, H, W) → (N, num_classes).
+
+    Attributes:
+        frequency, scale: as given; ``weight`` (W, (num_classes, in_features)) and ``bias`` (b) are fixed float64
+            buffers.
+
+    Raises:
+        RuntimeError: at the forward pass, when the inputs do not have ``in_features`` values per sample.
 
     Source:
         freqlens.

@@ -12,7 +12,32 @@ from freqlens.results import Result
 
 @dataclasses.dataclass
 class PerturbationSpectrumResult(Result):
-    """Mean |F(δ_c)| of perturbations δ = x_adv − x over images and channels, centred (H, W)."""
+    """Mean |F(δ_c)| of perturbations δ = x_adv − x over images and channels, centred (H, W), with the energy share at
+    low frequencies.
+
+    Args:
+        spectrum: (H, W) mean amplitude, centred (DC in the middle).
+        low_energy_fraction: share of the perturbation energy at ρ = max(|f_u|, |f_v|) ≤ ``low_radius``.
+        low_radius: ρ (cycles per image) up to which energy counts as low frequency.
+        n_images: images averaged.
+        attack: description of the attack (JSON-serialisable).
+        label: model name for plots.
+
+    Attributes:
+        The arguments; :meth:`plot` draws :func:`~freqlens.plot.robustness.plot_perturbation_spectrum`.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fourier spectrum of adversarial perturbations.
+
+    Example:
+        >>> import numpy as np
+        >>> r = PerturbationSpectrumResult(spectrum=np.ones((4, 4)), low_energy_fraction=0.5)
+        >>> r.low_radius, r.n_images
+        (3, 0)
+    """
 
     spectrum: np.ndarray
     low_energy_fraction: float          # energy share at max(|f_u|, |f_v|) ≤ low_radius

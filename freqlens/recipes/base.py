@@ -42,7 +42,35 @@ from freqlens.results import Result, atomic_write_json
 
 @dataclass
 class Check:
-    """A numeric criterion of a paper's finding: ``value <comparison> threshold``."""
+    """A numeric criterion of a paper's finding: ``value <comparison> threshold``, decided when it is made.
+
+    Build one with :meth:`less`, :meth:`less_equal`, :meth:`greater` or :meth:`greater_equal` (they compute
+    ``passed``); :meth:`control` measures the same criterion on a null, :meth:`holds_for` tests any value.
+
+    Args:
+        metric: what is measured, in words (with its units).
+        value: the measured value.
+        threshold: the threshold, fixed before the run (from the paper or the spec of the experiment).
+        comparison: ``"<"``, ``"<="``, ``">"`` or ``">="``.
+        passed: whether ``value <comparison> threshold``.
+        detail: where the threshold comes from, or anything a reader needs.
+
+    Attributes:
+        The arguments (written to result.json as they are).
+
+    Raises:
+        KeyError: :meth:`holds_for` with a ``comparison`` other than the four above.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> c = Check.less("t1 − t5 (steps)", -40.0, 0.0)
+        >>> c.passed, c.comparison, c.holds_for(3.0)
+        (True, '<', False)
+        >>> c.control("frequency-blind lookup table", 10.0).passed
+        False
+    """
 
     metric: str
     value: float
@@ -82,11 +110,29 @@ class Check:
 
 @dataclass
 class Control:
-    """A null measured in the same run as a check.
+    """A null measured in the same run as a check: what the check gives on something without the finding.
 
-    ``name`` says what the null is ("untrained network", "shuffled labels", "white noise" ...); ``metric`` is the
-    gated metric; ``value`` its value on the null; ``passed`` whether the null passes the recipe's check (a
-    control that passes makes the recipe FAIL: the check could not tell the finding from the null).
+    A control that passes the check makes the recipe FAIL: the check could not tell the finding from the null.
+
+    Args:
+        name: what the null is ("untrained network", "shuffled labels", "white noise", ...).
+        metric: the gated metric (the check's ``metric``).
+        value: its value on the null.
+        passed: whether the null passes the recipe's check.
+        detail: anything a reader needs (e.g. the null's raw numbers).
+
+    Attributes:
+        The arguments (written to result.json as they are).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> Check.greater("accuracy", 0.9, 0.5).control("untrained network", 0.1)
+        Control(name='untrained network', metric='accuracy', value=0.1, passed=False, detail='')
     """
 
     name: str
@@ -98,10 +144,29 @@ class Control:
 
 @dataclass
 class Deviation:
-    """A difference from the spec, stated where the reader sees it (``result.json`` and the table).
+    """A difference from the experiment's specification, stated where the reader sees it (result.json and the
+    reproduction table).
 
-    ``decided`` is "before" (set from the spec's own reasoning before any run) or "after" (changed after seeing a
-    run; such changes are to be avoided and are marked in the table).
+    Args:
+        what: what differs (e.g. "training set size").
+        spec: the specified value.
+        ours: the value used here.
+        why: the reason (e.g. "CPU budget (quick only)").
+        decided: "before" (set from the specification's own reasoning before any run) or "after" (changed after
+            seeing a run; to be avoided, and marked in the table).
+
+    Attributes:
+        The arguments.
+
+    Raises:
+        ConfigError: ``decided`` is neither "before" nor "after".
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> Deviation("epochs", "100", "15", "CPU budget").decided
+        'before'
     """
 
     what: str
@@ -117,7 +182,31 @@ class Deviation:
 
 @dataclass
 class RecipeContext:
-    """What a recipe gets: size, output folder, data root, seed, device, progress switch."""
+    """What a recipe gets: its size, output folder, data root, seed, device and progress switch.
+
+    Args:
+        quick: run the small, CPU-friendly size.
+        out_dir: the recipe's output folder (``<out>/<name>``).
+        data_root: folder with MNIST/ and cifar-10-batches-py/ (None: the default lookup, e.g. FREQLENS_DATA).
+        seed: random seed.
+        device: torch device to run on.
+        progress: show progress bars.
+
+    Attributes:
+        cache_dir: ``<out>/cache``, shared by all recipes under the same ``--out``: trained models are cached there
+            by configuration.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from pathlib import Path
+        >>> RecipeContext(quick=True, out_dir=Path("runs/fprinciple-1d")).cache_dir.as_posix()
+        'runs/cache'
+    """
 
     quick: bool
     out_dir: Path
@@ -134,7 +223,33 @@ class RecipeContext:
 
 @dataclass
 class RecipeOutput:
-    """What a recipe returns. ``checks[0]`` is the headline check; the recipe passes when all pass."""
+    """What a recipe returns to :func:`run_recipe`.
+
+    Args:
+        numbers: every measured number (JSON-serialisable), written to result.json.
+        checks: the criteria of the finding; ``checks[0]`` is the headline check of the reproduction table.
+        figure: a matplotlib figure, saved as figure.png (None: no figure).
+        results: name → :class:`~freqlens.results.Result`, each saved as ``<name>.json``.
+        notes: free text for result.json.
+        controls: the nulls measured in the same run (:meth:`Check.control`).
+        deviations: differences from the experiment's specification.
+        smoke: non-empty when this size cannot realise the experiment (the reason); the status is then SMOKE.
+
+    Attributes:
+        The arguments.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> c = Check.greater("accuracy", 0.9, 0.5)
+        >>> out = RecipeOutput(numbers={"accuracy": 0.9}, checks=[c], controls=[c.control("untrained", 0.1)])
+        >>> recipe_status(out.checks, out.controls, out.smoke)
+        'PASS'
+    """
 
     numbers: dict[str, Any]
     checks: list[Check]
@@ -148,7 +263,31 @@ class RecipeOutput:
 
 
 def recipe_status(checks: list[Check], controls: list[Control], smoke: str = "") -> str:
-    """PASS / FAIL / SMOKE from the checks and the controls (see the module docstring)."""
+    """The status of a recipe run from its checks and controls.
+
+    SMOKE when ``smoke`` is set (whatever the numbers); FAIL when there is no check, a check failed, no control was
+    measured, or a control passed the check (the check does not discriminate); PASS otherwise.
+
+    Args:
+        checks: the run's checks.
+        controls: the nulls measured in the same run.
+        smoke: why this size cannot realise the experiment ("" when it can).
+
+    Returns:
+        ``"PASS"``, ``"FAIL"`` or ``"SMOKE"``.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> c = Check.greater("accuracy", 0.9, 0.5)
+        >>> [recipe_status([c], [c.control("untrained", 0.1)]), recipe_status([c], []),
+        ...  recipe_status([c], [c.control("shuffled labels", 0.7)]), recipe_status([c], [], smoke="too small")]
+        ['PASS', 'FAIL', 'FAIL', 'SMOKE']
+    """
     if smoke:
         return "SMOKE"
     if not checks or not all(c.passed for c in checks):
@@ -163,6 +302,31 @@ EXIT_CODES = {"PASS": 0, "FAIL": 1, "SMOKE": 3}
 
 @dataclass
 class Recipe:
+    """A registered recipe: one paper experiment and the function that runs it.
+
+    Args:
+        name: the registered name (``freqlens reproduce <name>``).
+        paper: the paper (authors, year, title).
+        finding: the finding the checks test, in one sentence.
+        data: what it needs: "embedded", "mnist", "cifar10", ...
+        run: ``run(ctx: RecipeContext) -> RecipeOutput``.
+        paper_value: the paper's figure or number the recipe compares with.
+        module: the module that defines ``run``.
+
+    Attributes:
+        The arguments.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> r = get_recipe("fprinciple-1d")
+        >>> r.data, r.module
+        ('embedded', 'freqlens.recipes.fprinciple')
+    """
     name: str
     paper: str
     finding: str
@@ -176,8 +340,34 @@ REGISTRY: dict[str, Recipe] = {}
 
 
 def recipe(name: str, paper: str, finding: str, data: str = "embedded", paper_value: str = ""):
-    """Register a recipe function under ``name``. ``data``: what it needs ("embedded", "mnist", "cifar10", ...);
-    ``paper_value``: the paper's figure or number the recipe compares with (for the reproduction table)."""
+    """Decorator registering a recipe function under ``name``.
+
+    Args:
+        name: the registered name (``freqlens reproduce <name>``), unique.
+        paper: the paper (authors, year, title).
+        finding: the finding the checks test, in one sentence.
+        data: what it needs: "embedded", "mnist", "cifar10", ...
+        paper_value: the paper's figure or number the recipe compares with (for the reproduction table).
+
+    Returns:
+        The decorator; it returns the function unchanged.
+
+    Raises:
+        ConfigError: another function is already registered under ``name``.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import tempfile
+        >>> @recipe("doc-demo", paper="none", finding="2 > 1")
+        ... def demo(ctx):
+        ...     check = Check.greater("two", 2.0, 1.0)
+        ...     return RecipeOutput(numbers={"two": 2.0}, checks=[check], controls=[check.control("one", 1.0)])
+        >>> run_recipe("doc-demo", out=tempfile.mkdtemp(), progress=False)["status"]
+        'PASS'
+        >>> _ = REGISTRY.pop("doc-demo")
+    """
 
     def deco(fn: Callable[[RecipeContext], RecipeOutput]):
         if name in REGISTRY and REGISTRY[name].run is not fn:
@@ -197,13 +387,52 @@ def _discover() -> None:
 
 
 def list_recipes() -> list[Recipe]:
-    """Every registered recipe, sorted by name."""
+    """Every registered recipe, sorted by name (the recipe modules are imported on first use).
+
+    Args:
+        None.
+
+    Returns:
+        A list of :class:`Recipe`.
+
+    Raises:
+        ImportError: a recipe module fails to import.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> names = [r.name for r in list_recipes()]
+        >>> names == sorted(names), "spectral-bias-sinusoids" in names
+        (True, True)
+    """
     _discover()
     return [REGISTRY[k] for k in sorted(REGISTRY)]
 
 
 def get_recipe(name: str) -> Recipe:
-    """The recipe called ``name``; a :class:`ConfigError` with close matches otherwise."""
+    """The registered recipe called ``name``.
+
+    Args:
+        name: the recipe name (see ``freqlens list``).
+
+    Returns:
+        The :class:`Recipe`.
+
+    Raises:
+        ConfigError: no recipe has that name (the message offers up to three close names).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> get_recipe("fprinciple-1d").paper.split(":")[0]
+        'Xu, Zhang, Xiao, Luo, Ma'
+        >>> get_recipe("fprinciple-1") # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.ConfigError: unknown recipe 'fprinciple-1'; did you mean fprinciple-1d...?
+    """
     _discover()
     if name not in REGISTRY:
         close = difflib.get_close_matches(name, REGISTRY, n=3)
@@ -214,7 +443,41 @@ def get_recipe(name: str) -> Recipe:
 
 def run_recipe(name: str, quick: bool = False, out: str | Path = "runs", data_root: str | None = None,
                seed: int = 0, device: str | torch.device | None = None, progress: bool = True) -> dict[str, Any]:
-    """Run one recipe and write its result folder ``<out>/<name>/``. Returns the ``result.json`` payload."""
+    """Run one recipe and write its result folder ``<out>/<name>/``: result.json (recipe, paper, finding, quick, seed,
+    device, seconds, status, headline check, checks, controls, deviations, numbers, notes), figure.png and one JSON
+    file per saved result.
+
+    Args:
+        name: the recipe name.
+        quick: the small, CPU-friendly size.
+        out: parent folder of the result folder.
+        data_root: folder with the data sets (None: the default lookup).
+        seed: random seed.
+        device: torch device or its name (None: the default device).
+        progress: show progress bars.
+
+    Returns:
+        The result.json payload (a dict); ``status`` is PASS, FAIL or SMOKE (:func:`recipe_status`).
+
+    Raises:
+        ConfigError: unknown recipe, or the output folder cannot be created.
+        FreqlensError: the recipe returned no check, or raised one (e.g. DataError for missing data; a result
+            folder the run created is then removed).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import tempfile
+        >>> @recipe("doc-demo-run", paper="none", finding="2 > 1")
+        ... def demo(ctx):
+        ...     check = Check.greater("two", 2.0, 1.0)
+        ...     return RecipeOutput(numbers={"two": 2.0}, checks=[check], controls=[check.control("one", 1.0)])
+        >>> payload = run_recipe("doc-demo-run", out=tempfile.mkdtemp(), progress=False)
+        >>> payload["status"], payload["check"], payload["controls"][0]["passed"]
+        ('PASS', {'passed': True, 'metric': 'two', 'value': 2.0, 'threshold': 1.0, 'comparison': '>'}, False)
+        >>> _ = REGISTRY.pop("doc-demo-run")
+    """
     rec = get_recipe(name)
     out_dir = Path(out) / name
     fresh = not out_dir.exists()
@@ -270,8 +533,27 @@ def run_recipe(name: str, quick: bool = False, out: str | Path = "runs", data_ro
 
 
 def measured_summary(payload: dict[str, Any]) -> str:
-    """One table cell for a recipe's result: the headline check, or, when any check failed, the first failing
-    one (and how many others failed)."""
+    """One table cell for a recipe's result: the headline check, or, when any check failed, the first failing one
+    (and how many others failed), as ``metric = value (comparison threshold)``.
+
+    Args:
+        payload: a result.json payload of :func:`run_recipe`.
+
+    Returns:
+        The cell text (values to 4 significant digits).
+
+    Raises:
+        KeyError: ``payload`` lacks ``checks`` or ``check``.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> checks = [dict(metric="a", value=1.0, threshold=0.5, comparison=">", passed=True),
+        ...           dict(metric="b", value=0.2, threshold=0.5, comparison=">", passed=False)]
+        >>> measured_summary({"check": checks[0], "checks": checks})
+        'b = 0.2 (> 0.5)'
+    """
     failed = [c for c in payload["checks"] if not c["passed"]]
     c = failed[0] if failed else payload["check"]
     text = f"{c['metric']} = {c['value']:.4g} ({c['comparison']} {c['threshold']:.4g})"
@@ -281,7 +563,25 @@ def measured_summary(payload: dict[str, Any]) -> str:
 
 
 def control_summary(payload: dict[str, Any]) -> str:
-    """One table cell: each control's value of the gated metric, marked when the control passes the check."""
+    """One table cell: each control's value of the gated metric, marked when the control passes the check.
+
+    Args:
+        payload: a result.json payload of :func:`run_recipe`.
+
+    Returns:
+        The cell text, or ``"none measured"``.
+
+    Raises:
+        KeyError: a control lacks ``name``, ``value`` or ``passed``.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> control_summary({"controls": [{"name": "untrained", "value": 0.1, "passed": False},
+        ...                               {"name": "shuffled", "value": 0.7, "passed": True}]})
+        'untrained: 0.1; shuffled: 0.7 (passes: check does not discriminate)'
+    """
     ctrls = payload.get("controls", [])
     if not ctrls:
         return "none measured"
@@ -294,8 +594,40 @@ def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str |
                   progress: bool = False, report: Callable[[dict[str, Any]], None] | None = None
                   ) -> list[dict[str, Any]]:
     """Run every recipe (or ``names``), continuing past failures, and write ``<out>/reproduction.md`` and
-    ``.json``: per recipe the paper, the finding, the paper's value, freqlens's measured value, PASS / FAIL /
-    SKIP (data missing) / ERROR, and seconds."""
+    ``reproduction.json``: per recipe the paper, the finding, the paper's value, the measured value, the controls,
+    whether the gates are the specification's own, PASS / FAIL / SMOKE / SKIP (data missing) / ERROR, and seconds.
+
+    Args:
+        quick: the small, CPU-friendly sizes.
+        out: parent folder of the result folders and the table.
+        data_root: folder with the data sets (None: the default lookup).
+        seed: random seed.
+        device: torch device or its name (None: the default device).
+        names: recipes to run (default: all, by name).
+        progress: show progress bars.
+        report: called with each table row as soon as it is done.
+
+    Returns:
+        The table rows (dicts), in run order.
+
+    Raises:
+        ConfigError: an unknown name in ``names``. Errors inside a recipe become ERROR rows.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import tempfile
+        >>> @recipe("doc-demo-all", paper="none", finding="2 > 1")
+        ... def demo(ctx):
+        ...     check = Check.greater("two", 2.0, 1.0)
+        ...     return RecipeOutput(numbers={"two": 2.0}, checks=[check], controls=[check.control("one", 1.0)])
+        >>> out = Path(tempfile.mkdtemp())
+        >>> rows = reproduce_all(out=out, names=["doc-demo-all"])
+        >>> rows[0]["status"], rows[0]["measured"], (out / "reproduction.md").is_file()
+        ('PASS', 'two = 2 (> 1)', True)
+        >>> _ = REGISTRY.pop("doc-demo-all")
+    """
     from freqlens.errors import DataError
 
     rows = []

@@ -48,20 +48,90 @@ Z95 = 1.645                       # one-sided 95 % normal quantile of the attack
 
 
 def trained(ctx: RecipeContext, variant: str):
-    """The cached shared classifier of a training variant (natural, gaussian, adversarial); "natural-seed" is the
-    natural training at seed + 1 (another balanced subset and initialisation): the null of an intervention."""
+    """The cached shared CIFAR-10 classifier of one training variant, trained on first use.
+
+    "natural-seed" is the natural training at seed + 1 (another balanced subset and initialisation): the null of an
+    intervention.
+
+    Args:
+        ctx: the recipe context (``data_root``, ``seed``, ``quick`` and ``cache_dir`` select and cache the model).
+        variant: "natural", "gaussian" (Gaussian augmentation), "adversarial" (adversarial training) or
+            "natural-seed".
+
+    Returns:
+        The model on ``ctx.device``, in eval mode, mapping (N, 3, 32, 32) images in [0, 1] to (N, 10) logits.
+
+    Raises:
+        DataError: CIFAR-10 is not under ``ctx.data_root`` (and the model is not cached).
+
+    Source:
+        freqlens (training recipes after Yin et al. 2019, Sec. 2).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> ctx = RecipeContext(quick=True, out_dir=Path(tempfile.mkdtemp()) / "r", data_root="/nonexistent")
+        >>> trained(ctx, "natural")
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.DataError: data root /nonexistent is not a folder
+    """
     if variant == "natural-seed":
         return shared_classifier(replace(ctx, seed=ctx.seed + 1), "natural")
     return shared_classifier(ctx, variant)
 
 
 def blind(model):
-    """The frequency-blind null: ``model`` sees only the low-passed copy of its input (ρ ≤ 3)."""
+    """The frequency-blind null of a classifier: the same model seeing only the low-passed copy of its input
+    (bandwidth 7, i.e. ρ = max(|f_u|, |f_v|) ≤ 3 cycles per image).
+
+    Args:
+        model: a classifier of (N, C, H, W) images.
+
+    Returns:
+        A :class:`~freqlens.probes.nulls.InputFilter` around ``model``, in eval mode.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import torch
+        >>> null = blind(torch.nn.Flatten())
+        >>> x = torch.zeros(1, 1, 8, 8)
+        >>> x[0, 0, :, ::2] = 1.0                                   # a pure Nyquist-column stripe pattern plus DC
+        >>> [round(v, 3) for v in null(x).reshape(8, 8)[0, :2].tolist()]     # only the DC (mean 0.5) survives
+        [0.5, 0.5]
+    """
     return InputFilter(model, "low", BLIND_BANDWIDTH).eval()
 
 
 def test_images(ctx: RecipeContext, n: int):
-    """The first ``n`` CIFAR-10 test images (N, 3, 32, 32) in [0, 1] and labels."""
+    """The first ``n`` CIFAR-10 test images and their labels.
+
+    Args:
+        ctx: the recipe context (``data_root``).
+        n: how many images.
+
+    Returns:
+        ``(images, labels)``: (n, 3, 32, 32) float32 in [0, 1] and (n,) int64.
+
+    Raises:
+        DataError: CIFAR-10 is not under ``ctx.data_root``.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> test_images(RecipeContext(quick=True, out_dir=Path(tempfile.mkdtemp()), data_root="/nonexistent"), 4)
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.DataError: data root /nonexistent is not a folder
+    """
     return load_cifar10(ctx.data_root, train=False, limit=n)
 
 
@@ -79,6 +149,35 @@ def _outer_minus_centre(res) -> float:
                 "(ρ ≥ 12) than at the lowest (centre 3 × 3)",
         paper_value="Fig. 1/2: natural CIFAR-10 model, v = 4: low error only near DC, high error elsewhere")
 def fourier_heatmap_recipe(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``fourier-heatmap``: a naturally trained CNN errs ≥ 10 points more under Fourier-basis noise at the
+    highest frequencies (ρ ≥ 12) than at the lowest (centre 3 × 3).
+
+    Fourier heat map of the naturally trained shared CIFAR-10 classifier (ε = 4 per channel) on the first 100
+    (quick) or 1000 test images.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: outer-ring (ρ ≥ 12) error minus centre-3×3 error ≥ 10 points. Controls: the same difference for an
+        untrained network of the same architecture and for the frequency-blind model that sees only a low-passed
+        copy of its input.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fig. 1 and 2 (natural CIFAR-10 model, ε = 4).
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("fourier-heatmap")
+        >>> r.run is fourier_heatmap_recipe, r.data
+        (True, 'cifar10')
+    """
     from freqlens.plot.heatmap import plot_heatmaps
 
     n = 100 if ctx.quick else 1000
@@ -122,6 +221,35 @@ def fourier_heatmap_recipe(ctx: RecipeContext) -> RecipeOutput:
                 "without lowering the low-annulus (2 ≤ ρ ≤ 4) error by more than 2",
         paper_value="Fig. 2: GA/AT heat maps cool at high frequencies, hot at low (non-DC) frequencies")
 def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``fourier-heatmap-augmented``: Gaussian augmentation and adversarial training lower the outer-ring (ρ ≥
+    12) error by ≥ 10 points without lowering the low-annulus (2 ≤ ρ ≤ 4) error by more than 2.
+
+    Fourier heat maps of the Gaussian-augmented and adversarially trained shared classifiers next to the natural one
+    (first 100 (quick) or 1000 test images).
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks
+        per intervention: the outer-ring (ρ ≥ 12) error falls by ≥ 10 points, and the low-annulus (2 ≤ ρ ≤ 4) error
+        falls by at most 2. Controls: a natural model at another seed in place of the augmented one, and a uniformly
+        more robust model (the natural one under ε = 2).
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fig. 2.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("fourier-heatmap-augmented")
+        >>> r.run is fourier_heatmap_augmented, r.data
+        (True, 'cifar10')
+    """
     from freqlens.plot.heatmap import plot_heatmaps
 
     n = 100 if ctx.quick else 1000
@@ -184,6 +312,35 @@ HP_TRAIN_BANDWIDTH = 17   # keeps max(|f_u|, |f_v|) ≥ 8 on 32 × 32 images (sp
         finding="a model trained and tested on high-pass filtered images (ρ ≥ 8) reaches ≥ 40 % accuracy (chance 10 %)",
         paper_value="Sec. 3 / Fig. 3: accuracy vs bandwidth of low- and high-pass filtered CIFAR-10")
 def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``lowpass-highpass``: a model trained and tested on high-pass filtered images (ρ ≥ 8) reaches ≥ 40 %
+    accuracy (chance 10 %).
+
+    Accuracy of the natural model on low- and high-pass filtered test images against the bandwidth, and accuracy of
+    a model trained and tested on high-pass filtered images (ρ ≥ 8), on 500 (quick) or 1000 test images.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: the high-pass-trained model reaches ≥ 40 % accuracy (chance 10 %); second check: the natural model's
+        low-pass accuracy rises by > 0.2 from B = 3 to B = 31. Controls: null models in place of the
+        high-pass-trained one, and an untrained network of the same architecture.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Sec. 3 and Fig. 3.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("lowpass-highpass")
+        >>> r.run is lowpass_highpass, r.data
+        (True, 'cifar10')
+    """
     from freqlens.plot.robustness import plot_filtering_figure
 
     n = 500 if ctx.quick else 1000
@@ -234,6 +391,35 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
                 "fraction > 0.5, fog and contrast < 0.5",
         paper_value="Fig. 4: mean |FFT| of CIFAR-10 and of CIFAR-10-C corruptions (severity 3)")
 def corruption_spectra(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``corruption-spectra``: natural-image amplitude decays as 1/f^a with a in [0.5, 2.5]; noise corruptions
+    have HF energy fraction > 0.5, fog and contrast < 0.5.
+
+    Mean |FFT| of CIFAR-10 test images and of their common corruptions (severity 3), with each corruption's
+    high-frequency energy fraction and the log-log slope of the natural images' amplitude (radii 2–14).
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        the noise corruptions (Gaussian, shot, impulse) have a high-frequency energy fraction > 0.5, fog and
+        contrast < 0.5, and the natural amplitude slope lies in [−2.5, −0.5]. Controls: image content in place of a
+        noise corruption, white noise in place of fog/contrast, white-noise and blurred images for the slope.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fig. 4.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("corruption-spectra")
+        >>> r.run is corruption_spectra, r.data
+        (True, 'cifar10')
+    """
     from freqlens.fourier.filters import gaussian_blur_periodic
     from freqlens.plot.robustness import plot_spectra_grid
 
@@ -294,6 +480,36 @@ def corruption_spectra(ctx: RecipeContext) -> RecipeOutput:
         finding="natural models fail under high-pass noise; Gaussian augmentation fixes high- but not low-pass noise",
         paper_value="Sec. 4: error vs bandwidth of LP/HP Gaussian noise, ℓ2 = 8 (third-party table in spec B5)")
 def bandlimited_noise(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``bandlimited-noise``: natural models fail under high-pass noise; Gaussian augmentation fixes high- but
+    not low-pass noise.
+
+    Error of the natural and Gaussian-augmented classifiers under low- and high-pass Gaussian noise of ℓ2 norm 8
+    against the bandwidth (300 images and 6 bandwidths quick; 1000 images, every odd bandwidth full).
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        natural model error(high-pass, B = 3) − error(low-pass, B = 3) ≥ 20 points; Gaussian augmentation lowers the
+        high-pass error by ≥ 30 points for every B ∈ {3, 7, 15}; after augmentation error(LP, B = 7) − error(HP, B =
+        7) ≥ 10 points. Controls: a natural model that sees only a low-passed copy, and a natural model at another
+        seed in place of the augmented one.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Sec. 4 (band-limited noise).
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("bandlimited-noise")
+        >>> r.run is bandlimited_noise, r.data
+        (True, 'cifar10')
+    """
     from freqlens.plot.robustness import plot_band_noise
 
     n = 300 if ctx.quick else 1000
@@ -348,6 +564,34 @@ def bandlimited_noise(ctx: RecipeContext) -> RecipeOutput:
                 "fraction (Pearson r ≥ 0.5, hence positive slope)",
         paper_value="Fig. 5: robustness change vs fraction of HF energy, CIFAR-10-C")
 def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``hf-energy-scatter``: Gaussian augmentation's accuracy change across corruptions correlates with their
+    HF energy fraction (Pearson r ≥ 0.5, hence positive slope).
+
+    Accuracy change of Gaussian augmentation against the natural model on each common corruption, against the
+    corruption's high-frequency energy fraction, with the least-squares line (200 (quick) or 1000 images).
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: Pearson r ≥ 0.5. Controls: a natural model at another seed in place of the augmented one, and the
+        95th percentile of r with the corruptions re-paired at random (2 000 permutations).
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fig. 5.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("hf-energy-scatter")
+        >>> r.run is hf_energy_scatter, r.data
+        (True, 'cifar10')
+    """
     from freqlens.plot.robustness import plot_scatter_panels
 
     n = 200 if ctx.quick else 1000
@@ -397,6 +641,34 @@ def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
                 "natural model's)",
         paper_value="Fig. 6: mean |FFT| of PGD perturbations, natural vs adversarially trained")
 def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``adversarial-spectra``: adversarial training moves PGD perturbations to low frequencies (energy share at
+    ρ ≤ 3 ≥ 2× the natural model's).
+
+    Mean |FFT| of PGD perturbations of the natural and the adversarially trained shared classifiers (100 (quick) or
+    1000 test images) and their energy share at ρ ≤ 3.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: the adversarially trained model's low-frequency energy share is ≥ 2× the natural model's. Control: a
+        natural model at another seed in place of the adversarially trained one.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Fig. 6.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("adversarial-spectra")
+        >>> r.run is adversarial_spectra, r.data
+        (True, 'cifar10')
+    """
     from freqlens.plot.robustness import plot_perturbation_spectra
 
     n = 100 if ctx.quick else 1000
@@ -432,6 +704,35 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
                 "basis perturbations, the natural model the other way round (95 % lower bounds > 0)",
         paper_value="Sec. 5: Fourier-basis black-box attack on AT models (success rates not retrieved)")
 def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``fourier-attack``: the AT model is fooled more often by low-frequency (ρ ≤ 4) than by high-frequency (ρ
+    ≥ 12) Fourier-basis perturbations, the natural model the other way round (95 % lower bounds > 0).
+
+    Fourier-basis black-box attack (ε = 4 per channel) on the natural and the adversarially trained classifiers,
+    with success rates over low-frequency (ρ ≤ 4) and high-frequency (ρ ≥ 12) candidates (200 (quick) or 1000
+    images).
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        the 95 % lower bound of (low-only − high-only success) is > 0 for the adversarially trained model, and of
+        (high-only − low-only) > 0 for the natural one. Controls: each model in the other's place.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Sec. 5 (Fourier-basis attack).
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("fourier-attack")
+        >>> r.run is fourier_attack, r.data
+        (True, 'cifar10')
+    """
     from freqlens.plot.robustness import plot_attack
 
     n = 200 if ctx.quick else 1000

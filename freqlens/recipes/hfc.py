@@ -29,8 +29,34 @@ RADII = (4, 8, 12, 16)
 
 
 class A8CNN(nn.Module):
-    """The spec's scaled-down network (A8): conv(C→16, k1)-ReLU-conv(16→16)-ReLU-pool-conv(16→32)-ReLU-
-    conv(32→32)-ReLU-pool-FC(32·(N/4)²→fc)-ReLU-[dropout]-FC(fc→classes); optional BN after every conv."""
+    """The scaled-down CNN of the HFC recipes: conv(C→16, k1)-ReLU-conv(16→16)-ReLU-pool-conv(16→32)-ReLU-conv(32→32)-
+    ReLU-pool-FC(32·(N/4)²→fc)-ReLU-[dropout]-FC(fc→classes), with optional BatchNorm (ε = 1e-3) after every conv.
+
+    Args:
+        in_channels: C of the input images.
+        num_classes: number of logits.
+        image_size: N of the (N, N) input images (a multiple of 4).
+        k1: kernel size of the first conv (padding k1//2 keeps the size).
+        fc: width of the hidden fully connected layer.
+        batch_norm: add BatchNorm after every conv.
+        dropout: dropout probability before the last layer (0: none).
+
+    Attributes:
+        features: the conv part, ending in ``Flatten``.
+        classifier: the fully connected part; ``forward(x)`` maps (B, C, N, N) to (B, num_classes) logits.
+
+    Raises:
+        RuntimeError: at the first forward pass, when the input size does not match ``image_size``.
+
+    Source:
+        freqlens (a CPU-sized stand-in for Wang et al. 2020's CIFAR-10 network).
+
+    Example:
+        >>> import torch
+        >>> net = A8CNN(image_size=8, fc=16, batch_norm=True)
+        >>> net(torch.zeros(2, 3, 8, 8)).shape, sum(isinstance(m, nn.BatchNorm2d) for m in net.modules())
+        (torch.Size([2, 10]), 4)
+    """
 
     def __init__(self, in_channels=3, num_classes=10, image_size=32, k1=3, fc=128, batch_norm=False, dropout=0.0):
         super().__init__()
@@ -83,6 +109,35 @@ def _permuted(labels: torch.Tensor, seed: int) -> torch.Tensor:
                 "L(16) ≥ clean − 0.05 (HFC-V1)",
         paper_value="Fig. 2: hand-picked CIFAR-10 images with pred(x)=pred(HFC)=y≠pred(LFC)")
 def hfc_examples_recipe(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``hfc-examples``: more test images are classified correctly from their HFC but not their LFC (r=12) than
+    when the HFC predictions are permuted among the images (Fig. 2); LFC accuracy non-decreasing in r with L(16) ≥
+    clean − 0.05 (HFC-V1).
+
+    LFC/HFC accuracy of the trained CNN by radius, and the count of test images classified correctly from the image
+    and from its HFC but not from its LFC (r = 12), against a null that permutes the HFC predictions among images.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        the count exceeds the 99th percentile of its permutation null; L(16) ≥ clean − 0.05; LFC accuracy
+        non-decreasing in r. Controls: an untrained copy of the network, and HFC accuracy in place of LFC accuracy.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 2.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("hfc-examples")
+        >>> r.run is hfc_examples_recipe, r.data
+        (True, 'cifar10')
+    """
     model = shared_classifier(ctx)
     _, _, xte, yte = image_data(ctx, "cifar10", 0, 1000)
     acc = lfc_hfc_accuracy(model, xte, yte, radii=RADII, progress=ctx.progress)
@@ -136,6 +191,35 @@ def _ratio_at_half(curve) -> tuple[int | None, float, float]:
                 "shuffled-label model's by ≥ 0.2 and the shuffled model's L(4) train accuracy is ≤ 0.2 (HFC-S1, Fig. 3)",
         paper_value="Fig. 3 (poster): L(4)/Train ≈ 0.8 natural vs ≈ 0.25 shuffled at comparable train accuracy")
 def hfc_labels(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``hfc-labels``: at the first epoch with train accuracy ≥ 0.5, L(4)/Train of the natural-label model
+    exceeds the shuffled-label model's by ≥ 0.2 and the shuffled model's L(4) train accuracy is ≤ 0.2 (HFC-S1, Fig.
+    3).
+
+    Trains the same CNN on natural and on shuffled labels (400 images quick, 2000 full) and compares L(4)/train
+    accuracy at the first epoch with train accuracy ≥ 0.5.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        L(4)/Train natural − shuffled ≥ 0.2, and the shuffled model's L(4) train accuracy ≤ 0.2. Controls: natural
+        labels at another seed in place of the shuffled model, and the natural model in its place.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 3.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("hfc-labels")
+        >>> r.run is hfc_labels, r.data
+        (True, 'cifar10')
+    """
     n = 400 if ctx.quick else 2000
     epochs_nat, epochs_shuf = (12, 24) if ctx.quick else (30, 100)
     xtr, ytr, _, _ = image_data(ctx, "cifar10", n, 0, ctx.seed)
@@ -188,6 +272,34 @@ def hfc_labels(ctx: RecipeContext) -> RecipeOutput:
                 "original test images than the model trained on HFC images (HFC-T1, Table 1)",
         paper_value="Table 1 (numbers not available; qualitative)")
 def hfc_one_component(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``hfc-one-component``: for every r ∈ {8, 12, 16} (quick: {8, 16}) the model trained on LFC images scores
+    ≥ 0.10 higher on original test images than the model trained on HFC images (HFC-T1, Table 1).
+
+    Trains one model on LFC images and one on HFC images per radius (r ∈ {8, 16} quick, {4, 8, 12, 16} full) and
+    tests both on the original test images.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: for every r ∈ {8, 12, 16} the LFC-trained model scores ≥ 0.10 higher than the HFC-trained one.
+        Controls: shuffled test labels (same models) and an LFC model at another seed in place of the HFC model.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Wang et al. 2020 (CVPR), Table 1.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("hfc-one-component")
+        >>> r.run is hfc_one_component, r.data
+        (True, 'cifar10')
+    """
     radii = (8, 16) if ctx.quick else (4, 8, 12, 16)
     n, n_test, epochs = (1000, 500, 6) if ctx.quick else (10000, 1000, 15)
     xtr, ytr, xte, yte = image_data(ctx, "cifar10", n, n_test, ctx.seed)
@@ -239,6 +351,34 @@ BATCH_PREMISE = 0.4  # train accuracy every batch size must reach (4× chance): 
                 "(HFC-B1, Fig. 4), every batch size reaching train accuracy ≥ 0.4",
         paper_value="Fig. 4: smaller batches → higher train/test accuracy; larger → smaller gap, less HFC")
 def hfc_batch_size(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``hfc-batch-size``: after the same epochs, the generalisation gap (train − test) is smaller at batch 512
+    than at batch 32 (HFC-B1, Fig. 4), every batch size reaching train accuracy ≥ 0.4.
+
+    Trains the CNN with batch sizes 32, 128 and 512 for the same epochs and tracks train/test and LFC/HFC accuracy (500
+    images and 2 epochs quick, a SMOKE run; 10000 and 15 full).
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        gap(batch 512) − gap(batch 32) < 0 (gap = train − test accuracy), and every batch size reaches train
+        accuracy ≥ 0.4. Controls: batch 32 at another seed in place of batch 512, and the untrained network.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 4.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("hfc-batch-size")
+        >>> r.run is hfc_batch_size, r.data
+        (True, 'cifar10')
+    """
     sizes = (32, 128, 512)
     n, n_eval, epochs = (500, 200, 2) if ctx.quick else (10000, 1000, 15)
     xtr, ytr, xte, yte = image_data(ctx, "cifar10", n, n_eval, ctx.seed)
@@ -282,6 +422,36 @@ def hfc_batch_size(ctx: RecipeContext) -> RecipeOutput:
                 "clean and H(8..16) ≤ 0.2 (HFC-H2); dropout within 0.05 of vanilla (HFC-H3)",
         paper_value="Fig. 5 (poster, epoch 100): H(4) vanilla ~0.12, BN ~0.65, mix-up ~0.5, adversarial ~0.2")
 def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``hfc-heuristics``: BatchNorm (batch statistics at evaluation) raises H(4) by ≥ 0.10 over vanilla
+    (HFC-H1); the vanilla model learns the LFC first (HFC-V2); adversarial training lowers clean accuracy, keeps
+    L(8..16) near clean and H(8..16) ≤ 0.2 (HFC-H2); dropout within 0.05 of vanilla (HFC-H3).
+
+    Trains the CNN vanilla and with BatchNorm, mix-up, adversarial training and dropout (mix-up reported, not
+    gated), and tracks LFC/HFC test accuracy per radius over epochs.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        BatchNorm (batch statistics) raises H(4) by ≥ 0.10; the vanilla model learns the LFC first; adversarial
+        training lowers clean accuracy and keeps H(8..16) ≤ 0.2; dropout stays within 0.05 of vanilla. Controls:
+        vanilla at another seed, H(4) in place of L(4), and an untrained copy.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 5.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("hfc-heuristics")
+        >>> r.run is hfc_heuristics, r.data
+        (True, 'cifar10')
+    """
     n, n_eval, epochs = (1000, 300, 5) if ctx.quick else (10000, 1000, 15)
     xtr, ytr, xte, yte = image_data(ctx, "cifar10", n, n_eval, ctx.seed)
     eps = 8 / 255
@@ -399,6 +569,34 @@ BN_SPEEDUP = 0.05  # epoch-1 train-accuracy lead of BN (5 points); the spec stat
                 "accuracy ≥ 5 points above no BN at the largest r (Fig. 6); test-accuracy differences are reported",
         paper_value="Fig. 6: BN converges faster in training accuracy, least at r=4; no consistent test gain")
 def hfc_batchnorm(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``hfc-batchnorm``: trained on LFC images, BatchNorm speeds up the convergence of training accuracy:
+    epoch-1 train accuracy ≥ 5 points above no BN at the largest r (Fig. 6); test-accuracy differences are reported.
+
+    Trains the CNN with and without BatchNorm on LFC images per radius (r ∈ {4, 12} quick, {4, 8, 12, 16} full) and
+    tracks train, original-test and LFC-test accuracy.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: epoch-1 train accuracy with BN − without BN ≥ 0.05 at the largest r. Control: no BN at another seed
+        in place of BN (the seed spread).
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 6.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("hfc-batchnorm")
+        >>> r.run is hfc_batchnorm, r.data
+        (True, 'cifar10')
+    """
     radii = (4, 12) if ctx.quick else RADII
     n, n_eval, epochs = (1000, 300, 4) if ctx.quick else (10000, 1000, 15)
     xtr, ytr, xte, yte = image_data(ctx, "cifar10", n, n_eval, ctx.seed)

@@ -17,6 +17,35 @@ from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput,
                 "above it; with Gaussian features (falling spectrum) the reversal below k* is absent",
         paper_value="λ_k = (πh²k²/2)e^{−h²k²/2}: F-Principle for k ≥ 2/h (brief); exact peak at √2/h (spec)")
 def kernel_fprinciple_regimes(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``kernel-fprinciple-regimes``: a random-feature model with derivative-of-Gaussian features (kernel
+    spectrum ∝ k²e^{−h²k²/2}), trained by gradient descent, converges higher modes first below k* = √2/h and lower
+    modes first above it; with Gaussian features (falling spectrum) the reversal below k* is absent.
+
+    Trains random-feature models on the circle by gradient descent: derivative-of-Gaussian features (kernel spectrum
+    ∝ k²e^{−h²k²/2}, rising then falling) and Gaussian features (falling spectrum), and measures the convergence
+    time of each target mode.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: with derivative-of-Gaussian features the measured order is reversed below k* = √2/h and follows the
+        F-Principle above it. Control: the Gaussian features, whose spectrum falls for every k.
+
+    Raises:
+        Nothing of its own (the data are generated in memory).
+
+    Source:
+        E, Ma and Wu 2019/2020 (kernel and random-feature view of the F-Principle).
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("kernel-fprinciple-regimes")
+        >>> r.run is kernel_fprinciple_regimes, r.data
+        (True, 'embedded')
+    """
     import matplotlib.pyplot as plt
 
     from freqlens.plot.random_features import plot_random_feature_training, plot_regime_times

@@ -28,8 +28,26 @@ GAUSSIAN_5X5 = 80 / 25  # ratio of expectations for i.i.d. Gaussian 5×5 kernels
 
 
 def sizes(ctx: RecipeContext) -> dict[str, int]:
-    """Quick: 3 000 balanced training images × 5 epochs (natural ≈ 20 s, adversarial (FGSM with random start) ≈ 40 s on 2 busy
-    cores), 500 test images; full: 10 000 × 15, 1 000 test images."""
+    """Training and test sizes of the recipe: quick 3 000 balanced training images × 5 epochs and 500 test images; full
+    10 000 × 15 and 1 000.
+
+    Args:
+        ctx: the recipe context (``quick``).
+
+    Returns:
+        ``{"n_train", "epochs", "n_test"}``.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from pathlib import Path
+        >>> sizes(RecipeContext(quick=False, out_dir=Path("runs")))
+        {'n_train': 10000, 'epochs': 15, 'n_test': 1000}
+    """
     return {"n_train": 3000, "epochs": 5, "n_test": 500} if ctx.quick else {"n_train": 10000, "epochs": 15, "n_test": 1000}
 
 
@@ -37,8 +55,29 @@ Z_MARGIN = 2.0  # the effect must exceed 2 standard deviations of its sign-flip 
 
 
 def roughness_5x5_models(ctx: RecipeContext) -> dict[str, torch.nn.Module]:
-    """The natural and adversarially trained (FGSM with random start, ε = 8/255) convnet-small with 5×5 first-layer
-    kernels, and the natural one at seed + 1 (the seed null), cached."""
+    """The natural and the adversarially trained (FGSM with random start, ε = 8/255) convnet-small with 5×5 first-layer
+    kernels, and the natural one at seed + 1 (the seed null), each cached by configuration.
+
+    Args:
+        ctx: the recipe context (``data_root``, ``seed``, ``quick``, ``device``, ``cache_dir``).
+
+    Returns:
+        ``{"natural", "adversarial", "natural seed+1"}`` → model mapping (N, 3, 32, 32) images in [0, 1] to logits.
+
+    Raises:
+        DataError: CIFAR-10 is not under ``ctx.data_root`` (and the models are not cached).
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 7 (natural vs adversarially trained first-layer kernels).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> roughness_5x5_models(RecipeContext(quick=True, out_dir=Path(tempfile.mkdtemp()) / "r", data_root="/nonexistent"))
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.DataError: data root /nonexistent is not a folder
+    """
     s = sizes(ctx)
     models = {v: trained_classifier(ctx, "cifar10", ARCH, v, n_train=s["n_train"], epochs=s["epochs"],
                                     arch_kwargs=dict(ARCH_KWARGS)) for v in VARIANTS}
@@ -60,6 +99,35 @@ def _initial_weight(ctx: RecipeContext) -> torch.Tensor:
                 "Fig. 7 and appendix)",
         paper_value="Fig. 7 and appendix (pictures only; the roughness number is the spec's proposed companion)")
 def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``kernel-roughness-5x5``: adversarially trained 5×5 first-layer kernels are smoother (lower
+    adjacent-weight roughness) than naturally trained ones, by more than 2 standard deviations of a per-kernel
+    sign-flip null (HFC-K3, Fig. 7 and appendix).
+
+    Trains natural and adversarially trained CNNs with a 5×5 first layer and compares the roughness (adjacent-weight
+    differences) of their first-layer kernels.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        sign-flip z of per-kernel roughness, natural − adversarial, > 2, and roughness(adversarial) <
+        roughness(natural). Control: a natural model at another seed in place of the adversarial one.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 7 and appendix.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("kernel-roughness-5x5")
+        >>> r.run is kernel_roughness_5x5, r.data
+        (True, 'cifar10')
+    """
     s = sizes(ctx)
     models = roughness_5x5_models(ctx)
     _, _, xte, yte = image_data(ctx, "cifar10", 0, s["n_test"])

@@ -20,13 +20,57 @@ THRESHOLD = 0.8        # gaussian/natural ratio of the high/low band gain must b
 
 
 def models(ctx: RecipeContext) -> dict:
-    """The natural, the Gaussian-augmented and the natural-at-seed+1 (null) shared classifiers."""
+    """The three cached shared CIFAR-10 classifiers the recipe compares: natural, Gaussian-augmented, and natural at
+    seed + 1 (the null), each trained on first use.
+
+    Args:
+        ctx: the recipe context (``data_root``, ``seed``, ``quick`` and ``cache_dir``).
+
+    Returns:
+        ``{"natural", "gaussian", "natural-seed"}`` → model mapping (N, 3, 32, 32) images in [0, 1] to (N, 10) logits.
+
+    Raises:
+        DataError: CIFAR-10 is not under ``ctx.data_root`` (and the models are not cached).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> models(RecipeContext(quick=True, out_dir=Path(tempfile.mkdtemp()) / "r", data_root="/nonexistent"))
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.DataError: data root /nonexistent is not a folder
+    """
     return {"natural": shared_classifier(ctx), "gaussian": shared_classifier(ctx, "gaussian"),
             "natural-seed": shared_classifier(replace(ctx, seed=ctx.seed + 1))}
 
 
 def test_images(ctx: RecipeContext, n: int):
-    """The first ``n`` CIFAR-10 test images (N, 3, 32, 32) in [0, 1]."""
+    """The first ``n`` CIFAR-10 test images.
+
+    Args:
+        ctx: the recipe context (``data_root``).
+        n: how many images.
+
+    Returns:
+        (n, 3, 32, 32) float32 images in [0, 1].
+
+    Raises:
+        DataError: CIFAR-10 is not under ``ctx.data_root``.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> test_images(RecipeContext(quick=True, out_dir=Path(tempfile.mkdtemp()), data_root="/nonexistent"), 4)
+        Traceback (most recent call last):
+        ...
+        freqlens.errors.DataError: data root /nonexistent is not a folder
+    """
     return image_data(ctx, "cifar10", 0, n)[2]
 
 
@@ -36,6 +80,35 @@ def test_images(ctx: RecipeContext, n: int):
                 "another seed does not",
         paper_value="no paper value (new probe); Yin et al.: Gaussian augmentation lowers high-frequency sensitivity")
 def layer_response(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``layer-response``: the Gaussian-augmented model's first two conv layers pass high frequencies (r > 12)
+    relative to low ones (0 < r ≤ 4) at most 0.8× as much as the natural model's, while a natural model at another
+    seed does not.
+
+    Per-layer frequency response (basis mode) of the natural and the Gaussian-augmented shared classifiers: the
+    high/low band gain ratio (r > 12 over 0 < r ≤ 4 cycles per image) of the first two conv layers.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        Gaussian/natural ratio of the band-gain ratio < 0.8 for each of the first two conv layers. Control: a
+        natural model at another seed in place of the Gaussian-augmented one.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        freqlens (a new probe; Yin et al. 2019: Gaussian augmentation lowers high-frequency sensitivity).
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("layer-response")
+        >>> r.run is layer_response, r.data
+        (True, 'cifar10')
+    """
     from freqlens.plot.layers import plot_layer_response_comparison
 
     nets = models(ctx)

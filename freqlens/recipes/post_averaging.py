@@ -48,6 +48,36 @@ SELECTIVITY = 0.5  # low-pass: the high band keeps less than half the attenuatio
                 "frequencies is < 0.5 × its value at the lowest frequencies; a white-noise classifier is not filtered so",
         data="cifar10", paper_value="spec B2/B3: f_C = f ∗ h, a low-pass filter of the network function")
 def post_averaging_transfer(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``post-averaging-transfer``: post-averaging (K = 15, default r) is a low-pass filter of the trained
+    network's output: along random lines through test images the power ratio after/before averaging in the upper
+    half of line frequencies is < 0.5 × its value at the lowest frequencies; a white-noise classifier is not
+    filtered so.
+
+    Measures post-averaging (K = 15 directions, default radius) as a filter of the trained network's output along
+    random lines through test images (8 lines quick, 64 full).
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: selectivity (mean power ratio after/before averaging in the upper half of line frequencies over its
+        value at the lowest ones) < 0.5. Control: a white-noise classifier.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797): f_C = f ∗ h, a low-pass filter of the network function.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("post-averaging-transfer")
+        >>> r.run is post_averaging_transfer, r.data
+        (True, 'cifar10')
+    """
     model = _base_model(ctx)
     n_lines = 8 if ctx.quick else 64
     x, _ = _test_images(ctx, n_lines)
@@ -86,6 +116,34 @@ def post_averaging_transfer(ctx: RecipeContext) -> RecipeOutput:
                 "accuracy does not rise with the radius",
         data="cifar10", paper_value="CIFAR-10 93.68% → 92.55% at r = 6 (robust-ml #11); B9 PA-C1")
 def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``post-averaging-tradeoff``: post-averaging costs little clean accuracy at the default radius (≤ 2
+    points; paper ≈ 1) and accuracy does not rise with the radius.
+
+    Clean accuracy of the post-averaged classifier against the averaging radius for the random, approximate and ball
+    sampling modes (500 (quick) or 1000 test images).
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        the drop at the default radius is ≤ 2 points, and accuracy does not rise by more than 0.5 point over 0.5–2×
+        the default radius. Control: the same averaging at 4× the default radius.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), clean accuracy at r = 6 (93.68 % → 92.55 %).
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("post-averaging-tradeoff")
+        >>> r.run is post_averaging_tradeoff, r.data
+        (True, 'cifar10')
+    """
     model = _base_model(ctx)
     x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images
     r0 = DEFAULT_RADIUS
@@ -126,6 +184,36 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
         paper_value="CIFAR-10 88.41% robust (robust-ml #11); > 95% of FGSM/PGD/DeepFool/C&W adversarials defended on "
                                          "ImageNet; B9 PA-D1/D2")
 def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``post-averaging-paper-eval``: with the paper's defense-unaware protocol (minimal attacks on the base
+    model, transferred, L∞ ≤ 8/255) the averaged model classifies most adversarials correctly; fixed-ε PGD defeats
+    it more (DeepFool-L2 and C&W-L2 defense rates reported as numbers).
+
+    The paper's defense-unaware evaluation: minimal attacks (FGSM sweep, minimal PGD, DeepFool-L2, C&W-L2) on the
+    base model, transferred to the averaged model within L∞ ≤ 8/255, and fixed-ε PGD.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        defense rates ≥ 0.8 against transferred minimal PGD and the FGSM sweep, and fixed-ε PGD defeating the
+        defense more than minimal PGD. Controls: two antipodal random points x ± r·v instead of the averaged model.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797), defense-unaware evaluation (88.41 % robust on
+        CIFAR-10).
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("post-averaging-paper-eval")
+        >>> r.run is post_averaging_paper_eval, r.data
+        (True, 'cifar10')
+    """
     model = _base_model(ctx)
     x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images
     defended = PostAveraged(model, DEFAULT_RADIUS, seed=ctx.seed + 1)
@@ -172,6 +260,35 @@ def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
                 "model leaves at most half the paper-protocol robust accuracy (score-based Square Attack reported)",
         data="cifar10", paper_value="Square Attack (adaptive) on CIFAR-10: 15.8% vs 88.41% reported; B9 PA-D3")
 def post_averaging_adaptive(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``post-averaging-adaptive``: the robustness does not survive an attacker who knows the defense: EOT-PGD
+    through the averaged model leaves at most half the paper-protocol robust accuracy (score-based Square Attack
+    reported).
+
+    Adaptive evaluation of the averaged model: EOT-PGD through the defense (5 attacker directions) and a score-based
+    Square Attack, next to the paper protocol, on 48 (quick) or 100 test images.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds CIFAR-10 (shared models are trained once and cached
+            under ``ctx.cache_dir``)).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: adaptive EOT-PGD robust accuracy / paper-protocol robust accuracy ≤ 0.5. Control: random-sign noise
+        at L∞ 8/255 in place of EOT-PGD.
+
+    Raises:
+        DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Lin, Kasra Ahmadi and Jiang 2019 (arXiv 1905.12797); adaptive attacks after Athalye et al. 2018 (EOT).
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("post-averaging-adaptive")
+        >>> r.run is post_averaging_adaptive, r.data
+        (True, 'cifar10')
+    """
     model = _base_model(ctx)
     x, y = _test_images(ctx, 48 if ctx.quick else 100)
     defended = PostAveraged(model, DEFAULT_RADIUS, seed=ctx.seed + 1)

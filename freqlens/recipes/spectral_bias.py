@@ -63,7 +63,28 @@ def _relu_mlp(in_dim: int, width: int, seed: int, out_dim: int = 1) -> MLP:
 
 
 def sinusoid_problem(n: int, ks: list[int], amps: list[float], seed: int):
-    """Spec A0.2 on the grid z_n = n/N: y = Σ A_i sin(2πk_i z + 2πφ_i), φ ~ U(0,1). Returns z (N,), y (N,)."""
+    """The sum-of-sinusoids target on the grid z_n = n/N: y = Σ A_i sin(2πk_i z + 2πφ_i) with random phases φ_i ~ U(0, 1).
+
+    Args:
+        n: grid size N.
+        ks: frequencies k_i (cycles on [0, 1)).
+        amps: amplitudes A_i, one per frequency.
+        seed: seed of the phases.
+
+    Returns:
+        ``(z, y)``: two (N,) float64 tensors.
+
+    Raises:
+        Nothing of its own (extra frequencies or amplitudes are ignored by ``zip``).
+
+    Source:
+        Rahaman et al. 2019 (ICML), the sum-of-sinusoids target.
+
+    Example:
+        >>> z, y = sinusoid_problem(8, [1], [2.0], seed=0)
+        >>> z.tolist()[:3], round(float(y.abs().max()), 6) <= 2.0
+        ([0.0, 0.125, 0.25], True)
+    """
     g = torch.Generator().manual_seed(seed)
     phases = torch.rand(len(ks), generator=g, dtype=torch.float64)
     z = torch.arange(n, dtype=torch.float64) / n
@@ -72,7 +93,25 @@ def sinusoid_problem(n: int, ks: list[int], amps: list[float], seed: int):
 
 
 def flower(z: torch.Tensor, petals: int) -> torch.Tensor:
-    """γ_L(z) = (1 + ½ sin 2πLz)(cos 2πz, sin 2πz), z ∈ [0, 1). (N, 2) float32."""
+    """Points of the flower manifold γ_L(z) = (1 + ½ sin 2πLz)·(cos 2πz, sin 2πz), z ∈ [0, 1).
+
+    Args:
+        z: (N,) curve coordinates.
+        petals: L (0: the unit circle).
+
+    Returns:
+        (N, 2) float32 points.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        Rahaman et al. 2019 (ICML), flower-shaped manifolds.
+
+    Example:
+        >>> flower(torch.tensor([0.0, 0.25]), petals=0).tolist()
+        [[1.0, 0.0], [-4.371138828673793e-08, 1.0]]
+    """
     r = 1 + 0.5 * torch.sin(2 * math.pi * petals * z)
     return torch.stack([r * torch.cos(2 * math.pi * z), r * torch.sin(2 * math.pi * z)], 1).float()
 
@@ -84,6 +123,34 @@ def flower(z: torch.Tensor, petals: int) -> torch.Tensor:
         paper_value="Fig. 1/2: k = 5 saturates within ~1e3 iterations, k = 50 only near 6e4; spectral norms grow "
                     "(notebook values 200–600 are 256× a Rayleigh quotient, not σ_max)")
 def spectral_bias_sinusoids(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``spectral-bias-sinusoids``: a ReLU MLP fits the low frequencies of Σ A_i sin(2πk_i z) first (k = 5…50),
+    even when high frequencies have 10× the amplitude, and its layer spectral norms grow while it learns.
+
+    Trains a 6-layer ReLU MLP on Σ A_i sin(2πk_i z), k = 5…50, with equal and with increasing amplitudes, recording
+    the normalised amplitude a_k(t) and each layer's spectral norm.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks
+        per setting: Spearman ρ(k, min(a_k, 1)) ≤ −0.8 at the end, mean(a_5, a_10) ≥ 0.8, mean(a_40, a_45, a_50) ≤
+        0.35, hidden-layer σ_max growth ≥ 2 and growth of Π σ_max ≥ 100. Controls: a frequency-blind lookup table
+        trained alike, and the untrained network.
+
+    Raises:
+        Nothing of its own (the data are generated in memory).
+
+    Source:
+        Rahaman et al. 2019 (ICML), learning dynamics of a sum of sinusoids (Fig. 1 and 2).
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("spectral-bias-sinusoids")
+        >>> r.run is spectral_bias_sinusoids, r.data
+        (True, 'embedded')
+    """
     n, ks = 200, list(range(5, 55, 5))
     width, iters = (128, 3000) if ctx.quick else (256, 5000)
     every = 100
@@ -154,6 +221,33 @@ def spectral_bias_sinusoids(ctx: RecipeContext) -> RecipeOutput:
         paper_value="robustness figure: ratio ≈ 1 for k = 5, 10 up to δ = 5; < 0.5 for k ≥ 25 by δ ≈ 2–3; "
                     "≈ 0.1–0.2 for k = 50 at δ = 5")
 def spectral_bias_perturbation(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``spectral-bias-perturbation``: after training, random parameter perturbations destroy high-frequency
+    components of the output first: the amplitude ratio |f̂_θ+δu(k)|/|f̂_θ(k)| falls with k.
+
+    Trains the MLP on the equal-amplitude sinusoids, then perturbs all parameters along random unit directions of
+    norm δ and measures the amplitude ratio |f̂_θ+δu(k)|/|f̂_θ(k)| per frequency.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: Spearman ρ(k, ratio) over k = 10…50 ≤ −0.9 at the checked δ; ratio(k = 10) ≥ 0.7 and ratio(k = 50) ≤
+        0.45. Control: the trained function stored in a frequency-blind lookup table, perturbed alike.
+
+    Raises:
+        Nothing of its own (the data are generated in memory).
+
+    Source:
+        Rahaman et al. 2019 (ICML), robustness of frequency components to parameter perturbation.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("spectral-bias-perturbation")
+        >>> r.run is spectral_bias_perturbation, r.data
+        (True, 'embedded')
+    """
     n, ks = 200, list(range(5, 55, 5))
     deltas, d_check, n_dir = [0.5, 1.0, 2.0, 3.0, 5.0], 2.0, 30
     width, iters = (128, 2000) if ctx.quick else (256, 20000)
@@ -205,6 +299,33 @@ def spectral_bias_perturbation(ctx: RecipeContext) -> RecipeOutput:
                 "manifold is more complex (more petals L)",
         paper_value="manifold figure (L recalled as 0, 4, 10, 16): high frequencies learned faster for larger L")
 def spectral_bias_manifold(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``spectral-bias-manifold``: on the flower manifold γ_L the same frequency along the curve is learned
+    faster when the manifold is more complex (more petals L).
+
+    Regression of Σ sin(2πk z) along flower manifolds γ_L (L = 0, 4, 10, 16 petals) by an MLP on the 2-D embedded
+    points, with the high-frequency area under the learning curve AUC_hi per L.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: AUC_hi(16) − AUC_hi(0) > 0.2, with the smaller steps ordered; the lowest frequency learned for every
+        L. Control: the circle at another seed in place of L = 16 (seed spread).
+
+    Raises:
+        Nothing of its own (the data are generated in memory).
+
+    Source:
+        Rahaman et al. 2019 (ICML), regression on flower manifolds.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("spectral-bias-manifold")
+        >>> r.run is spectral_bias_manifold, r.data
+        (True, 'embedded')
+    """
     n, kstep, width, iters = SIZES["spectral-bias-manifold"]["quick" if ctx.quick else "full"]
     ks = list(range(kstep, 11 * kstep, kstep))
     petals = [0, 4, 10, 16]
@@ -253,6 +374,33 @@ def spectral_bias_manifold(ctx: RecipeContext) -> RecipeOutput:
                 "but not on the circle γ_0",
         paper_value="Fig. 7 notebook: training accuracy ≈ 0.6 → 0.96 by 10k iterations on γ_20")
 def spectral_bias_binary(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``spectral-bias-binary``: a binarised very-high-frequency target along the curve is learnable on the
+    complex manifold γ_20 but not on the circle γ_0.
+
+    Trains an MLP on a binarised very-high-frequency target sin(2πkz) > 0 along γ_20 and along the circle γ_0
+    (quick: 500 iterations, a SMOKE run).
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
+        check: final training accuracy on γ_20 ≥ 0.9; also accuracy on γ_0 ≤ majority + slack and the difference ≥
+        0.2. Control: the circle γ_0 with the same target and training.
+
+    Raises:
+        Nothing of its own (the data are generated in memory).
+
+    Source:
+        Rahaman et al. 2019 (ICML), binarised high-frequency target on a flower manifold.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("spectral-bias-binary")
+        >>> r.run is spectral_bias_binary, r.data
+        (True, 'embedded')
+    """
     n, k, width, iters = SIZES["spectral-bias-binary"]["quick" if ctx.quick else "full"]  # quick is SMOKE (below)
     lr, slack = 3e-4, 0.1
     g = torch.Generator().manual_seed(ctx.seed)
@@ -323,6 +471,33 @@ def _binary_digits(ctx: RecipeContext, n_total: int):
         paper_value="notebook: k = 1 dips to ≈ 0.07 near iteration 200 then rises to ≈ 0.55; k = 0.05 stays ≈ 0.2, "
                     "no dip (MNIST 3 vs 8, β = 1)")
 def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``spectral-bias-mnist-noise``: label noise of high frequency (ψ_k = sin(2πk‖x‖), large k) is fitted late,
+    so validation loss first dips near the clean solution and then rises; low-frequency noise is fitted at once.
+
+    Trains a ReLU MLP on MNIST 3 vs 8 with label noise β·sin(2πk‖x‖) of low and high k, recording validation and
+    training MSE.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds MNIST).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        the validation MSE rises after its minimum for high-k noise (D_high ≥ 3·D_low + 0.05), and min validation
+        MSE high-k / low-k ≤ 0.6. Controls: low-frequency noise cos(2πk‖x‖) in place of the high-frequency noise.
+
+    Raises:
+        DataError: the MNIST files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Rahaman et al. 2019 (ICML), MNIST with low- and high-frequency label noise.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("spectral-bias-mnist-noise")
+        >>> r.run is spectral_bias_mnist_noise, r.data
+        (True, 'mnist')
+    """
     n_total, width, iters = SIZES["spectral-bias-mnist-noise"]["quick" if ctx.quick else "full"]
     x, t, source = _binary_digits(ctx, n_total)
     n_tr = int(0.8 * x.shape[0])
@@ -381,6 +556,35 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
                 "nearer the pure than the noised target at high indices; a frequency-blind lookup table does not",
         paper_value="50-point RBF eigenvector figure; 'Noised Target' figure: validation minimum near iteration 150")
 def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``spectral-bias-kernel-eigvecs``: in the eigenbasis of a Gaussian RBF kernel on MNIST 3/8, a ReLU network
+    trained on a white-noise-corrupted target matches the pure target at low indices when validation loss is
+    minimal, and is nearer the pure than the noised target at high indices; a frequency-blind lookup table does not.
+
+    Eigenvectors of an RBF kernel on 50 points, and the spectrum of a ReLU network trained on a
+    white-noise-corrupted MNIST 3/8 target in the data's RBF eigenbasis.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model; ``data_root`` holds MNIST).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        at the minimum of the validation loss the network matches the pure target at low indices (relative
+        difference ≤ 0.15) and is nearer the pure than the noised target at high indices; by the end it has moved
+        toward the noised target. Controls: a frequency-blind lookup table.
+
+    Raises:
+        DataError: the MNIST files are not under ``ctx.data_root`` (or FREQLENS_DATA).
+
+    Source:
+        Rahaman et al. 2019 (ICML), spectrum in a kernel eigenbasis and RBF eigenvectors.
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("spectral-bias-kernel-eigvecs")
+        >>> r.run is spectral_bias_kernel_eigvecs, r.data
+        (True, 'mnist')
+    """
     from freqlens.theory.integral_kernels import (
         binned_abs,
         dominant_rfft_bin,
@@ -473,8 +677,32 @@ def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
 
 # ------------------------------------------------------------------------------------------------------ A8
 def relu_decay_check(model: torch.nn.Module, n: int = 2 ** 16) -> dict:
-    """Spec A8 d = 1 identity (value-detrended coefficients vs S = Σ|Δslope|); see
-    :func:`freqlens.dynamics.spectral_bias.fourier_decay`."""
+    """The d = 1 identity behind the ReLU decay theorem: Fourier coefficients of the network on [0, 1) after removing the
+    straight line between its end values (:func:`~freqlens.dynamics.spectral_bias.fourier_decay` with
+    ``detrend="values"``), next to S = Σ|Δslope| of its kinks.
+
+    Args:
+        model: maps (N, 1) to (N, 1) (evaluated in float64).
+        n: grid size (a power of two).
+
+    Returns:
+        The :func:`~freqlens.dynamics.spectral_bias.fourier_decay` dict: ``coefficients``, ``slope`` (octave-envelope
+        slope), ``S``, ``bound_ratio``, ``kinks``, ``max_slope``, ``prod_spectral_norms``, ``octave_centres`` and
+        ``envelope``.
+
+    Raises:
+        InputError: ``n`` < 256.
+
+    Source:
+        Rahaman et al. 2019 (ICML), Theorem 1 (d = 1: coefficients decay like k⁻²).
+
+    Example:
+        >>> _ = torch.manual_seed(0)
+        >>> net = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+        >>> d = relu_decay_check(net, n=2 ** 10)
+        >>> -2.2 <= d["slope"] <= -1.7, len(d["coefficients"])
+        (True, 127)
+    """
     return fourier_decay(model, n, detrend="values")
 
 
@@ -484,6 +712,34 @@ def relu_decay_check(model: torch.nn.Module, n: int = 2 ** 16) -> dict:
                 "architectures decay faster than k^−2.2",
         paper_value="Theorem 1: |f̂(k)| = O(‖k‖^{−(Δ+1)}), numerator ≤ N_f·L_f, L_f ≤ Π‖W_l‖")
 def spectral_bias_relu_decay(ctx: RecipeContext) -> RecipeOutput:
+    """Recipe ``spectral-bias-relu-decay``: the Fourier coefficients of ReLU networks on [0, 1) (random and trained,
+    slope-matched detrending) decay like k^s with s in [−2.2, −1.7] (Theorem 1, d = 1: k⁻²); tanh and GELU networks
+    of the same architectures decay faster than k^−2.2.
+
+    Fourier coefficients of random and trained ReLU, tanh and GELU networks on [0, 1) (slope-matched detrending) and
+    the slope of their octave envelope in log-log.
+
+    Args:
+        ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
+            ``device`` apply to every model).
+
+    Returns:
+        A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
+        every ReLU network's slope lies in [−2.2, −1.7] (the theorem's k⁻² for d = 1). Controls: tanh and GELU
+        networks of the same architectures and seeds.
+
+    Raises:
+        Nothing of its own (the data are generated in memory).
+
+    Source:
+        Rahaman et al. 2019 (ICML), Theorem 1 (decay of the Fourier spectrum of ReLU networks).
+
+    Example:
+        >>> from freqlens.recipes import get_recipe
+        >>> r = get_recipe("spectral-bias-relu-decay")
+        >>> r.run is spectral_bias_relu_decay, r.data
+        (True, 'embedded')
+    """
     seeds = [0, 1] if ctx.quick else [0, 1, 2, 3]
     archs = {"1-32-32-32-1": [32, 32, 32], "1-64x4-1": [64] * 4, "1-16-16-1 (weights ×3)": [16, 16]}
 

@@ -8,11 +8,16 @@ is done, and the heat map checkpoints as it goes, so an interrupted report resum
 The sections are a registry (:mod:`freqlens.report.sections`, one module per probe); this module only drives
 them: it checks the inputs, runs each section, marks one that raises as failed, and writes the page.
 
-Example::
+Example (a model without conv layers: the per-layer section is skipped with its reason, the page is written)::
 
+    >>> import tempfile, torch
     >>> import freqlens
-    >>> r = freqlens.report(model, images, labels, out="report", normalize=None)   # images (N, C, H, W) in [0, 1]
-    >>> r.html_path                      # report/report.html
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 10))
+    >>> r = freqlens.report(model, torch.rand(8, 3, 8, 8), torch.arange(8), out=tempfile.mkdtemp(),
+    ...                     probes=["layers"], progress=False)
+    >>> Path(r.html_path).name, r.sections[0]["skipped"].split(";")[0]
+    ('report.html', 'Sequential has no convolutional layer (nn.Conv1d/2d/3d)')
 """
 from __future__ import annotations
 
@@ -43,7 +48,32 @@ DEFAULT_PROBES = tuple(s.name for s in _sections.sections() if s.default)
 
 @dataclass
 class ReportResult(Result):
-    """What the report found: per section its reading, numbers, figure file and seconds."""
+    """What the report found: per section its reading, numbers, figure file and seconds (saved as report.json).
+
+    Args:
+        title: the page title.
+        meta: the header entries (model, clean accuracy, images, image size, bounds, seed, device, version, and a
+            ``warning`` when the clean accuracy is near chance).
+        sections: one dict per section run, in order: ``name``, ``title``, ``caption`` and either ``reading``,
+            ``numbers``, ``figure`` (path under the report folder), ``seconds`` (and ``note`` when a saved result
+            was recomputed), or ``skipped`` / ``failed`` with a one-line reason.
+        html_path: path of report.html.
+
+    Attributes:
+        The arguments.
+
+    Raises:
+        FreqlensError: from :meth:`plot` (a report has one figure per section: open report.html).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> r = ReportResult(title="t", meta={"images": 8}, sections=[{"name": "noise", "title": "Noise",
+        ...                  "skipped": "no images"}])
+        >>> [s["name"] for s in r.sections if "skipped" in s]
+        ['noise']
+    """
 
     title: str
     meta: dict
@@ -211,6 +241,15 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
 
     Source:
         freqlens.
+
+    Example:
+        >>> import tempfile, torch
+        >>> _ = torch.manual_seed(0)
+        >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 10))
+        >>> r = report(model, torch.rand(8, 3, 8, 8), torch.arange(8), out=tempfile.mkdtemp(), probes=["layers"],
+        ...            progress=False)
+        >>> sorted(r.meta)[:3], list(r.sections[0])
+        (['bounds', 'clean accuracy', 'device'], ['name', 'title', 'caption', 'skipped'])
 
     A section's result is saved under ``<out>/probes/`` when done, with a fingerprint of the model weights, the
     images, the settings and the freqlens version; a rerun reuses it only when the fingerprint matches, and

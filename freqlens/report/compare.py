@@ -18,7 +18,30 @@ from freqlens.results import Result, atomic_write_bytes
 
 @dataclass
 class ComparisonResult(Result):
-    """Per model label: its report folder and section entries; ``rows``: (model, probe, parameter, value)."""
+    """Several models' reports side by side: where each report is and every number in long form.
+
+    Args:
+        labels: the model labels, in column order.
+        folders: label → that model's report folder.
+        rows: ``[model, probe, parameter, value]`` rows (the lines of compare.csv), parameters named by
+            :func:`flatten_numbers`.
+        html_path: path of compare.html.
+
+    Attributes:
+        The arguments, saved with :meth:`save` and reloaded with :func:`freqlens.load`.
+
+    Raises:
+        InputError: from :meth:`plot` (the comparison has one figure per model and section: open compare.html).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> r = ComparisonResult(labels=["a", "b"], folders={"a": "cmp/a", "b": "cmp/b"},
+        ...                      rows=[["a", "noise", "clean_error", 5.0], ["b", "noise", "clean_error", 7.0]])
+        >>> sorted({row[1] for row in r.rows}), r.folders["b"]
+        (['noise'], 'cmp/b')
+    """
 
     labels: list[str]
     folders: dict[str, str]
@@ -30,7 +53,22 @@ class ComparisonResult(Result):
 
 
 def flatten_numbers(numbers, prefix: str = "") -> list[tuple[str, float | str]]:
-    """``{"a": {"b": [1, 2]}}`` → ``[("a/b/0", 1), ("a/b/1", 2)]``: one parameter per scalar.
+    """Flatten a section's nested numbers into ``(parameter, value)`` pairs, one per scalar, with the path as name.
+
+    ``{"a": {"b": [1, 2]}}`` → ``[("a/b/0", 1), ("a/b/1", 2)]``: dict keys and list indices joined by ``/``.
+
+    Args:
+        numbers: a scalar, or dicts and lists nested to any depth (the ``numbers`` of a report section).
+        prefix: prepended to every name (used by the recursion).
+
+    Returns:
+        A list of ``(name, value)`` in traversal order.
+
+    Raises:
+        RecursionError: ``numbers`` contains itself.
+
+    Source:
+        freqlens.
 
     Example:
         >>> flatten_numbers({"acc": {"r=4": 0.5}, "radii": [1, 2]})

@@ -42,8 +42,37 @@ def _toc(sections: list[dict]) -> str:
 
 
 def render_report(title: str, meta: dict, sections: list[dict], folder: Path) -> str:
-    """HTML text. ``sections``: dicts with name, title, reading, figure (file name under ``folder``), or skipped
-    or failed (a one-line reason)."""
+    """The report page as one self-contained HTML text: inline CSS, figures embedded as base64 PNG, no scripts.
+
+    A table of the ``meta`` entries, a table of contents, then one section per entry: "Failed: <reason>",
+    "Skipped: <reason>", or the note, the reading, the figure with its caption and the seconds it took. All text is
+    HTML-escaped.
+
+    Args:
+        title: page title and heading.
+        meta: header entries (name → value), shown in order.
+        sections: the entries of :attr:`ReportResult.sections`: dicts with ``name``, ``title`` and either
+            ``failed``, ``skipped`` (one-line reasons) or ``reading`` with optional ``figure`` (a PNG path relative
+            to ``folder``), ``caption``, ``note`` and ``seconds``.
+        folder: the report folder the figure paths are relative to.
+
+    Returns:
+        The HTML text (ends with a newline).
+
+    Raises:
+        OSError: a figure file cannot be read.
+        KeyError: an entry lacks ``name``, ``title``, or ``reading`` when it neither failed nor was skipped.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from pathlib import Path
+        >>> page = render_report("demo <model>", {"images": 8}, [{"name": "layers", "title": "Per-layer response",
+        ...                      "skipped": "no convolutional layer"}], Path("."))
+        >>> "<title>demo &lt;model&gt;</title>" in page, "Skipped: no convolutional layer" in page, "<script" in page
+        (True, True, False)
+    """
     rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',

@@ -9,9 +9,41 @@ def _pct(x: float) -> str:
 
 
 def read_heatmap(res, chance: float | None = None) -> tuple[str, dict]:
-    """Where the error (or another quantity) under Fourier-basis perturbations rises, in Chebyshev radius
-    ρ = max(|f_u|, |f_v|). Nothing is read into the map when the model is at chance on the clean images
-    (``chance`` = 1 / classes)."""
+    """Reading of a Fourier heat map: where the error rises, by Chebyshev radius ρ = max(|f_u|, |f_v|)
+    (other quantities: ``_read_quantity_map``).
+
+    The map is averaged over square rings of ρ (``res.ring_means()``). The low band is ρ ≤ top/4 (at least the two
+    lowest rings) and the high band ρ ≥ top/2, with top the largest ring; a band is called worse only when its mean
+    error exceeds the other's by more than 5 points. Nothing is read into the map when the model is at chance on
+    the clean images.
+
+    Args:
+        res: a :class:`~freqlens.probes.heatmap.HeatmapResult` (errors in %).
+        chance: 1 / number of classes; with it, a clean error ≥ 100·(1 − chance) − 5 % gives the at-chance reading.
+
+    Returns:
+        ``(sentence, numbers)``: ``numbers`` has ``error_by_radius`` (%, per ring), ``clean_error``, ``max_error``,
+        ``low_band_error``, ``high_band_error`` and, when the error rises by 5 points or more, ``half_rise_radius``
+        (the first ring half-way from the clean to the largest error).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens (reading of Yin et al. 2019's Fourier heat map).
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.probes.heatmap import HeatmapResult
+        >>> u, v = np.meshgrid(np.arange(-4, 4), np.arange(-4, 4), indexing="ij")
+        >>> err = np.where(np.maximum(abs(u), abs(v)) >= 3, 60.0, 10.0)
+        >>> text, numbers = read_heatmap(HeatmapResult(error=err, eps=4.0, n_images=10, clean_error=10.0, bounds=None,
+        ...                                            seed=0), chance=0.1)
+        >>> numbers["error_by_radius"], numbers["half_rise_radius"]
+        ([10.0, 10.0, 10.0, 60.0, 60.0], 3)
+        >>> text.split(";")[0]
+        'Error rises above frequency 3 of 4 (half-way from the clean 10 % to the largest 60 %)'
+    """
     if (getattr(res, "quantity", "error") or "error") != "error":
         return _read_quantity_map(res, chance)
     profile = res.ring_means()
@@ -68,7 +100,31 @@ def _read_quantity_map(res, chance: float | None = None) -> tuple[str, dict]:
 
 
 def read_filtering(res, chance: float = 0.1) -> tuple[str, dict]:
-    """How much of the clean accuracy survives low-pass and high-pass filtering."""
+    """Reading of filtered accuracy: the smallest low-pass bandwidth keeping 90 % of the clean accuracy, and the
+    accuracy with only high frequencies (all but the narrowest low band), compared with chance.
+
+    Args:
+        res: a :class:`~freqlens.probes.filtering.FilteredAccuracy` (accuracies in [0, 1]).
+        chance: 1 / number of classes; high-pass accuracy above 2·chance is read as class information.
+
+    Returns:
+        ``(sentence, numbers)``: ``bandwidths``, ``low_pass_accuracy``, ``high_pass_accuracy``, ``clean_accuracy``
+        and, when reached, ``bandwidth_for_90pct``.
+
+    Raises:
+        IndexError: ``res.bandwidths`` is empty.
+
+    Source:
+        freqlens (reading of Yin et al. 2019's filtering experiment).
+
+    Example:
+        >>> from freqlens.probes.filtering import FilteredAccuracy
+        >>> r = FilteredAccuracy(bandwidths=[3, 15, 31], accuracy={"low": [0.3, 0.85, 0.9], "high": [0.5, 0.2, 0.1]},
+        ...                      clean_accuracy=0.9, n_images=10)
+        >>> text, numbers = read_filtering(r)
+        >>> numbers["bandwidth_for_90pct"], text.split(";")[0]
+        (15, 'Low-pass filtering keeps 90 % of the clean accuracy (90 %) once the 15×15 lowest frequencies are kept')
+    """
     bw = list(res.bandwidths)
     low = np.asarray(res.accuracy.get("low", [np.nan] * len(bw)), dtype=float)
     high = np.asarray(res.accuracy.get("high", [np.nan] * len(bw)), dtype=float)
@@ -91,8 +147,34 @@ def read_filtering(res, chance: float = 0.1) -> tuple[str, dict]:
 
 
 def read_noise(res, chance: float = 0.1) -> tuple[str, dict]:
-    """Low-band vs high-band Gaussian noise of the same ℓ2 norm. Which band "hurts most" is said only when the
-    two errors differ by more than 5 points and the smaller one is still clearly below chance-level error."""
+    """Reading of band-limited noise: error under low-band and high-band Gaussian noise of the same ℓ2 norm at the
+    bandwidth nearest max(3, largest/4).
+
+    Which band "hurts most" is said only when the two errors differ by more than 5 points and the smaller one is
+    below the at-chance error 100·(1 − chance) − 5 %; a model at chance on clean images gets no comparison.
+
+    Args:
+        res: a :class:`~freqlens.probes.noise.BandNoiseResult` (errors in %).
+        chance: 1 / number of classes.
+
+    Returns:
+        ``(sentence, numbers)``: ``bandwidths``, ``low_band_error``, ``high_band_error``, ``full_band_error``,
+        ``clean_error`` and ``norm``.
+
+    Raises:
+        IndexError: ``res.error`` lacks the "low" or "high" errors.
+
+    Source:
+        freqlens (reading of Yin et al. 2019's band-limited noise experiment).
+
+    Example:
+        >>> from freqlens.probes.noise import BandNoiseResult
+        >>> r = BandNoiseResult(bandwidths=[4, 8, 16], error={"low": [20.0, 30.0, 40.0], "high": [10.0, 50.0, 60.0]},
+        ...                     full_error=70.0, clean_error=5.0)
+        >>> text, numbers = read_noise(r)
+        >>> text.split(", ")[0], text.split(". ")[-1]
+        ('Noise of norm 8: 20 % error when confined to the 4×4 lowest frequencies', 'Low-frequency noise hurts most.')
+    """
     bw = list(res.bandwidths)
     low = np.asarray(res.error.get("low", []), dtype=float)
     high = np.asarray(res.error.get("high", []), dtype=float)
@@ -118,7 +200,34 @@ def read_noise(res, chance: float = 0.1) -> tuple[str, dict]:
 
 
 def read_hfc(res, chance: float = 0.1) -> tuple[str, dict]:
-    """Accuracy on low- and high-frequency components by radius (``chance`` = 1 / classes)."""
+    """Reading of LFC/HFC accuracy: accuracy on each component at the middle radius, and the best accuracy from the
+    high-frequency component alone against chance (above 2·chance: the model uses high-frequency components).
+
+    Args:
+        res: a :class:`~freqlens.probes.hfc.HFCAccuracy` (accuracies in [0, 1]; radii in cycles per image).
+        chance: 1 / number of classes.
+
+    Returns:
+        ``(sentence, numbers)``: ``radii``, ``lfc_accuracy``, ``hfc_accuracy`` and ``clean_accuracy``.
+
+    Raises:
+        IndexError: ``res.radii`` is empty.
+
+    Source:
+        freqlens (reading of Wang et al. 2020, Sec. 3).
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.probes.hfc import HFCAccuracy
+        >>> r = HFCAccuracy(radii=[4, 8, 12], clean_accuracy=0.9, lfc_accuracy=np.array([0.3, 0.7, 0.85]),
+        ...                 hfc_accuracy=np.array([0.4, 0.2, 0.1]), n_images=10, rescale="none", bn_eval="eval",
+        ...                 image_size=[3, 32, 32])
+        >>> text, numbers = read_hfc(r)
+        >>> text.split(" and ")[0]
+        'At radius 8 the model keeps 70 % accuracy on the low-frequency component'
+        >>> text.split(". ")[1].split(" —")[0]
+        'Up to 40 % from the HFC alone (chance 10 %)'
+    """
     radii = list(res.radii)
     lfc = np.asarray(res.lfc_accuracy, dtype=float)
     hfc = np.asarray(res.hfc_accuracy, dtype=float)
@@ -140,8 +249,39 @@ LOW_PASS, HIGH_PASS = 0.8, 1.25   # gain ratio thresholds: below attenuates high
 
 
 def read_layers(res) -> tuple[str, dict]:
-    """Per-layer high/low band energy-gain ratio (cumulative from the input). A layer is called low-pass only when
-    its ratio is below 0.8 — the same threshold for the first layer and for the strongest one."""
+    """Reading of the per-layer frequency response: the high/low band energy-gain ratio of every layer (cumulative from
+    the input), with the bands 0 < r ≤ max(H, W)/8 and r > 3·max(H, W)/8 (cycles per image).
+
+    A ratio below 0.8 (``LOW_PASS``) is called attenuating and above 1.25 (``HIGH_PASS``) amplifying — the same
+    thresholds for the first layer and for the strongest low-pass point.
+
+    Args:
+        res: a :class:`~freqlens.probes.layers.LayerResponse`.
+
+    Returns:
+        ``(sentence, numbers)``: ``layers``, ``high_over_low_gain`` (one ratio per layer), ``bands`` and
+        ``skipped_layers``.
+
+    Raises:
+        InputError: no computed frequency lies in the high band.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.probes.layers import LayerResponse
+        >>> rad = np.hypot(*np.meshgrid(np.arange(-4, 4), np.arange(-4, 4), indexing="ij"))
+        >>> gain = np.stack([np.ones((8, 8)), np.where(rad > 3, 0.5, 1.0)])
+        >>> r = LayerResponse(layer_names=["conv1", "conv2"], layer_types=["Conv2d"] * 2, gain=gain,
+        ...                   gain_pairs=np.ones((2, 2)), positions=np.zeros((2, 2)), mode="basis", eps=1.0, n_images=1,
+        ...                   image_size=[1, 8, 8])
+        >>> text, numbers = read_layers(r)
+        >>> numbers["high_over_low_gain"]
+        [1.0, 0.5]
+        >>> text.split("; ")[1]
+        'the strongest low-pass point is conv2 (ratio 0.50, cumulative from the input).'
+    """
     h, w = res.image_size[-2:]
     high = max(h, w) * 3 / 8
     ratios = res.band_ratio(low=max(h, w) / 8, high=high)
@@ -165,7 +305,29 @@ def read_layers(res) -> tuple[str, dict]:
 
 
 def read_corruptions(rows: list[dict]) -> tuple[str, dict]:
-    """Accuracy under corruptions against their high-frequency energy fraction."""
+    """Reading of corruption robustness: the worst corruption and the Pearson correlation between a corruption's
+    high-frequency energy fraction and the accuracy under it (|r| > 0.3 is read as a direction).
+
+    Args:
+        rows: ``[{"name", "hf_fraction" (in [0, 1]), "accuracy" (in [0, 1])}, ...]``; the correlation needs at least
+            three rows with varying values (NaN otherwise).
+
+    Returns:
+        ``(sentence, numbers)``: ``corruptions`` (the rows) and ``correlation_hf_fraction_accuracy``.
+
+    Raises:
+        ValueError: ``rows`` is empty.
+
+    Source:
+        freqlens (reading of Yin et al. 2019's corruption analysis).
+
+    Example:
+        >>> rows = [{"name": "fog", "hf_fraction": 0.1, "accuracy": 0.8}, {"name": "noise", "hf_fraction": 0.9,
+        ...         "accuracy": 0.3}, {"name": "blur", "hf_fraction": 0.05, "accuracy": 0.85}]
+        >>> text, numbers = read_corruptions(rows)
+        >>> text.split(".")[0], round(numbers["correlation_hf_fraction_accuracy"], 3)
+        ('Worst corruption: noise (30 % accuracy)', -1.0)
+    """
     worst = min(rows, key=lambda r: r["accuracy"])
     hf = [r["hf_fraction"] for r in rows]
     acc = [r["accuracy"] for r in rows]
@@ -178,7 +340,29 @@ def read_corruptions(rows: list[dict]) -> tuple[str, dict]:
 
 
 def read_post_averaging(res) -> tuple[str, dict]:
-    """Clean accuracy of the post-averaged model against the averaging radius."""
+    """Reading of the post-averaging trade-off: up to which radius the averaged model keeps the clean accuracy (a drop
+    of more than 2 points counts), in the "random" sampling mode when present, else the first one.
+
+    Args:
+        res: a :class:`~freqlens.probes.defense.RadiusTradeoff` (accuracies in [0, 1]; radii in ``radius_space``
+            units).
+
+    Returns:
+        ``(sentence, numbers)``: ``base_accuracy``, ``radii``, ``accuracy``, ``radius_space`` and ``n_directions``.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens (reading of Lin et al. 2019's clean-accuracy trade-off).
+
+    Example:
+        >>> from freqlens.probes.defense import RadiusTradeoff
+        >>> r = RadiusTradeoff(base_accuracy=0.9, default_radius=0.5, radius_space="pixel", n_directions=15,
+        ...                    n_images=10, radii={"random": [0.25, 0.5, 1.0]}, accuracy={"random": [0.9, 0.85, 0.6]})
+        >>> read_post_averaging(r)[0].split(", where")[0]
+        'Averaging over a ball (ℓ2 radius in pixel units) keeps the clean accuracy (90 %) up to radius 0.5'
+    """
     mode = "random" if "random" in res.accuracy else next(iter(res.accuracy))
     radii, acc = list(res.radii[mode]), list(res.accuracy[mode])
     base = float(res.base_accuracy)

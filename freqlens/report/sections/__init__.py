@@ -25,7 +25,24 @@ import torch
 class Flag:
     """One command-line flag a section adds to ``freqlens report`` (also a keyword of ``freqlens.report``).
 
-    ``dest`` is the keyword name (``heatmap_images`` for ``--heatmap-images``); ``default`` applies to both.
+    Args:
+        dest: the keyword name, ``snake_case`` (``heatmap_images`` for ``--heatmap-images``).
+        type: the value's type, used by argparse to convert the command line.
+        default: the value when the flag is not given, on the command line and as a keyword.
+        help: the help text of ``freqlens report --help``.
+
+    Attributes:
+        option: the command-line spelling, ``"--" + dest`` with ``_`` → ``-``.
+
+    Raises:
+        Nothing (a frozen dataclass: assigning a field raises ``FrozenInstanceError``).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> Flag("heatmap_images", int, 200, "images used by the heat map").option
+        '--heatmap-images'
     """
 
     dest: str
@@ -40,8 +57,43 @@ class Flag:
 
 @dataclass
 class SectionContext:
-    """What a section's ``run`` and ``reading`` get: the model, the checked images (N, C, H, W) in ``bounds``
-    with their labels (N,), the shared settings, and ``options`` (every section flag's value by ``dest``)."""
+    """What a section's ``run`` and ``reading`` get: the model, the checked images and labels, the shared settings,
+    and ``options`` (every section flag's value by ``dest``).
+
+    Args:
+        model: the classifier.
+        images: (N, C, H, W) images in ``bounds``, before ``normalize``.
+        labels: (N,) int64 class labels.
+        normalize: applied right before the model (None: none).
+        bounds: (low, high) valid pixel range of the images.
+        seed: random seed of every probe.
+        max_batch: images per forward pass; None: each probe's default.
+        progress: show progress bars.
+        out: the report folder.
+        chance: 1 / number of classes.
+        options: every section flag's value, by ``dest``.
+        output: the ``output=`` selector applied to the model's output (:func:`freqlens.inference.select_output`).
+        amp: run the model under :func:`torch.autocast`.
+
+    Attributes:
+        batch: ``max_batch``, or 1024 for the probes that need a number.
+        model_options: ``{"output": ..., "amp": ...}`` as keywords for the probes.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> import torch
+        >>> from pathlib import Path
+        >>> ctx = SectionContext(model=torch.nn.Identity(), images=torch.zeros(1, 1, 4, 4), labels=torch.zeros(1),
+        ...                      normalize=None, bounds=(0.0, 1.0), seed=0, max_batch=None, progress=False,
+        ...                      out=Path("report"), chance=0.1)
+        >>> ctx.batch, ctx.probe_path("noise").as_posix(), ctx.probe_path("heatmap", ".ckpt").name
+        (1024, 'report/probes/noise.json', 'heatmap.ckpt')
+    """
 
     model: torch.nn.Module
     images: torch.Tensor
@@ -92,9 +144,9 @@ class SectionContext:
 
 @dataclass(frozen=True)
 class Section:
-    """One report section.
+    """One report section: everything the report and the ``freqlens report`` command need about one probe.
 
-    Attributes:
+    Args:
         name: identifier, used in ``--probes``, file names and report.json (``snake_case``).
         title: heading in the HTML page.
         run: ``run(ctx) -> Result``: computes the probe's result.
@@ -113,6 +165,20 @@ class Section:
             depends on the section's flags.
         check: ``check(ctx)``: validates the section's flags before any section runs (raises a one-line
             ``FreqlensError``), so a bad flag stops the report at once.
+    Attributes:
+        The arguments, unchanged (a frozen dataclass).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from freqlens.report import sections as registry
+        >>> s = registry.get("heatmap")
+        >>> s.result, s.default, [f.option for f in s.flags]
+        ('HeatmapResult', True, ['--eps', '--heatmap-images', '--window'])
     """
 
     name: str
@@ -142,14 +208,52 @@ _DISCOVERED = False
 
 
 def register(section: Section) -> Section:
-    """Add ``section`` to the registry (replacing one of the same name); returns it."""
+    """Add ``section`` to the registry, replacing a registered section of the same name.
+
+    Args:
+        section: the :class:`Section` to register.
+
+    Returns:
+        ``section`` (so a module can write ``SECTION = register(Section(...))``).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from freqlens.report import sections as registry
+        >>> noise = registry.get("noise")
+        >>> registry.register(noise) is noise and registry.get("noise") is noise
+        True
+    """
     _REGISTRY[section.name] = section
     return section
 
 
 def discover(refresh: bool = False) -> None:
-    """Import every module of this package (and of any folder added to its ``__path__``) and register its
-    ``SECTION``."""
+    """Import every module of this package (and of any folder added to its ``__path__``) whose name does not start
+    with ``_``, and register the ``SECTION`` it defines; runs once unless ``refresh``.
+
+    Args:
+        refresh: import and register again (e.g. after adding a folder to ``__path__``).
+
+    Returns:
+        None.
+
+    Raises:
+        ImportError: a section module fails to import.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from freqlens.report import sections as registry
+        >>> registry.discover()
+        >>> "heatmap" in [s.name for s in registry.sections()]
+        True
+    """
     global _DISCOVERED
     if _DISCOVERED and not refresh:
         return
@@ -164,19 +268,74 @@ def discover(refresh: bool = False) -> None:
 
 
 def sections() -> list[Section]:
-    """Every registered section, in order."""
+    """Every registered section, ordered by ``(order, name)``; discovers the section modules on first use.
+
+    Args:
+        None.
+
+    Returns:
+        A list of :class:`Section`.
+
+    Raises:
+        ImportError: a section module fails to import.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from freqlens.report import sections as registry
+        >>> [s.name for s in registry.sections()][:3]
+        ['heatmap', 'filtering', 'noise']
+    """
     discover()
     return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.name))
 
 
 def get(name: str) -> Section | None:
-    """The section called ``name``, or None."""
+    """The registered section called ``name``, or None.
+
+    Args:
+        name: the section's name.
+
+    Returns:
+        The :class:`Section`, or None when no section has that name.
+
+    Raises:
+        ImportError: a section module fails to import (on first use).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from freqlens.report import sections as registry
+        >>> registry.get("heatmap") is registry.sections()[0], registry.get("no_such_probe")
+        (True, None)
+    """
     discover()
     return _REGISTRY.get(name)
 
 
 def all_flags() -> list[Flag]:
-    """The flags of every section, each ``dest`` once (the first section to declare it wins)."""
+    """The command-line flags of every section, each ``dest`` once (the first section, in order, that declares it wins).
+
+    Args:
+        None.
+
+    Returns:
+        A list of :class:`Flag`.
+
+    Raises:
+        ImportError: a section module fails to import (on first use).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from freqlens.report import sections as registry
+        >>> flags = registry.all_flags()
+        >>> len({f.dest for f in flags}) == len(flags), "--heatmap-images" in [f.option for f in flags]
+        (True, True)
+    """
     seen: dict[str, Flag] = {}
     for s in sections():
         for f in s.flags:

@@ -12,8 +12,28 @@ from freqlens.results import Result
 
 @dataclass
 class CorruptionRows(Result):
-    """Accuracy and high-frequency energy fraction per corruption (severity 3): rows of
-    ``{"name", "hf_fraction" (in [0, 1]), "accuracy" (in [0, 1])}``."""
+    """Accuracy and high-frequency energy fraction per common corruption (severity 3), with a scatter plot of one
+    against the other.
+
+    Args:
+        rows: ``[{"name", "hf_fraction" (in [0, 1]), "accuracy" (in [0, 1])}, ...]``, one per corruption.
+
+    Attributes:
+        rows: as given; :meth:`plot` draws accuracy (%) against ``hf_fraction`` with the names as annotations.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens (after Yin et al. 2019's corruption analysis).
+
+    Example:
+        >>> res = CorruptionRows(rows=[{"name": "fog", "hf_fraction": 0.1, "accuracy": 0.8},
+        ...                            {"name": "noise", "hf_fraction": 0.9, "accuracy": 0.3}])
+        >>> fig, ax = res.plot()
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('high-frequency energy fraction of the corruption', 'accuracy under the corruption (%)')
+    """
 
     rows: list
 
