@@ -28,12 +28,12 @@ from torch.utils.data import DataLoader, Dataset
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError, ModelOutputError
+from freqlens.normalization import MeanStd, NormalizeArg, as_normalize, resolve_normalize
 from freqlens.validation import check_integer, check_labels, check_labels_fit, check_same_length
 
 #: What ``output=`` accepts: None (default rule), a dict key / attribute name, a tuple index, or a callable.
 OutputSelector = str | int | Callable[[Any], torch.Tensor] | None
 #: What ``normalize=`` accepts: None, a callable images → images, or a (mean, std) pair of per-channel values.
-NormalizeArg = Callable[[torch.Tensor], torch.Tensor] | tuple | list | None
 
 DEFAULT_BATCH = 1024
 
@@ -143,75 +143,6 @@ def parse_output(text: str | None) -> OutputSelector:
         return text
 
 
-def as_normalize(normalize: NormalizeArg) -> Callable[[torch.Tensor], torch.Tensor] | None:
-    """``normalize=`` as a callable: a callable is kept; a (mean, std) pair becomes ``(x − mean) / std``.
-
-    Args:
-        normalize: None, a callable images → images, or a pair (mean, std) of per-channel sequences (or
-            scalars) in image units; ``False``/``"none"`` is none too (and, in :func:`forward`, turns off the
-            default taken from a timm model's ``pretrained_cfg``).
-
-    Returns:
-        None or a callable taking (N, C, H, W) images.
-
-    Raises:
-        InputError: anything else, or a std ≤ 0.
-
-    Source: freqlens.
-
-    Example:
-        >>> f = as_normalize(((0.5,), (0.5,)))
-        >>> f(torch.ones(1, 1, 2, 2)).flatten().tolist()
-        [1.0, 1.0, 1.0, 1.0]
-    """
-    if normalize is False or (isinstance(normalize, str) and normalize.lower() == "none"):
-        return None  # explicitly none: also turns off a timm model's pretrained_cfg default
-    if normalize is None or (callable(normalize) and not isinstance(normalize, (tuple, list))):
-        return normalize
-    if isinstance(normalize, (tuple, list)) and len(normalize) == 2:
-        try:
-            mean = torch.as_tensor(normalize[0], dtype=torch.float64).reshape(-1)
-            std = torch.as_tensor(normalize[1], dtype=torch.float64).reshape(-1)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"normalize=(mean, std) must hold numbers, got {normalize!r}") from exc
-        if mean.numel() == 0 or std.numel() == 0 or bool((std <= 0).any()) or not bool(torch.isfinite(mean).all()):
-            raise InputError(f"normalize=(mean, std) needs finite means and stds > 0, got {normalize!r}")
-        return MeanStd(mean.tolist(), std.tolist())
-    raise InputError(f"normalize must be a callable or a (mean, std) pair, got {type(normalize).__name__}")
-
-
-class MeanStd:
-    """``(x − mean) / std`` per channel of (N, C, H, W) images, on the images' device and dtype.
-
-    Args:
-        mean: per-channel means (or one value for all channels), in input units (e.g. [0, 1] pixels).
-        std: per-channel standard deviations > 0.
-
-    Attributes:
-        mean, std: the values as lists of floats. Calling the object maps (N, C, ...) images to the same shape.
-
-    Raises:
-        Nothing at construction; a channel count that matches neither C nor 1 fails in torch's broadcasting.
-
-    Source: freqlens.
-
-    Example:
-        >>> MeanStd([0.5], [0.25])(torch.ones(1, 1, 1, 1)).item()
-        2.0
-    """
-
-    def __init__(self, mean: Sequence[float], std: Sequence[float]):
-        self.mean, self.std = [float(m) for m in mean], [float(s) for s in std]
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        mean = torch.tensor(self.mean, device=x.device, dtype=x.dtype).view(1, -1, *([1] * (x.ndim - 2)))
-        std = torch.tensor(self.std, device=x.device, dtype=x.dtype).view(1, -1, *([1] * (x.ndim - 2)))
-        return (x - mean) / std
-
-    def __repr__(self) -> str:
-        return f"MeanStd(mean={self.mean}, std={self.std})"
-
-
 def autocast(device: torch.device, enabled: bool | str):
     """A :func:`torch.autocast` context for ``device`` when ``enabled`` (bfloat16 on CPU, float16 on CUDA).
 
@@ -297,8 +228,6 @@ def forward(model: nn.Module | Callable, images: torch.Tensor, *, output: Output
     else:
         dev, x = images.device, images
     if normalize is None and isinstance(model, nn.Module):
-        from freqlens.normalization import resolve_normalize
-
         norm = resolve_normalize(None, model)  # a timm model's pretrained_cfg mean/std, with a notice
     else:
         norm = as_normalize(normalize)

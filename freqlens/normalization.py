@@ -6,13 +6,84 @@ Probes perturb images in input space (e.g. [0, 1]) and apply the normalisation r
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
+from freqlens.errors import InputError
+
 NormalizeArg = Callable[[torch.Tensor], torch.Tensor] | tuple | list | None
+
+
+def as_normalize(normalize: NormalizeArg) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """``normalize=`` as a callable: a callable is kept; a (mean, std) pair becomes ``(x − mean) / std``.
+
+    Args:
+        normalize: None, a callable images → images, or a pair (mean, std) of per-channel sequences (or
+            scalars) in image units; ``False``/``"none"`` is none too (and, in :func:`forward`, turns off the
+            default taken from a timm model's ``pretrained_cfg``).
+
+    Returns:
+        None or a callable taking (N, C, H, W) images.
+
+    Raises:
+        InputError: anything else, or a std ≤ 0.
+
+    Source: freqlens.
+
+    Example:
+        >>> f = as_normalize(((0.5,), (0.5,)))
+        >>> f(torch.ones(1, 1, 2, 2)).flatten().tolist()
+        [1.0, 1.0, 1.0, 1.0]
+    """
+    if normalize is False or (isinstance(normalize, str) and normalize.lower() == "none"):
+        return None  # explicitly none: also turns off a timm model's pretrained_cfg default
+    if normalize is None or (callable(normalize) and not isinstance(normalize, (tuple, list))):
+        return normalize
+    if isinstance(normalize, (tuple, list)) and len(normalize) == 2:
+        try:
+            mean = torch.as_tensor(normalize[0], dtype=torch.float64).reshape(-1)
+            std = torch.as_tensor(normalize[1], dtype=torch.float64).reshape(-1)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"normalize=(mean, std) must hold numbers, got {normalize!r}") from exc
+        if mean.numel() == 0 or std.numel() == 0 or bool((std <= 0).any()) or not bool(torch.isfinite(mean).all()):
+            raise InputError(f"normalize=(mean, std) needs finite means and stds > 0, got {normalize!r}")
+        return MeanStd(mean.tolist(), std.tolist())
+    raise InputError(f"normalize must be a callable or a (mean, std) pair, got {type(normalize).__name__}")
+
+
+class MeanStd:
+    """``(x − mean) / std`` per channel of (N, C, H, W) images, on the images' device and dtype.
+
+    Args:
+        mean: per-channel means (or one value for all channels), in input units (e.g. [0, 1] pixels).
+        std: per-channel standard deviations > 0.
+
+    Attributes:
+        mean, std: the values as lists of floats. Calling the object maps (N, C, ...) images to the same shape.
+
+    Raises:
+        Nothing at construction; a channel count that matches neither C nor 1 fails in torch's broadcasting.
+
+    Source: freqlens.
+
+    Example:
+        >>> MeanStd([0.5], [0.25])(torch.ones(1, 1, 1, 1)).item()
+        2.0
+    """
+
+    def __init__(self, mean: Sequence[float], std: Sequence[float]):
+        self.mean, self.std = [float(m) for m in mean], [float(s) for s in std]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        mean = torch.tensor(self.mean, device=x.device, dtype=x.dtype).view(1, -1, *([1] * (x.ndim - 2)))
+        std = torch.tensor(self.std, device=x.device, dtype=x.dtype).view(1, -1, *([1] * (x.ndim - 2)))
+        return (x - mean) / std
+
+    def __repr__(self) -> str:
+        return f"MeanStd(mean={self.mean}, std={self.std})"
 
 
 def model_input_config(model: nn.Module) -> dict | None:
@@ -39,9 +110,7 @@ def model_input_config(model: nn.Module) -> dict | None:
     first = model
     while isinstance(first, nn.Sequential) and len(first) > 0:
         first = first[0]
-    from freqlens.models.wrappers import InputTransform, Normalize
-
-    if first is not model and isinstance(first, (Normalize, InputTransform)):
+    if first is not model and getattr(first, "transforms_input", False):
         return None  # the model normalises its input itself (e.g. already wrapped)
     seen, todo = set(), [model]
     while todo:
@@ -63,7 +132,7 @@ def model_input_config(model: nn.Module) -> dict | None:
 
 
 def resolve_normalize(normalize: Any = None, model: nn.Module | None = None) -> Callable | None:
-    """The normalisation to apply before ``model``: :func:`freqlens.inference.as_normalize` of ``normalize`` (a
+    """The normalisation to apply before ``model``: :func:`as_normalize` of ``normalize`` (a
     callable as given, ``(mean, std)`` as a per-channel ``MeanStd``), or — when ``normalize`` is ``None`` — the
     model's own ``pretrained_cfg``/``default_cfg`` mean and std (with a one-line notice), else none.
     ``normalize=False`` or ``"none"`` turns the model's default off.
@@ -87,8 +156,6 @@ def resolve_normalize(normalize: Any = None, model: nn.Module | None = None) -> 
         >>> resolve_normalize(None, nn.Linear(2, 2)) is None
         True
     """
-    from freqlens.inference import as_normalize
-
     if normalize is None and model is not None:
         cfg = model_input_config(model)
         if cfg and "mean" in cfg and "std" in cfg:
@@ -103,7 +170,6 @@ _CFG_CACHE: weakref.WeakKeyDictionary[nn.Module, Callable] = weakref.WeakKeyDict
 def _from_cfg(model: nn.Module, cfg: dict) -> Callable:
     cached = _CFG_CACHE.get(model)
     if cached is None:
-        from freqlens.inference import as_normalize
         from freqlens.notices import notice
 
         cached = as_normalize((cfg["mean"], cfg["std"]))
@@ -113,4 +179,4 @@ def _from_cfg(model: nn.Module, cfg: dict) -> Callable:
     return cached
 
 
-__all__ = ["resolve_normalize", "model_input_config"]
+__all__ = ["NormalizeArg", "MeanStd", "as_normalize", "resolve_normalize", "model_input_config"]

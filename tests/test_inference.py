@@ -10,13 +10,13 @@ from torch.utils.data import DataLoader, TensorDataset
 from freqlens.errors import InputError, ModelOutputError
 from freqlens.inference import (
     accuracy,
-    as_normalize,
     class_logits,
     forward_logits,
     predict,
     predicted_labels,
     select_output,
 )
+from freqlens.normalization import as_normalize
 
 
 def _net(seed: int = 0, classes: int = 4) -> nn.Module:

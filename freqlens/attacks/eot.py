@@ -12,7 +12,7 @@ from torch import nn
 from freqlens.attacks.pgd import pgd_attack
 from freqlens.attacks.result import AttackResult
 from freqlens.errors import ConfigError, InputError
-from freqlens.inference import NormalizeArg
+from freqlens.normalization import NormalizeArg
 from freqlens.validation import check_integer
 
 

@@ -10,7 +10,8 @@ from freqlens.attacks.result import AttackResult, make_result
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
 from freqlens.fourier.basis import fourier_basis, unique_positions
-from freqlens.inference import NormalizeArg, forward_logits
+from freqlens.inference import forward_logits
+from freqlens.normalization import NormalizeArg
 from freqlens.validation import check_images, check_labels_fit
 
 

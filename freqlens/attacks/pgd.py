@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 from freqlens.attacks.result import AttackResult, make_result
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
-from freqlens.inference import NormalizeArg, forward_logits, predict_labels
+from freqlens.inference import forward_logits, predict_labels
+from freqlens.normalization import NormalizeArg
 from freqlens.validation import check_images, check_integer, check_number
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]

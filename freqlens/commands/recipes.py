@@ -23,7 +23,7 @@ def _list(args: argparse.Namespace) -> int:
 def _reproduce(args: argparse.Namespace) -> int:
     from freqlens.errors import ConfigError
     from freqlens.recipes import run_recipe
-    from freqlens.recipes.base import reproduce_all
+    from freqlens.recipes.reproduction import reproduce_all
 
     if args.all:
         if args.name:

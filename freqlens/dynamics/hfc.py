@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from freqlens.errors import CheckpointError, InputError
-from freqlens.inference import NormalizeArg, OutputSelector, gather
+from freqlens.inference import OutputSelector, gather
+from freqlens.normalization import NormalizeArg
 from freqlens.probes.hfc import check_radii, predict_components
 from freqlens.results import Result
 from freqlens.train import PeriodicTracker

@@ -129,9 +129,8 @@ def find_input_std(model: nn.Module) -> torch.Tensor | None:
     first = model
     while isinstance(first, nn.Sequential) and len(first) > 0:
         first = first[0]
-    from freqlens.inference import MeanStd
     from freqlens.models.wrappers import InputTransform
-    from freqlens.normalization import model_input_config
+    from freqlens.normalization import MeanStd, model_input_config
 
     if isinstance(first, InputTransform) and isinstance(first.transform, MeanStd):
         return torch.as_tensor(first.transform.std, dtype=torch.float64).flatten()

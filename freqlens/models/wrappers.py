@@ -28,6 +28,9 @@ class Normalize(nn.Module):
         [2.0, 2.0, 2.0, 2.0]
     """
 
+    transforms_input = True
+    """Marks a module that prepares the input for the model after it (normalisation already inside)."""
+
     def __init__(self, mean: Sequence[float], std: Sequence[float]):
         super().__init__()
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
@@ -79,6 +82,9 @@ class InputTransform(nn.Module):
         >>> InputTransform(lambda x: 2 * x)(torch.ones(2)).tolist()
         [2.0, 2.0]
     """
+
+    transforms_input = True
+    """Marks a module that prepares the input for the model after it (normalisation already inside)."""
 
     def __init__(self, transform):
         super().__init__()

@@ -16,7 +16,8 @@ from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
 from freqlens.fourier.filters import apply_mask, filter_mask, image_spectrum
-from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
+from freqlens.inference import OutputSelector, forward_logits, gather
+from freqlens.normalization import NormalizeArg
 from freqlens.results import Result
 from freqlens.validation import check_images, check_integer, check_labels_fit, check_nonempty, check_rank
 

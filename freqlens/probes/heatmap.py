@@ -41,7 +41,8 @@ from freqlens.errors import CheckpointError, InputError, ModelOutputError
 from freqlens.fingerprint import model_digest, tensor_digest, value_digest
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
 from freqlens.fourier.grid import centered_frequencies, chebyshev_radius, window_slices
-from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
+from freqlens.inference import OutputSelector, forward_logits, gather
+from freqlens.normalization import NormalizeArg
 from freqlens.probes.heatmap_quantities import FeatureCapture, Quantity, parse_quantity, per_image_values
 from freqlens.results import Result, atomic_write_bytes
 from freqlens.validation import check_images, check_integer, check_labels_fit, check_positive

@@ -36,7 +36,8 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
 from freqlens.fourier.filters import lfc_hfc_components, max_radius
-from freqlens.inference import NormalizeArg, OutputSelector, forward_logits, gather
+from freqlens.inference import OutputSelector, forward_logits, gather
+from freqlens.normalization import NormalizeArg
 from freqlens.results import Result
 from freqlens.validation import check_choice, check_images, check_integer, check_nonempty, check_positive
 

@@ -40,7 +40,8 @@ from freqlens.device import eval_mode, model_device, model_dtype
 from freqlens.errors import InputError
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
 from freqlens.fourier.grid import radial_frequency
-from freqlens.inference import NormalizeArg, forward
+from freqlens.inference import forward
+from freqlens.normalization import NormalizeArg
 from freqlens.results import Result
 from freqlens.validation import check_choice, check_images, check_positive
 

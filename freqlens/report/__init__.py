@@ -34,7 +34,8 @@ from tqdm.auto import tqdm
 
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import CheckpointError, ConfigError, FreqlensError
-from freqlens.inference import NormalizeArg, OutputSelector, accuracy, as_normalize, forward_logits, gather
+from freqlens.inference import OutputSelector, accuracy, forward_logits, gather
+from freqlens.normalization import NormalizeArg, as_normalize
 from freqlens.report import readings  # noqa: F401 - sections read through freqlens.report.readings
 from freqlens.report import sections as _sections
 from freqlens.report.html import render_report

@@ -1,4 +1,4 @@
-from freqlens.recipes.base import measured_summary
+from freqlens.recipes.reproduction import measured_summary
 
 
 def _check(metric, value, passed):
