@@ -101,6 +101,7 @@ def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str |
 
     Example:
         >>> import tempfile
+        >>> from freqlens.recipes.base import REGISTRY, Check, RecipeOutput, recipe
         >>> @recipe("doc-demo-all", paper="none", finding="2 > 1")
         ... def demo(ctx):
         ...     check = Check.greater("two", 2.0, 1.0)

@@ -1,0 +1,44 @@
+"""The reproduction table: rows for every recipe asked for, the status from checks and nulls, ERROR rows for a
+recipe that raises, and the markdown table with the null's value beside the measured one."""
+import pytest
+
+from freqlens.recipes.base import REGISTRY, Check, RecipeOutput, recipe
+from freqlens.recipes.reproduction import control_summary, reproduce_all
+
+
+@pytest.fixture
+def demo_recipes():
+    @recipe("demo-pass", paper="none", finding="2 > 1")
+    def ok(ctx):
+        check = Check.greater("two", 2.0, 1.0)
+        return RecipeOutput(numbers={}, checks=[check], controls=[check.control("one", 1.0)])
+
+    @recipe("demo-null-passes", paper="none", finding="2 > 1")
+    def leaky(ctx):
+        check = Check.greater("two", 2.0, 1.0)
+        return RecipeOutput(numbers={}, checks=[check], controls=[check.control("three", 3.0)])
+
+    @recipe("demo-raises", paper="none", finding="-")
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    yield ["demo-pass", "demo-null-passes", "demo-raises"]
+    for name in ("demo-pass", "demo-null-passes", "demo-raises"):
+        REGISTRY.pop(name)
+
+
+def test_table_rows_status_nulls_and_errors(demo_recipes, tmp_path):
+    rows = reproduce_all(out=tmp_path, names=demo_recipes)
+    status = {r["recipe"]: r["status"] for r in rows}
+    assert status == {"demo-pass": "PASS", "demo-null-passes": "FAIL", "demo-raises": "ERROR"}
+    leaky = next(r for r in rows if r["recipe"] == "demo-null-passes")
+    assert leaky["passing_controls"] == ["three"] and "passes" in leaky["control"]
+    table = (tmp_path / "reproduction.md").read_text()
+    assert "demo-pass" in table and "RuntimeError: boom" in table
+    assert (tmp_path / "reproduction.json").is_file()
+
+
+def test_control_summary_names_every_null():
+    text = control_summary({"controls": [{"name": "untrained", "value": 0.1, "passed": False},
+                                         {"name": "shuffled", "value": 0.5, "passed": True}]})
+    assert "untrained" in text and "shuffled" in text
