@@ -178,7 +178,7 @@ class Section:
         >>> from freqlens.report import sections as registry
         >>> s = registry.get("heatmap")
         >>> s.result, s.default, [f.option for f in s.flags]
-        ('HeatmapResult', True, ['--eps', '--heatmap-images', '--window'])
+        ('HeatmapResult', True, ['--eps', '--heatmap-images', '--window', '--quantity'])
     """
 
     name: str
