@@ -53,7 +53,7 @@ def _tiny_shared(monkeypatch):
 
 
 def test_shared_models_are_cached_with_their_settings_and_accuracy_record(monkeypatch, tmp_path):
-    from freqlens.recipes.base import _shared_models_section
+    from freqlens.recipes.reproduction import _shared_models_section
 
     trained = _tiny_shared(monkeypatch)
     ctx = RecipeContext(quick=True, out_dir=tmp_path / "recipe", progress=False)
