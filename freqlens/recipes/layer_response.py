@@ -75,17 +75,17 @@ def test_images(ctx: RecipeContext, n: int):
 
 
 @recipe("layer-response", paper="freqlens (beyond Wang et al. 2020 / Yin et al. 2019)", data="cifar10",
-        finding="the Gaussian-augmented model's first two conv layers pass high frequencies (r > 12) relative to "
+        finding="the Gaussian-augmented model's first two trained conv layers pass high frequencies (r > 12) relative to "
                 "low ones (0 < r ≤ 4) at most 0.8× as much as the natural model's, while a natural model at "
                 "another seed does not",
         paper_value="no paper value (new probe); Yin et al.: Gaussian augmentation lowers high-frequency sensitivity")
 def layer_response(ctx: RecipeContext) -> RecipeOutput:
-    """Recipe ``layer-response``: the Gaussian-augmented model's first two conv layers pass high frequencies (r > 12)
+    """Recipe ``layer-response``: the Gaussian-augmented model's first two trained conv layers pass high frequencies (r > 12)
     relative to low ones (0 < r ≤ 4) at most 0.8× as much as the natural model's, while a natural model at another
     seed does not.
 
     Per-layer frequency response (basis mode) of the natural and the Gaussian-augmented shared classifiers: the
-    high/low band gain ratio (r > 12 over 0 < r ≤ 4 cycles per image) of the first two conv layers.
+    high/low band gain ratio (r > 12 over 0 < r ≤ 4 cycles per image) of the first two trained conv layers (frozen ones skipped).
 
     Args:
         ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and
@@ -94,7 +94,7 @@ def layer_response(ctx: RecipeContext) -> RecipeOutput:
 
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
-        Gaussian/natural ratio of the band-gain ratio < 0.8 for each of the first two conv layers. Control: a
+        Gaussian/natural ratio of the band-gain ratio < 0.8 for each of the first two trained conv layers. Control: a
         natural model at another seed in place of the Gaussian-augmented one.
 
     Raises:
