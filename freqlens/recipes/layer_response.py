@@ -145,15 +145,17 @@ def layer_response(ctx: RecipeContext) -> RecipeOutput:
                "band_ratio_basis": {k: dict(zip(names, v.tolist())) for k, v in ratio.items()},
                "band_ratio_perturbation": {k: dict(zip(names, v.tolist())) for k, v in ratio_p.items()},
                "over_natural_basis": rel, "over_natural_perturbation": rel_p}
+    deviations = [Deviation("threshold", "no spec (a freqlens probe)", f"ratio < {THRESHOLD}",
+                            "a real effect must exceed the seed-to-seed spread; the seed null is measured beside it",
+                            "before")]
+    if frozen:
+        deviations.insert(0, Deviation("layers", "the first two conv layers",
+                                       f"the first two trained conv layers (frozen, skipped: {frozen})",
+                                       "a frozen whitening layer is identical in every model trained on the same "
+                                       "images, so its ratio is 1 by construction and the check could never pass "
+                                       "there", "after"))
     return RecipeOutput(numbers=numbers, checks=checks, controls=controls, figure=fig,
                         results={"natural_basis": resp["natural"], "gaussian_basis": resp["gaussian"],
                                  "natural_seed_basis": resp["natural-seed"], "natural_kernels": spectra["natural"]},
-                        deviations=[Deviation("layers", "the first two conv layers",
-                                              f"the first two trained conv layers (frozen, skipped: {frozen or 'none'})",
-                                              "a frozen whitening layer is identical in every model trained on the "
-                                              "same images, so its ratio is 1 by construction and the check could "
-                                              "never pass there", "after")] * bool(frozen) + [
-                                    Deviation("threshold", "no spec (a freqlens probe)", f"ratio < {THRESHOLD}",
-                                              "a real effect must exceed the seed-to-seed spread; the seed null is "
-                                              "measured beside it", "before")],
+                        deviations=deviations,
                         notes="Gain of layer l is end-to-end from the input to that layer's output (cumulative).")

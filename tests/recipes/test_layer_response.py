@@ -55,3 +55,23 @@ def test_a_null_with_the_property_makes_it_fail(monkeypatch, tmp_path):
     _patch(monkeypatch, lambda natural: _cnn(2, smooth=True))
     out = lr.layer_response(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
     assert out.controls[0].passed and recipe_status(out.checks, out.controls) == "FAIL"
+
+
+def test_a_frozen_first_conv_is_skipped_and_the_skip_is_a_recorded_deviation(monkeypatch, tmp_path):
+    def frozen_stem(net):   # a fixed conv in front, like FastCifarNet's patch whitening: identical in every model
+        stem = nn.Conv2d(3, 3, 1)
+        with torch.no_grad():
+            stem.weight.copy_(torch.eye(3)[:, :, None, None])
+            stem.bias.zero_()
+        stem.weight.requires_grad_(False)
+        return nn.Sequential(stem, *net)
+
+    natural = frozen_stem(_cnn(0, smooth=False))
+    nets = {"natural": natural, "gaussian": frozen_stem(_cnn(1, smooth=True)), "natural-seed": _perturbed(natural)}
+    _patch(monkeypatch, _perturbed)
+    monkeypatch.setattr(lr, "models", lambda ctx: nets)
+    out = lr.layer_response(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    assert out.numbers["frozen_layers_skipped"] == ["0"]
+    assert all("layer 0 " not in c.metric for c in out.checks)       # the checks are on the trained convs 1 and 3
+    assert out.deviations[0].what == "layers" and out.deviations[0].decided == "after"
+    assert recipe_status(out.checks, out.controls) == "PASS"
