@@ -264,6 +264,10 @@ def plot_per_class_heatmaps(result, class_names: Sequence[str] | None = None, vm
         name = class_names[i] if class_names is not None else f"class {i}"
         ax.set_title(name if counts[i] is None else f"{name} ({counts[i]} images)", fontsize=8)
         ax.tick_params(labelsize=6)
+        if i % ncols == 0:
+            ax.set_ylabel("f_u (cycles/image)", fontsize=7)
+        if i + ncols >= k:   # the lowest map of its column
+            ax.set_xlabel("f_v (cycles/image)", fontsize=7)
     fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8).set_label("error rate" if q.kind == "error" else q.label)
     fig.suptitle(f"{result.label + ': ' if result.label else ''}{q.label} per true class, "
                  f"ℓ2 = {result.eps:g}/channel", fontsize=9)

@@ -220,6 +220,8 @@ def test_quantity_maps_plot_in_their_units_round_trip_and_log_under_their_key(tm
     fig, axes = res.plot_per_class(class_names=["a", "b", "c"])
     assert [a.get_title() for a in axes] == ["a (4 images)", "b (3 images)", "c (3 images)"]
     assert len({a.images[0].get_clim() for a in axes}) == 1                      # one shared colour scale
+    assert all(a.get_xlabel() == "f_v (cycles/image)" for a in axes)            # every column's lowest map
+    assert axes[0].get_ylabel() == "f_u (cycles/image)"
     res.save(tmp_path / "hm.json")
     back = HeatmapResult.load(tmp_path / "hm.json")
     assert back.quantity == "feature_change:body" and back.class_counts == [4, 3, 3]
