@@ -19,12 +19,8 @@ PACKAGE = ROOT / "freqlens"
 MISSING_MIRRORS = {
     "freqlens/commands/report.py",
     "freqlens/interventions/adversarial_training.py",
-    "freqlens/plot/attacks.py",
-    "freqlens/plot/integral_kernels.py",
-    "freqlens/plot/heatmap.py",
     "freqlens/plot/lfp.py",
     "freqlens/plot/spectral_bias.py",
-    "freqlens/plot/training.py",
     "freqlens/recipes/kernel_regimes.py",
     "freqlens/recipes/kernel_regularizer.py",
     "freqlens/recipes/kernel_roughness_5x5.py",
@@ -33,11 +29,9 @@ MISSING_MIRRORS = {
     "freqlens/report/sections/corruptions.py",
     "freqlens/report/readings.py",
     "freqlens/interventions/batchnorm.py",
-    "freqlens/plot/conv_kernel_tables.py",
     "freqlens/probes/kernel_robustness.py",
     "freqlens/probes/post_averaging_spectrum.py",
     "freqlens/report/reuse.py",
-    "freqlens/plot/feature_spectra.py",
     "freqlens/report/compare.py",
 }
 
