@@ -19,8 +19,6 @@ PACKAGE = ROOT / "freqlens"
 MISSING_MIRRORS = {
     "freqlens/commands/report.py",
     "freqlens/interventions/adversarial_training.py",
-    "freqlens/plot/lfp.py",
-    "freqlens/plot/spectral_bias.py",
     "freqlens/recipes/kernel_regimes.py",
     "freqlens/recipes/kernel_regularizer.py",
     "freqlens/recipes/kernel_roughness_5x5.py",
