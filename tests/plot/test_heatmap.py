@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from matplotlib.colors import LogNorm
 
-from freqlens.plot.fprinciple import plot_projection_heatmap
 from freqlens.errors import InputError
+from freqlens.plot.fprinciple import plot_projection_heatmap
 from freqlens.plot.heatmap import heatmap_range, plot_centred_map, plot_heatmap, plot_heatmaps, plot_per_class_heatmaps
 from freqlens.probes.heatmap import HeatmapResult
 

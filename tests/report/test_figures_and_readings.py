@@ -10,12 +10,6 @@ import pytest
 import torch
 
 
-
-def _heatmap(values) -> HeatmapResult:
-    return HeatmapResult(error=np.asarray(values, dtype=float), eps=4.0, n_images=10, clean_error=10.0,
-                         bounds=[0, 1], seed=0)
-
-
 def test_heatmap_cli_vmin_vmax(tmp_path):
     from PIL import Image
 

@@ -51,7 +51,7 @@ def test_a_different_fingerprint_is_refused_recomputed_and_named(tmp_path):
 
 
 def test_stale_files_are_removed_and_an_unfingerprinted_save_is_not_trusted(tmp_path):
-    path, calls = tmp_path / "s.json", []
+    path = tmp_path / "s.json"
     Section(1.0, np.zeros(3)).save(path)                        # saved without a fingerprint
     checkpoint = tmp_path / "s.ckpt"
     checkpoint.write_bytes(b"partial work of the stale run")
