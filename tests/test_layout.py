@@ -17,12 +17,10 @@ PACKAGE = ROOT / "freqlens"
 
 # Modules with public callables and no mirror test file yet. Remove a line when its tests/…/test_<module>.py lands.
 MISSING_MIRRORS = {
-    "freqlens/interventions/adversarial_training.py",
     "freqlens/recipes/kernel_regimes.py",
     "freqlens/recipes/kernel_regularizer.py",
     "freqlens/recipes/kernel_roughness_5x5.py",
     "freqlens/recipes/kernel_smoothing.py",
-    "freqlens/interventions/batchnorm.py",
     "freqlens/probes/kernel_robustness.py",
     "freqlens/probes/post_averaging_spectrum.py",
 }
