@@ -21,8 +21,6 @@ MISSING_MIRRORS = {
     "freqlens/recipes/kernel_regularizer.py",
     "freqlens/recipes/kernel_roughness_5x5.py",
     "freqlens/recipes/kernel_smoothing.py",
-    "freqlens/probes/kernel_robustness.py",
-    "freqlens/probes/post_averaging_spectrum.py",
 }
 
 
