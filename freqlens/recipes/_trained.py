@@ -347,6 +347,9 @@ def shared_classifier(ctx: RecipeContext, variant: str = "natural", tag: str = "
     preset = fast_preset(ctx.quick)
     config = {"name": f"cifar10-fastnet-{'quick' if ctx.quick else 'full'}-{variant}{('-' + tag) if tag else ''}",
               **shared, "variant": variant, "variant_setting": setting, "seed": ctx.seed, "tag": tag}
+    if variant != "adversarial":
+        # how adversarials are crafted does not change the natural or Gaussian models: keep it out of their key
+        config["adversarial"] = {k: v for k, v in shared["adversarial"].items() if k != "crafted"}
 
     def build() -> nn.Module:
         torch.manual_seed(ctx.seed)
