@@ -3,8 +3,7 @@
 A package's own code (its __init__.py) is tested in tests/<package>/test_<package>.py (a subpackage's in
 tests/<package>/<subpackage>/test_<subpackage>.py), freqlens/__init__.py in
 tests/test_freqlens.py. Only modules that define public functions or classes need a mirror; private modules (a
-`_`-prefixed part) are tested through their public callers. Modules still without a mirror are listed in
-MISSING_MIRRORS; the list may only shrink.
+`_`-prefixed part) are tested through their public callers.
 """
 from __future__ import annotations
 
@@ -14,33 +13,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "freqlens"
-
-# Modules with public callables and no mirror test file yet. Remove a line when its tests/…/test_<module>.py lands.
-MISSING_MIRRORS = {
-    "freqlens/commands/report.py",
-    "freqlens/interventions/adversarial_training.py",
-    "freqlens/plot/attacks.py",
-    "freqlens/plot/integral_kernels.py",
-    "freqlens/plot/heatmap.py",
-    "freqlens/plot/lfp.py",
-    "freqlens/plot/spectral_bias.py",
-    "freqlens/plot/training.py",
-    "freqlens/recipes/kernel_regimes.py",
-    "freqlens/recipes/kernel_regularizer.py",
-    "freqlens/recipes/kernel_roughness_5x5.py",
-    "freqlens/recipes/kernel_smoothing.py",
-    "freqlens/report/html.py",
-    "freqlens/report/sections/corruptions.py",
-    "freqlens/report/readings.py",
-    "freqlens/interventions/batchnorm.py",
-    "freqlens/plot/conv_kernel_tables.py",
-    "freqlens/probes/kernel_robustness.py",
-    "freqlens/probes/post_averaging_spectrum.py",
-    "freqlens/report/reuse.py",
-    "freqlens/plot/feature_spectra.py",
-    "freqlens/report/compare.py",
-}
-
 
 def mirror(module: Path) -> Path:
     """The test file that mirrors `module` (a path under freqlens/)."""
@@ -77,15 +49,9 @@ def test_mirror_names():
 
 
 def test_every_module_with_public_callables_has_its_mirror_test_file():
-    missing = [m for m in modules_needing_a_mirror() if not mirror(ROOT / m).is_file() and m not in MISSING_MIRRORS]
+    missing = [m for m in modules_needing_a_mirror() if not mirror(ROOT / m).is_file()]
     assert not missing, "modules without their mirror test file:\n" + "\n".join(
         f"  {m} -> {mirror(ROOT / m).relative_to(ROOT)}" for m in missing)
-
-
-def test_missing_mirror_list_only_shrinks():
-    needed = set(modules_needing_a_mirror())
-    done = sorted(m for m in MISSING_MIRRORS if m not in needed or mirror(ROOT / m).is_file())
-    assert not done, "mirror present or module gone, delete from MISSING_MIRRORS:\n  " + "\n  ".join(done)
 
 
 def design_modules() -> set[str]:

@@ -22,16 +22,19 @@ from freqlens.commands._common import (
 
 def _run(args: argparse.Namespace) -> int:
     from freqlens.device import resolve_device
+    from freqlens.errors import ConfigError
     from freqlens.report import report
+    from freqlens.report.sections import all_flags, sections
 
+    probes = [p.strip().replace("-", "_") for p in args.probes.split(",") if p.strip()]
+    if not probes:   # an empty --probes (e.g. an unset shell variable) would write an empty page
+        names = ", ".join(s.name.replace("_", "-") for s in sections())
+        raise ConfigError(f"--probes names no section; give some of {names}")
     device = resolve_device(args.device)
     normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)
     model = model_from_args(args, device)
     images, labels = data_from_args(args, model=model)
-    from freqlens.report.sections import all_flags
-
-    probes = [p.strip().replace("-", "_") for p in args.probes.split(",") if p.strip()]
     options = {f.dest: getattr(args, f.dest) for f in all_flags()}
     result = report(model, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,
                     max_batch=args.max_batch, progress=not args.no_progress, output=output_selector(args),

@@ -82,7 +82,7 @@ def render_report(title: str, meta: dict, sections: list[dict], folder: Path) ->
         _toc(sections),
     ]
     for s in sections:
-        parts.append(f'<section id="{s["name"]}"><h2>{html.escape(s["title"])}</h2>')
+        parts.append(f'<section id="{html.escape(s["name"])}"><h2>{html.escape(s["title"])}</h2>')
         if s.get("failed"):
             parts.append(f'<p class="failed">Failed: {html.escape(s["failed"])}</p>')
         elif s.get("skipped"):

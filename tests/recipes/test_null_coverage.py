@@ -38,11 +38,13 @@ NULL_TESTS = {
     "hfc-batch-size": "recipes/test_hfc.py::test_hfc_batch_size_is_smoke_at_quick_size",
     "hfc-heuristics": "recipes/test_hfc.py::test_hfc_heuristics_gates_v2_with_an_hfc_null",
     "hfc-batchnorm": "recipes/test_hfc.py::test_hfc_batchnorm_seed_spread_control",
-    "kernel-smoothing": "recipes/test_hfc.py::test_kernel_smoothing_recipe_path_on_tiny_models",
-    "kernel-roughness-5x5": "recipes/test_hfc.py::test_kernel_roughness_5x5_recipe_path_on_tiny_models",
-    "kernel-regularizer": "recipes/test_hfc.py::test_kernel_regularizer_recipe_path_trains_and_caches_one_model_per_lambda",
-    "kernel-fprinciple-regimes": "dynamics/test_random_features.py::"
-                                 "test_trained_dgauss_model_flips_order_at_k_star_and_gaussian_null_does_not",
+    "kernel-smoothing": "recipes/test_kernel_smoothing.py::test_kernel_smoothing_recipe_path_on_tiny_models",
+    "kernel-roughness-5x5": "recipes/test_kernel_roughness_5x5.py::"
+                            "test_kernel_roughness_5x5_recipe_path_on_tiny_models",
+    "kernel-regularizer": "recipes/test_kernel_regularizer.py::"
+                          "test_kernel_regularizer_recipe_path_trains_and_caches_one_model_per_lambda",
+    "kernel-fprinciple-regimes": "recipes/test_kernel_regimes.py::"
+                                 "test_trained_model_passes_and_the_gaussian_null_fails_the_gate",
     "lfp-1d": "recipes/test_lfp.py::test_lfp_1d_controls_spline_fails_but_linear_interpolation_passes_the_s_a_1_gate",
     "lfp-xor": "recipes/test_lfp.py::test_xor_bilinear_saddle_is_as_close_to_lfp_as_the_gate_allows",
     "lfp-generalization": "recipes/test_lfp.py::test_lfp_generalization_interpolant_nulls_at_tiny_size",
