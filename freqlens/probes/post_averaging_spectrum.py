@@ -129,7 +129,7 @@ def line_attenuation(model: nn.Module, defended: PostAveraged, images: torch.Ten
         InputError: if ``n_points`` < 16, ``span_radii`` ≤ 0, or ``defended`` is not a PostAveraged.
 
     Source:
-        Lin, Kasra Ahmadi, Jiang 2019 (post-averaging as a low-pass filter of the network function, spec B2);
+        Lin, Kasra Ahmadi, Jiang 2019 (post-averaging as a low-pass filter of the network function);
         the line measurement is freqlens.
 
     Example:

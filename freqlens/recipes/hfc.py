@@ -1,7 +1,7 @@
 """Wang et al., "High-frequency Component Helps Explain the Generalization of CNNs" (CVPR 2020), scaled down
-(spec hfc_post_averaging.md PART A, sizes A8, checks A9).
+(a small CNN on a CIFAR-10 subset; sizes and check thresholds are freqlens's, set before any run).
 
-Curve recipes train the spec's A8 SmallCNN (conv16-conv16-pool-conv32-conv32-pool-FC-FC, "same" padding, no
+Curve recipes train freqlens's SmallCNN (conv16-conv16-pool-conv32-conv32-pool-FC-FC, "same" padding, no
 mean/std normalisation, optional BN/dropout) with Adam 1e-3 and no augmentation, and record LFC/HFC accuracy
 with :class:`freqlens.dynamics.hfc.HFCTracker`; each run is cached as a ``fit`` checkpoint (tracker history
 included) under ``<out>/../cache``. ``hfc-examples`` uses the shared natural classifier of the other recipes.
@@ -479,7 +479,7 @@ def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
             extra[name] = trackers[1].result()
     h4 = {k: float(c.hfc_test[-1, 0]) for k, c in curves.items()}
     clean = {k: float(c.clean_test[-1]) for k, c in curves.items()}
-    # HFC-H1 sits near its threshold: spec A8 asks for 2 seeds there and the criterion on the mean.
+    # HFC-H1 sits near its threshold: freqlens's rule is 2 seeds there and the criterion on the mean.
     h4_seeds = {k: [h4[k]] for k in ("vanilla", "batchnorm")}
     other_seed = {}
     for name in h4_seeds:
@@ -554,14 +554,14 @@ def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
                                 "2 seeds for H1 only", "H1 measured near its threshold", "after"))
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={f"curves_{k}": c for k, c in curves.items()},
                         controls=controls, deviations=deviations,
-                        notes="Mix-up H(4) reported, not gated (HFC-H3 expects ≥ 30 epochs). The spec's HFC-H2 "
+                        notes="Mix-up H(4) reported, not gated (HFC-H3 expects ≥ 30 epochs). HFC-H2's "
                               "'clean below vanilla' and 'L(4)/clean above vanilla' have no margin, so their "
                               "seed-spread nulls pass about half the time by chance: the recipe then FAILs, since "
                               "those gates cannot tell adversarial training from a reseed.")
 
 
 # ---------------------------------------------------------------------------------------------------- A4.6
-BN_SPEEDUP = 0.05  # epoch-1 train-accuracy lead of BN (5 points); the spec states no number for A4.6
+BN_SPEEDUP = 0.05  # epoch-1 train-accuracy lead of BN (5 points); the paper's Fig. 6 gives no number
 
 
 @recipe("hfc-batchnorm", paper=PAPER, data="cifar10",

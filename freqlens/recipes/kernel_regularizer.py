@@ -1,4 +1,4 @@
-"""PROPOSAL of the spec (A5.3), after the companion paper "Smooth Kernels Improve Adversarial Robustness" (Wang, Wu,
+"""PROPOSAL of freqlens, after the companion paper "Smooth Kernels Improve Adversarial Robustness" (Wang, Wu,
 Ge, Lipton, Xing; formula and λ not available): train the same small CIFAR-10 model with the adjacent-weight
 smoothness penalty λ·R(W) on its first conv layer for λ ∈ {0, 1e-3, 1e-2, 1e-1}. The gate is the companion paper's
 claim about the regularised model — it is more robust (fixed-ε FGSM accuracy at λ = 1e-1 above λ = 0, by more than
@@ -83,12 +83,12 @@ def regularized_classifier(ctx: RecipeContext, lam: float, n_train: int, epochs:
                               tag=f"smoothreg-first-conv-4neighbour-lambda{lam:g}")
 
 
-@recipe("kernel-regularizer", paper="spec proposal (HFC A5.3; companion 'Smooth Kernels Improve Adversarial "
+@recipe("kernel-regularizer", paper="freqlens proposal (after the companion 'Smooth Kernels Improve Adversarial "
                                     "Robustness', formula not available) — not a paper result", data="cifar10",
         finding="PROPOSAL (companion paper's claim): the model trained with the first-layer smoothness penalty at "
                 "λ = 1e-1 is more robust to fixed-ε FGSM (2/255) than λ = 0, by more than 2 sign-flip standard "
                 "deviations of the paired per-image difference",
-        paper_value="none (a proposal of the spec; the companion paper's numbers are not available)")
+        paper_value="none (a proposal of freqlens; the companion paper's numbers are not available)")
 def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``kernel-regularizer``: PROPOSAL (companion paper's claim): the model trained with the first-layer
     smoothness penalty at λ = 1e-1 is more robust to fixed-ε FGSM (2/255) than λ = 0, by more than 2 sign-flip
@@ -167,7 +167,8 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
         ax = fig.add_subplot(grid[row, :])
         plot_conv_kernel_mosaic(weights[lam], ax, title=f"first-layer kernels, λ = {lam:g} (roughness "
                                                    f"{rough[LAMBDAS.index(lam)]:.2f}; each cell min–max scaled)")
-    fig.suptitle(f"PROPOSAL (spec A5.3), not a paper result: smoothness penalty on the first conv layer, CIFAR-10 "
+    fig.suptitle(f"PROPOSAL (after Wang et al., ICLR 2020 submission on smooth kernels), not a paper result: "
+                 f"smoothness penalty on the first conv layer, CIFAR-10 "
                  f"convnet-small, {s['n_train']} images × {s['epochs']} epochs per λ", fontsize=10)
     numbers = {"lambdas": list(LAMBDAS), "roughness": rough, "clean_accuracy": clean,
                "fgsm_accuracy": fgsm, "fgsm_eps": FGSM_EPS,

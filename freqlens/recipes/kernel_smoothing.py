@@ -1,4 +1,4 @@
-"""Wang et al. (CVPR 2020) §6.3 / Table 2 scaled down (spec A6, check HFC-K2): smoothing the first-layer kernels
+"""Wang et al. (CVPR 2020) §6.3 / Table 2 scaled down (check HFC-K2): smoothing the first-layer kernels
 (Eq. 3) lowers clean accuracy and raises robustness to FGSM at large ε.
 
 Our shared models have BatchNorm after the first conv; Eq. 3 multiplies the first layer's DC gain by 1 + 8ρ, which

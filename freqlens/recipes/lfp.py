@@ -1,5 +1,6 @@
-"""Recipes of the Linear Frequency Principle model (Zhang, Xu et al., arXiv 1905.10264 / 2102.00200),
-spec fprinciple_lfp.md Part C (C1–C5)."""
+"""Recipes of the Linear Frequency Principle model (Zhang, Xu et al., arXiv 1905.10264 / 2102.00200):
+the LFP prediction vs the NTK and wide-network training in 1-D, the XOR example, and the FP-norm generalisation
+bound."""
 from __future__ import annotations
 
 import math
@@ -129,7 +130,8 @@ def _rel(u, v) -> float:
 
 def _ntk_vs_lfp(x, y, xt, m: int, a_std: float, seed: int, d: int = 1, bias: str = "wide") -> dict:
     """Empirical NTK interpolant (m random neurons, w ~ N(0, I), b ~ U(−4, 4), or N(0, 1) with ``bias="narrow"``)
-    vs the LFP closed form (spec C1; the narrow bias breaks the translation invariance LFP assumes)."""
+    vs the LFP closed form (γ(ξ)² of Zhang, Xu, Luo, Ma 2019; the narrow bias breaks the translation invariance LFP
+    assumes)."""
     rng = np.random.default_rng(seed)
     w = rng.normal(size=(m, d))
     b = rng.uniform(-4, 4, m) if bias == "wide" else rng.normal(size=m)
@@ -151,7 +153,7 @@ def _ntk_vs_lfp(x, y, xt, m: int, a_std: float, seed: int, d: int = 1, bias: str
                 "nearer than the trivial interpolants; nets with s_a = 0.01 / 10 lie nearer their LFP prediction "
                 "than the other regime's interpolant; the match tightens with width",
         paper_value="LFP 'accurately predicts the learning results of two-layer ReLU networks of large widths'; "
-                    "spec C1 NTK-limit calibration: 1.1 % (s_a = 0.01), 6.6 % (s_a = 1)")
+                    "freqlens's NTK-limit calibration: 1.1 % (s_a = 0.01), 6.6 % (s_a = 1)")
 def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``lfp-1d``: a wide two-layer ReLU net (s_a = 1) trained on 6 points lies within 15 % of the LFP
     prediction, nearer than the trivial interpolants; nets with s_a = 0.01 / 10 lie nearer their LFP prediction than
@@ -211,8 +213,9 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
     h_small, _ = trained(widths[-1], 0.01)
     h_large, _ = trained(widths[-1], 10.0)
     c_small = Check.less("NTK(m) vs LFP, s_a = 0.01 (relative ℓ2)", ntk_small["rel_full"], thr["small"])
-    c_net = Check.less(f"trained net (width 2×{widths[-1]}) vs LFP, s_a = 1", rel[-1], 0.15, "spec C4")
-    # regime test (spec C4): each trained net is closer to its own LFP prediction than to the other regime's
+    c_net = Check.less(f"trained net (width 2×{widths[-1]}) vs LFP, s_a = 1", rel[-1], 0.15,
+                       "freqlens's threshold, set before any run")
+    # regime test (freqlens's): each trained net is closer to its own LFP prediction than to the other regime's
     # interpolant (s_a → 0: natural cubic spline; s_a → ∞: piecewise linear)
     c_reg_small = Check.less("s_a = 0.01 net: rel(net, LFP) − rel(net, linear interpolant)",
                              _rel(h_small, lfps[0.01]) - _rel(h_small, linear), 0.0)
@@ -259,7 +262,7 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
 @recipe("lfp-xor", paper=PAPER,
         finding="on the 2-D XOR data a wide two-layer ReLU net trained on the 4 points lies within 30 % (relative "
                 "ℓ2, 40 × 40 grid) of the LFP min-FP-norm solution, and the empirical NTK within 6 % / 15 %",
-        paper_value="XOR example: LFP and DNN outputs agree; spec C5 calibration h(0.5, 0.5) = 0.295 (s_a = 1), "
+        paper_value="XOR example: LFP and DNN outputs agree; freqlens's calibration h(0.5, 0.5) = 0.295 (s_a = 1), "
                     "NTK vs LFP 0.8 % / 5.8 %")
 def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``lfp-xor``: on the 2-D XOR data a wide two-layer ReLU net trained on the 4 points lies within 30 %
@@ -349,7 +352,7 @@ GENERALIZATION_SIZES: dict[str, dict[str, Any]] = {
         finding="a wide two-layer ReLU net trained on n = 32 random points of √2 sin(2πkx) lies within 15 % "
                 "(relative ℓ2) of the LFP min-FP-norm interpolant, nearer than linear interpolation and a natural "
                 "cubic spline; its test MSE rises with the target's FP-norm",
-        paper_value="a-priori generalization bound ∝ ‖f‖_γ·sqrt(Σγ²)/√n (spec C3, constants unverified)")
+        paper_value="a-priori generalization bound ∝ ‖f‖_γ·sqrt(Σγ²)/√n (Zhang et al. 2019; Luo et al. 2020, arXiv 2010.08153; constants unverified)")
 def lfp_generalization(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``lfp-generalization``: a wide two-layer ReLU net trained on n = 32 random points of √2 sin(2πkx) lies
     within 15 % (relative ℓ2) of the LFP min-FP-norm interpolant, nearer than linear interpolation and a natural

@@ -1,9 +1,10 @@
 """Recipes for Lin, Kasra Ahmadi, Jiang, "Bandlimiting Neural Networks Against Adversarial Attacks"
-(arXiv 1905.12797): post-averaging as a low-pass filter (spec hfc_post_averaging.md PART B, B8/B9).
+(arXiv 1905.12797): post-averaging as a low-pass filter, the paper's defense-unaware evaluation protocol (from
+the authors' code, YupingLin171/PostAvgDefense) and adaptive controls.
 
 Radius convention: the paper's r lives in the model's normalised input space; our CIFAR models take [0, 1]
 images and normalise inside with the CIFAR-10 mean/std, so radii below are in *that* normalised space and the
-pixel-space L2 radius is ``r · rms(std)`` (≈ 0.25 r). The default follows the spec's scaling rule for our
+pixel-space L2 radius is ``r · rms(std)`` (≈ 0.25 r). The default follows freqlens's scaling rule for our
 small models, ``r_pixel = 0.02·√n`` = 1.1 for 3×32×32 (≈ 4.4 normalised units; the paper's CIFAR r = 6 with the
 ImageNet std is 1.36 in pixel units).
 """
@@ -23,7 +24,7 @@ from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 
 PAPER = "Lin, Kasra Ahmadi, Jiang 2019 (arXiv 1905.12797)"
-#: spec B9: r_pixel = 0.02·√n for a CIFAR image (n = 3072), expressed in the model's normalised space
+#: freqlens's scaling rule r_pixel = 0.02·√n for a CIFAR image (n = 3072), expressed in the model's normalised space
 DEFAULT_RADIUS_PIXEL = 0.02 * math.sqrt(3 * 32 * 32)
 DEFAULT_RADIUS = pixel_to_normalized_radius(DEFAULT_RADIUS_PIXEL, CIFAR10_STD)
 
@@ -46,7 +47,7 @@ SELECTIVITY = 0.5  # low-pass: the high band keeps less than half the attenuatio
         finding="post-averaging (K = 15, default r) is a low-pass filter of the trained network's output: along random "
                 "lines through test images the power ratio after/before averaging in the upper half of line "
                 "frequencies is < 0.5 × its value at the lowest frequencies; a white-noise classifier is not filtered so",
-        data="cifar10", paper_value="spec B2/B3: f_C = f ∗ h, a low-pass filter of the network function")
+        data="cifar10", paper_value="f_C = f ∗ h, a low-pass filter of the network function")
 def post_averaging_transfer(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``post-averaging-transfer``: post-averaging (K = 15, default r) is a low-pass filter of the trained
     network's output: along random lines through test images the power ratio after/before averaging in the upper
@@ -145,7 +146,7 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
         (True, 'cifar10')
     """
     model = _base_model(ctx)
-    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images
+    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # 500 test images (quick), freqlens's size
     r0 = DEFAULT_RADIUS
     radii = [0.5 * r0, r0, 2 * r0, 4 * r0] if ctx.quick else [0.25 * r0, 0.5 * r0, r0, 2 * r0, 4 * r0]
     modes = {"approx": [r0], "ball": [r0]} if ctx.quick else {"approx": [0.5 * r0, r0, 2 * r0],
@@ -215,7 +216,7 @@ def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
         (True, 'cifar10')
     """
     model = _base_model(ctx)
-    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images
+    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # 500 test images (quick), freqlens's size
     defended = PostAveraged(model, DEFAULT_RADIUS, seed=ctx.seed + 1)
     # the null: two antipodal random points at radius r (x ± r·v), no 91-point average
     null = PostAveraged(model, DEFAULT_RADIUS, n_directions=1, scales=(1.0,), include_original=False,
@@ -251,7 +252,7 @@ def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     fig, _ = ev.plot()
     return RecipeOutput(numbers, checks, fig, {"paper_eval": ev}, controls=controls, deviations=deviations,
                         notes="defense-unaware: attacks see only the base model; see post-averaging-adaptive. "
-                              "PA-D1 is checked on FGSM sweep and minimal PGD (spec B9); DeepFool-L2 and C&W-L2 "
+                              "PA-D1 is checked on FGSM sweep and minimal PGD; DeepFool-L2 and C&W-L2 "
                               "(counted within L∞ ≤ 8/255) are reported as numbers")
 
 

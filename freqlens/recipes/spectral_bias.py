@@ -1,7 +1,9 @@
-"""Recipes of Rahaman et al., "On the Spectral Bias of Neural Networks" (ICML 2019), spec PART A (A1–A8).
+"""Recipes of Rahaman et al., "On the Spectral Bias of Neural Networks" (ICML 2019), after the
+authors' notebooks (nasimrahaman/SpectralBias).
 
-Quick sizes are scaled down from the spec's calibration (width 128 instead of 256, fewer iterations, a
-400-point manifold with frequencies 8…80 instead of 1000 points with 20…200); the full sizes are the spec's.
+The full sizes are freqlens's CPU calibration of the notebooks' settings; quick sizes are scaled down further
+(width 128 instead of 256, fewer iterations, a 400-point manifold with frequencies 8…80 instead of 1000 points
+with 20…200).
 Every deviation and the thresholds it needed are in docs/notes/issue-5.md.
 """
 from __future__ import annotations
@@ -540,11 +542,12 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
     numbers = {"data": source, "n_train": n_tr, "n_val": x.shape[0] - n_tr, "width": width, "iterations": iters,
                "std_norm_x": radius_std, "beta": 1.0, "runs": stats}
     fig, _ = plot_noise_curves(curves, source.split(" (")[0])
-    notes = f"data: {source}. k chosen from κ = 2πk·std‖x‖ (spec A5 scale-down rule)."
+    notes = f"data: {source}. k chosen from κ = 2πk·std‖x‖ (freqlens's scale-down rule: the notebook's κ on MNIST)."
     deviations = [Deviation("size", "all 3/8 training images, width 256, 5 000 iterations",
                             f"{n_total} images, width {width}, {iters} iterations", "CPU budget", "before"),
                   Deviation("noise frequencies", "k ∈ {0.05, 1} (notebook, MNIST)",
-                            "κ = 2πk·std‖x‖ ∈ {0.5, 10}", "spec A5 scale-down rule", "before")]
+                            "κ = 2πk·std‖x‖ ∈ {0.5, 10}", "freqlens's scale-down rule (the notebook's κ)",
+                            "before")]
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, notes=notes, controls=controls,
                         deviations=deviations)
 
@@ -669,7 +672,7 @@ def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
                                     bin_size, source.split(" (")[0])
     deviations = [Deviation("size", "2000 images, width 256, 5000 iterations, σ = 1.25",
                             f"{n} images, width {width}, {iters} iterations, σ = median distance/√2",
-                            "spec A6 scale-down rule", "before")]
+                            "freqlens's scale-down rule", "before")]
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, controls=controls, deviations=deviations,
                         notes=f"data: {source}. The A7 eigenvector ordering (m sign changes) holds for any evenly "
                               "spaced point set: it is a unit test (tests/theory), reported here, not gated.")
