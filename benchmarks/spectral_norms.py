@@ -74,7 +74,8 @@ def main() -> None:
         epoch = (t_train - power.seconds) / EPOCHS
         print(f"record every {every:>3} epoch(s): {n_rec} records; epoch without callback {epoch * 1e3:.2f} ms")
         for name, cb in (("power (warm start)", power), ("full SVD", svd)):
-            print(f"  {name:<18}: {cb.seconds / n_rec * 1e3:7.3f} ms/record = {cb.seconds / EPOCHS / epoch * 100:7.3f} % "
+            print(f"  {name:<18}: {cb.seconds / n_rec * 1e3:7.3f} ms/record = "
+                  f"{cb.seconds / EPOCHS / epoch * 100:7.3f} % "
                   f"of an epoch (amortised)")
         print(f"  power / SVD cost ratio: {power.seconds / svd.seconds:.3f}; SVD fallbacks {p.fallbacks}; "
               f"max relative disagreement {agree:.2e} (target ≤ 1e-4)")

@@ -127,7 +127,8 @@ def fgsm_sweep_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Te
         InputError: bad images/labels (from ``pgd_attack``).
 
     Source:
-        Wang et al. 2020, Table 2, with Foolbox 1.x ``GradientSignAttack`` semantics (the authors' code, HaohanWang/HFC).
+        Wang et al. 2020, Table 2, with Foolbox 1.x ``GradientSignAttack`` semantics (the authors' code,
+        HaohanWang/HFC).
 
     Example:
         >>> import torch

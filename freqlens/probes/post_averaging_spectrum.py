@@ -55,8 +55,8 @@ class LineAttenuation(Result):
         >>> import numpy as np
         >>> a = np.array([1.0, 0.9, 0.2, 0.1])
         >>> r = LineAttenuation(frequency=np.arange(4.0), power_base=np.ones(4), power_averaged=a, attenuation=a,
-        ...                     low_band=[1], high_band=[2, 3], selectivity=0.15 / 0.9, radius_pixel=1.5, span_radii=4.0,
-        ...                     n_points=64, n_lines=8)
+        ...                     low_band=[1], high_band=[2, 3], selectivity=0.15 / 0.9, radius_pixel=1.5,
+        ...                     span_radii=4.0, n_points=64, n_lines=8)
         >>> bool(np.isclose(r.attenuation[r.high_band].mean() / r.attenuation[r.low_band].mean(), r.selectivity))
         True
     """

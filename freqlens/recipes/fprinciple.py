@@ -572,7 +572,8 @@ def fprinciple_theorem(ctx: RecipeContext) -> RecipeOutput:
     med = {k: float(np.median(v)) for k, v in ratios.items()}
     head = Check.less("median R = ‖∇L⁺‖/‖∇L⁻‖, tanh 1-100-100-1, σ = 0.05", med["tanh, σ = 0.05"], 0.1,
                       f"{len(seeds)} seeds, cut-off bin {cutoff}, Hann-windowed residual")
-    trend = Check.less("median R(σ = 0.05) / median R(σ = 0.3), tanh", med["tanh, σ = 0.05"] / med["tanh, σ = 0.3"], 1.0)
+    trend = Check.less("median R(σ = 0.05) / median R(σ = 0.3), tanh", med["tanh, σ = 0.05"] / med["tanh, σ = 0.3"],
+                       1.0)
     controls = [head.control("frequency-blind lookup table (free output per grid point)", med["lookup table"])]
     deviations = [Deviation("residual window", "plain DFT of the residual", "Hann-windowed residual",
                             "the network output is not periodic on [−π, π); its boundary jump leaks a k⁻¹ tail that "

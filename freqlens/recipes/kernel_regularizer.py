@@ -45,7 +45,8 @@ def sizes(ctx: RecipeContext) -> dict[str, int]:
         >>> sizes(RecipeContext(quick=True, out_dir=Path("runs")))
         {'n_train': 2000, 'epochs': 4, 'n_test': 500}
     """
-    return {"n_train": 2000, "epochs": 4, "n_test": 500} if ctx.quick else {"n_train": 10000, "epochs": 15, "n_test": 1000}
+    return ({"n_train": 2000, "epochs": 4, "n_test": 500} if ctx.quick
+            else {"n_train": 10000, "epochs": 15, "n_test": 1000})
 
 
 def regularized_classifier(ctx: RecipeContext, lam: float, n_train: int, epochs: int) -> nn.Module:
@@ -159,8 +160,8 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
     ax_r.legend(fontsize=8)
     ax_a.plot(pos, clean, "o-", label="clean")
     ax_a.plot(pos, fgsm, "s--", label=f"FGSM ε = {FGSM_EPS * 255:.0f}/255")
-    ax_a.set(xticks=pos, xticklabels=labels, xlabel="λ (penalty weight)", ylabel=f"accuracy ({s['n_test']} test images)",
-             title="Accuracy vs λ")
+    ax_a.set(xticks=pos, xticklabels=labels, xlabel="λ (penalty weight)",
+             ylabel=f"accuracy ({s['n_test']} test images)", title="Accuracy vs λ")
     ax_a.set_ylim(0, 1)
     ax_a.legend(fontsize=8)
     for row, lam in ((1, LAMBDAS[0]), (2, LAMBDAS[-1])):
@@ -186,8 +187,8 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
         Deviation("gate", "HFC-R1: roughness lower for λ > 0, monotone in λ (proposal)",
                   "the companion paper's robustness claim, against a paired null; HFC-R1 reported",
                   "a penalty lowers what it penalises: HFC-R1 cannot test the claim (issue 14)", "after"),
-        Deviation("attack", "not specified (companion paper not readable)", f"fixed-ε FGSM, ε = {FGSM_EPS * 255:.0f}/255",
-                  "cheap and applicable to weak models", "before"),
+        Deviation("attack", "not specified (companion paper not readable)",
+                  f"fixed-ε FGSM, ε = {FGSM_EPS * 255:.0f}/255", "cheap and applicable to weak models", "before"),
     ]
     if ctx.quick:
         deviations.append(Deviation("size", "CIFAR subset 10k × 15 epochs (A8)",

@@ -48,7 +48,8 @@ def sizes(ctx: RecipeContext) -> dict[str, int]:
         >>> sizes(RecipeContext(quick=False, out_dir=Path("runs")))
         {'n_train': 10000, 'epochs': 15, 'n_test': 1000}
     """
-    return {"n_train": 3000, "epochs": 5, "n_test": 500} if ctx.quick else {"n_train": 10000, "epochs": 15, "n_test": 1000}
+    return ({"n_train": 3000, "epochs": 5, "n_test": 500} if ctx.quick
+            else {"n_train": 10000, "epochs": 15, "n_test": 1000})
 
 
 Z_MARGIN = 2.0  # the effect must exceed 2 standard deviations of its sign-flip null
@@ -73,7 +74,8 @@ def roughness_5x5_models(ctx: RecipeContext) -> dict[str, torch.nn.Module]:
     Example:
         >>> import tempfile
         >>> from pathlib import Path
-        >>> roughness_5x5_models(RecipeContext(quick=True, out_dir=Path(tempfile.mkdtemp()) / "r", data_root="/nonexistent"))
+        >>> ctx = RecipeContext(quick=True, out_dir=Path(tempfile.mkdtemp()) / "r", data_root="/nonexistent")
+        >>> roughness_5x5_models(ctx)
         Traceback (most recent call last):
         ...
         freqlens.errors.DataError: data root /nonexistent is not a folder
@@ -188,6 +190,7 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
                                     f"{s['n_train']} × {s['epochs']} epochs", "CPU budget"))
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, controls=controls, deviations=deviations,
                         notes="Roughness = Σ over 4-neighbour pairs (w_a − w_b)² / Σ w², mean over (filter, channel) "
-                              "kernels (freqlens's roughness, not in the paper). Each picture cell is min–max scaled on its own. Natural and "
-                              "adversarial start from the same initialisation (same seed), so kernels are paired by "
-                              "index; the seed pair is paired the same way. Not the paper's ResNet.")
+                              "kernels (freqlens's roughness, not in the paper). Each picture cell is min–max "
+                              "scaled on its own. Natural and adversarial start from the same initialisation (same "
+                              "seed), so kernels are paired by index; the seed pair is paired the same way. Not the "
+                              "paper's ResNet.")

@@ -46,7 +46,8 @@ SELECTIVITY = 0.5  # low-pass: the high band keeps less than half the attenuatio
 @recipe("post-averaging-transfer", paper=PAPER,
         finding="post-averaging (K = 15, default r) is a low-pass filter of the trained network's output: along random "
                 "lines through test images the power ratio after/before averaging in the upper half of line "
-                "frequencies is < 0.5 × its value at the lowest frequencies; a white-noise classifier is not filtered so",
+                "frequencies is < 0.5 × its value at the lowest frequencies; a white-noise classifier is not "
+                "filtered so",
         data="cifar10", paper_value="f_C = f ∗ h, a low-pass filter of the network function")
 def post_averaging_transfer(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``post-averaging-transfer``: post-averaging (K = 15, default r) is a low-pass filter of the trained
@@ -158,7 +159,8 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
     rise = max(0.0, max((b - a) * 100 for a, b in zip(ordered, ordered[1:])))
     numbers = {"base_accuracy": res.base_accuracy, "default_radius_normalized": r0,
                "default_radius_pixel": DEFAULT_RADIUS_PIXEL, "accuracy_random": res.accuracy["random"],
-               "radii_random": res.radii["random"], "accuracy_approx_default": res.accuracy["approx"][-1 if ctx.quick else 1],
+               "radii_random": res.radii["random"],
+               "accuracy_approx_default": res.accuracy["approx"][-1 if ctx.quick else 1],
                "accuracy_ball_default": res.accuracy["ball"][-1 if ctx.quick else 1], "drop_points_default": drop,
                "largest_rise_points_over_0.5_1_2x": rise, "n_images": int(y.numel())}
     drop4 = (res.base_accuracy - acc[4 * r0]) * 100

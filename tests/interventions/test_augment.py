@@ -14,7 +14,8 @@ def test_transform_removes_exactly_the_filtered_frequencies():
     assert torch.equal(yf, y)
     spec = torch.fft.fft2(xf).abs()
     assert spec[..., ~highpass_mask(32, 32, 17)].max() < 1e-9
-    assert torch.allclose(torch.fft.fft2(xf)[..., highpass_mask(32, 32, 17)], torch.fft.fft2(x)[..., highpass_mask(32, 32, 17)])
+    assert torch.allclose(torch.fft.fft2(xf)[..., highpass_mask(32, 32, 17)],
+                          torch.fft.fft2(x)[..., highpass_mask(32, 32, 17)])
 
 
 def test_bad_kind_or_bandwidth():
