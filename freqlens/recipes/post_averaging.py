@@ -337,12 +337,14 @@ def post_averaging_adaptive(ctx: RecipeContext) -> RecipeOutput:
     deviations = [Deviation("base model", "SmallCNN (A8) on a 10k CIFAR subset (B9)", "the shared natural CIFAR-10 "
                             "classifier", "one model shared by the CIFAR recipes")]
     if ctx.quick:
-        deviations += [Deviation("test images", "100 (B8.4)", f"{int(y.numel())}", "CPU budget"),
-                       Deviation("EOT-PGD steps", "20 (B8.4)", "10", "CPU budget"),
-                       Deviation("Square Attack images", "optional, 1000 points in [square]", "8", "CPU budget")]
+        deviations += [Deviation("test images", "100 (freqlens's acceptance run)", f"{int(y.numel())}", "CPU budget"),
+                       Deviation("EOT-PGD steps", "20 (freqlens's acceptance run)", "10", "CPU budget"),
+                       Deviation("Square Attack images", "optional, 1000 points as in Andriushchenko et al. 2020",
+                                 "8", "CPU budget")]
     return RecipeOutput(numbers, checks, fig, {"paper_eval": paper, "adaptive_eval": adaptive}, controls=controls,
                         deviations=deviations,
                         notes="paper protocol = minimal PGD on the base model; adaptive = L∞ 8/255 PGD on −log of the "
                               "averaged softmax with 5 fresh directions (31 points) per step; Square Attack = "
                               f"score-based black-box L∞ 8/255, {square_queries} queries of the averaged softmax of a "
-                              "5-direction copy of the defense (paper [square] Table 10: 15.8% robust on CIFAR-10)")
+                              "5-direction copy of the defense (Andriushchenko et al. 2020, Square Attack, Table 10: "
+                              "15.8% robust on CIFAR-10)")
