@@ -101,6 +101,42 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 
 @contextlib.contextmanager
+def frozen_batchnorm_statistics(model: nn.Module) -> Iterator[nn.Module]:
+    """Context manager: BatchNorm layers keep normalising with the batch's statistics (train mode) but their running
+    statistics and batch counters are left exactly as they were. Used to craft adversarial examples against the
+    network as it trains (Wong et al. 2020; Rice et al. 2020) without the attack's forward passes entering the
+    statistics used at evaluation.
+
+    Args:
+        model: any ``nn.Module``; its ``_BatchNorm`` submodules (1-D, 2-D, 3-D, SyncBatchNorm) are affected.
+
+    Returns:
+        A context manager yielding ``model``.
+
+    Raises:
+        Nothing of its own; the statistics are restored also when the block raises.
+
+    Source: freqlens.
+
+    Example:
+        >>> bn = torch.nn.BatchNorm1d(2)
+        >>> with frozen_batchnorm_statistics(bn):
+        ...     _ = bn(torch.randn(8, 2) + 5)
+        >>> bn.running_mean.tolist(), int(bn.num_batches_tracked)
+        ([0.0, 0.0], 0)
+    """
+    layers = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [{k: v.clone() for k, v in m.named_buffers(recurse=False) if v is not None} for m in layers]
+    try:
+        yield model
+    finally:
+        with torch.no_grad():
+            for m, buffers in zip(layers, saved):
+                for k, v in buffers.items():
+                    getattr(m, k).copy_(v)
+
+
+@contextlib.contextmanager
 def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
     """Context manager: put ``model`` in eval mode and restore every submodule's own ``training`` flag afterwards.
 

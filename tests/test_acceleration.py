@@ -2,6 +2,7 @@
 torch.compile falls back to eager with a notice when compiling fails."""
 import warnings
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -79,7 +80,7 @@ def probes():
     from freqlens.interventions.post_averaging import PostAveraged, averaged_predictions
     from freqlens.probes.filtering import filtered_accuracy
     from freqlens.probes.heatmap import fourier_heatmap
-    from freqlens.probes.hfc import lfc_hfc_accuracy
+    from freqlens.probes.hfc import hfc_examples, lfc_hfc_accuracy
     from freqlens.probes.layers import layer_frequency_response
     from freqlens.probes.noise import bandlimited_noise_error
 
@@ -91,6 +92,8 @@ def probes():
         "filtering": lambda m, x, y: filtered_accuracy(m, x, y, bandwidths=[1, 3], max_batch=8, progress=False,
                                                        channels_last=True),
         "hfc": lambda m, x, y: lfc_hfc_accuracy(m, x, y, radii=[2], max_batch=8, progress=False, channels_last=True),
+        "hfc_examples": lambda m, x, y: hfc_examples(m, x, y, radius=2, max_batch=8, progress=False,
+                                                     channels_last=True),
         "layers": lambda m, x, y: layer_frequency_response(m, image_size=(3, 8, 8), window=1, max_batch=4,
                                                            progress=False, channels_last=True, distributed=False),
         "post_averaging": lambda m, x, y: averaged_predictions(
@@ -125,6 +128,17 @@ def test_channels_last_gives_the_same_numbers():
     fast = bandlimited_noise_error(net, x, y, bandwidths=[1, 3], norm=1.0, max_batch=16, progress=False,
                                    channels_last=True)
     assert fast.error == ref.error and fast.clean_error == ref.clean_error
+
+
+def test_hfc_examples_find_the_same_images_channels_last():
+    from freqlens.probes.hfc import hfc_examples
+
+    x, y = data(n=40)
+    net = tiny_cnn()
+    ref = hfc_examples(net, x, y, radius=2, max_batch=16, progress=False)
+    fast = hfc_examples(net, x, y, radius=2, max_batch=16, progress=False, channels_last=True)
+    assert fast.count == ref.count and fast.n_correct == ref.n_correct
+    np.testing.assert_allclose(fast.probs_image, ref.probs_image, atol=1e-5)
 
 
 def test_inputs_follow_the_weights_format():

@@ -44,3 +44,25 @@ def test_eval_mode_restores_each_submodule_flag_even_on_error():
     with pytest.raises(RuntimeError), eval_mode(net):
         raise RuntimeError("boom")
     assert [x.training for x in net.modules()] == [True, True, False, True]
+
+
+def test_frozen_batchnorm_statistics_normalises_with_the_batch_and_restores_running_statistics():
+    from freqlens.device import frozen_batchnorm_statistics
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.BatchNorm2d(2), torch.nn.BatchNorm2d(2, momentum=None))
+    net.train()
+    _ = net(torch.randn(4, 2, 3, 3))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    x = torch.randn(8, 2, 3, 3) * 3 + 2
+    with frozen_batchnorm_statistics(net):
+        out = net(x)
+    # normalised with the batch's own statistics (train mode), not the running ones
+    assert out.mean((0, 2, 3)).abs().max() < 1e-5 and net.training
+    for k, v in net.state_dict().items():
+        assert torch.equal(v, before[k]), k
+    with pytest.raises(RuntimeError, match="inside"), frozen_batchnorm_statistics(net):
+        net(x)
+        raise RuntimeError("inside")
+    for k, v in net.state_dict().items():
+        assert torch.equal(v, before[k]), k

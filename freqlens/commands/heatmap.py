@@ -118,6 +118,7 @@ def _write_rows(result, path, maps) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from freqlens.data import dataset_class_names
     from freqlens.device import resolve_device
     from freqlens.plot.style import save_figure
     from freqlens.probes.heatmap import fourier_heatmap
@@ -146,7 +147,10 @@ def _run(args: argparse.Namespace) -> int:
     save_figure(fig, out / "heatmap.png")
     if res.per_class is not None:
         write_per_class_csv(res, out / "heatmap_per_class.csv")
-        save_figure(res.plot_per_class(vmin=args.vmin, vmax=args.vmax)[0], out / "heatmap_per_class.png")
+        names = dataset_class_names(args.data)
+        names = names if names is not None and len(names) == len(res.per_class) else None
+        save_figure(res.plot_per_class(class_names=names, vmin=args.vmin, vmax=args.vmax)[0],
+                    out / "heatmap_per_class.png")
     mean = float(torch.as_tensor(res.error).nanmean())
     what = f"mean error {mean:.1f} %" if quantity.kind == "error" else f"mean {quantity.label} {mean:.4g}"
     print(f"heat map of {res.n_images} images, eps {res.eps:g}: clean error {res.clean_error:.1f} %, "

@@ -158,8 +158,42 @@ def load_dataset(name: str, root=None, train_limit: int | None = None, test_limi
     return xtr, ytr, xte, yte
 
 
+def dataset_class_names(name: str) -> list[str] | None:
+    """The class names of a data set given as ``--data``, for figure titles: an image folder's sub-folder names,
+    CIFAR-10's ten names, the digits of MNIST and the embedded sets; ``None`` where the source has none (``.npz``).
+
+    Args:
+        name: as for :func:`load_dataset`.
+
+    Returns:
+        Names in label order (label ``i`` is ``names[i]``), or ``None``.
+
+    Raises:
+        DataError: an image folder without class sub-folders.
+
+    Source: freqlens.
+
+    Example:
+        >>> dataset_class_names("cifar10")[:3]
+        ['airplane', 'automobile', 'bird']
+        >>> dataset_class_names("mnist")[7], dataset_class_names("data.npz")
+        ('7', None)
+    """
+    if Path(name).is_dir():
+        from freqlens.data.folder import folder_classes
+
+        return folder_classes(name)
+    if name == "cifar10":
+        from freqlens.data.vision import CIFAR10_CLASSES
+
+        return list(CIFAR10_CLASSES)
+    if name in ("mnist", "mnist1d", "digits"):
+        return [str(k) for k in range(10)]
+    return None
+
+
 __all__ = [
-    "DATASETS", "load_dataset", "load_npz_images", "load_mnist", "load_cifar10", "load_mnist1d",
+    "DATASETS", "load_dataset", "dataset_class_names", "load_npz_images", "load_mnist", "load_cifar10", "load_mnist1d",
     "load_digits_images", "resolve_data_root", "sinusoid_target_1d", "sum_of_sines", "periodic_grid",
     "gaussian_projection_data", "Regression1D", "MNIST_MEAN", "MNIST_STD", "CIFAR10_MEAN", "CIFAR10_STD",
 ]

@@ -382,7 +382,7 @@ class HFCExamples(Result):
 def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, rescale: str = "max",
                  normalize: NormalizeArg = None, max_batch: int = 100, limit: int | None = None, keep: int = 16,
                  bounds=(0.0, 1.0), progress: bool = True, output: OutputSelector = None,
-                 amp: bool = False) -> HFCExamples:
+                 amp: bool = False, channels_last: bool = False, compile: bool = False) -> HFCExamples:
     """Find images with pred(x) = y, pred(HFC(x)) = y and pred(LFC(x)) ≠ y at ``radius`` (keeps up to ``keep``).
 
     Args:
@@ -397,6 +397,7 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
         bounds: valid pixel range.
         progress: show a progress bar.
         output, amp: the output selector and autocast.
+        channels_last, compile: :func:`freqlens.acceleration.accelerated` (the user's model is restored).
 
     Returns:
         :class:`HFCExamples`.
@@ -414,6 +415,8 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
         >>> ex.n_evaluated, ex.images.shape[1:], ex.count == len(ex.indices)
         (6, (3, 8, 8), True)
     """
+    from freqlens.acceleration import accelerated, as_input_format
+
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     (radius,) = check_radii([radius], *x.shape[-2:])
@@ -421,11 +424,12 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
     hits, probs = [], {"image": [], "lfc": [], "hfc": []}
     comps = {"lfc": [], "hfc": []}
     n_correct = 0
-    with eval_mode(model), torch.inference_mode():
+    with eval_mode(model), accelerated(model, channels_last, compile) as net, torch.inference_mode():
         for start in tqdm(range(0, x.shape[0], max_batch), desc="HFC examples", disable=not progress, leave=False):
             xb, yb = x[start:start + max_batch].to(dev), y[start:start + max_batch].to(dev)
             lfc, hfc = lfc_hfc_components(xb, [radius], rescale)
-            p = {k: torch.softmax(forward_logits(model, v, normalize, output=output, amp=amp).float(), 1)
+            p = {k: torch.softmax(forward_logits(net, as_input_format(v, channels_last), normalize, output=output,
+                                                 amp=amp).float(), 1)
                  for k, v in (("image", xb), ("lfc", lfc[0]), ("hfc", hfc[0]))}
             ok = p["image"].argmax(1) == yb
             n_correct += int(ok.sum())

@@ -170,6 +170,8 @@ def trained_classifier(ctx: RecipeContext, dataset: str = "cifar10", arch: str =
               "arch_kwargs": arch_kwargs, "variant": variant, "n_train": n_train, "epochs": epochs,
               "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay, "seed": ctx.seed, "tag": tag,
               "version": 2}  # 2: adversarial variant is FGSM with a random start
+    if variant == "adversarial":
+        config["crafted"] = CRAFTED
 
     def build() -> nn.Module:
         torch.manual_seed(ctx.seed)
@@ -195,6 +197,9 @@ def trained_classifier(ctx: RecipeContext, dataset: str = "cifar10", arch: str =
 SHARED_VERSION = 3  # 3: fast trainer (FastCifarNet, train_fast), every training batch; PGD-7 AT at full size
 
 
+CRAFTED = "train mode, BatchNorm statistics frozen"  # see AdversarialExamples; part of the adversarial models' cache key
+
+
 def adversarial_setting(quick: bool) -> dict[str, Any]:
     """The adversarial-training attack of the shared adversarial variant: L∞, ε = 8/255, random start; full size
     multi-step PGD (7 steps of 2/255, Madry et al.'s CIFAR-10 setting), quick size single-step FGSM with a random
@@ -204,7 +209,8 @@ def adversarial_setting(quick: bool) -> dict[str, Any]:
         quick: the quick (CPU) size.
 
     Returns:
-        ``{"method", "eps", "steps", "step_size", "random_start"}`` (ε and step in [0, 1] pixel units).
+        ``{"method", "eps", "steps", "step_size", "random_start", "crafted"}`` (ε and step in [0, 1] pixel units;
+        ``crafted`` says the adversarials are crafted against the training network in train mode).
 
     Raises:
         Nothing.
@@ -218,8 +224,9 @@ def adversarial_setting(quick: bool) -> dict[str, Any]:
     """
     eps = 8 / 255
     if quick:
-        return {"method": "fgsm-rs", "eps": eps, "steps": 1, "step_size": 1.25 * eps, "random_start": True}
-    return {"method": "pgd", "eps": eps, "steps": 7, "step_size": 2 / 255, "random_start": True}
+        return {"method": "fgsm-rs", "eps": eps, "steps": 1, "step_size": 1.25 * eps, "random_start": True,
+                "crafted": CRAFTED}
+    return {"method": "pgd", "eps": eps, "steps": 7, "step_size": 2 / 255, "random_start": True, "crafted": CRAFTED}
 
 
 GAUSSIAN_SIGMA_MAX = 0.1  # Yin et al.: σ ~ U[0, 0.1] per image, [0, 1] pixel scale (spec, Gaussian augmentation)

@@ -149,3 +149,25 @@ def test_cli_bad_quantity_exits_2_with_one_line(user_setup, capsys, quantity, me
                  "--quantity", quantity])
     err = capsys.readouterr().err.strip()
     assert code == 2 and message in err and "\n" not in err
+
+
+def test_cli_per_class_titles_name_the_image_folders_classes(user_setup, capsys, monkeypatch):
+    from PIL import Image
+
+    import freqlens.plot.style as style
+
+    tmp = user_setup[0]
+    rng = np.random.default_rng(0)
+    for cls in ("bee", "cat", "dog"):
+        (tmp / "imgs" / cls).mkdir(parents=True)
+        for i in range(2):
+            Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(tmp / "imgs" / cls / f"{i}.png")
+    titles = {}
+    real = style.save_figure
+    monkeypatch.setattr(style, "save_figure", lambda fig, path, **kw: (
+        titles.__setitem__(path.name, [ax.get_title() for ax in fig.axes]), real(fig, path, **kw))[1])
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--data", str(tmp / "imgs"), "--eps", "2",
+                 "--out", "out", "--no-progress", "--window", "1", "--per-class"])
+    assert code == 0, capsys.readouterr().err
+    shown = " ".join(titles["heatmap_per_class.png"])
+    assert all(name in shown for name in ("bee", "cat", "dog")) and "class 0" not in shown
