@@ -197,7 +197,8 @@ def trained_classifier(ctx: RecipeContext, dataset: str = "cifar10", arch: str =
 SHARED_VERSION = 3  # 3: fast trainer (FastCifarNet, train_fast), every training batch; PGD-7 AT at full size
 
 
-CRAFTED = "train mode, BatchNorm statistics frozen"  # see AdversarialExamples; part of the adversarial models' cache key
+# see AdversarialExamples; part of the adversarial models' cache key
+CRAFTED = "train mode, BatchNorm statistics frozen"
 
 
 def adversarial_setting(quick: bool) -> dict[str, Any]:
