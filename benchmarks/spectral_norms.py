@@ -1,4 +1,4 @@
-"""Cost of the layer spectral-norm callback relative to a training epoch (spec A0.4 / issue 5).
+"""Cost of the layer spectral-norm callback relative to a training epoch (issue 5).
 
 Setting: the spectral-bias toy problem — a 6-layer width-256 ReLU MLP, 200 grid points, full-batch Adam 3e-4,
 so one epoch is one optimiser step. We train ``EPOCHS`` epochs three times in the same run:

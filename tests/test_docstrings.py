@@ -136,7 +136,8 @@ SPEC_REFERENCE = re.compile(r"\bspecs?/\w+\.md|\bspec (?:PART|Part) [A-F]\b|\bsp
 def test_no_reference_to_a_spec_outside_the_repository():
     # the method specs are not shipped: cite the paper (authors, year, section) or say what the reference meant
     root = Path(__file__).resolve().parents[1]
-    files = [*sorted((root / "freqlens").rglob("*.py")), root / "README.md", root / "docs" / "DESIGN.md",
+    files = [*sorted((root / "freqlens").rglob("*.py")), *sorted((root / "tests").rglob("*.py")),
+             *sorted((root / "benchmarks").rglob("*.py")), root / "README.md", root / "docs" / "DESIGN.md",
              root / "docs" / "api.md", *sorted((root / "docs" / "guide").glob("*.md"))]
     counts: dict[str, int] = {}
     for path in files:

@@ -1,4 +1,4 @@
-"""The filtered-image training transform (spec B3)."""
+"""The filtered-image training transform (Yin et al. 2019's high-pass filtering)."""
 import pytest
 import torch
 

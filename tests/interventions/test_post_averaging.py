@@ -1,4 +1,4 @@
-"""PostAveraged: the estimator's code path (spec B9 PA-M3), equality with a per-image reference, seeding, the
+"""PostAveraged: the estimator's code path (check PA-M3), equality with a per-image reference, seeding, the
 low-pass effect on a plane wave, approx directions, attacks and bad input."""
 import math
 
