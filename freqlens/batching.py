@@ -259,17 +259,22 @@ def tuning_candidates(limit: int, floor: int = 16, count: int = 4) -> list[int]:
 class BatchTuner:
     """Chooses the batch size from measured throughput on the first chunks of real work.
 
-    ``size()`` hands out each candidate once (largest first) and then the fastest per image; ``record(size,
-    images, seconds)`` reports a chunk. Timing real chunks costs nothing extra: the work is done either way.
-    With ``fixed`` set, that size is always used (a user's ``max_batch``).
+    ``size()`` hands out the candidates once each, **smallest first**, and then the fastest per image;
+    ``record(size, images, seconds)`` reports a chunk. Timing stops at the first candidate that is more than
+    ``slower`` times the best time per image so far: on a CPU the time per image rises once a batch's activations
+    leave the caches and does not come back at larger sizes, so the larger candidates are never run at their slow
+    speed; on a GPU the time per image falls until the device is full, and every candidate is timed. Timing real
+    chunks costs nothing extra: the work is done either way. With ``fixed`` set, that size is always used (a
+    user's ``max_batch``).
 
     Args:
         limit: the largest batch allowed (the memory budget's).
         fixed: a user-given batch size (no tuning).
         floor: the smallest candidate.
+        slower: stop timing at a candidate this many times slower per image than the best so far (> 1).
 
     Attributes:
-        candidates: the batch sizes still to time, largest first.
+        candidates: the batch sizes to time, smallest first.
         timings: seconds per image measured for each timed size.
         tuning: True while candidates are still being timed.
         size(), record(size, images, seconds), shrink(size): hand out, report and drop (on out-of-memory) sizes.
@@ -280,16 +285,19 @@ class BatchTuner:
     Source: freqlens.
 
     Example:
-        >>> t = BatchTuner(256, floor=64)
-        >>> for s in (256, 128, 64):
-        ...     t.record(t.size(), s, {256: 4.0, 128: 1.0, 64: 1.0}[s])
-        >>> t.size()
-        128
+        >>> t = BatchTuner(256, floor=32)
+        >>> seconds_per_image = {32: 1.0, 64: 0.8, 128: 1.5, 256: 3.0}
+        >>> while t.tuning:
+        ...     s = t.size()
+        ...     t.record(s, s, s * seconds_per_image[s])
+        >>> sorted(t.timings), t.size()                   # 256 never ran: 128 was already 1.9× slower than 64
+        ([32, 64, 128], 64)
     """
 
-    def __init__(self, limit: int, fixed: int | None = None, floor: int = 16):
+    def __init__(self, limit: int, fixed: int | None = None, floor: int = 16, slower: float = 1.1):
         self.fixed = None if fixed is None else int(fixed)
-        self.candidates = [self.fixed] if fixed is not None else tuning_candidates(limit, floor)
+        self.candidates = [self.fixed] if fixed is not None else sorted(tuning_candidates(limit, floor))
+        self.slower = float(slower)
         self.timings: dict[int, float] = {}
         self._next = 0
 
@@ -302,7 +310,7 @@ class BatchTuner:
         """The batch size for the next chunk."""
         if self._next < len(self.candidates):
             return self.candidates[self._next]
-        return min(self.timings, key=self.timings.get) if self.timings else self.candidates[-1]
+        return min(self.timings, key=self.timings.get) if self.timings else self.candidates[0]
 
     def record(self, size: int, images: int, seconds: float) -> None:
         """Report that a chunk of ``images`` at batch ``size`` took ``seconds``."""
@@ -310,17 +318,17 @@ class BatchTuner:
             self._next += 1
             if images > 0:
                 self.timings[size] = seconds / images
+                if self.timings[size] > self.slower * min(self.timings.values()):
+                    self._next = len(self.candidates)          # larger batches only get slower: stop timing
 
     def shrink(self, size: int) -> None:
         """``size`` ran out of memory: drop it and every larger candidate, add its half."""
         half = max(1, size // 2)
-        self.candidates = [c for c in self.candidates if c < size] or [half]
-        if half not in self.candidates and half < size:
-            self.candidates = sorted(set(self.candidates) | {half}, reverse=True)
+        self.candidates = sorted({c for c in self.candidates if c < size} | ({half} if half < size else set())) \
+            or [half]
         self.timings = {k: v for k, v in self.timings.items() if k < size}
-        self._next = min(self._next, len(self.candidates))
-        while self._next < len(self.candidates) and self.candidates[self._next] in self.timings:
-            self._next += 1
+        untimed = [i for i, c in enumerate(self.candidates) if c not in self.timings]
+        self._next = untimed[0] if untimed else len(self.candidates)
         self.fixed = None if self.fixed is None else half
 
 

@@ -47,17 +47,44 @@ def test_224_default_batch_fits_a_4gib_process():
     assert b * bytes_per_image(net, torch.zeros(1, 3, 224, 224)) <= 2 << 30
 
 
-def test_tuner_times_each_candidate_once_then_keeps_the_fastest():
+def test_tuner_times_each_candidate_once_smallest_first_then_keeps_the_fastest():
     t = BatchTuner(512, floor=64)
-    assert t.candidates == [512, 256, 128, 64]
-    per_image = {512: 3.0, 256: 1.0, 128: 2.0, 64: 2.5}
+    assert t.candidates == [64, 128, 256, 512]
+    per_image = {512: 1.05, 256: 1.0, 128: 2.0, 64: 2.5}        # a GPU-like curve: larger is faster
     seen = []
     while t.tuning:
         s = t.size()
         seen.append(s)
         t.record(s, 10, 10 * per_image[s])
-    assert seen == [512, 256, 128, 64] and t.size() == 256
+    assert seen == [64, 128, 256, 512] and t.size() == 256
     assert BatchTuner(512, fixed=100).size() == 100 and not BatchTuner(512, fixed=100).tuning
+
+
+def test_tuner_stops_timing_once_a_larger_batch_is_slower_so_the_slowest_sizes_never_run():
+    """A CPU-like curve (time per image rises past the caches): the largest candidates are not run at all."""
+    t = BatchTuner(1024, floor=16)
+    per_image = {128: 1.0, 256: 1.02, 512: 1.6, 1024: 2.0}
+    seen = []
+    while t.tuning:
+        s = t.size()
+        seen.append(s)
+        t.record(s, s, s * per_image[s])
+    assert seen == [128, 256, 512] and t.size() == 128
+    for _ in range(3):
+        s = t.size()
+        t.record(s, s, 1.0)                                   # after tuning, records change nothing
+    assert t.size() == 128
+
+
+def test_tuner_out_of_memory_drops_the_size_and_every_larger_one_and_times_the_half():
+    t = BatchTuner(1024, floor=16)                            # 128, 256, 512, 1024
+    for s in (128, 256):
+        t.record(s, s, s * 1.0)
+    t.shrink(512)                                             # 512 ran out of memory
+    assert t.candidates == [128, 256] and not t.tuning and t.size() in (128, 256)
+    t = BatchTuner(64, floor=64)                              # one candidate
+    t.shrink(64)
+    assert t.candidates == [32] and t.tuning and t.size() == 32
 
 
 def test_oom_halves_until_it_fits_and_other_errors_pass_through():

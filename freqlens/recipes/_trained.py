@@ -197,7 +197,7 @@ def trained_classifier(ctx: RecipeContext, dataset: str = "cifar10", arch: str =
 SHARED_VERSION = 3  # 3: fast trainer (FastCifarNet, train_fast), every training batch; PGD-7 AT at full size
 
 
-# see AdversarialExamples; part of the adversarial models' cache key
+# how adversarials are crafted (see AdversarialExamples); part of the adversarial models' cache key
 CRAFTED = "train mode, BatchNorm statistics frozen"
 
 
@@ -231,6 +231,66 @@ def adversarial_setting(quick: bool) -> dict[str, Any]:
 
 
 GAUSSIAN_SIGMA_MAX = 0.1  # Yin et al.: σ ~ U[0, 0.1] per image, [0, 1] pixel scale (spec, Gaussian augmentation)
+
+
+ROBUST_PREMISE_POINTS = 10.0
+"""How far (points) the adversarially trained model's PGD accuracy must exceed the natural model's for a recipe about
+adversarial training to mean anything; set before any run from the papers' regime (Madry et al. 2018, CIFAR-10:
+45.8 % under PGD-20 at ε = 8/255 for the adversarially trained network, where a naturally trained one is fooled
+almost always)."""
+
+
+def robustness_premise(natural: nn.Module, adversarial: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+                       seed: int = 0, eps: float = 8 / 255, steps: int = 10,
+                       accuracies: dict[str, float] | None = None) -> tuple[dict[str, Any], str]:
+    """The premise of every recipe about adversarial training, measured in the same run: the adversarially trained
+    model is robust, i.e. its accuracy under L∞ PGD exceeds the natural model's by :data:`ROBUST_PREMISE_POINTS`.
+    When it does not, the recipe is SMOKE (its checks would describe a model that did not learn to be robust).
+
+    Args:
+        natural: the naturally trained classifier (images (N, C, H, W) in [0, 1] → logits).
+        adversarial: the adversarially trained one.
+        images: (N, C, H, W) test images in [0, 1]; labels: (N,) class indices.
+        seed: seed of the attack's random start.
+        eps: L∞ radius (input units).
+        steps: PGD steps (step size ε/4).
+        accuracies: ``{"natural", "adversarial"}`` accuracies under an attack the recipe already ran (the PGD is then
+            not repeated); ``eps``/``steps`` should describe that attack.
+
+    Returns:
+        ``(numbers, smoke)``: the accuracies, their gap in points and the threshold; ``smoke`` is "" when the premise
+        holds, else the reason.
+
+    Raises:
+        InputError: from :func:`freqlens.attacks.pgd_attack` on malformed images or labels.
+
+    Source:
+        freqlens; the regime from Madry et al. (2018), Sec. 5 and Table 2.
+
+    Example:
+        >>> numbers, smoke = robustness_premise(None, None, None, None, accuracies={"natural": 0.0,
+        ...                                     "adversarial": 0.39})
+        >>> round(numbers["premise_gap_points"], 1), smoke
+        (39.0, '')
+    """
+    from freqlens.attacks.pgd import pgd_attack
+    from freqlens.inference import accuracy
+
+    if accuracies is None:
+        accuracies = {}
+        for name, model in (("natural", natural), ("adversarial", adversarial)):
+            x_adv = pgd_attack(model, images, labels, eps, eps / 4, steps, seed=seed, predict=False).adversarial
+            accuracies[name] = accuracy(model, x_adv, labels)
+    gap = 100.0 * (accuracies["adversarial"] - accuracies["natural"])
+    numbers = {"premise_pgd_accuracy_natural": accuracies["natural"],
+               "premise_pgd_accuracy_adversarial": accuracies["adversarial"], "premise_gap_points": gap,
+               "premise_threshold_points": ROBUST_PREMISE_POINTS,
+               "premise_attack": {"norm": "linf", "eps": eps, "steps": steps}}
+    smoke = "" if gap >= ROBUST_PREMISE_POINTS else (
+        f"premise not met: the adversarially trained model is not robust (PGD-{steps} accuracy at ε = {eps * 255:.0f}"
+        f"/255: {accuracies['adversarial']:.2f}, natural {accuracies['natural']:.2f}; needs ≥ "
+        f"{ROBUST_PREMISE_POINTS:.0f} points above), so the checks say nothing about adversarial training")
+    return numbers, smoke
 
 
 def _variant_extra(variant: str, quick: bool):
@@ -350,6 +410,9 @@ def shared_classifier(ctx: RecipeContext, variant: str = "natural", tag: str = "
     preset = fast_preset(ctx.quick)
     config = {"name": f"cifar10-fastnet-{'quick' if ctx.quick else 'full'}-{variant}{('-' + tag) if tag else ''}",
               **shared, "variant": variant, "variant_setting": setting, "seed": ctx.seed, "tag": tag}
+    if variant != "adversarial":
+        # how adversarials are crafted does not change the natural or Gaussian models: keep it out of their key
+        config["adversarial"] = {k: v for k, v in shared["adversarial"].items() if k != "crafted"}
 
     def build() -> nn.Module:
         torch.manual_seed(ctx.seed)

@@ -30,7 +30,7 @@ from freqlens.probes.hf_scatter import pearson, scatter_fit
 from freqlens.probes.noise import bandlimited_noise_error
 from freqlens.probes.nulls import InputFilter, permutation_quantile, untrained_copy
 from freqlens.probes.perturbation_spectra import perturbation_spectrum
-from freqlens.recipes._trained import shared_classifier, shared_config
+from freqlens.recipes._trained import robustness_premise, shared_classifier, shared_config
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 
 PAPER = "Yin et al. 2019, A Fourier Perspective on Model Robustness in Computer Vision"
@@ -242,7 +242,8 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks
         per intervention: the outer-ring (ρ ≥ 12) error falls by ≥ 10 points, and the low-annulus (2 ≤ ρ ≤ 4) error
         falls by at most 2. Controls: a natural model at another seed in place of the augmented one, and a uniformly
-        more robust model (the natural one under ε = 2).
+        more robust model (the natural one under ε = 2). SMOKE when the adversarially trained model is not robust
+        (:func:`~freqlens.recipes._trained.robustness_premise`, measured in the same run).
 
     Raises:
         DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
@@ -295,6 +296,8 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
         numbers[f"{v}_low_band_change"] = low_change(maps[v])
     numbers["null_seed_high_band_gain"] = gain(maps["natural-seed"])
     numbers["null_half_eps_low_band_change"] = low_change(uniform)
+    premise, smoke = robustness_premise(trained(ctx, "natural"), trained(ctx, "adversarial"), x, y, seed=ctx.seed)
+    numbers.update(premise)
     fig, _ = plot_heatmaps(list(maps.values()), [f"{m.label} (clean error {m.clean_error / 100:.2f})\n"
                                                  f"low annulus {m.band_mean(*LOW_BAND) / 100:.2f}, outer ring "
                                                  f"{m.band_mean(*HIGH_BAND) / 100:.2f}" for m in maps.values()],
@@ -302,7 +305,7 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
     fig.suptitle("Fourier heat maps: error rate under ℓ2 = 4 Fourier-basis noise (red small, blue large, 0.1–1); "
                  "right: the seed null", fontsize=10)
     return RecipeOutput(
-        numbers=numbers, checks=checks, controls=controls, figure=fig,
+        numbers=numbers, checks=checks, controls=controls, figure=fig, smoke=smoke,
         results={f"heatmap_{k.replace('-', '_')}": m for k, m in maps.items()},
         deviations=[Deviation("models gated", "H5 names the Gaussian-augmented model", "the same two H5 checks "
                               "also gate the adversarially trained model", "the paper's Fig. 2 shows both", "before")]
@@ -671,7 +674,9 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
         check: the adversarially trained model's low-frequency energy share is ≥ 2× the natural model's. Control: a
-        natural model at another seed in place of the adversarially trained one.
+        natural model at another seed in place of the adversarially trained one. SMOKE when the adversarially
+        trained model is not robust (:func:`~freqlens.recipes._trained.robustness_premise`, measured in the same
+        run).
 
     Raises:
         DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
@@ -702,6 +707,9 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
     null = res["natural-seed"].low_energy_fraction / base
     check = Check.greater_equal("AT / natural: perturbation energy share at ρ ≤ 3", ratio, 2.0,
                                 f"{_OURS} (Yin et al. 2019, Fig. 6)")
+    premise, smoke = robustness_premise(None, None, x, y, eps=attack["eps"], steps=attack["steps"],
+                                        accuracies={v: res[v].attack["accuracy_under_attack"]
+                                                    for v in ("natural", "adversarial")})
     fig, _ = plot_perturbation_spectra(list(res.values()))
     return RecipeOutput(
         numbers={"natural_low_energy_fraction": res["natural"].low_energy_fraction,
@@ -709,9 +717,9 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
                  "natural_seed_low_energy_fraction": res["natural-seed"].low_energy_fraction, "ratio": ratio,
                  "null_seed_ratio": null,
                  **{f"{k}_accuracy_under_attack": r.attack["accuracy_under_attack"] for k, r in res.items()},
-                 "attack": attack, "n_images": n},
+                 "attack": attack, "n_images": n, **premise},
         checks=[check], controls=[check.control("natural model at another seed in place of AT", null)],
-        figure=fig, results={f"spectrum_{k.replace('-', '_')}": r for k, r in res.items()},
+        figure=fig, smoke=smoke, results={f"spectrum_{k.replace('-', '_')}": r for k, r in res.items()},
         deviations=[Deviation("PGD parameters", "not retrievable from the paper", "freqlens's choice: L∞ "
                               "ε = 8/255, step 2/255, 20 steps, random start", "set before any run", "before")])
 
@@ -736,7 +744,9 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
         the 95 % lower bound of (low-only − high-only success) is > 0 for the adversarially trained model, and of
-        (high-only − low-only) > 0 for the natural one. Controls: each model in the other's place.
+        (high-only − low-only) > 0 for the natural one. Controls: each model in the other's place. SMOKE when the
+        adversarially trained model is not robust (:func:`~freqlens.recipes._trained.robustness_premise`, measured
+        in the same run).
 
     Raises:
         DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
@@ -761,6 +771,8 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
            for v in ("natural", "adversarial")}
     fig, _ = plot_attack(list(res.values()))
     nat, at = res["natural"], res["adversarial"]
+    premise, smoke = robustness_premise(trained(ctx, "natural"), trained(ctx, "adversarial"), x[:100], y[:100],
+                                        seed=ctx.seed)
 
     def low_minus_high(r):   # paired per-image difference and its one-sided 95 % lower bound
         m, se = r.stats["low_minus_high"], r.stats["low_minus_high_se"]
@@ -779,9 +791,10 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
     numbers.update({"eps": 4.0, "sign_patterns": patterns, "n_images": n,
                     "adversarial_low_minus_high": low_minus_high(at)[0],
                     "natural_high_minus_low": high_minus_low(nat)[0],
-                    "adversarial_vs_natural_points": 100 * (low_minus_high(at)[0] - low_minus_high(nat)[0])})
+                    "adversarial_vs_natural_points": 100 * (low_minus_high(at)[0] - low_minus_high(nat)[0]),
+                    **premise})
     return RecipeOutput(
-        numbers=numbers, checks=[c_at, c_nat],
+        numbers=numbers, checks=[c_at, c_nat], smoke=smoke,
         controls=[c_at.control("natural model in place of AT", low_minus_high(nat)[1]),
                   c_nat.control("AT model in place of the natural one", high_minus_low(at)[1])],
         figure=fig, results={f"attack_{k}": r for k, r in res.items()},

@@ -17,7 +17,7 @@ from freqlens.interventions.conv_kernels import conv_kernel_roughness, first_con
 from freqlens.models import ConvNet
 from freqlens.probes.kernel_robustness import per_kernel_roughness
 from freqlens.probes.nulls import sign_flip_z
-from freqlens.recipes._trained import image_data, trained_classifier
+from freqlens.recipes._trained import image_data, robustness_premise, trained_classifier
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
 
@@ -116,7 +116,8 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
         sign-flip z of per-kernel roughness, natural − adversarial, > 2, and roughness(adversarial) <
-        roughness(natural). Control: a natural model at another seed in place of the adversarial one.
+        roughness(natural). Control: a natural model at another seed in place of the adversarial one. SMOKE when the
+        adversarial model is not robust (:func:`~freqlens.recipes._trained.robustness_premise`).
 
     Raises:
         DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
@@ -175,6 +176,8 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
                    "HFC-K3 (spec)"),
     ]
     controls = [checks[0].control("natural model at another seed in place of the adversarial one (|z|)", z_seed)]
+    premise, smoke = robustness_premise(models["natural"], models["adversarial"], xte[:100], yte[:100], seed=ctx.seed)
+    numbers.update(premise)
     deviations = [
         Deviation("HFC-K3 gate", "roughness(adversarial) < roughness(natural) (threshold 0)",
                   "also: the paired per-kernel difference exceeds 2 sign-flip standard deviations, and a natural "
@@ -189,6 +192,7 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
         deviations.append(Deviation("size", "CIFAR subset 10k × 15 epochs (A8)",
                                     f"{s['n_train']} × {s['epochs']} epochs", "CPU budget"))
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, controls=controls, deviations=deviations,
+                        smoke=smoke,
                         notes="Roughness = Σ over 4-neighbour pairs (w_a − w_b)² / Σ w², mean over (filter, channel) "
                               "kernels (freqlens's roughness, not in the paper). Each picture cell is min–max "
                               "scaled on its own. Natural and adversarial start from the same initialisation (same "

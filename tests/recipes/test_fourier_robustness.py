@@ -63,6 +63,8 @@ def _patch(monkeypatch, variants):
     monkeypatch.setattr(fr, "shared_classifier", lambda ctx, variant="natural", **k: model(ctx, "natural"))
     monkeypatch.setattr(fr, "test_images", _images)
     monkeypatch.setattr(fr, "untrained_copy", lambda m, seed=0: Constant())
+    # the robustness premise is measured with real PGD (tests/recipes/test_trained.py); the stand-ins meet it
+    monkeypatch.setattr(fr, "robustness_premise", lambda *a, **k: ({"premise_gap_points": 50.0}, ""))
 
 
 def _run(name, tmp_path):
@@ -209,3 +211,12 @@ def test_quick_recipe_end_to_end(name, cifar_root, tmp_path_factory):
     payload = run_recipe(name, quick=True, out=out, data_root=str(cifar_root), progress=False)
     assert payload["status"] in ("PASS", "FAIL", "SMOKE") and payload["controls"]
     assert all(np.isfinite(c["value"]) for c in payload["checks"] + payload["controls"])
+
+
+@pytest.mark.parametrize("name", ["adversarial-spectra", "fourier-heatmap-augmented", "fourier-attack"])
+def test_recipes_about_adversarial_training_are_smoke_when_the_adversarial_model_is_not_robust(
+        small_band_models, tmp_path, monkeypatch, name):
+    reason = "premise not met: the adversarially trained model is not robust"
+    monkeypatch.setattr(fr, "robustness_premise", lambda *a, **k: ({"premise_gap_points": 1.0}, reason))
+    out, status = _run(name, tmp_path)
+    assert status == "SMOKE" and out.smoke == reason and out.numbers["premise_gap_points"] == 1.0

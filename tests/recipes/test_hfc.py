@@ -131,6 +131,8 @@ def test_kernel_roughness_5x5_recipe_path_on_tiny_models(monkeypatch, tmp_path):
 
     monkeypatch.setattr(kr, "trained_classifier", fake_trained)
     monkeypatch.setattr(kr, "image_data", _synthetic_cifar)
+    # untrained stand-ins are not robust: the premise (tested in tests/recipes/test_trained.py) is met by fiat here
+    monkeypatch.setattr(kr, "robustness_premise", lambda *a, **k: ({"premise_gap_points": 50.0}, ""))
     out = kr.kernel_roughness_5x5(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
     r, after = out.numbers["roughness"], out.numbers["roughness_after_rho1"]
     assert r["natural"] == pytest.approx(out.numbers["roughness_init"])   # the natural stand-in is the initialisation

@@ -87,3 +87,35 @@ def test_shared_config_names_every_setting_and_labels_single_step_training():
         shared_classifier(RecipeContext(quick=True, out_dir=Path("runs/x")), transform=lambda m, x, y: (x, y))
     with pytest.raises(ConfigError, match="variant"):
         shared_classifier(RecipeContext(quick=True, out_dir=Path("runs/x")), "mixup")
+
+
+class _AlwaysClassZero(torch.nn.Module):
+    """Perfectly robust on class-0 images: its output ignores the input."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return torch.cat([torch.ones(x.shape[0], 1), torch.zeros(x.shape[0], 9)], 1) + 0 * self.w * x.mean()
+
+
+def test_robustness_premise_measures_pgd_and_fails_when_the_adversarial_model_is_no_more_robust():
+    from freqlens.recipes._trained import ROBUST_PREMISE_POINTS, robustness_premise
+
+    torch.manual_seed(0)
+    fragile = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 10))
+    with torch.no_grad():
+        fragile[1].weight.zero_()
+        fragile[1].bias.zero_()
+        fragile[1].bias[0] = 0.01                      # class 0 by a hair: any perturbation along w flips it
+        fragile[1].weight[1] = 1.0
+    x = torch.full((6, 3, 8, 8), 0.5) - 0.5 * 0.01 / (3 * 64)
+    y = torch.zeros(6, dtype=torch.long)
+    numbers, smoke = robustness_premise(fragile, _AlwaysClassZero(), x, y)
+    assert numbers["premise_pgd_accuracy_natural"] == 0.0 and numbers["premise_pgd_accuracy_adversarial"] == 1.0
+    assert numbers["premise_gap_points"] == 100.0 and smoke == ""
+    # the null: the natural model in the adversarial model's place
+    numbers, smoke = robustness_premise(fragile, fragile, x, y)
+    assert numbers["premise_gap_points"] == 0.0 < ROBUST_PREMISE_POINTS
+    assert smoke.startswith("premise not met") and "\n" not in smoke
