@@ -80,7 +80,8 @@ def main() -> None:
     t_wrap, t_ref = best["wrapper"], best["reference"]
     (t_plain, c_plain), (t_wrap, c_wrap), (t_ref, c_ref) = t_plain, t_wrap, t_ref
     limit, climit = wrapper.n_samples * t_plain, wrapper.n_samples * c_plain
-    print(f"plain batched inference of the {args.images} images: {t_plain * 1e3:.1f} ms wall, {c_plain * 1e3:.1f} ms CPU "
+    print(f"plain batched inference of the {args.images} images: {t_plain * 1e3:.1f} ms wall, "
+          f"{c_plain * 1e3:.1f} ms CPU "
           f"({args.images / t_plain:.0f} img/s) → limit 91× = {limit:.2f} s wall, {climit:.2f} s CPU")
     print(f"post-averaged wrapper: {t_wrap:.2f} s wall, {c_wrap:.2f} s CPU → ratio to the limit {t_wrap / limit:.3f} "
           f"wall, {c_wrap / climit:.3f} CPU (target ≤ 1.1)")

@@ -1,4 +1,4 @@
-"""Cost of the layer spectral-norm callback relative to a training epoch (spec A0.4 / issue 5).
+"""Cost of the layer spectral-norm callback relative to a training epoch (issue 5).
 
 Setting: the spectral-bias toy problem — a 6-layer width-256 ReLU MLP, 200 grid points, full-batch Adam 3e-4,
 so one epoch is one optimiser step. We train ``EPOCHS`` epochs three times in the same run:
@@ -74,7 +74,8 @@ def main() -> None:
         epoch = (t_train - power.seconds) / EPOCHS
         print(f"record every {every:>3} epoch(s): {n_rec} records; epoch without callback {epoch * 1e3:.2f} ms")
         for name, cb in (("power (warm start)", power), ("full SVD", svd)):
-            print(f"  {name:<18}: {cb.seconds / n_rec * 1e3:7.3f} ms/record = {cb.seconds / EPOCHS / epoch * 100:7.3f} % "
+            print(f"  {name:<18}: {cb.seconds / n_rec * 1e3:7.3f} ms/record = "
+                  f"{cb.seconds / EPOCHS / epoch * 100:7.3f} % "
                   f"of an epoch (amortised)")
         print(f"  power / SVD cost ratio: {power.seconds / svd.seconds:.3f}; SVD fallbacks {p.fallbacks}; "
               f"max relative disagreement {agree:.2e} (target ≤ 1e-4)")

@@ -18,7 +18,8 @@ def add_common_arguments(p: argparse.ArgumentParser, data: bool = True) -> None:
     """``--out --data-root --seed --device --no-progress`` (and ``--data --limit --img-size --crop-pct`` when
     ``data``)."""
     p.add_argument("--out", default="runs", help="output folder")
-    p.add_argument("--data-root", default=None, help="folder with MNIST/ and cifar-10-batches-py/ (default: $FREQLENS_DATA)")
+    p.add_argument("--data-root", default=None,
+                   help="folder with MNIST/ and cifar-10-batches-py/ (default: $FREQLENS_DATA)")
     p.add_argument("--seed", type=int, default=0, help="random seed (also seeds the model factory)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: cuda when available)")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
@@ -66,7 +67,8 @@ def add_model_arguments(p: argparse.ArgumentParser, repeat: bool = False) -> Non
     p.add_argument("--std", type=float, nargs="+", default=None, help="per-channel std (with --mean)")
     p.add_argument("--output", default=None, metavar="KEY",
                    help="which part of the model's output holds the class scores: a dict key (e.g. logits) or an "
-                        "integer tuple index (e.g. 0) (default: the tensor itself, else 'logits', else the first tensor)")
+                        "integer tuple index (e.g. 0) (default: the tensor itself, else 'logits', else the first "
+                        "tensor)")
     p.add_argument("--amp", nargs="?", const=True, default=False, choices=(True, "bf16", "fp16"), metavar="bf16|fp16",
                    help="run the model under torch.autocast (bare --amp: bfloat16 on CPU, float16 on CUDA; "
                         "default: off, float32)")
@@ -120,7 +122,8 @@ def add_speed_arguments(p: argparse.ArgumentParser, window: bool = True,
                             "default: off, float32)")
     if window:
         p.add_argument("--window", type=int, default=None,
-                       help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: the ImageNet 63×63 map; default: all)")
+                       help="only frequencies with max(|f_u|,|f_v|) ≤ WINDOW (31: the ImageNet 63×63 map; "
+                            "default: all)")
 
 
 def speed_options(args: argparse.Namespace) -> dict:
@@ -142,7 +145,8 @@ def speed_options(args: argparse.Namespace) -> dict:
         {'memory_budget': '1G', 'channels_last': True, 'compile': False}
     """
     return {"memory_budget": getattr(args, "memory_budget", None),
-            "channels_last": bool(getattr(args, "channels_last", False)), "compile": bool(getattr(args, "compile", False))}
+            "channels_last": bool(getattr(args, "channels_last", False)),
+            "compile": bool(getattr(args, "compile", False))}
 
 
 def output_selector(args: argparse.Namespace):

@@ -3,7 +3,8 @@ evaluate it with the paper's defense-unaware protocol, an adaptive EOT attack, o
 
 Example::
 
-    freqlens defend --model mymodels:build --weights w.pt --radius 6 --eval both --data cifar10 --limit 100 --out runs/defend
+    freqlens defend --model mymodels:build --weights w.pt --radius 6 --eval both --data cifar10 --limit 100 \\
+        --out runs/defend
     freqlens defend ... --attacks fgsm,pgd,deepfool,cw --cw-steps 200 --square-queries 500
 """
 from __future__ import annotations
@@ -129,9 +130,11 @@ def register(sub) -> None:
     p.add_argument("--radius", type=float, required=True,
                    help="averaging radius r")
     p.add_argument("--radius-space", choices=("normalized", "input"), default="normalized",
-                   help="normalized: r in (x − mean)/std units (std read from a leading freqlens Normalize or --input-std); "
+                   help="normalized: r in (x − mean)/std units (std read from a leading freqlens Normalize or "
+                        "--input-std); "
                         "input: r in the units of the input tensor (e.g. [0, 1] pixels)")
-    p.add_argument("--input-std", default=None, help="per-channel std of the model's normalisation, e.g. 0.247,0.243,0.261")
+    p.add_argument("--input-std", default=None,
+                   help="per-channel std of the model's normalisation, e.g. 0.247,0.243,0.261")
     p.add_argument("--directions", type=int, default=15, help="K random directions per image")
     p.add_argument("--mode", choices=("random", "approx"), default="random", help="direction sampling")
     p.add_argument("--eval", choices=("paper", "adaptive", "both"), default="both",
@@ -139,8 +142,8 @@ def register(sub) -> None:
     p.add_argument("--eot-steps", type=int, default=20, help="PGD steps of the adaptive attack")
     p.add_argument("--attacker-directions", type=int, default=5, help="directions per EOT step")
     p.add_argument("--attacks", default="fgsm,pgd,deepfool,cw,pgd-fixed",
-                   help="transfer attacks of the paper protocol, comma-separated: fgsm (FGSM sweep), pgd (minimal PGD), "
-                        "deepfool (L2), cw (C&W L2), pgd-fixed (fixed-ε control); default all")
+                   help="transfer attacks of the paper protocol, comma-separated: fgsm (FGSM sweep), pgd (minimal "
+                        "PGD), deepfool (L2), cw (C&W L2), pgd-fixed (fixed-ε control); default all")
     p.add_argument("--cw-steps", type=int, default=1000,
                    help="C&W iterations per binary-search constant")
     p.add_argument("--square-queries", type=int, default=0,

@@ -185,7 +185,8 @@ def register(sub) -> None:
     p = sub.add_parser("heatmap", help="Fourier heat map of your model: error per frequency (Yin et al. 2019)")
     add_model_arguments(p)
     add_common_arguments(p)
-    p.add_argument("--eps", type=float, default=4.0, help="ℓ2 norm per channel in [0, 1] pixel units (4 CIFAR-10, 15.7 ImageNet)")
+    p.add_argument("--eps", type=float, default=4.0,
+                   help="ℓ2 norm per channel in [0, 1] pixel units (4 CIFAR-10, 15.7 ImageNet)")
     p.add_argument("--bounds", type=float, nargs=2, default=(0.0, 1.0), metavar=("LOW", "HIGH"),
                    help="input-space bounds to clip perturbed images to")
     p.add_argument("--no-clip", action="store_true", help="do not clip perturbed images")

@@ -29,7 +29,8 @@ def _layers(args: argparse.Namespace) -> int:
     summary = {}
     modes = ("basis", "perturbation") if args.mode == "both" else (args.mode,)
     for mode in modes:
-        resp = layer_frequency_response(model, image_size=tuple(x.shape[1:]), images=x if mode == "perturbation" else None,
+        resp = layer_frequency_response(model, image_size=tuple(x.shape[1:]),
+                                        images=x if mode == "perturbation" else None,
                                         mode=mode, eps=args.eps, n_images=args.images, progress=not args.no_progress,
                                         normalize=normalize, amp=args.amp, window=args.window,
                                         max_batch=args.max_batch, **speed_options(args))
@@ -38,7 +39,8 @@ def _layers(args: argparse.Namespace) -> int:
         resp.save(out / f"layer_response_{mode}.json")
         save_figure(resp.plot()[0], out / f"layer_response_{mode}.png")
         summary[mode] = {"band": f"low 0<r≤{args.low:g}, high r>{args.high:g}",
-                         "high_over_low_gain": dict(zip(resp.layer_names, resp.band_ratio(args.low, args.high).tolist()))}
+                         "high_over_low_gain": dict(zip(resp.layer_names,
+                                                        resp.band_ratio(args.low, args.high).tolist()))}
     spec = kernel_spectra(model, size=int(x.shape[-1]))
     spec.save(out / "kernel_spectra.json")
     save_figure(spec.plot()[0], out / "kernel_spectra.png")

@@ -12,7 +12,8 @@ def _list(args: argparse.Namespace) -> int:
 
     rows = list_recipes()
     if args.json:
-        print(json.dumps([{"name": r.name, "paper": r.paper, "finding": r.finding, "data": r.data} for r in rows], indent=2))
+        print(json.dumps([{"name": r.name, "paper": r.paper, "finding": r.finding, "data": r.data} for r in rows],
+                         indent=2))
         return 0
     width = max(len(r.name) for r in rows) if rows else 10
     for r in rows:

@@ -17,8 +17,8 @@ BatchTransform = Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.T
 
 
 class RandomCropFlip:
-    """Standard CIFAR augmentation as a batch transform: a random crop after zero padding by ``pad`` pixels on each side,
-    and a horizontal flip with probability 1/2, drawn per image.
+    """Standard CIFAR augmentation as a batch transform: a random crop after zero padding by ``pad`` pixels on each
+    side, and a horizontal flip with probability 1/2, drawn per image.
 
     Args:
         pad: zero padding in pixels (0: no crop).

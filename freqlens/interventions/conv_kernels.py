@@ -159,7 +159,8 @@ def smooth_weight(weight: torch.Tensor, rho: float = 1.0, normalize: bool = Fals
         Wang et al. 2020 (CVPR), Eq. 3.
 
     Example:
-        >>> smooth_weight(torch.ones(3, 3), rho=1.0)[1, 1].item(), smooth_weight(torch.ones(3, 3), 1.0, True).max().item()
+        >>> (smooth_weight(torch.ones(3, 3), rho=1.0)[1, 1].item(),
+        ...  smooth_weight(torch.ones(3, 3), 1.0, True).max().item())
         (9.0, 1.0)
     """
     if weight.ndim < 2:

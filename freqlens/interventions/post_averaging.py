@@ -236,7 +236,8 @@ class PostAveraged(nn.Module):
     """
 
     def __init__(self, model: nn.Module, radius: float, n_directions: int = 15,
-                 scales: Sequence[float] = DEFAULT_SCALES, mode: str = "random", seed: int = 0, max_batch: int | None = None,
+                 scales: Sequence[float] = DEFAULT_SCALES, mode: str = "random", seed: int = 0,
+                 max_batch: int | None = None,
                  radius_space: str = "normalized", input_std: Sequence[float] | None = None,
                  bounds: tuple[float, float] | None = (0.0, 1.0), clip: bool = False, sampling: str = "paper",
                  include_original: bool = True, output: OutputSelector = None, amp: bool | str = False, normalize=None,
@@ -292,7 +293,8 @@ class PostAveraged(nn.Module):
         if mode == "approx":
             self._logit_layer = last_linear(model)
             if self._logit_layer is None:
-                raise ConfigError("mode='approx' ranks the units of the logit layer and needs an nn.Linear in the model")
+                raise ConfigError("mode='approx' ranks the units of the logit layer and needs an nn.Linear in the "
+                                  "model")
             if self.n_directions > self._logit_layer.out_features:
                 raise InputError(f"mode='approx' uses logit-layer units: n_directions must be ≤ "
                                  f"{self._logit_layer.out_features}, got {self.n_directions}")
@@ -311,13 +313,14 @@ class PostAveraged(nn.Module):
         return normalized_to_pixel_radius(self.radius, self.input_std)
 
     def extra_repr(self) -> str:
-        return (f"radius={self.radius:g} ({self.radius_space}), n_directions={self.n_directions}, scales={self.scales}, "
-                f"mode={self.mode}, sampling={self.sampling}, samples={self.n_samples}")
+        return (f"radius={self.radius:g} ({self.radius_space}), n_directions={self.n_directions}, "
+                f"scales={self.scales}, mode={self.mode}, sampling={self.sampling}, samples={self.n_samples}")
 
     def variant(self, seed: int, n_directions: int | None = None) -> PostAveraged:
         """A new wrapper of the same model with every setting of this one but its own ``seed`` (and, if given,
         ``n_directions``): e.g. an attacker's copy of the defense, drawing its own directions."""
-        return PostAveraged(self.model, self.radius, n_directions=self.n_directions if n_directions is None else n_directions,
+        return PostAveraged(self.model, self.radius,
+                            n_directions=self.n_directions if n_directions is None else n_directions,
                             scales=self.scales, mode=self.mode, seed=seed, max_batch=self.max_batch,
                             radius_space=self.radius_space,
                             input_std=None if self.input_std is None else self.input_std.tolist(),

@@ -124,7 +124,8 @@ def plot_fprinciple_1d(result, x, y, title: str = "F-Principle on a 1-D target")
         >>> import numpy as np
         >>> from freqlens.dynamics.fprinciple import ProjectionResult
         >>> x = np.linspace(-1, 1, 8)
-        >>> r = ProjectionResult(epochs=[0, 1, 2], peak_freqs=[0.5, 1.5], deltas=np.array([[1, 1], [.2, .9], [.05, .3]]),
+        >>> r = ProjectionResult(epochs=[0, 1, 2], peak_freqs=[0.5, 1.5],
+        ...                      deltas=np.array([[1, 1], [.2, .9], [.05, .3]]),
         ...                      freqs=np.linspace(0, 3, 7), target_amplitude=np.ones(7), output_amplitude=np.ones(7),
         ...                      direction=np.ones(1), outputs=np.zeros((3, 8, 1)))
         >>> fig, axes = plot_fprinciple_1d(r, x, np.sin(3 * x))

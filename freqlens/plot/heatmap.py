@@ -149,7 +149,8 @@ def plot_heatmap(result, ax=None, vmin: float | None = None, vmax: float | None 
     lo, hi = heatmap_range(result, vmin, vmax)
     if q.kind == "error":
         title = title or (f"{name}error rate under Fourier-basis noise, ℓ2 = {result.eps:g}/channel\n"
-                          f"N = {result.n_images}, clean error {result.clean_error / 100:.2f} (red: small, blue: large)")
+                          f"N = {result.n_images}, clean error {result.clean_error / 100:.2f} "
+                          "(red: small, blue: large)")
         return plot_centred_map(_drawn(result), ax=ax, title=title, colorbar_label="error rate", vmin=lo, vmax=hi,
                                 cmap=HEATMAP_CMAP)
     clean = getattr(result, "clean_value", None)

@@ -76,7 +76,8 @@ def plot_hfc_curves(curves, ax=None, split: str = "test", title: str | None = No
         >>> e = np.array([1, 2])
         >>> c = HFCCurves(radii=[4.0], epochs=e, clean_train=np.array([.5, .9]), clean_test=np.array([.4, .7]),
         ...               lfc_train=np.full((2, 1), np.nan), hfc_train=np.full((2, 1), np.nan),
-        ...               lfc_test=np.array([[.2], [.5]]), hfc_test=np.array([[.1], [.3]]), rescale="none", bn_eval="eval")
+        ...               lfc_test=np.array([[.2], [.5]]), hfc_test=np.array([[.1], [.3]]), rescale="none",
+        ...               bn_eval="eval")
         >>> fig, ax = plot_hfc_curves(c)
         >>> ax.get_ylabel(), [t.get_text() for t in ax.get_legend().get_texts()]
         ('accuracy (test set)', ['train (clean)', 'test (clean)', 'L(4)', 'H(4)'])

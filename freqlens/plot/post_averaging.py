@@ -243,8 +243,9 @@ def plot_line_attenuation(results, ax=None):
         >>> from freqlens.probes.post_averaging_spectrum import LineAttenuation
         >>> f = np.array([0.0, 0.1, 0.2])
         >>> r = LineAttenuation(frequency=f, power_base=np.ones(3), power_averaged=np.array([1, .5, .1]),
-        ...                     attenuation=np.array([1, .5, .1]), low_band=[0, .1], high_band=[.2, .5], selectivity=0.2,
-        ...                     radius_pixel=2.0, span_radii=4.0, n_points=64, n_lines=8, label="resnet")
+        ...                     attenuation=np.array([1, .5, .1]), low_band=[0, .1], high_band=[.2, .5],
+        ...                     selectivity=0.2, radius_pixel=2.0, span_radii=4.0, n_points=64, n_lines=8,
+        ...                     label="resnet")
         >>> fig, ax = plot_line_attenuation([r])
         >>> ax.get_xlabel(), len(ax.get_lines())
         ('line frequency × r (cycles per radius)', 2)

@@ -45,8 +45,8 @@ def plot_filtering(result, ax=None):
     ax.set_xlabel("bandwidth B (frequencies kept per axis)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 100)
-    ax.set_title(f"{result.label + ': ' if result.label else ''}accuracy on filtered test images (N = {result.n_images})",
-                 fontsize=9)
+    ax.set_title(f"{result.label + ': ' if result.label else ''}accuracy on filtered test images "
+                 f"(N = {result.n_images})", fontsize=9)
     ax.legend(fontsize=8)
     return fig, ax
 

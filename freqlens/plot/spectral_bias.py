@@ -73,7 +73,8 @@ def plot_spectral_norms(history, ax=None, title: str | None = None):
     Example:
         >>> import numpy as np
         >>> from freqlens.dynamics.spectral_bias import SpectralNormHistory
-        >>> h = SpectralNormHistory(steps=[0, 10], layers=["0.weight", "2.weight"], norms=np.array([[1.0, 2], [1.5, 3]]))
+        >>> h = SpectralNormHistory(steps=[0, 10], layers=["0.weight", "2.weight"],
+        ...                         norms=np.array([[1.0, 2], [1.5, 3]]))
         >>> fig, ax = plot_spectral_norms(h)
         >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_yscale()
         (['0', '2'], 'log')
@@ -155,7 +156,8 @@ def plot_sinusoid_learning(histories: dict, norm_history, width: int, iterations
     Example:
         >>> import numpy as np
         >>> from freqlens.dynamics.spectral_bias import SpectralNormHistory, SpectrumHistory
-        >>> h = SpectrumHistory(steps=[0, 1], frequencies=[5, 10], target_amplitudes=[1.0, 1.0], magnitudes=np.ones((2, 2)))
+        >>> h = SpectrumHistory(steps=[0, 1], frequencies=[5, 10], target_amplitudes=[1.0, 1.0],
+        ...                     magnitudes=np.ones((2, 2)))
         >>> n = SpectralNormHistory(steps=[0, 1], layers=["0.weight"], norms=np.ones((2, 1)))
         >>> fig, axes = plot_sinusoid_learning({"equal": h, "increasing": h}, {"equal": n}, width=16, iterations=2)
         >>> [a.get_title() for a in axes][2]
@@ -196,7 +198,8 @@ def plot_manifold_learning(petals, histories: dict, auc_high: dict, width: int):
     Example:
         >>> import numpy as np
         >>> from freqlens.dynamics.spectral_bias import SpectrumHistory
-        >>> h = SpectrumHistory(steps=[0, 1], frequencies=[20, 40], target_amplitudes=[1.0, 1.0], magnitudes=np.ones((2, 2)))
+        >>> h = SpectrumHistory(steps=[0, 1], frequencies=[20, 40], target_amplitudes=[1.0, 1.0],
+        ...                     magnitudes=np.ones((2, 2)))
         >>> fig, axes = plot_manifold_learning([0, 4], {0: h, 4: h}, {0: 0.2, 4: 0.6}, width=16)
         >>> len(axes), axes[0].get_title()
         (3, 'Flower manifolds γ_L')

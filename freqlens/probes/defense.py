@@ -3,10 +3,10 @@ protocol next to an adaptive attacker, and the clean-accuracy / radius trade-off
 
 :func:`evaluate_paper_protocol` — attacks computed on the base model (FGSM sweep, minimal PGD, DeepFool-L2,
 C&W-L2, and the fixed-ε PGD control), minimal perturbations, L∞ ≤ 8/255 filter also for the L2 attacks, defense
-rate (spec B6). :func:`evaluate_adaptive` — PGD through the averaged model with expectation over fresh random
-directions at every step (EOT), optionally the score-based Square Attack on the defended model. The defense does
-not survive the adaptive attacker; always report both. :func:`radius_tradeoff` — clean accuracy against the
-radius (B8.2).
+rate (protocol of the authors' code, YupingLin171/PostAvgDefense). :func:`evaluate_adaptive` — PGD through the
+averaged model with expectation over fresh random directions at every step (EOT), optionally the score-based Square
+Attack on the defended model. The defense does not survive the adaptive attacker; always report both.
+:func:`radius_tradeoff` — clean accuracy against the radius.
 
 Example::
 
@@ -53,7 +53,7 @@ from freqlens.results import Result
 from freqlens.validation import check_images, check_integer, check_labels_fit
 
 
-# ------------------------------------------------------------------------------------ attacks (spec B6/B8)
+# ------------------------------------------------------------------------------------------------------ attacks
 def eot_pgd_on_defense(defended: PostAveraged, images: torch.Tensor, labels: torch.Tensor, eps: float = LINF_BUDGET,
                        steps: int = 20, step_size: float | None = None, n_directions: int = 5, eot_draws: int = 1,
                        seed: int = 0, max_batch: int = 64, random_start: bool = True) -> AttackResult:
@@ -81,7 +81,7 @@ def eot_pgd_on_defense(defended: PostAveraged, images: torch.Tensor, labels: tor
 
     Source:
         Athalye, Carlini, Wagner, ICML 2018, Sec. 4.3 (EOT), against Lin, Kasra Ahmadi, Jiang's post-averaging
-        (spec B8.4).
+        (the adaptive control freqlens adds to the paper's protocol).
 
     Example:
         >>> import torch
@@ -126,7 +126,8 @@ class DefenseEvaluation(Result):
         notes: free text.
 
     Attributes:
-        The arguments; :meth:`robust_accuracy` and :meth:`plot` (:func:`~freqlens.plot.post_averaging.plot_defense_evaluation`).
+        The arguments; :meth:`robust_accuracy` and :meth:`plot`
+        (:func:`~freqlens.plot.post_averaging.plot_defense_evaluation`).
 
     Raises:
         Nothing of its own.
@@ -240,7 +241,7 @@ def _check_eval_inputs(model, defended, images, labels):
 
 
 #: every attack :func:`evaluate_paper_protocol` knows, in its default order: the four of the paper's protocol
-#: (spec B6/B8.3) and the fixed-ε control (B8.4)
+#: (the authors' code) and freqlens's fixed-ε control
 PAPER_ATTACKS = ("fgsm_sweep", "pgd_minimal", "deepfool", "cw", "pgd_fixed")
 #: short names accepted too (the CLI's ``--attacks fgsm,pgd,deepfool,cw,pgd-fixed``)
 ATTACK_ALIASES = {"fgsm": "fgsm_sweep", "pgd": "pgd_minimal", "pgd-fixed": "pgd_fixed", "cw-l2": "cw",
@@ -285,13 +286,15 @@ def evaluate_paper_protocol(model: nn.Module, defended: PostAveraged, images: to
                             minimal_pgd_steps: int = 20, deepfool_steps: int = 100, cw_steps: int = 1000,
                             cw_binary_search_steps: int = 5, output: OutputSelector = None,
                             amp: bool = False, null_defense: PostAveraged | None = None) -> DefenseEvaluation:
-    """The paper's defense-unaware protocol (spec B6): adversarials computed on the **base** model for the images
-    it classifies correctly, counted when they fool it within L∞ ≤ ``linf_budget``, then shown to the defense.
+    """The paper's defense-unaware protocol (the authors' code, YupingLin171/PostAvgDefense): adversarials computed
+    on the **base** model for the images it classifies correctly, counted when they fool it within
+    L∞ ≤ ``linf_budget``, then shown to the defense.
 
     ``attacks`` (default: all): ``"fgsm_sweep"``, ``"pgd_minimal"``, ``"deepfool"`` (L2, 10 candidates, overshoot
     0.02) and ``"cw"`` (C&W L2, confidence 0) — minimal perturbations, as in the paper; the L2 attacks are counted
-    only within the same L∞ budget (spec pitfall 7) — and the honest control ``"pgd_fixed"`` (fixed ε = budget,
-    20 steps of 2/255, random start, no early stop; spec B8.4). Short names ``fgsm``, ``pgd``, ``pgd-fixed`` work.
+    only within the same L∞ budget (as in the authors' code) — and the honest control ``"pgd_fixed"`` (fixed
+    ε = budget, 20 steps of 2/255, random start, no early stop; freqlens's control). Short names ``fgsm``, ``pgd``,
+    ``pgd-fixed`` work.
     Images (N, C, H, W) in ``defended.bounds``; labels (N,). ``minimal_pgd_steps``: iterations of each minimal-PGD
     run (step = 4ε/(3·steps); Foolbox's default is 40 with step ε/30 — finer steps land closer to the boundary).
     ``deepfool_steps`` (Foolbox 100), ``cw_steps`` (Foolbox 1000) and ``cw_binary_search_steps`` (Foolbox 5) size
@@ -359,15 +362,16 @@ def evaluate_adaptive(model: nn.Module, defended: PostAveraged, images: torch.Te
                       include_paper_pgd: bool = True, square_queries: int = 0, square_p_init: float = 0.05,
                       square_directions: int | None = None, square_images: int | None = None,
                       output: OutputSelector = None, amp: bool = False) -> DefenseEvaluation:
-    """Adaptive white-box evaluation (spec B8.4): :func:`eot_pgd_on_defense` through the post-averaged model on every image,
-    then the defense (its own fresh directions) classifies the result. ``attacks["eot_pgd"]["defended_accuracy"]``
-    is the robust accuracy. With ``include_paper_pgd`` the paper-style minimal transfer PGD on the same images
-    is added (``attacks["pgd_minimal"]``) so the two can be read side by side.
+    """Adaptive white-box evaluation (freqlens's control, not in the paper): :func:`eot_pgd_on_defense` through the
+    post-averaged model on every image, then the defense (its own fresh directions) classifies the result.
+    ``attacks["eot_pgd"]["defended_accuracy"]`` is the robust accuracy. With ``include_paper_pgd`` the paper-style
+    minimal transfer PGD on the same images is added (``attacks["pgd_minimal"]``) so the two can be read side by
+    side.
 
-    ``square_queries > 0`` adds the score-based black-box Square Attack (L∞, ``eps``; spec B8.4 optional, the
-    attack that broke post-averaging in [square] Table 10) on the defended model: the attacker queries its own
-    copy of the defense (same radius and space, ``square_directions`` directions, default the defense's K, a
-    different seed: fresh randomness at every query) and sees only its averaged softmax (margin of
+    ``square_queries > 0`` adds the score-based black-box Square Attack (L∞, ``eps``; optional, the attack that
+    broke post-averaging in Andriushchenko et al. 2020, Square Attack, Table 10) on the defended model: the attacker
+    queries its own copy of the defense (same radius and space, ``square_directions`` directions, default the
+    defense's K, a different seed: fresh randomness at every query) and sees only its averaged softmax (margin of
     log-probabilities); then the defense classifies the result. ``attacks["square"]["defended_accuracy"]`` is
     the robust accuracy; ``median_queries`` and ``attacker_success_rate`` (what the attacker believed) are added.
     Each query costs ``n_samples`` forward passes per image; ``square_images`` limits it to the first images.
@@ -583,5 +587,5 @@ def radius_tradeoff(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
             pred = averaged_predictions(wrapper, images, progress)
             acc[mode].append(float((pred == labels.cpu()).float().mean()))
     return RadiusTradeoff(base, float(default_radius if default_radius is not None else radii[len(radii) // 2]),
-                          radius_space, n_directions, int(labels.numel()), {k: list(map(float, v)) for k, v in todo.items()},
-                          acc)
+                          radius_space, n_directions, int(labels.numel()),
+                          {k: list(map(float, v)) for k, v in todo.items()}, acc)

@@ -60,7 +60,8 @@ class FilteredAccuracy(Result):
         return plot_filtering(self, ax=ax)
 
 
-def filter_images(images: torch.Tensor, kind: str, bandwidth: int, spectrum: torch.Tensor | None = None) -> torch.Tensor:
+def filter_images(images: torch.Tensor, kind: str, bandwidth: int,
+                  spectrum: torch.Tensor | None = None) -> torch.Tensor:
     """Low- ("low") or high-pass ("high") filter images per channel with a square mask; not clipped.
 
     Args:

@@ -136,8 +136,8 @@ class HeatmapResult(Result):
         return chebyshev_radius(*self.error.shape, centered=True).numpy()
 
     def ring_means(self) -> np.ndarray:
-        """Mean error (%, or mean quantity) on every ring ρ = max(|f_u|, |f_v|) = 0, 1, …, max: (max ρ + 1,), NaN where no cell of
-        the ring was computed (e.g. outside a ``window``)."""
+        """Mean error (%, or mean quantity) on every ring ρ = max(|f_u|, |f_v|) = 0, 1, …, max: (max ρ + 1,), NaN
+        where no cell of the ring was computed (e.g. outside a ``window``)."""
         rho = self.chebyshev_radius()
         err = np.asarray(self.error, dtype=float)
         out = np.full(int(rho.max()) + 1, np.nan)
@@ -148,7 +148,8 @@ class HeatmapResult(Result):
         return out
 
     def band_mean(self, low: float, high: float) -> float:
-        """Mean error (%, or mean quantity) over the cells with ``low ≤ max(|f_u|, |f_v|) ≤ high`` (NaN cells ignored)."""
+        """Mean error (%, or mean quantity) over the cells with ``low ≤ max(|f_u|, |f_v|) ≤ high`` (NaN cells
+        ignored)."""
         rho = self.chebyshev_radius()
         vals = np.asarray(self.error)[(rho >= low) & (rho <= high)]
         vals = vals[np.isfinite(vals)]
@@ -239,7 +240,8 @@ def _check_model_input(model: nn.Module, x: torch.Tensor, y: torch.Tensor, norma
         raise
     except (RuntimeError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"the model cannot take images of shape {tuple(x.shape[1:])} (channels, H, W): {first}") from exc
+        raise InputError(f"the model cannot take images of shape {tuple(x.shape[1:])} (channels, H, W): "
+                         f"{first}") from exc
     check_labels_fit(logits, y)
     return logits
 

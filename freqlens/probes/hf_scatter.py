@@ -1,4 +1,4 @@
-"""The robustness-change vs high-frequency-energy scatter of Yin et al. (spec B6): an ordinary least-squares line
+"""The robustness-change vs high-frequency-energy scatter of Yin et al. 2019 (Fig. 5): an ordinary least-squares line
 through one point per corruption, its slope k, the Pearson correlation r and the RMS residual."""
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def pearson(a, b) -> float:
 
 
 def scatter_fit(hf_fraction, change) -> dict[str, float]:
-    """OLS fit ``change = k · hf_fraction + b`` over corruptions (spec B6).
+    """OLS fit ``change = k · hf_fraction + b`` over corruptions (Yin et al. 2019, Fig. 5).
 
     Args:
         hf_fraction: (n,) fraction of high-frequency energy of each corruption, in [0, 1].
@@ -47,7 +47,7 @@ def scatter_fit(hf_fraction, change) -> dict[str, float]:
     Raises:
         InputError: lengths differ or fewer than 3 corruptions.
 
-    Source: Yin et al. 2019, Fig. 5 (spec B6; the paper's exact fit was not retrievable).
+    Source: Yin et al. 2019, Fig. 5 (the paper's exact fit was not retrievable; OLS and Pearson r are freqlens's).
 
     Example:
         >>> fit = scatter_fit([0.1, 0.5, 0.9], [-2.0, 2.0, 6.0])

@@ -35,7 +35,7 @@ def per_kernel_roughness(weight: torch.Tensor) -> torch.Tensor:
         InputError: if ``weight`` is not 4-D.
 
     Source:
-        spec hfc_post_averaging.md A4.7 (proposed companion to Wang et al. 2020 Fig. 7).
+        freqlens (a quantitative companion to Wang et al. 2020, Fig. 7, not in the paper).
 
     Example:
         >>> import torch
@@ -127,7 +127,8 @@ def fgsm_sweep_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Te
         InputError: bad images/labels (from ``pgd_attack``).
 
     Source:
-        Wang et al. 2020 Table 2 with Foolbox 1.x ``GradientSignAttack`` semantics (spec A6).
+        Wang et al. 2020, Table 2, with Foolbox 1.x ``GradientSignAttack`` semantics (the authors' code,
+        HaohanWang/HFC).
 
     Example:
         >>> import torch
@@ -193,7 +194,7 @@ def margin_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         Nothing beyond PyTorch's shape errors.
 
     Source:
-        Carlini & Wagner 2017 (margin loss); spec A6 asks for it as a control of gradient saturation.
+        Carlini & Wagner 2017 (margin loss); freqlens uses it as a control of gradient saturation.
 
     Example:
         >>> import torch
@@ -221,7 +222,7 @@ def pgd_correct(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, ep
         InputError: eps ≤ 0 or steps < 1 (from ``pgd_attack``).
 
     Source:
-        Madry et al. 2018 (PGD); spec A6 (b).
+        Madry et al. 2018 (PGD); the fixed-ε variant beside Wang et al. 2020's minimal-ε sweep.
 
     Example:
         >>> import torch

@@ -82,7 +82,8 @@ def probed_layers(model: nn.Module, layers: Sequence[str] | None = None) -> list
     names = dict(found)
     missing = [n for n in layers if n not in names]
     if missing:
-        raise InputError(f"no Conv/Linear layer named {missing[0]!r} (nor attention layer); available: {', '.join(names)}")
+        raise InputError(f"no Conv/Linear layer named {missing[0]!r} (nor attention layer); available: "
+                         f"{', '.join(names)}")
     return [(n, names[n]) for n in layers]
 
 
@@ -423,8 +424,8 @@ class KernelSpectra(Result):
 
 
 def kernel_spectra(model: nn.Module, size: int = 32) -> KernelSpectra:
-    """2-D DFT magnitude of every ``nn.Conv2d`` kernel, zero-padded to ``size`` × ``size``, centred, averaged over output
-    and input channels: each conv layer as a linear filter.
+    """2-D DFT magnitude of every ``nn.Conv2d`` kernel, zero-padded to ``size`` × ``size``, centred, averaged over
+    output and input channels: each conv layer as a linear filter.
 
     Args:
         model: a model with ``nn.Conv2d`` layers.

@@ -99,7 +99,8 @@ def _block_noise(shape, kind: str, b: int, norm: float, per_channel: bool, seed:
 
 def bandlimited_noise_error(model: nn.Module, images, labels: torch.Tensor | None = None,
                             bandwidths: Sequence[int] = tuple(range(1, 32, 2)), kinds: Sequence[str] = ("low", "high"),
-                            norm: float = 8.0, per_channel: bool = True, bounds: tuple[float, float] | None = (0.0, 1.0),
+                            norm: float = 8.0, per_channel: bool = True,
+                            bounds: tuple[float, float] | None = (0.0, 1.0),
                             normalize: NormalizeArg = None, seed: int = 0, max_batch: int | None = None,
                             limit: int | None = None, progress: bool = True, label: str = "",
                             output: OutputSelector = None, amp: bool | str = False,

@@ -30,7 +30,8 @@ from freqlens.fourier.filters import apply_mask, filter_mask
 
 
 class InputFilter(nn.Module):
-    """``model`` behind a square Fourier filter: ``forward(x) = model(filter(x))`` (spec B3 masks, per channel).
+    """``model`` behind a square Fourier filter: ``forward(x) = model(filter(x))`` (Yin et al. 2019's square masks,
+    per channel).
 
     With ``kind="low"`` the model sees only the centred ``bandwidth × bandwidth`` square of frequencies: it is
     blind to every frequency with ρ = max(|f_u|, |f_v|) > (bandwidth − 1) // 2, the null of "this model is

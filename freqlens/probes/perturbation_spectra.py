@@ -89,7 +89,8 @@ def perturbation_spectrum(adversarial: torch.Tensor, images: torch.Tensor, low_r
     if hasattr(adversarial, "adversarial") and not isinstance(adversarial, torch.Tensor):
         adversarial = adversarial.adversarial
     if adversarial.shape != images.shape:
-        raise InputError(f"adversarial images {tuple(adversarial.shape)} and images {tuple(images.shape)} differ in shape")
+        raise InputError(f"adversarial images {tuple(adversarial.shape)} and images {tuple(images.shape)} differ in "
+                         "shape")
     delta = (adversarial.detach().double() - images.detach().double().to(adversarial.device)).cpu()
     return PerturbationSpectrumResult(spectrum=amplitude_spectrum(delta).numpy(),
                                       low_energy_fraction=low_frequency_energy_fraction(delta, low_radius),

@@ -55,8 +55,8 @@ class LineAttenuation(Result):
         >>> import numpy as np
         >>> a = np.array([1.0, 0.9, 0.2, 0.1])
         >>> r = LineAttenuation(frequency=np.arange(4.0), power_base=np.ones(4), power_averaged=a, attenuation=a,
-        ...                     low_band=[1], high_band=[2, 3], selectivity=0.15 / 0.9, radius_pixel=1.5, span_radii=4.0,
-        ...                     n_points=64, n_lines=8)
+        ...                     low_band=[1], high_band=[2, 3], selectivity=0.15 / 0.9, radius_pixel=1.5,
+        ...                     span_radii=4.0, n_points=64, n_lines=8)
         >>> bool(np.isclose(r.attenuation[r.high_band].mean() / r.attenuation[r.low_band].mean(), r.selectivity))
         True
     """
@@ -129,7 +129,7 @@ def line_attenuation(model: nn.Module, defended: PostAveraged, images: torch.Ten
         InputError: if ``n_points`` < 16, ``span_radii`` ≤ 0, or ``defended`` is not a PostAveraged.
 
     Source:
-        Lin, Kasra Ahmadi, Jiang 2019 (post-averaging as a low-pass filter of the network function, spec B2);
+        Lin, Kasra Ahmadi, Jiang 2019 (post-averaging as a low-pass filter of the network function);
         the line measurement is freqlens.
 
     Example:

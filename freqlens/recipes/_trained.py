@@ -26,8 +26,10 @@ from freqlens.train_fast import FastTrainConfig
 
 ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
     "convnet": lambda in_channels, num_classes, **kw: ConvNet(in_channels, num_classes, **kw),
-    "convnet-small": lambda in_channels, num_classes, **kw: ConvNet(in_channels, num_classes, widths=(16, 32, 64), **kw),
-    "smallcnn": lambda in_channels, num_classes, image_size=32, **kw: SmallCNN(in_channels, num_classes, image_size, **kw),
+    "convnet-small": lambda in_channels, num_classes, **kw: ConvNet(in_channels, num_classes, widths=(16, 32, 64),
+                                                                    **kw),
+    "smallcnn": lambda in_channels, num_classes, image_size=32, **kw: SmallCNN(in_channels, num_classes, image_size,
+                                                                               **kw),
     "resnet20": lambda in_channels, num_classes, **kw: CifarResNet(in_channels, num_classes, depth=20, **kw),
     "resnet56": lambda in_channels, num_classes, **kw: CifarResNet(in_channels, num_classes, depth=56, **kw),
 }

@@ -1,5 +1,6 @@
 """Recipes of Yin et al., "A Fourier Perspective on Model Robustness in Computer Vision" (NeurIPS 2019),
-scaled down for CPUs (spec PART B, B9 scaled training on a balanced CIFAR-10 subset).
+scaled down for CPUs (a small CNN trained on a balanced 10 000-image CIFAR-10 subset, not the paper's full
+CIFAR-10 training set).
 
 Trained models come from :func:`freqlens.recipes._trained.shared_classifier` with one shared configuration
 per mode (:func:`~freqlens.recipes._trained.shared_config`), so the natural, Gaussian-augmented (σ_max = 0.1)
@@ -37,14 +38,17 @@ LABELS = {"natural": "natural", "gaussian": "Gaussian aug.", "adversarial": "adv
           "natural-seed": "natural, other seed"}
 PAPER_RANGE = (0.1, 1.0)      # colour range of the paper's heat maps (error rate)
 
-# bands in ρ = max(|f_u|, |f_v|) (spec B2 H3/H5)
+# bands in ρ = max(|f_u|, |f_v|) of the heat-map checks H3/H5 below (freqlens's bands, set before any run)
 CENTRE = (0, 1)               # the centre 3 × 3
 LOW_BAND = (2, 4)             # H5's low annulus
 MID_BAND = (5, 11)            # reported only
 HIGH_BAND = (12, 16)          # H3/H5's outer ring ρ ≥ 12 (16: the Nyquist row/column of 32 × 32)
 BLIND_BANDWIDTH = 7           # the frequency-blind null sees only ρ ≤ 3
-ATTACK_LOW, ATTACK_HIGH = 4, 12   # spec B8: low-only candidates ρ ≤ 4, high-only ρ ≥ 12
+# Fourier-basis attack (freqlens's protocol after Yin et al. 2019, Sec. 5): low-only candidates ρ ≤ 4, high-only
+# candidates ρ ≥ 12
+ATTACK_LOW, ATTACK_HIGH = 4, 12
 Z95 = 1.645                       # one-sided 95 % normal quantile of the attack's paired lower bounds
+_OURS = "freqlens's threshold, set before any run"   # the paper states no threshold for these checks
 
 
 def trained(ctx: RecipeContext, variant: str):
@@ -189,7 +193,8 @@ def fourier_heatmap_recipe(ctx: RecipeContext) -> RecipeOutput:
              f"natural model seeing only a low-passed copy (ρ ≤ {BLIND_BANDWIDTH // 2})":
                  _heatmap(ctx, blind(model), x, y, "blind", "frequency-blind (low-passed input)")}
     check = Check.greater_equal(f"outer ring (ρ ≥ {HIGH_BAND[0]}) error − centre 3×3 error (points)",
-                                _outer_minus_centre(res), 10.0, "spec B2 H3")
+                                _outer_minus_centre(res), 10.0,
+                                "H3: freqlens's threshold for Yin et al. 2019, Fig. 2, set before any run")
     numbers = {"n_images": n, "eps": 4.0, "clean_error": res.clean_error, "error_centre_3x3": res.band_mean(*CENTRE),
                "error_low_band_2_4": res.band_mean(*LOW_BAND), "error_mid_band_5_11": res.band_mean(*MID_BAND),
                "error_outer_ring_12_16": res.band_mean(*HIGH_BAND),
@@ -206,14 +211,15 @@ def fourier_heatmap_recipe(ctx: RecipeContext) -> RecipeOutput:
         controls=[check.control(name, _outer_minus_centre(r)) for name, r in nulls.items()],
         deviations=[Deviation("H4 symmetry check", "independently evaluated mirror cells differ by ≤ 3 points",
                               "not run: each conjugate pair is one basis, evaluated once and written to both cells",
-                              "the two cells hold the same perturbation (spec D3); a second evaluation only measures "
+                              "the two cells hold the same perturbation (a conjugate pair is one real basis image); a "
+                              "second evaluation only measures "
                               "the sign draws", "before")]
         + ([Deviation("evaluation images", "1 000 CIFAR-10 test images", f"{n}", "quick size (CPU budget)",
                       "before")] if n != 1000 else []),
         figure=fig, results={"heatmap": res},
         notes="Error (%) per frequency under x + r·4·U (per channel, r = ±1 per image and channel), clipped to "
               "[0, 1]; 32 × 32 map incl. the Nyquist row/column. The mid band (ρ 5–11) is reported beside the "
-              "spec's outer ring, not gated.")
+              "outer ring of H3, not gated.")
 
 
 @recipe("fourier-heatmap-augmented", paper=PAPER, data="cifar10",
@@ -276,10 +282,12 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
 
     checks, controls = [], []
     for v in ("gaussian", "adversarial"):
-        c1 = Check.greater_equal(f"{v}: natural − {v} outer-ring (ρ ≥ {HIGH_BAND[0]}) error (points)", gain(maps[v]), 10.0,
-                                 "spec B2 H5")
-        c2 = Check.greater_equal(f"{v}: {v} − natural low-annulus ({LOW_BAND[0]} ≤ ρ ≤ {LOW_BAND[1]}) error (points)",
-                                 low_change(maps[v]), -2.0, "spec B2 H5: not lower by more than 2 points")
+        c1 = Check.greater_equal(f"{v}: natural − {v} outer-ring (ρ ≥ {HIGH_BAND[0]}) error (points)",
+                                 gain(maps[v]), 10.0,
+                                 "H5: freqlens's threshold for Yin et al. 2019, Fig. 2, set before any run")
+        c2 = Check.greater_equal(f"{v}: {v} − natural low-annulus ({LOW_BAND[0]} ≤ ρ ≤ {LOW_BAND[1]}) error "
+                                 "(points)", low_change(maps[v]), -2.0,
+                                 "H5: not lower by more than 2 points (freqlens's threshold, set before any run)")
         checks += [c1, c2]
         controls += [c1.control("natural model at another seed in place of the augmented one",
                                 gain(maps["natural-seed"])),
@@ -308,7 +316,7 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
               "the intervention); the natural model at ε = 2 (uniformly more robust) for the low-annulus guard.")
 
 
-HP_TRAIN_BANDWIDTH = 17   # keeps max(|f_u|, |f_v|) ≥ 8 on 32 × 32 images (spec B3 acceptance)
+HP_TRAIN_BANDWIDTH = 17   # keeps max(|f_u|, |f_v|) ≥ 8 on 32 × 32 images (the ρ ≥ 8 of the check below)
 
 
 @recipe("lowpass-highpass", paper=PAPER, data="cifar10",
@@ -367,7 +375,8 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
                                       progress=False)
     lp = nat.accuracy["low"]
     c1 = Check.greater_equal("accuracy of the model trained and tested on high-pass (ρ ≥ 8) images", hp_acc, 0.40,
-                             "spec B3: ≥ 0.40 with 10 000 training images; chance 0.10")
+                             "freqlens's threshold for Yin et al. 2019, Sec. 3 / Fig. 3, set before any run: ≥ 0.40 "
+                             "with 10 000 training images; chance 0.10")
     c2 = Check.greater("natural model: low-pass accuracy at B = 31 − at B = 3", lp[-1] - lp[1], 0.2,
                        "freqlens addition: the low-pass curve rises (the figure's other curve)")
     ua = untrained_nat.accuracy["low"]
@@ -384,7 +393,8 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
         controls=[c1.control(k, v) for k, v in null_hp.items()]
         + [c2.control("untrained network (same architecture)", ua[-1] - ua[0])],
         figure=fig, results={"filtering_natural": nat},
-        notes="Square masks; high-pass = frame reading of spec B3 (keeps the outer B frequencies per axis); "
+        notes="Square masks; high-pass = freqlens's frame reading of the paper's high-pass filter (keeps the outer "
+              "B frequencies per axis); "
               "filtered images are not clipped. The models trained on filtered images use the shared "
               "configuration (10 000 training images).")
 
@@ -448,11 +458,12 @@ def corruption_spectra(ctx: RecipeContext) -> RecipeOutput:
     noise = [hf[k] for k in ("gaussian_noise", "shot_noise", "impulse_noise") if k in hf]
     low = [hf[k] for k in ("fog", "contrast") if k in hf]
     c_noise = Check.greater("min HF energy fraction of gaussian/shot/impulse noise", min(noise), 0.5,
-                            "spec B4: HF = energy at max(|f_u|,|f_v|) > 7")
-    c_low = Check.less("max HF energy fraction of fog/contrast", max(low), 0.5, "spec B4")
-    c_slope_hi = Check.less_equal("log-log slope of natural image amplitude (radii 2–14)", slope, -0.5, "spec B4")
+                            f"{_OURS}; HF = energy at max(|f_u|,|f_v|) > 7")
+    c_low = Check.less("max HF energy fraction of fog/contrast", max(low), 0.5, f"{_OURS} (Yin et al. 2019, Fig. 4)")
+    c_slope_hi = Check.less_equal("log-log slope of natural image amplitude (radii 2–14)", slope, -0.5,
+                                  f"{_OURS} (Yin et al. 2019, Fig. 4)")
     c_slope_lo = Check.greater_equal("log-log slope of natural image amplitude (radii 2–14), lower bound", slope, -2.5,
-                                     "spec B4")
+                                     f"{_OURS} (Yin et al. 2019, Fig. 4)")
     null_vals = {"image content x in place of a noise corruption": high_frequency_fraction(x, 7),
                  "white noise in place of fog/contrast": high_frequency_fraction(white - white.mean(), 7),
                  "white-noise images": slope_of(white),
@@ -472,7 +483,7 @@ def corruption_spectra(ctx: RecipeContext) -> RecipeOutput:
                                      null_vals["periodically blurred images (Gaussian σ = 2 px)"])],
         deviations=([Deviation("corruptions", "CIFAR-10-C files (severity 3)",
                                f"{backend} re-implementation of the corruptions at severity 3",
-                               "CIFAR-10-C is not available offline (spec PART E)", "before")]
+                               "CIFAR-10-C is not available offline (freqlens downloads no data)", "before")]
                     + ([Deviation("evaluation images", "the validation set", f"{n}", "quick size", "before")]
                        if ctx.quick else [])),
         figure=fig, notes="Corruptions from imagecorruptions (ImageNet-C parameters) when installed, else the "
@@ -481,7 +492,8 @@ def corruption_spectra(ctx: RecipeContext) -> RecipeOutput:
 
 @recipe("bandlimited-noise", paper=PAPER, data="cifar10",
         finding="natural models fail under high-pass noise; Gaussian augmentation fixes high- but not low-pass noise",
-        paper_value="Sec. 4: error vs bandwidth of LP/HP Gaussian noise, ℓ2 = 8 (third-party table in spec B5)")
+        paper_value="Sec. 4: error vs bandwidth of LP/HP Gaussian noise, ℓ2 = 8 (third-party Wide-ResNet-40 "
+                    "reproduction: gatheluck/pytorch-fourier-analysis)")
 def bandlimited_noise(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``bandlimited-noise``: natural models fail under high-pass noise; Gaussian augmentation fixes high- but
     not low-pass noise.
@@ -537,10 +549,10 @@ def bandlimited_noise(ctx: RecipeContext) -> RecipeOutput:
     def lp_minus_hp7(r):
         return r.error["low"][i7] - r.error["high"][i7]
 
-    c1 = Check.greater_equal("natural: error(HP, B=3) − error(LP, B=3)", hp_minus_lp3(nat), 20.0, "spec B5 (1)")
+    c1 = Check.greater_equal("natural: error(HP, B=3) − error(LP, B=3)", hp_minus_lp3(nat), 20.0, f"(1) {_OURS}")
     c2 = Check.greater_equal("GA gain on high-pass noise, min over B ∈ {3, 7, 15} (points)", gain(ga), 30.0,
-                             "spec B5 (2)")
-    c3 = Check.greater_equal("GA: error(LP, B=7) − error(HP, B=7)", lp_minus_hp7(ga), 10.0, "spec B5 (3)")
+                             f"(2) {_OURS}")
+    c3 = Check.greater_equal("GA: error(LP, B=7) − error(HP, B=7)", lp_minus_hp7(ga), 10.0, f"(3) {_OURS}")
     seed = res["natural-seed"]
     controls = [c1.control("natural model seeing only a low-passed copy", hp_minus_lp3(res["blind"])),
                 c2.control("natural model at another seed in place of GA", gain(seed)),
@@ -555,9 +567,11 @@ def bandlimited_noise(ctx: RecipeContext) -> RecipeOutput:
     return RecipeOutput(
         numbers=numbers, checks=[c1, c2, c3], controls=controls,
         figure=fig, results={f"noise_{v.replace('-', '_')}": r for v, r in res.items()},
-        deviations=[Deviation("thresholds' source", "spec B5 [PD], set inside a third-party Wide-ResNet table",
-                              "the same thresholds on the scaled CNN", "spec", "before")],
-        notes="Noise rescaled to ℓ2 = 8 per channel (spec B5), added in [0, 1] and clipped. Nulls: the natural "
+        deviations=[Deviation("thresholds' source", "freqlens's thresholds, set well inside a third-party "
+                              "Wide-ResNet-40 table (gatheluck/pytorch-fourier-analysis)",
+                              "the same thresholds on the scaled CNN", "set before any run", "before")],
+        notes="Noise rescaled to ℓ2 = 8 (Yin et al. 2019, Sec. 4) per channel (freqlens's reading), added in [0, 1] "
+              "and clipped. Nulls: the natural "
               "model behind a low-pass filter (blind to ρ > 3) for (1); the natural training at seed + 1 in place "
               "of GA for (2) and (3).")
 
@@ -625,7 +639,8 @@ def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
     q95 = permutation_quantile(xs, ga_y, pearson, 0.95, 2000, ctx.seed)
     numbers["permutation_q95_pearson_r"] = q95
     check = Check.greater_equal("GA vs natural: Pearson r of accuracy change vs HF fraction",
-                                numbers["gaussian_pearson_r"], 0.5, "spec B6 (k > 0 follows: same sign as r)")
+                                numbers["gaussian_pearson_r"], 0.5,
+                                f"{_OURS} (k > 0 follows: same sign as r)")
     fig, _ = plot_scatter_panels(panels, names)
     return RecipeOutput(
         numbers=numbers, checks=[check],
@@ -634,9 +649,10 @@ def hf_energy_scatter(ctx: RecipeContext) -> RecipeOutput:
         figure=fig,
         deviations=[Deviation("corruptions", "CIFAR-10-C files (severity 3)",
                               f"{backend} re-implementation of the corruptions at severity 3",
-                              "CIFAR-10-C is not available offline (spec PART E)", "before")],
-        notes="HF fraction = energy at max(|f_u|,|f_v|) > 7 of C(x) − x (spec B6 proposal); Pearson r for cutoffs 3 "
-              "and 11 also reported. The spec's k > 0 is implied by r ≥ 0.5 (slope and r share their sign).")
+                              "CIFAR-10-C is not available offline (freqlens downloads no data)", "before")],
+        notes="HF fraction = energy at max(|f_u|,|f_v|) > 7 of C(x) − x (freqlens's definition: the paper's exact "
+              "formula could not be checked); Pearson r for cutoffs 3 and 11 also reported. The criterion k > 0 is "
+              "implied by r ≥ 0.5 (slope and r share their sign).")
 
 
 @recipe("adversarial-spectra", paper=PAPER, data="cifar10",
@@ -689,7 +705,8 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
     base = max(res["natural"].low_energy_fraction, 1e-12)
     ratio = res["adversarial"].low_energy_fraction / base
     null = res["natural-seed"].low_energy_fraction / base
-    check = Check.greater_equal("AT / natural: perturbation energy share at ρ ≤ 3", ratio, 2.0, "spec B7")
+    check = Check.greater_equal("AT / natural: perturbation energy share at ρ ≤ 3", ratio, 2.0,
+                                f"{_OURS} (Yin et al. 2019, Fig. 6)")
     premise, smoke = robustness_premise(None, None, x, y, eps=attack["eps"], steps=attack["steps"],
                                         accuracies={v: res[v].attack["accuracy_under_attack"]
                                                     for v in ("natural", "adversarial")})
@@ -703,8 +720,8 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
                  "attack": attack, "n_images": n, **premise},
         checks=[check], controls=[check.control("natural model at another seed in place of AT", null)],
         figure=fig, smoke=smoke, results={f"spectrum_{k.replace('-', '_')}": r for k, r in res.items()},
-        deviations=[Deviation("PGD parameters", "not retrievable from the paper", "spec B7 proposal: L∞ ε = 8/255, "
-                              "step 2/255, 20 steps, random start", "spec [PD]", "before")])
+        deviations=[Deviation("PGD parameters", "not retrievable from the paper", "freqlens's choice: L∞ "
+                              "ε = 8/255, step 2/255, 20 steps, random start", "set before any run", "before")])
 
 
 @recipe("fourier-attack", paper=PAPER, data="cifar10",
@@ -766,9 +783,9 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
         return m, m - Z95 * se
 
     c_at = Check.greater("AT: 95 % lower bound of (low-only − high-only success)", low_minus_high(at)[1], 0.0,
-                         "spec B8 (gated on the lower bound, not the point estimate)")
+                         f"{_OURS} (gated on the lower bound, not the point estimate)")
     c_nat = Check.greater("natural: 95 % lower bound of (high-only − low-only success)", high_minus_low(nat)[1],
-                          0.0, "spec B8 (gated on the lower bound, not the point estimate)")
+                          0.0, f"{_OURS} (gated on the lower bound, not the point estimate)")
     numbers = {f"{v}_{k}": (r.success_rate if k == "success_rate" else r.stats[k]) for v, r in res.items()
                for k in ("success_rate", "median_queries", "success_low", "success_high", "n_correct")}
     numbers.update({"eps": 4.0, "sign_patterns": patterns, "n_images": n,
@@ -783,7 +800,7 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
         figure=fig, results={f"attack_{k}": r for k, r in res.items()},
         deviations=[Deviation("decision rule", "AT: LF success ≥ HF success; natural: HF ≥ LF (point estimates)",
                               "the one-sided 95 % lower bound of the paired per-image difference > 0",
-                              "at the spec's threshold 0 a point estimate is decided by a few images, and '≥ 0' is met "
+                              "at the threshold 0 a point estimate is decided by a few images, and '≥ 0' is met "
                               "by a model that no basis fools", "before")]
         + ([Deviation("images", "all originally correct test images", f"the first {n}", "CPU budget", "before")]),
         notes="Per image: bases in increasing ρ, 4 sign patterns each (all +1, all −1, 2 random), stop at the first "

@@ -1,6 +1,7 @@
 """F-Principle recipes (Xu et al.): 1-D targets, MNIST-1D, MNIST, CIFAR-10, initialisation scale, Jacobi vs
 network on the Poisson problem, and the gradient theorem on a real network. Settings follow
-``specs/fprinciple_lfp.md`` Part A/B; quick sizes are the spec's where it gives them.
+the authors' code (xuzhiqin1990/F-Principle) where it fixes them; elsewhere they are freqlens's choices, set
+before any run.
 
 Every recipe measures a null in the same run (the frequency-blind :class:`~freqlens.models.LookupTable` trained
 by gradient descent, an untrained network, the large-initialisation regime, Jacobi iteration) and gates it with
@@ -140,8 +141,8 @@ def fprinciple_1d(ctx: RecipeContext) -> RecipeOutput:
 
 def _filtering_recipe(ctx, x, y, make_model, fit_kwargs, paper_delta, title, output_transform=None,
                       dataset_note=""):
-    """Spec A3 filtering method on a trained network, gated at the paper's δ; the automatic δ is reported.
-    The spec's "e_low < 0.2 before e_high < 0.2" criterion belongs to its synthetic stand-in; on real data the
+    """Xu et al.'s filtering method (Fig. 3 and 4) on a trained network, gated at the paper's δ; the automatic δ is
+    reported. freqlens's "e_low < 0.2 before e_high < 0.2" criterion belongs to its synthetic stand-in; on real data the
     first-below times are reported (``metrics``), not gated.
 
     Nulls measured with the same checks: the network before training (never trained) and the frequency-blind
@@ -169,15 +170,16 @@ def _filtering_recipe(ctx, x, y, make_model, fit_kwargs, paper_delta, title, out
     null_table = filtering_order(tfilt.result(), float(paper_delta))
     p = m[float(paper_delta)]
     c_gap = Check.greater(f"mean(e_high − e_low) over the first half of training, δ = {paper_delta:g}", p["gap"], 0.1,
-                          f"spec A3.4; high-frequency fraction {fr.high_fraction[i0]:.2f}")
+                          f"freqlens's threshold, set before any run; high-frequency fraction "
+                          f"{fr.high_fraction[i0]:.2f}")
     c_norm = Check.greater(f"mean(e_high/e_high(0) − e_low/e_low(0)) over the first half, δ = {paper_delta:g}",
                            p["gap_normalized"], 0.1, "what training changed, independent of where the outputs start")
     checks = [c_gap, c_norm]
     controls = [c_gap.control("untrained network", null_untrained["gap"]),
                 c_gap.control(NULL_TABLE, null_table["gap"]),
                 c_norm.control(NULL_TABLE, null_table["gap_normalized"])]
-    deviations = [Deviation("normalised gap e/e(0)", "not in the spec", "added as a third gate",
-                            "an untrained network already scores near the spec's gap gate (its outputs start close to "
+    deviations = [Deviation("normalised gap e/e(0)", "not in the paper", "added as a third gate",
+                            "an untrained network already scores near the gap gate (its outputs start close to "
                             "the smoothed labels); the normalised gap measures what training changed", "after")]
     fig, _ = plot_filtering_and_projection(fr, pr, title)
     numbers = {"deltas": deltas, "auto_delta": auto, "paper_delta": paper_delta, "high_fraction": fr.high_fraction,
@@ -310,7 +312,8 @@ def fprinciple_mnist(ctx: RecipeContext) -> RecipeOutput:
         ok = sum(t[0] < t[1] <= t[2] for t in syn["runs"].values())
         null_ok = sum(t[0] < t[1] <= t[2] for t in syn["null"].values())
         metric = "synthetic projection runs with t(0.2) < t(0.6) ≤ t(1.0), Δ_F < 0.2"
-    c_proj = Check.greater_equal(metric, ok, len(syn["runs"]), f"spec A2.4, n = {syn['n']}, d = {syn['dim']}")
+    c_proj = Check.greater_equal(metric, ok, len(syn["runs"]),
+                                 f"freqlens's synthetic stand-in, n = {syn['n']}, d = {syn['dim']}")
     out.checks.append(c_proj)
     out.controls.append(c_proj.control(NULL_TABLE, null_ok, f"times {syn['null']}"))
     out.numbers["projection_synthetic"] = {"n": syn["n"], "dim": syn["dim"], "steps": syn["steps"],
@@ -376,7 +379,8 @@ def fprinciple_cifar10(ctx: RecipeContext) -> RecipeOutput:
 @recipe("fprinciple-init-scale", paper="Xu et al.; Zhang et al. 'small initialization' (arXiv 1808.04295)",
         finding="with small initial weights (σ = 0.05) frequency 5 converges ≥ 5× (full: 10×) later than frequency 1; "
                 "at σ = 1 the ratio is ≤ 3",
-        paper_value="spec A5 calibration: t5/t1 ≥ 10 at σ = 0.05, ≤ 3 at σ = 1 and 2")
+        paper_value="small initial weights keep the low-first order, large ones lose it (freqlens's calibration: "
+                    "t5/t1 ≥ 10 at σ = 0.05, ≤ 3 at σ = 1 and 2)")
 def fprinciple_init_scale(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``fprinciple-init-scale``: with small initial weights (σ = 0.05) frequency 5 converges ≥ 5× (full: 10×)
     later than frequency 1; at σ = 1 the ratio is ≤ 3.
@@ -488,7 +492,7 @@ def fprinciple_jacobi(ctx: RecipeContext) -> RecipeOutput:
     if ctx.quick:
         at = tracker.steps.index(500)
         head = Check.less("E_2 − E_16 at step 500", float(net_err[at, 0] - net_err[at, 1]), 0.0,
-                          "spec A4 quick criterion")
+                          "freqlens's quick criterion, set before any run")
         null_value = float(jac_err[jac_steps.index(500), 0] - jac_err[jac_steps.index(500), 1])
         numbers["network_errors_at_500"] = net_err[at].tolist()
     else:
@@ -498,7 +502,8 @@ def fprinciple_jacobi(ctx: RecipeContext) -> RecipeOutput:
 
         t2, t16 = first(tracker.steps, net_err, 0), first(tracker.steps, net_err, 1)
         head = Check.less("converged time (E < 0.1) of mode 2 − mode 16 (inf − inf = never)",
-                          t2 - t16 if math.isfinite(t2) else float("inf"), 0.0, "spec A4 full criterion")
+                          t2 - t16 if math.isfinite(t2) else float("inf"), 0.0,
+                          "freqlens's full criterion, set before any run")
         j2, j16 = first(jac_steps, jac_err, 0), first(jac_steps, jac_err, 1)
         null_value = j2 - j16 if math.isfinite(j2) else float("inf")
         numbers["converged_time_network"] = [t2, t16]
@@ -514,7 +519,8 @@ def fprinciple_jacobi(ctx: RecipeContext) -> RecipeOutput:
         finding="at initialisation with small weights (σ = 0.05) the gradient of a real tanh network's "
                 "high-frequency loss is < 0.1 of the low-frequency loss's gradient (autograd, target with equal "
                 "energy in both bands), and smaller than at σ = 0.3; a frequency-blind model gives ≈ 1",
-        paper_value="spec B2: R(0.05) < 0.1 and R(0.05) < R(0.3) for tanh")
+        paper_value="high-frequency loss gradients are small at small weights (Luo et al. 2019); freqlens's "
+                    "check: R(0.05) < 0.1 and R(0.05) < R(0.3) for tanh")
 def fprinciple_theorem(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``fprinciple-theorem``: at initialisation with small weights (σ = 0.05) the gradient of a real tanh
     network's high-frequency loss is < 0.1 of the low-frequency loss's gradient (autograd, target with equal energy
@@ -566,7 +572,8 @@ def fprinciple_theorem(ctx: RecipeContext) -> RecipeOutput:
     med = {k: float(np.median(v)) for k, v in ratios.items()}
     head = Check.less("median R = ‖∇L⁺‖/‖∇L⁻‖, tanh 1-100-100-1, σ = 0.05", med["tanh, σ = 0.05"], 0.1,
                       f"{len(seeds)} seeds, cut-off bin {cutoff}, Hann-windowed residual")
-    trend = Check.less("median R(σ = 0.05) / median R(σ = 0.3), tanh", med["tanh, σ = 0.05"] / med["tanh, σ = 0.3"], 1.0)
+    trend = Check.less("median R(σ = 0.05) / median R(σ = 0.3), tanh", med["tanh, σ = 0.05"] / med["tanh, σ = 0.3"],
+                       1.0)
     controls = [head.control("frequency-blind lookup table (free output per grid point)", med["lookup table"])]
     deviations = [Deviation("residual window", "plain DFT of the residual", "Hann-windowed residual",
                             "the network output is not periodic on [−π, π); its boundary jump leaks a k⁻¹ tail that "

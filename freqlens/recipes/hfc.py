@@ -1,7 +1,7 @@
 """Wang et al., "High-frequency Component Helps Explain the Generalization of CNNs" (CVPR 2020), scaled down
-(spec hfc_post_averaging.md PART A, sizes A8, checks A9).
+(a small CNN on a CIFAR-10 subset; sizes and check thresholds are freqlens's, set before any run).
 
-Curve recipes train the spec's A8 SmallCNN (conv16-conv16-pool-conv32-conv32-pool-FC-FC, "same" padding, no
+Curve recipes train freqlens's SmallCNN (conv16-conv16-pool-conv32-conv32-pool-FC-FC, "same" padding, no
 mean/std normalisation, optional BN/dropout) with Adam 1e-3 and no augmentation, and record LFC/HFC accuracy
 with :class:`freqlens.dynamics.hfc.HFCTracker`; each run is cached as a ``fit`` checkpoint (tracker history
 included) under ``<out>/../cache``. ``hfc-examples`` uses the shared natural classifier of the other recipes.
@@ -70,7 +70,8 @@ class A8CNN(nn.Module):
         self.features = nn.Sequential(*conv(in_channels, 16, k1), *conv(16, 16, 3), nn.MaxPool2d(2),
                                       *conv(16, 32, 3), *conv(32, 32, 3), nn.MaxPool2d(2), nn.Flatten())
         self.classifier = nn.Sequential(nn.Linear(32 * (image_size // 4) ** 2, fc), nn.ReLU(),
-                                        nn.Dropout(dropout) if dropout > 0 else nn.Identity(), nn.Linear(fc, num_classes))
+                                        nn.Dropout(dropout) if dropout > 0 else nn.Identity(),
+                                        nn.Linear(fc, num_classes))
 
     def forward(self, x):
         return self.classifier(self.features(x))
@@ -188,7 +189,8 @@ def _ratio_at_half(curve) -> tuple[int | None, float, float]:
 
 @recipe("hfc-labels", paper=PAPER, data="cifar10",
         finding="at the first epoch with train accuracy ≥ 0.5, L(4)/Train of the natural-label model exceeds the "
-                "shuffled-label model's by ≥ 0.2 and the shuffled model's L(4) train accuracy is ≤ 0.2 (HFC-S1, Fig. 3)",
+                "shuffled-label model's by ≥ 0.2 and the shuffled model's L(4) train accuracy is ≤ 0.2 (HFC-S1, "
+                "Fig. 3)",
         paper_value="Fig. 3 (poster): L(4)/Train ≈ 0.8 natural vs ≈ 0.25 shuffled at comparable train accuracy")
 def hfc_labels(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``hfc-labels``: at the first epoch with train accuracy ≥ 0.5, L(4)/Train of the natural-label model
@@ -259,8 +261,8 @@ def hfc_labels(ctx: RecipeContext) -> RecipeOutput:
     deviations = [Deviation("size", "2k images, FC 512, up to 100 epochs (shuffled) (A8)",
                             f"{n} images, FC 512, {epochs_nat} natural / {epochs_shuf} shuffled epochs, batch 50",
                             "CPU budget at quick size", "before" if not ctx.quick else "after")]
-    return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={f"curves_{k}": c for k, c in curves.items()},
-                        controls=controls, deviations=deviations,
+    return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
+                        results={f"curves_{k}": c for k, c in curves.items()}, controls=controls, deviations=deviations,
                         notes="NaN: the model never reached 0.5 train accuracy in the epochs given. On a few hundred "
                               "images memorisation can use coarse colour layout, so the shuffled model's L(4) may sit "
                               "above chance (a scale effect; the paper used 50k images).")
@@ -479,13 +481,14 @@ def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
             extra[name] = trackers[1].result()
     h4 = {k: float(c.hfc_test[-1, 0]) for k, c in curves.items()}
     clean = {k: float(c.clean_test[-1]) for k, c in curves.items()}
-    # HFC-H1 sits near its threshold: spec A8 asks for 2 seeds there and the criterion on the mean.
+    # HFC-H1 sits near its threshold: freqlens's rule is 2 seeds there and the criterion on the mean.
     h4_seeds = {k: [h4[k]] for k in ("vanilla", "batchnorm")}
     other_seed = {}
     for name in h4_seeds:
         arch, transform, rescale = variants[name]
         tracker = HFCTracker(test=(xte, yte), radii=(4,), components=("hfc",), every=epochs, rescale=rescale,
-                             label=f"{name} (seed {ctx.seed + 1})", bn_eval="batch" if name == "batchnorm" else "running")
+                             label=f"{name} (seed {ctx.seed + 1})",
+                             bn_eval="batch" if name == "batchnorm" else "running")
         other_seed[name] = _train_tracked(ctx, "hfc-heuristics", {"variant": name, "n": n, "trackers": "H4/final"},
                                           (xtr, ytr), epochs, [tracker], arch=arch, transform=transform,
                                           seed=ctx.seed + 1)
@@ -528,7 +531,8 @@ def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
                          float(np.max(np.abs(adv.lfc_test[-1, 1:] - adv.clean_test[-1]))), 0.05, "HFC-H2"),
         Check.greater("adversarial L(4)/clean − vanilla L(4)/clean", l4_ratio["adversarial"] - l4_ratio["vanilla"], 0,
                       "HFC-H2"),
-        Check.less_equal("|dropout − vanilla| clean accuracy", abs(clean["dropout"] - clean["vanilla"]), 0.05, "HFC-H3"),
+        Check.less_equal("|dropout − vanilla| clean accuracy", abs(clean["dropout"] - clean["vanilla"]), 0.05,
+                         "HFC-H3"),
     ]
     van = curves["vanilla"]
     vanilla2_l4_ratio = float(vanilla2.lfc_accuracy[0] / max(vanilla2.clean_accuracy, 1e-9))
@@ -552,16 +556,16 @@ def hfc_heuristics(ctx: RecipeContext) -> RecipeOutput:
                             "CPU budget (7 models)")] if ctx.quick else []
     deviations.append(Deviation("HFC-H1 seeds", "2 seeds for criteria near their threshold, criterion on the mean (A8)",
                                 "2 seeds for H1 only", "H1 measured near its threshold", "after"))
-    return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={f"curves_{k}": c for k, c in curves.items()},
-                        controls=controls, deviations=deviations,
-                        notes="Mix-up H(4) reported, not gated (HFC-H3 expects ≥ 30 epochs). The spec's HFC-H2 "
+    return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
+                        results={f"curves_{k}": c for k, c in curves.items()}, controls=controls, deviations=deviations,
+                        notes="Mix-up H(4) reported, not gated (HFC-H3 expects ≥ 30 epochs). HFC-H2's "
                               "'clean below vanilla' and 'L(4)/clean above vanilla' have no margin, so their "
                               "seed-spread nulls pass about half the time by chance: the recipe then FAILs, since "
                               "those gates cannot tell adversarial training from a reseed.")
 
 
 # ---------------------------------------------------------------------------------------------------- A4.6
-BN_SPEEDUP = 0.05  # epoch-1 train-accuracy lead of BN (5 points); the spec states no number for A4.6
+BN_SPEEDUP = 0.05  # epoch-1 train-accuracy lead of BN (5 points); the paper's Fig. 6 gives no number
 
 
 @recipe("hfc-batchnorm", paper=PAPER, data="cifar10",

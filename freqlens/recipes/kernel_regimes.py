@@ -1,7 +1,8 @@
-"""When the F-Principle holds and when it is reversed (E, Ma, Wu style example; spec fprinciple_lfp.md Part D), on a
-trained model: a random-feature model on the circle whose tangent-kernel spectrum is k² e^{−h²k²/2} (rising below
-k* = √2/h, falling above) is trained by gradient descent, and the convergence order of its residual's modes is
-measured. The null is the same model with Gaussian features, whose spectrum falls for every k.
+"""When the F-Principle holds and when it is reversed (E, Ma, Wu style example after arXiv 1912.12777; the kernel
+is freqlens's construction), on a trained model: a random-feature model on the circle whose tangent-kernel spectrum
+is k² e^{−h²k²/2} (rising below k* = √2/h, falling above) is trained by gradient descent, and the convergence order
+of its residual's modes is measured. The null is the same model with Gaussian features, whose spectrum falls for
+every k.
 
 The eigenvalue formula of the periodic Mexican-hat kernel and the exactness of its kernel flow are identities;
 they are unit tests (tests/theory), not gates."""

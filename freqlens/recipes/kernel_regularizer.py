@@ -1,4 +1,4 @@
-"""PROPOSAL of the spec (A5.3), after the companion paper "Smooth Kernels Improve Adversarial Robustness" (Wang, Wu,
+"""PROPOSAL of freqlens, after the companion paper "Smooth Kernels Improve Adversarial Robustness" (Wang, Wu,
 Ge, Lipton, Xing; formula and λ not available): train the same small CIFAR-10 model with the adjacent-weight
 smoothness penalty λ·R(W) on its first conv layer for λ ∈ {0, 1e-3, 1e-2, 1e-1}. The gate is the companion paper's
 claim about the regularised model — it is more robust (fixed-ε FGSM accuracy at λ = 1e-1 above λ = 0, by more than
@@ -45,7 +45,8 @@ def sizes(ctx: RecipeContext) -> dict[str, int]:
         >>> sizes(RecipeContext(quick=True, out_dir=Path("runs")))
         {'n_train': 2000, 'epochs': 4, 'n_test': 500}
     """
-    return {"n_train": 2000, "epochs": 4, "n_test": 500} if ctx.quick else {"n_train": 10000, "epochs": 15, "n_test": 1000}
+    return ({"n_train": 2000, "epochs": 4, "n_test": 500} if ctx.quick
+            else {"n_train": 10000, "epochs": 15, "n_test": 1000})
 
 
 def regularized_classifier(ctx: RecipeContext, lam: float, n_train: int, epochs: int) -> nn.Module:
@@ -83,12 +84,12 @@ def regularized_classifier(ctx: RecipeContext, lam: float, n_train: int, epochs:
                               tag=f"smoothreg-first-conv-4neighbour-lambda{lam:g}")
 
 
-@recipe("kernel-regularizer", paper="spec proposal (HFC A5.3; companion 'Smooth Kernels Improve Adversarial "
+@recipe("kernel-regularizer", paper="freqlens proposal (after the companion 'Smooth Kernels Improve Adversarial "
                                     "Robustness', formula not available) — not a paper result", data="cifar10",
         finding="PROPOSAL (companion paper's claim): the model trained with the first-layer smoothness penalty at "
                 "λ = 1e-1 is more robust to fixed-ε FGSM (2/255) than λ = 0, by more than 2 sign-flip standard "
                 "deviations of the paired per-image difference",
-        paper_value="none (a proposal of the spec; the companion paper's numbers are not available)")
+        paper_value="none (a proposal of freqlens; the companion paper's numbers are not available)")
 def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``kernel-regularizer``: PROPOSAL (companion paper's claim): the model trained with the first-layer
     smoothness penalty at λ = 1e-1 is more robust to fixed-ε FGSM (2/255) than λ = 0, by more than 2 sign-flip
@@ -159,15 +160,16 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
     ax_r.legend(fontsize=8)
     ax_a.plot(pos, clean, "o-", label="clean")
     ax_a.plot(pos, fgsm, "s--", label=f"FGSM ε = {FGSM_EPS * 255:.0f}/255")
-    ax_a.set(xticks=pos, xticklabels=labels, xlabel="λ (penalty weight)", ylabel=f"accuracy ({s['n_test']} test images)",
-             title="Accuracy vs λ")
+    ax_a.set(xticks=pos, xticklabels=labels, xlabel="λ (penalty weight)",
+             ylabel=f"accuracy ({s['n_test']} test images)", title="Accuracy vs λ")
     ax_a.set_ylim(0, 1)
     ax_a.legend(fontsize=8)
     for row, lam in ((1, LAMBDAS[0]), (2, LAMBDAS[-1])):
         ax = fig.add_subplot(grid[row, :])
         plot_conv_kernel_mosaic(weights[lam], ax, title=f"first-layer kernels, λ = {lam:g} (roughness "
                                                    f"{rough[LAMBDAS.index(lam)]:.2f}; each cell min–max scaled)")
-    fig.suptitle(f"PROPOSAL (spec A5.3), not a paper result: smoothness penalty on the first conv layer, CIFAR-10 "
+    fig.suptitle(f"PROPOSAL (after Wang et al., ICLR 2020 submission on smooth kernels), not a paper result: "
+                 f"smoothness penalty on the first conv layer, CIFAR-10 "
                  f"convnet-small, {s['n_train']} images × {s['epochs']} epochs per λ", fontsize=10)
     numbers = {"lambdas": list(LAMBDAS), "roughness": rough, "clean_accuracy": clean,
                "fgsm_accuracy": fgsm, "fgsm_eps": FGSM_EPS,
@@ -185,8 +187,8 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
         Deviation("gate", "HFC-R1: roughness lower for λ > 0, monotone in λ (proposal)",
                   "the companion paper's robustness claim, against a paired null; HFC-R1 reported",
                   "a penalty lowers what it penalises: HFC-R1 cannot test the claim (issue 14)", "after"),
-        Deviation("attack", "not specified (companion paper not readable)", f"fixed-ε FGSM, ε = {FGSM_EPS * 255:.0f}/255",
-                  "cheap and applicable to weak models", "before"),
+        Deviation("attack", "not specified (companion paper not readable)",
+                  f"fixed-ε FGSM, ε = {FGSM_EPS * 255:.0f}/255", "cheap and applicable to weak models", "before"),
     ]
     if ctx.quick:
         deviations.append(Deviation("size", "CIFAR subset 10k × 15 epochs (A8)",

@@ -1,4 +1,4 @@
-"""Wang et al. (CVPR 2020) Fig. 7 and appendix with 5×5 first-layer kernels (spec A4.7, check HFC-K3): kernels of
+"""Wang et al. (CVPR 2020) Fig. 7 and appendix with 5×5 first-layer kernels (check HFC-K3): kernels of
 an adversarially trained CIFAR-10 model are smoother than those of a naturally trained one, and the paper's
 Eq. 3 smoothing (ρ = 1) makes both smoother.
 
@@ -24,7 +24,7 @@ from freqlens.recipes.hfc import PAPER
 ARCH = "convnet-small"
 ARCH_KWARGS = {"first_kernel_size": 5}
 VARIANTS = ("natural", "adversarial")
-GAUSSIAN_5X5 = 80 / 25  # ratio of expectations for i.i.d. Gaussian 5×5 kernels (spec A4.7)
+GAUSSIAN_5X5 = 80 / 25  # ratio of expectations for i.i.d. Gaussian 5×5 kernels (40 pairs × 2 / 25)
 
 
 def sizes(ctx: RecipeContext) -> dict[str, int]:
@@ -48,7 +48,8 @@ def sizes(ctx: RecipeContext) -> dict[str, int]:
         >>> sizes(RecipeContext(quick=False, out_dir=Path("runs")))
         {'n_train': 10000, 'epochs': 15, 'n_test': 1000}
     """
-    return {"n_train": 3000, "epochs": 5, "n_test": 500} if ctx.quick else {"n_train": 10000, "epochs": 15, "n_test": 1000}
+    return ({"n_train": 3000, "epochs": 5, "n_test": 500} if ctx.quick
+            else {"n_train": 10000, "epochs": 15, "n_test": 1000})
 
 
 Z_MARGIN = 2.0  # the effect must exceed 2 standard deviations of its sign-flip null
@@ -73,7 +74,8 @@ def roughness_5x5_models(ctx: RecipeContext) -> dict[str, torch.nn.Module]:
     Example:
         >>> import tempfile
         >>> from pathlib import Path
-        >>> roughness_5x5_models(RecipeContext(quick=True, out_dir=Path(tempfile.mkdtemp()) / "r", data_root="/nonexistent"))
+        >>> ctx = RecipeContext(quick=True, out_dir=Path(tempfile.mkdtemp()) / "r", data_root="/nonexistent")
+        >>> roughness_5x5_models(ctx)
         Traceback (most recent call last):
         ...
         freqlens.errors.DataError: data root /nonexistent is not a folder
@@ -192,6 +194,7 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, controls=controls, deviations=deviations,
                         smoke=smoke,
                         notes="Roughness = Σ over 4-neighbour pairs (w_a − w_b)² / Σ w², mean over (filter, channel) "
-                              "kernels (spec A4.7). Each picture cell is min–max scaled on its own. Natural and "
-                              "adversarial start from the same initialisation (same seed), so kernels are paired by "
-                              "index; the seed pair is paired the same way. Not the paper's ResNet.")
+                              "kernels (freqlens's roughness, not in the paper). Each picture cell is min–max "
+                              "scaled on its own. Natural and adversarial start from the same initialisation (same "
+                              "seed), so kernels are paired by index; the seed pair is paired the same way. Not the "
+                              "paper's ResNet.")

@@ -1,4 +1,4 @@
-"""Wang et al. (CVPR 2020) §6.3 / Table 2 scaled down (spec A6, check HFC-K2): smoothing the first-layer kernels
+"""Wang et al. (CVPR 2020) §6.3 / Table 2 scaled down (check HFC-K2): smoothing the first-layer kernels
 (Eq. 3) lowers clean accuracy and raises robustness to FGSM at large ε.
 
 Our shared models have BatchNorm after the first conv; Eq. 3 multiplies the first layer's DC gain by 1 + 8ρ, which
@@ -100,7 +100,8 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
     kfig, _ = plot_conv_kernel_grid({"natural": first_conv(models["natural"]).weight,
                                 "adversarial": first_conv(models["adversarial"]).weight,
                                 "natural ρ=1": first_conv(smooth_conv_kernels(models["natural"], 1.0)).weight},
-                               title="First-layer 3×3 kernels: natural vs adversarial vs smoothed (each cell min–max scaled)")
+                               title="First-layer 3×3 kernels: natural vs adversarial vs smoothed "
+                                     "(each cell min–max scaled)")
     save_figure(kfig, ctx.out_dir / "kernels.png")
     numbers = {"table": table, "eps_grid": sorted(eps_grid), "rhos": list(RHOS), "n_test": n_test,
                "fgsm_at_two_largest_eps": {k: [table[k]["fgsm_min_eps"][e] for e in top]
@@ -116,7 +117,8 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
         Check.greater("min over the two largest ε of FGSM acc(ρ=1) − acc(ρ=0), natural", fgsm_gain(nat[-1]), 0,
                       "HFC-K2 / Table 2: robustness rises"),
     ]
-    controls = [checks[0].control("first layer × 9 without smoothing (same DC gain)", null["clean"] - (cleans[0] - 0.05)),
+    controls = [checks[0].control("first layer × 9 without smoothing (same DC gain)",
+                                  null["clean"] - (cleans[0] - 0.05)),
                 checks[2].control("first layer × 9 without smoothing (same DC gain)", fgsm_gain(null))]
     deviations = [
         Deviation("robustness check", "FGSM acc(ρ=1) ≥ acc(ρ=0) at the two largest ε (A9 HFC-K2)",
@@ -132,5 +134,6 @@ def kernel_smoothing(ctx: RecipeContext) -> RecipeOutput:
         deviations.append(Deviation("test images", "500 scaled-down (A6)", f"{n_test}", "CPU budget"))
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, controls=controls, deviations=deviations,
                         notes="Kernel pictures in kernels.png; 3×3 roughness reported (HFC-K3 is checked on 5×5 "
-                              "kernels by kernel-roughness-5x5). clean_stale_bn_statistics: ρ = 1 without re-estimating "
-                              "BN. zero_gradient: fraction of images with an all-zero input gradient (saturation).")
+                              "kernels by kernel-roughness-5x5). clean_stale_bn_statistics: ρ = 1 without "
+                              "re-estimating BN. zero_gradient: fraction of images with an all-zero input gradient "
+                              "(saturation).")

@@ -75,17 +75,18 @@ def test_images(ctx: RecipeContext, n: int):
 
 
 @recipe("layer-response", paper="freqlens (beyond Wang et al. 2020 / Yin et al. 2019)", data="cifar10",
-        finding="the Gaussian-augmented model's first two trained conv layers pass high frequencies (r > 12) relative to "
-                "low ones (0 < r ≤ 4) at most 0.8× as much as the natural model's, while a natural model at "
-                "another seed does not",
+        finding="the Gaussian-augmented model's first two trained conv layers pass high frequencies (r > 12) "
+                "relative to low ones (0 < r ≤ 4) at most 0.8× as much as the natural model's, while a natural model "
+                "at another seed does not",
         paper_value="no paper value (new probe); Yin et al.: Gaussian augmentation lowers high-frequency sensitivity")
 def layer_response(ctx: RecipeContext) -> RecipeOutput:
-    """Recipe ``layer-response``: the Gaussian-augmented model's first two trained conv layers pass high frequencies (r > 12)
-    relative to low ones (0 < r ≤ 4) at most 0.8× as much as the natural model's, while a natural model at another
-    seed does not.
+    """Recipe ``layer-response``: the Gaussian-augmented model's first two trained conv layers pass high frequencies
+    (r > 12) relative to low ones (0 < r ≤ 4) at most 0.8× as much as the natural model's, while a natural model at
+    another seed does not.
 
     Per-layer frequency response (basis mode) of the natural and the Gaussian-augmented shared classifiers: the
-    high/low band gain ratio (r > 12 over 0 < r ≤ 4 cycles per image) of the first two trained conv layers (frozen ones skipped).
+    high/low band gain ratio (r > 12 over 0 < r ≤ 4 cycles per image) of the first two trained conv layers (frozen
+    ones skipped).
 
     Args:
         ctx: the :class:`~freqlens.recipes.base.RecipeContext` (``quick``: the small CPU size; ``seed`` and

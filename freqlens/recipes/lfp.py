@@ -1,5 +1,6 @@
-"""Recipes of the Linear Frequency Principle model (Zhang, Xu et al., arXiv 1905.10264 / 2102.00200),
-spec fprinciple_lfp.md Part C (C1–C5)."""
+"""Recipes of the Linear Frequency Principle model (Zhang, Xu et al., arXiv 1905.10264 / 2102.00200):
+the LFP prediction vs the NTK and wide-network training in 1-D, the XOR example, and the FP-norm generalisation
+bound."""
 from __future__ import annotations
 
 import math
@@ -114,7 +115,8 @@ def train_lbfgs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, max_iter: in
 
 
 def _fourier_gram(x, gamma2, n_freq: int = 400, period: float = 8.0) -> np.ndarray:
-    """The truncated-Fourier LFP kernel matrix K(X, X) used by :func:`lfp_dynamics` (its eigenvalues set the time scales)."""
+    """The truncated-Fourier LFP kernel matrix K(X, X) used by :func:`lfp_dynamics` (its eigenvalues set the time
+    scales)."""
     from freqlens.theory.lfp import _half_frequencies, fourier_kernel
 
     xs = np.asarray(x, dtype=float).reshape(len(x), -1)
@@ -129,7 +131,8 @@ def _rel(u, v) -> float:
 
 def _ntk_vs_lfp(x, y, xt, m: int, a_std: float, seed: int, d: int = 1, bias: str = "wide") -> dict:
     """Empirical NTK interpolant (m random neurons, w ~ N(0, I), b ~ U(−4, 4), or N(0, 1) with ``bias="narrow"``)
-    vs the LFP closed form (spec C1; the narrow bias breaks the translation invariance LFP assumes)."""
+    vs the LFP closed form (γ(ξ)² of Zhang, Xu, Luo, Ma 2019; the narrow bias breaks the translation invariance LFP
+    assumes)."""
     rng = np.random.default_rng(seed)
     w = rng.normal(size=(m, d))
     b = rng.uniform(-4, 4, m) if bias == "wide" else rng.normal(size=m)
@@ -151,7 +154,7 @@ def _ntk_vs_lfp(x, y, xt, m: int, a_std: float, seed: int, d: int = 1, bias: str
                 "nearer than the trivial interpolants; nets with s_a = 0.01 / 10 lie nearer their LFP prediction "
                 "than the other regime's interpolant; the match tightens with width",
         paper_value="LFP 'accurately predicts the learning results of two-layer ReLU networks of large widths'; "
-                    "spec C1 NTK-limit calibration: 1.1 % (s_a = 0.01), 6.6 % (s_a = 1)")
+                    "freqlens's NTK-limit calibration: 1.1 % (s_a = 0.01), 6.6 % (s_a = 1)")
 def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``lfp-1d``: a wide two-layer ReLU net (s_a = 1) trained on 6 points lies within 15 % of the LFP
     prediction, nearer than the trivial interpolants; nets with s_a = 0.01 / 10 lie nearer their LFP prediction than
@@ -211,8 +214,9 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
     h_small, _ = trained(widths[-1], 0.01)
     h_large, _ = trained(widths[-1], 10.0)
     c_small = Check.less("NTK(m) vs LFP, s_a = 0.01 (relative ℓ2)", ntk_small["rel_full"], thr["small"])
-    c_net = Check.less(f"trained net (width 2×{widths[-1]}) vs LFP, s_a = 1", rel[-1], 0.15, "spec C4")
-    # regime test (spec C4): each trained net is closer to its own LFP prediction than to the other regime's
+    c_net = Check.less(f"trained net (width 2×{widths[-1]}) vs LFP, s_a = 1", rel[-1], 0.15,
+                       "freqlens's threshold, set before any run")
+    # regime test (freqlens's): each trained net is closer to its own LFP prediction than to the other regime's
     # interpolant (s_a → 0: natural cubic spline; s_a → ∞: piecewise linear)
     c_reg_small = Check.less("s_a = 0.01 net: rel(net, LFP) − rel(net, linear interpolant)",
                              _rel(h_small, lfps[0.01]) - _rel(h_small, linear), 0.0)
@@ -228,13 +232,15 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
                                     _rel(h_large, lfps[0.01]) - _rel(h_large, linear)),
                 c_reg_large.control("the s_a = 0.01 net in place of the s_a = 10 net",
                                     _rel(h_small, lfps[10.0]) - _rel(h_small, spline)),
-                c_small.control("NTK with narrow biases b ~ N(0, 1) (not translation invariant)", ntk_narrow["rel_full"])]
+                c_small.control("NTK with narrow biases b ~ N(0, 1) (not translation invariant)",
+                                ntk_narrow["rel_full"])]
     deviations = [Deviation("training", "full-batch GD, lr = 1/λ_max, m = 5000, ≤ 2·10⁵ steps (quick: NTK only)",
                             "L-BFGS (float64) at widths " + ", ".join(map(str, widths)),
                             "same lazy-regime interpolant in ~50 iterations", "before")]
-    numbers = {"ntk_neurons": m_ntk, "ntk_vs_lfp": {"s_a=0.01": {"full": ntk_small["rel_full"], "ab": ntk_small["rel_ab"]},
-                                                     "s_a=1": {"full": ntk_one["rel_full"], "ab": ntk_one["rel_ab"]},
-                                                     "s_a=0.01, narrow bias": ntk_narrow["rel_full"]},
+    numbers = {"ntk_neurons": m_ntk,
+               "ntk_vs_lfp": {"s_a=0.01": {"full": ntk_small["rel_full"], "ab": ntk_small["rel_ab"]},
+                              "s_a=1": {"full": ntk_one["rel_full"], "ab": ntk_one["rel_ab"]},
+                              "s_a=0.01, narrow bias": ntk_narrow["rel_full"]},
                "trained": diffs, "lfp_vs_cubic_spline_s_a=0.01": _rel(lfps[0.01], spline),
                "lfp_vs_linear_s_a=1": _rel(lfp, linear), "lfp_vs_cubic_spline_s_a=1": _rel(lfp, spline),
                "net_s_a=1_vs_cubic_spline": _rel(nets[widths[-1]], spline),
@@ -259,7 +265,7 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
 @recipe("lfp-xor", paper=PAPER,
         finding="on the 2-D XOR data a wide two-layer ReLU net trained on the 4 points lies within 30 % (relative "
                 "ℓ2, 40 × 40 grid) of the LFP min-FP-norm solution, and the empirical NTK within 6 % / 15 %",
-        paper_value="XOR example: LFP and DNN outputs agree; spec C5 calibration h(0.5, 0.5) = 0.295 (s_a = 1), "
+        paper_value="XOR example: LFP and DNN outputs agree; freqlens's calibration h(0.5, 0.5) = 0.295 (s_a = 1), "
                     "NTK vs LFP 0.8 % / 5.8 %")
 def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``lfp-xor``: on the 2-D XOR data a wide two-layer ReLU net trained on the 4 points lies within 30 %
@@ -302,7 +308,8 @@ def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
     sign = {s: float(np.mean(np.sign(res[s]["full"][off_axis]) == np.sign(res[s]["lfp"][off_axis]))) for s in res}
     a3, a1 = relu_init_moments(1.0, 1.0, 2)
     lfp = min_fp_norm_closed_form(x, y, xt, a3, a1)
-    fourier = min_fp_norm_interpolation(x, y, lambda k: a3 / (16 * math.pi ** 4 * k ** 5) + a1 / (4 * math.pi ** 2 * k ** 3),
+    fourier = min_fp_norm_interpolation(x, y,
+                                        lambda k: a3 / (16 * math.pi ** 4 * k ** 5) + a1 / (4 * math.pi ** 2 * k ** 3),
                                         n_freq=64, period=16.0)
     rel_solvers = _rel(fourier(xt), lfp)
     m_net = 5000 if ctx.quick else 50_000
@@ -319,15 +326,19 @@ def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
     c_ntk = Check.less("NTK vs LFP on the 40×40 grid, s_a = 0.01", res[0.01]["rel_full"], thr[0])
     checks = [c_net, c_ntk,
               Check.less("NTK vs LFP, s_a = 1", res[1.0]["rel_full"], thr[1]),
-              Check.greater_equal("sign agreement NTK vs LFP, |x₁|,|x₂| > 0.1 (min over s_a)", min(sign.values()), thr[2]),
-              Check.greater_equal(f"sign agreement trained net (width 2×{m_net}) vs LFP, |x₁|,|x₂| > 0.1", sign_net, 0.95)]
+              Check.greater_equal("sign agreement NTK vs LFP, |x₁|,|x₂| > 0.1 (min over s_a)", min(sign.values()),
+                                  thr[2]),
+              Check.greater_equal(f"sign agreement trained net (width 2×{m_net}) vs LFP, |x₁|,|x₂| > 0.1", sign_net,
+                                  0.95)]
     controls = [c_net.control("bilinear interpolant x₁·x₂ in place of the net", _rel(bilinear, lfp)),
                 c_ntk.control("NTK with narrow biases b ~ N(0, 1)", narrow["rel_full"])]
     deviations = [Deviation("trained-net gate", "none in the spec (C5 gates the NTK only)", "relative ℓ2 < 0.3",
                             "set when the recipe was written; the bilinear control shows what it separates", "after")]
     numbers = {"ntk_neurons": m_ntk, "ntk_vs_lfp": {str(s): res[s]["rel_full"] for s in res},
-               "ntk_ab_vs_lfp": {str(s): res[s]["rel_ab"] for s in res}, "sign_agreement_ntk": {str(s): sign[s] for s in sign},
-               "trained_width": m_net, "trained_train_mse": mse, "trained_vs_lfp": rel_net, "trained_sign_agreement": sign_net,
+               "ntk_ab_vs_lfp": {str(s): res[s]["rel_ab"] for s in res},
+               "sign_agreement_ntk": {str(s): sign[s] for s in sign},
+               "trained_width": m_net, "trained_train_mse": mse, "trained_vs_lfp": rel_net,
+               "trained_sign_agreement": sign_net,
                "lfp_h(0.5,0.5)": centre, "fourier_vs_closed_form_reported": rel_solvers,
                "bilinear_vs_lfp": _rel(bilinear, lfp), "ntk_narrow_bias_vs_lfp": narrow["rel_full"],
                "net_vs_bilinear": _rel(h_net, bilinear)}
@@ -349,7 +360,8 @@ GENERALIZATION_SIZES: dict[str, dict[str, Any]] = {
         finding="a wide two-layer ReLU net trained on n = 32 random points of √2 sin(2πkx) lies within 15 % "
                 "(relative ℓ2) of the LFP min-FP-norm interpolant, nearer than linear interpolation and a natural "
                 "cubic spline; its test MSE rises with the target's FP-norm",
-        paper_value="a-priori generalization bound ∝ ‖f‖_γ·sqrt(Σγ²)/√n (spec C3, constants unverified)")
+        paper_value="a-priori generalization bound ∝ ‖f‖_γ·sqrt(Σγ²)/√n (Zhang et al. 2019; Luo et al. 2020, "
+                    "arXiv 2010.08153; constants unverified)")
 def lfp_generalization(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``lfp-generalization``: a wide two-layer ReLU net trained on n = 32 random points of √2 sin(2πkx) lies
     within 15 % (relative ℓ2) of the LFP min-FP-norm interpolant, nearer than linear interpolation and a natural

@@ -1,9 +1,10 @@
 """Recipes for Lin, Kasra Ahmadi, Jiang, "Bandlimiting Neural Networks Against Adversarial Attacks"
-(arXiv 1905.12797): post-averaging as a low-pass filter (spec hfc_post_averaging.md PART B, B8/B9).
+(arXiv 1905.12797): post-averaging as a low-pass filter, the paper's defense-unaware evaluation protocol (from
+the authors' code, YupingLin171/PostAvgDefense) and adaptive controls.
 
 Radius convention: the paper's r lives in the model's normalised input space; our CIFAR models take [0, 1]
 images and normalise inside with the CIFAR-10 mean/std, so radii below are in *that* normalised space and the
-pixel-space L2 radius is ``r · rms(std)`` (≈ 0.25 r). The default follows the spec's scaling rule for our
+pixel-space L2 radius is ``r · rms(std)`` (≈ 0.25 r). The default follows freqlens's scaling rule for our
 small models, ``r_pixel = 0.02·√n`` = 1.1 for 3×32×32 (≈ 4.4 normalised units; the paper's CIFAR r = 6 with the
 ImageNet std is 1.36 in pixel units).
 """
@@ -23,7 +24,7 @@ from freqlens.recipes._trained import image_data, shared_classifier
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 
 PAPER = "Lin, Kasra Ahmadi, Jiang 2019 (arXiv 1905.12797)"
-#: spec B9: r_pixel = 0.02·√n for a CIFAR image (n = 3072), expressed in the model's normalised space
+#: freqlens's scaling rule r_pixel = 0.02·√n for a CIFAR image (n = 3072), expressed in the model's normalised space
 DEFAULT_RADIUS_PIXEL = 0.02 * math.sqrt(3 * 32 * 32)
 DEFAULT_RADIUS = pixel_to_normalized_radius(DEFAULT_RADIUS_PIXEL, CIFAR10_STD)
 
@@ -45,8 +46,9 @@ SELECTIVITY = 0.5  # low-pass: the high band keeps less than half the attenuatio
 @recipe("post-averaging-transfer", paper=PAPER,
         finding="post-averaging (K = 15, default r) is a low-pass filter of the trained network's output: along random "
                 "lines through test images the power ratio after/before averaging in the upper half of line "
-                "frequencies is < 0.5 × its value at the lowest frequencies; a white-noise classifier is not filtered so",
-        data="cifar10", paper_value="spec B2/B3: f_C = f ∗ h, a low-pass filter of the network function")
+                "frequencies is < 0.5 × its value at the lowest frequencies; a white-noise classifier is not "
+                "filtered so",
+        data="cifar10", paper_value="f_C = f ∗ h, a low-pass filter of the network function")
 def post_averaging_transfer(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``post-averaging-transfer``: post-averaging (K = 15, default r) is a low-pass filter of the trained
     network's output: along random lines through test images the power ratio after/before averaging in the upper
@@ -145,7 +147,7 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
         (True, 'cifar10')
     """
     model = _base_model(ctx)
-    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images
+    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # 500 test images (quick), freqlens's size
     r0 = DEFAULT_RADIUS
     radii = [0.5 * r0, r0, 2 * r0, 4 * r0] if ctx.quick else [0.25 * r0, 0.5 * r0, r0, 2 * r0, 4 * r0]
     modes = {"approx": [r0], "ball": [r0]} if ctx.quick else {"approx": [0.5 * r0, r0, 2 * r0],
@@ -157,7 +159,8 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
     rise = max(0.0, max((b - a) * 100 for a, b in zip(ordered, ordered[1:])))
     numbers = {"base_accuracy": res.base_accuracy, "default_radius_normalized": r0,
                "default_radius_pixel": DEFAULT_RADIUS_PIXEL, "accuracy_random": res.accuracy["random"],
-               "radii_random": res.radii["random"], "accuracy_approx_default": res.accuracy["approx"][-1 if ctx.quick else 1],
+               "radii_random": res.radii["random"],
+               "accuracy_approx_default": res.accuracy["approx"][-1 if ctx.quick else 1],
                "accuracy_ball_default": res.accuracy["ball"][-1 if ctx.quick else 1], "drop_points_default": drop,
                "largest_rise_points_over_0.5_1_2x": rise, "n_images": int(y.numel())}
     drop4 = (res.base_accuracy - acc[4 * r0]) * 100
@@ -215,7 +218,7 @@ def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
         (True, 'cifar10')
     """
     model = _base_model(ctx)
-    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # spec B9: 500 test images
+    x, y = _test_images(ctx, 500 if ctx.quick else 1000)  # 500 test images (quick), freqlens's size
     defended = PostAveraged(model, DEFAULT_RADIUS, seed=ctx.seed + 1)
     # the null: two antipodal random points at radius r (x ± r·v), no 91-point average
     null = PostAveraged(model, DEFAULT_RADIUS, n_directions=1, scales=(1.0,), include_original=False,
@@ -251,7 +254,7 @@ def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     fig, _ = ev.plot()
     return RecipeOutput(numbers, checks, fig, {"paper_eval": ev}, controls=controls, deviations=deviations,
                         notes="defense-unaware: attacks see only the base model; see post-averaging-adaptive. "
-                              "PA-D1 is checked on FGSM sweep and minimal PGD (spec B9); DeepFool-L2 and C&W-L2 "
+                              "PA-D1 is checked on FGSM sweep and minimal PGD; DeepFool-L2 and C&W-L2 "
                               "(counted within L∞ ≤ 8/255) are reported as numbers")
 
 
@@ -334,12 +337,14 @@ def post_averaging_adaptive(ctx: RecipeContext) -> RecipeOutput:
     deviations = [Deviation("base model", "SmallCNN (A8) on a 10k CIFAR subset (B9)", "the shared natural CIFAR-10 "
                             "classifier", "one model shared by the CIFAR recipes")]
     if ctx.quick:
-        deviations += [Deviation("test images", "100 (B8.4)", f"{int(y.numel())}", "CPU budget"),
-                       Deviation("EOT-PGD steps", "20 (B8.4)", "10", "CPU budget"),
-                       Deviation("Square Attack images", "optional, 1000 points in [square]", "8", "CPU budget")]
+        deviations += [Deviation("test images", "100 (freqlens's acceptance run)", f"{int(y.numel())}", "CPU budget"),
+                       Deviation("EOT-PGD steps", "20 (freqlens's acceptance run)", "10", "CPU budget"),
+                       Deviation("Square Attack images", "optional, 1000 points as in Andriushchenko et al. 2020",
+                                 "8", "CPU budget")]
     return RecipeOutput(numbers, checks, fig, {"paper_eval": paper, "adaptive_eval": adaptive}, controls=controls,
                         deviations=deviations,
                         notes="paper protocol = minimal PGD on the base model; adaptive = L∞ 8/255 PGD on −log of the "
                               "averaged softmax with 5 fresh directions (31 points) per step; Square Attack = "
                               f"score-based black-box L∞ 8/255, {square_queries} queries of the averaged softmax of a "
-                              "5-direction copy of the defense (paper [square] Table 10: 15.8% robust on CIFAR-10)")
+                              "5-direction copy of the defense (Andriushchenko et al. 2020, Square Attack, Table 10: "
+                              "15.8% robust on CIFAR-10)")

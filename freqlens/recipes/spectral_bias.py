@@ -1,7 +1,9 @@
-"""Recipes of Rahaman et al., "On the Spectral Bias of Neural Networks" (ICML 2019), spec PART A (A1–A8).
+"""Recipes of Rahaman et al., "On the Spectral Bias of Neural Networks" (ICML 2019), after the
+authors' notebooks (nasimrahaman/SpectralBias).
 
-Quick sizes are scaled down from the spec's calibration (width 128 instead of 256, fewer iterations, a
-400-point manifold with frequencies 8…80 instead of 1000 points with 20…200); the full sizes are the spec's.
+The full sizes are freqlens's CPU calibration of the notebooks' settings; quick sizes are scaled down further
+(width 128 instead of 256, fewer iterations, a 400-point manifold with frequencies 8…80 instead of 1000 points
+with 20…200).
 Every deviation and the thresholds it needed are in docs/notes/issue-5.md.
 """
 from __future__ import annotations
@@ -63,7 +65,8 @@ def _relu_mlp(in_dim: int, width: int, seed: int, out_dim: int = 1) -> MLP:
 
 
 def sinusoid_problem(n: int, ks: list[int], amps: list[float], seed: int):
-    """The sum-of-sinusoids target on the grid z_n = n/N: y = Σ A_i sin(2πk_i z + 2πφ_i) with random phases φ_i ~ U(0, 1).
+    """The sum-of-sinusoids target on the grid z_n = n/N: y = Σ A_i sin(2πk_i z + 2πφ_i) with random phases
+    φ_i ~ U(0, 1).
 
     Args:
         n: grid size N.
@@ -184,17 +187,20 @@ def spectral_bias_sinusoids(ctx: RecipeContext) -> RecipeOutput:
         a_init = h.normalized[0]
         numbers[name] = {"a_final": a.round(3).tolist(), "spearman_k_a": rho, "auc": auc.round(3).tolist(),
                          "spearman_k_auc_reported": rho_auc, "mean_a_5_10": low,
-                         "mean_a_40_45_50": high, "first_reach_0.5": [None if not np.isfinite(r) else int(r) for r in reach],
+                         "mean_a_40_45_50": high,
+                         "first_reach_0.5": [None if not np.isfinite(r) else int(r) for r in reach],
                          "hidden_norm_growth": hidden.round(2).tolist(),
                          "norm_product_growth": float(nh.product[-1] / nh.product[0]),
                          "norms_first": nh.norms[0].round(3).tolist(), "norms_last": nh.norms[-1].round(3).tolist(),
-                         "null_table_a_final": a_table.round(3).tolist(), "null_untrained_a": np.round(a_init, 3).tolist()}
+                         "null_table_a_final": a_table.round(3).tolist(),
+                         "null_untrained_a": np.round(a_init, 3).tolist()}
         c_rho = Check.less_equal(f"{name}: Spearman ρ(k, min(a_k, 1)) at the end", rho, -0.8)
         c_low = Check.greater_equal(f"{name}: mean(a_5, a_10)", low, 0.8)
         checks += [c_rho, c_low,
                    Check.less_equal(f"{name}: mean(a_40, a_45, a_50)", high, 0.35),
                    Check.greater_equal(f"{name}: min hidden-layer σ_max growth", float(hidden.min()), 2.0),
-                   Check.greater_equal(f"{name}: growth of Π_l σ_max(W_l)", numbers[name]["norm_product_growth"], 100.0)]
+                   Check.greater_equal(f"{name}: growth of Π_l σ_max(W_l)", numbers[name]["norm_product_growth"],
+                                       100.0)]
         controls += [c_rho.control(f"{name}: frequency-blind lookup table, same Adam, same iterations", rho_table),
                      c_low.control(f"{name}: untrained network", float(np.mean(a_init[:2])))]
         if name == "increasing":
@@ -348,7 +354,8 @@ def spectral_bias_manifold(ctx: RecipeContext) -> RecipeOutput:
     # null: the circle again with another initialisation seed — what the AUC difference is without more petals
     _, auc_circle_other, _ = run(0, ctx.seed + 1)
     numbers = {"grid": n, "frequencies": ks, "width": width, "iterations": iters,
-               "AUC_high": {str(L): auc_hi[L] for L in petals}, "a_lowest_k_final": {str(L): low_final[L] for L in petals},
+               "AUC_high": {str(L): auc_hi[L] for L in petals},
+               "a_lowest_k_final": {str(L): low_final[L] for L in petals},
                "AUC_high_circle_other_seed": auc_circle_other}
     head = Check.greater("AUC_hi(16) − AUC_hi(0)", auc_hi[16] - auc_hi[0], 0.2)
     checks = [head,
@@ -363,8 +370,8 @@ def spectral_bias_manifold(ctx: RecipeContext) -> RecipeOutput:
                             f"{n} points, k = {ks[0]}…{ks[-1]}, {iters} iterations, width {width}",
                             "CPU budget (quick only); AUC window scaled to iterations/8 … end", "before")] \
         if ctx.quick else []
-    return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={f"spectrum_L{L}": hists[L] for L in petals},
-                        controls=controls, deviations=deviations,
+    return RecipeOutput(numbers=numbers, checks=checks, figure=fig,
+                        results={f"spectrum_L{L}": hists[L] for L in petals}, controls=controls, deviations=deviations,
                         notes="AUC_hi = mean of min(a_k, 1) over records after iterations/8 and the 4 highest k.")
 
 
@@ -422,8 +429,9 @@ def spectral_bias_binary(ctx: RecipeContext) -> RecipeOutput:
                         out = state.model(x.to(state.device)).squeeze(1).cpu()  # noqa: B023 (runs inside this iteration)
                     acc_curve.append((state.step, float(((out > 0).float() == labels.float()).float().mean())))  # noqa: B023
 
-        fit(model, (x, labels[:, None].float()), epochs=iters, lr=lr, loss=torch.nn.functional.binary_cross_entropy_with_logits,
-            callbacks=[_Acc()], progress=ctx.progress, seed=ctx.seed)
+        fit(model, (x, labels[:, None].float()), epochs=iters, lr=lr,
+            loss=torch.nn.functional.binary_cross_entropy_with_logits, callbacks=[_Acc()], progress=ctx.progress,
+            seed=ctx.seed)
         accs[L], models[L], curves[L] = acc_curve[-1][1], model, acc_curve
     numbers = {"grid": n, "k": k, "width": width, "iterations": iters, "lr": lr, "majority_rate": majority,
                "final_accuracy_L20": accs[20], "final_accuracy_L0": accs[0]}
@@ -540,11 +548,12 @@ def spectral_bias_mnist_noise(ctx: RecipeContext) -> RecipeOutput:
     numbers = {"data": source, "n_train": n_tr, "n_val": x.shape[0] - n_tr, "width": width, "iterations": iters,
                "std_norm_x": radius_std, "beta": 1.0, "runs": stats}
     fig, _ = plot_noise_curves(curves, source.split(" (")[0])
-    notes = f"data: {source}. k chosen from κ = 2πk·std‖x‖ (spec A5 scale-down rule)."
+    notes = f"data: {source}. k chosen from κ = 2πk·std‖x‖ (freqlens's scale-down rule: the notebook's κ on MNIST)."
     deviations = [Deviation("size", "all 3/8 training images, width 256, 5 000 iterations",
                             f"{n_total} images, width {width}, {iters} iterations", "CPU budget", "before"),
                   Deviation("noise frequencies", "k ∈ {0.05, 1} (notebook, MNIST)",
-                            "κ = 2πk·std‖x‖ ∈ {0.5, 10}", "spec A5 scale-down rule", "before")]
+                            "κ = 2πk·std‖x‖ ∈ {0.5, 10}", "freqlens's scale-down rule (the notebook's κ)",
+                            "before")]
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, notes=notes, controls=controls,
                         deviations=deviations)
 
@@ -647,9 +656,11 @@ def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
     # null: a frequency-blind lookup table trained by gradient descent on the same noised target
     null = trained_metrics(LookupTable(xf, 1), optimizer=shrinking_sgd(x.shape[0], 1, 0.01))
     t_star, net_star, net_end = net["t_star"], net["star"], net["end"]
-    low_rel, hi_pure_gap, hi_noised_gap, moved = net["low_rel"], net["high_gap_pure"], net["high_gap_noised"], net["moved"]
+    low_rel, hi_pure_gap, hi_noised_gap, moved = (net["low_rel"], net["high_gap_pure"], net["high_gap_noised"],
+                                                  net["moved"])
     c_low = Check.less_equal("at min-val iteration: low-index |net − pure| / pure", low_rel, 0.15)
-    c_high = Check.less("at min-val iteration: high-index |net − pure| − |net − noised|", hi_pure_gap - hi_noised_gap, 0.0)
+    c_high = Check.less("at min-val iteration: high-index |net − pure| − |net − noised|", hi_pure_gap - hi_noised_gap,
+                        0.0)
     checks = [c_low, c_high,
               Check.greater_equal("high-index fraction moved toward the noised target by the end", moved, 0.5)]
     null_name = "frequency-blind lookup table trained by gradient descent"
@@ -669,16 +680,16 @@ def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
                                     bin_size, source.split(" (")[0])
     deviations = [Deviation("size", "2000 images, width 256, 5000 iterations, σ = 1.25",
                             f"{n} images, width {width}, {iters} iterations, σ = median distance/√2",
-                            "spec A6 scale-down rule", "before")]
+                            "freqlens's scale-down rule", "before")]
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, controls=controls, deviations=deviations,
-                        notes=f"data: {source}. The A7 eigenvector ordering (m sign changes) holds for any evenly "
+                        notes=f"data: {source}. The RBF eigenvector ordering (m sign changes) holds for any evenly "
                               "spaced point set: it is a unit test (tests/theory), reported here, not gated.")
 
 
 # ------------------------------------------------------------------------------------------------------ A8
 def relu_decay_check(model: torch.nn.Module, n: int = 2 ** 16) -> dict:
-    """The d = 1 identity behind the ReLU decay theorem: Fourier coefficients of the network on [0, 1) after removing the
-    straight line between its end values (:func:`~freqlens.dynamics.spectral_bias.fourier_decay` with
+    """The d = 1 identity behind the ReLU decay theorem: Fourier coefficients of the network on [0, 1) after removing
+    the straight line between its end values (:func:`~freqlens.dynamics.spectral_bias.fourier_decay` with
     ``detrend="values"``), next to S = Σ|Δslope| of its kinks.
 
     Args:

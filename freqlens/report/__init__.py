@@ -90,7 +90,8 @@ def _model_name(model: nn.Module) -> str:
     while isinstance(inner, nn.Sequential) and len(inner) > 0:  # Sequential(Normalize, Net) → Net
         inner = inner[-1]
     n = sum(p.numel() for p in model.parameters())
-    return f"{type(inner).__name__} ({n / 1e3:.0f} k parameters)" if n >= 1000 else f"{type(inner).__name__} ({n} parameters)"
+    return (f"{type(inner).__name__} ({n / 1e3:.0f} k parameters)" if n >= 1000
+            else f"{type(inner).__name__} ({n} parameters)")
 
 
 def _save_fig(fig, path: Path) -> str:

@@ -115,7 +115,8 @@ def _shared_heatmaps(folders: dict[str, Path]) -> dict[str, str]:
     return {label: _png(m.plot(vmin=lo, vmax=hi, title=label)[0]) for label, m in maps.items()}
 
 
-def compare(models: dict[str, nn.Module], images, labels=None, out: str | Path = "compare", **report_kwargs) -> ComparisonResult:
+def compare(models: dict[str, nn.Module], images, labels=None, out: str | Path = "compare",
+            **report_kwargs) -> ComparisonResult:
     """Run :func:`freqlens.report.report` on every model (``<out>/<label>/``) and write ``compare.html`` and
     ``compare.csv``.
 

@@ -14,7 +14,8 @@ from torch import nn
 
 def build():
     torch.manual_seed(0)
-    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 3))
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+                         nn.Linear(16, 3))
 
 
 class TupleOut(nn.Module):
@@ -69,7 +70,8 @@ def test_cli_matches_python_function_and_writes_outputs(user_setup, capsys):
     (["--eps", "-1"], "eps must be > 0"),
 ])
 def test_cli_bad_eps_exits_2(user_setup, capsys, extra, message):
-    code = main(["heatmap", "--model", "usermodels_hm:build", "--data", "data.npz", "--out", "out", "--no-progress"] + extra)
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--data", "data.npz", "--out", "out", "--no-progress"]
+                + extra)
     assert code == 2 and message in capsys.readouterr().err
 
 

@@ -1,4 +1,4 @@
-"""The filtered-image training transform (spec B3)."""
+"""The filtered-image training transform (Yin et al. 2019's high-pass filtering)."""
 import pytest
 import torch
 
@@ -14,7 +14,8 @@ def test_transform_removes_exactly_the_filtered_frequencies():
     assert torch.equal(yf, y)
     spec = torch.fft.fft2(xf).abs()
     assert spec[..., ~highpass_mask(32, 32, 17)].max() < 1e-9
-    assert torch.allclose(torch.fft.fft2(xf)[..., highpass_mask(32, 32, 17)], torch.fft.fft2(x)[..., highpass_mask(32, 32, 17)])
+    assert torch.allclose(torch.fft.fft2(xf)[..., highpass_mask(32, 32, 17)],
+                          torch.fft.fft2(x)[..., highpass_mask(32, 32, 17)])
 
 
 def test_bad_kind_or_bandwidth():

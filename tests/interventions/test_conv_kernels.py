@@ -66,7 +66,8 @@ def test_pytorch_layout_smooths_spatial_axes_only_and_first_layer_only():
     out = smooth_conv_kernels(net, rho=1.0)
     w = first_conv(out).weight
     assert float(w[2, 1].detach().sum()) == pytest.approx(9.0)  # DC gain 1 + 8ρ, no renormalisation
-    assert float(w.detach().abs().sum()) == pytest.approx(float(w[2, 1].detach().abs().sum()))  # no leak across channels
+    # no leak across channels
+    assert float(w.detach().abs().sum()) == pytest.approx(float(w[2, 1].detach().abs().sum()))
     assert torch.equal(out[2].weight, net[2].weight) and torch.equal(out[0].bias, net[0].bias)
     assert net[0].weight.data[2, 1, 1, 1] == 1.0  # original untouched (copy)
     net[0].weight.data.copy_(w0)

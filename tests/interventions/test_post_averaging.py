@@ -1,4 +1,4 @@
-"""PostAveraged: the estimator's code path (spec B9 PA-M3), equality with a per-image reference, seeding, the
+"""PostAveraged: the estimator's code path (check PA-M3), equality with a per-image reference, seeding, the
 low-pass effect on a plane wave, approx directions, attacks and bad input."""
 import math
 
@@ -27,7 +27,8 @@ def images():
 
 
 def test_code_path_of_the_estimator(images):
-    """PA-M3: 6K+1 points, the first is x, ± pairs symmetric, unit directions (normalised space), reused at all radii."""
+    """PA-M3: 6K+1 points, the first is x, ± pairs symmetric, unit directions (normalised space), reused at all
+    radii."""
     model, K, r = tiny_model(), 15, 6.0
     pts = PostAveraged(model, r, n_directions=K, seed=0).sample_points(images)
     assert pts.shape == (37, 91, 3, 8, 8)

@@ -52,7 +52,8 @@ def test_missing_extra_names_it(monkeypatch):
     assert C.resolve_backend("auto") == "builtin"
 
 
-needs_package = pytest.mark.skipif(not C.imagecorruptions_available(), reason="optional extra 'corruptions' not installed")
+needs_package = pytest.mark.skipif(not C.imagecorruptions_available(),
+                                   reason="optional extra 'corruptions' not installed")
 
 
 @needs_package

@@ -190,7 +190,8 @@ DIST_SCRIPT = textwrap.dedent('''
     from torch import nn
     from freqlens.probes.heatmap import fourier_heatmap
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(24, 4))
+    model = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+                          nn.Linear(24, 4))
     g = torch.Generator().manual_seed(1)
     x, y = torch.rand(24, 3, 8, 8, generator=g), torch.randint(0, 4, (24,), generator=g)
     res = fourier_heatmap(model, x, y, eps=2.0, max_batch=50, progress=False, checkpoint=sys.argv[2])

@@ -1,4 +1,4 @@
-"""The robustness-vs-HF-energy fit (spec B6)."""
+"""The robustness-vs-HF-energy fit (Yin et al. 2019, Fig. 5)."""
 import numpy as np
 import pytest
 

@@ -48,7 +48,8 @@ NULL_TESTS = {
     "lfp-1d": "recipes/test_lfp.py::test_lfp_1d_controls_spline_fails_but_linear_interpolation_passes_the_s_a_1_gate",
     "lfp-xor": "recipes/test_lfp.py::test_xor_bilinear_saddle_is_as_close_to_lfp_as_the_gate_allows",
     "lfp-generalization": "recipes/test_lfp.py::test_lfp_generalization_interpolant_nulls_at_tiny_size",
-    "post-averaging-transfer": "recipes/test_post_averaging.py::test_transfer_recipe_white_noise_control_fails_its_gate",
+    "post-averaging-transfer": "recipes/test_post_averaging.py::"
+                               "test_transfer_recipe_white_noise_control_fails_its_gate",
     "post-averaging-tradeoff": "recipes/test_post_averaging.py::test_cifar_recipes_code_path_on_a_tiny_model",
     "post-averaging-paper-eval": "recipes/test_post_averaging.py::test_cifar_recipes_code_path_on_a_tiny_model",
     "post-averaging-adaptive": "recipes/test_post_averaging.py::test_cifar_recipes_code_path_on_a_tiny_model",
@@ -57,7 +58,8 @@ NULL_TESTS = {
                                   "test_perturbation_null_table_is_equally_robust_at_every_frequency",
     "spectral-bias-relu-decay": "recipes/test_spectral_bias.py::"
                                 "test_relu_decay_band_holds_for_relu_and_fails_for_the_smooth_null",
-    "spectral-bias-manifold": "recipes/test_spectral_bias.py::test_manifold_seed_null_fails_the_petal_gate_at_tiny_size",
+    "spectral-bias-manifold": "recipes/test_spectral_bias.py::"
+                              "test_manifold_seed_null_fails_the_petal_gate_at_tiny_size",
     "spectral-bias-binary": "recipes/test_spectral_bias.py::test_binary_circle_null_fails_the_learnability_gate",
     "spectral-bias-mnist-noise": "recipes/test_spectral_bias.py::test_mnist_noise_low_frequency_null_fails_both_gates",
     "spectral-bias-kernel-eigvecs": "recipes/test_spectral_bias.py::"

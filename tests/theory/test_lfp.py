@@ -60,7 +60,7 @@ def test_gamma_squared_tanh_quadrature_vs_monte_carlo_and_exponential_decay():
 
 
 def test_green_function_constants_from_the_general_formula():
-    # d = 1: A3|r|³/12 − A1|r|/2 ; d = 2: (A3/9)r³ − A1 r (spec C1)
+    # d = 1: A3|r|³/12 − A1|r|/2 ; d = 2: (A3/9)r³ − A1 r (the LFP Green's functions)
     assert lfp_green(2.0, 1.0, 0.0, 1) == pytest.approx(8 / 12)
     assert lfp_green(2.0, 0.0, 1.0, 1) == pytest.approx(-1.0)
     assert lfp_green(2.0, 1.0, 0.0, 2) == pytest.approx(8 / 9)

@@ -72,7 +72,8 @@ def _run(ctx: SectionContext) -> CorruptionRows:
 SECTION = Section(
     name="corruptions",
     title="Corruptions: accuracy against high-frequency energy",
-    caption='Each point is one corruption: a downward slope means the model fails as corruptions add high-frequency energy.',
+    caption='Each point is one corruption: a downward slope means the model fails as corruptions add '
+            'high-frequency energy.',
     run=_run,
     result="CorruptionRows",
     figure=lambda res: res.plot()[0],

@@ -11,8 +11,8 @@ def _run(ctx: SectionContext):
     h, w = ctx.images.shape[-2:]
     bws = sorted({b for b in (3, 5, 7, 11, 15, 23, 31, h - 1 if h % 2 == 0 else h) if b <= max(h, w)})
     return filtered_accuracy(ctx.model, ctx.images, ctx.labels, bandwidths=bws, bounds=ctx.bounds,
-                             max_batch=ctx.max_batch, normalize=ctx.normalize, progress=ctx.progress, **ctx.model_options,
-                             **ctx.speed_options)
+                             max_batch=ctx.max_batch, normalize=ctx.normalize, progress=ctx.progress,
+                             **ctx.model_options, **ctx.speed_options)
 
 
 SECTION = Section(

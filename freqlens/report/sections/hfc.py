@@ -18,7 +18,8 @@ def _run(ctx: SectionContext):
 SECTION = Section(
     name="hfc",
     title="Accuracy on low- and high-frequency components (LFC / HFC)",
-    caption='If the HFC (high-pass) curve sits above chance at large radii, the model predicts from details a human cannot see.',
+    caption='If the HFC (high-pass) curve sits above chance at large radii, the model predicts from details a '
+            'human cannot see.',
     run=_run,
     result="HFCAccuracy",
     figure=lambda res: res.plot()[0],

@@ -21,7 +21,8 @@ def _run(ctx: SectionContext):
 SECTION = Section(
     name="post_averaging",
     title="Post-averaging (band-limiting) defense: clean accuracy against radius",
-    caption='Clean accuracy should stay near its start until the radius is small; a fast fall means the defense costs accuracy.',
+    caption='Clean accuracy should stay near its start until the radius is small; a fast fall means the defense '
+            'costs accuracy.',
     run=_run,
     result="RadiusTradeoff",
     figure=lambda res: res.plot()[0],
