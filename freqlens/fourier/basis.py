@@ -73,16 +73,12 @@ def unique_positions(height: int, width: int) -> torch.Tensor:
         (514, 481)
     """
     _check_size(height, width)
-    seen = torch.zeros(height, width, dtype=torch.bool)
-    out = []
-    for p in range(height):
-        for q in range(width):
-            if seen[p, q]:
-                continue
-            mp, mq = mirror_position(p, q, height, width)
-            seen[p, q] = seen[mp, mq] = True
-            out.append((p, q))
-    return torch.tensor(out, dtype=torch.long)
+    p, q = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")
+    every = torch.stack([p.reshape(-1), q.reshape(-1)], 1)              # row-major order
+    mirror = mirror_positions(every, height, width)
+    # a position comes first in row-major order exactly when its partner's row-major index is not smaller
+    first = every[:, 0] * width + every[:, 1] <= mirror[:, 0] * width + mirror[:, 1]
+    return every[first]
 
 
 def mirror_positions(positions: torch.Tensor, height: int, width: int) -> torch.Tensor:

@@ -389,10 +389,13 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
 
     rank, world, own_group = _distributed_context(distributed, dev)
     mine = wanted[rank::world]
+    resumable = checkpoint is not None          # the digests (hashing the weights and images) only key a checkpoint
     meta = {"version": _CHECKPOINT_VERSION, "eps": float(eps), "seed": int(seed),
             "bounds": None if bounds is None else [float(bounds[0]), float(bounds[1])], "shape": [n, c, h, w],
-            "window": None if window is None else int(window), "images": tensor_digest(x), "labels": tensor_digest(y),
-            "model": model_digest(model), "normalize": value_digest(normalize), "basis": BASIS_NAME, "rank": rank,
+            "window": None if window is None else int(window),
+            "images": tensor_digest(x) if resumable else None, "labels": tensor_digest(y) if resumable else None,
+            "model": model_digest(model) if resumable else None,
+            "normalize": value_digest(normalize) if resumable else None, "basis": BASIS_NAME, "rank": rank,
             "world_size": world, "freqlens": __version__, "output": _output_tag(output), "amp": bool(amp),
             "quantity": q.name, "per_class": per_class}
     ckpt_path = _shard_path(Path(checkpoint), rank, world) if checkpoint is not None else None

@@ -64,3 +64,19 @@ def test_bad_sizes_and_positions():
         fourier_basis(4, 4, torch.zeros(3, dtype=torch.long))
     with pytest.raises(InputError, match="lie in"):
         fourier_basis(4, 4, torch.tensor([[4, 0]]))
+
+
+@pytest.mark.parametrize("height,width", [(1, 1), (1, 2), (2, 2), (3, 3), (4, 5), (5, 4), (7, 8), (31, 31),
+                                          (32, 32), (33, 32), (1, 7)])
+def test_unique_positions_keep_the_first_of_each_conjugate_pair_in_row_major_order(height, width):
+    """The vectorised selection equals the plain scan: walk row-major, keep a position unless its partner came
+    first (even and odd sizes, non-square, single rows)."""
+    from freqlens.fourier.basis import mirror_position, unique_positions
+
+    seen, expected = set(), []
+    for p in range(height):
+        for q in range(width):
+            if (p, q) not in seen:
+                expected.append((p, q))
+                seen |= {(p, q), mirror_position(p, q, height, width)}
+    assert unique_positions(height, width).tolist() == [list(t) for t in expected]
