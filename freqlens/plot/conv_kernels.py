@@ -150,3 +150,104 @@ def plot_conv_kernel_mosaic(weight, ax=None, title: str = "", max_filters: int =
     if title:
         ax.set_title(title, fontsize=9)
     return fig, ax
+
+
+def plot_conv_kernel_panels(panels: list, suptitle: str = "", max_filters: int = 16):
+    """Several first-layer kernel mosaics stacked in one figure (e.g. natural and adversarially trained, before and
+    after smoothing), each with its own colour bar.
+
+    Args:
+        panels: ``(weight, title)`` pairs; weight (C_out, C_in, k, k).
+        suptitle: figure title.
+        max_filters: output filters shown per mosaic.
+
+    Returns:
+        ``(fig, axes)``, one axes per panel (the colour bars are extra axes of ``fig``).
+
+    Raises:
+        InputError: no panels, or a weight that is not 4-D.
+
+    Source:
+        Wang et al. 2020 (CVPR), Fig. 7 (layout).
+
+    Example:
+        >>> import torch
+        >>> fig, axes = plot_conv_kernel_panels([(torch.randn(4, 3, 5, 5), "natural"),
+        ...                                      (torch.randn(4, 3, 5, 5), "adversarial")], "5×5 kernels")
+        >>> [ax.get_title() for ax in axes], len(fig.axes)
+        (['natural', 'adversarial'], 4)
+    """
+    if not panels:
+        raise InputError("plot_conv_kernel_panels needs at least one (weight, title) panel")
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 1.9 * len(panels)), constrained_layout=True, squeeze=False)
+    axes = list(axes[:, 0])
+    for ax, (weight, title) in zip(axes, panels):
+        plot_conv_kernel_mosaic(weight, ax, title=title, max_filters=max_filters)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=9)
+    return fig, axes
+
+
+def plot_smoothness_penalty_sweep(lambdas, roughness, clean, attacked, weights: dict, attack_label: str,
+                                  n_test: int, reference_roughness: float | None = None, suptitle: str = ""):
+    """The smoothness-penalty sweep: first-layer roughness and accuracies (clean and under attack) against the
+    penalty weight λ, and the kernels at the smallest and largest λ.
+
+    Args:
+        lambdas: the penalty weights, ascending (the first may be 0).
+        roughness: first-layer roughness per λ (adjacent-weight differences, lower = smoother).
+        clean: clean accuracy in [0, 1] per λ.
+        attacked: accuracy under ``attack_label`` per λ.
+        weights: λ → first-layer weight (C_out, C_in, k, k), at least for the first and last λ.
+        attack_label: legend of the attacked curve, e.g. "FGSM ε = 2/255".
+        n_test: test images behind the accuracies (axis label).
+        reference_roughness: a dashed reference line (e.g. i.i.d. Gaussian kernels), none by default.
+        suptitle: figure title.
+
+    Returns:
+        ``(fig, axes)``: roughness, accuracy and the two kernel mosaics.
+
+    Raises:
+        InputError: lengths of ``lambdas``, ``roughness``, ``clean`` and ``attacked`` differ.
+
+    Source:
+        freqlens (the regulariser of Wang et al. 2020's companion study of smooth kernels).
+
+    Example:
+        >>> import torch
+        >>> fig, axes = plot_smoothness_penalty_sweep([0.0, 0.1], [3.0, 1.0], [0.5, 0.45], [0.2, 0.3],
+        ...     {0.0: torch.randn(4, 3, 5, 5), 0.1: torch.randn(4, 3, 5, 5)}, "FGSM ε = 2/255", 100)
+        >>> axes[0].get_xlabel(), [t.get_text() for t in axes[0].get_xticklabels()]
+        ('λ (penalty weight)', ['0', '1e-1'])
+    """
+    import math
+
+    if not len(lambdas) == len(roughness) == len(clean) == len(attacked):
+        raise InputError("lambdas, roughness, clean and attacked must have one value per λ")
+    fig = plt.figure(figsize=(10, 7.5), constrained_layout=True)
+    grid = fig.add_gridspec(3, 2, height_ratios=[1.3, 1, 1])
+    ax_r, ax_a = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
+    pos = np.arange(len(lambdas))
+    labels = [f"1e{int(round(math.log10(v)))}" if v > 0 else "0" for v in lambdas]
+    ax_r.plot(pos, roughness, "o-", label="trained first layer")
+    if reference_roughness is not None:
+        ax_r.axhline(reference_roughness, ls="--", c="grey", label=f"i.i.d. Gaussian ({reference_roughness:.1f})")
+    ax_r.set(xticks=pos, xticklabels=labels, xlabel="λ (penalty weight)", ylabel="roughness (lower = smoother)",
+             title="First-layer kernel roughness vs λ")
+    ax_r.set_ylim(0, None)
+    ax_r.legend(fontsize=8)
+    ax_a.plot(pos, clean, "o-", label="clean")
+    ax_a.plot(pos, attacked, "s--", label=attack_label)
+    ax_a.set(xticks=pos, xticklabels=labels, xlabel="λ (penalty weight)", ylabel=f"accuracy ({n_test} test images)",
+             title="Accuracy vs λ")
+    ax_a.set_ylim(0, 1)
+    ax_a.legend(fontsize=8)
+    axes = [ax_r, ax_a]
+    for row, i in ((1, 0), (2, len(lambdas) - 1)):
+        ax = fig.add_subplot(grid[row, :])
+        plot_conv_kernel_mosaic(weights[lambdas[i]], ax, title=f"first-layer kernels, λ = {lambdas[i]:g} (roughness "
+                                                              f"{roughness[i]:.2f}; each cell min–max scaled)")
+        axes.append(ax)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    return fig, axes

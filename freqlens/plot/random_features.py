@@ -88,3 +88,47 @@ def plot_regime_times(trained, null, ax=None):
     ax.set_title("Measured convergence time per mode (missing = never)")
     ax.legend(fontsize=7)
     return fig, ax
+
+
+def plot_kernel_regimes(runs: list, null, title: str | None = None):
+    """The kernel-regimes figure: one panel of residual curves per trained random-feature model, then the measured
+    convergence times of the last one against its Gaussian-feature null (:func:`plot_regime_times`).
+
+    Args:
+        runs: :class:`~freqlens.dynamics.random_features.RandomFeatureTraining` results with derivative-of-Gaussian
+            features (one per kernel width h).
+        null: the Gaussian-feature run of the last width.
+        title: figure title (none by default).
+
+    Returns:
+        ``(fig, axes)`` with ``len(runs) + 1`` axes.
+
+    Raises:
+        ValueError: ``runs`` is empty.
+
+    Source:
+        freqlens (random-feature illustration of the kernel regimes of E, Ma and Wu 2019/2020).
+
+    Example:
+        >>> import numpy as np
+        >>> from freqlens.dynamics.random_features import RandomFeatureTraining
+        >>> def res(feature, times):
+        ...     return RandomFeatureTraining(modes=[1, 5], steps=np.arange(3), residuals=np.ones((3, 2)),
+        ...                                  times=np.array(times), kernel_eigenvalues=np.ones(2), h=0.5,
+        ...                                  feature=feature, n_features=10, lr=0.1)
+        >>> fig, axes = plot_kernel_regimes([res("dgauss", [50.0, 20.0])], res("gauss", [10.0, np.inf]))
+        >>> len(axes), axes[-1].get_xlabel()
+        (2, 'mode k')
+    """
+    import matplotlib.pyplot as plt
+
+    if not runs:
+        raise ValueError("plot_kernel_regimes needs at least one trained run")
+    ncol = len(runs) + 1
+    fig, axes = plt.subplots(1, ncol, figsize=(5.4 * ncol, 4.3), constrained_layout=True)
+    for ax, run in zip(axes, runs):
+        plot_random_feature_training(run, ax=ax)
+    plot_regime_times(runs[-1], null, ax=axes[-1])
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig, list(axes)

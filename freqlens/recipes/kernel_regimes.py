@@ -47,9 +47,7 @@ def kernel_fprinciple_regimes(ctx: RecipeContext) -> RecipeOutput:
         >>> r.run is kernel_fprinciple_regimes, r.data
         (True, 'embedded')
     """
-    import matplotlib.pyplot as plt
-
-    from freqlens.plot.random_features import plot_random_feature_training, plot_regime_times
+    from freqlens.plot.random_features import plot_kernel_regimes
 
     if ctx.quick:
         configs = [(128, 0.5, [1, 2, 3, 5, 8])]
@@ -83,12 +81,9 @@ def kernel_fprinciple_regimes(ctx: RecipeContext) -> RecipeOutput:
                             "a trained random-feature model whose tangent kernel has that spectrum's shape",
                             "the flow on a kernel built to have the eigenvalues it checks is an identity (kept as a "
                             "unit test); the trained model can fail", "before")]
-    ncol = len(configs) + 1
-    fig, axes = plt.subplots(1, ncol, figsize=(5.4 * ncol, 4.3), constrained_layout=True)
-    for i, (_n, h, _) in enumerate(configs):
-        plot_random_feature_training(results[f"random_features_h={h:g}"], ax=axes[i])
     last = configs[-1][1]
-    plot_regime_times(results[f"random_features_h={last:g}"], results[f"null_h={last:g}"], ax=axes[-1])
+    fig, _ = plot_kernel_regimes([results[f"random_features_h={h:g}"] for _n, h, _ in configs],
+                                 results[f"null_h={last:g}"])
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results=results, controls=controls,
                         deviations=deviations,
                         notes="Full-batch gradient descent on the output weights, lr = 0.2/λ_max of the model's "

@@ -8,9 +8,7 @@ same bar. That the penalty lowers first-layer roughness (HFC-R1) is reported: a 
 from __future__ import annotations
 
 import dataclasses
-import math
 
-import numpy as np
 from torch import nn
 
 from freqlens.interventions.conv_kernels import SmoothnessRegularizer, conv_kernel_roughness, first_conv
@@ -143,34 +141,14 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
     drop_vs_zero = max(r - rough[0] for r in rough[1:])  # < 0: every λ > 0 smoother than λ = 0
     rises = max(b - a for a, b in zip(rough, rough[1:]))  # ≤ 0: non-increasing in λ
 
-    import matplotlib.pyplot as plt
+    from freqlens.plot.conv_kernels import plot_smoothness_penalty_sweep
 
-    from freqlens.plot.conv_kernels import plot_conv_kernel_mosaic
-
-    fig = plt.figure(figsize=(10, 7.5), constrained_layout=True)
-    grid = fig.add_gridspec(3, 2, height_ratios=[1.3, 1, 1])
-    ax_r, ax_a = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
-    pos = np.arange(len(LAMBDAS))
-    labels = ["0"] + [f"1e{int(round(math.log10(v)))}" for v in LAMBDAS[1:]]
-    ax_r.plot(pos, rough, "o-", label="trained first layer")
-    ax_r.axhline(80 / 25, ls="--", c="grey", label="i.i.d. Gaussian 5×5 (3.2)")
-    ax_r.set(xticks=pos, xticklabels=labels, xlabel="λ (penalty weight)", ylabel="roughness (lower = smoother)",
-             title="First-layer 5×5 kernel roughness vs λ")
-    ax_r.set_ylim(0, None)
-    ax_r.legend(fontsize=8)
-    ax_a.plot(pos, clean, "o-", label="clean")
-    ax_a.plot(pos, fgsm, "s--", label=f"FGSM ε = {FGSM_EPS * 255:.0f}/255")
-    ax_a.set(xticks=pos, xticklabels=labels, xlabel="λ (penalty weight)",
-             ylabel=f"accuracy ({s['n_test']} test images)", title="Accuracy vs λ")
-    ax_a.set_ylim(0, 1)
-    ax_a.legend(fontsize=8)
-    for row, lam in ((1, LAMBDAS[0]), (2, LAMBDAS[-1])):
-        ax = fig.add_subplot(grid[row, :])
-        plot_conv_kernel_mosaic(weights[lam], ax, title=f"first-layer kernels, λ = {lam:g} (roughness "
-                                                   f"{rough[LAMBDAS.index(lam)]:.2f}; each cell min–max scaled)")
-    fig.suptitle(f"PROPOSAL (after Wang et al., ICLR 2020 submission on smooth kernels), not a paper result: "
-                 f"smoothness penalty on the first conv layer, CIFAR-10 "
-                 f"convnet-small, {s['n_train']} images × {s['epochs']} epochs per λ", fontsize=10)
+    fig, _ = plot_smoothness_penalty_sweep(
+        list(LAMBDAS), rough, clean, fgsm, weights, f"FGSM ε = {FGSM_EPS * 255:.0f}/255", s["n_test"],
+        reference_roughness=80 / 25,
+        suptitle=f"PROPOSAL (after Wang et al., ICLR 2020 submission on smooth kernels), not a paper result: "
+                 f"smoothness penalty on the first conv layer, CIFAR-10 convnet-small, {s['n_train']} images × "
+                 f"{s['epochs']} epochs per λ")
     numbers = {"lambdas": list(LAMBDAS), "roughness": rough, "clean_accuracy": clean,
                "fgsm_accuracy": fgsm, "fgsm_eps": FGSM_EPS,
                "fgsm": "fixed-ε FGSM: one sign-gradient step of size ε, no random start (pgd_attack steps=1)",

@@ -149,19 +149,17 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
     init = conv_kernel_roughness(w0)
     update = {k: conv_kernel_roughness(weights[k].cpu() - w0) for k in VARIANTS}
 
-    import matplotlib.pyplot as plt
+    from freqlens.plot.conv_kernels import plot_conv_kernel_panels
 
-    from freqlens.plot.conv_kernels import plot_conv_kernel_mosaic
-
-    shown = ["natural", "adversarial", "natural ρ=1", "adversarial ρ=1"]
-    fig, axes = plt.subplots(4, 1, figsize=(9, 7.5), constrained_layout=True)
-    for ax, label in zip(axes, shown):
+    panels = []
+    for label in ("natural", "adversarial", "natural ρ=1", "adversarial ρ=1"):
         base = label.split()[0]
         r = rough_after[base] if "ρ" in label else rough[base]
         what = "after Eq. 3 smoothing, ρ = 1" if "ρ" in label else f"trained, clean acc {clean[base]:.2f}"
-        plot_conv_kernel_mosaic(weights[label], ax, title=f"{base} ({what}): roughness {r:.2f}")
-    fig.suptitle(f"First-layer 5×5 kernels, CIFAR-10 convnet-small ({s['n_train']} images × {s['epochs']} epochs); "
-                 f"roughness at init {init:.2f}, i.i.d. Gaussian {GAUSSIAN_5X5:.1f}; lower = smoother", fontsize=9)
+        panels.append((weights[label], f"{base} ({what}): roughness {r:.2f}"))
+    fig, _ = plot_conv_kernel_panels(
+        panels, f"First-layer 5×5 kernels, CIFAR-10 convnet-small ({s['n_train']} images × {s['epochs']} epochs); "
+                f"roughness at init {init:.2f}, i.i.d. Gaussian {GAUSSIAN_5X5:.1f}; lower = smoother")
     numbers = {"roughness": rough, "roughness_after_rho1": rough_after, "roughness_init": init,
                "roughness_of_update_from_init": update, "sign_flip_z_natural_minus_adversarial": z,
                "sign_flip_z_natural_seed_pair": z_seed,
