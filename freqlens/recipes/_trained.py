@@ -139,7 +139,7 @@ def train_variant_transform(variant: str, dataset: str, normalize=None):
     if variant == "gaussian":
         return Compose(crop, GaussianNoiseAugmentation(0.1))
     if variant == "adversarial":
-        # FGSM with a random start (one step of 1.25 ε), the spec's cheaper alternative to 3-step PGD (B9)
+        # FGSM with a random start (one step of 1.25 ε), a cheaper alternative to multi-step PGD (Wong et al. 2020)
         eps = 8 / 255 if dataset == "cifar10" else 0.3
         return Compose(crop, AdversarialExamples(eps=eps, steps=1, step_size=1.25 * eps))
     if variant == "none":
@@ -230,7 +230,8 @@ def adversarial_setting(quick: bool) -> dict[str, Any]:
     return {"method": "pgd", "eps": eps, "steps": 7, "step_size": 2 / 255, "random_start": True, "crafted": CRAFTED}
 
 
-GAUSSIAN_SIGMA_MAX = 0.1  # Yin et al.: σ ~ U[0, 0.1] per image, [0, 1] pixel scale (spec, Gaussian augmentation)
+# Yin et al.'s Gaussian augmentation as freqlens reads it: σ ~ U[0, 0.1] per image, [0, 1] pixel scale
+GAUSSIAN_SIGMA_MAX = 0.1
 
 
 ROBUST_PREMISE_POINTS = 10.0

@@ -16,7 +16,8 @@ from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput,
         finding="a random-feature model with derivative-of-Gaussian features (kernel spectrum ∝ k²e^{−h²k²/2}), "
                 "trained by gradient descent, converges higher modes first below k* = √2/h and lower modes first "
                 "above it; with Gaussian features (falling spectrum) the reversal below k* is absent",
-        paper_value="λ_k = (πh²k²/2)e^{−h²k²/2}: F-Principle for k ≥ 2/h (brief); exact peak at √2/h (spec)")
+        paper_value="λ_k = (πh²k²/2)e^{−h²k²/2}: F-Principle for k ≥ 2/h (brief); exact peak at √2/h "
+                    "(freqlens's derivation)")
 def kernel_fprinciple_regimes(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``kernel-fprinciple-regimes``: a random-feature model with derivative-of-Gaussian features (kernel
     spectrum ∝ k²e^{−h²k²/2}), trained by gradient descent, converges higher modes first below k* = √2/h and lower

@@ -172,6 +172,6 @@ def kernel_regularizer(ctx: RecipeContext) -> RecipeOutput:
         deviations.append(Deviation("size", "CIFAR subset 10k × 15 epochs (A8)",
                                     f"{s['n_train']} × {s['epochs']} epochs per λ", "CPU budget"))
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, controls=controls, deviations=deviations,
-                        notes="A proposal of the spec (A5.3), not a result of the HFC paper. With BatchNorm after the "
+                        notes="A freqlens proposal, not a result of the HFC paper. With BatchNorm after the "
                               "first conv the penalty can also shrink the whole kernel without changing the function; "
                               "roughness is scale-free, so it measures the shape only.")

@@ -99,7 +99,7 @@ def _initial_weight(ctx: RecipeContext) -> torch.Tensor:
         finding="adversarially trained 5×5 first-layer kernels are smoother (lower adjacent-weight roughness) than "
                 "naturally trained ones, by more than 2 standard deviations of a per-kernel sign-flip null (HFC-K3, "
                 "Fig. 7 and appendix)",
-        paper_value="Fig. 7 and appendix (pictures only; the roughness number is the spec's proposed companion)")
+        paper_value="Fig. 7 and appendix (pictures only; the roughness number is freqlens's companion measure)")
 def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
     """Recipe ``kernel-roughness-5x5``: adversarially trained 5×5 first-layer kernels are smoother (lower
     adjacent-weight roughness) than naturally trained ones, by more than 2 standard deviations of a per-kernel
@@ -171,7 +171,7 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
         Check.greater("sign-flip z of per-kernel roughness, natural − adversarial (5×5 first layer)", z, Z_MARGIN,
                       "HFC-K3 against a paired null"),
         Check.less("roughness adversarial − natural (5×5 first layer)", rough["adversarial"] - rough["natural"], 0,
-                   "HFC-K3 (spec)"),
+                   "HFC-K3 (Wang et al. 2020, Fig. 7)"),
     ]
     controls = [checks[0].control("natural model at another seed in place of the adversarial one (|z|)", z_seed)]
     premise, smoke = robustness_premise(models["natural"], models["adversarial"], xte[:100], yte[:100], seed=ctx.seed)

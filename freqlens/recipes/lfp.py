@@ -259,7 +259,8 @@ def lfp_1d(ctx: RecipeContext) -> RecipeOutput:
     fig, _ = plot_lfp_1d(X1, Y1, xt, lfp, curves, spline, linear, widths, rel, ntk_one["rel_full"], m_ntk, dyn)
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"lfp_dynamics": dyn},
                         controls=controls, deviations=deviations,
-                        notes="Trained nets use L-BFGS in float64. The trained-net gate is the spec's 15 % (C4).")
+                        notes="Trained nets use L-BFGS in float64. The trained-net gate is 15 %, set before any run "
+                              "(Zhang et al.'s LFP model).")
 
 
 @recipe("lfp-xor", paper=PAPER,
@@ -332,7 +333,7 @@ def lfp_xor(ctx: RecipeContext) -> RecipeOutput:
                                   0.95)]
     controls = [c_net.control("bilinear interpolant x₁·x₂ in place of the net", _rel(bilinear, lfp)),
                 c_ntk.control("NTK with narrow biases b ~ N(0, 1)", narrow["rel_full"])]
-    deviations = [Deviation("trained-net gate", "none in the spec (C5 gates the NTK only)", "relative ℓ2 < 0.3",
+    deviations = [Deviation("trained-net gate", "none (only the NTK was gated)", "relative ℓ2 < 0.3",
                             "set when the recipe was written; the bilinear control shows what it separates", "after")]
     numbers = {"ntk_neurons": m_ntk, "ntk_vs_lfp": {str(s): res[s]["rel_full"] for s in res},
                "ntk_ab_vs_lfp": {str(s): res[s]["rel_ab"] for s in res},
@@ -430,7 +431,7 @@ def lfp_generalization(ctx: RecipeContext) -> RecipeOutput:
                 head.control("natural cubic spline in place of the LFP prediction", mean_rel["spline"])]
     deviations = [Deviation("setting", "torus, γ² = 1/k⁴ + 0.1/k², min-FP-norm interpolant only, k ∈ {1,…,16}",
                             f"trained ASI ReLU nets on [0, 1] with the γ² of their initialisation (s_a = {a_std}), "
-                            f"k ∈ {ks}", "the spec's check has no network, and any interpolant (linear "
+                            f"k ∈ {ks}", "a check on the formula has no network, and any interpolant (linear "
                             "interpolation included) ranks the targets the same way", "after"),
                   Deviation("bound check", "test MSE ≤ 4‖f‖_γ²Σγ²/n", "not gated",
                             "Σγ² diverges at ξ → 0 for the non-periodic ReLU γ²", "after")]

@@ -216,8 +216,8 @@ def spectral_bias_sinusoids(ctx: RecipeContext) -> RecipeOutput:
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, controls=controls, deviations=deviations,
                         results={"spectrum_equal": histories["equal"], "spectrum_increasing": histories["increasing"],
                                  "spectral_norms_equal": norm_hist["equal"]},
-                        notes="a_k = 2|f̂(k)|/A_k on the 200-point training grid; the ordering gate is the spec's "
-                              "end-of-run ρ (the time-averaged ρ is reported beside it).")
+                        notes="a_k = 2|f̂(k)|/A_k on the 200-point training grid; the ordering gate is the "
+                              "end-of-run ρ, as planned before any run (the time-averaged ρ is reported beside it).")
 
 
 # ------------------------------------------------------------------------------------------------------ A2
@@ -291,12 +291,13 @@ def spectral_bias_perturbation(ctx: RecipeContext) -> RecipeOutput:
     ax.set_title(f"Amplitude ratio under parameter noise (MLP 6×{width}, {iters} it.)")
     unfitted = [k for k, a in zip(ks, fitted) if a < 0.5]
     smoke = (f"the trained network has not fitted k = {unfitted} (a_k < 0.5 after {iters} iterations at width "
-             f"{width}): the ratio at those k measures noise, not robustness; the premise needs the spec's ≥ 20 000 "
+             f"{width}): the ratio at those k measures noise, not robustness; the premise needs the planned ≥ 20 000 "
              "iterations") if unfitted else ""
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, results={"robustness": res}, controls=controls,
                         deviations=deviations, smoke=smoke,
-                        notes="Gated at the spec's δ = 2 with its thresholds at both sizes; a_k of the trained "
-                              "network are in the numbers (the spec trains ≥ 20 000 iterations at width 256).")
+                        notes="Gated at δ = 2 with the thresholds set before any run, at both sizes; a_k of the "
+                              "trained network are in the numbers (the full size trains ≥ 20 000 iterations at "
+                              "width 256).")
 
 
 # ------------------------------------------------------------------------------------------------------ A3
@@ -444,9 +445,10 @@ def spectral_bias_binary(ctx: RecipeContext) -> RecipeOutput:
     deviations = [Deviation("size", "1000 points, k = 200, width 256, 10 000 iterations",
                             f"{n} points, k = {k}, width {width}, {iters} iterations",
                             "CPU budget (quick only); 5 samples per period kept", "before")] if ctx.quick else []
-    smoke = ("at a CPU-quick size (400 points, width 128) the network does not fit γ_20 at the spec's Adam 3e-4 "
-             "(4000 iterations reached 0.58 training accuracy, below the majority rate); the premise is not "
-             "realised, so quick only runs the code path (500 iterations): run the full size") if ctx.quick else ""
+    smoke = ("at a CPU-quick size (400 points, width 128) the network does not fit γ_20 at Adam 3e-4 "
+             "(Rahaman et al.'s setting; 4000 iterations reached 0.58 training accuracy, below the majority "
+             "rate); the premise is not realised, so quick only runs the code path (500 iterations): run the full "
+             "size") if ctx.quick else ""
     return RecipeOutput(numbers=numbers, checks=checks, figure=fig, controls=controls, deviations=deviations,
                         smoke=smoke, notes="Spec settings: Adam 3e-4, circle allowed majority + 0.1.")
 
@@ -783,8 +785,8 @@ def spectral_bias_relu_decay(ctx: RecipeContext) -> RecipeOutput:
                 for act, rs in smooth.items()]
     deviations = [Deviation("detrending", "subtract (f(1) − f(0))·x (continuous periodic extension)",
                             "also match the slopes at 0 and 1 (quadratic)",
-                            "with the spec's detrending the slope kink at the wrap gives k⁻² to every function, so "
-                            "tanh nets also scored −2.0; the spec's identity (2πk)²|c_k| ≤ S stays a unit test",
+                            "with the linear detrending alone the slope kink at the wrap gives k⁻² to every "
+                            "function, so tanh nets also scored −2.0; the identity (2πk)²|c_k| ≤ S stays a unit test",
                             "after")]
     numbers = {k: {kk: vv for kk, vv in v.items() if kk not in ("coefficients", "envelope", "octave_centres")}
                for k, v in rows.items()}
