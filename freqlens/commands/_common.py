@@ -316,3 +316,42 @@ def prepare_out_dir(path: str | os.PathLike) -> Path:
     except OSError as exc:
         raise ConfigError(f"output folder {out} is not writable: {exc.strerror}") from exc
     return out
+
+
+def check_model_takes_images(model: nn.Module, images: torch.Tensor, normalize=None, output=None,
+                             amp: bool | str = False) -> None:
+    """Run the model on the first two images and fail with heatmap's one-line error when it cannot take them,
+    so a command stops before it writes anything to its output folder.
+
+    Args:
+        model: the user's network (on its device).
+        images: (N, C, H, W) images in [0, 1]; only the first two are used.
+        normalize: the ``normalize=`` argument of the probes (None, a preset name or (mean, std)).
+        output: the ``output=`` selector of the model's output (None: the tensor itself).
+        amp: autocast as the probes would.
+
+    Returns:
+        None.
+
+    Raises:
+        InputError: the model raises on images of this shape ("the model cannot take images of shape ...").
+        ModelOutputError: the model's output holds no usable logits.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> from torch import nn
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(2 * 4 * 4, 3))
+        >>> check_model_takes_images(net, torch.rand(3, 2, 4, 4))
+        >>> try:
+        ...     check_model_takes_images(net, torch.rand(3, 1, 4, 4))
+        ... except Exception as e:
+        ...     print(str(e)[:60])
+        the model cannot take images of shape (1, 4, 4) (channels, H
+    """
+    from freqlens.device import eval_mode
+    from freqlens.probes.heatmap import _check_model_input
+
+    with eval_mode(model), torch.inference_mode():
+        _check_model_input(model, images[:2], torch.zeros(0, dtype=torch.long), normalize, output, amp)

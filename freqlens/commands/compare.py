@@ -23,6 +23,7 @@ from freqlens.commands._common import (
     add_common_arguments,
     add_model_arguments,
     add_speed_arguments,
+    check_model_takes_images,
     data_from_args,
     model_from_args,
     normalize_from_args,
@@ -30,7 +31,7 @@ from freqlens.commands._common import (
     prepare_out_dir,
     speed_options,
 )
-from freqlens.errors import InputError
+from freqlens.errors import FreqlensError, InputError
 
 
 def model_specs(args: argparse.Namespace) -> list[tuple[str, str, str | None]]:
@@ -94,11 +95,16 @@ def _run(args: argparse.Namespace) -> int:
 
     specs = model_specs(args)
     normalize = normalize_from_args(args)
-    out = prepare_out_dir(args.out)
     dev = resolve_device(args.device)
     models = {label: model_from_args(argparse.Namespace(**{**vars(args), "model": factory, "weights": w}), dev)
               for label, factory, w in specs}
     images, labels = data_from_args(args, model=next(iter(models.values())))
+    for label, net in models.items():
+        try:
+            check_model_takes_images(net, images, normalize, output_selector(args), args.amp)
+        except FreqlensError as exc:
+            raise type(exc)(f"model {label}: {exc}") from exc
+    out = prepare_out_dir(args.out)
     probes = [p.strip().replace("-", "_") for p in args.probes.split(",") if p.strip()]
     options = {f.dest: getattr(args, f.dest) for f in all_flags()}
     res = compare(models, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,

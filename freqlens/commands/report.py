@@ -11,6 +11,7 @@ from freqlens.commands._common import (
     add_common_arguments,
     add_model_arguments,
     add_speed_arguments,
+    check_model_takes_images,
     data_from_args,
     model_from_args,
     normalize_from_args,
@@ -32,9 +33,10 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--probes names no section; give some of {names}")
     device = resolve_device(args.device)
     normalize = normalize_from_args(args)
-    out = prepare_out_dir(args.out)
     model = model_from_args(args, device)
     images, labels = data_from_args(args, model=model)
+    check_model_takes_images(model, images, normalize, output_selector(args), args.amp)
+    out = prepare_out_dir(args.out)
     options = {f.dest: getattr(args, f.dest) for f in all_flags()}
     result = report(model, images, labels, out=out, probes=probes, limit=args.limit, seed=args.seed,
                     max_batch=args.max_batch, progress=not args.no_progress, output=output_selector(args),

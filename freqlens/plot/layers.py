@@ -30,7 +30,8 @@ def plot_layer_response(resp, max_layers: int | None = None, log: bool = True, l
             dimensionless; frequency axes in cycles per image).
         max_layers: show only the first ``max_layers`` maps (default: every layer); the ratio line always has all.
         log: colour by log10 gain.
-        low, high: the bands of the ratio, in cycles/image (default: max(H, W)/8 and 3·max(H, W)/8).
+        low, high: the bands of the ratio, in cycles/image (default: :func:`~freqlens.probes.layers.default_bands`,
+            max(H, W)/8 and 3·max(H, W)/8, fitted to a computed window).
 
     Returns:
         ``(fig, axes)``: the maps' axes (grid) and, last, the ratio axis.
@@ -78,8 +79,11 @@ def plot_layer_response(resp, max_layers: int | None = None, log: bool = True, l
         cb = fig.colorbar(im, ax=axes, shrink=0.9, location="right")
         cb.set_label("log10 gain ‖Δout‖/‖Δin‖ (shared scale)" if log else "gain (shared scale)", fontsize=7)
         cb.ax.tick_params(labelsize=6)
-    lo = max(h, w) / 8 if low is None else low
-    hi = max(h, w) * 3 / 8 if high is None else high
+    from freqlens.probes.layers import default_bands
+
+    d_lo, d_hi = default_bands(resp.image_size, getattr(resp, "window", None))
+    lo = d_lo if low is None else low
+    hi = d_hi if high is None else high
     ratios = resp.band_ratio(low=lo, high=hi)
     ax = fig.add_subplot(gs[rows, :])
     depth = np.arange(1, len(ratios) + 1)

@@ -197,15 +197,17 @@ class LayerResponse(Result):
     skipped_layers: list = field(default_factory=list)   # never called by the model (e.g. MHA out_proj)
     window: int | None = None
 
-    def band_ratio(self, low: float = 4.0, high: float = 12.0) -> np.ndarray:
+    def band_ratio(self, low: float | None = None, high: float | None = None) -> np.ndarray:
         """Per layer: mean gain over frequencies with radius > ``high`` divided by the mean over 0 < radius ≤
-        ``low`` (cycles per image; DC excluded). Below 1: the layer attenuates high frequencies."""
-        rad = radial_frequency(*np.asarray(self.gain).shape[-2:], centered=True).numpy()
-        lo = (rad > 0) & (rad <= low)
-        hi = rad > high
+        ``low`` (cycles per image; DC excluded). Below 1: the layer attenuates high frequencies. None takes
+        :func:`default_bands` of the computed map (so a ``window`` gets bands that fit in it)."""
+        d_low, d_high = default_bands(self.image_size, self.window)
+        low = d_low if low is None else low
+        high = d_high if high is None else high
         g = np.asarray(self.gain)
-        if not hi.any() or not np.isfinite(g[:, hi]).any():
-            raise InputError(f"no computed frequency has radius > {high} (map {g.shape[-2]}×{g.shape[-1]}, window "
+        lo, hi = _band_masks(g.shape[-2:], low, high, self.window)
+        if not np.isfinite(g[:, hi]).any():
+            raise InputError(f"no computed frequency has radius > {high:g} (map {g.shape[-2]}×{g.shape[-1]}, window "
                              f"{self.window}); pass a smaller high")
         return np.nanmean(g[:, hi], 1) / np.maximum(np.nanmean(g[:, lo], 1), 1e-30)
 
@@ -213,6 +215,84 @@ class LayerResponse(Result):
         from freqlens.plot.layers import plot_layer_response
 
         return plot_layer_response(self, max_layers=max_layers)
+
+
+def _band_masks(shape, low: float, high: float, window: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Low (0 < r ≤ low) and high (r > high) masks of a centred map of ``shape``, or a one-line error if one is empty."""
+    rad = radial_frequency(int(shape[-2]), int(shape[-1]), centered=True).numpy()
+    lo = (rad > 0) & (rad <= low)
+    hi = rad > high
+    where = f"map {shape[-2]}×{shape[-1]}, window {window}, largest radius {rad.max():.3g}"
+    if not hi.any():
+        raise InputError(f"no computed frequency has radius > {high:g} ({where}); pass a smaller high")
+    if not lo.any():
+        raise InputError(f"no computed frequency has 0 < radius ≤ {low:g} ({where}); pass a low of at least 1")
+    return lo, hi
+
+
+def default_bands(image_size: Sequence[int], window: int | None = None) -> tuple[float, float]:
+    """The default low and high bands of :meth:`LayerResponse.band_ratio`: 0 < r ≤ S/8 and r > 3·S/8 cycles per
+    image, with S = max(H, W), or S = 2·window when a smaller ``window`` was computed (low at least 1, so the low
+    band is never empty).
+
+    Args:
+        image_size: (C, H, W) or (H, W) of the input images (pixels).
+        window: half-width of the computed frequency window (cycles per image); None: every frequency.
+
+    Returns:
+        ``(low, high)`` in cycles per image.
+
+    Raises:
+        Nothing.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> default_bands((3, 32, 32))
+        (4.0, 12.0)
+        >>> default_bands((3, 32, 32), window=2)
+        (1.0, 1.5)
+    """
+    size = float(max(int(v) for v in list(image_size)[-2:]))
+    if window is not None:
+        size = min(size, 2.0 * int(window))
+    low = max(size / 8, 1.0)
+    return low, max(3 * size / 8, low)
+
+
+def check_bands(low: float, high: float, image_size: Sequence[int], window: int | None = None) -> None:
+    """Fail before any work when the band 0 < r ≤ ``low`` or r > ``high`` holds no frequency that
+    :func:`layer_frequency_response` computes for these images and ``window``.
+
+    Args:
+        low: upper edge of the low band (cycles per image).
+        high: lower edge of the high band (cycles per image).
+        image_size: (C, H, W) or (H, W) of the input images (pixels).
+        window: half-width of the computed frequency window; None: every frequency.
+
+    Returns:
+        None.
+
+    Raises:
+        InputError: a band is empty ("no computed frequency has radius > ...; pass a smaller high").
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> check_bands(1, 1, (3, 32, 32), window=2)
+        >>> try:
+        ...     check_bands(4, 12, (3, 32, 32), window=2)
+        ... except InputError as e:
+        ...     print(str(e))
+        no computed frequency has radius > 12 (map 5×5, window 2, largest radius 2.83); pass a smaller high
+    """
+    from freqlens.fourier.grid import window_slices
+
+    h, w = (int(v) for v in list(image_size)[-2:])
+    rows, cols = window_slices(h, w, window)
+    _band_masks((rows.stop - rows.start, cols.stop - cols.start), float(low), float(high), window)
 
 
 def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None = None,

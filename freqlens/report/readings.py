@@ -250,7 +250,8 @@ LOW_PASS, HIGH_PASS = 0.8, 1.25   # gain ratio thresholds: below attenuates high
 
 def read_layers(res) -> tuple[str, dict]:
     """Reading of the per-layer frequency response: the high/low band energy-gain ratio of every layer (cumulative from
-    the input), with the bands 0 < r ≤ max(H, W)/8 and r > 3·max(H, W)/8 (cycles per image).
+    the input), with the bands 0 < r ≤ max(H, W)/8 and r > 3·max(H, W)/8 (cycles per image), fitted to the computed
+    window when there is one (:func:`~freqlens.probes.layers.default_bands`).
 
     A ratio below 0.8 (``LOW_PASS``) is called attenuating and above 1.25 (``HIGH_PASS``) amplifying — the same
     thresholds for the first layer and for the strongest low-pass point.
@@ -282,11 +283,12 @@ def read_layers(res) -> tuple[str, dict]:
         >>> text.split("; ")[1]
         'the strongest low-pass point is conv2 (ratio 0.50, cumulative from the input).'
     """
-    h, w = res.image_size[-2:]
-    high = max(h, w) * 3 / 8
-    ratios = res.band_ratio(low=max(h, w) / 8, high=high)
+    from freqlens.probes.layers import default_bands
+
+    low, high = default_bands(res.image_size, getattr(res, "window", None))
+    ratios = res.band_ratio(low=low, high=high)
     numbers = {"layers": list(res.layer_names), "high_over_low_gain": [float(r) for r in ratios],
-               "bands": {"low": f"0 < r ≤ {max(h, w) / 8:g}", "high": f"r > {high:g}"},
+               "bands": {"low": f"0 < r ≤ {low:g}", "high": f"r > {high:g}"},
                "skipped_layers": list(getattr(res, "skipped_layers", []) or [])}
     first = float(ratios[0])
     verb = "attenuates" if first < LOW_PASS else "amplifies" if first > HIGH_PASS else "passes about equally"

@@ -56,6 +56,19 @@ def test_compare_needs_two_models_and_paired_weights(tmp_path, capsys):
     assert code == 2 and "one --weights per --model" in err and "\n" not in err
 
 
+def test_compare_with_a_model_that_cannot_take_the_images_fails_before_writing(tmp_path, capsys):
+    _, data = _setup(tmp_path)
+    (tmp_path / "graymodel_compare.py").write_text(
+        "from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten())\n")
+    out = tmp_path / "cmp"
+    code = main(["compare", "--model", "tinymodels_compare:build", "--model",
+                 f"{tmp_path / 'graymodel_compare.py'}:build", "--label", "a", "--label", "gray", "--data", str(data),
+                 "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "model gray: the model cannot take images of shape (3, 8, 8)" in err and "\n" not in err
+    assert not out.exists()
+
+
 MODEL_FILE = '''
 import torch
 from torch import nn

@@ -31,6 +31,17 @@ def setup(tmp_path, monkeypatch):
     return tmp_path, base, x, y
 
 
+def test_model_that_cannot_take_the_images_is_one_line_before_any_output(setup, capsys):
+    tmp_path, base, _, _ = setup
+    (tmp_path / "gray_cli_report.py").write_text(
+        "from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten())\n")
+    base = ["report", "--model", f"{tmp_path / 'gray_cli_report.py'}:build"] + base[3:]
+    code = main(base + ["--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "the model cannot take images of shape (3, 8, 8)" in err and "\n" not in err
+    assert not (tmp_path / "r").exists()
+
+
 def test_options_come_from_the_section_registry():
     sub = argparse.ArgumentParser(prog="freqlens").add_subparsers(dest="command")
     register(sub)

@@ -56,6 +56,20 @@ def test_layer_reading_never_contradicts_itself():
     assert "strongest low-pass point is l1 (ratio 0.50" in text
 
 
+def test_layer_reading_bands_fit_a_computed_window():
+    from freqlens.fourier.grid import radial_frequency
+
+    rad = radial_frequency(5, 5, centered=True).numpy()            # window 2 of a 32-px image: radii 0 … 2.83
+    gain = np.stack([np.where(rad > 1.5, 0.25, 1.0)])
+    res = LayerResponse(layer_names=["c"], layer_types=["Conv2d"], gain=gain, gain_pairs=np.zeros((1, 1)),
+                        positions=np.zeros((1, 2)), mode="basis", eps=4.0, n_images=1, image_size=[3, 32, 32],
+                        window=2)
+    text, numbers = readings.read_layers(res)
+    assert numbers["bands"] == {"low": "0 < r ≤ 1", "high": "r > 1.5"}
+    assert numbers["high_over_low_gain"] == pytest.approx([0.25])
+    assert "attenuates" in text
+
+
 def test_heatmap_reading_says_nothing_at_chance():
     res = _heatmap(np.full((8, 8), 90.0))
     res.clean_error = 90.0
