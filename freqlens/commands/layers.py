@@ -19,8 +19,8 @@ from freqlens.results import atomic_write_json
 
 def _layers(args: argparse.Namespace) -> int:
     from freqlens.device import resolve_device
-    from freqlens.plot.style import save_figure
     from freqlens.plot.layers import plot_layer_response
+    from freqlens.plot.style import save_figure
     from freqlens.probes.layers import check_bands, default_bands, kernel_spectra, layer_frequency_response
 
     device = resolve_device(args.device)

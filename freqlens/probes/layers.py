@@ -218,7 +218,7 @@ class LayerResponse(Result):
 
 
 def _band_masks(shape, low: float, high: float, window: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Low (0 < r ≤ low) and high (r > high) masks of a centred map of ``shape``, or a one-line error if one is empty."""
+    """Low (0 < r ≤ low) and high (r > high) masks of a centred map of ``shape``; a one-line error if one is empty."""
     rad = radial_frequency(int(shape[-2]), int(shape[-1]), centered=True).numpy()
     lo = (rad > 0) & (rad <= low)
     hi = rad > high

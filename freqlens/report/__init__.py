@@ -276,7 +276,9 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
     with eval_mode(model), torch.inference_mode():
         logits = forward_logits(model, x[:2].to(dev), normalize, output=output, amp=amp)
     check_labels_fit(logits, y)
-    chance = 1.0 / logits.shape[1]
+    from freqlens.report.readings import chance_level
+
+    chance = chance_level(y)   # the labels' chance, not the model's output count (10 outputs, 3 classes: 33 %)
     out = Path(out)
     from freqlens.probes.heatmap import _distributed_context
 

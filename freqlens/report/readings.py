@@ -8,6 +8,35 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
+def chance_level(labels) -> float:
+    """The accuracy of guessing on these labels: the larger of 1 / (number of classes present) and the rate of the
+    most frequent class (always predicting it).
+
+    Args:
+        labels: (N,) integer class labels (tensor, array or list), N ≥ 1.
+
+    Returns:
+        The chance accuracy in (0, 1].
+
+    Raises:
+        ValueError: ``labels`` is empty.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> chance_level([0, 1, 2, 0, 1, 2])
+        0.3333333333333333
+        >>> chance_level([0, 0, 0, 1])
+        0.75
+    """
+    y = np.asarray(labels.cpu() if hasattr(labels, "cpu") else labels).reshape(-1)
+    if y.size == 0:
+        raise ValueError("chance_level needs at least one label")
+    _, counts = np.unique(y, return_counts=True)
+    return float(max(1.0 / counts.size, counts.max() / y.size))
+
+
 def read_heatmap(res, chance: float | None = None) -> tuple[str, dict]:
     """Reading of a Fourier heat map: where the error rises, by Chebyshev radius ρ = max(|f_u|, |f_v|)
     (other quantities: ``_read_quantity_map``).
@@ -105,11 +134,12 @@ def read_filtering(res, chance: float = 0.1) -> tuple[str, dict]:
 
     Args:
         res: a :class:`~freqlens.probes.filtering.FilteredAccuracy` (accuracies in [0, 1]).
-        chance: 1 / number of classes; high-pass accuracy above 2·chance is read as class information.
+        chance: the chance accuracy of the labels (:func:`chance_level`); high-pass accuracy above 2·chance is read
+            as class information. A clean accuracy at or below chance gives the at-chance reading and no conclusion.
 
     Returns:
         ``(sentence, numbers)``: ``bandwidths``, ``low_pass_accuracy``, ``high_pass_accuracy``, ``clean_accuracy``
-        and, when reached, ``bandwidth_for_90pct``.
+        and ``bandwidth_for_90pct`` (None when never reached or when the model is at chance).
 
     Raises:
         IndexError: ``res.bandwidths`` is empty.
@@ -124,6 +154,8 @@ def read_filtering(res, chance: float = 0.1) -> tuple[str, dict]:
         >>> text, numbers = read_filtering(r)
         >>> numbers["bandwidth_for_90pct"], text.split(";")[0]
         (15, 'Low-pass filtering keeps 90 % of the clean accuracy (90 %) once the 15×15 lowest frequencies are kept')
+        >>> read_filtering(r, chance=0.9)[1]["bandwidth_for_90pct"] is None
+        True
     """
     bw = list(res.bandwidths)
     low = np.asarray(res.accuracy.get("low", [np.nan] * len(bw)), dtype=float)
@@ -131,7 +163,10 @@ def read_filtering(res, chance: float = 0.1) -> tuple[str, dict]:
     clean = float(res.clean_accuracy)
     keep = np.nonzero(low >= 0.9 * clean)[0]
     numbers = {"bandwidths": bw, "low_pass_accuracy": low.tolist(), "high_pass_accuracy": high.tolist(),
-               "clean_accuracy": clean}
+               "clean_accuracy": clean, "bandwidth_for_90pct": None}
+    if clean <= chance + 1e-6:   # float32 accuracies: 3/9 stored as 0.33333334
+        return (f"The model is at chance on these clean images ({_pct(clean)} accuracy, chance {_pct(chance)}), so "
+                "filtering says nothing about which frequencies it uses."), numbers
     if keep.size:
         needed = bw[int(keep[0])]
         numbers["bandwidth_for_90pct"] = needed
@@ -205,7 +240,8 @@ def read_hfc(res, chance: float = 0.1) -> tuple[str, dict]:
 
     Args:
         res: a :class:`~freqlens.probes.hfc.HFCAccuracy` (accuracies in [0, 1]; radii in cycles per image).
-        chance: 1 / number of classes.
+        chance: the chance accuracy of the labels (:func:`chance_level`); a clean accuracy at or below it gives the
+            at-chance reading and no conclusion.
 
     Returns:
         ``(sentence, numbers)``: ``radii``, ``lfc_accuracy``, ``hfc_accuracy`` and ``clean_accuracy``.
@@ -233,6 +269,9 @@ def read_hfc(res, chance: float = 0.1) -> tuple[str, dict]:
     hfc = np.asarray(res.hfc_accuracy, dtype=float)
     numbers = {"radii": radii, "lfc_accuracy": lfc.tolist(), "hfc_accuracy": hfc.tolist(),
                "clean_accuracy": float(res.clean_accuracy)}
+    if float(res.clean_accuracy) <= chance + 1e-6:
+        return (f"The model is at chance on these clean images ({_pct(res.clean_accuracy)} accuracy, chance "
+                f"{_pct(chance)}), so its low- and high-frequency components say nothing about what it uses."), numbers
     j = len(radii) // 2
     reading = (f"At radius {radii[j]:g} the model keeps {_pct(lfc[j])} accuracy on the low-frequency component "
                f"and {_pct(hfc[j])} on the high-frequency component alone (clean {_pct(res.clean_accuracy)}).")

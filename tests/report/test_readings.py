@@ -112,7 +112,7 @@ def test_filtering_reading_names_the_bandwidth_for_90_percent_and_high_pass_info
     assert "accuracy is 50 %, well above chance (10 %)" in text
     r.accuracy = {"low": [0.1, 0.2, 0.3], "high": [0.15, 0.1, 0.1]}
     text, numbers = readings.read_filtering(r, chance=0.1)
-    assert "bandwidth_for_90pct" not in numbers and text.startswith("Even the widest low-pass filter (31×31)")
+    assert numbers["bandwidth_for_90pct"] is None and text.startswith("Even the widest low-pass filter (31×31)")
     assert text.endswith("accuracy is 15 % (chance 10 %).")
 
 
@@ -151,3 +151,29 @@ def test_post_averaging_reading_finds_the_first_radius_that_drops_more_than_2_po
     assert numbers["accuracy"] == [0.89, 0.87, 0.6] and "--eval both" in text
     assert "up to radius 1 (89 %)" in readings.read_post_averaging(tradeoff([0.9, 0.9, 0.89], "ortho"))[0]
     assert "only below radius 0.25" in readings.read_post_averaging(tradeoff([0.5, 0.4, 0.3]))[0]
+
+
+def test_chance_is_the_labels_not_the_models_output_count():
+    assert readings.chance_level(np.arange(9) % 3) == pytest.approx(1 / 3)           # 3 classes present
+    assert readings.chance_level(np.array([0, 0, 0, 1])) == pytest.approx(0.75)      # majority class
+    import torch
+
+    assert readings.chance_level(torch.tensor([4, 7])) == pytest.approx(0.5)
+
+
+def test_filtering_and_hfc_readings_draw_no_conclusion_at_chance():
+    f = FilteredAccuracy(bandwidths=[3, 15, 31], accuracy={"low": [0.0, 0.0, 0.0], "high": [0.33, 0.33, 0.33]},
+                         clean_accuracy=0.0, n_images=9)
+    text, numbers = readings.read_filtering(f, chance=1 / 3)
+    assert numbers["bandwidth_for_90pct"] is None
+    assert "at chance" in text and "keeps 90 %" not in text and "carry class information" not in text
+    h = HFCAccuracy(radii=[4, 8, 12], clean_accuracy=float(np.float32(1 / 3)), lfc_accuracy=np.array([0.3, 0.3, 0.3]),
+                    hfc_accuracy=np.array([0.9, 0.9, 0.9]), n_images=9, rescale="none", bn_eval="eval",
+                    image_size=[3, 32, 32])
+    text, _ = readings.read_hfc(h, chance=1 / 3)
+    assert "at chance" in text and "uses high-frequency" not in text
+    # above chance the conclusions still come: the same numbers with a 10 % chance
+    text, numbers = readings.read_filtering(FilteredAccuracy(
+        bandwidths=[3, 15], accuracy={"low": [0.2, 0.8], "high": [0.5, 0.1]}, clean_accuracy=0.85, n_images=9),
+        chance=0.1)
+    assert numbers["bandwidth_for_90pct"] == 15 and "carry class information" in text

@@ -70,7 +70,8 @@ class SectionContext:
         max_batch: images per forward pass; None: each probe's default.
         progress: show progress bars.
         out: the report folder.
-        chance: 1 / number of classes.
+        chance: the labels' chance accuracy: max(1 / classes present, majority-class rate)
+            (:func:`freqlens.report.readings.chance_level`).
         options: every section flag's value, by ``dest``.
         output: the ``output=`` selector applied to the model's output (:func:`freqlens.inference.select_output`).
         amp: run the model under :func:`torch.autocast`.
