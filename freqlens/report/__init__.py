@@ -3,7 +3,8 @@ plain-language reading computed from its numbers, in a self-contained ``report.h
 
 Call it as ``freqlens.report(model, images, labels, out="report/")`` (this module is callable) or
 ``from freqlens.report import report``. Each probe's result is saved under ``<out>/probes/`` as soon as it
-is done, and the heat map checkpoints as it goes, so an interrupted report resumes where it stopped.
+is done, and the heat map checkpoints as it goes, so an interrupted report resumes where it stopped. Figures
+and results of sections an earlier report left in ``<out>`` but this run does not have are moved to ``<out>/old/``.
 
 The sections are a registry (:mod:`freqlens.report.sections`, one module per probe); this module only drives
 them: it checks the inputs, runs each section, marks one that raises as failed, and writes the page.
@@ -99,6 +100,25 @@ def _save_fig(fig, path: Path) -> str:
 
     save_figure(fig, path)
     return path.name
+
+
+def _move_old_section_files(out: Path, probes: Sequence[str]) -> set[str]:
+    """Move the figures and saved results (``figures/<name>.png``, ``probes/<name>.*``) of every registered section
+    not in ``probes`` — left by an earlier report into the same folder — to ``<out>/old/`` (same layout); returns the
+    names of the sections whose files were moved."""
+    moved = set()
+    for section in _sections.sections():
+        if section.name in probes:
+            continue
+        for sub, pattern in (("figures", f"{section.name}.png"), ("probes", f"{section.name}.*")):
+            for path in sorted((out / sub).glob(pattern)):
+                if not path.is_file():
+                    continue
+                target = out / "old" / sub / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                path.replace(target)
+                moved.add(section.name)
+    return moved
 
 
 def _saved(path: Path, result_name: str, compute, fingerprint: dict | None = None,
@@ -318,6 +338,10 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
             dist.destroy_process_group()
     if rank != 0:
         return ReportResult(title=title or "", meta={"rank": rank, "world_size": world}, sections=sections)
+    moved = _move_old_section_files(out, probes)
+    if moved:
+        tqdm.write(f"freqlens report: moved the figures and results of earlier sections not in this run "
+                   f"({', '.join(sorted(moved))}) into {out / 'old'}/", file=sys.stderr)
     clean_text = f"{100 * clean:.1f} % on {int(x.shape[0])} images"
     heat = next((s for s in sections if s["name"] == "heatmap" and "numbers" in s), None)
     if heat is not None and min(heatmap_images, len(x)) < len(x):

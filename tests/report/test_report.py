@@ -96,6 +96,20 @@ def test_report_resumes_from_saved_sections(trained, tmp_path):
     assert r2.sections[1]["numbers"]["radii"]
 
 
+def test_files_of_earlier_sections_not_in_this_run_move_to_old(trained, tmp_path, capsys):
+    x, y = _images(8, seed=3)
+    freqlens.report(trained, x, y, out=tmp_path, probes=("filtering", "hfc"), progress=False)
+    hfc_files = sorted(p.name for p in (tmp_path / "probes").glob("hfc.*"))
+    assert hfc_files and (tmp_path / "figures" / "hfc.png").exists()
+    capsys.readouterr()
+    freqlens.report(trained, x, y, out=tmp_path, probes=("filtering",), progress=False)
+    assert "earlier sections not in this run (hfc)" in capsys.readouterr().err
+    assert not list((tmp_path / "probes").glob("hfc.*")) and not (tmp_path / "figures" / "hfc.png").exists()
+    assert sorted(p.name for p in (tmp_path / "old" / "probes").iterdir()) == hfc_files
+    assert (tmp_path / "old" / "figures" / "hfc.png").exists()
+    assert (tmp_path / "figures" / "filtering.png").exists() and (tmp_path / "probes" / "filtering.json").exists()
+
+
 def test_probe_that_does_not_apply_is_skipped_with_reason(tmp_path):
     model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 16 * 16, 2))
     x, y = _images(8)
