@@ -39,7 +39,14 @@ from freqlens.fourier.filters import lfc_hfc_components, max_radius
 from freqlens.inference import OutputSelector, forward_logits, gather
 from freqlens.normalization import NormalizeArg
 from freqlens.results import Result
-from freqlens.validation import check_choice, check_images, check_integer, check_nonempty, check_positive
+from freqlens.validation import (
+    check_choice,
+    check_images,
+    check_integer,
+    check_labels_fit,
+    check_nonempty,
+    check_positive,
+)
 
 CENTRE_CONVENTION = ("disk around DC: sqrt(f_u² + f_v²) < r with f_u, f_v in cycles per image along each axis "
                      "(centred layout: centre (H//2, W//2))")
@@ -186,6 +193,7 @@ def predict_components(model: nn.Module, images: torch.Tensor, labels: torch.Ten
     with batchnorm_mode(model, bn_eval), accelerated(model, channels_last, compile) as net, torch.inference_mode():
         def ok(xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
             logits = forward_logits(net, as_input_format(xb, channels_last), normalize, output=output, amp=amp)
+            check_labels_fit(logits, yb)
             return (logits.argmax(1) == yb).cpu()
 
         limit = max_batch or default_max_batch(model, images[:1].to(dev), memory_budget, input_copies=4 + 2 * r,
@@ -431,6 +439,7 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
             p = {k: torch.softmax(forward_logits(net, as_input_format(v, channels_last), normalize, output=output,
                                                  amp=amp).float(), 1)
                  for k, v in (("image", xb), ("lfc", lfc[0]), ("hfc", hfc[0]))}
+            check_labels_fit(p["image"], yb)
             ok = p["image"].argmax(1) == yb
             n_correct += int(ok.sum())
             sel = ok & (p["hfc"].argmax(1) == yb) & (p["lfc"].argmax(1) != yb)
