@@ -146,6 +146,12 @@ def load_weights(model: nn.Module, path: str | os.PathLike, map_location=None) -
     try:
         state = torch.load(path, map_location=map_location or "cpu", weights_only=True)
     except Exception as exc:
+        text = str(exc)
+        if "Weights only load failed" in text and ("GLOBAL" in text or "Unsupported global" in text):
+            raise CheckpointError(f"weights file {path} holds a pickled object (e.g. a whole model saved with "
+                                  "torch.save(model)), which freqlens does not unpickle (weights_only=True): save "
+                                  "model.state_dict() instead, or export the model with torch.jit.save / "
+                                  "torch.export and pass that file as --model") from exc
         raise CheckpointError(f"weights file {path} is corrupt or not a PyTorch state dict (read with "
                               f"weights_only=True): {_first_line(exc)}") from exc
     own = model.state_dict()
