@@ -106,7 +106,10 @@ def unwrap_state_dict(state, model_keys) -> dict:
 
 
 def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()        # torch's messages carry terminal colours
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _listing(keys, limit: int = 5) -> str:
