@@ -367,10 +367,14 @@ class _LoaderBatches:
             return 0
 
     def batches(self, generator: torch.Generator):
+        from freqlens.data.inputs import split_item
+
         for batch in self.loader:
-            if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-                raise InputError("each batch of the data loader must be (inputs, targets)")
-            yield batch[0].to(self.device), batch[1].to(self.device)
+            if not isinstance(batch, (tuple, list, dict)) or (not isinstance(batch, dict) and len(batch) < 2):
+                raise InputError("each batch of the data loader must be (inputs, targets) or a dict with input and "
+                                 "label keys (e.g. 'pixel_values' and 'labels')")
+            xb, yb = split_item(batch)                  # a dict batch: the probes' image and label keys
+            yield torch.as_tensor(xb).to(self.device), torch.as_tensor(yb).to(self.device)
 
 
 def _make_batches(data, batch_size, shuffle, device):

@@ -108,3 +108,17 @@ def test_a_first_batch_the_model_cannot_take_is_one_line_not_a_torch_traceback(c
     assert "\n" not in str(info.value)
     assert ("label is 1" in str(info.value)) or ("out of bounds" in str(info.value)) or \
         ("first training batch failed" in str(info.value))
+
+
+def test_fit_takes_a_data_loader_of_dict_batches_like_the_probes():
+    from torch.utils.data import DataLoader
+
+    from freqlens.train import fit
+
+    torch.manual_seed(0)
+    x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+    loader = DataLoader([{"pixel_values": a, "labels": b} for a, b in zip(x, y)], batch_size=8)
+    net = nn.Linear(4, 2)
+    before = net.weight.detach().clone()
+    history = fit(net, loader, 2, loss="cross_entropy", progress=False)
+    assert len(history.losses) == 2 and not torch.equal(net.weight, before)
