@@ -273,6 +273,23 @@ class HFCAccuracy(Result):
         return plot_hfc_accuracy(self, ax=ax)
 
 
+def _check_model_takes(model: nn.Module, x: torch.Tensor, normalize: NormalizeArg, output: OutputSelector,
+                       amp) -> None:
+    """One forward pass on the first image: a model that cannot take the images fails in one line, not deep inside
+    the batched loop."""
+    from freqlens.errors import FreqlensError
+
+    try:
+        with eval_mode(model), torch.inference_mode():
+            forward_logits(model, x[:1].to(model_device(model)), normalize, output=output, amp=amp)
+    except FreqlensError:
+        raise
+    except (RuntimeError, ValueError) as exc:
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InputError(f"the model cannot take images of shape {tuple(x.shape[1:])} (channels, H, W): {why}") \
+            from exc
+
+
 def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[float] = (4, 8, 12, 16),
                      rescale: str = "max", normalize: NormalizeArg = None, bn_eval: str = "running",
                      max_batch: int | None = None, limit: int | None = None, bounds=(0.0, 1.0),
@@ -324,6 +341,7 @@ def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[floa
     radii = check_radii(radii, h, w)
     if max_batch is not None:
         max_batch = check_integer(max_batch, "max_batch")
+    _check_model_takes(model, x, normalize, output, amp)
     clean, lfc_ok, hfc_ok = predict_components(model, x, y, radii, rescale, normalize, max_batch, bn_eval,
                                                progress, "LFC/HFC accuracy", output=output, amp=amp,
                                                memory_budget=memory_budget, channels_last=channels_last,
@@ -428,6 +446,7 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     (radius,) = check_radii([radius], *x.shape[-2:])
+    _check_model_takes(model, x, normalize, output, amp)
     dev = model_device(model)
     hits, probs = [], {"image": [], "lfc": [], "hfc": []}
     comps = {"lfc": [], "hfc": []}

@@ -143,3 +143,15 @@ def test_labels_beyond_the_models_classes_are_refused_not_scored_as_wrong(probe)
         (lambda: hfc_examples(net, x, y, radius=2, progress=False))
     with pytest.raises(ModelOutputError, match="model outputs 10 classes but a label is 15"):
         run()
+
+
+def test_a_model_that_cannot_take_the_images_fails_in_one_line():
+    from freqlens.probes.hfc import hfc_examples, lfc_hfc_accuracy
+
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten())
+    x, y = torch.rand(4, 1, 8, 8), torch.tensor([0, 1, 2, 3])
+    for run in (lambda: lfc_hfc_accuracy(net, x, y, radii=(2,), progress=False),
+                lambda: hfc_examples(net, x, y, radius=2, progress=False)):
+        with pytest.raises(InputError, match=r"cannot take images of shape \(1, 8, 8\)") as info:
+            run()
+        assert "\n" not in str(info.value)
