@@ -92,9 +92,9 @@ def register(sub) -> None:
     p.add_argument("--images", type=int, default=4, help="natural images averaged in perturbation mode (default 4)")
     p.add_argument("--low", type=float, default=None,
                    help="low band: 0 < radius ≤ LOW cycles/image (default max(H, W)/8, e.g. 4 at 32 px; "
-                        "with --window W: max(W/4, 1))")
+                        "with a window of half-width W: max(W/4, 1))")
     p.add_argument("--high", type=float, default=None,
                    help="high band: radius > HIGH cycles/image (default 3·max(H, W)/8, e.g. 12 at 32 px; "
-                        "with --window W: 3·W/4, at least LOW)")
+                        "with a window of half-width W: 3·W/4, at least LOW)")
     add_speed_arguments(p, max_batch_help="basis images per forward pass")
     p.set_defaults(func=_layers)
