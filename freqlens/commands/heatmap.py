@@ -129,6 +129,10 @@ def _run(args: argparse.Namespace) -> int:
     if device.type == "cuda" and "LOCAL_RANK" in os.environ:
         device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
     check_positive(args.eps, "--eps", hint="ℓ2 norm per channel, e.g. 4 for CIFAR-10")
+    if args.vmin is not None and args.vmax is not None and args.vmin >= args.vmax:
+        from freqlens.errors import InputError
+
+        raise InputError(f"--vmin {args.vmin:g} >= --vmax {args.vmax:g}; give a colour range with vmin < vmax")
     bounds = None if args.no_clip else (args.bounds[0], args.bounds[1])
     normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)

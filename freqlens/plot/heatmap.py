@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from freqlens.plot.style import centred_extent, new_axes
+from freqlens.plot.style import centred_extent, integer_frequency_ticks, new_axes, plain_colorbar
 
 HEATMAP_CMAP = "RdBu"
 """Red (low values) → white → blue (high values): small error red, large error blue, as in Yin et al."""
@@ -77,14 +77,19 @@ def plot_centred_map(values, ax=None, title: str = "", colorbar_label: str = "",
     ax.set_xlabel("horizontal frequency f_v (cycles/image)")
     ax.set_ylabel("vertical frequency f_u (cycles/image)")
     ax.set_title(title, fontsize=9)
+    integer_frequency_ticks(ax)
     cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    if not log:
+        plain_colorbar(cb)
     cb.set_label(colorbar_label)
     return fig, ax
 
 
 def heatmap_range(result, vmin: float | None = None, vmax: float | None = None) -> tuple[float, float]:
     """The colour range of a heat map as drawn: the given bounds, else the finite data range; error maps in
-    error-rate units [0, 1], other quantities in their own units.
+    error-rate units [0, 1], other quantities in their own units. A (near) constant map gets a range in which its
+    colour means its value: the full range [0, 1] for error maps, else a small range centred on the value
+    (± 5 % of it, at least ± 0.05).
 
     Args:
         result: a :class:`~freqlens.probes.heatmap.HeatmapResult` (``error`` in percent, or the mean quantity).
@@ -92,10 +97,10 @@ def heatmap_range(result, vmin: float | None = None, vmax: float | None = None) 
             the data's.
 
     Returns:
-        ``(vmin, vmax)`` with vmin < vmax (vmax is nudged up by 1e-6 when they meet); (0, 1) without finite data.
+        ``(vmin, vmax)`` with vmin < vmax; (0, 1) without finite data.
 
     Raises:
-        Nothing of its own.
+        InputError: both bounds given and ``vmin >= vmax``.
 
     Source:
         freqlens.
@@ -106,13 +111,38 @@ def heatmap_range(result, vmin: float | None = None, vmax: float | None = None) 
         (0.2, 0.6)
         >>> heatmap_range(SimpleNamespace(error=np.array([[20.0, 60.0]])), 0.1, 1.0)
         (0.1, 1.0)
+        >>> heatmap_range(SimpleNamespace(error=np.full((2, 2), 100.0)))
+        (0.0, 1.0)
+        >>> heatmap_range(SimpleNamespace(error=np.full((2, 2), 2.0), quantity="loss"))
+        (1.9, 2.1)
     """
+    if vmin is not None and vmax is not None and float(vmin) >= float(vmax):
+        from freqlens.errors import InputError
+
+        raise InputError(f"colour range vmin {float(vmin):g} >= vmax {float(vmax):g}; give vmin < vmax "
+                         "(--vmin/--vmax)")
     err = _drawn(result)
     finite = err[np.isfinite(err)]
-    lo = float(vmin) if vmin is not None else (float(finite.min()) if finite.size else 0.0)
-    hi = float(vmax) if vmax is not None else (float(finite.max()) if finite.size else 1.0)
-    if hi <= lo:
-        hi = lo + 1e-6
+    is_error = _quantity(result).kind == "error"
+    if not finite.size:
+        dlo, dhi = 0.0, 1.0
+    else:
+        dlo, dhi = float(finite.min()), float(finite.max())
+    if dhi - dlo <= 1e-6 * max(1.0, abs(dlo), abs(dhi)):     # (near) constant: no data-driven range
+        if is_error:
+            dlo, dhi = 0.0, 1.0
+        else:
+            centre = 0.5 * (dlo + dhi)
+            half = max(0.05 * abs(centre), 0.05)
+            dlo, dhi = round(centre - half, 12), round(centre + half, 12)
+    lo = float(vmin) if vmin is not None else dlo
+    hi = float(vmax) if vmax is not None else dhi
+    if hi <= lo:                      # one bound given, on the far side of the data: keep it, move the other
+        width = 1.0 if is_error else max(0.1 * abs(lo if vmin is not None else hi), 0.1)
+        if vmin is not None:
+            hi = lo + width
+        else:
+            lo = hi - width
     return lo, hi
 
 
@@ -269,7 +299,8 @@ def plot_per_class_heatmaps(result, class_names: Sequence[str] | None = None, vm
             ax.set_ylabel("f_u (cycles/image)", fontsize=7)
         if i + ncols >= k:   # the lowest map of its column
             ax.set_xlabel("f_v (cycles/image)", fontsize=7)
-    fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8).set_label("error rate" if q.kind == "error" else q.label)
+    plain_colorbar(fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8)).set_label(
+        "error rate" if q.kind == "error" else q.label)
     fig.suptitle(f"{result.label + ': ' if result.label else ''}{q.label} per true class, "
                  f"ℓ2 = {result.eps:g}/channel", fontsize=9)
     return fig, axes.ravel()[:k]

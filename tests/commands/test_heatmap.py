@@ -171,3 +171,12 @@ def test_cli_per_class_titles_name_the_image_folders_classes(user_setup, capsys,
     assert code == 0, capsys.readouterr().err
     shown = " ".join(titles["heatmap_per_class.png"])
     assert all(name in shown for name in ("bee", "cat", "dog")) and "class 0" not in shown
+
+
+def test_cli_inverted_colour_range_exits_2_before_computing(user_setup, capsys):
+    tmp = user_setup[0]
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--data", "data.npz", "--out", "out", "--no-progress",
+                 "--vmin", "2", "--vmax", "1"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "--vmin 2 >= --vmax 1" in err and "\n" not in err
+    assert not (tmp / "out" / "heatmap.ckpt").exists()
