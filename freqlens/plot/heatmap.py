@@ -239,31 +239,37 @@ def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: 
 def plot_per_class_heatmaps(result, class_names: Sequence[str] | None = None, vmin: float | None = None,
                             vmax: float | None = None, ncols: int | None = None):
     """The per-class maps of a heat map (``fourier_heatmap(..., per_class=True)``) as a small grid with one
-    shared colour bar, each titled by its class name (or index) and its number of images.
+    shared colour bar, each titled by its class name (or index) and its number of images. Classes without images
+    (a model with more outputs than the data has classes, an empty class folder) get no panel; the figure title
+    names them ("no images: ...").
 
     Args:
         result: a :class:`~freqlens.probes.heatmap.HeatmapResult` with ``per_class`` (K, H, W).
-        class_names: K names (default: "class 0", "class 1", ...).
+        class_names: up to K names in label order (default: ``result.class_names``; classes beyond the names are
+            called "class k").
         vmin, vmax: shared colour range (error-rate units for error maps, else the quantity's); None: the
             range of all classes together.
         ncols: maps per row (default: up to 5).
 
     Returns:
-        ``(fig, axes)``: axes (K,), one per class.
+        ``(fig, axes)``: one axes per class with images, in label order.
 
     Raises:
-        InputError: the result has no per-class maps, or ``class_names`` has the wrong length.
+        InputError: the result has no per-class maps, ``class_names`` has more than K names, or
+            ``vmin >= vmax``.
 
     Source: freqlens (per-class maps); Yin et al. 2019 (colour convention of error maps).
 
     Example:
         >>> from freqlens.probes.heatmap import HeatmapResult
         >>> res = HeatmapResult(error=np.full((3, 3), 2.0), eps=1.0, n_images=4, clean_error=0.0, bounds=None,
-        ...                     seed=0, quantity="loss", per_class=np.stack([np.ones((3, 3)), 3 * np.ones((3, 3))]),
-        ...                     class_counts=[2, 2])
+        ...                     seed=0, quantity="loss", per_class=np.stack([np.ones((3, 3)), 3 * np.ones((3, 3)),
+        ...                     np.full((3, 3), np.nan)]), class_counts=[2, 1, 0])
         >>> fig, axes = plot_per_class_heatmaps(res, class_names=["cat", "dog"])
         >>> [a.get_title() for a in axes], axes[0].images[0].get_clim()
-        (['cat (2 images)', 'dog (2 images)'], (1.0, 3.0))
+        (['cat (2 images)', 'dog (1 image)'], (1.0, 3.0))
+        >>> fig._suptitle.get_text().endswith("no images: class 2")
+        True
     """
     from freqlens.errors import InputError
 
@@ -272,38 +278,50 @@ def plot_per_class_heatmaps(result, class_names: Sequence[str] | None = None, vm
         raise InputError("this heat map has no per-class maps; compute it with per_class=True (--per-class)")
     maps = np.asarray(maps, dtype=float)
     k = maps.shape[0]
-    if class_names is not None and len(class_names) != k:
+    if class_names is None:
+        class_names = getattr(result, "class_names", None)
+    if class_names is not None and len(class_names) > k:
         raise InputError(f"{len(class_names)} class names for {k} per-class maps; give one name per class")
+    names = [str(n) for n in (class_names or [])] + [f"class {i}" for i in range(len(class_names or []), k)]
     q = _quantity(result)
     drawn = _drawn(result, maps)
     from types import SimpleNamespace
 
     lo, hi = heatmap_range(SimpleNamespace(error=maps, quantity=q.name), vmin, vmax)
-    ncols = int(ncols or min(k, 5))
-    nrows = -(-k // ncols)
+    counts = getattr(result, "class_counts", None) or [None] * k
+    shown = [i for i in range(k) if counts[i] is None or counts[i] > 0] or list(range(k))
+    empty = [names[i] for i in range(k) if i not in shown]
+    n = len(shown)
+    ncols = int(ncols or min(n, 5))
+    nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols + 0.8, 2.3 * nrows + 0.5), squeeze=False,
                              constrained_layout=True)
-    counts = getattr(result, "class_counts", None) or [None] * k
     cmap = HEATMAP_CMAP if q.kind == "error" else QUANTITY_CMAP
     im = None
-    for i, ax in enumerate(axes.ravel()):
-        if i >= k:
+    for j, ax in enumerate(axes.ravel()):
+        if j >= n:
             ax.set_visible(False)
             continue
+        i = shown[j]
         im = ax.imshow(drawn[i], extent=centred_extent(drawn[i].shape), cmap=cmap, vmin=lo, vmax=hi,
                        interpolation="nearest")
-        name = class_names[i] if class_names is not None else f"class {i}"
-        ax.set_title(name if counts[i] is None else f"{name} ({counts[i]} images)", fontsize=8)
+        c = counts[i]
+        ax.set_title(names[i] if c is None else f"{names[i]} ({c} image{'' if c == 1 else 's'})", fontsize=8)
         ax.tick_params(labelsize=6)
-        if i % ncols == 0:
+        integer_frequency_ticks(ax)
+        if j % ncols == 0:
             ax.set_ylabel("f_u (cycles/image)", fontsize=7)
-        if i + ncols >= k:   # the lowest map of its column
+        if j + ncols >= n:   # the lowest map of its column
             ax.set_xlabel("f_v (cycles/image)", fontsize=7)
     plain_colorbar(fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8)).set_label(
         "error rate" if q.kind == "error" else q.label)
+    missing = ""
+    if empty:
+        listed = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        missing = f"\nno images: {listed}"
     fig.suptitle(f"{result.label + ': ' if result.label else ''}{q.label} per true class, "
-                 f"ℓ2 = {result.eps:g}/channel", fontsize=9)
-    return fig, axes.ravel()[:k]
+                 f"ℓ2 = {result.eps:g}/channel{missing}", fontsize=9)
+    return fig, axes.ravel()[:n]
 
 
 __all__ = ["HEATMAP_CMAP", "PAPER_RANGE", "QUANTITY_CMAP", "plot_centred_map", "heatmap_range", "plot_heatmap",

@@ -148,3 +148,25 @@ def test_inverted_colour_range_is_a_one_line_input_error():
     assert "\n" not in str(e.value)
     with pytest.raises(InputError):
         heatmap_range(_map([[10.0]]), 0.5, 0.5)
+
+
+def test_per_class_panels_use_the_results_names_pad_missing_ones_and_skip_classes_without_images():
+    per_class = np.stack([np.full((3, 3), 10.0), np.full((3, 3), np.nan), np.full((3, 3), 50.0),
+                          np.full((3, 3), np.nan)])
+    res = _map(np.full((3, 3), 30.0), per_class=per_class, class_counts=[1, 0, 2, 0], class_names=["bee", "cat"])
+    fig, axes = plot_per_class_heatmaps(res)
+    assert [a.get_title() for a in axes] == ["bee (1 image)", "class 2 (2 images)"]    # singular; padded name
+    assert fig._suptitle.get_text().endswith("no images: cat, class 3")
+    assert sum(a.get_visible() for a in fig.axes if a.get_label() != "<colorbar>") == 2  # no empty white panels
+    with pytest.raises(InputError, match="5 class names for 4 per-class maps"):
+        plot_per_class_heatmaps(res, class_names=list("abcde"))
+
+
+def test_frequency_axes_have_integer_ticks_only():
+    fig, ax = plot_heatmap(_map(np.full((3, 3), 50.0)))
+    fig.canvas.draw()
+    assert all(float(t).is_integer() for t in list(ax.get_xticks()) + list(ax.get_yticks()))
+    res = _map(np.full((3, 3), 30.0), per_class=np.full((2, 3, 3), 30.0), class_counts=[1, 1])
+    fig, axes = plot_per_class_heatmaps(res)
+    fig.canvas.draw()
+    assert all(float(t).is_integer() for a in axes for t in list(a.get_xticks()) + list(a.get_yticks()))
