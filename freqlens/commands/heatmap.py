@@ -32,6 +32,7 @@ from freqlens.commands._common import (
     prepare_out_dir,
     speed_options,
 )
+from freqlens.errors import CheckpointError
 from freqlens.results import atomic_write_bytes
 from freqlens.validation import check_positive
 
@@ -120,6 +121,19 @@ def _write_rows(result, path, maps) -> None:
     atomic_write_bytes(path, buf.getvalue().encode())
 
 
+def _remove_checkpoint(path) -> None:
+    """--fresh: delete this process's heat-map checkpoint (the shard of its rank under torchrun)."""
+    from freqlens.notices import notice
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        path = path.with_name(f"{path.name}.rank{int(os.environ.get('RANK', '0'))}of{world}")
+    if path.exists():
+        path.unlink()
+        if int(os.environ.get("RANK", "0")) == 0:
+            notice(f"--fresh: deleted the checkpoint {path}; the heat map is computed from the start")
+
+
 def _run(args: argparse.Namespace) -> int:
     from freqlens.data import dataset_class_names
     from freqlens.device import resolve_device
@@ -139,13 +153,23 @@ def _run(args: argparse.Namespace) -> int:
     bounds = None if args.no_clip else (args.bounds[0], args.bounds[1])
     normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)
+    if args.fresh:
+        _remove_checkpoint(out / "heatmap.ckpt")
     model = model_from_args(args, device)
     parse_quantity(args.quantity, model)              # its layer must be one of the model's modules
     x, y = data_from_args(args, model=model)
-    res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
-                          checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
-                          label=args.label, normalize=normalize, output=output_selector(args), amp=args.amp,
-                          quantity=args.quantity, per_class=args.per_class, **speed_options(args))
+    try:
+        res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
+                              checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
+                              label=args.label, normalize=normalize, output=output_selector(args), amp=args.amp,
+                              quantity=args.quantity, per_class=args.per_class, **speed_options(args))
+    except CheckpointError as exc:
+        msg = str(exc)
+        if not msg.startswith("heat-map checkpoint"):
+            raise
+        fix = "pass --fresh to recompute it (or another --out)"
+        old = "delete it or pass another checkpoint path"
+        raise CheckpointError(msg.replace(old, fix) if old in msg else f"{msg}; {fix}") from exc
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
     if res.per_class is not None:
@@ -212,4 +236,7 @@ def register(sub) -> None:
     p.add_argument("--vmax", type=float, default=None,
                    help="upper end of the colour scale, as an error rate in [0, 1] (the paper: 1), or in the "
                         "--quantity's units; default: the map's maximum")
+    p.add_argument("--fresh", action="store_true",
+                   help="delete the heat-map checkpoint in --out first and compute from the start (needed when "
+                        "the model, data or --eps changed since it was written; default: resume)")
     p.set_defaults(func=_run)

@@ -209,3 +209,20 @@ def test_cli_per_class_keeps_folder_names_with_an_empty_class_and_a_larger_model
     assert res.class_names == ["bee", "cat", "dog"] and len(res.per_class) == 5
     rows = list(csv.DictReader(open(tmp / "out" / "heatmap_per_class.csv")))
     assert {(r["class"], r["class_name"]) for r in rows} == {("0", "bee"), ("1", "cat"), ("2", "dog")}
+
+
+def test_cli_changed_eps_names_fresh_and_fresh_recomputes(user_setup, capsys):
+    tmp, model, x, y = user_setup
+    base = ["heatmap", "--model", "usermodels_hm:build", "--weights", "model.pt", "--data", "data.npz", "--out", "out",
+            "--no-progress", "--device", "cpu", "--window", "1"]
+    assert main(base + ["--eps", "2"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(base + ["--eps", "3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "different configuration" in err and "--fresh" in err and "checkpoint path" not in err and "\n" not in err
+    assert main(base + ["--eps", "3", "--fresh"]) == 0
+    assert "--fresh: deleted the checkpoint" in capsys.readouterr().err
+    res = HeatmapResult.load(tmp / "out" / "heatmap.json")
+    ref = fourier_heatmap(model, x, y, eps=3.0, window=1, progress=False)
+    assert res.eps == 3.0
+    np.testing.assert_array_equal(res.error, ref.error)
