@@ -68,7 +68,8 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
     Raises:
         ConfigError: an unknown device string, or a device this machine lacks (``cuda`` without CUDA, ``cuda:3``
-            with one GPU, ``mps`` without MPS), in one line.
+            with one GPU, ``mps`` without MPS, a type this PyTorch build cannot use such as ``xla``, or ``meta``),
+            in one line.
 
     Source: freqlens.
 
@@ -97,6 +98,15 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
                               "CUDA device(s)")
     if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise ConfigError(f"device {device!r} was asked for but MPS is not available; use --device cpu")
+    if dev.type == "meta":
+        raise ConfigError("device 'meta' holds no data, so a model cannot be run there; use --device cpu or cuda")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        try:                                     # a device type torch parses but this build may not support
+            torch.empty(1, device=dev)
+        except Exception as exc:  # noqa: BLE001 - any failure means the device cannot be used
+            why = (str(exc).splitlines() or [""])[0].split(". ")[0][:100]
+            raise ConfigError(f"device {device!r} cannot be used by this PyTorch build ({type(exc).__name__}: "
+                              f"{why}); use --device cpu or cuda") from exc
     return dev
 
 

@@ -29,8 +29,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from freqlens.batching import is_oom
 from freqlens.device import model_device, model_dtype
-from freqlens.errors import CheckpointError, ConfigError, InputError, ModelOutputError
+from freqlens.errors import CheckpointError, ConfigError, FreqlensError, InputError, ModelOutputError
 from freqlens.inference import OutputSelector, autocast, class_logits, select_output
 from freqlens.results import Result, atomic_write_bytes
 from freqlens.validation import check_finite, check_integer, check_same_length
@@ -366,10 +367,14 @@ class _LoaderBatches:
             return 0
 
     def batches(self, generator: torch.Generator):
+        from freqlens.data.inputs import split_item
+
         for batch in self.loader:
-            if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-                raise InputError("each batch of the data loader must be (inputs, targets)")
-            yield batch[0].to(self.device), batch[1].to(self.device)
+            if not isinstance(batch, (tuple, list, dict)) or (not isinstance(batch, dict) and len(batch) < 2):
+                raise InputError("each batch of the data loader must be (inputs, targets) or a dict with input and "
+                                 "label keys (e.g. 'pixel_values' and 'labels')")
+            xb, yb = split_item(batch)                  # a dict batch: the probes' image and label keys
+            yield torch.as_tensor(xb).to(self.device), torch.as_tensor(yb).to(self.device)
 
 
 def _make_batches(data, batch_size, shuffle, device):
@@ -582,22 +587,32 @@ def fit(model: nn.Module, data, epochs: int, optimizer: torch.optim.Optimizer | 
             relay.periodic()
         bar = tqdm(total=int(epochs), initial=state.epoch, desc="fit", unit="epoch", disable=not progress,
                    leave=False, dynamic_ncols=True)
+        first_step = True
         try:
             while state.epoch < epochs:
                 model.train()
                 total, count = 0.0, 0
                 for xb, yb in batches.batches(shuffle_gen):
-                    if batch_transform is not None:
-                        xb, yb = batch_transform(model, xb, yb)
-                        model.train()
-                    opt.zero_grad(set_to_none=True)
-                    if xb.is_floating_point() and xb.dtype != model_dtype(model):
-                        xb = xb.to(model_dtype(model))
-                    with autocast(dev, amp):
-                        out = select_output(model(xb), output)
-                    if out.shape[0] != xb.shape[0]:
-                        raise ModelOutputError(f"model returned {out.shape[0]} rows for a batch of {xb.shape[0]}")
-                    value = loss_fn(out, yb)
+                    try:
+                        if batch_transform is not None:
+                            xb, yb = batch_transform(model, xb, yb)
+                            model.train()
+                        opt.zero_grad(set_to_none=True)
+                        if xb.is_floating_point() and xb.dtype != model_dtype(model):
+                            xb = xb.to(model_dtype(model))
+                        with autocast(dev, amp):
+                            out = select_output(model(xb), output)
+                        if out.shape[0] != xb.shape[0]:
+                            raise ModelOutputError(f"model returned {out.shape[0]} rows for a batch of {xb.shape[0]}")
+                        value = loss_fn(out, yb)
+                    except (RuntimeError, IndexError, ValueError) as exc:
+                        if isinstance(exc, FreqlensError) or not first_step or is_oom(exc):
+                            raise
+                        # the model or the batch transform cannot take this data: say so in one line
+                        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                        raise InputError(f"the first training batch failed (inputs {tuple(xb.shape[1:])}, targets "
+                                         f"{tuple(yb.shape)} {yb.dtype}): {why}") from exc
+                    first_step = False
                     if regularizer is not None:
                         value = value + regularizer(model)
                     if not torch.isfinite(value):

@@ -66,3 +66,14 @@ def test_frozen_batchnorm_statistics_normalises_with_the_batch_and_restores_runn
         raise RuntimeError("inside")
     for k, v in net.state_dict().items():
         assert torch.equal(v, before[k]), k
+
+
+@pytest.mark.parametrize("name,message", [("xla", "cannot be used by this PyTorch build"),
+                                          ("meta", "holds no data")])
+def test_devices_torch_parses_but_cannot_run_are_refused_in_one_line(name, message):
+    from freqlens.device import resolve_device
+    from freqlens.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message) as info:
+        resolve_device(name)
+    assert "\n" not in str(info.value)

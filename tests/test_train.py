@@ -85,3 +85,40 @@ def test_bad_inputs():
         fit(_model(), (bad, y), 1, progress=False)
     with pytest.raises(ModelOutputError, match="targets"):
         fit(MLP(5, 2, width=4, depth=1), (x, torch.randn(120, 3)), 1, progress=False)
+
+
+@pytest.mark.parametrize("case", ["labels", "channels", "labels_under_a_transform"])
+def test_a_first_batch_the_model_cannot_take_is_one_line_not_a_torch_traceback(case):
+    from freqlens.errors import FreqlensError
+    from freqlens.interventions.adversarial_training import AdversarialExamples
+    from freqlens.train import fit
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 8 * 8, 3))
+    x, y = torch.rand(8, 3, 8, 8), torch.randint(0, 3, (8,))
+    kw = {}
+    if case == "channels":
+        x = x[:, :1]
+    else:
+        y = y + 10
+    if case == "labels_under_a_transform":
+        kw["batch_transform"] = AdversarialExamples(eps=0.03, steps=1, step_size=0.03)
+    with pytest.raises(FreqlensError) as info:
+        fit(net, (x, y), 1, loss="cross_entropy", batch_size=4, progress=False, **kw)
+    assert "\n" not in str(info.value)
+    assert ("label is 1" in str(info.value)) or ("out of bounds" in str(info.value)) or \
+        ("first training batch failed" in str(info.value))
+
+
+def test_fit_takes_a_data_loader_of_dict_batches_like_the_probes():
+    from torch.utils.data import DataLoader
+
+    from freqlens.train import fit
+
+    torch.manual_seed(0)
+    x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+    loader = DataLoader([{"pixel_values": a, "labels": b} for a, b in zip(x, y)], batch_size=8)
+    net = nn.Linear(4, 2)
+    before = net.weight.detach().clone()
+    history = fit(net, loader, 2, loss="cross_entropy", progress=False)
+    assert len(history.losses) == 2 and not torch.equal(net.weight, before)

@@ -243,6 +243,7 @@ class PostAveraged(nn.Module):
                  include_original: bool = True, output: OutputSelector = None, amp: bool | str = False, normalize=None,
                  memory_budget: str | int | None = None, channels_last: bool = False, compile: bool = False):
         super().__init__()
+        self.outputs_probabilities = True        # probes that need logits (a loss) take the log of the output
         self.output, self.amp = output, (amp if isinstance(amp, str) else bool(amp))
         self.memory_budget, self.channels_last, self.compile = memory_budget, bool(channels_last), bool(compile)
         self._tuner = None

@@ -106,7 +106,10 @@ def unwrap_state_dict(state, model_keys) -> dict:
 
 
 def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()        # torch's messages carry terminal colours
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _listing(keys, limit: int = 5) -> str:
@@ -146,6 +149,12 @@ def load_weights(model: nn.Module, path: str | os.PathLike, map_location=None) -
     try:
         state = torch.load(path, map_location=map_location or "cpu", weights_only=True)
     except Exception as exc:
+        text = str(exc)
+        if "Weights only load failed" in text and ("GLOBAL" in text or "Unsupported global" in text):
+            raise CheckpointError(f"weights file {path} holds a pickled object (e.g. a whole model saved with "
+                                  "torch.save(model)), which freqlens does not unpickle (weights_only=True): save "
+                                  "model.state_dict() instead, or export the model with torch.jit.save / "
+                                  "torch.export and pass that file as --model") from exc
         raise CheckpointError(f"weights file {path} is corrupt or not a PyTorch state dict (read with "
                               f"weights_only=True): {_first_line(exc)}") from exc
     own = model.state_dict()

@@ -79,10 +79,11 @@ def plot_band_noise(results: Sequence, ax=None):
     fig, ax = new_axes(ax)
     for i, res in enumerate(results):
         col = f"C{i}"
-        name = res.label or f"model {i}"
+        name = res.label or (f"model {i}" if len(results) > 1 else "")
         for kind, style in (("low", "o-"), ("high", "s--")):
             if kind in res.error:
-                ax.plot(res.bandwidths, res.error[kind], style, color=col, label=f"{name}, {kind}-pass noise")
+                ax.plot(res.bandwidths, res.error[kind], style, color=col,
+                        label=f"{name}, {kind}-pass noise" if name else f"{kind}-pass noise")
         ax.axhline(res.clean_error, color=col, lw=0.8, ls=":")
     ax.set_xlabel("noise bandwidth B")
     ax.set_ylabel("test error (%)")

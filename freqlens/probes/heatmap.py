@@ -295,6 +295,15 @@ def _clean_features_fit(feature_bytes_per_image: int, n: int, dev: torch.device,
     return feature_bytes_per_image * n <= budget_bytes(dev, memory_budget) // 4
 
 
+def _log_probabilities(selector):
+    """An output selector that takes the log of the selected probabilities (clamped away from 0)."""
+    from freqlens.inference import select_output
+
+    def select(raw):
+        return torch.log(select_output(raw, selector).float().clamp_min(1e-30))
+    return select
+
+
 def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None, eps: float = 4.0,
                     bounds: tuple[float, float] | None = (0.0, 1.0), normalize: NormalizeArg = None,
                     max_batch: int | None = None, seed: int = 0, checkpoint: str | os.PathLike | None = None,
@@ -372,6 +381,10 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
     if window is not None:
         window = check_integer(window, "window", minimum=0)
     q: Quantity = parse_quantity(quantity, model)
+    if getattr(model, "outputs_probabilities", False) and q.kind in ("loss", "logit_change"):
+        # a model that returns probabilities (e.g. PostAveraged): its log is a logit vector with the same softmax,
+        # so the cross-entropy is −log p_y exactly and logit_change is measured in log-probabilities
+        output = _log_probabilities(output)
     per_class = bool(per_class)
     dev = model_device(model)
     n, c, h, w = x.shape

@@ -39,7 +39,14 @@ from freqlens.fourier.filters import lfc_hfc_components, max_radius
 from freqlens.inference import OutputSelector, forward_logits, gather
 from freqlens.normalization import NormalizeArg
 from freqlens.results import Result
-from freqlens.validation import check_choice, check_images, check_integer, check_nonempty, check_positive
+from freqlens.validation import (
+    check_choice,
+    check_images,
+    check_integer,
+    check_labels_fit,
+    check_nonempty,
+    check_positive,
+)
 
 CENTRE_CONVENTION = ("disk around DC: sqrt(f_u² + f_v²) < r with f_u, f_v in cycles per image along each axis "
                      "(centred layout: centre (H//2, W//2))")
@@ -186,6 +193,7 @@ def predict_components(model: nn.Module, images: torch.Tensor, labels: torch.Ten
     with batchnorm_mode(model, bn_eval), accelerated(model, channels_last, compile) as net, torch.inference_mode():
         def ok(xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
             logits = forward_logits(net, as_input_format(xb, channels_last), normalize, output=output, amp=amp)
+            check_labels_fit(logits, yb)
             return (logits.argmax(1) == yb).cpu()
 
         limit = max_batch or default_max_batch(model, images[:1].to(dev), memory_budget, input_copies=4 + 2 * r,
@@ -265,6 +273,23 @@ class HFCAccuracy(Result):
         return plot_hfc_accuracy(self, ax=ax)
 
 
+def _check_model_takes(model: nn.Module, x: torch.Tensor, normalize: NormalizeArg, output: OutputSelector,
+                       amp) -> None:
+    """One forward pass on the first image: a model that cannot take the images fails in one line, not deep inside
+    the batched loop."""
+    from freqlens.errors import FreqlensError
+
+    try:
+        with eval_mode(model), torch.inference_mode():
+            forward_logits(model, x[:1].to(model_device(model)), normalize, output=output, amp=amp)
+    except FreqlensError:
+        raise
+    except (RuntimeError, ValueError) as exc:
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InputError(f"the model cannot take images of shape {tuple(x.shape[1:])} (channels, H, W): {why}") \
+            from exc
+
+
 def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[float] = (4, 8, 12, 16),
                      rescale: str = "max", normalize: NormalizeArg = None, bn_eval: str = "running",
                      max_batch: int | None = None, limit: int | None = None, bounds=(0.0, 1.0),
@@ -316,6 +341,7 @@ def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[floa
     radii = check_radii(radii, h, w)
     if max_batch is not None:
         max_batch = check_integer(max_batch, "max_batch")
+    _check_model_takes(model, x, normalize, output, amp)
     clean, lfc_ok, hfc_ok = predict_components(model, x, y, radii, rescale, normalize, max_batch, bn_eval,
                                                progress, "LFC/HFC accuracy", output=output, amp=amp,
                                                memory_budget=memory_budget, channels_last=channels_last,
@@ -420,6 +446,7 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     (radius,) = check_radii([radius], *x.shape[-2:])
+    _check_model_takes(model, x, normalize, output, amp)
     dev = model_device(model)
     hits, probs = [], {"image": [], "lfc": [], "hfc": []}
     comps = {"lfc": [], "hfc": []}
@@ -431,6 +458,7 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
             p = {k: torch.softmax(forward_logits(net, as_input_format(v, channels_last), normalize, output=output,
                                                  amp=amp).float(), 1)
                  for k, v in (("image", xb), ("lfc", lfc[0]), ("hfc", hfc[0]))}
+            check_labels_fit(p["image"], yb)
             ok = p["image"].argmax(1) == yb
             n_correct += int(ok.sum())
             sel = ok & (p["hfc"].argmax(1) == yb) & (p["lfc"].argmax(1) != yb)

@@ -112,7 +112,11 @@ def _shared_heatmaps(folders: dict[str, Path]) -> dict[str, str]:
     lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 100.0)
     if error:                                   # plot_heatmap takes error maps' bounds as rates in [0, 1]
         lo, hi = lo / 100.0, hi / 100.0
-    return {label: _png(m.plot(vmin=lo, vmax=hi, title=label)[0]) for label, m in maps.items()}
+    def title(label, m):
+        what = "error rate" if getattr(m, "quantity", "error") == "error" else m.quantity
+        return f"{label}: {what} under Fourier-basis noise, ε = {m.eps:g} (shared colour range)"
+
+    return {label: _png(m.plot(vmin=lo, vmax=hi, title=title(label, m))[0]) for label, m in maps.items()}
 
 
 def compare(models: dict[str, nn.Module], images, labels=None, out: str | Path = "compare",

@@ -56,3 +56,16 @@ def test_unwrap_state_dict_handles_wrappers_and_prefixes():
     assert sorted(unwrap_state_dict({"model": m.state_dict()}, keys)) == ["bias", "weight"]
     with pytest.raises(CheckpointError, match="no state dict found"):
         unwrap_state_dict({"epoch": 3}, keys)
+
+
+def test_a_whole_pickled_model_as_weights_is_named_as_such_in_one_line(tmp_path):
+    from torch import nn
+
+    from freqlens.errors import CheckpointError
+    from freqlens.models.cache import load_weights
+
+    path = tmp_path / "whole.pt"
+    torch.save(nn.Linear(2, 2), path)
+    with pytest.raises(CheckpointError, match="holds a pickled object") as info:
+        load_weights(nn.Linear(2, 2), path)
+    assert "\n" not in str(info.value) and "\x1b" not in str(info.value) and "state_dict()" in str(info.value)

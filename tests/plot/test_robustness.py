@@ -25,3 +25,14 @@ def test_filtering_and_noise_are_drawn_in_percent():
     _, ax = plot_band_noise([n])
     assert ax.get_xlabel() == "noise bandwidth B" and ax.get_ylabel() == "test error (%)"
     plt.close("all")
+
+
+def test_band_noise_legend_names_models_only_when_there_are_several():
+    from freqlens.plot.robustness import plot_band_noise
+    from freqlens.probes.noise import BandNoiseResult
+
+    r = BandNoiseResult(bandwidths=[4, 16], error={"low": [30.0, 50.0], "high": [10.0, 20.0]}, clean_error=5.0)
+    _, ax = plot_band_noise([r])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["low-pass noise", "high-pass noise"]
+    _, ax = plot_band_noise([r, r])
+    assert ax.get_legend().get_texts()[0].get_text() == "model 0, low-pass noise"

@@ -233,3 +233,22 @@ def test_quantity_maps_plot_in_their_units_round_trip_and_log_under_their_key(tm
                                              "heatmap/feature_change/body/class0", "heatmap/feature_change/body/class1",
                                              "heatmap/feature_change/body/class2"]
     assert parse_quantity("logit_change").log_key == "logit_change"
+
+
+def test_loss_map_of_a_probability_output_model_is_the_cross_entropy_of_its_probabilities():
+    """PostAveraged returns averaged softmax probabilities: at a vanishing radius it is the base model, so its loss
+    map must equal the base model's (the loss is −log p_y, not the cross-entropy of softmax(p))."""
+    from freqlens.interventions.post_averaging import PostAveraged
+    from freqlens.probes.heatmap import fourier_heatmap
+
+    torch.manual_seed(0)
+    base = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 4))
+    with torch.no_grad():
+        base[1].weight.mul_(50)
+    x, y = torch.rand(5, 3, 8, 8), torch.tensor([0, 1, 2, 3, 0])
+    averaged = PostAveraged(base, radius=1e-7, n_directions=2, radius_space="input").eval()
+    ref = fourier_heatmap(base, x, y, eps=1.0, window=1, quantity="loss", progress=False)
+    got = fourier_heatmap(averaged, x, y, eps=1.0, window=1, quantity="loss", progress=False)
+    assert ref.clean_error > 1.0                                              # a loss far from softmax(p)'s ≈ log 4
+    np.testing.assert_allclose(got.error, ref.error, rtol=1e-4)
+    assert got.clean_error == pytest.approx(ref.clean_error, rel=1e-4)

@@ -130,3 +130,28 @@ def test_channels_last_and_bf16_keep_the_lfc_hfc_accuracies():
     fast = lfc_hfc_accuracy(net, x, y, radii=[2], progress=False, channels_last=True, amp="bf16")
     assert abs(fast.clean_accuracy - ref.clean_accuracy) <= 0.01     # within 1 point (the stated AMP tolerance)
     assert abs(float(fast.lfc_accuracy[0]) - float(ref.lfc_accuracy[0])) <= 0.01
+
+
+@pytest.mark.parametrize("probe", ["accuracy", "examples"])
+def test_labels_beyond_the_models_classes_are_refused_not_scored_as_wrong(probe):
+    from freqlens.errors import ModelOutputError
+    from freqlens.probes.hfc import hfc_examples, lfc_hfc_accuracy
+
+    net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 10))
+    x, y = torch.rand(4, 3, 8, 8), torch.tensor([0, 1, 2, 15])
+    run = (lambda: lfc_hfc_accuracy(net, x, y, radii=(2,), progress=False)) if probe == "accuracy" else \
+        (lambda: hfc_examples(net, x, y, radius=2, progress=False))
+    with pytest.raises(ModelOutputError, match="model outputs 10 classes but a label is 15"):
+        run()
+
+
+def test_a_model_that_cannot_take_the_images_fails_in_one_line():
+    from freqlens.probes.hfc import hfc_examples, lfc_hfc_accuracy
+
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten())
+    x, y = torch.rand(4, 1, 8, 8), torch.tensor([0, 1, 2, 3])
+    for run in (lambda: lfc_hfc_accuracy(net, x, y, radii=(2,), progress=False),
+                lambda: hfc_examples(net, x, y, radius=2, progress=False)):
+        with pytest.raises(InputError, match=r"cannot take images of shape \(1, 8, 8\)") as info:
+            run()
+        assert "\n" not in str(info.value)

@@ -3,6 +3,7 @@ one page with a column per model; flatten_numbers names the parameters by their 
 import csv
 import json
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -54,3 +55,19 @@ def test_compare_refuses_too_few_models_and_unsafe_labels_before_running(tmp_pat
     with pytest.raises(InputError, match=message) as info:
         compare(models, torch.rand(2, 3, 8, 8), out=tmp_path / "o")
     assert "\n" not in str(info.value) and not (tmp_path / "o").exists()
+
+
+def test_shared_heatmaps_are_titled_with_model_quantity_and_eps(tmp_path, monkeypatch):
+    import freqlens.report.compare as cmp
+    from freqlens.probes.heatmap import HeatmapResult
+
+    titles = []
+    monkeypatch.setattr(cmp, "_png", lambda fig: titles.append(fig.axes[0].get_title()) or "png")
+    for label, value in (("A", 10.0), ("B", 30.0)):
+        (tmp_path / label / "probes").mkdir(parents=True)
+        HeatmapResult(error=np.full((3, 3), value), eps=4.0, clean_error=5.0, n_images=2, bounds=[0.0, 1.0],
+                      seed=0).save(
+            tmp_path / label / "probes" / "heatmap.json")
+    cmp._shared_heatmaps({"A": tmp_path / "A", "B": tmp_path / "B"})
+    assert titles == ["A: error rate under Fourier-basis noise, ε = 4 (shared colour range)",
+                      "B: error rate under Fourier-basis noise, ε = 4 (shared colour range)"]
