@@ -32,6 +32,7 @@ from freqlens.commands._common import (
     prepare_out_dir,
     speed_options,
 )
+from freqlens.errors import CheckpointError
 from freqlens.results import atomic_write_bytes
 from freqlens.validation import check_positive
 
@@ -73,7 +74,8 @@ def write_per_class_csv(result, path) -> None:
         path: the CSV file to write (atomically).
 
     Returns:
-        None. Columns: class, then those of :func:`write_csv` (n_images is the class's number of images).
+        None. Columns: class, class_name (``result.class_names``, else "class k"), then those of
+        :func:`write_csv` (n_images is the class's number of images).
 
     Raises:
         OSError: the file cannot be written.
@@ -84,11 +86,11 @@ def write_per_class_csv(result, path) -> None:
         >>> import numpy as np, tempfile, os
         >>> from freqlens.probes.heatmap import HeatmapResult
         >>> res = HeatmapResult(error=np.zeros((1, 1)), eps=1.0, n_images=2, clean_error=0.0, bounds=None, seed=0,
-        ...                     per_class=np.ones((2, 1, 1)), class_counts=[1, 1])
+        ...                     per_class=np.ones((2, 1, 1)), class_counts=[1, 1], class_names=["cat"])
         >>> path = os.path.join(tempfile.mkdtemp(), "pc.csv")
         >>> write_per_class_csv(res, path)
-        >>> [line.split(",")[:6] for line in open(path).read().splitlines()[1:]]
-        [['0', '0', '0', '0', '0', '1.0000'], ['1', '0', '0', '0', '0', '1.0000']]
+        >>> [line.split(",")[:7] for line in open(path).read().splitlines()[1:]]
+        [['0', 'cat', '0', '0', '0', '0', '1.0000'], ['1', 'class 1', '0', '0', '0', '0', '1.0000']]
     """
     _write_rows(result, path, list(enumerate(result.per_class)))
 
@@ -98,23 +100,38 @@ def _write_rows(result, path, maps) -> None:
     buf = io.StringIO()
     wr = csv.writer(buf)
     per_class = maps[0][0] is not None
-    wr.writerow((["class"] if per_class else []) + ["p", "q", "f_u", "f_v",
+    wr.writerow((["class", "class_name"] if per_class else []) + ["p", "q", "f_u", "f_v",
                                                     "error_pct" if quantity == "error" else "value", "n_images", "eps",
                                                     "clip", "seed", "basis", "quantity"])
     h, w = result.error.shape
     full_h, full_w = result.image_size or (h, w)          # p, q: positions on the full centred grid
     dp, dq = full_h // 2 - h // 2, full_w // 2 - w // 2
     clip = "none" if result.bounds is None else f"{result.bounds[0]:g}..{result.bounds[1]:g}"
+    names = list(getattr(result, "class_names", None) or [])
     for k, values in maps:
+        head = [] if k is None else [k, names[k] if k < len(names) else f"class {k}"]
         n = result.n_images if k is None else (result.class_counts or [""] * (k + 1))[k]
         for p in range(h):
             for q in range(w):
                 v = float(values[p, q])
                 if v == v:
                     text = f"{v:.4f}" if quantity == "error" else f"{v:.6g}"
-                    wr.writerow(([k] if per_class else []) + [p + dp, q + dq, p - h // 2, q - w // 2, text, n,
-                                                              result.eps, clip, result.seed, result.basis, quantity])
+                    wr.writerow(head + [p + dp, q + dq, p - h // 2, q - w // 2, text, n, result.eps, clip,
+                                        result.seed, result.basis, quantity])
     atomic_write_bytes(path, buf.getvalue().encode())
+
+
+def _remove_checkpoint(path) -> None:
+    """--fresh: delete this process's heat-map checkpoint (the shard of its rank under torchrun)."""
+    from freqlens.notices import notice
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        path = path.with_name(f"{path.name}.rank{int(os.environ.get('RANK', '0'))}of{world}")
+    if path.exists():
+        path.unlink()
+        if int(os.environ.get("RANK", "0")) == 0:
+            notice(f"--fresh: deleted the checkpoint {path}; the heat map is computed from the start")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -129,27 +146,42 @@ def _run(args: argparse.Namespace) -> int:
     if device.type == "cuda" and "LOCAL_RANK" in os.environ:
         device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
     check_positive(args.eps, "--eps", hint="ℓ2 norm per channel, e.g. 4 for CIFAR-10")
+    if args.vmin is not None and args.vmax is not None and args.vmin >= args.vmax:
+        from freqlens.errors import InputError
+
+        raise InputError(f"--vmin {args.vmin:g} >= --vmax {args.vmax:g}; give a colour range with vmin < vmax")
     bounds = None if args.no_clip else (args.bounds[0], args.bounds[1])
     normalize = normalize_from_args(args)
     out = prepare_out_dir(args.out)
+    if args.fresh:
+        _remove_checkpoint(out / "heatmap.ckpt")
     model = model_from_args(args, device)
     parse_quantity(args.quantity, model)              # its layer must be one of the model's modules
     x, y = data_from_args(args, model=model)
-    res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
-                          checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
-                          label=args.label, normalize=normalize, output=output_selector(args), amp=args.amp,
-                          quantity=args.quantity, per_class=args.per_class, **speed_options(args))
+    try:
+        res = fourier_heatmap(model, x, y, eps=args.eps, bounds=bounds, max_batch=args.max_batch, seed=args.seed,
+                              checkpoint=out / "heatmap.ckpt", window=args.window, progress=not args.no_progress,
+                              label=args.label, normalize=normalize, output=output_selector(args), amp=args.amp,
+                              quantity=args.quantity, per_class=args.per_class, **speed_options(args))
+    except CheckpointError as exc:
+        msg = str(exc)
+        if not msg.startswith("heat-map checkpoint"):
+            raise
+        fix = "pass --fresh to recompute it (or another --out)"
+        old = "delete it or pass another checkpoint path"
+        raise CheckpointError(msg.replace(old, fix) if old in msg else f"{msg}; {fix}") from exc
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
+    if res.per_class is not None:
+        names = dataset_class_names(args.data)
+        res.class_names = list(names[:len(res.per_class)]) if names else None
     res.save(out / "heatmap.json")
     write_csv(res, out / "heatmap.csv")
     fig, _ = res.plot(vmin=args.vmin, vmax=args.vmax)
     save_figure(fig, out / "heatmap.png")
     if res.per_class is not None:
         write_per_class_csv(res, out / "heatmap_per_class.csv")
-        names = dataset_class_names(args.data)
-        names = names if names is not None and len(names) == len(res.per_class) else None
-        save_figure(res.plot_per_class(class_names=names, vmin=args.vmin, vmax=args.vmax)[0],
+        save_figure(res.plot_per_class(vmin=args.vmin, vmax=args.vmax)[0],
                     out / "heatmap_per_class.png")
     mean = float(torch.as_tensor(res.error).nanmean())
     what = f"mean error {mean:.1f} %" if quantity.kind == "error" else f"mean {quantity.label} {mean:.4g}"
@@ -204,4 +236,7 @@ def register(sub) -> None:
     p.add_argument("--vmax", type=float, default=None,
                    help="upper end of the colour scale, as an error rate in [0, 1] (the paper: 1), or in the "
                         "--quantity's units; default: the map's maximum")
+    p.add_argument("--fresh", action="store_true",
+                   help="delete the heat-map checkpoint in --out first and compute from the start (needed when "
+                        "the model, data or --eps changed since it was written; default: resume)")
     p.set_defaults(func=_run)

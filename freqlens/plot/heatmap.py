@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from freqlens.plot.style import centred_extent, new_axes
+from freqlens.plot.style import centred_extent, integer_frequency_ticks, new_axes, plain_colorbar
 
 HEATMAP_CMAP = "RdBu"
 """Red (low values) → white → blue (high values): small error red, large error blue, as in Yin et al."""
@@ -77,14 +77,19 @@ def plot_centred_map(values, ax=None, title: str = "", colorbar_label: str = "",
     ax.set_xlabel("horizontal frequency f_v (cycles/image)")
     ax.set_ylabel("vertical frequency f_u (cycles/image)")
     ax.set_title(title, fontsize=9)
+    integer_frequency_ticks(ax)
     cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    if not log:
+        plain_colorbar(cb)
     cb.set_label(colorbar_label)
     return fig, ax
 
 
 def heatmap_range(result, vmin: float | None = None, vmax: float | None = None) -> tuple[float, float]:
     """The colour range of a heat map as drawn: the given bounds, else the finite data range; error maps in
-    error-rate units [0, 1], other quantities in their own units.
+    error-rate units [0, 1], other quantities in their own units. A (near) constant map gets a range in which its
+    colour means its value: the full range [0, 1] for error maps, else a small range centred on the value
+    (± 5 % of it, at least ± 0.05).
 
     Args:
         result: a :class:`~freqlens.probes.heatmap.HeatmapResult` (``error`` in percent, or the mean quantity).
@@ -92,10 +97,10 @@ def heatmap_range(result, vmin: float | None = None, vmax: float | None = None) 
             the data's.
 
     Returns:
-        ``(vmin, vmax)`` with vmin < vmax (vmax is nudged up by 1e-6 when they meet); (0, 1) without finite data.
+        ``(vmin, vmax)`` with vmin < vmax; (0, 1) without finite data.
 
     Raises:
-        Nothing of its own.
+        InputError: both bounds given and ``vmin >= vmax``.
 
     Source:
         freqlens.
@@ -106,13 +111,38 @@ def heatmap_range(result, vmin: float | None = None, vmax: float | None = None) 
         (0.2, 0.6)
         >>> heatmap_range(SimpleNamespace(error=np.array([[20.0, 60.0]])), 0.1, 1.0)
         (0.1, 1.0)
+        >>> heatmap_range(SimpleNamespace(error=np.full((2, 2), 100.0)))
+        (0.0, 1.0)
+        >>> heatmap_range(SimpleNamespace(error=np.full((2, 2), 2.0), quantity="loss"))
+        (1.9, 2.1)
     """
+    if vmin is not None and vmax is not None and float(vmin) >= float(vmax):
+        from freqlens.errors import InputError
+
+        raise InputError(f"colour range vmin {float(vmin):g} >= vmax {float(vmax):g}; give vmin < vmax "
+                         "(--vmin/--vmax)")
     err = _drawn(result)
     finite = err[np.isfinite(err)]
-    lo = float(vmin) if vmin is not None else (float(finite.min()) if finite.size else 0.0)
-    hi = float(vmax) if vmax is not None else (float(finite.max()) if finite.size else 1.0)
-    if hi <= lo:
-        hi = lo + 1e-6
+    is_error = _quantity(result).kind == "error"
+    if not finite.size:
+        dlo, dhi = 0.0, 1.0
+    else:
+        dlo, dhi = float(finite.min()), float(finite.max())
+    if dhi - dlo <= 1e-6 * max(1.0, abs(dlo), abs(dhi)):     # (near) constant: no data-driven range
+        if is_error:
+            dlo, dhi = 0.0, 1.0
+        else:
+            centre = 0.5 * (dlo + dhi)
+            half = max(0.05 * abs(centre), 0.05)
+            dlo, dhi = round(centre - half, 12), round(centre + half, 12)
+    lo = float(vmin) if vmin is not None else dlo
+    hi = float(vmax) if vmax is not None else dhi
+    if hi <= lo:                      # one bound given, on the far side of the data: keep it, move the other
+        width = 1.0 if is_error else max(0.1 * abs(lo if vmin is not None else hi), 0.1)
+        if vmin is not None:
+            hi = lo + width
+        else:
+            lo = hi - width
     return lo, hi
 
 
@@ -209,31 +239,37 @@ def plot_heatmaps(results: Sequence, titles: Sequence[str] | None = None, vmin: 
 def plot_per_class_heatmaps(result, class_names: Sequence[str] | None = None, vmin: float | None = None,
                             vmax: float | None = None, ncols: int | None = None):
     """The per-class maps of a heat map (``fourier_heatmap(..., per_class=True)``) as a small grid with one
-    shared colour bar, each titled by its class name (or index) and its number of images.
+    shared colour bar, each titled by its class name (or index) and its number of images. Classes without images
+    (a model with more outputs than the data has classes, an empty class folder) get no panel; the figure title
+    names them ("no images: ...").
 
     Args:
         result: a :class:`~freqlens.probes.heatmap.HeatmapResult` with ``per_class`` (K, H, W).
-        class_names: K names (default: "class 0", "class 1", ...).
+        class_names: up to K names in label order (default: ``result.class_names``; classes beyond the names are
+            called "class k").
         vmin, vmax: shared colour range (error-rate units for error maps, else the quantity's); None: the
             range of all classes together.
         ncols: maps per row (default: up to 5).
 
     Returns:
-        ``(fig, axes)``: axes (K,), one per class.
+        ``(fig, axes)``: one axes per class with images, in label order.
 
     Raises:
-        InputError: the result has no per-class maps, or ``class_names`` has the wrong length.
+        InputError: the result has no per-class maps, ``class_names`` has more than K names, or
+            ``vmin >= vmax``.
 
     Source: freqlens (per-class maps); Yin et al. 2019 (colour convention of error maps).
 
     Example:
         >>> from freqlens.probes.heatmap import HeatmapResult
         >>> res = HeatmapResult(error=np.full((3, 3), 2.0), eps=1.0, n_images=4, clean_error=0.0, bounds=None,
-        ...                     seed=0, quantity="loss", per_class=np.stack([np.ones((3, 3)), 3 * np.ones((3, 3))]),
-        ...                     class_counts=[2, 2])
+        ...                     seed=0, quantity="loss", per_class=np.stack([np.ones((3, 3)), 3 * np.ones((3, 3)),
+        ...                     np.full((3, 3), np.nan)]), class_counts=[2, 1, 0])
         >>> fig, axes = plot_per_class_heatmaps(res, class_names=["cat", "dog"])
         >>> [a.get_title() for a in axes], axes[0].images[0].get_clim()
-        (['cat (2 images)', 'dog (2 images)'], (1.0, 3.0))
+        (['cat (2 images)', 'dog (1 image)'], (1.0, 3.0))
+        >>> fig._suptitle.get_text().endswith("no images: class 2")
+        True
     """
     from freqlens.errors import InputError
 
@@ -242,37 +278,50 @@ def plot_per_class_heatmaps(result, class_names: Sequence[str] | None = None, vm
         raise InputError("this heat map has no per-class maps; compute it with per_class=True (--per-class)")
     maps = np.asarray(maps, dtype=float)
     k = maps.shape[0]
-    if class_names is not None and len(class_names) != k:
+    if class_names is None:
+        class_names = getattr(result, "class_names", None)
+    if class_names is not None and len(class_names) > k:
         raise InputError(f"{len(class_names)} class names for {k} per-class maps; give one name per class")
+    names = [str(n) for n in (class_names or [])] + [f"class {i}" for i in range(len(class_names or []), k)]
     q = _quantity(result)
     drawn = _drawn(result, maps)
     from types import SimpleNamespace
 
     lo, hi = heatmap_range(SimpleNamespace(error=maps, quantity=q.name), vmin, vmax)
-    ncols = int(ncols or min(k, 5))
-    nrows = -(-k // ncols)
+    counts = getattr(result, "class_counts", None) or [None] * k
+    shown = [i for i in range(k) if counts[i] is None or counts[i] > 0] or list(range(k))
+    empty = [names[i] for i in range(k) if i not in shown]
+    n = len(shown)
+    ncols = int(ncols or min(n, 5))
+    nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols + 0.8, 2.3 * nrows + 0.5), squeeze=False,
                              constrained_layout=True)
-    counts = getattr(result, "class_counts", None) or [None] * k
     cmap = HEATMAP_CMAP if q.kind == "error" else QUANTITY_CMAP
     im = None
-    for i, ax in enumerate(axes.ravel()):
-        if i >= k:
+    for j, ax in enumerate(axes.ravel()):
+        if j >= n:
             ax.set_visible(False)
             continue
+        i = shown[j]
         im = ax.imshow(drawn[i], extent=centred_extent(drawn[i].shape), cmap=cmap, vmin=lo, vmax=hi,
                        interpolation="nearest")
-        name = class_names[i] if class_names is not None else f"class {i}"
-        ax.set_title(name if counts[i] is None else f"{name} ({counts[i]} images)", fontsize=8)
+        c = counts[i]
+        ax.set_title(names[i] if c is None else f"{names[i]} ({c} image{'' if c == 1 else 's'})", fontsize=8)
         ax.tick_params(labelsize=6)
-        if i % ncols == 0:
+        integer_frequency_ticks(ax)
+        if j % ncols == 0:
             ax.set_ylabel("f_u (cycles/image)", fontsize=7)
-        if i + ncols >= k:   # the lowest map of its column
+        if j + ncols >= n:   # the lowest map of its column
             ax.set_xlabel("f_v (cycles/image)", fontsize=7)
-    fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8).set_label("error rate" if q.kind == "error" else q.label)
+    plain_colorbar(fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8)).set_label(
+        "error rate" if q.kind == "error" else q.label)
+    missing = ""
+    if empty:
+        listed = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        missing = f"\nno images: {listed}"
     fig.suptitle(f"{result.label + ': ' if result.label else ''}{q.label} per true class, "
-                 f"ℓ2 = {result.eps:g}/channel", fontsize=9)
-    return fig, axes.ravel()[:k]
+                 f"ℓ2 = {result.eps:g}/channel{missing}", fontsize=9)
+    return fig, axes.ravel()[:n]
 
 
 __all__ = ["HEATMAP_CMAP", "PAPER_RANGE", "QUANTITY_CMAP", "plot_centred_map", "heatmap_range", "plot_heatmap",

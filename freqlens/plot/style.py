@@ -95,3 +95,61 @@ def centred_extent(shape: tuple[int, int]) -> list[float]:
     fu0, fv0 = -(h // 2), -(w // 2)
     return [fv0 - 0.5, fv0 + w - 0.5, fu0 + h - 0.5, fu0 - 0.5]
 
+
+
+def plain_colorbar(cb):
+    """Write a colour bar's tick labels without an offset (no "1e-6+8.3e-1" above the bar): each tick reads as
+    its value.
+
+    Args:
+        cb: a matplotlib colour bar.
+
+    Returns:
+        The same colour bar.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> fig, ax = new_axes(figsize=(2, 2))
+        >>> cb = plain_colorbar(fig.colorbar(ax.imshow([[0.8333331, 0.8333339]]), ax=ax))
+        >>> cb.formatter.get_useOffset()
+        False
+    """
+    from matplotlib.ticker import ScalarFormatter
+
+    fmt = ScalarFormatter(useOffset=False)
+    cb.formatter = fmt
+    cb.update_ticks()
+    return cb
+
+
+def integer_frequency_ticks(ax):
+    """Put ticks only on integer frequencies (cycles/image) on both axes of a frequency map.
+
+    Args:
+        ax: matplotlib axes showing a map drawn with :func:`centred_extent`.
+
+    Returns:
+        The same axes.
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> fig, ax = new_axes(figsize=(2, 2))
+        >>> _ = ax.imshow([[0.0] * 3] * 3, extent=centred_extent((3, 3)))
+        >>> [float(t) for t in integer_frequency_ticks(ax).get_xticks() if -1.5 <= t <= 1.5]
+        [-1.0, 0.0, 1.0]
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return ax

@@ -63,7 +63,8 @@ class HeatmapResult(Result):
     :mod:`freqlens.probes.heatmap_quantities`) ``error`` holds the mean of that quantity over the images instead,
     in its own units (nats, logit units, feature units; also readable as :attr:`values`), and ``clean_value`` its
     mean on the clean images. ``per_class`` (K, H, W): the same map averaged over the images of each true class
-    (NaN for a class without images), ``class_counts`` (K,) the number of images of each class.
+    (NaN for a class without images), ``class_counts`` (K,) the number of images of each class, ``class_names``
+    the names of the classes in label order where the data supplies them (may be shorter than K; None: unknown).
 
     Args:
         error: (H, W) error in % (NaN outside a window).
@@ -109,6 +110,7 @@ class HeatmapResult(Result):
     clean_value: float | None = None
     per_class: np.ndarray | None = None
     class_counts: list[int] | None = None
+    class_names: list[str] | None = None
 
     @property
     def values(self) -> np.ndarray:
@@ -167,7 +169,8 @@ class HeatmapResult(Result):
 
     def plot_per_class(self, class_names=None, vmin: float | None = None, vmax: float | None = None):
         """The per-class maps as a small grid with one shared colour bar
-        (:func:`freqlens.plot.heatmap.plot_per_class_heatmaps`). Returns (fig, axes)."""
+        (:func:`freqlens.plot.heatmap.plot_per_class_heatmaps`); ``class_names`` defaults to
+        :attr:`class_names`. Returns (fig, axes)."""
         from freqlens.plot.heatmap import plot_per_class_heatmaps
 
         return plot_per_class_heatmaps(self, class_names=class_names, vmin=vmin, vmax=vmax)

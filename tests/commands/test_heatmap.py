@@ -171,3 +171,58 @@ def test_cli_per_class_titles_name_the_image_folders_classes(user_setup, capsys,
     assert code == 0, capsys.readouterr().err
     shown = " ".join(titles["heatmap_per_class.png"])
     assert all(name in shown for name in ("bee", "cat", "dog")) and "class 0" not in shown
+
+
+def test_cli_inverted_colour_range_exits_2_before_computing(user_setup, capsys):
+    tmp = user_setup[0]
+    code = main(["heatmap", "--model", "usermodels_hm:build", "--data", "data.npz", "--out", "out", "--no-progress",
+                 "--vmin", "2", "--vmax", "1"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "--vmin 2 >= --vmax 1" in err and "\n" not in err
+    assert not (tmp / "out" / "heatmap.ckpt").exists()
+
+
+def test_cli_per_class_keeps_folder_names_with_an_empty_class_and_a_larger_model(user_setup, capsys, monkeypatch):
+    from PIL import Image
+
+    import freqlens.plot.style as style
+
+    tmp = user_setup[0]
+    (tmp / "usermodels_hm5.py").write_text(FACTORY.replace("nn.Linear(16, 3)", "nn.Linear(16, 5)"))  # 5 outputs
+    rng = np.random.default_rng(0)
+    for cls in ("bee", "cat", "dog"):
+        (tmp / "imgs" / cls).mkdir(parents=True)
+        Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(tmp / "imgs" / cls / "0.png")
+    (tmp / "imgs" / "eel").mkdir()                           # an empty class folder
+    titles = {}
+    real = style.save_figure
+    monkeypatch.setattr(style, "save_figure", lambda fig, path, **kw: (
+        titles.__setitem__(path.name, ([a.get_title() for a in fig.axes], fig._suptitle and fig._suptitle.get_text())),
+        real(fig, path, **kw))[1])
+    code = main(["heatmap", "--model", "usermodels_hm5:build", "--data", str(tmp / "imgs"), "--eps", "2",
+                 "--out", "out", "--no-progress", "--window", "1", "--per-class"])
+    assert code == 0, capsys.readouterr().err
+    panels, suptitle = titles["heatmap_per_class.png"]
+    assert [t for t in panels if t] == ["bee (1 image)", "cat (1 image)", "dog (1 image)"]
+    assert suptitle.endswith("no images: class 3, class 4")
+    res = HeatmapResult.load(tmp / "out" / "heatmap.json")
+    assert res.class_names == ["bee", "cat", "dog"] and len(res.per_class) == 5
+    rows = list(csv.DictReader(open(tmp / "out" / "heatmap_per_class.csv")))
+    assert {(r["class"], r["class_name"]) for r in rows} == {("0", "bee"), ("1", "cat"), ("2", "dog")}
+
+
+def test_cli_changed_eps_names_fresh_and_fresh_recomputes(user_setup, capsys):
+    tmp, model, x, y = user_setup
+    base = ["heatmap", "--model", "usermodels_hm:build", "--weights", "model.pt", "--data", "data.npz", "--out", "out",
+            "--no-progress", "--device", "cpu", "--window", "1"]
+    assert main(base + ["--eps", "2"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(base + ["--eps", "3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "different configuration" in err and "--fresh" in err and "checkpoint path" not in err and "\n" not in err
+    assert main(base + ["--eps", "3", "--fresh"]) == 0
+    assert "--fresh: deleted the checkpoint" in capsys.readouterr().err
+    res = HeatmapResult.load(tmp / "out" / "heatmap.json")
+    ref = fourier_heatmap(model, x, y, eps=3.0, window=1, progress=False)
+    assert res.eps == 3.0
+    np.testing.assert_array_equal(res.error, ref.error)

@@ -112,3 +112,61 @@ def test_per_class_maps_refuse_a_map_without_classes_and_wrong_names():
     res = _map(np.ones((3, 3)), per_class=np.ones((2, 3, 3)))
     with pytest.raises(InputError, match="3 class names for 2 per-class maps"):
         plot_per_class_heatmaps(res, class_names=["a", "b", "c"])
+
+
+def test_constant_error_map_gets_the_full_range_so_its_colour_matches_its_value():
+    lo, hi = heatmap_range(_map(np.full((3, 3), 100.0)))
+    assert (lo, hi) == (0.0, 1.0)
+    fig, ax = plot_heatmap(_map(np.full((3, 3), 100.0)))
+    im = ax.images[0]
+    rgba = im.cmap(im.norm(1.0))
+    assert rgba[2] > rgba[0]                              # 100 % error is drawn blue ("blue: large"), not red
+    assert heatmap_range(_map(np.full((2, 2), 83.3333) + np.array([[0.0, 1e-5]]))) == (0.0, 1.0)
+
+
+def test_constant_quantity_map_gets_a_small_range_centred_on_its_value():
+    lo, hi = heatmap_range(_map(np.full((2, 2), 2.0), quantity="loss"))
+    assert lo < 2.0 < hi and abs((lo + hi) / 2 - 2.0) < 1e-9 and hi - lo <= 0.5
+    lo, hi = heatmap_range(_map(np.zeros((2, 2)), quantity="logit_change"))
+    assert lo < 0.0 < hi
+
+
+def test_colour_bars_have_no_offset_notation():
+    fig, ax = plot_heatmap(_map([[83.33331, 83.33339]]), vmin=0.833333, vmax=0.833334)   # a narrow range
+    cax = fig.axes[-1]
+    fig.canvas.draw()
+    assert cax.yaxis.get_offset_text().get_text() == ""
+    res = _map(np.full((3, 3), 83.3333), per_class=np.full((2, 3, 3), 83.3333), class_counts=[1, 1])
+    fig, axes = plot_per_class_heatmaps(res, vmin=0.833333, vmax=0.833334)
+    fig.canvas.draw()
+    assert fig.axes[-1].yaxis.get_offset_text().get_text() == ""
+
+
+def test_inverted_colour_range_is_a_one_line_input_error():
+    with pytest.raises(InputError, match="vmin 2 >= vmax 1") as e:
+        plot_heatmap(_map([[10.0, 20.0]]), vmin=2, vmax=1)
+    assert "\n" not in str(e.value)
+    with pytest.raises(InputError):
+        heatmap_range(_map([[10.0]]), 0.5, 0.5)
+
+
+def test_per_class_panels_use_the_results_names_pad_missing_ones_and_skip_classes_without_images():
+    per_class = np.stack([np.full((3, 3), 10.0), np.full((3, 3), np.nan), np.full((3, 3), 50.0),
+                          np.full((3, 3), np.nan)])
+    res = _map(np.full((3, 3), 30.0), per_class=per_class, class_counts=[1, 0, 2, 0], class_names=["bee", "cat"])
+    fig, axes = plot_per_class_heatmaps(res)
+    assert [a.get_title() for a in axes] == ["bee (1 image)", "class 2 (2 images)"]    # singular; padded name
+    assert fig._suptitle.get_text().endswith("no images: cat, class 3")
+    assert sum(a.get_visible() for a in fig.axes if a.get_label() != "<colorbar>") == 2  # no empty white panels
+    with pytest.raises(InputError, match="5 class names for 4 per-class maps"):
+        plot_per_class_heatmaps(res, class_names=list("abcde"))
+
+
+def test_frequency_axes_have_integer_ticks_only():
+    fig, ax = plot_heatmap(_map(np.full((3, 3), 50.0)))
+    fig.canvas.draw()
+    assert all(float(t).is_integer() for t in list(ax.get_xticks()) + list(ax.get_yticks()))
+    res = _map(np.full((3, 3), 30.0), per_class=np.full((2, 3, 3), 30.0), class_counts=[1, 1])
+    fig, axes = plot_per_class_heatmaps(res)
+    fig.canvas.draw()
+    assert all(float(t).is_integer() for a in axes for t in list(a.get_xticks()) + list(a.get_yticks()))

@@ -302,3 +302,18 @@ def test_out_of_memory_halves_the_batch_and_gives_the_same_map():
     for kw in ({"max_batch": 96}, {}):            # a user's batch, and the default (budget + tuning)
         res = fourier_heatmap(small, x, y, eps=2.0, progress=False, **kw)
         np.testing.assert_array_equal(res.error, ref.error)
+
+
+def test_class_names_round_trip_and_files_without_them_still_load(tmp_path):
+    import json
+
+    res = HeatmapResult(error=np.ones((3, 3)), eps=1.0, n_images=2, clean_error=0.0, bounds=None, seed=0,
+                        per_class=np.ones((2, 3, 3)), class_counts=[1, 1], class_names=["cat", "dog"])
+    res.save(tmp_path / "hm.json")
+    assert HeatmapResult.load(tmp_path / "hm.json").class_names == ["cat", "dog"]
+    payload = json.loads((tmp_path / "hm.json").read_text())
+    del payload["fields"]["class_names"]                      # as written before the field existed
+    (tmp_path / "hm.json").write_text(json.dumps(payload))
+    old = HeatmapResult.load(tmp_path / "hm.json")
+    assert old.class_names is None and old.class_counts == [1, 1]
+    assert [a.get_title() for a in old.plot_per_class()[1]] == ["class 0 (1 image)", "class 1 (1 image)"]
