@@ -3,14 +3,13 @@ same training in one process (issue 18, part 5). DDP averages the gradients of t
 full-batch gradient of the single process, so the weights agree to rounding; each tracker evaluates its own full
 copy of the evaluation data on every rank."""
 import json
-import os
 import runpy
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
+from torchrun_helper import failure_text, run_torchrun
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,10 +88,8 @@ def _numbers(v):
 def test_every_tracker_in_every_ddp_rank_gives_the_single_process_numbers(tmp_path):
     script = tmp_path / "ddp_trackers.py"
     script.write_text(SCRIPT)
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), OMP_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-                           str(script), str(tmp_path / "ddp")], env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = run_torchrun(script, str(tmp_path / "ddp"), timeout=300)
+    assert proc.returncode == 0, failure_text(proc)
     argv = sys.argv
     try:
         sys.argv = [str(script), str(tmp_path / "single")]

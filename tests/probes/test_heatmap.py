@@ -1,7 +1,5 @@
 """Spec B2: the Fourier heat map — exact analytic check, symmetry, batching invariance, checkpoint/resume,
 torch.distributed sharding (2 CPU processes via torchrun), and every bad input."""
-import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -10,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torchrun_helper import failure_text, run_torchrun
 
 from freqlens.errors import CheckpointError, InputError, ModelOutputError
 from freqlens.fourier.basis import fourier_basis, mirror_position, unique_positions
@@ -207,12 +206,9 @@ DIST_SCRIPT = textwrap.dedent('''
 def test_torchrun_two_cpu_processes_equal_single_process_exactly(tmp_path):
     script = tmp_path / "dist_heatmap.py"
     script.write_text(DIST_SCRIPT)
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), OMP_NUM_THREADS="1")
     out = str(tmp_path / "map")
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-                           str(script), out, str(tmp_path / "ckpt")], env=env, capture_output=True, text=True,
-                          timeout=240)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = run_torchrun(script, out, str(tmp_path / "ckpt"), timeout=240)
+    assert proc.returncode == 0, failure_text(proc)
     import runpy
     argv = sys.argv
     try:  # the same script in this (single) process

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torchrun_helper import failure_text, run_torchrun
 
 from freqlens.errors import InputError
 from freqlens.fourier.basis import position_grid, unique_positions
@@ -118,20 +119,14 @@ np.save(sys.argv[1] + f".rank{os.environ.get('RANK', '0')}.npy", res.gain)
 
 
 def test_layers_sharded_over_two_gloo_processes_equal_one_process(tmp_path):
-    import os
     import runpy
-    import subprocess
     import sys
-    from pathlib import Path
 
     script = tmp_path / "dist_layers.py"
     script.write_text(LAYERS_DIST)
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""), OMP_NUM_THREADS="1")
     out = str(tmp_path / "gain")
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-                           str(script), out], env=env, capture_output=True, text=True, timeout=240)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = run_torchrun(script, out, timeout=240)
+    assert proc.returncode == 0, failure_text(proc)
     argv = sys.argv
     try:
         sys.argv = [str(script), out + "-single"]

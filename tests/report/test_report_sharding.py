@@ -1,14 +1,13 @@
 """``freqlens.report`` under torchrun (2 CPU processes, gloo): the heat-map and layers sections shard their
 frequencies and all-reduce the counts, so rank 0's report has exactly the single-process numbers."""
 import json
-import os
 import runpy
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
+from torchrun_helper import failure_text, run_torchrun
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,11 +28,8 @@ SCRIPT = textwrap.dedent('''
 def test_report_on_two_gloo_processes_equals_one_process(tmp_path):
     script = tmp_path / "dist_report.py"
     script.write_text(SCRIPT)
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), OMP_NUM_THREADS="1",
-               MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-                           str(script), str(tmp_path / "two")], env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = run_torchrun(script, str(tmp_path / "two"), timeout=300, extra_env={"MPLBACKEND": "Agg"})
+    assert proc.returncode == 0, failure_text(proc)
     argv = sys.argv
     try:
         sys.argv = [str(script), str(tmp_path / "one")]
