@@ -215,6 +215,34 @@ def _to_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
     return t.pin_memory().to(device, non_blocking=True)
 
 
+def keep_process_group(dist) -> None:
+    """Keep a process group freqlens created for the rest of the process and destroy it at exit. Destroying it after
+    each call and creating it again under the same torchrun rendezvous lets gloo read the previous group's
+    addresses from the store (connection refused on the second sharded call of a script).
+
+    Args:
+        dist: the ``torch.distributed`` module, with a default process group just initialised.
+
+    Returns:
+        None; an ``atexit`` hook destroys the group if it still exists.
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> import torch.distributed as dist
+        >>> keep_process_group(dist)              # registers the exit hook; nothing to destroy here
+    """
+    import atexit
+
+    def close():
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    atexit.register(close)
+
+
 def _distributed_context(distributed: bool | str, device: torch.device) -> tuple[int, int, bool]:
     """(rank, world_size, initialised_here). torchrun sets WORLD_SIZE/RANK; gloo on CPU, nccl on CUDA."""
     if distributed is False:
@@ -228,6 +256,7 @@ def _distributed_context(distributed: bool | str, device: torch.device) -> tuple
         if not dist.is_available():
             raise InputError("WORLD_SIZE > 1 but torch.distributed is not available in this PyTorch build")
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        keep_process_group(dist)
         return dist.get_rank(), dist.get_world_size(), True
     if distributed is True:
         raise InputError("distributed=True but no process group: launch with `torchrun --nproc-per-node N`")
@@ -572,8 +601,7 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         dist.all_reduce(total_counts, op=dist.ReduceOp.SUM)
         counts = total_counts.cpu()
         if own_group:
-            dist.barrier()
-            dist.destroy_process_group()
+            dist.barrier()                      # the group stays for later calls (see keep_process_group)
 
     scale = 100.0 if integer else 1.0           # error: percent of the images
     rows, cols = window_slices(h, w, window)

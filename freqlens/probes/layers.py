@@ -435,8 +435,7 @@ def layer_frequency_response(model: nn.Module, image_size: Sequence[int] | None 
         dist.all_reduce(comm, op=dist.ReduceOp.SUM)
         gains = comm.cpu()
         if own_group:
-            dist.barrier()
-            dist.destroy_process_group()
+            dist.barrier()                      # the group stays for later calls (heatmap.keep_process_group)
     if window is not None:
         outside = torch.ones(m, dtype=torch.bool)
         outside[wanted] = False

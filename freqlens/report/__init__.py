@@ -220,6 +220,9 @@ def _init_report_group(dev: torch.device) -> bool:
         return False
     dist.init_process_group("nccl" if dev.type == "cuda" else "gloo",
                             timeout=datetime.timedelta(hours=GROUP_TIMEOUT_HOURS))
+    from freqlens.probes.heatmap import keep_process_group
+
+    keep_process_group(dist)
     return True
 
 
@@ -334,8 +337,7 @@ def report(model: nn.Module, images, labels=None, out: str | Path = "report", pr
         if own_group:
             import torch.distributed as dist
 
-            dist.barrier()
-            dist.destroy_process_group()
+            dist.barrier()                      # the group stays for later calls (heatmap.keep_process_group)
     if rank != 0:
         return ReportResult(title=title or "", meta={"rank": rank, "world_size": world}, sections=sections)
     moved = _move_old_section_files(out, probes)
