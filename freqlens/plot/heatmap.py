@@ -40,6 +40,33 @@ def _drawn(result, values=None) -> np.ndarray:
     return arr / 100.0 if _quantity(result).kind == "error" else arr
 
 
+def wrap_title(title: str | None, width: int = 62) -> str | None:
+    """Wrap each line of a figure title at ``width`` characters, so a long model label is not cut off at the edge of
+    a single heat map's figure.
+
+    Args:
+        title: the title (lines separated by newlines), or None.
+        width: the longest line, in characters.
+
+    Returns:
+        The wrapped title (None stays None).
+
+    Raises:
+        Nothing.
+
+    Source: freqlens.
+
+    Example:
+        >>> len(wrap_title("a " * 40, width=20).splitlines())
+        4
+    """
+    import textwrap
+
+    if not title:
+        return title
+    return "\n".join(textwrap.fill(line, width) if len(line) > width else line for line in title.split("\n"))
+
+
 def plot_centred_map(values, ax=None, title: str = "", colorbar_label: str = "", vmin=None, vmax=None,
                      cmap: str = "viridis", log: bool = False):
     """Show a centred (H, W) map with axes in cycles per image (f_v horizontal, f_u vertical).
@@ -76,7 +103,7 @@ def plot_centred_map(values, ax=None, title: str = "", colorbar_label: str = "",
                    vmin=None if log else vmin, vmax=None if log else vmax, interpolation="nearest")
     ax.set_xlabel("horizontal frequency f_v (cycles/image)")
     ax.set_ylabel("vertical frequency f_u (cycles/image)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(wrap_title(title), fontsize=9)
     integer_frequency_ticks(ax)
     cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     if not log:

@@ -170,3 +170,11 @@ def test_frequency_axes_have_integer_ticks_only():
     fig, axes = plot_per_class_heatmaps(res)
     fig.canvas.draw()
     assert all(float(t).is_integer() for a in axes for t in list(a.get_xticks()) + list(a.get_yticks()))
+
+
+def test_a_long_label_wraps_the_title_instead_of_running_off_the_figure():
+    res = _map([[10.0, 30.0]], label="models.py:a_rather_long_model_factory_name")
+    fig, ax = plot_heatmap(res)
+    assert all(len(line) <= 62 for line in ax.get_title().splitlines())
+    assert ax.get_title().replace("\n", " ").startswith("models.py:a_rather_long_model_factory_name: error rate")
+    plt.close(fig)

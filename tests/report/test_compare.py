@@ -62,7 +62,7 @@ def test_shared_heatmaps_are_titled_with_model_quantity_and_eps(tmp_path, monkey
     from freqlens.probes.heatmap import HeatmapResult
 
     titles = []
-    monkeypatch.setattr(cmp, "_png", lambda fig: titles.append(fig.axes[0].get_title()) or "png")
+    monkeypatch.setattr(cmp, "_png", lambda fig: titles.append(fig.axes[0].get_title().replace("\n", " ")) or "png")
     for label, value in (("A", 10.0), ("B", 30.0)):
         (tmp_path / label / "probes").mkdir(parents=True)
         HeatmapResult(error=np.full((3, 3), value), eps=4.0, clean_error=5.0, n_images=2, bounds=[0.0, 1.0],
