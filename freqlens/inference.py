@@ -631,3 +631,51 @@ def as_classifier(model: nn.Module, output: OutputSelector = None, normalize: No
     if output is None and normalize is None and not amp:
         return model
     return ClassifierView(model, output=output, normalize=normalize, amp=amp)
+
+
+def check_model_takes_images(model: nn.Module | Callable, images: torch.Tensor, labels: torch.Tensor | None = None,
+                             normalize: NormalizeArg = None, output: OutputSelector = None,
+                             amp: bool | str = False) -> torch.Tensor:
+    """Run ``model`` on ``images`` (a probe's first few) and turn a failure into one line, so a probe or command
+    stops before its batched loop or its output folder; with ``labels``, also check that they fit the logits.
+
+    Args:
+        model: the classifier (any callable returning logits (N, classes), or an output picked by ``output``).
+        images: (n, C, H, W) images on the model's device, in the space ``normalize`` expects.
+        labels: (n,) class indices to check against the logits' classes (None: not checked).
+        normalize: applied right before the model.
+        output: the ``output=`` selector.
+        amp: autocast as the probe would.
+
+    Returns:
+        The logits (n, classes) (so a caller can reuse them, e.g. as its first clean predictions).
+
+    Raises:
+        InputError: the model raises on images of this shape ("the model cannot take images of shape …").
+        ModelOutputError: no usable logits, or a label beyond the model's classes.
+
+    Source: freqlens.
+
+    Example:
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(2 * 4 * 4, 3))
+        >>> check_model_takes_images(net, torch.rand(2, 2, 4, 4)).shape
+        torch.Size([2, 3])
+        >>> try:
+        ...     check_model_takes_images(net, torch.rand(2, 1, 4, 4))
+        ... except InputError as e:
+        ...     print(str(e)[:55])
+        the model cannot take images of shape (1, 4, 4) (channe
+    """
+    from freqlens.errors import FreqlensError
+
+    try:
+        logits = forward_logits(model, images, normalize, output=output, amp=amp)
+    except FreqlensError:
+        raise
+    except (RuntimeError, ValueError) as exc:
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InputError(f"the model cannot take images of shape {tuple(images.shape[1:])} (channels, H, W): "
+                         f"{why}") from exc
+    if labels is not None:
+        check_labels_fit(logits, labels)
+    return logits

@@ -438,3 +438,17 @@ def test_spectrum_tracker_with_tuple_output():
     a = SpectrumTracker(z[:, None], [1, 3], every=1)
     b = SpectrumTracker(z[:, None], [1, 3], every=1, output=1)
     assert torch.allclose(a.spectrum(net), b.spectrum(Two()))
+
+
+def test_check_model_takes_images_returns_logits_or_one_line_and_checks_labels():
+    from freqlens.errors import InputError, ModelOutputError
+    from freqlens.inference import check_model_takes_images
+
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 4 * 4, 5))
+    x = torch.rand(2, 3, 4, 4)
+    assert torch.equal(check_model_takes_images(net, x, torch.tensor([0, 4])), net(x))
+    with pytest.raises(InputError, match=r"cannot take images of shape \(1, 4, 4\)") as info:
+        check_model_takes_images(net, x[:, :1])
+    assert "\n" not in str(info.value)
+    with pytest.raises(ModelOutputError, match="model outputs 5 classes but a label is 7"):
+        check_model_takes_images(net, x, torch.tensor([0, 7]))

@@ -351,7 +351,7 @@ def check_model_takes_images(model: nn.Module, images: torch.Tensor, normalize=N
         the model cannot take images of shape (1, 4, 4) (channels, H
     """
     from freqlens.device import eval_mode
-    from freqlens.probes.heatmap import _check_model_input
+    from freqlens.inference import check_model_takes_images as check
 
     with eval_mode(model), torch.inference_mode():
-        _check_model_input(model, images[:2], torch.zeros(0, dtype=torch.long), normalize, output, amp)
+        check(model, images[:2], None, normalize, output, amp)

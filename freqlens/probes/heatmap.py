@@ -37,15 +37,15 @@ from tqdm.auto import tqdm
 from freqlens import __version__
 from freqlens.acceleration import accelerated
 from freqlens.device import eval_mode, model_device
-from freqlens.errors import CheckpointError, InputError, ModelOutputError
+from freqlens.errors import CheckpointError, InputError
 from freqlens.fingerprint import model_digest, tensor_digest, value_digest
 from freqlens.fourier.basis import fourier_basis, position_grid, unique_positions
 from freqlens.fourier.grid import centered_frequencies, chebyshev_radius, window_slices
-from freqlens.inference import OutputSelector, forward_logits, gather
+from freqlens.inference import OutputSelector, check_model_takes_images, forward_logits, gather
 from freqlens.normalization import NormalizeArg
 from freqlens.probes.heatmap_quantities import FeatureCapture, Quantity, parse_quantity, per_image_values
 from freqlens.results import Result, atomic_write_bytes
-from freqlens.validation import check_images, check_integer, check_labels_fit, check_positive
+from freqlens.validation import check_images, check_integer, check_positive
 
 BASIS_NAME = "google-research (cos θ − sin θ)/√(HW), unit ℓ2 norm"
 _CHECKPOINT_VERSION = 3  # 3: sums per (frequency, class group) of any quantity; quantity and per_class in the meta
@@ -263,21 +263,6 @@ def _distributed_context(distributed: bool | str, device: torch.device) -> tuple
     return 0, 1, False
 
 
-def _check_model_input(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalize: NormalizeArg,
-                       output: OutputSelector = None, amp: bool = False) -> torch.Tensor:
-    """The model's logits on ``x`` (its first images), or a one-line error when it cannot take them."""
-    try:
-        logits = forward_logits(model, x, normalize, output=output, amp=amp)
-    except ModelOutputError:
-        raise
-    except (RuntimeError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"the model cannot take images of shape {tuple(x.shape[1:])} (channels, H, W): "
-                         f"{first}") from exc
-    check_labels_fit(logits, y)
-    return logits
-
-
 def _output_tag(output: OutputSelector) -> str | int | None:
     """The ``output=`` selector as a checkpoint key (a callable by its qualified name)."""
     if output is None or isinstance(output, (str, int)):
@@ -452,7 +437,7 @@ def fourier_heatmap(model: nn.Module, images, labels: torch.Tensor | None = None
         with eval_mode(model), accelerated(model, channels_last, compile) as net, torch.inference_mode():
             first = min(n, 8)
             t_check = time.perf_counter()
-            check_logits = _check_model_input(net, x_dev[:first], y_dev, normalize, output, amp)
+            check_logits = check_model_takes_images(net, x_dev[:first], y_dev, normalize, output, amp)
             check_feats = capture.take(first) if capture is not None else None
             clean_wrong = int((check_logits.argmax(1) != y_dev[:first]).sum())
             t_check = time.perf_counter() - t_check

@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 from freqlens.device import eval_mode, model_device
 from freqlens.errors import InputError
 from freqlens.fourier.filters import lfc_hfc_components, max_radius
-from freqlens.inference import OutputSelector, forward_logits, gather
+from freqlens.inference import OutputSelector, check_model_takes_images, forward_logits, gather
 from freqlens.normalization import NormalizeArg
 from freqlens.results import Result
 from freqlens.validation import (
@@ -273,23 +273,6 @@ class HFCAccuracy(Result):
         return plot_hfc_accuracy(self, ax=ax)
 
 
-def _check_model_takes(model: nn.Module, x: torch.Tensor, normalize: NormalizeArg, output: OutputSelector,
-                       amp) -> None:
-    """One forward pass on the first image: a model that cannot take the images fails in one line, not deep inside
-    the batched loop."""
-    from freqlens.errors import FreqlensError
-
-    try:
-        with eval_mode(model), torch.inference_mode():
-            forward_logits(model, x[:1].to(model_device(model)), normalize, output=output, amp=amp)
-    except FreqlensError:
-        raise
-    except (RuntimeError, ValueError) as exc:
-        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise InputError(f"the model cannot take images of shape {tuple(x.shape[1:])} (channels, H, W): {why}") \
-            from exc
-
-
 def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[float] = (4, 8, 12, 16),
                      rescale: str = "max", normalize: NormalizeArg = None, bn_eval: str = "running",
                      max_batch: int | None = None, limit: int | None = None, bounds=(0.0, 1.0),
@@ -341,7 +324,8 @@ def lfc_hfc_accuracy(model: nn.Module, images, labels=None, radii: Sequence[floa
     radii = check_radii(radii, h, w)
     if max_batch is not None:
         max_batch = check_integer(max_batch, "max_batch")
-    _check_model_takes(model, x, normalize, output, amp)
+    with eval_mode(model), torch.inference_mode():
+        check_model_takes_images(model, x[:1].to(model_device(model)), None, normalize, output, amp)
     clean, lfc_ok, hfc_ok = predict_components(model, x, y, radii, rescale, normalize, max_batch, bn_eval,
                                                progress, "LFC/HFC accuracy", output=output, amp=amp,
                                                memory_budget=memory_budget, channels_last=channels_last,
@@ -446,7 +430,8 @@ def hfc_examples(model: nn.Module, images, labels=None, radius: float = 12.0, re
     x, y = gather(images, labels, limit)
     check_images(x, y, bounds)
     (radius,) = check_radii([radius], *x.shape[-2:])
-    _check_model_takes(model, x, normalize, output, amp)
+    with eval_mode(model), torch.inference_mode():
+        check_model_takes_images(model, x[:1].to(model_device(model)), None, normalize, output, amp)
     dev = model_device(model)
     hits, probs = [], {"image": [], "lfc": [], "hfc": []}
     comps = {"lfc": [], "hfc": []}
