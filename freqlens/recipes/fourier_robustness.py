@@ -261,12 +261,13 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
 
     n = 100 if ctx.quick else 1000
     x, y = test_images(ctx, n)
-    maps, numbers = {}, {"n_images": n, "eps": 4.0, **shared_config(ctx)}
+    maps, models, numbers = {}, {}, {"n_images": n, "eps": 4.0, **shared_config(ctx)}
     for v in ("natural", "gaussian", "adversarial", "natural-seed"):
-        maps[v] = _heatmap(ctx, trained(ctx, v), x, y, v, LABELS[v])
+        models[v] = trained(ctx, v)
+        maps[v] = _heatmap(ctx, models[v], x, y, v, LABELS[v])
     # a uniformly more robust model (the natural model under half the perturbation): lower error at every frequency,
     # the null of "robustness moves from high to low frequencies" for the low-annulus guard
-    uniform = _heatmap(ctx, trained(ctx, "natural"), x, y, "natural-half-eps", "natural at ε/2", eps=2.0,
+    uniform = _heatmap(ctx, models["natural"], x, y, "natural-half-eps", "natural at ε/2", eps=2.0,
                        window=LOW_BAND[1])
     for v, m in maps.items():
         numbers[f"{v}_clean_error"] = m.clean_error
@@ -296,7 +297,7 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
         numbers[f"{v}_low_band_change"] = low_change(maps[v])
     numbers["null_seed_high_band_gain"] = gain(maps["natural-seed"])
     numbers["null_half_eps_low_band_change"] = low_change(uniform)
-    premise, smoke = robustness_premise(trained(ctx, "natural"), trained(ctx, "adversarial"), x, y, seed=ctx.seed)
+    premise, smoke = robustness_premise(models["natural"], models["adversarial"], x, y, seed=ctx.seed)
     numbers.update(premise)
     fig, _ = plot_heatmaps(list(maps.values()), [f"{m.label} (clean error {m.clean_error / 100:.2f})\n"
                                                  f"low annulus {m.band_mean(*LOW_BAND) / 100:.2f}, outer ring "
@@ -765,13 +766,14 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
     n = 200 if ctx.quick else 1000
     x, y = test_images(ctx, n)
     patterns = 4
-    res = {v: fourier_basis_attack(trained(ctx, v), x, y, eps=4.0, low=ATTACK_LOW, high=ATTACK_HIGH,
+    models = {v: trained(ctx, v) for v in ("natural", "adversarial")}
+    res = {v: fourier_basis_attack(models[v], x, y, eps=4.0, low=ATTACK_LOW, high=ATTACK_HIGH,
                                    sign_patterns=patterns,
                                    seed=ctx.seed, progress=ctx.progress, label=LABELS[v])
-           for v in ("natural", "adversarial")}
+           for v in models}
     fig, _ = plot_attack(list(res.values()))
     nat, at = res["natural"], res["adversarial"]
-    premise, smoke = robustness_premise(trained(ctx, "natural"), trained(ctx, "adversarial"), x[:100], y[:100],
+    premise, smoke = robustness_premise(models["natural"], models["adversarial"], x[:100], y[:100],
                                         seed=ctx.seed)
 
     def low_minus_high(r):   # paired per-image difference and its one-sided 95 % lower bound
