@@ -243,10 +243,15 @@ almost always)."""
 
 def robustness_premise(natural: nn.Module, adversarial: nn.Module, images: torch.Tensor, labels: torch.Tensor,
                        seed: int = 0, eps: float = 8 / 255, steps: int = 10,
-                       accuracies: dict[str, float] | None = None) -> tuple[dict[str, Any], str]:
+                       accuracies: dict[str, float] | None = None,
+                       null: nn.Module | None = None) -> tuple[dict[str, Any], str]:
     """The premise of every recipe about adversarial training, measured in the same run: the adversarially trained
     model is robust, i.e. its accuracy under L∞ PGD exceeds the natural model's by :data:`ROBUST_PREMISE_POINTS`.
     When it does not, the recipe is SMOKE (its checks would describe a model that did not learn to be robust).
+
+    The premise has its own null, measured in the same run when ``null`` (or ``accuracies["null"]``) is given: a
+    second naturally trained model (another seed) in place of the adversarial one must *not* clear the same margin.
+    If it does, the attack does not tell robust from natural training and the recipe is SMOKE as well.
 
     Args:
         natural: the naturally trained classifier (images (N, C, H, W) in [0, 1] → logits).
@@ -255,12 +260,15 @@ def robustness_premise(natural: nn.Module, adversarial: nn.Module, images: torch
         seed: seed of the attack's random start.
         eps: L∞ radius (input units).
         steps: PGD steps (step size ε/4).
-        accuracies: ``{"natural", "adversarial"}`` accuracies under an attack the recipe already ran (the PGD is then
-            not repeated); ``eps``/``steps`` should describe that attack.
+        accuracies: ``{"natural", "adversarial"}`` (and optionally ``"null"``) accuracies under an attack the recipe
+            already ran (the PGD is then not repeated); ``eps``/``steps`` should describe that attack.
+        null: the premise's null, a naturally trained model at another seed (attacked like the other two when its
+            accuracy is not in ``accuracies``); None measures no null.
 
     Returns:
-        ``(numbers, smoke)``: the accuracies, their gap in points and the threshold; ``smoke`` is "" when the premise
-        holds, else the reason.
+        ``(numbers, smoke)``: the accuracies, their gap in points and the threshold (and the null's gap,
+        ``premise_null_gap_points``, when measured); ``smoke`` is "" when the premise holds and its null fails it,
+        else the reason.
 
     Raises:
         InputError: from :func:`freqlens.attacks.pgd_attack` on malformed images or labels.
@@ -273,13 +281,17 @@ def robustness_premise(natural: nn.Module, adversarial: nn.Module, images: torch
         ...                                     "adversarial": 0.39})
         >>> round(numbers["premise_gap_points"], 1), smoke
         (39.0, '')
+        >>> numbers, smoke = robustness_premise(None, None, None, None, accuracies={"natural": 0.0,
+        ...                                     "adversarial": 0.39, "null": 0.30})
+        >>> smoke.split(":")[0]
+        'premise null passes'
     """
     from freqlens.attacks.pgd import pgd_attack
     from freqlens.inference import accuracy
 
-    if accuracies is None:
-        accuracies = {}
-        for name, model in (("natural", natural), ("adversarial", adversarial)):
+    accuracies = dict(accuracies or {})
+    for name, model in (("natural", natural), ("adversarial", adversarial), ("null", null)):
+        if name not in accuracies and model is not None:
             x_adv = pgd_attack(model, images, labels, eps, eps / 4, steps, seed=seed, predict=False).adversarial
             accuracies[name] = accuracy(model, x_adv, labels)
     gap = 100.0 * (accuracies["adversarial"] - accuracies["natural"])
@@ -287,11 +299,23 @@ def robustness_premise(natural: nn.Module, adversarial: nn.Module, images: torch
                "premise_pgd_accuracy_adversarial": accuracies["adversarial"], "premise_gap_points": gap,
                "premise_threshold_points": ROBUST_PREMISE_POINTS,
                "premise_attack": {"norm": "linf", "eps": eps, "steps": steps}}
-    smoke = "" if gap >= ROBUST_PREMISE_POINTS else (
-        f"premise not met: the adversarially trained model is not robust (PGD-{steps} accuracy at ε = {eps * 255:.0f}"
-        f"/255: {accuracies['adversarial']:.2f}, natural {accuracies['natural']:.2f}; needs ≥ "
-        f"{ROBUST_PREMISE_POINTS:.0f} points above), so the checks say nothing about adversarial training")
-    return numbers, smoke
+    attack = f"PGD-{steps} accuracy at ε = {eps * 255:.0f}/255"
+    null_gap = None
+    if "null" in accuracies:
+        null_gap = 100.0 * (accuracies["null"] - accuracies["natural"])
+        numbers.update(premise_pgd_accuracy_null=accuracies["null"], premise_null_gap_points=null_gap,
+                       premise_null="natural model at another seed in place of the adversarial one")
+    if gap < ROBUST_PREMISE_POINTS:
+        return numbers, (
+            f"premise not met: the adversarially trained model is not robust ({attack}: "
+            f"{accuracies['adversarial']:.2f}, natural {accuracies['natural']:.2f}; needs ≥ "
+            f"{ROBUST_PREMISE_POINTS:.0f} points above), so the checks say nothing about adversarial training")
+    if null_gap is not None and null_gap >= ROBUST_PREMISE_POINTS:
+        return numbers, (
+            f"premise null passes: a natural model at another seed also clears the margin ({attack}: "
+            f"{accuracies['null']:.2f}, natural {accuracies['natural']:.2f}), so the attack does not tell "
+            "robust from natural training")
+    return numbers, ""
 
 
 def _variant_extra(variant: str, quick: bool):

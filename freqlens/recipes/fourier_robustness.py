@@ -297,7 +297,8 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
         numbers[f"{v}_low_band_change"] = low_change(maps[v])
     numbers["null_seed_high_band_gain"] = gain(maps["natural-seed"])
     numbers["null_half_eps_low_band_change"] = low_change(uniform)
-    premise, smoke = robustness_premise(models["natural"], models["adversarial"], x, y, seed=ctx.seed)
+    premise, smoke = robustness_premise(models["natural"], models["adversarial"], x, y, seed=ctx.seed,
+                                        null=models["natural-seed"])
     numbers.update(premise)
     fig, _ = plot_heatmaps(list(maps.values()), [f"{m.label} (clean error {m.clean_error / 100:.2f})\n"
                                                  f"low annulus {m.band_mean(*LOW_BAND) / 100:.2f}, outer ring "
@@ -709,8 +710,8 @@ def adversarial_spectra(ctx: RecipeContext) -> RecipeOutput:
     check = Check.greater_equal("AT / natural: perturbation energy share at ρ ≤ 3", ratio, 2.0,
                                 f"{_OURS} (Yin et al. 2019, Fig. 6)")
     premise, smoke = robustness_premise(None, None, x, y, eps=attack["eps"], steps=attack["steps"],
-                                        accuracies={v: res[v].attack["accuracy_under_attack"]
-                                                    for v in ("natural", "adversarial")})
+                                        accuracies={"null" if v == "natural-seed" else v:
+                                                    res[v].attack["accuracy_under_attack"] for v in res})
     fig, _ = plot_perturbation_spectra(list(res.values()))
     return RecipeOutput(
         numbers={"natural_low_energy_fraction": res["natural"].low_energy_fraction,
@@ -774,7 +775,7 @@ def fourier_attack(ctx: RecipeContext) -> RecipeOutput:
     fig, _ = plot_attack(list(res.values()))
     nat, at = res["natural"], res["adversarial"]
     premise, smoke = robustness_premise(models["natural"], models["adversarial"], x[:100], y[:100],
-                                        seed=ctx.seed)
+                                        seed=ctx.seed, null=trained(ctx, "natural-seed"))
 
     def low_minus_high(r):   # paired per-image difference and its one-sided 95 % lower bound
         m, se = r.stats["low_minus_high"], r.stats["low_minus_high_se"]

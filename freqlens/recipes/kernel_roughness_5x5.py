@@ -174,7 +174,8 @@ def kernel_roughness_5x5(ctx: RecipeContext) -> RecipeOutput:
                    "HFC-K3 (Wang et al. 2020, Fig. 7)"),
     ]
     controls = [checks[0].control("natural model at another seed in place of the adversarial one (|z|)", z_seed)]
-    premise, smoke = robustness_premise(models["natural"], models["adversarial"], xte[:100], yte[:100], seed=ctx.seed)
+    premise, smoke = robustness_premise(models["natural"], models["adversarial"], xte[:100], yte[:100], seed=ctx.seed,
+                                        null=models["natural seed+1"])
     numbers.update(premise)
     deviations = [
         Deviation("HFC-K3 gate", "roughness(adversarial) < roughness(natural) (threshold 0)",

@@ -46,7 +46,8 @@ def measured_summary(payload: dict[str, Any]) -> str:
 
 
 def control_summary(payload: dict[str, Any]) -> str:
-    """One table cell: each control's value of the gated metric, marked when the control passes the check.
+    """One table cell: each control's value of the gated metric, marked when the control passes the check. A null
+    run against several checks is named once, with its values in the order of those checks.
 
     Args:
         payload: a result.json payload of :func:`run_recipe`.
@@ -64,12 +65,22 @@ def control_summary(payload: dict[str, Any]) -> str:
         >>> control_summary({"controls": [{"name": "untrained", "value": 0.1, "passed": False},
         ...                               {"name": "shuffled", "value": 0.7, "passed": True}]})
         'untrained: 0.1; shuffled: 0.7 (passes: check does not discriminate)'
+        >>> control_summary({"controls": [{"name": "table", "value": 0.0, "passed": False},
+        ...                               {"name": "table", "value": 2.0, "passed": False}]})
+        'table: 0 | 2 (one value per check)'
     """
     ctrls = payload.get("controls", [])
     if not ctrls:
         return "none measured"
-    return "; ".join(f"{c['name']}: {c['value']:.4g}{' (passes: check does not discriminate)' if c['passed'] else ''}"
-                     for c in ctrls)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for c in ctrls:
+        grouped.setdefault(c["name"], []).append(c)
+
+    def value(c: dict[str, Any]) -> str:
+        return f"{c['value']:.4g}{' (passes: check does not discriminate)' if c['passed'] else ''}"
+
+    return "; ".join(f"{name}: {' | '.join(value(c) for c in cs)}{' (one value per check)' if len(cs) > 1 else ''}"
+                     for name, cs in grouped.items())
 
 
 def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str | None = None, seed: int = 0,

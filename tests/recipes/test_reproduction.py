@@ -42,3 +42,11 @@ def test_control_summary_names_every_null():
     text = control_summary({"controls": [{"name": "untrained", "value": 0.1, "passed": False},
                                          {"name": "shuffled", "value": 0.5, "passed": True}]})
     assert "untrained" in text and "shuffled" in text
+
+
+def test_control_summary_names_a_null_run_against_several_checks_once():
+    text = control_summary({"controls": [{"name": "lookup table", "value": 1e-8, "passed": False},
+                                         {"name": "untrained", "value": 0.02, "passed": False},
+                                         {"name": "lookup table", "value": 0.5, "passed": True}]})
+    assert text.count("lookup table") == 1 and text.count("untrained") == 1
+    assert text.startswith("lookup table: 1e-08 | 0.5 (passes: check does not discriminate) (one value per check)")

@@ -119,3 +119,29 @@ def test_robustness_premise_measures_pgd_and_fails_when_the_adversarial_model_is
     numbers, smoke = robustness_premise(fragile, fragile, x, y)
     assert numbers["premise_gap_points"] == 0.0 < ROBUST_PREMISE_POINTS
     assert smoke.startswith("premise not met") and "\n" not in smoke
+
+
+def test_robustness_premise_null_measured_in_the_same_run_fails_it_or_the_recipe_is_smoke():
+    from freqlens.recipes._trained import robustness_premise
+
+    torch.manual_seed(0)
+    fragile = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 10))
+    with torch.no_grad():
+        fragile[1].weight.zero_()
+        fragile[1].bias.zero_()
+        fragile[1].bias[0] = 0.01
+        fragile[1].weight[1] = 1.0
+    x = torch.full((6, 3, 8, 8), 0.5) - 0.5 * 0.01 / (3 * 64)
+    y = torch.zeros(6, dtype=torch.long)
+    # a natural model at another seed (here: the same fragile one) is attacked too and fails the premise
+    numbers, smoke = robustness_premise(fragile, _AlwaysClassZero(), x, y, null=fragile)
+    assert numbers["premise_pgd_accuracy_null"] == 0.0 and numbers["premise_null_gap_points"] == 0.0
+    assert smoke == ""
+    # a null that clears the margin (an attack that fools nothing) makes the premise undiscriminating: SMOKE
+    numbers, smoke = robustness_premise(fragile, _AlwaysClassZero(), x, y, null=_AlwaysClassZero())
+    assert numbers["premise_null_gap_points"] == 100.0
+    assert smoke.startswith("premise null passes") and "\n" not in smoke
+    # accuracies the recipe already measured are used as given, the null's included
+    numbers, smoke = robustness_premise(None, None, None, None,
+                                        accuracies={"natural": 0.0, "adversarial": 0.4, "null": 0.05})
+    assert numbers["premise_null_gap_points"] == 5.0 and smoke == ""
