@@ -38,6 +38,8 @@ def assert_status_contract(out):
     """Every control measured with its check's own comparison; the status follows base.recipe_status."""
     assert out.controls, "a recipe must measure at least one null"
     by_metric = {c.metric: c for c in out.checks}
+    guarded = {c.metric for c in out.controls}
+    assert not [m for m in by_metric if m not in guarded], "every check needs a null measured on its metric"
     for ctl in out.controls:
         assert ctl.metric in by_metric
         assert ctl.passed == by_metric[ctl.metric].holds_for(ctl.value)

@@ -10,8 +10,9 @@ from freqlens.recipes.base import (
     list_recipes,
     recipe,
     recipe_status,
+    unguarded_checks,
     run_recipe,
 )
 
-__all__ = ["Check", "Control", "Deviation", "recipe_status", "Recipe", "RecipeContext", "RecipeOutput", "recipe",
-           "get_recipe", "list_recipes", "run_recipe"]
+__all__ = ["Check", "Control", "Deviation", "recipe_status", "unguarded_checks", "Recipe", "RecipeContext",
+           "RecipeOutput", "recipe", "get_recipe", "list_recipes", "run_recipe"]

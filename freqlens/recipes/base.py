@@ -6,10 +6,10 @@ deviations, numbers), ``figure.png`` and the saved result objects, and returns t
 
 What a status means (binding for every recipe):
 
-* **PASS**: every check passed, at least one control was measured in the same run, and every control FAILED the
-  headline check (``Control.passed`` is False): the check could have failed, and did not.
-* **FAIL**: a check failed, or a control passed the check (the check does not discriminate), or no control was
-  measured.
+* **PASS**: every check passed, every check has at least one control measured on its metric in the same run, and
+  every control FAILED its check (``Control.passed`` is False): each check could have failed, and did not.
+* **FAIL**: a check failed, or a control passed its check (the check does not discriminate), or a check has no
+  control (``result.json``'s ``unguarded_checks`` names it).
 * **SMOKE**: the run is too small to realise the experiment (``RecipeOutput.smoke`` gives the reason). It ran the
   code path; it is never a PASS, whatever its numbers.
 
@@ -265,8 +265,9 @@ class RecipeOutput:
 def recipe_status(checks: list[Check], controls: list[Control], smoke: str = "") -> str:
     """The status of a recipe run from its checks and controls.
 
-    SMOKE when ``smoke`` is set (whatever the numbers); FAIL when there is no check, a check failed, no control was
-    measured, or a control passed the check (the check does not discriminate); PASS otherwise.
+    SMOKE when ``smoke`` is set (whatever the numbers); FAIL when there is no check, a check failed, a check has no
+    control measured on its metric (every gate needs its null), or a control passed its check (the check does not
+    discriminate); PASS otherwise.
 
     Args:
         checks: the run's checks.
@@ -287,6 +288,9 @@ def recipe_status(checks: list[Check], controls: list[Control], smoke: str = "")
         >>> [recipe_status([c], [c.control("untrained", 0.1)]), recipe_status([c], []),
         ...  recipe_status([c], [c.control("shuffled labels", 0.7)]), recipe_status([c], [], smoke="too small")]
         ['PASS', 'FAIL', 'FAIL', 'SMOKE']
+        >>> d = Check.less("loss", 0.1, 0.5)   # a second gate without a null of its own
+        >>> recipe_status([c, d], [c.control("untrained", 0.1)])
+        'FAIL'
     """
     if smoke:
         return "SMOKE"
@@ -294,7 +298,34 @@ def recipe_status(checks: list[Check], controls: list[Control], smoke: str = "")
         return "FAIL"
     if not controls or any(c.passed for c in controls):
         return "FAIL"
+    if unguarded_checks(checks, controls):
+        return "FAIL"
     return "PASS"
+
+
+def unguarded_checks(checks: list[Check], controls: list[Control]) -> list[str]:
+    """The metrics of the checks that have no control measured on them (a gate without its null).
+
+    Args:
+        checks: the run's checks.
+        controls: the nulls measured in the same run.
+
+    Returns:
+        The unguarded checks' metrics, in order (empty when every gate has a null).
+
+    Raises:
+        Nothing of its own.
+
+    Source:
+        freqlens (issue 14: a null beside every gate).
+
+    Example:
+        >>> c, d = Check.greater("accuracy", 0.9, 0.5), Check.less("loss", 0.1, 0.5)
+        >>> unguarded_checks([c, d], [c.control("untrained", 0.1)])
+        ['loss']
+    """
+    guarded = {c.metric for c in controls}
+    return [c.metric for c in checks if c.metric not in guarded]
 
 
 EXIT_CODES = {"PASS": 0, "FAIL": 1, "SMOKE": 3}
@@ -517,6 +548,7 @@ def run_recipe(name: str, quick: bool = False, out: str | Path = "runs", data_ro
                   "comparison": head.comparison},
         "checks": [asdict(c) for c in output.checks],
         "controls": [asdict(c) for c in output.controls],
+        "unguarded_checks": unguarded_checks(output.checks, output.controls),
         "deviations": [asdict(d) for d in output.deviations],
         "numbers": output.numbers,
         "notes": output.notes,
