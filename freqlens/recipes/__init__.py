@@ -10,8 +10,8 @@ from freqlens.recipes.base import (
     list_recipes,
     recipe,
     recipe_status,
-    unguarded_checks,
     run_recipe,
+    unguarded_checks,
 )
 
 __all__ = ["Check", "Control", "Deviation", "recipe_status", "unguarded_checks", "Recipe", "RecipeContext",
