@@ -21,18 +21,35 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_row(row: dict) -> None:
+    """One line per finished recipe (or pretrained model) of ``reproduce --all``."""
+    if "model_job" in row:
+        what = f"failed: {row['error']}" if row["error"] else "trained or found cached"
+        print(f"model {row['model_job']:<60} {row['seconds']:>7.1f} s  {what}", flush=True)
+        return
+    print(f"{row['status']:5} {row['recipe']:<34} {row['seconds']:>7.1f} s  {row['measured']}", flush=True)
+
+
 def _reproduce(args: argparse.Namespace) -> int:
     from freqlens.errors import ConfigError
     from freqlens.recipes import run_recipe
+    from freqlens.recipes.pretraining import default_jobs, worker_threads
     from freqlens.recipes.reproduction import reproduce_all
+
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.jobs is not None and not args.all:
+        raise ConfigError("--jobs only applies to --all (one recipe runs in this process)")
 
     if args.all:
         if args.name:
             raise ConfigError("give either a recipe name or --all, not both")
+        jobs = args.jobs if args.jobs is not None else default_jobs(args.device)
+        if jobs > 1:
+            print(f"running with {jobs} worker processes ({worker_threads(jobs)} thread(s) each): the shared "
+                  "models first, then the recipes", flush=True)
         rows = reproduce_all(quick=not args.full, out=args.out, data_root=args.data_root, seed=args.seed,
-                             device=args.device, progress=not args.no_progress,
-                             report=lambda r: print(f"{r['status']:5} {r['recipe']:<34} {r['seconds']:>7.1f} s  "
-                                                    f"{r['measured']}", flush=True))
+                             device=args.device, progress=not args.no_progress, report=_print_row, jobs=jobs)
         print(f"-> {args.out}/reproduction.md")
         if any(r["status"] in ("FAIL", "ERROR") for r in rows):
             return 1
@@ -98,5 +115,8 @@ def register(sub) -> None:
     p.add_argument("--quick", action="store_true", help="small, CPU-friendly size")
     p.add_argument("--all", action="store_true", help="run every recipe (quick unless --full), write reproduction.md")
     p.add_argument("--full", action="store_true", help="with --all: paper/full sizes instead of quick")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="with --all: worker processes; the shared models train first, several at once, then the "
+                        "recipes run (default: 2 on a CPU with two or more cores, 1 on a GPU)")
     add_common_arguments(p, data=False)
     p.set_defaults(func=_reproduce)

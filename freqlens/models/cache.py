@@ -247,7 +247,6 @@ def cached_model(build: Callable[[], nn.Module], train: Callable[[nn.Module, Pat
         (1, 0.0)
     """
     from freqlens import __version__
-    from freqlens.fingerprint import model_digest
 
     cache_dir = Path(cache_dir)
     model = build()
@@ -258,6 +257,38 @@ def cached_model(build: Callable[[], nn.Module], train: Callable[[nn.Module, Pat
     fingerprint = {"config": config, "architecture": config_key({"a": architecture}), "freqlens": __version__}
     key = config_key(fingerprint)
     stem = f"{config.get('name', 'model')}-{key}"
+    # one process trains a given model at a time (parallel `reproduce --all --jobs`): the others wait, then load it
+    with _exclusive(cache_dir, f"{stem}.lock"):
+        return _load_or_train(model, build, train, config, fingerprint, cache_dir, stem, device)
+
+
+def _exclusive(cache_dir: Path, name: str):
+    """An exclusive advisory lock on ``<cache_dir>/<name>`` (POSIX ``flock``) for the duration of a ``with`` block;
+    no lock where the folder cannot be written or ``fcntl`` is missing (a single process needs none)."""
+    import contextlib
+
+    try:
+        import fcntl
+    except ImportError:          # Windows: parallel reproduction is not offered there
+        return contextlib.nullcontext()
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(cache_dir / name, "a")   # noqa: SIM115 - closed by the ExitStack below
+    except OSError:
+        return contextlib.nullcontext()
+    stack = contextlib.ExitStack()
+    stack.enter_context(handle)
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    stack.callback(fcntl.flock, handle.fileno(), fcntl.LOCK_UN)
+    return stack
+
+
+def _load_or_train(model: nn.Module, build, train, config: dict[str, Any], fingerprint: dict[str, Any],
+                   cache_dir: Path, stem: str, device) -> nn.Module:
+    """The body of :func:`cached_model`, run under its lock: load the cached weights when their record matches,
+    else train and cache them."""
+    from freqlens.fingerprint import model_digest
+
     weights = cache_dir / f"{stem}.pt"
     sidecar = cache_dir / f"{stem}.json"
     if weights.is_file():

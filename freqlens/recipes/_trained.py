@@ -6,6 +6,7 @@ Every model returned takes images in [0, 1]: per-channel normalisation is the fi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from freqlens.models.cache import cached_model
 from freqlens.models.fast_cifar import FastCifarNet
 from freqlens.models.resnet import CifarResNet
 from freqlens.recipes.base import RecipeContext
+from freqlens.recipes.pretraining import model_job
 from freqlens.train import fit
 from freqlens.train_fast import FastTrainConfig
 
@@ -539,3 +541,41 @@ def shared_clean_accuracies(ctx: RecipeContext, variants: tuple[str, ...] = ("na
 
     xte, yte = load_cifar10(ctx.data_root, train=False, limit=n_test)
     return {v: evaluate(shared_classifier(ctx, v), xte, yte) for v in variants}
+
+
+# The shared models as jobs that `reproduce --all --jobs N` trains ahead of the recipes, several at once
+# (freqlens.recipes.pretraining). Each lists the recipes that use it at quick or full size.
+_USE_NATURAL = ("fourier-heatmap", "fourier-heatmap-augmented", "lowpass-highpass", "bandlimited-noise",
+                "hf-energy-scatter", "adversarial-spectra", "fourier-attack", "layer-response", "kernel-smoothing",
+                "hfc-examples", "post-averaging-transfer", "post-averaging-tradeoff", "post-averaging-paper-eval",
+                "post-averaging-adaptive")
+_USE_NATURAL_SEED = ("fourier-heatmap-augmented", "bandlimited-noise", "hf-energy-scatter", "adversarial-spectra",
+                     "fourier-attack", "layer-response")
+_USE_GAUSSIAN = ("fourier-heatmap-augmented", "bandlimited-noise", "hf-energy-scatter", "layer-response")
+_USE_ADVERSARIAL = ("fourier-heatmap-augmented", "adversarial-spectra", "fourier-attack", "kernel-smoothing",
+                    "bandlimited-noise", "hf-energy-scatter")
+
+
+@model_job("cifar10 natural (shared)", _USE_NATURAL)
+def train_shared_natural(ctx: RecipeContext) -> nn.Module:
+    """The shared natural CIFAR-10 model (:func:`shared_classifier`), trained into the cache if missing."""
+    return shared_classifier(ctx, "natural")
+
+
+@model_job("cifar10 natural at seed + 1 (the shared seed null)", _USE_NATURAL_SEED)
+def train_shared_natural_seed(ctx: RecipeContext) -> nn.Module:
+    """The natural model at seed + 1, the recipes' null of an intervention, trained into the cache if missing."""
+    return shared_classifier(replace(ctx, seed=ctx.seed + 1), "natural")
+
+
+@model_job("cifar10 gaussian-augmented (shared)", _USE_GAUSSIAN)
+def train_shared_gaussian(ctx: RecipeContext) -> nn.Module:
+    """The shared Gaussian-augmented model, trained into the cache if missing."""
+    return shared_classifier(ctx, "gaussian")
+
+
+# FGSM-RS costs a forward and a backward pass more per batch than natural training (quick); PGD-7 seven more (full)
+@model_job("cifar10 adversarially trained (shared)", _USE_ADVERSARIAL, cost=2.2)
+def train_shared_adversarial(ctx: RecipeContext) -> nn.Module:
+    """The shared adversarially trained model, trained into the cache if missing."""
+    return shared_classifier(ctx, "adversarial")

@@ -32,6 +32,7 @@ from freqlens.probes.nulls import InputFilter, permutation_quantile, untrained_c
 from freqlens.probes.perturbation_spectra import perturbation_spectrum
 from freqlens.recipes._trained import robustness_premise, shared_classifier, shared_config
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
+from freqlens.recipes.pretraining import model_job
 
 PAPER = "Yin et al. 2019, A Fourier Perspective on Model Robustness in Computer Vision"
 LABELS = {"natural": "natural", "gaussian": "Gaussian aug.", "adversarial": "adversarial tr.",
@@ -321,6 +322,22 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
 HP_TRAIN_BANDWIDTH = 17   # keeps max(|f_u|, |f_v|) ≥ 8 on 32 × 32 images (the ρ ≥ 8 of the check below)
 
 
+@model_job("cifar10 trained on high-pass images (lowpass-highpass)", ["lowpass-highpass"], cost=1.05)
+def highpass_trained_model(ctx: RecipeContext):
+    """The shared-configuration CIFAR-10 model trained on high-pass filtered images (bandwidth
+    :data:`HP_TRAIN_BANDWIDTH`, so ρ ≥ 8 is kept), cached; (N, 3, 32, 32) images in [0, 1] → (N, 10) logits."""
+    return shared_classifier(ctx, "natural", tag=f"highpass{HP_TRAIN_BANDWIDTH}",
+                             transform=Compose(RandomCropFlip(4, True),
+                                               FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
+
+
+@model_job("cifar10 trained on low-pass images (lowpass-highpass)", ["lowpass-highpass"], cost=1.05)
+def lowpass_trained_model(ctx: RecipeContext):
+    """The shared-configuration CIFAR-10 model trained on low-pass filtered images (bandwidth 7), cached."""
+    return shared_classifier(ctx, "natural", tag="lowpass7",
+                             transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
+
+
 @recipe("lowpass-highpass", paper=PAPER, data="cifar10",
         finding="a model trained and tested on high-pass filtered images (ρ ≥ 8) reaches ≥ 40 % accuracy (chance 10 %)",
         paper_value="Sec. 3 / Fig. 3: accuracy vs bandwidth of low- and high-pass filtered CIFAR-10")
@@ -361,11 +378,8 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
     bws = [1, 3, 7, 11, 15, 23, 31]
     natural = trained(ctx, "natural")
     nat = filtered_accuracy(natural, x, y, bandwidths=bws, progress=ctx.progress, label="natural")
-    hp_model = shared_classifier(ctx, "natural", tag=f"highpass{HP_TRAIN_BANDWIDTH}",
-                                 transform=Compose(RandomCropFlip(4, True),
-                                                   FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
-    lp_model = shared_classifier(ctx, "natural", tag="lowpass7",
-                                 transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
+    hp_model = highpass_trained_model(ctx)
+    lp_model = lowpass_trained_model(ctx)
     x_hp = filter_images(x, "high", HP_TRAIN_BANDWIDTH)
     hp_acc = accuracy(hp_model, x_hp, y)
     lp_acc = accuracy(lp_model, filter_images(x, "low", 7), y)

@@ -20,6 +20,7 @@ from freqlens.probes.nulls import sign_flip_z
 from freqlens.recipes._trained import image_data, robustness_premise, trained_classifier
 from freqlens.recipes.base import Check, Deviation, RecipeContext, RecipeOutput, recipe
 from freqlens.recipes.hfc import PAPER
+from freqlens.recipes.pretraining import model_job
 
 ARCH = "convnet-small"
 ARCH_KWARGS = {"first_kernel_size": 5}
@@ -80,13 +81,31 @@ def roughness_5x5_models(ctx: RecipeContext) -> dict[str, torch.nn.Module]:
         ...
         freqlens.errors.DataError: data root /nonexistent is not a folder
     """
-    s = sizes(ctx)
-    models = {v: trained_classifier(ctx, "cifar10", ARCH, v, n_train=s["n_train"], epochs=s["epochs"],
-                                    arch_kwargs=dict(ARCH_KWARGS)) for v in VARIANTS}
-    other = dataclasses.replace(ctx, seed=ctx.seed + 1)
-    models["natural seed+1"] = trained_classifier(other, "cifar10", ARCH, "natural", n_train=s["n_train"],
-                                                  epochs=s["epochs"], arch_kwargs=dict(ARCH_KWARGS))
+    models = {v: _model_5x5(ctx, v) for v in VARIANTS}
+    models["natural seed+1"] = _model_5x5(dataclasses.replace(ctx, seed=ctx.seed + 1), "natural")
     return models
+
+
+def _model_5x5(ctx: RecipeContext, variant: str):
+    """One cached 5×5-first-layer model of this recipe (its size from :func:`sizes`)."""
+    s = sizes(ctx)
+    return trained_classifier(ctx, "cifar10", ARCH, variant, n_train=s["n_train"], epochs=s["epochs"],
+                              arch_kwargs=dict(ARCH_KWARGS))
+
+
+@model_job("cifar10 5×5 natural (kernel-roughness-5x5)", ["kernel-roughness-5x5"], cost=0.2)
+def _job_5x5_natural(ctx: RecipeContext):
+    return _model_5x5(ctx, "natural")
+
+
+@model_job("cifar10 5×5 adversarial (kernel-roughness-5x5)", ["kernel-roughness-5x5"], cost=0.4)
+def _job_5x5_adversarial(ctx: RecipeContext):
+    return _model_5x5(ctx, "adversarial")
+
+
+@model_job("cifar10 5×5 natural at seed + 1 (kernel-roughness-5x5)", ["kernel-roughness-5x5"], cost=0.2)
+def _job_5x5_natural_seed(ctx: RecipeContext):
+    return _model_5x5(dataclasses.replace(ctx, seed=ctx.seed + 1), "natural")
 
 
 def _initial_weight(ctx: RecipeContext) -> torch.Tensor:

@@ -85,11 +85,17 @@ def control_summary(payload: dict[str, Any]) -> str:
 
 def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str | None = None, seed: int = 0,
                   device: str | torch.device | None = None, names: list[str] | None = None,
-                  progress: bool = False, report: Callable[[dict[str, Any]], None] | None = None
-                  ) -> list[dict[str, Any]]:
+                  progress: bool = False, report: Callable[[dict[str, Any]], None] | None = None,
+                  jobs: int = 1) -> list[dict[str, Any]]:
     """Run every recipe (or ``names``), continuing past failures, and write ``<out>/reproduction.md`` and
     ``reproduction.json``: per recipe the paper, the finding, the paper's value, the measured value, the controls,
     whether the gates are the specification's own, PASS / FAIL / SMOKE / SKIP (data missing) / ERROR, and seconds.
+
+    With ``jobs > 1`` the work runs in that many worker processes, each with its share of the CPU threads
+    (:func:`freqlens.recipes.pretraining.worker_threads`): first the shared trained models the selected recipes
+    need (:func:`freqlens.recipes.pretraining.jobs_for`, longest first), then the recipes, which find them cached.
+    The numbers are the same as a sequential run's up to floating-point summation order; the table lists the
+    recipes in the same order.
 
     Args:
         quick: the small, CPU-friendly sizes.
@@ -98,14 +104,16 @@ def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str |
         seed: random seed.
         device: torch device or its name (None: the default device).
         names: recipes to run (default: all, by name).
-        progress: show progress bars.
-        report: called with each table row as soon as it is done.
+        progress: show progress bars (sequential runs only: worker processes run without them).
+        report: called with each table row as soon as it is done (and, with ``jobs > 1``, with a row
+            ``{"model_job", "seconds", "error"}`` for each pretrained model).
+        jobs: worker processes (1: everything in this process, in order).
 
     Returns:
-        The table rows (dicts), in run order.
+        The table rows (dicts), in the recipes' order.
 
     Raises:
-        ConfigError: an unknown name in ``names``. Errors inside a recipe become ERROR rows.
+        ConfigError: an unknown name in ``names``, or ``jobs < 1``. Errors inside a recipe become ERROR rows.
 
     Source:
         freqlens.
@@ -123,34 +131,123 @@ def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str |
         ('PASS', 'two = 2 (> 1)', True)
         >>> _ = REGISTRY.pop("doc-demo-all")
     """
-    from freqlens.errors import DataError
+    from freqlens.device import resolve_device
+    from freqlens.errors import ConfigError
 
-    rows = []
-    recipes = [get_recipe(n) for n in names] if names else list_recipes()
-    for rec in recipes:
-        start = time.perf_counter()
-        row: dict[str, Any] = {"recipe": rec.name, "paper": rec.paper, "finding": rec.finding,
-                               "paper_value": rec.paper_value, "data": rec.data}
-        try:
-            payload = run_recipe(rec.name, quick=quick, out=out, data_root=data_root, seed=seed, device=device,
-                                 progress=progress)
-            row.update(status=payload["status"], measured=measured_summary(payload),
-                       control=control_summary(payload),
-                       spec_threshold="no" if any(d["what"] for d in payload["deviations"]) else "yes",
-                       deviations=payload["deviations"],
-                       failed_checks=[x["metric"] for x in payload["checks"] if not x["passed"]],
-                       passing_controls=[x["name"] for x in payload["controls"] if x["passed"]])
-        except DataError as exc:
-            row.update(status="SKIP", measured=f"data missing: {exc}")
-        except Exception as exc:  # noqa: BLE001 - the table reports every failure and goes on
-            row.update(status="ERROR", measured=f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
-        row["seconds"] = round(time.perf_counter() - start, 1)
+    if int(jobs) < 1:
+        raise ConfigError(f"jobs must be ≥ 1, got {jobs}")
+    recipes = [get_recipe(n).name for n in names] if names else [r.name for r in list_recipes()]
+    order = {n: i for i, n in enumerate(recipes)}
+    rows: list[dict[str, Any]] = []
+
+    def done(row: dict[str, Any]) -> None:
         rows.append(row)
+        rows.sort(key=lambda r: order[r["recipe"]])
         if report is not None:
             report(row)
         atomic_write_json(Path(out) / "reproduction.json", {"quick": quick, "seed": seed, "rows": rows})
+
+    if int(jobs) == 1:
+        for name in recipes:
+            done(recipe_row(name, quick, str(out), data_root, seed, device, progress))
+    else:
+        _run_parallel(recipes, quick, str(out), data_root, seed, str(resolve_device(device)), int(jobs), done,
+                      report)
     _write_table(Path(out) / "reproduction.md", rows, quick)
     return rows
+
+
+def recipe_row(name: str, quick: bool, out: str, data_root: str | None, seed: int,
+               device: str | torch.device | None, progress: bool = False) -> dict[str, Any]:
+    """Run one recipe and make its row of the reproduction table (what :func:`reproduce_all` does per recipe, in
+    this process or in a worker).
+
+    Args:
+        name: the recipe.
+        quick, out, data_root, seed, device, progress: as for :func:`freqlens.recipes.base.run_recipe`.
+
+    Returns:
+        The row: recipe, paper, finding, paper_value, data, status, measured, control, spec_threshold,
+        deviations, failed_checks, passing_controls, unguarded_checks, seconds (SKIP or ERROR rows carry the
+        reason in ``measured``).
+
+    Raises:
+        ConfigError: an unknown recipe. Errors inside the recipe become an ERROR row.
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> recipe_row.__name__   # see reproduce_all's example
+        'recipe_row'
+    """
+    from freqlens.errors import DataError
+
+    rec = get_recipe(name)
+    start = time.perf_counter()
+    row: dict[str, Any] = {"recipe": rec.name, "paper": rec.paper, "finding": rec.finding,
+                           "paper_value": rec.paper_value, "data": rec.data}
+    try:
+        payload = run_recipe(rec.name, quick=quick, out=out, data_root=data_root, seed=seed, device=device,
+                             progress=progress)
+        row.update(status=payload["status"], measured=measured_summary(payload),
+                   control=control_summary(payload),
+                   spec_threshold="no" if any(d["what"] for d in payload["deviations"]) else "yes",
+                   deviations=payload["deviations"],
+                   failed_checks=[x["metric"] for x in payload["checks"] if not x["passed"]],
+                   passing_controls=[x["name"] for x in payload["controls"] if x["passed"]],
+                   unguarded_checks=payload.get("unguarded_checks", []))
+    except DataError as exc:
+        row.update(status="SKIP", measured=f"data missing: {exc}")
+    except Exception as exc:  # noqa: BLE001 - the table reports every failure and goes on
+        row.update(status="ERROR", measured=f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+    row["seconds"] = round(time.perf_counter() - start, 1)
+    return row
+
+
+def _recipe_row_args(args: tuple) -> dict[str, Any]:
+    return recipe_row(*args)
+
+
+def _model_job_args(args: tuple) -> dict[str, Any]:
+    from freqlens.recipes.pretraining import run_model_job
+
+    return run_model_job(*args)
+
+
+def _run_parallel(recipes: list[str], quick: bool, out: str, data_root: str | None, seed: int, device: str,
+                  jobs: int, done: Callable[[dict[str, Any]], None],
+                  report: Callable[[dict[str, Any]], None] | None) -> None:
+    """The ``jobs > 1`` path of :func:`reproduce_all`: the shared models first, then the recipes, in a pool of
+    ``jobs`` spawned worker processes; ``done`` gets each recipe row as it arrives."""
+    import multiprocessing
+
+    from freqlens.recipes.pretraining import init_worker, jobs_for, worker_threads
+
+    model_jobs = jobs_for(recipes)
+    # the longest recipes first: by the seconds of an earlier table in the same folder, else CIFAR-10 ones first
+    before = _earlier_seconds(Path(out) / "reproduction.json")
+    queue = sorted(recipes, key=lambda n: (-before.get(n, 0.0), get_recipe(n).data != "cifar10"))
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(jobs, initializer=init_worker, initargs=(worker_threads(jobs),)) as pool:
+        for result in pool.imap_unordered(_model_job_args, [(j.name, quick, out, data_root, seed, device)
+                                                            for j in model_jobs]):
+            if report is not None:
+                report({"model_job": result["job"], "seconds": result["seconds"], "error": result["error"]})
+        for row in pool.imap_unordered(_recipe_row_args, [(n, quick, out, data_root, seed, device, False)
+                                                         for n in queue]):
+            done(row)
+
+
+def _earlier_seconds(path: Path) -> dict[str, float]:
+    """Recipe → seconds in an earlier reproduction.json (empty when there is none or it is unreadable)."""
+    import json
+
+    try:
+        rows = json.loads(path.read_text())["rows"]
+        return {r["recipe"]: float(r.get("seconds") or 0.0) for r in rows}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _write_table(path: Path, rows: list[dict[str, Any]], quick: bool) -> None:

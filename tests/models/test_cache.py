@@ -69,3 +69,36 @@ def test_a_whole_pickled_model_as_weights_is_named_as_such_in_one_line(tmp_path)
     with pytest.raises(CheckpointError, match="holds a pickled object") as info:
         load_weights(nn.Linear(2, 2), path)
     assert "\n" not in str(info.value) and "\x1b" not in str(info.value) and "state_dict()" in str(info.value)
+
+
+def test_a_second_process_waits_for_the_model_another_is_training_and_then_loads_it(tmp_path):
+    """The per-entry lock of cached_model: two concurrent callers (threads stand in for the worker processes of
+    `reproduce --all --jobs 2`; flock locks each open file, so they exclude each other too) train once."""
+    import threading
+    import time
+
+    import torch
+
+    from freqlens.models.cache import cached_model
+
+    calls = []
+
+    def train(model, ckpt):
+        calls.append(time.perf_counter())
+        time.sleep(0.5)                    # long enough for the second caller to arrive while this one trains
+        torch.nn.init.constant_(model.weight, 3.0)
+
+    results = []
+
+    def call():
+        m = cached_model(lambda: torch.nn.Linear(2, 1), train, {"name": "locked", "epochs": 1}, tmp_path)
+        results.append(float(m.weight.sum()))
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for t in threads:
+        t.start()
+        time.sleep(0.1)
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and results == [6.0, 6.0]
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".lock", ".pt"]

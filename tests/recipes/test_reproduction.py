@@ -50,3 +50,24 @@ def test_control_summary_names_a_null_run_against_several_checks_once():
                                          {"name": "lookup table", "value": 0.5, "passed": True}]})
     assert text.count("lookup table") == 1 and text.count("untrained") == 1
     assert text.startswith("lookup table: 1e-08 | 0.5 (passes: check does not discriminate) (one value per check)")
+
+
+def test_parallel_reproduction_gives_the_rows_of_a_sequential_run(tmp_path):
+    names = ["fprinciple-theorem", "kernel-fprinciple-regimes"]
+    seq = reproduce_all(quick=True, out=tmp_path / "seq", names=names, jobs=1)
+    reported = []
+    par = reproduce_all(quick=True, out=tmp_path / "par", names=names, jobs=2, report=reported.append)
+    assert [r["recipe"] for r in par] == names                       # the table keeps the recipes' order
+    assert [r["status"] for r in par] == [r["status"] for r in seq] and all(r["status"] != "ERROR" for r in par)
+    assert [r["measured"] for r in par] == [r["measured"] for r in seq]
+    assert sorted(r["recipe"] for r in reported) == sorted(names)   # embedded recipes: no model job
+    assert (tmp_path / "par" / "reproduction.md").is_file()
+
+
+def test_jobs_below_one_is_refused(tmp_path):
+    import pytest
+
+    from freqlens.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="jobs must be"):
+        reproduce_all(out=tmp_path, names=["fprinciple-1d"], jobs=0)
