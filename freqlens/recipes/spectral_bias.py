@@ -39,6 +39,9 @@ PAPER = "Rahaman et al. 2019, On the Spectral Bias of Neural Networks"
 
 
 SIZES: dict[str, dict[str, tuple[int, ...]]] = {
+    # (width, iterations)
+    "spectral-bias-sinusoids": {"quick": (128, 3000), "full": (256, 5000)},
+    "spectral-bias-perturbation": {"quick": (128, 2000), "full": (256, 20000)},
     # (points, frequency step, width, iterations)
     "spectral-bias-manifold": {"quick": (400, 8, 128, 2000), "full": (1000, 20, 256, 4000)},
     # (points, k, width, iterations); quick cannot realise the premise and is SMOKE
@@ -139,8 +142,11 @@ def spectral_bias_sinusoids(ctx: RecipeContext) -> RecipeOutput:
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks
         per setting: Spearman ρ(k, min(a_k, 1)) ≤ −0.8 at the end, mean(a_5, a_10) ≥ 0.8, mean(a_40, a_45, a_50) ≤
-        0.35, hidden-layer σ_max growth ≥ 2 and growth of Π σ_max ≥ 100. Controls: a frequency-blind lookup table
-        trained alike, and the untrained network.
+        0.35, hidden-layer σ_max growth ≥ 2 and growth of Π σ_max ≥ 100 (increasing: also k = 50 reaches a ≥ 0.5
+        at least 10× later than k = 5). Controls, each on its check's metric: a frequency-blind lookup table trained
+        by the same Adam (ρ), the untrained network (mean(a_5, a_10)), a lookup table trained by gradient descent
+        for as many steps (mean(a_40, a_45, a_50) and reach ratio: every frequency at one rate) and an untrained
+        network at seed + 1 measured against the trained one's initial norms (both σ_max growths).
 
     Raises:
         Nothing of its own (the data are generated in memory).
@@ -155,7 +161,7 @@ def spectral_bias_sinusoids(ctx: RecipeContext) -> RecipeOutput:
         (True, 'embedded')
     """
     n, ks = 200, list(range(5, 55, 5))
-    width, iters = (128, 3000) if ctx.quick else (256, 5000)
+    width, iters = SIZES["spectral-bias-sinusoids"]["quick" if ctx.quick else "full"]
     every = 100
     settings = {"equal": [1.0] * 10, "increasing": [0.1 * (i + 1) for i in range(10)]}
     numbers: dict = {"width": width, "iterations": iters, "grid": n, "frequencies": ks}
@@ -178,13 +184,23 @@ def spectral_bias_sinusoids(ctx: RecipeContext) -> RecipeOutput:
         low, high = float(a[:2].mean()), float(a[-3:].mean())
         reach = h.first_reach(0.5)
         hidden = nh.growth()[1:-1]
-        # nulls: the frequency-blind table trained by the same Adam for as long; the untrained network
+        # nulls: the frequency-blind table trained by the same Adam for as long (its spectrum tracked alike); the
+        # untrained network; an untrained network at another seed in place of the trained one (init spread); a
+        # table trained by gradient descent (every frequency at one rate: what "high k not fitted" is without bias)
         table = LookupTable(z[:, None].float(), 1)
         fit(table, (z[:, None].float(), y[:, None].float()), epochs=iters, lr=3e-4, progress=False, seed=ctx.seed)
         with torch.no_grad():
             a_table = normalized_amplitudes(table(z[:, None].float()).squeeze(1).double(), ks, amps).numpy()
         rho_table = float(spearmanr(ks, np.minimum(a_table, 1.0))[0])
         a_init = h.normalized[0]
+        table_gd = LookupTable(z[:, None].float(), 1)
+        spec_gd = SpectrumTracker(z[:, None].float(), ks, amps, every=every, label=f"{name}: table, gradient descent")
+        fit(table_gd, (z[:, None].float(), y[:, None].float()), epochs=iters, optimizer=shrinking_sgd(n, 1, 0.01),
+            callbacks=[spec_gd], progress=False, seed=ctx.seed)
+        a_table_gd = spec_gd.result().at(iters)
+        reach_table = spec_gd.result().first_reach(0.5)
+        norms_other = np.asarray(SpectralNormTracker().measure(_relu_mlp(1, width, ctx.seed + 1)))
+        growth_other = norms_other / nh.norms[0]
         numbers[name] = {"a_final": a.round(3).tolist(), "spearman_k_a": rho, "auc": auc.round(3).tolist(),
                          "spearman_k_auc_reported": rho_auc, "mean_a_5_10": low,
                          "mean_a_40_45_50": high,
@@ -193,22 +209,36 @@ def spectral_bias_sinusoids(ctx: RecipeContext) -> RecipeOutput:
                          "norm_product_growth": float(nh.product[-1] / nh.product[0]),
                          "norms_first": nh.norms[0].round(3).tolist(), "norms_last": nh.norms[-1].round(3).tolist(),
                          "null_table_a_final": a_table.round(3).tolist(),
-                         "null_untrained_a": np.round(a_init, 3).tolist()}
+                         "null_table_gd_a_final": a_table_gd.round(3).tolist(),
+                         "null_untrained_a": np.round(a_init, 3).tolist(),
+                         "null_other_seed_init_norm_growth": growth_other.round(3).tolist()}
+        table_name = f"{name}: frequency-blind lookup table, same Adam, same iterations"
+        gd_name = (f"{name}: frequency-blind lookup table trained by gradient descent, same iterations (every "
+                   "frequency at one rate)")
+        init_name = f"{name}: untrained network at seed + 1 in place of the trained one (initialisation spread)"
         c_rho = Check.less_equal(f"{name}: Spearman ρ(k, min(a_k, 1)) at the end", rho, -0.8)
         c_low = Check.greater_equal(f"{name}: mean(a_5, a_10)", low, 0.8)
-        checks += [c_rho, c_low,
-                   Check.less_equal(f"{name}: mean(a_40, a_45, a_50)", high, 0.35),
-                   Check.greater_equal(f"{name}: min hidden-layer σ_max growth", float(hidden.min()), 2.0),
-                   Check.greater_equal(f"{name}: growth of Π_l σ_max(W_l)", numbers[name]["norm_product_growth"],
-                                       100.0)]
-        controls += [c_rho.control(f"{name}: frequency-blind lookup table, same Adam, same iterations", rho_table),
-                     c_low.control(f"{name}: untrained network", float(np.mean(a_init[:2])))]
+        c_high = Check.less_equal(f"{name}: mean(a_40, a_45, a_50)", high, 0.35)
+        c_hidden = Check.greater_equal(f"{name}: min hidden-layer σ_max growth", float(hidden.min()), 2.0)
+        c_prod = Check.greater_equal(f"{name}: growth of Π_l σ_max(W_l)", numbers[name]["norm_product_growth"],
+                                     100.0)
+        checks += [c_rho, c_low, c_high, c_hidden, c_prod]
+        controls += [c_rho.control(table_name, rho_table),
+                     c_low.control(f"{name}: untrained network", float(np.mean(a_init[:2]))),
+                     c_high.control(gd_name, float(a_table_gd[-3:].mean())),
+                     c_hidden.control(init_name, float(growth_other[1:-1].min())),
+                     c_prod.control(init_name, float(np.prod(growth_other)))]
         if name == "increasing":
-            r5, r50 = reach[0], reach[-1]
-            ratio = float("inf") if not np.isfinite(r50) else float(r50 / max(r5, 1))
+            def reach_ratio(r: np.ndarray) -> float:
+                return float("inf") if not np.isfinite(r[-1]) else float(r[-1] / max(r[0], 1))
+
+            ratio, ratio_table = reach_ratio(reach), reach_ratio(reach_table)
             numbers[name]["reach_ratio_k50_over_k5"] = ratio if np.isfinite(ratio) else "never within budget"
-            checks.append(Check.greater_equal("increasing: first a≥0.5 iteration, k=50 over k=5 (inf = never)",
-                                              min(ratio, 1e9), 10.0))
+            numbers[name]["null_table_gd_reach_ratio"] = ratio_table if np.isfinite(ratio_table) else "never"
+            c_reach = Check.greater_equal("increasing: first a≥0.5 iteration, k=50 over k=5 (inf = never)",
+                                          min(ratio, 1e9), 10.0)
+            checks.append(c_reach)
+            controls.append(c_reach.control(gd_name, min(ratio_table, 1e9)))
     fig, _ = plot_sinusoid_learning(histories, norm_hist, width, iters)
     deviations = [Deviation("iterations and width", "5 000 iterations, width 256",
                             f"{iters} iterations, width {width}", "CPU budget (quick only)", "before")] \
@@ -240,7 +270,9 @@ def spectral_bias_perturbation(ctx: RecipeContext) -> RecipeOutput:
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
         check: Spearman ρ(k, ratio) over k = 10…50 ≤ −0.9 at the checked δ; ratio(k = 10) ≥ 0.7 and ratio(k = 50) ≤
-        0.45. Control: the trained function stored in a frequency-blind lookup table, perturbed alike.
+        0.45. Controls: the trained function stored in a frequency-blind lookup table, perturbed alike (ρ and
+        ratio(k = 50)); the k = 50 ratio of the same perturbed network in place of k = 10 (ratio(k = 10): the table
+        keeps every frequency, so only a fragile component can be that gate's null).
 
     Raises:
         Nothing of its own (the data are generated in memory).
@@ -256,7 +288,7 @@ def spectral_bias_perturbation(ctx: RecipeContext) -> RecipeOutput:
     """
     n, ks = 200, list(range(5, 55, 5))
     deltas, d_check, n_dir = [0.5, 1.0, 2.0, 3.0, 5.0], 2.0, 30
-    width, iters = (128, 2000) if ctx.quick else (256, 20000)
+    width, iters = SIZES["spectral-bias-perturbation"]["quick" if ctx.quick else "full"]
     z, y = sinusoid_problem(n, ks, [1.0] * 10, ctx.seed)
     model = _relu_mlp(1, width, ctx.seed).to(ctx.device)
     ckpt = ctx.out_dir / "train.ckpt"
@@ -281,10 +313,16 @@ def spectral_bias_perturbation(ctx: RecipeContext) -> RecipeOutput:
                "spearman_k_ratio": rho, "null_table_ratio": null.ratio[0].round(3).tolist(),
                "null_table_spearman": rho_null}
     head = Check.less_equal(f"Spearman ρ(k, ratio) over k = 10…50 at δ = {d_check:g}", rho, -0.9)
-    checks = [head,
-              Check.greater_equal(f"ratio(k=10) at δ = {d_check:g}", float(row[1]), 0.7),
-              Check.less_equal(f"ratio(k=50) at δ = {d_check:g}", float(row[-1]), 0.45)]
-    controls = [head.control("the trained function in a frequency-blind lookup table, perturbed alike", rho_null)]
+    c10 = Check.greater_equal(f"ratio(k=10) at δ = {d_check:g}", float(row[1]), 0.7)
+    c50 = Check.less_equal(f"ratio(k=50) at δ = {d_check:g}", float(row[-1]), 0.45)
+    checks = [head, c10, c50]
+    table_name = "the trained function in a frequency-blind lookup table, perturbed alike"
+    # the table keeps every frequency (ratio ≈ 1), so it cannot be the null of the low-frequency gate: that null is
+    # the fragile regime of the same perturbed network, its k = 50 component read in place of k = 10
+    controls = [head.control(table_name, rho_null),
+                c10.control("k = 50 of the same network and directions in place of k = 10 (the fragile regime)",
+                            float(row[-1])),
+                c50.control(table_name, float(null.ratio[0][-1]))]
     deviations = [Deviation("training", "≥ 20 000 iterations, width 256", f"{iters} iterations, width {width}",
                             "CPU budget (quick only)", "before")] if ctx.quick else []
     fig, ax = res.plot()
@@ -319,7 +357,8 @@ def spectral_bias_manifold(ctx: RecipeContext) -> RecipeOutput:
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
         check: AUC_hi(16) − AUC_hi(0) > 0.2, with the smaller steps ordered; the lowest frequency learned for every
-        L. Control: the circle at another seed in place of L = 16 (seed spread).
+        L. Controls: the circle at another seed in place of the manifold with more petals in each difference (seed
+        spread); the untrained networks for the lowest-frequency gate.
 
     Raises:
         Nothing of its own (the data are generated in memory).
@@ -347,25 +386,34 @@ def spectral_bias_manifold(ctx: RecipeContext) -> RecipeOutput:
         h = tracker.result()
         a = np.minimum(h.normalized, 1.0)
         window = np.asarray(h.steps) >= iters // 8
-        return h, float(a[window].mean(axis=0)[-4:].mean()), float(h.at(iters)[0])
+        return h, float(a[window].mean(axis=0)[-4:].mean()), float(h.at(iters)[0]), float(h.normalized[0][0])
 
-    hists, auc_hi, low_final = {}, {}, {}
+    hists, auc_hi, low_final, low_init = {}, {}, {}, {}
     for L in petals:
-        hists[L], auc_hi[L], low_final[L] = run(L, ctx.seed)
+        hists[L], auc_hi[L], low_final[L], low_init[L] = run(L, ctx.seed)
     # null: the circle again with another initialisation seed — what the AUC difference is without more petals
-    _, auc_circle_other, _ = run(0, ctx.seed + 1)
+    _, auc_circle_other, _, _ = run(0, ctx.seed + 1)
     numbers = {"grid": n, "frequencies": ks, "width": width, "iterations": iters,
                "AUC_high": {str(L): auc_hi[L] for L in petals},
                "a_lowest_k_final": {str(L): low_final[L] for L in petals},
-               "AUC_high_circle_other_seed": auc_circle_other}
+               "AUC_high_circle_other_seed": auc_circle_other,
+               "a_lowest_k_untrained": {str(L): low_init[L] for L in petals}}
     head = Check.greater("AUC_hi(16) − AUC_hi(0)", auc_hi[16] - auc_hi[0], 0.2)
-    checks = [head,
-              Check.greater("AUC_hi(10) − AUC_hi(0)", auc_hi[10] - auc_hi[0], 0.1),
-              Check.greater("AUC_hi(4) − AUC_hi(0)", auc_hi[4] - auc_hi[0], 0.0),
-              Check.greater("AUC_hi(16) − AUC_hi(4)", auc_hi[16] - auc_hi[4], 0.0),
-              Check.greater_equal("min over L of a(lowest k) at the end", min(low_final.values()), 0.9)]
-    controls = [head.control("circle (L = 0) at seed + 1 in place of L = 16: seed spread, no extra petals",
-                             auc_circle_other - auc_hi[0])]
+    c10 = Check.greater("AUC_hi(10) − AUC_hi(0)", auc_hi[10] - auc_hi[0], 0.1)
+    c4 = Check.greater("AUC_hi(4) − AUC_hi(0)", auc_hi[4] - auc_hi[0], 0.0)
+    c16_4 = Check.greater("AUC_hi(16) − AUC_hi(4)", auc_hi[16] - auc_hi[4], 0.0)
+    c_low = Check.greater_equal("min over L of a(lowest k) at the end", min(low_final.values()), 0.9)
+    checks = [head, c10, c4, c16_4, c_low]
+
+    def in_place_of(L: int) -> str:
+        return f"circle (L = 0) at seed + 1 in place of L = {L}: seed spread, no extra petals"
+
+    # every ordering gate: the reseeded circle takes the place of the manifold with more petals
+    controls = [head.control(in_place_of(16), auc_circle_other - auc_hi[0]),
+                c10.control(in_place_of(10), auc_circle_other - auc_hi[0]),
+                c4.control(in_place_of(4), auc_circle_other - auc_hi[0]),
+                c16_4.control(in_place_of(16), auc_circle_other - auc_hi[4]),
+                c_low.control("the untrained networks (same architecture and seed, every L)", min(low_init.values()))]
     fig, _ = plot_manifold_learning(petals, hists, auc_hi, width)
     deviations = [Deviation("size", "1000 points, k = 20…200, 4000 iterations, width 256",
                             f"{n} points, k = {ks[0]}…{ks[-1]}, {iters} iterations, width {width}",
@@ -395,7 +443,8 @@ def spectral_bias_binary(ctx: RecipeContext) -> RecipeOutput:
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Headline
         check: final training accuracy on γ_20 ≥ 0.9; also accuracy on γ_0 ≤ majority + slack and the difference ≥
-        0.2. Control: the circle γ_0 with the same target and training.
+        0.2. Controls: the circle γ_0 with the same target and training (headline); a frequency-blind lookup
+        table on γ_0 trained alike (circle gate); the circle at another seed in place of γ_20 (difference gate).
 
     Raises:
         Nothing of its own (the data are generated in memory).
@@ -418,29 +467,41 @@ def spectral_bias_binary(ctx: RecipeContext) -> RecipeOutput:
     majority = float(max(labels.mean(), 1 - labels.mean()))
     accs, models = {}, {}
     curves = {}
-    for L in (20, 0):
+
+    def train(L: int, seed: int, model: torch.nn.Module):
         x = flower(z, L)
-        model = _relu_mlp(2, width, ctx.seed).to(ctx.device)
         acc_curve: list[tuple[int, float]] = []
 
         class _Acc(Callback):
             def on_step_end(self, state):
                 if state.step % 100 == 0 or state.step == iters:
                     with torch.no_grad():
-                        out = state.model(x.to(state.device)).squeeze(1).cpu()  # noqa: B023 (runs inside this iteration)
-                    acc_curve.append((state.step, float(((out > 0).float() == labels.float()).float().mean())))  # noqa: B023
+                        out = state.model(x.to(state.device)).squeeze(1).cpu()
+                    acc_curve.append((state.step, float(((out > 0).float() == labels.float()).float().mean())))
 
         fit(model, (x, labels[:, None].float()), epochs=iters, lr=lr,
-            loss=torch.nn.functional.binary_cross_entropy_with_logits, callbacks=[_Acc()], progress=ctx.progress,
-            seed=ctx.seed)
-        accs[L], models[L], curves[L] = acc_curve[-1][1], model, acc_curve
+            loss=torch.nn.functional.binary_cross_entropy_with_logits, callbacks=[_Acc()],
+            progress=ctx.progress, seed=seed)
+        return acc_curve[-1][1], acc_curve
+
+    for L in (20, 0):
+        models[L] = _relu_mlp(2, width, ctx.seed).to(ctx.device)
+        accs[L], curves[L] = train(L, ctx.seed, models[L])
+    # nulls: a frequency-blind table on the circle (it fits any labels); the circle again at another seed in place
+    # of γ_20 (what the accuracy difference is without the petals)
+    acc_table, _ = train(0, ctx.seed, LookupTable(flower(z, 0), 1).to(ctx.device))
+    acc_circle_other, _ = train(0, ctx.seed + 1, _relu_mlp(2, width, ctx.seed + 1).to(ctx.device))
     numbers = {"grid": n, "k": k, "width": width, "iterations": iters, "lr": lr, "majority_rate": majority,
-               "final_accuracy_L20": accs[20], "final_accuracy_L0": accs[0]}
+               "final_accuracy_L20": accs[20], "final_accuracy_L0": accs[0],
+               "null_table_accuracy_L0": acc_table, "null_final_accuracy_L0_other_seed": acc_circle_other}
     head = Check.greater_equal("final training accuracy on γ_20", accs[20], 0.9)
-    checks = [head,
-              Check.less_equal("final training accuracy on γ_0 (circle)", accs[0], majority + slack),
-              Check.greater_equal("accuracy(γ_20) − accuracy(γ_0)", accs[20] - accs[0], 0.2)]
-    controls = [head.control("the circle γ_0 (same target along the curve, same training)", accs[0])]
+    c_circle = Check.less_equal("final training accuracy on γ_0 (circle)", accs[0], majority + slack)
+    c_diff = Check.greater_equal("accuracy(γ_20) − accuracy(γ_0)", accs[20] - accs[0], 0.2)
+    checks = [head, c_circle, c_diff]
+    controls = [head.control("the circle γ_0 (same target along the curve, same training)", accs[0]),
+                c_circle.control("a frequency-blind lookup table on γ_0, same loss and training", acc_table),
+                c_diff.control("the circle γ_0 at seed + 1 in place of γ_20: seed spread, no petals",
+                               acc_circle_other - accs[0])]
     fig, _ = plot_binary_manifold(models[20], flower(z, 20), labels, curves, majority, k)
     deviations = [Deviation("size", "1000 points, k = 200, width 256, 10 000 iterations",
                             f"{n} points, k = {k}, width {width}, {iters} iterations",
@@ -582,7 +643,8 @@ def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
         at the minimum of the validation loss the network matches the pure target at low indices (relative
         difference ≤ 0.15) and is nearer the pure than the noised target at high indices; by the end it has moved
-        toward the noised target. Controls: a frequency-blind lookup table.
+        toward the noised target. Controls: a frequency-blind lookup table trained on the same noised target,
+        measured on each of the three gates.
 
     Raises:
         DataError: the MNIST files are not under ``ctx.data_root`` (or FREQLENS_DATA).
@@ -663,11 +725,12 @@ def spectral_bias_kernel_eigvecs(ctx: RecipeContext) -> RecipeOutput:
     c_low = Check.less_equal("at min-val iteration: low-index |net − pure| / pure", low_rel, 0.15)
     c_high = Check.less("at min-val iteration: high-index |net − pure| − |net − noised|", hi_pure_gap - hi_noised_gap,
                         0.0)
-    checks = [c_low, c_high,
-              Check.greater_equal("high-index fraction moved toward the noised target by the end", moved, 0.5)]
+    c_moved = Check.greater_equal("high-index fraction moved toward the noised target by the end", moved, 0.5)
+    checks = [c_low, c_high, c_moved]
     null_name = "frequency-blind lookup table trained by gradient descent"
     controls = [c_low.control(null_name, null["low_rel"]),
-                c_high.control(null_name, null["high_gap_pure"] - null["high_gap_noised"])]
+                c_high.control(null_name, null["high_gap_pure"] - null["high_gap_noised"]),
+                c_moved.control(null_name, null["moved"])]
     val_a = np.array([net["min_val"], net["final_val"]])
     numbers = {"rbf50_sign_changes": changes.tolist(), "rbf50_valid_modes": int(valid.size),
                "rbf50_dominant_bins": bins.tolist(), "data": source, "n": int(x.shape[0]), "sigma": sigma,
@@ -719,6 +782,21 @@ def relu_decay_check(model: torch.nn.Module, n: int = 2 ** 16) -> dict:
     return fourier_decay(model, n, detrend="values")
 
 
+class _Step(torch.nn.Module):
+    """The Heaviside step 1[x > 0]: a ReLU network with it in place of ReLU has jumps where it had kinks."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x > 0).to(x.dtype)
+
+
+def _swap_relu_for_step(net: torch.nn.Module) -> None:
+    """Replace every ``nn.ReLU`` in ``net`` by the Heaviside step, in place (weights unchanged)."""
+    for parent in list(net.modules()):
+        for child_name, child in parent.named_children():
+            if isinstance(child, torch.nn.ReLU):
+                setattr(parent, child_name, _Step())
+
+
 @recipe("spectral-bias-relu-decay", paper=PAPER,
         finding="the Fourier coefficients of ReLU networks on [0, 1) (random and trained, slope-matched detrending) "
                 "decay like k^s with s in [−2.2, −1.7] (Theorem 1, d = 1: k⁻²); tanh and GELU networks of the same "
@@ -739,7 +817,8 @@ def spectral_bias_relu_decay(ctx: RecipeContext) -> RecipeOutput:
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
         every ReLU network's slope lies in [−2.2, −1.7] (the theorem's k⁻² for d = 1). Controls: tanh and GELU
-        networks of the same architectures and seeds.
+        networks of the same architectures and seeds (steepest-slope gate, they decay faster) and Heaviside-step
+        networks (shallowest-slope gate, they decay like k⁻¹).
 
     Raises:
         Nothing of its own (the data are generated in memory).
@@ -761,7 +840,9 @@ def spectral_bias_relu_decay(ctx: RecipeContext) -> RecipeOutput:
         for s in seeds:
             for name, widths in archs.items():
                 with _seeded(ctx.seed + s):
-                    net = MLP(1, 1, widths=widths, activation=activation)
+                    net = MLP(1, 1, widths=widths, activation="relu" if activation == "step" else activation)
+                if activation == "step":
+                    _swap_relu_for_step(net)
                 if "×3" in name:
                     with torch.no_grad():
                         for n_, p in net.named_parameters():
@@ -783,6 +864,11 @@ def spectral_bias_relu_decay(ctx: RecipeContext) -> RecipeOutput:
     slow = Check.less_equal("shallowest envelope slope over ReLU nets", max(slopes), -1.7)
     controls = [fast.control(f"{act} networks, same architectures and seeds", min(r["slope"] for r in rs.values()))
                 for act, rs in smooth.items()]
+    # the null of the "not shallower than k^−1.7" gate is rougher than ReLU: the same nets with a step activation
+    # (their kinks become jumps, whose coefficients decay like k⁻¹)
+    step = nets("step")
+    controls.append(slow.control("Heaviside-step networks, same architectures and seeds (jumps in place of kinks)",
+                                 max(r["slope"] for r in step.values())))
     deviations = [Deviation("detrending", "subtract (f(1) − f(0))·x (continuous periodic extension)",
                             "also match the slopes at 0 and 1 (quadratic)",
                             "with the linear detrending alone the slope kink at the wrap gives k⁻² to every "
@@ -791,6 +877,7 @@ def spectral_bias_relu_decay(ctx: RecipeContext) -> RecipeOutput:
     numbers = {k: {kk: vv for kk, vv in v.items() if kk not in ("coefficients", "envelope", "octave_centres")}
                for k, v in rows.items()}
     numbers["smooth_controls"] = {act: {k: v["slope"] for k, v in rs.items()} for act, rs in smooth.items()}
+    numbers["step_controls"] = {k: v["slope"] for k, v in step.items()}
     key = f"random 1-32-32-32-1, seed {seeds[0]}"
     shown = {f"ReLU {key}": rows[key], "ReLU trained 6×64 on A1 target": rows["trained 6×64 on A1 target"],
              f"tanh {key}": smooth["tanh"][key]}

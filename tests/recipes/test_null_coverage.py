@@ -53,9 +53,9 @@ NULL_TESTS = {
     "post-averaging-tradeoff": "recipes/test_post_averaging.py::test_cifar_recipes_code_path_on_a_tiny_model",
     "post-averaging-paper-eval": "recipes/test_post_averaging.py::test_cifar_recipes_code_path_on_a_tiny_model",
     "post-averaging-adaptive": "recipes/test_post_averaging.py::test_cifar_recipes_code_path_on_a_tiny_model",
-    "spectral-bias-sinusoids": "recipes/test_spectral_bias.py::test_sinusoid_null_table_has_no_frequency_order",
+    "spectral-bias-sinusoids": "recipes/test_spectral_bias.py::test_sinusoid_nulls_fail_each_gate_at_tiny_size",
     "spectral-bias-perturbation": "recipes/test_spectral_bias.py::"
-                                  "test_perturbation_null_table_is_equally_robust_at_every_frequency",
+                                  "test_perturbation_nulls_are_measured_on_their_gates_at_tiny_size",
     "spectral-bias-relu-decay": "recipes/test_spectral_bias.py::"
                                 "test_relu_decay_band_holds_for_relu_and_fails_for_the_smooth_null",
     "spectral-bias-manifold": "recipes/test_spectral_bias.py::"

@@ -10,7 +10,13 @@ from freqlens.dynamics.spectral_bias import fourier_decay, normalized_amplitudes
 from freqlens.models import MLP, LookupTable
 from freqlens.recipes import get_recipe, run_recipe
 from freqlens.recipes.base import RecipeContext
-from freqlens.recipes.spectral_bias import _binary_digits, flower, relu_decay_check, sinusoid_problem
+from freqlens.recipes.spectral_bias import (
+    _binary_digits,
+    _swap_relu_for_step,
+    flower,
+    relu_decay_check,
+    sinusoid_problem,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -34,6 +40,12 @@ def test_relu_decay_band_holds_for_relu_and_fails_for_the_smooth_null():
     # with the spec's value-only detrending the wrap kink gives k⁻² to the smooth net as well
     torch.manual_seed(3)
     assert relu_decay_check(MLP(1, 1, widths=[32, 32, 32], activation="tanh"), n=2 ** 14)["slope"] > -2.2
+    # the null of the "shallowest slope ≤ −1.7" gate: the same net with a step activation has jumps, decays like k⁻¹
+    torch.manual_seed(3)
+    step = MLP(1, 1, widths=[32, 32, 32], activation="relu")
+    _swap_relu_for_step(step)
+    assert not any(isinstance(m, torch.nn.ReLU) for m in step.modules())
+    assert -1.3 <= fourier_decay(step, n=2 ** 14)["slope"] <= -0.7   # fails the gate
 
 
 def test_relu_decay_identity_bound_and_spectral_norms():
@@ -96,7 +108,8 @@ def test_quick_recipe_status(name, tmp_path):
 
 
 # ------------------------------------------------------------------- the recipes at tiny size: their nulls fail
-TINY = {"spectral-bias-manifold": (200, 4, 64, 600), "spectral-bias-binary": (200, 40, 64, 300),
+TINY = {"spectral-bias-sinusoids": (16, 300), "spectral-bias-perturbation": (16, 100),
+        "spectral-bias-manifold": (200, 4, 64, 600), "spectral-bias-binary": (200, 40, 64, 300),
         "spectral-bias-mnist-noise": (300, 64, 200), "spectral-bias-kernel-eigvecs": (200, 64, 200)}
 
 
@@ -119,21 +132,66 @@ def _run_tiny(name, tmp_path, data_root=None):
     by_metric = {c.metric: c for c in checks}
     for ctl in controls:
         assert ctl.passed == by_metric[ctl.metric].holds_for(ctl.value)
+    assert payload["unguarded_checks"] == [] and {c.metric for c in controls} == set(by_metric)   # a null per gate
     assert payload["status"] == recipe_status(checks, controls, payload.get("smoke", ""))
     return payload
 
 
+def _controls_of(payload, metric_part):
+    """The controls whose check's metric contains ``metric_part``."""
+    return [c for c in payload["controls"] if metric_part in c["metric"]]
+
+
+def test_sinusoid_nulls_fail_each_gate_at_tiny_size(tiny_sizes, tmp_path):
+    payload = _run_tiny("spectral-bias-sinusoids", tmp_path)
+    for setting in ("equal", "increasing"):
+        num = payload["numbers"][setting]
+        (high,) = _controls_of(payload, f"{setting}: mean(a_40")
+        assert "gradient descent" in high["name"] and not high["passed"]
+        assert high["value"] == pytest.approx(np.mean(num["null_table_gd_a_final"][-3:]), abs=1e-3)
+        assert high["value"] > 0.9   # a frequency-blind learner fits k = 40…50 as well as the rest
+        growth = _controls_of(payload, f"{setting}: min hidden") + _controls_of(payload, f"{setting}: growth of Π")
+        assert len(growth) == 2 and not any(c["passed"] for c in growth)
+        assert all(0.5 < c["value"] < 2 for c in growth)   # another initialisation: no growth without training
+    (reach,) = _controls_of(payload, "first a≥0.5")
+    assert not reach["passed"] and reach["value"] == pytest.approx(1.0)   # every frequency at the same step
+
+
+def test_perturbation_nulls_are_measured_on_their_gates_at_tiny_size(tiny_sizes, tmp_path):
+    payload = _run_tiny("spectral-bias-perturbation", tmp_path)
+    ratio = payload["numbers"]["ratio"]["2"]
+    (low,) = _controls_of(payload, "ratio(k=10)")
+    (high,) = _controls_of(payload, "ratio(k=50)")
+    assert low["value"] == pytest.approx(ratio[-1], abs=1e-3)   # k = 50 of the same directions read at k = 10
+    assert high["value"] == pytest.approx(payload["numbers"]["null_table_ratio"][-1], abs=1e-3)
+    assert not high["passed"] and high["value"] > 0.9   # the table keeps k = 50
+    assert payload["status"] == "SMOKE"   # 100 iterations fit nothing: the premise is not realised
+
+
 def test_manifold_seed_null_fails_the_petal_gate_at_tiny_size(tiny_sizes, tmp_path):
     payload = _run_tiny("spectral-bias-manifold", tmp_path)
-    (null,) = payload["controls"]
+    num = payload["numbers"]
+    null = payload["controls"][0]
     assert not null["passed"] and abs(null["value"]) < 0.1   # two circle seeds differ by noise only
-    assert payload["checks"][0]["passed"] and payload["status"] == "PASS"   # the petals do speed up learning
+    assert payload["checks"][0]["passed"]   # the petals do speed up learning
+    # every difference gate: the reseeded circle in place of the manifold with more petals
+    spread = num["AUC_high_circle_other_seed"]
+    for metric, ref in [("AUC_hi(16) − AUC_hi(0)", "0"), ("AUC_hi(10) − AUC_hi(0)", "0"),
+                        ("AUC_hi(4) − AUC_hi(0)", "0"), ("AUC_hi(16) − AUC_hi(4)", "4")]:
+        (ctl,) = _controls_of(payload, metric)
+        assert ctl["value"] == pytest.approx(spread - num["AUC_high"][ref])
+    (untrained,) = _controls_of(payload, "a(lowest k)")
+    assert not untrained["passed"] and untrained["value"] < 0.1   # the untrained nets have not learned k = 4
 
 
 def test_binary_circle_null_fails_the_learnability_gate(tiny_sizes, tmp_path):
     payload = _run_tiny("spectral-bias-binary", tmp_path)
-    (null,) = payload["controls"]
+    null, table, seed = payload["controls"]
     assert not null["passed"] and null["value"] <= payload["numbers"]["majority_rate"] + 0.1
+    assert table["metric"] == "final training accuracy on γ_0 (circle)"
+    assert not table["passed"] and table["value"] == 1.0   # a lookup table fits any labels on the circle
+    assert seed["metric"] == "accuracy(γ_20) − accuracy(γ_0)"
+    assert not seed["passed"] and abs(seed["value"]) < 0.2   # two circle seeds differ by noise only
     assert payload["status"] == "SMOKE"   # quick cannot realise the premise, whatever the numbers
 
 
@@ -146,8 +204,12 @@ def test_mnist_noise_low_frequency_null_fails_both_gates(tiny_sizes, tmp_path, d
 def test_kernel_eigvecs_lookup_table_null_passes_the_low_index_gate_so_the_recipe_fails(tiny_sizes, tmp_path,
                                                                                          data_root):
     payload = _run_tiny("spectral-bias-kernel-eigvecs", tmp_path, data_root)
-    low, high = payload["controls"]
+    low, high, moved = payload["controls"]
     # white noise leaves the low eigen-indices of any fit alone: the low-index gate cannot tell a table from a
     # network, and a passing null makes the recipe FAIL, whatever its own checks say
     assert low["passed"] and payload["status"] == "FAIL"
     assert not high["passed"]   # the high-index gate does tell them apart
+    # the table shrinks every index alike toward the noised target, so it reaches it at the end too: measured on the
+    # "moved" gate, it passes it (that gate is a premise, not evidence of spectral bias)
+    assert moved["metric"].startswith("high-index fraction moved")
+    assert moved["value"] == pytest.approx(payload["numbers"]["null_lookup_table"]["moved"])
