@@ -4,11 +4,14 @@ import math
 import numpy as np
 import pytest
 import torch
+from recipe_stubs import assert_status_contract
 
+import freqlens.recipes.fprinciple as fp
 from freqlens.data import gaussian_projection_data
 from freqlens.dynamics.fprinciple import FilteringTracker, ProjectionTracker, filtering_order
 from freqlens.models import LookupTable
 from freqlens.recipes import run_recipe
+from freqlens.recipes.base import RecipeContext
 from freqlens.recipes.fprinciple import _gd_table, _run_1d, _times
 from freqlens.theory import gradients, poisson
 from freqlens.train import fit
@@ -26,13 +29,33 @@ def test_fprinciple_1d_passes_and_the_lookup_table_null_fails(tmp_path):
     assert status == "PASS" and ctrl == [False]
     t = p["numbers"]["null_lookup_table_times"]["seed0"]
     assert t[0] == t[1] == t[2]  # every residual shrinks at the same rate: no order
+    assert p["unguarded_checks"] == []
+
+
+def test_fprinciple_1d_full_spacing_gate_has_the_table_null(monkeypatch, tmp_path):
+    # the full size's second gate (t5 ≥ 2·t3 and t3 ≥ 2·t1), at tiny size: narrow nets, few steps
+    real = fp._run_1d
+
+    def tiny(seed, width, depth, activation, steps, **kw):
+        return real(seed, min(width, 20), depth, activation, min(steps, 200), **kw)
+
+    monkeypatch.setattr(fp, "_run_1d", tiny)
+    out = fp.fprinciple_1d(RecipeContext(quick=False, out_dir=tmp_path, progress=False))
+    spacing = out.checks[1]
+    (null,) = [c for c in out.controls if c.metric == spacing.metric]
+    assert spacing.metric == "runs with t5 ≥ 2·t3 and t3 ≥ 2·t1"
+    assert null.value == 0 and not null.passed  # the table converges every peak at once
+    assert_status_contract(out)
 
 
 def test_theorem_passes_on_real_networks_and_the_frequency_blind_null_fails(tmp_path):
     p = run_recipe("fprinciple-theorem", quick=True, out=tmp_path, progress=False)
-    assert _statuses(p) == ("PASS", [False])
+    assert _statuses(p) == ("PASS", [False, False]) and p["unguarded_checks"] == []
     med = p["numbers"]["median_ratio"]
     assert med["tanh, σ = 0.05"] < 1e-3 < 0.5 < med["lookup table"]
+    # the trend gate's null: the table has no weight scale, its ratio R(0.05)/R(0.3) is exactly 1 (not < 1)
+    trend, null = p["checks"][1], p["controls"][1]
+    assert null["metric"] == trend["metric"] and null["value"] == 1.0 and trend["value"] < 1.0
     assert [d["decided"] for d in p["deviations"]] == ["after"]
 
 
@@ -75,6 +98,10 @@ def test_init_scale_other_regime_fails_the_small_scale_gate():
     _, _, res = _run_1d(0, 50, 2, "tanh", 300, init_scale=1.0, stop=True)
     t1, _, t5 = _times(res, cap=301)
     assert t5 / max(t1, 1) < 5  # large σ: the order is lost
+    # and the other way: the small initialisation fails the large-σ gate t5/t1 ≤ 3 (the recipe's σ = 1 control)
+    _, _, res = _run_1d(0, 100, 2, "tanh", 6000, init_scale=0.05, stop=True)
+    t1, _, t5 = _times(res, cap=6001)
+    assert t5 / max(t1, 1) > 3
 
 
 @pytest.mark.slow

@@ -2,9 +2,12 @@
 import numpy as np
 import pytest
 import torch
+from recipe_stubs import assert_status_contract
 from scipy.interpolate import CubicSpline
 
+import freqlens.recipes.lfp as lfp_recipes
 from freqlens.recipes import get_recipe, run_recipe
+from freqlens.recipes.base import RecipeContext
 from freqlens.recipes.lfp import X1, Y1, ASIReLUNet, _ntk_vs_lfp, _rel, train_lbfgs
 from freqlens.theory.lfp import min_fp_norm_closed_form, relu_init_moments
 
@@ -32,6 +35,24 @@ def test_narrow_bias_ntk_null_fails_the_ntk_gate():
     assert wide["rel_full"] < 0.05 <= narrow["rel_full"]
 
 
+@pytest.mark.usefixtures("one_thread")
+def test_lfp_1d_every_gate_has_a_null_on_its_metric(tmp_path):
+    out = lfp_recipes.lfp_1d(RecipeContext(quick=True, out_dir=tmp_path, progress=False))
+    assert assert_status_contract(out) == "FAIL"
+    by = {}
+    for c in out.controls:
+        by.setdefault(c.metric, []).append(c)
+    one, ab, tight = out.checks[4:]
+    # (a,b)-only NTK with narrow biases: off the 6 % gate; the s_a = 0.01 nets do not close in on the s_a = 1 LFP
+    (ab_null,) = by[ab.metric]
+    (tight_null,) = by[tight.metric]
+    assert ab.passed and ab_null.value > 0.06 and not ab_null.passed
+    assert tight.passed and tight_null.value > 0.6 and not tight_null.passed
+    # NTK at s_a = 1: the spline fails the 15 % gate, but the narrow-bias NTK and the linear interpolant pass it
+    # (at s_a = 1 the LFP solution is nearly linear): the gate does not discriminate and the recipe is FAIL
+    assert [c.passed for c in by[one.metric]] == [True, False, True]
+
+
 def test_xor_bilinear_saddle_is_as_close_to_lfp_as_the_gate_allows():
     g = np.linspace(-1, 1, 40)
     a, b = np.meshgrid(g, g, indexing="xy")
@@ -39,6 +60,14 @@ def test_xor_bilinear_saddle_is_as_close_to_lfp_as_the_gate_allows():
     x = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     lfp = min_fp_norm_closed_form(x, x[:, 0] * x[:, 1], xt, *relu_init_moments(1.0, 1.0, 2))
     assert _rel(xt[:, 0] * xt[:, 1], lfp) < 0.3  # the control passes: lfp-xor is FAIL until a sharper gate exists
+    off_axis = (np.abs(xt[:, 0]) > 0.1) & (np.abs(xt[:, 1]) > 0.1)
+    # the sign gates' nulls pass too: the saddle (trained-net gate, ≥ 0.95) and the narrow-bias NTK (NTK gate,
+    # ≥ 0.98) have the sign of LFP off the axes, as any interpolant of XOR does
+    assert np.mean(np.sign(xt[off_axis, 0] * xt[off_axis, 1]) == np.sign(lfp[off_axis])) >= 0.95
+    for s_a in (0.01, 1.0):
+        narrow = _ntk_vs_lfp(x, x[:, 0] * x[:, 1], xt, 5000, s_a, seed=0, d=2, bias="narrow")
+        assert np.mean(np.sign(narrow["full"][off_axis]) == np.sign(narrow["lfp"][off_axis])) >= 0.98
+    assert narrow["rel_full"] < 0.15   # s_a = 1: the narrow-bias NTK also passes the NTK gate
 
 
 @pytest.mark.slow
@@ -66,12 +95,15 @@ def test_lfp_generalization_interpolant_nulls_at_tiny_size(monkeypatch, tmp_path
 
     monkeypatch.setitem(lfp.GENERALIZATION_SIZES, "quick", {"k": (1, 4), "draws": 1, "width": 200})
     payload = run_recipe("lfp-generalization", quick=True, out=tmp_path, progress=False)
-    head = payload["checks"][0]
-    linear, spline = payload["controls"]
+    head, rank = payload["checks"]
+    linear, spline, rank_linear, rank_spline = payload["controls"]
     assert linear["metric"] == spline["metric"] == head["metric"]
     rel = payload["numbers"]["mean_rel_diff_net_vs"]
     assert linear["value"] == pytest.approx(rel["linear"]) and spline["value"] == pytest.approx(rel["spline"])
     # at width 200 the nets are not near the LFP interpolant: the head fails and the recipe with it
     assert not head["passed"] and payload["status"] == "FAIL"
-    # the FP-norm ranking of two targets is exact (ρ = 1 within float error counts as 1)
-    assert payload["checks"][1]["passed"]
+    # the FP-norm ranking of two targets is exact (ρ = 1 within float error counts as 1) ...
+    assert rank["passed"]
+    # ... and the interpolants that know no FP-norm rank them the same way: the ranking's nulls pass its gate
+    assert rank_linear["metric"] == rank_spline["metric"] == rank["metric"]
+    assert rank_linear["passed"] and rank_spline["passed"] and payload["unguarded_checks"] == []
