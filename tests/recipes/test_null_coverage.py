@@ -45,7 +45,7 @@ NULL_TESTS = {
                           "test_kernel_regularizer_recipe_path_trains_and_caches_one_model_per_lambda",
     "kernel-fprinciple-regimes": "recipes/test_kernel_regimes.py::"
                                  "test_trained_model_passes_and_the_gaussian_null_fails_the_gate",
-    "lfp-1d": "recipes/test_lfp.py::test_lfp_1d_controls_spline_fails_but_linear_interpolation_passes_the_s_a_1_gate",
+    "lfp-1d": "recipes/test_lfp.py::test_lfp_1d_every_gate_has_a_null_on_its_metric",
     "lfp-xor": "recipes/test_lfp.py::test_xor_bilinear_saddle_is_as_close_to_lfp_as_the_gate_allows",
     "lfp-generalization": "recipes/test_lfp.py::test_lfp_generalization_interpolant_nulls_at_tiny_size",
     "post-averaging-transfer": "recipes/test_post_averaging.py::"
