@@ -132,7 +132,8 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
         the drop at the default radius is ≤ 2 points, and accuracy does not rise by more than 0.5 point over 0.5–2×
-        the default radius. Control: the same averaging at 4× the default radius.
+        the default radius. Controls: the same averaging at 4× the default radius (the drop), and the same
+        accuracies in reverse radius order (the rise: it fails unless the accuracies are flat within 0.5 point).
 
     Raises:
         DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
@@ -156,7 +157,11 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
     acc = dict(zip(res.radii["random"], res.accuracy["random"]))
     drop = (res.base_accuracy - acc[r0]) * 100
     ordered = [acc[r] for r in (0.5 * r0, r0, 2 * r0)]
-    rise = max(0.0, max((b - a) * 100 for a, b in zip(ordered, ordered[1:])))
+
+    def largest_rise(accs):
+        return max(0.0, max((b - a) * 100 for a, b in zip(accs, accs[1:])))
+
+    rise = largest_rise(ordered)
     numbers = {"base_accuracy": res.base_accuracy, "default_radius_normalized": r0,
                "default_radius_pixel": DEFAULT_RADIUS_PIXEL, "accuracy_random": res.accuracy["random"],
                "radii_random": res.radii["random"],
@@ -167,7 +172,10 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
     numbers["drop_points_4x_default"] = drop4
     checks = [Check.less_equal("clean-accuracy drop at the default radius (points, PA-C1)", drop, 2.0),
               Check.less_equal("largest accuracy increase over r ∈ {0.5, 1, 2}× default (points, PA-C1)", rise, 0.5)]
-    controls = [checks[0].control("the same averaging at 4× the default radius (outside the pass band)", drop4)]
+    controls = [checks[0].control("the same averaging at 4× the default radius (outside the pass band)", drop4),
+                checks[1].control("the same accuracies in reverse radius order (2, 1, 0.5)× default",
+                                  largest_rise(ordered[::-1]),
+                                  f"accuracies at (0.5, 1, 2)× default: {[round(a, 4) for a in ordered]}")]
     deviations = [Deviation("base model", "SmallCNN (A8) on a 10k CIFAR subset (B9)", "the shared natural CIFAR-10 "
                             "classifier", "one model shared by the CIFAR recipes")]
     if not ctx.quick:
@@ -176,7 +184,8 @@ def post_averaging_tradeoff(ctx: RecipeContext) -> RecipeOutput:
     return RecipeOutput(numbers, checks, fig, {"tradeoff": res}, controls=controls, deviations=deviations,
                         notes=f"radius in CIFAR-normalised units; default {r0:.2f} = {DEFAULT_RADIUS_PIXEL:.2f} pixel "
                               "L2. An untrained network would also pass PA-C1 (nothing to lose); the 4× control shows "
-                              "the drop check can fail on this model.")
+                              "the drop check can fail on this model, the reversed radius order (a permutation) that "
+                              "the rise check can.")
 
 
 @recipe("post-averaging-paper-eval", paper=PAPER,
@@ -202,7 +211,8 @@ def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     Returns:
         A :class:`~freqlens.recipes.base.RecipeOutput` with the numbers, the figure and the saved results. Checks:
         defense rates ≥ 0.8 against transferred minimal PGD and the FGSM sweep, and fixed-ε PGD defeating the
-        defense more than minimal PGD. Controls: two antipodal random points x ± r·v instead of the averaged model.
+        defense more than minimal PGD. Controls: two antipodal random points x ± r·v instead of the averaged model
+        (PA-D1), and DeepFool-L2, a minimal attack without full strength, in place of fixed-ε PGD (PA-D2).
 
     Raises:
         DataError: the CIFAR-10 files are not under ``ctx.data_root`` (or FREQLENS_DATA).
@@ -244,7 +254,9 @@ def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     controls = [checks[0].control("two antipodal random points at radius r (x ± r·v) instead of the 91-point average",
                                   a["pgd_minimal"]["defense_rate_null"]),
                 checks[1].control("two antipodal random points at radius r (x ± r·v) instead of the 91-point average",
-                                  a["fgsm_sweep"]["defense_rate_null"])]
+                                  a["fgsm_sweep"]["defense_rate_null"]),
+                checks[2].control("DeepFool-L2 (another minimal attack, transferred) in place of fixed-ε PGD",
+                                  a["deepfool"]["defense_rate"] - a["pgd_minimal"]["defense_rate"])]
     deviations = [Deviation("minimal PGD", "Foolbox: binary search, 40 iterations of ε/30", "binary search, "
                             f"{20 if ctx.quick else 40} iterations of 4ε/(3·steps)", "CPU budget (quick)"),
                   Deviation("base model", "SmallCNN (A8) on a 10k CIFAR subset (B9)", "the shared natural CIFAR-10 "
@@ -255,7 +267,8 @@ def post_averaging_paper_eval(ctx: RecipeContext) -> RecipeOutput:
     return RecipeOutput(numbers, checks, fig, {"paper_eval": ev}, controls=controls, deviations=deviations,
                         notes="defense-unaware: attacks see only the base model; see post-averaging-adaptive. "
                               "PA-D1 is checked on FGSM sweep and minimal PGD; DeepFool-L2 and C&W-L2 "
-                              "(counted within L∞ ≤ 8/255) are reported as numbers")
+                              "(counted within L∞ ≤ 8/255) are reported as numbers; DeepFool-L2 is PA-D2's null (a "
+                              "minimal attack must not defeat the defense more than minimal PGD)")
 
 
 @recipe("post-averaging-adaptive", paper=PAPER,

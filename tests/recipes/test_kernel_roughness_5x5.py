@@ -72,4 +72,9 @@ def test_kernel_roughness_5x5_recipe_path_on_tiny_models(monkeypatch, tmp_path):
     # the seed null: two random initialisations differ by chance only, well inside 2 sign-flip SDs
     seed_ctl = out.controls[0]
     assert seed_ctl.value < kr.Z_MARGIN and not seed_ctl.passed
+    # the roughness difference's null: the untrained initialisation in place of the adversarial model, measured on
+    # that check's metric (here the natural stand-in is the initialisation: difference 0, which fails "< 0")
+    init_ctl = out.controls[1]
+    assert init_ctl.metric == out.checks[1].metric and init_ctl.name.startswith("the untrained first layer")
+    assert init_ctl.value == pytest.approx(out.numbers["roughness_init"] - r["natural"]) and not init_ctl.passed
     assert assert_status_contract(out) == "PASS"

@@ -32,6 +32,7 @@ def _contract(payload):
     checks = {c["metric"]: c for c in payload["checks"]}
     for ctl in payload["controls"]:
         assert ctl["metric"] in checks
+    assert payload["unguarded_checks"] == [] and set(checks) == {c["metric"] for c in payload["controls"]}
     failed_checks = not all(c["passed"] for c in payload["checks"])
     passed_controls = any(c["passed"] for c in payload["controls"])
     assert payload["status"] == ("FAIL" if failed_checks or passed_controls else "PASS")
@@ -76,8 +77,33 @@ def test_cifar_recipes_code_path_on_a_tiny_model(tiny_setup, tmp_path, name, key
         assert not payload["controls"][0]["passed"]
     if name == "post-averaging-tradeoff":
         assert payload["numbers"]["drop_points_4x_default"] >= payload["numbers"]["drop_points_default"] - 1e-9
-    # every null fails its check on the tiny model: the check could have failed
-    assert not any(c["passed"] for c in payload["controls"]), payload["controls"]
+    if name == "post-averaging-tradeoff":
+        # the rise check's null: the same accuracies in reverse radius order, with the check's own comparison
+        n, checks = payload["numbers"], payload["checks"]
+        rev = payload["controls"][1]
+        acc = dict(zip(n["radii_random"], n["accuracy_random"]))
+        r0 = n["default_radius_normalized"]
+        backwards = [acc[2 * r0], acc[r0], acc[0.5 * r0]]
+        assert rev["metric"] == checks[1]["metric"] and rev["name"].startswith("the same accuracies in reverse")
+        assert rev["value"] == pytest.approx(max(0.0, max((b - a) * 100 for a, b in zip(backwards, backwards[1:]))))
+        assert rev["passed"] == (rev["value"] <= 0.5)
+        if rev["passed"]:   # flat accuracies on the tiny model: the check cannot tell, so the recipe is FAIL
+            assert payload["status"] == "FAIL"
+        controls = [payload["controls"][0]]
+    elif name == "post-averaging-paper-eval":
+        # PA-D2's null: DeepFool-L2 (a minimal attack) in place of fixed-ε PGD, measured on the PA-D2 metric
+        n, checks = payload["numbers"], payload["checks"]
+        df = payload["controls"][2]
+        assert df["metric"] == checks[2]["metric"] and df["name"].startswith("DeepFool-L2")
+        diff = n["deepfool_defense_rate"] - n["pgd_minimal_defense_rate"]
+        assert df["value"] == pytest.approx(diff, nan_ok=True) and df["passed"] == (diff < 0)
+        if df["passed"]:
+            assert payload["status"] == "FAIL"
+        controls = payload["controls"][:2]
+    else:
+        controls = payload["controls"]
+    # the other nulls fail their checks on the tiny model: the check could have failed
+    assert not any(c["passed"] for c in controls), controls
 
 
 @pytest.mark.slow
