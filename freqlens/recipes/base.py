@@ -311,7 +311,8 @@ def unguarded_checks(checks: list[Check], controls: list[Control]) -> list[str]:
         controls: the nulls measured in the same run.
 
     Returns:
-        The unguarded checks' metrics, in order (empty when every gate has a null).
+        The unguarded checks' metrics, in order (empty when every gate has a null). A control whose value is not
+        finite (NaN: the null could not be measured) guards nothing.
 
     Raises:
         Nothing of its own.
@@ -323,8 +324,12 @@ def unguarded_checks(checks: list[Check], controls: list[Control]) -> list[str]:
         >>> c, d = Check.greater("accuracy", 0.9, 0.5), Check.less("loss", 0.1, 0.5)
         >>> unguarded_checks([c, d], [c.control("untrained", 0.1)])
         ['loss']
+        >>> unguarded_checks([c], [c.control("untrained", float("nan"))])
+        ['accuracy']
     """
-    guarded = {c.metric for c in controls}
+    import math
+
+    guarded = {c.metric for c in controls if c.value is not None and math.isfinite(c.value)}
     return [c.metric for c in checks if c.metric not in guarded]
 
 

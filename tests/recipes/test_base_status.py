@@ -55,3 +55,14 @@ def test_run_recipe_writes_status_controls_deviations(tmp_path):
     assert saved["controls"] == [{"name": "permutation", "metric": "x", "value": 0.5, "passed": False, "detail": ""}]
     assert saved["deviations"][0]["decided"] == "before"
     assert EXIT_CODES == {"PASS": 0, "FAIL": 1, "SMOKE": 3}
+
+
+def test_a_null_that_could_not_be_measured_guards_nothing():
+    from freqlens.recipes.base import Check, recipe_status, unguarded_checks
+
+    c = Check.greater("accuracy", 0.9, 0.5)
+    nan_null = c.control("seed null that never reached the epoch", float("nan"))
+    assert not nan_null.passed                     # NaN compares false: it would have counted as a failing null
+    assert unguarded_checks([c], [nan_null]) == ["accuracy"]
+    assert recipe_status([c], [nan_null]) == "FAIL"
+    assert recipe_status([c], [nan_null, c.control("untrained", 0.1)]) == "PASS"
