@@ -325,7 +325,24 @@ HP_TRAIN_BANDWIDTH = 17   # keeps max(|f_u|, |f_v|) ≥ 8 on 32 × 32 images (th
 @model_job("cifar10 trained on high-pass images (lowpass-highpass)", ["lowpass-highpass"], cost=1.05)
 def highpass_trained_model(ctx: RecipeContext):
     """The shared-configuration CIFAR-10 model trained on high-pass filtered images (bandwidth
-    :data:`HP_TRAIN_BANDWIDTH`, so ρ ≥ 8 is kept), cached; (N, 3, 32, 32) images in [0, 1] → (N, 10) logits."""
+    :data:`HP_TRAIN_BANDWIDTH`, so ρ ≥ 8 is kept), cached under ``ctx.cache_dir``.
+
+    Args:
+        ctx: the recipe context (size, seed, device, data root and cache folder).
+
+    Returns:
+        The model in eval mode: (N, 3, 32, 32) images in [0, 1] → (N, 10) logits.
+
+    Raises:
+        DataError: CIFAR-10 missing (when it must be trained).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Sec. 3 (models trained on high-pass filtered CIFAR-10).
+
+    Example:
+        >>> highpass_trained_model.__name__   # trains for minutes when not cached, so not run here
+        'highpass_trained_model'
+    """
     return shared_classifier(ctx, "natural", tag=f"highpass{HP_TRAIN_BANDWIDTH}",
                              transform=Compose(RandomCropFlip(4, True),
                                                FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
@@ -333,7 +350,25 @@ def highpass_trained_model(ctx: RecipeContext):
 
 @model_job("cifar10 trained on low-pass images (lowpass-highpass)", ["lowpass-highpass"], cost=1.05)
 def lowpass_trained_model(ctx: RecipeContext):
-    """The shared-configuration CIFAR-10 model trained on low-pass filtered images (bandwidth 7), cached."""
+    """The shared-configuration CIFAR-10 model trained on low-pass filtered images (bandwidth 7), cached under
+    ``ctx.cache_dir``.
+
+    Args:
+        ctx: the recipe context (size, seed, device, data root and cache folder).
+
+    Returns:
+        The model in eval mode: (N, 3, 32, 32) images in [0, 1] → (N, 10) logits.
+
+    Raises:
+        DataError: CIFAR-10 missing (when it must be trained).
+
+    Source:
+        Yin et al. 2019 (NeurIPS), Sec. 3 (models trained on low-pass filtered CIFAR-10).
+
+    Example:
+        >>> lowpass_trained_model.__name__   # trains for minutes when not cached, so not run here
+        'lowpass_trained_model'
+    """
     return shared_classifier(ctx, "natural", tag="lowpass7",
                              transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
 

@@ -176,7 +176,26 @@ def worker_threads(jobs: int) -> int:
 
 
 def init_worker(threads: int) -> None:
-    """Set up a worker process: ``threads`` intra-op threads and one inter-op thread."""
+    """Set up a worker process of a parallel reproduction: ``threads`` intra-op threads and one inter-op thread.
+
+    Args:
+        threads: intra-op threads (see :func:`worker_threads`).
+
+    Returns:
+        None.
+
+    Raises:
+        Nothing (an inter-op setting that torch no longer accepts is left as it is).
+
+    Source:
+        freqlens.
+
+    Example:
+        >>> before = torch.get_num_threads()
+        >>> init_worker(1); torch.get_num_threads()
+        1
+        >>> torch.set_num_threads(before)
+    """
     torch.set_num_threads(threads)
     try:
         torch.set_num_interop_threads(1)
