@@ -89,7 +89,9 @@ def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str |
                   jobs: int = 1) -> list[dict[str, Any]]:
     """Run every recipe (or ``names``), continuing past failures, and write ``<out>/reproduction.md`` and
     ``reproduction.json``: per recipe the paper, the finding, the paper's value, the measured value, the controls,
-    whether the gates are the specification's own, PASS / FAIL / SMOKE / SKIP (data missing) / ERROR, and seconds.
+    whether the gates are the specification's own, PASS / FAIL / SMOKE / SKIP (data missing) / ERROR, and seconds;
+    with the run's wall time, its number of worker processes and the model jobs run first (``wall_seconds``,
+    ``jobs``, ``pretraining``).
 
     With ``jobs > 1`` the work runs in that many worker processes, each with its share of the CPU threads
     (:func:`freqlens.recipes.pretraining.worker_threads`): first the shared trained models the selected recipes
@@ -139,21 +141,31 @@ def reproduce_all(quick: bool = True, out: str | Path = "runs", data_root: str |
     recipes = [get_recipe(n).name for n in names] if names else [r.name for r in list_recipes()]
     order = {n: i for i, n in enumerate(recipes)}
     rows: list[dict[str, Any]] = []
+    pretrained: list[dict[str, Any]] = []
+    start = time.perf_counter()
+
+    def record() -> dict[str, Any]:
+        return {"quick": quick, "seed": seed, "jobs": int(jobs),
+                "wall_seconds": round(time.perf_counter() - start, 1), "pretraining": pretrained, "rows": rows}
 
     def done(row: dict[str, Any]) -> None:
-        rows.append(row)
-        rows.sort(key=lambda r: order[r["recipe"]])
+        if "model_job" in row:
+            pretrained.append(row)
+        else:
+            rows.append(row)
+            rows.sort(key=lambda r: order[r["recipe"]])
         if report is not None:
             report(row)
-        atomic_write_json(Path(out) / "reproduction.json", {"quick": quick, "seed": seed, "rows": rows})
+        atomic_write_json(Path(out) / "reproduction.json", record())
 
     if int(jobs) == 1:
         for name in recipes:
             done(recipe_row(name, quick, str(out), data_root, seed, device, progress))
     else:
-        _run_parallel(recipes, quick, str(out), data_root, seed, str(resolve_device(device)), int(jobs), done,
-                      report)
-    _write_table(Path(out) / "reproduction.md", rows, quick)
+        _run_parallel(recipes, quick, str(out), data_root, seed, str(resolve_device(device)), int(jobs), done)
+    summary = record()
+    atomic_write_json(Path(out) / "reproduction.json", summary)
+    _write_table(Path(out) / "reproduction.md", rows, quick, summary)
     return rows
 
 
@@ -205,37 +217,71 @@ def recipe_row(name: str, quick: bool, out: str, data_root: str | None, seed: in
     return row
 
 
-def _recipe_row_args(args: tuple) -> dict[str, Any]:
-    return recipe_row(*args)
+def _task(args: tuple) -> dict[str, Any]:
+    """One task of a parallel reproduction in a worker: ``("model", job args)`` or ``("recipe", row args)``."""
+    kind, rest = args
+    if kind == "model":
+        from freqlens.recipes.pretraining import run_model_job
+
+        result = run_model_job(*rest)
+        return {"model_job": result["job"], "seconds": result["seconds"], "error": result["error"]}
+    return recipe_row(*rest)
 
 
-def _model_job_args(args: tuple) -> dict[str, Any]:
-    from freqlens.recipes.pretraining import run_model_job
+def parallel_schedule(recipes: list[str], earlier_seconds: dict[str, float] | None = None) -> list[tuple[str, str]]:
+    """The order in which a parallel reproduction hands out its tasks: the model jobs the recipes need, longest
+    first; then the recipes that need none of them (they run while the other workers still train); then the
+    recipes that load those models. Within each group of recipes the longest go first: by ``earlier_seconds``
+    (an earlier table's seconds) where known, else CIFAR-10 recipes before the others.
 
-    return run_model_job(*args)
+    Args:
+        recipes: the recipe names of the run.
+        earlier_seconds: recipe → seconds of an earlier run (None: none known).
+
+    Returns:
+        ``[("model", job name) ..., ("recipe", name) ...]``.
+
+    Raises:
+        ConfigError: an unknown recipe.
+
+    Source:
+        freqlens (longest-processing-time-first list scheduling).
+
+    Example:
+        >>> [kind for kind, _ in parallel_schedule(["fprinciple-1d", "lowpass-highpass"])]
+        ['model', 'model', 'model', 'recipe', 'recipe']
+        >>> parallel_schedule(["fprinciple-1d", "lowpass-highpass"])[3:]
+        [('recipe', 'fprinciple-1d'), ('recipe', 'lowpass-highpass')]
+    """
+    from freqlens.recipes.pretraining import jobs_for
+
+    before = earlier_seconds or {}
+    model_jobs = jobs_for(recipes)
+    needs_model = {n for j in model_jobs for n in j.recipes}
+
+    def longest_first(names: list[str]) -> list[str]:
+        return sorted(names, key=lambda n: (-before.get(n, 0.0), get_recipe(n).data != "cifar10"))
+
+    free = longest_first([n for n in recipes if n not in needs_model])
+    bound = longest_first([n for n in recipes if n in needs_model])
+    return [("model", j.name) for j in model_jobs] + [("recipe", n) for n in free + bound]
 
 
 def _run_parallel(recipes: list[str], quick: bool, out: str, data_root: str | None, seed: int, device: str,
-                  jobs: int, done: Callable[[dict[str, Any]], None],
-                  report: Callable[[dict[str, Any]], None] | None) -> None:
-    """The ``jobs > 1`` path of :func:`reproduce_all`: the shared models first, then the recipes, in a pool of
-    ``jobs`` spawned worker processes; ``done`` gets each recipe row as it arrives."""
+                  jobs: int, done: Callable[[dict[str, Any]], None]) -> None:
+    """The ``jobs > 1`` path of :func:`reproduce_all`: the tasks of :func:`parallel_schedule` in a pool of ``jobs``
+    spawned worker processes (a recipe that reaches a model still in training waits for it on the cache lock);
+    ``done`` gets each model job's row and each recipe's row as it arrives."""
     import multiprocessing
 
-    from freqlens.recipes.pretraining import init_worker, jobs_for, worker_threads
+    from freqlens.recipes.pretraining import init_worker, worker_threads
 
-    model_jobs = jobs_for(recipes)
-    # the longest recipes first: by the seconds of an earlier table in the same folder, else CIFAR-10 ones first
-    before = _earlier_seconds(Path(out) / "reproduction.json")
-    queue = sorted(recipes, key=lambda n: (-before.get(n, 0.0), get_recipe(n).data != "cifar10"))
+    schedule = parallel_schedule(recipes, _earlier_seconds(Path(out) / "reproduction.json"))
+    tasks = [(kind, (name, quick, out, data_root, seed, device) + (() if kind == "model" else (False,)))
+             for kind, name in schedule]
     context = multiprocessing.get_context("spawn")
     with context.Pool(jobs, initializer=init_worker, initargs=(worker_threads(jobs),)) as pool:
-        for result in pool.imap_unordered(_model_job_args, [(j.name, quick, out, data_root, seed, device)
-                                                            for j in model_jobs]):
-            if report is not None:
-                report({"model_job": result["job"], "seconds": result["seconds"], "error": result["error"]})
-        for row in pool.imap_unordered(_recipe_row_args, [(n, quick, out, data_root, seed, device, False)
-                                                         for n in queue]):
+        for row in pool.imap_unordered(_task, tasks, chunksize=1):
             done(row)
 
 
@@ -250,15 +296,19 @@ def _earlier_seconds(path: Path) -> dict[str, float]:
         return {}
 
 
-def _write_table(path: Path, rows: list[dict[str, Any]], quick: bool) -> None:
+def _write_table(path: Path, rows: list[dict[str, Any]], quick: bool, summary: dict[str, Any]) -> None:
     import platform
 
     from freqlens.results import atomic_write_bytes
 
     counts = {k: sum(r["status"] == k for r in rows) for k in ("PASS", "FAIL", "SMOKE", "SKIP", "ERROR")}
+    pre = summary.get("pretraining", [])
+    trained = (f" ({len(pre)} shared models trained or found cached first, {sum(p['seconds'] for p in pre):.0f} s of "
+               "worker time)") if pre else ""
     head = (f"# freqlens reproduction table ({'quick' if quick else 'full'} sizes)\n\n"
             f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, torch {torch.__version__}. "
-            f"Total {sum(r['seconds'] for r in rows):.0f} s. "
+            f"Wall time {summary['wall_seconds']:.0f} s with {summary['jobs']} worker process(es){trained}; "
+            f"the recipes' own seconds add up to {sum(r['seconds'] for r in rows):.0f} s. "
             f"{counts['PASS']}/{len(rows)} PASS with every control failing the check; "
             f"{counts['FAIL']} FAIL, {counts['SMOKE']} SMOKE (too small to realise the experiment), "
             f"{counts['SKIP']} SKIP, {counts['ERROR']} ERROR. "

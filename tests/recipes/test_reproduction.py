@@ -62,6 +62,11 @@ def test_parallel_reproduction_gives_the_rows_of_a_sequential_run(tmp_path):
     assert [r["measured"] for r in par] == [r["measured"] for r in seq]
     assert sorted(r["recipe"] for r in reported) == sorted(names)   # embedded recipes: no model job
     assert (tmp_path / "par" / "reproduction.md").is_file()
+    import json
+
+    record = json.loads((tmp_path / "par" / "reproduction.json").read_text())
+    assert record["jobs"] == 2 and record["wall_seconds"] > 0 and record["pretraining"] == []
+    assert "with 2 worker process(es)" in (tmp_path / "par" / "reproduction.md").read_text()
 
 
 def test_jobs_below_one_is_refused(tmp_path):
@@ -71,3 +76,16 @@ def test_jobs_below_one_is_refused(tmp_path):
 
     with pytest.raises(ConfigError, match="jobs must be"):
         reproduce_all(out=tmp_path, names=["fprinciple-1d"], jobs=0)
+
+
+def test_parallel_schedule_trains_models_first_then_runs_free_recipes_before_those_that_wait_for_models():
+    from freqlens.recipes.reproduction import parallel_schedule
+
+    names = ["lowpass-highpass", "fprinciple-1d", "adversarial-spectra", "lfp-1d"]
+    plan = parallel_schedule(names, {"lfp-1d": 9.0, "fprinciple-1d": 1.0})
+    kinds = [k for k, _ in plan]
+    assert kinds == ["model"] * kinds.count("model") + ["recipe"] * len(names)
+    assert plan[0] == ("model", "cifar10 adversarially trained (shared)")            # the longest job first
+    recipes = [n for k, n in plan if k == "recipe"]
+    assert recipes[:2] == ["lfp-1d", "fprinciple-1d"]        # need no model: they run while models train
+    assert set(recipes[2:]) == {"lowpass-highpass", "adversarial-spectra"}
