@@ -32,6 +32,7 @@ class ModelJob:
         train: ``train(ctx)`` trains the model into ``ctx.cache_dir`` or finds it there; a module-level function,
             so that a worker process can import it.
         cost: relative training time (1 = one natural quick model); the longest jobs start first.
+        full_only: the recipes use the model at full size only (quick runs skip the job).
 
     Attributes:
         The arguments.
@@ -52,19 +53,21 @@ class ModelJob:
     recipes: tuple[str, ...]
     train: Callable[[RecipeContext], Any]
     cost: float = 1.0
+    full_only: bool = False
 
 
 MODEL_JOBS: dict[str, ModelJob] = {}
 """Every registered model job, by name (filled when the recipe modules are imported)."""
 
 
-def model_job(name: str, recipes: Iterable[str], cost: float = 1.0):
+def model_job(name: str, recipes: Iterable[str], cost: float = 1.0, full_only: bool = False):
     """Register a function ``train(ctx)`` as the :class:`ModelJob` ``name`` (a decorator; returns the function).
 
     Args:
         name: the job's name (unique).
         recipes: the recipes that use the model.
         cost: relative training time (1 = one natural quick CIFAR-10 model).
+        full_only: the recipes need the model at full size only.
 
     Returns:
         The decorator.
@@ -88,17 +91,18 @@ def model_job(name: str, recipes: Iterable[str], cost: float = 1.0):
         if known is not None and (known.train.__module__, known.train.__qualname__) != (fn.__module__,
                                                                                            fn.__qualname__):
             raise ConfigError(f"model job {name!r} is registered twice; give the second one another name")
-        MODEL_JOBS[name] = ModelJob(name, tuple(recipes), fn, float(cost))
+        MODEL_JOBS[name] = ModelJob(name, tuple(recipes), fn, float(cost), bool(full_only))
         return fn
 
     return deco
 
 
-def jobs_for(names: Iterable[str]) -> list[ModelJob]:
+def jobs_for(names: Iterable[str], quick: bool = False) -> list[ModelJob]:
     """The model jobs that the recipes ``names`` need, longest first.
 
     Args:
         names: recipe names.
+        quick: the quick sizes (jobs marked ``full_only`` are left out).
 
     Returns:
         The jobs, sorted by decreasing cost, then name.
@@ -117,7 +121,8 @@ def jobs_for(names: Iterable[str]) -> list[ModelJob]:
 
     list_recipes()   # imports every recipe module, and with them their model jobs
     wanted = set(names)
-    return sorted((j for j in MODEL_JOBS.values() if wanted & set(j.recipes)), key=lambda j: (-j.cost, j.name))
+    return sorted((j for j in MODEL_JOBS.values() if wanted & set(j.recipes) and not (quick and j.full_only)),
+                  key=lambda j: (-j.cost, j.name))
 
 
 def default_jobs(device: torch.device | str | None) -> int:

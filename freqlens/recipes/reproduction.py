@@ -228,7 +228,8 @@ def _task(args: tuple) -> dict[str, Any]:
     return recipe_row(*rest)
 
 
-def parallel_schedule(recipes: list[str], earlier_seconds: dict[str, float] | None = None) -> list[tuple[str, str]]:
+def parallel_schedule(recipes: list[str], earlier_seconds: dict[str, float] | None = None,
+                      quick: bool = False) -> list[tuple[str, str]]:
     """The order in which a parallel reproduction hands out its tasks: the model jobs the recipes need, longest
     first; then the recipes that need none of them (they run while the other workers still train); then the
     recipes that load those models. Within each group of recipes the longest go first: by ``earlier_seconds``
@@ -237,6 +238,7 @@ def parallel_schedule(recipes: list[str], earlier_seconds: dict[str, float] | No
     Args:
         recipes: the recipe names of the run.
         earlier_seconds: recipe → seconds of an earlier run (None: none known).
+        quick: the quick sizes (model jobs needed at full size only are left out).
 
     Returns:
         ``[("model", job name) ..., ("recipe", name) ...]``.
@@ -256,7 +258,7 @@ def parallel_schedule(recipes: list[str], earlier_seconds: dict[str, float] | No
     from freqlens.recipes.pretraining import jobs_for
 
     before = earlier_seconds or {}
-    model_jobs = jobs_for(recipes)
+    model_jobs = jobs_for(recipes, quick)
     needs_model = {n for j in model_jobs for n in j.recipes}
 
     def longest_first(names: list[str]) -> list[str]:
@@ -276,7 +278,7 @@ def _run_parallel(recipes: list[str], quick: bool, out: str, data_root: str | No
 
     from freqlens.recipes.pretraining import init_worker, worker_threads
 
-    schedule = parallel_schedule(recipes, _earlier_seconds(Path(out) / "reproduction.json"))
+    schedule = parallel_schedule(recipes, _earlier_seconds(Path(out) / "reproduction.json"), quick)
     tasks = [(kind, (name, quick, out, data_root, seed, device) + (() if kind == "model" else (False,)))
              for kind, name in schedule]
     context = multiprocessing.get_context("spawn")

@@ -220,3 +220,12 @@ def test_recipes_about_adversarial_training_are_smoke_when_the_adversarial_model
     monkeypatch.setattr(fr, "robustness_premise", lambda *a, **k: ({"premise_gap_points": 1.0}, reason))
     out, status = _run(name, tmp_path)
     assert status == "SMOKE" and out.smoke == reason and out.numbers["premise_gap_points"] == 1.0
+
+
+def test_lowpass_highpass_quick_trains_only_the_gated_high_pass_model(band_models, tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(fr, "lowpass_trained_model", lambda ctx: calls.append(ctx) or band_models["natural"])
+    out, _ = _run("lowpass-highpass", tmp_path)
+    assert calls == [] and out.numbers["lowpass7_trained_accuracy"] is None
+    assert [d.what for d in out.deviations] == ["low-pass-trained model (LP 7)"]
+    assert out.deviations[0].decided == "after"

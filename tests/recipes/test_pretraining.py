@@ -17,6 +17,9 @@ def test_jobs_for_a_recipe_are_the_models_it_loads_longest_first():
     assert names[0].startswith("cifar10 trained on") and set(names) == {
         "cifar10 natural (shared)", "cifar10 trained on high-pass images (lowpass-highpass)",
         "cifar10 trained on low-pass images (lowpass-highpass)"}
+    # the low-pass-trained model is an ungated point of the figure, trained at full size only
+    assert "cifar10 trained on low-pass images (lowpass-highpass)" not in [
+        j.name for j in jobs_for(["lowpass-highpass"], quick=True)]
     every = jobs_for(["adversarial-spectra", "fourier-attack"])
     assert every[0].name == "cifar10 adversarially trained (shared)"      # the costliest starts first
     assert {j.name for j in every} == {"cifar10 adversarially trained (shared)", "cifar10 natural (shared)",

@@ -82,7 +82,7 @@ def test_parallel_schedule_trains_models_first_then_runs_free_recipes_before_tho
     from freqlens.recipes.reproduction import parallel_schedule
 
     names = ["lowpass-highpass", "fprinciple-1d", "adversarial-spectra", "lfp-1d"]
-    plan = parallel_schedule(names, {"lfp-1d": 9.0, "fprinciple-1d": 1.0})
+    plan = parallel_schedule(names, {"lfp-1d": 9.0, "fprinciple-1d": 1.0}, quick=True)
     kinds = [k for k, _ in plan]
     assert kinds == ["model"] * kinds.count("model") + ["recipe"] * len(names)
     assert plan[0] == ("model", "cifar10 adversarially trained (shared)")            # the longest job first
