@@ -127,8 +127,11 @@ def jobs_for(names: Iterable[str], quick: bool = False) -> list[ModelJob]:
 
 def default_jobs(device: torch.device | str | None) -> int:
     """How many recipes or trainings ``reproduce --all`` runs at once by default: one on an accelerator (one
-    device), else two on a CPU with two or more cores (two single-threaded trainings of the small models use a
-    2-core CPU about 1.4× better than one two-threaded training; measured with ``benchmarks/parallel_training.py``).
+    device), else two on a CPU with two or more cores. On the 2-core CPU two single-threaded trainings of the quick
+    model train no faster together than one two-threaded training (``benchmarks/parallel_training.py``: 0.98×), but
+    the recipes, mostly small operations, do better one per core, and a recipe that needs no shared model runs
+    while the other core trains: the cold quick run took 34 min with two workers, where the sum of its
+    single-threaded work was about 67 min.
 
     Args:
         device: the device the recipes run on (None: the default device).

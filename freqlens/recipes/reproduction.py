@@ -305,7 +305,7 @@ def _write_table(path: Path, rows: list[dict[str, Any]], quick: bool, summary: d
 
     counts = {k: sum(r["status"] == k for r in rows) for k in ("PASS", "FAIL", "SMOKE", "SKIP", "ERROR")}
     pre = summary.get("pretraining", [])
-    trained = (f" ({len(pre)} shared models trained or found cached first, {sum(p['seconds'] for p in pre):.0f} s of "
+    trained = (f" ({len(pre)} shared-model jobs, trained or found cached, {sum(p['seconds'] for p in pre):.0f} s of "
                "worker time)") if pre else ""
     head = (f"# freqlens reproduction table ({'quick' if quick else 'full'} sizes)\n\n"
             f"Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, torch {torch.__version__}. "
