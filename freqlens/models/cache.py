@@ -11,6 +11,7 @@ The training function gets a checkpoint path so an interrupted training resumes.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -262,25 +263,22 @@ def cached_model(build: Callable[[], nn.Module], train: Callable[[nn.Module, Pat
         return _load_or_train(model, build, train, config, fingerprint, cache_dir, stem, device)
 
 
+@contextlib.contextmanager
 def _exclusive(cache_dir: Path, name: str):
     """An exclusive advisory lock on ``<cache_dir>/<name>`` (POSIX ``flock``) for the duration of a ``with`` block;
     no lock where the folder cannot be written or ``fcntl`` is missing (a single process needs none)."""
-    import contextlib
-
     try:
         import fcntl
-    except ImportError:          # Windows: parallel reproduction is not offered there
-        return contextlib.nullcontext()
-    try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(cache_dir / name, "a")   # noqa: SIM115 - closed by the ExitStack below
-    except OSError:
-        return contextlib.nullcontext()
-    stack = contextlib.ExitStack()
-    stack.enter_context(handle)
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-    stack.callback(fcntl.flock, handle.fileno(), fcntl.LOCK_UN)
-    return stack
+        handle = open(cache_dir / name, "a")   # noqa: SIM115 - closed in the finally below
+    except (ImportError, OSError):   # Windows, or a read-only cache: parallel reproduction is not offered there
+        yield
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()               # closing the file releases the lock
 
 
 def _load_or_train(model: nn.Module, build, train, config: dict[str, Any], fingerprint: dict[str, Any],

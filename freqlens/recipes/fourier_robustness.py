@@ -322,55 +322,42 @@ def fourier_heatmap_augmented(ctx: RecipeContext) -> RecipeOutput:
 HP_TRAIN_BANDWIDTH = 17   # keeps max(|f_u|, |f_v|) ≥ 8 on 32 × 32 images (the ρ ≥ 8 of the check below)
 
 
-@model_job("cifar10 trained on high-pass images (lowpass-highpass)", ["lowpass-highpass"], cost=1.05)
-def highpass_trained_model(ctx: RecipeContext):
-    """The shared-configuration CIFAR-10 model trained on high-pass filtered images (bandwidth
-    :data:`HP_TRAIN_BANDWIDTH`, so ρ ≥ 8 is kept), cached under ``ctx.cache_dir``.
+def filter_trained_model(ctx: RecipeContext, kind: str, bandwidth: int):
+    """The shared-configuration CIFAR-10 model trained on low- or high-pass filtered images, cached under
+    ``ctx.cache_dir`` (what lowpass-highpass trains: high-pass at :data:`HP_TRAIN_BANDWIDTH`, keeping ρ ≥ 8, and
+    low-pass at 7).
 
     Args:
         ctx: the recipe context (size, seed, device, data root and cache folder).
+        kind: "low" or "high".
+        bandwidth: frequencies kept per axis (see :class:`FourierFilterTransform`).
 
     Returns:
         The model in eval mode: (N, 3, 32, 32) images in [0, 1] → (N, 10) logits.
 
     Raises:
-        DataError: CIFAR-10 missing (when it must be trained).
+        DataError: CIFAR-10 missing (when it must be trained). ConfigError: a bad ``kind``.
 
     Source:
-        Yin et al. 2019 (NeurIPS), Sec. 3 (models trained on high-pass filtered CIFAR-10).
+        Yin et al. 2019 (NeurIPS), Sec. 3 (models trained on filtered CIFAR-10).
 
     Example:
-        >>> highpass_trained_model.__name__   # trains for minutes when not cached, so not run here
-        'highpass_trained_model'
+        >>> filter_trained_model.__name__   # trains for minutes when not cached, so not run here
+        'filter_trained_model'
     """
-    return shared_classifier(ctx, "natural", tag=f"highpass{HP_TRAIN_BANDWIDTH}",
-                             transform=Compose(RandomCropFlip(4, True),
-                                               FourierFilterTransform("high", HP_TRAIN_BANDWIDTH)))
+    tag = f"{kind}pass{bandwidth}"
+    return shared_classifier(ctx, "natural", tag=tag,
+                             transform=Compose(RandomCropFlip(4, True), FourierFilterTransform(kind, bandwidth)))
+
+
+@model_job("cifar10 trained on high-pass images (lowpass-highpass)", ["lowpass-highpass"], cost=1.05)
+def _job_highpass_model(ctx: RecipeContext):
+    return filter_trained_model(ctx, "high", HP_TRAIN_BANDWIDTH)
 
 
 @model_job("cifar10 trained on low-pass images (lowpass-highpass)", ["lowpass-highpass"], cost=1.05, full_only=True)
-def lowpass_trained_model(ctx: RecipeContext):
-    """The shared-configuration CIFAR-10 model trained on low-pass filtered images (bandwidth 7), cached under
-    ``ctx.cache_dir``.
-
-    Args:
-        ctx: the recipe context (size, seed, device, data root and cache folder).
-
-    Returns:
-        The model in eval mode: (N, 3, 32, 32) images in [0, 1] → (N, 10) logits.
-
-    Raises:
-        DataError: CIFAR-10 missing (when it must be trained).
-
-    Source:
-        Yin et al. 2019 (NeurIPS), Sec. 3 (models trained on low-pass filtered CIFAR-10).
-
-    Example:
-        >>> lowpass_trained_model.__name__   # trains for minutes when not cached, so not run here
-        'lowpass_trained_model'
-    """
-    return shared_classifier(ctx, "natural", tag="lowpass7",
-                             transform=Compose(RandomCropFlip(4, True), FourierFilterTransform("low", 7)))
+def _job_lowpass_model(ctx: RecipeContext):
+    return filter_trained_model(ctx, "low", 7)
 
 
 @recipe("lowpass-highpass", paper=PAPER, data="cifar10",
@@ -413,7 +400,7 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
     bws = [1, 3, 7, 11, 15, 23, 31]
     natural = trained(ctx, "natural")
     nat = filtered_accuracy(natural, x, y, bandwidths=bws, progress=ctx.progress, label="natural")
-    hp_model = highpass_trained_model(ctx)
+    hp_model = filter_trained_model(ctx, "high", HP_TRAIN_BANDWIDTH)
     x_hp = filter_images(x, "high", HP_TRAIN_BANDWIDTH)
     hp_acc = accuracy(hp_model, x_hp, y)
     trained_points = {f"HP {HP_TRAIN_BANDWIDTH}": (HP_TRAIN_BANDWIDTH, hp_acc)}
@@ -424,7 +411,7 @@ def lowpass_highpass(ctx: RecipeContext) -> RecipeOutput:
             "trained at full size only; at quick size only the gated high-pass-trained model is trained",
             "the ≤ 40 min budget of the quick run: this ungated point cost 8 min of the 2-core CPU", "after"))
     else:
-        lp_acc = accuracy(lowpass_trained_model(ctx), filter_images(x, "low", 7), y)
+        lp_acc = accuracy(filter_trained_model(ctx, "low", 7), filter_images(x, "low", 7), y)
         trained_points["LP 7"] = (7, lp_acc)
     perm = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(ctx.seed))
     null_hp = {"untrained network (same architecture) on the high-pass images":

@@ -223,9 +223,10 @@ def test_recipes_about_adversarial_training_are_smoke_when_the_adversarial_model
 
 
 def test_lowpass_highpass_quick_trains_only_the_gated_high_pass_model(band_models, tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(fr, "lowpass_trained_model", lambda ctx: calls.append(ctx) or band_models["natural"])
+    calls, trained = [], fr.filter_trained_model
+    monkeypatch.setattr(fr, "filter_trained_model",
+                        lambda ctx, kind, bw: calls.append((kind, bw)) or trained(ctx, kind, bw))
     out, _ = _run("lowpass-highpass", tmp_path)
-    assert calls == [] and out.numbers["lowpass7_trained_accuracy"] is None
+    assert calls == [("high", fr.HP_TRAIN_BANDWIDTH)] and out.numbers["lowpass7_trained_accuracy"] is None
     assert [d.what for d in out.deviations] == ["low-pass-trained model (LP 7)"]
     assert out.deviations[0].decided == "after"

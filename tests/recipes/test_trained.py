@@ -100,18 +100,24 @@ class _AlwaysClassZero(torch.nn.Module):
         return torch.cat([torch.ones(x.shape[0], 1), torch.zeros(x.shape[0], 9)], 1) + 0 * self.w * x.mean()
 
 
-def test_robustness_premise_measures_pgd_and_fails_when_the_adversarial_model_is_no_more_robust():
-    from freqlens.recipes._trained import ROBUST_PREMISE_POINTS, robustness_premise
-
+def _fragile_case():
+    """A linear model that predicts class 0 by a hair (any perturbation along its weight flips it), and 6 images of
+    class 0 it gets right: PGD at 8/255 fools it on every image."""
     torch.manual_seed(0)
     fragile = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 10))
     with torch.no_grad():
         fragile[1].weight.zero_()
         fragile[1].bias.zero_()
-        fragile[1].bias[0] = 0.01                      # class 0 by a hair: any perturbation along w flips it
+        fragile[1].bias[0] = 0.01
         fragile[1].weight[1] = 1.0
     x = torch.full((6, 3, 8, 8), 0.5) - 0.5 * 0.01 / (3 * 64)
-    y = torch.zeros(6, dtype=torch.long)
+    return fragile, x, torch.zeros(6, dtype=torch.long)
+
+
+def test_robustness_premise_measures_pgd_and_fails_when_the_adversarial_model_is_no_more_robust():
+    from freqlens.recipes._trained import ROBUST_PREMISE_POINTS, robustness_premise
+
+    fragile, x, y = _fragile_case()
     numbers, smoke = robustness_premise(fragile, _AlwaysClassZero(), x, y)
     assert numbers["premise_pgd_accuracy_natural"] == 0.0 and numbers["premise_pgd_accuracy_adversarial"] == 1.0
     assert numbers["premise_gap_points"] == 100.0 and smoke == ""
@@ -124,15 +130,7 @@ def test_robustness_premise_measures_pgd_and_fails_when_the_adversarial_model_is
 def test_robustness_premise_null_measured_in_the_same_run_fails_it_or_the_recipe_is_smoke():
     from freqlens.recipes._trained import robustness_premise
 
-    torch.manual_seed(0)
-    fragile = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 8 * 8, 10))
-    with torch.no_grad():
-        fragile[1].weight.zero_()
-        fragile[1].bias.zero_()
-        fragile[1].bias[0] = 0.01
-        fragile[1].weight[1] = 1.0
-    x = torch.full((6, 3, 8, 8), 0.5) - 0.5 * 0.01 / (3 * 64)
-    y = torch.zeros(6, dtype=torch.long)
+    fragile, x, y = _fragile_case()
     # a natural model at another seed (here: the same fragile one) is attacked too and fails the premise
     numbers, smoke = robustness_premise(fragile, _AlwaysClassZero(), x, y, null=fragile)
     assert numbers["premise_pgd_accuracy_null"] == 0.0 and numbers["premise_null_gap_points"] == 0.0
